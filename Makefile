@@ -1,0 +1,58 @@
+# The two commands of the README: `make run` and `make test`. Everything else is optional.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+TEST_STAMP := $(VENV)/.installed-test
+
+# Local development and tests: an insecure key and plain HTTP, never in production.
+DEV_ENV := DEBUG=1
+TEST_ENV := SECRET_KEY=test-only-insecure-key SECURE_SSL_REDIRECT=0 SECURE_COOKIES=0
+
+.PHONY: run test lint messages compilemessages migrate serve bench-grab bench-rankings bench-sites clean
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+$(STAMP): pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e .
+	touch $@
+
+$(TEST_STAMP): pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e ".[test]"
+	touch $@ $(STAMP)
+
+compilemessages: | $(PY)
+	$(PY) -m core.compile_messages
+
+run: $(STAMP) compilemessages
+	$(DEV_ENV) $(PY) manage.py migrate --noinput
+	$(DEV_ENV) $(PY) manage.py seed_demo
+	$(DEV_ENV) $(PY) manage.py ensure_admin
+	@echo "API docs: http://127.0.0.1:8000/api/docs/   Leaderboard: http://127.0.0.1:8000/leaderboard/"
+	$(DEV_ENV) $(PY) manage.py runserver 127.0.0.1:8000
+
+lint: $(TEST_STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+test: $(TEST_STAMP) compilemessages lint
+	$(TEST_ENV) $(PY) -m pytest $(PYTEST_ARGS)
+
+# Extract new strings into each app's zh_Hans catalogue (needs GNU gettext's xgettext).
+messages: | $(PY)
+	for app in core accounts points cadres stalls; do \
+	  (cd $$app && $(DEV_ENV) ../$(PY) ../manage.py makemessages -l zh_Hans -l en --no-obsolete); done
+
+bench-grab: $(TEST_STAMP)
+	$(PY) bench/grab.py
+
+bench-rankings: $(TEST_STAMP)
+	$(PY) bench/rankings.py
+
+bench-sites: $(TEST_STAMP)
+	$(PY) bench/sites.py
+
+clean:
+	rm -rf $(VENV) db.sqlite3 staticfiles

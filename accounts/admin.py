@@ -1,0 +1,45 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.utils.translation import gettext_lazy as _
+
+from .forms import UserCreationForm, UserEditForm
+from .models import OtpCode, User
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    form = UserEditForm
+    add_form = UserCreationForm
+    ordering = ["-date_joined"]
+    list_display = ["phone", "display_name", "is_staff", "is_active", "date_joined"]
+    list_filter = ["is_staff", "is_superuser", "is_active", "groups"]
+    search_fields = ["phone", "display_name"]
+    fieldsets = [
+        (None, {"fields": ["phone", "password"]}),
+        (_("Personal info"), {"fields": ["display_name"]}),
+        (
+            _("Permissions"),
+            {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"]},
+        ),
+        (_("Important dates"), {"fields": ["last_login", "date_joined"]}),
+    ]
+    add_fieldsets = [
+        (
+            None,
+            {"classes": ["wide"], "fields": ["phone", "display_name", "password1", "password2"]},
+        ),
+    ]
+
+
+@admin.register(OtpCode)
+class OtpCodeAdmin(admin.ModelAdmin):
+    list_display = ["phone", "state", "attempts", "created_at", "expires_at"]
+    list_filter = ["state"]
+    search_fields = ["phone"]
+    readonly_fields = ["phone", "code_hash", "state", "attempts", "created_at", "expires_at"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

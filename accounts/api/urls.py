@@ -1,0 +1,10 @@
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("auth/otp", views.OtpRequestView.as_view(), name="auth-otp"),
+    path("auth/token", views.TokenView.as_view(), name="auth-token"),
+    path("auth/token/refresh", views.TokenRefreshView.as_view(), name="auth-token-refresh"),
+    path("me", views.MeView.as_view(), name="me"),
+]

@@ -1,0 +1,82 @@
+import contextlib
+
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .phone import normalize_phone, validate_phone
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def create_user(self, phone, password=None, **extra_fields):
+        user = self.model(phone=normalize_phone(phone), **extra_fields)
+        if password:
+            user.set_password(password)
+        else:
+            user.set_unusable_password()
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, phone, password=None, **extra_fields):
+        extra_fields.setdefault("is_staff", True)
+        extra_fields.setdefault("is_superuser", True)
+        return self.create_user(phone, password, **extra_fields)
+
+    def get_by_natural_key(self, phone):
+        # A login that is not a valid phone number is simply not found.
+        with contextlib.suppress(ValidationError):
+            phone = normalize_phone(phone)
+        return self.get(phone=phone)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A person: signs in with a phone number (an SMS code; administrators a password)."""
+
+    phone = models.CharField(
+        _("phone number"), max_length=20, unique=True, validators=[validate_phone]
+    )
+    display_name = models.CharField(_("display name"), max_length=50, blank=True)
+    is_staff = models.BooleanField(_("staff status"), default=False)
+    is_active = models.BooleanField(_("active"), default=True)
+    date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "phone"
+    REQUIRED_FIELDS = []
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+    def __str__(self):
+        return self.display_name or self.phone
+
+
+class OtpCode(models.Model):
+    """A one-time sign-in code, stored as an HMAC of phone and code, never in clear."""
+
+    class State(models.TextChoices):
+        ACTIVE = "active", _("active")
+        USED = "used", _("used")
+        VOIDED = "voided", _("voided after too many wrong tries")
+        SUPERSEDED = "superseded", _("replaced by a newer code")
+
+    phone = models.CharField(_("phone number"), max_length=20)
+    code_hash = models.CharField(_("code hash"), max_length=64)
+    state = models.CharField(_("state"), max_length=16, choices=State.choices, default=State.ACTIVE)
+    attempts = models.PositiveSmallIntegerField(_("wrong tries"), default=0)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expires at"))
+
+    class Meta:
+        verbose_name = _("sign-in code")
+        verbose_name_plural = _("sign-in codes")
+        indexes = [models.Index(fields=["phone", "-created_at"], name="otp_phone_recent")]
+
+    def __str__(self):
+        return f"{self.phone} {self.created_at:%Y-%m-%d %H:%M}"

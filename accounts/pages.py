@@ -1,0 +1,60 @@
+"""Sign-in by SMS code for phone browsers (the /q/ pages), with a Django session.
+
+Pages include "accounts/signin_form.html", which posts here and comes back to `next`.
+"""
+
+from django.contrib import messages
+from django.contrib.auth import login, logout
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from core.errors import DomainError
+
+from . import services
+from .phone import normalize_phone
+
+
+def _next_url(request) -> str:
+    target = request.POST.get("next") or "/leaderboard/"
+    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return target
+    return "/leaderboard/"
+
+
+@require_POST
+def signin_code(request):
+    try:
+        phone = normalize_phone(request.POST.get("phone", ""))
+        services.otp_request(phone=phone)
+    except ValidationError as error:
+        messages.error(request, error.messages[0])
+    except DomainError as error:
+        messages.error(request, error.detail)
+    else:
+        request.session["signin_phone"] = phone
+        messages.success(request, _("A code was sent to your phone."))
+    return redirect(_next_url(request))
+
+
+@require_POST
+def signin_verify(request):
+    try:
+        phone = normalize_phone(request.POST.get("phone", ""))
+        user = services.otp_verify(phone=phone, code=request.POST.get("code", "")[:6])
+    except ValidationError as error:
+        messages.error(request, error.messages[0])
+    except DomainError as error:
+        messages.error(request, error.detail)
+    else:
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        messages.success(request, _("You are signed in."))
+    return redirect(_next_url(request))
+
+
+@require_POST
+def signout(request):
+    logout(request)
+    return redirect(_next_url(request))

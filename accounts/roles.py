@@ -1,0 +1,57 @@
+"""The roles of API.md, as Django groups; and the links some roles carry to records."""
+
+from collections.abc import Callable
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    RESIDENT = "resident", _("resident")
+    CADRE = "cadre", _("cadre")
+    UNIT_ADMIN = "unit_admin", _("unit administrator")
+    URBAN_OFFICER = "urban_officer", _("urban management officer")
+    MORAL_REVIEWER = "moral_reviewer", _("moral points reviewer")
+    MERCHANT = "merchant", _("merchant")
+    PARTNER = "partner", _("partner desk")
+    DISTRICT_ADMIN = "district_admin", _("district administrator")
+
+
+# grant_role's --unit/--cadre/--merchant: option name -> link(user=, object_id=, role=).
+# Apps register theirs in AppConfig.ready(); a link raises LookupError for an unknown id.
+_ROLE_LINKS: dict[str, Callable] = {}
+
+
+def register_role_link(option: str, link: Callable) -> None:
+    _ROLE_LINKS[option] = link
+
+
+def role_link(option: str) -> Callable | None:
+    return _ROLE_LINKS.get(option)
+
+
+# Roles that work in the Django admin, and the model permissions each role's group has.
+STAFF_ROLES = {Role.UNIT_ADMIN, Role.URBAN_OFFICER, Role.MORAL_REVIEWER, Role.DISTRICT_ADMIN}
+_ROLE_PERMISSIONS: dict[str, set[str]] = {role: set() for role in Role.values}
+
+
+def register_role_permissions(role: str, permissions: list[str]) -> None:
+    """Apps declare in ready() what a role may do: ["points.view_moralclaim", ...]."""
+    _ROLE_PERMISSIONS[role].update(permissions)
+
+
+def sync_role_groups(**kwargs) -> None:
+    """post_migrate: one group per role, holding exactly the registered permissions."""
+    from django.contrib.auth.models import Group, Permission
+
+    for role in Role.values:
+        group, _created = Group.objects.get_or_create(name=role)
+        wanted = []
+        for dotted in sorted(_ROLE_PERMISSIONS[role]):
+            app_label, codename = dotted.split(".", 1)
+            permission = Permission.objects.filter(
+                content_type__app_label=app_label, codename=codename
+            ).first()
+            if permission is not None:
+                wanted.append(permission)
+        group.permissions.set(wanted)

@@ -1,0 +1,63 @@
+"""Sending SMS. `SMS_BACKEND` names one: "console" (default), "file", "locmem" (tests),
+or the dotted path of a provider's class.
+
+A provider's backend is a class with one method:
+
+    class AliyunSmsBackend:
+        def send_code(self, *, phone: str, code: str, message: str) -> None:
+            # call the provider; raise SmsError if it refuses
+
+`message` is the whole text in the user's language; providers that send a registered
+template with a variable use `code` instead.
+"""
+
+import json
+import sys
+import threading
+
+from django.conf import settings
+from django.utils import timezone
+from django.utils.module_loading import import_string
+
+
+class SmsError(Exception):
+    pass
+
+
+class ConsoleBackend:
+    def send_code(self, *, phone: str, code: str, message: str) -> None:
+        sys.stdout.write(f"[SMS to {phone}] {message}\n")
+        sys.stdout.flush()
+
+
+class FileBackend:
+    """One JSON object per line: {"phone", "code", "sent_at"} (for tests and demos)."""
+
+    _lock = threading.Lock()
+
+    def send_code(self, *, phone: str, code: str, message: str) -> None:
+        line = json.dumps({"phone": phone, "code": code, "sent_at": timezone.now().isoformat()})
+        with self._lock, open(settings.SMS_FILE_PATH, "a", encoding="utf-8") as out:
+            out.write(line + "\n")
+
+
+class LocmemBackend:
+    """Keeps messages in `LocmemBackend.outbox`, like Django's locmem mail backend."""
+
+    outbox: list[dict] = []
+
+    def send_code(self, *, phone: str, code: str, message: str) -> None:
+        self.outbox.append({"phone": phone, "code": code, "message": message})
+
+
+_ALIASES = {
+    "console": ConsoleBackend,
+    "file": FileBackend,
+    "locmem": LocmemBackend,
+}
+
+
+def sms_backend():
+    name = settings.SMS_BACKEND
+    backend_class = _ALIASES.get(name) or import_string(name)
+    return backend_class()

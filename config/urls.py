@@ -1,0 +1,33 @@
+from django.contrib import admin
+from django.urls import include, path, register_converter
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from core.converters import IdConverter
+from core.views import healthz, scan_page
+
+register_converter(IdConverter, "id")
+
+api_v1 = [
+    path("", include("accounts.api.urls")),
+    path("", include("core.api.urls")),
+    path("points/", include("points.api.urls")),
+    path("", include("cadres.api.urls")),
+    path("stalls/", include("stalls.api.urls")),
+]
+
+urlpatterns = [
+    path("api/v1/", include(api_v1)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("healthz", healthz, name="healthz"),
+    path("q/<str:token>", scan_page, name="scan-page"),
+    path("", include("accounts.urls")),
+    path("", include("cadres.urls")),
+    path("", include("stalls.urls")),
+    path("admin/", admin.site.urls),
+]
+
+handler400 = "core.views.error_400"
+handler403 = "core.views.error_403"
+handler404 = "core.views.error_404"
+handler500 = "core.views.error_500"

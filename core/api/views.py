@@ -1,0 +1,44 @@
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import serializers
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from core import codes
+from core.throttling import ScopedThrottle, UserRateThrottle
+
+
+class ScanView(APIView):
+    """POST /scan: what a scanned code points to, for the app."""
+
+    throttle_classes = [UserRateThrottle, ScopedThrottle]
+    throttle_scope = "scan"
+
+    class InputSerializer(serializers.Serializer):
+        code = serializers.CharField(max_length=512)
+
+    class OutputSerializer(serializers.Serializer):
+        type = serializers.ChoiceField(
+            choices=["cadre", "site", "stall", "voucher", "privilege_pass"]
+        )
+        cadre = serializers.DictField(required=False)
+        site = serializers.DictField(required=False)
+        stall = serializers.DictField(required=False)
+        redemption = serializers.DictField(required=False)
+        # "pass" is a Python keyword; the schema names it below.
+
+    @extend_schema(
+        request=InputSerializer,
+        responses={
+            200: OpenApiResponse(
+                response=OutputSerializer,
+                description='`type` names the object; the object is under the key "cadre", '
+                '"site", "stall", "redemption" (type voucher) or "pass" (type privilege_pass).',
+            ),
+        },
+        extensions={"x-error-codes": {"404": ["code_invalid", "code_revoked"]}},
+    )
+    def post(self, request):
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        resolved = codes.resolve(data.validated_data["code"])
+        return Response(codes.scan_body(resolved, request))

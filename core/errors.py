@@ -1,0 +1,164 @@
+"""The one error body of the API, {"code", "detail", "fields"}, for every error.
+
+Services raise `DomainError` subclasses that carry their code and status; views never
+build error responses themselves. `api_exception_handler` turns DRF's, Django's and
+domain errors into the body of API.md, and `error_response` serves Django's own
+handlers (404 and 500 outside DRF) for API paths.
+"""
+
+import logging
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
+from django.http import Http404, JsonResponse
+from django.utils.translation import gettext_lazy as _
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import set_rollback
+from rest_framework_simplejwt.exceptions import AuthenticationFailed as JwtAuthenticationFailed
+from rest_framework_simplejwt.exceptions import InvalidToken
+
+logger = logging.getLogger(__name__)
+
+
+class DomainError(Exception):
+    """A business rule said no. Subclasses set `code`, `status` and `default_detail`."""
+
+    status = status.HTTP_409_CONFLICT
+    code = "conflict"
+    default_detail = _("The request conflicts with the current state.")
+
+    def __init__(self, detail=None, *, fields=None, headers=None):
+        self.detail = detail if detail is not None else self.default_detail
+        self.fields = fields
+        self.headers = headers or {}
+        super().__init__(str(self.detail))
+
+
+class Invalid(DomainError):
+    status = status.HTTP_400_BAD_REQUEST
+    code = "invalid"
+    default_detail = _("Invalid input.")
+
+
+class NotFound(DomainError):
+    status = status.HTTP_404_NOT_FOUND
+    code = "not_found"
+    default_detail = _("Not found.")
+
+
+class Forbidden(DomainError):
+    status = status.HTTP_403_FORBIDDEN
+    code = "permission_denied"
+    default_detail = _("You do not have permission to perform this action.")
+
+
+class Throttled(DomainError):
+    status = status.HTTP_429_TOO_MANY_REQUESTS
+    code = "throttled"
+    default_detail = _("Too many requests. Try again later.")
+
+    def __init__(self, wait_seconds: int, detail=None):
+        self.wait_seconds = max(1, int(wait_seconds))
+        super().__init__(detail, headers={"Retry-After": str(self.wait_seconds)})
+
+
+# DRF's exception classes to the contract's codes (the most specific class first).
+_DRF_CODES = [
+    (InvalidToken, "token_invalid"),
+    (JwtAuthenticationFailed, "token_invalid"),
+    (exceptions.NotAuthenticated, "not_authenticated"),
+    (exceptions.AuthenticationFailed, "token_invalid"),
+    (exceptions.PermissionDenied, "permission_denied"),
+    (exceptions.NotFound, "not_found"),
+    (exceptions.MethodNotAllowed, "method_not_allowed"),
+    (exceptions.NotAcceptable, "not_acceptable"),
+    (exceptions.UnsupportedMediaType, "unsupported_media_type"),
+    (exceptions.Throttled, "throttled"),
+    (exceptions.ParseError, "invalid"),
+    (exceptions.ValidationError, "invalid"),
+]
+
+
+def error_body(code: str, detail, fields=None) -> dict:
+    body = {"code": code, "detail": str(detail)}
+    if fields:
+        body["fields"] = fields
+    return body
+
+
+def _flatten_fields(detail, prefix="") -> dict[str, list[str]]:
+    """DRF's nested validation errors as {"field" or "parent.child": [messages]}."""
+    if isinstance(detail, dict):
+        flat = {}
+        for key, value in detail.items():
+            flat.update(_flatten_fields(value, f"{prefix}.{key}" if prefix else str(key)))
+        return flat
+    if isinstance(detail, list):
+        if all(not isinstance(item, dict | list) for item in detail):
+            return {prefix or "non_field_errors": [str(item) for item in detail]}
+        flat = {}
+        for index, item in enumerate(detail):
+            flat.update(_flatten_fields(item, f"{prefix}.{index}" if prefix else str(index)))
+        return flat
+    return {prefix or "non_field_errors": [str(detail)]}
+
+
+def api_exception_handler(exc, context):
+    """DRF's EXCEPTION_HANDLER: every exception becomes the contract's error body."""
+    set_rollback()
+    if isinstance(exc, DomainError):
+        return Response(
+            error_body(exc.code, exc.detail, exc.fields), status=exc.status, headers=exc.headers
+        )
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied()
+    elif isinstance(exc, RequestDataTooBig):
+        return Response(
+            error_body("request_too_large", _("The request body is too large.")),
+            status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+        )
+    elif isinstance(exc, SuspiciousOperation):
+        return Response(
+            error_body("invalid", _("The request was malformed.")),
+            status=status.HTTP_400_BAD_REQUEST,
+        )
+
+    if isinstance(exc, exceptions.APIException):
+        code = next((c for cls, c in _DRF_CODES if isinstance(exc, cls)), "error")
+        headers = {}
+        if isinstance(exc, exceptions.Throttled) and exc.wait is not None:
+            headers["Retry-After"] = str(max(1, int(exc.wait + 0.999)))
+        if getattr(exc, "auth_header", None):
+            headers["WWW-Authenticate"] = exc.auth_header
+        if isinstance(exc, exceptions.ValidationError):
+            return Response(
+                error_body(code, _("Invalid input."), _flatten_fields(exc.detail)),
+                status=exc.status_code,
+            )
+        if isinstance(exc, exceptions.ParseError):
+            detail = _("The request body is not valid JSON or form data.")
+        elif isinstance(exc, exceptions.Throttled):
+            detail = Throttled.default_detail
+        elif code == "token_invalid":
+            detail = _("The token is invalid or expired.")
+        else:
+            detail = exc.detail
+        return Response(error_body(code, detail), status=exc.status_code, headers=headers)
+
+    logger.exception("Unhandled error in %s", context.get("view").__class__.__name__)
+    return Response(
+        error_body("server_error", _("A server error occurred.")),
+        status=status.HTTP_500_INTERNAL_SERVER_ERROR,
+    )
+
+
+def error_response(code: str, detail, status_code: int) -> JsonResponse:
+    """The error body outside DRF (Django's handler404/handler500 on API paths)."""
+    return JsonResponse(
+        error_body(code, detail),
+        status=status_code,
+        json_dumps_params={"ensure_ascii": False},
+    )

@@ -1,0 +1,142 @@
+"""The Idempotency-Key mechanism (IETF draft), for every write that moves points.
+
+Decorate an APIView method with `@idempotent`. With the header:
+
+- the first request claims the key (a committed "in progress" row), then runs the view
+  and stores its response in the same database transaction as the view's writes, so a
+  crash leaves neither the writes nor a stored response;
+- the same key and body from the same user replays the stored response and writes
+  nothing again (header `Idempotent-Replayed: true`);
+- the same key with another body is 422 `idempotency_key_reused`;
+- the same key while the first request runs is 409 `idempotency_key_in_progress`.
+
+A key whose request died mid-way (no response after IDEMPOTENCY_STALE_AFTER) may be
+claimed again. Records are purged after IDEMPOTENCY_KEY_TTL by a beat task.
+"""
+
+import functools
+import hashlib
+import json
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from rest_framework import status
+from rest_framework.response import Response
+
+from .errors import DomainError, Invalid, error_body
+from .models import IdempotencyRecord
+
+HEADER = "Idempotency-Key"
+
+
+class IdempotencyKeyReused(DomainError):
+    status = status.HTTP_422_UNPROCESSABLE_ENTITY
+    code = "idempotency_key_reused"
+    default_detail = _("This Idempotency-Key was already used with a different request.")
+
+
+class IdempotencyKeyInProgress(DomainError):
+    status = status.HTTP_409_CONFLICT
+    code = "idempotency_key_in_progress"
+    default_detail = _("A request with this Idempotency-Key is still being processed.")
+
+
+def request_fingerprint(request) -> str:
+    """Method, path and body; a JSON body is canonicalised so key order does not matter."""
+    raw = request.body or b""
+    try:
+        body = json.dumps(json.loads(raw), sort_keys=True, separators=(",", ":")).encode()
+    except (ValueError, UnicodeDecodeError):
+        body = raw
+    digest = hashlib.sha256()
+    for part in (request.method.encode(), request.path.encode(), body):
+        digest.update(part)
+        digest.update(b"\0")
+    return digest.hexdigest()
+
+
+def _claim(*, user, key: str, fingerprint: str) -> IdempotencyRecord | Response:
+    """The record this request now owns, or the response to give instead of running."""
+    try:
+        with transaction.atomic():
+            return IdempotencyRecord.objects.create(
+                user=user,
+                key=key,
+                fingerprint=fingerprint,
+                state=IdempotencyRecord.State.IN_PROGRESS,
+            )
+    except IntegrityError:
+        pass
+    with transaction.atomic():
+        record = IdempotencyRecord.objects.select_for_update().get(user=user, key=key)
+        if record.fingerprint != fingerprint:
+            raise IdempotencyKeyReused()
+        if record.state == IdempotencyRecord.State.DONE:
+            response = Response(record.response_body, status=record.response_status)
+            response["Idempotent-Replayed"] = "true"
+            return response
+        if timezone.now() - record.updated_at < settings.IDEMPOTENCY_STALE_AFTER:
+            raise IdempotencyKeyInProgress()
+        # The first request died without an answer: this one takes the key over.
+        record.save(update_fields=["updated_at"])
+        return record
+
+
+def idempotent(view_method):
+    """Wrap an APIView write method (post/put/patch/delete) in the Idempotency-Key rules."""
+
+    @functools.wraps(view_method)
+    def wrapper(view, request, *args, **kwargs):
+        key = request.headers.get(HEADER)
+        if key is None:
+            return view_method(view, request, *args, **kwargs)
+        if not (1 <= len(key) <= 255) or not key.isprintable():
+            raise Invalid(fields={HEADER: [_("Must be 1 to 255 printable characters.")]})
+        claimed = _claim(user=request.user, key=key, fingerprint=request_fingerprint(request))
+        if isinstance(claimed, Response):
+            return claimed
+        try:
+            with transaction.atomic():
+                response = view_method(view, request, *args, **kwargs)
+                if response.status_code < 500:
+                    IdempotencyRecord.objects.filter(pk=claimed.pk).update(
+                        state=IdempotencyRecord.State.DONE,
+                        response_status=response.status_code,
+                        response_body=response.data,
+                        updated_at=timezone.now(),
+                    )
+                    return response
+                raise _ServerError(response)
+        except _ServerError as error:
+            IdempotencyRecord.objects.filter(pk=claimed.pk).delete()
+            return error.response
+        except DomainError as error:
+            # A refusal is a final answer: store it like any other response.
+            body = error_body(error.code, error.detail, error.fields)
+            IdempotencyRecord.objects.filter(pk=claimed.pk).update(
+                state=IdempotencyRecord.State.DONE,
+                response_status=error.status,
+                response_body=body,
+                updated_at=timezone.now(),
+            )
+            raise
+        except BaseException:
+            IdempotencyRecord.objects.filter(pk=claimed.pk).delete()
+            raise
+
+    wrapper.idempotent = True
+    return wrapper
+
+
+class _ServerError(Exception):
+    def __init__(self, response):
+        self.response = response
+
+
+def idempotency_keys_purge(*, older_than=None) -> int:
+    """Delete records past their time to live; returns how many went."""
+    cutoff = timezone.now() - (older_than or settings.IDEMPOTENCY_KEY_TTL)
+    deleted, _ = IdempotencyRecord.objects.filter(created_at__lt=cutoff).delete()
+    return deleted

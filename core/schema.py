@@ -1,0 +1,93 @@
+"""OpenAPI: every operation documents the error body for each status it can answer.
+
+Operations list their own business codes with `extend_schema(responses={409: ...})`;
+whatever they leave out, this AutoSchema adds with the shared `Error` component, so
+the schema never contradicts a response (schemathesis checks it in CI).
+"""
+
+from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
+from rest_framework import serializers
+from rest_framework.permissions import AllowAny
+
+
+class ErrorSerializer(serializers.Serializer):
+    code = serializers.CharField(help_text="Machine code, e.g. `invalid`, `sold_out`.")
+    detail = serializers.CharField(help_text="Message for a person, in the request's language.")
+    fields = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()),
+        required=False,
+        help_text="Validation errors only: field name to its messages.",
+    )
+
+    class Meta:
+        ref_name = "Error"
+
+
+def error_response(description: str) -> OpenApiResponse:
+    return OpenApiResponse(response=ErrorSerializer, description=description)
+
+
+_COMMON_ERRORS = {
+    "400": "`invalid`: validation failed (`fields` says where) or the body is malformed.",
+    "401": "`not_authenticated` (no token) or `token_invalid` (bad or expired token).",
+    "404": "`not_found`.",
+    "405": "`method_not_allowed`.",
+    "406": "`not_acceptable`.",
+    "429": "`throttled`; `Retry-After` says when to try again.",
+}
+_AUTHENTICATED_ERRORS = {"403": "`permission_denied`."}
+_WRITE_ERRORS = {
+    "409": "A business conflict; `code` says which.",
+    "413": "`request_too_large`.",
+    "415": "`unsupported_media_type`.",
+}
+_IDEMPOTENT_ERRORS = {
+    "409": "A business conflict, or `idempotency_key_in_progress`; `code` says which.",
+    "422": "`idempotency_key_reused`: the key was used with a different request.",
+}
+
+
+class AutoSchema(SpectacularAutoSchema):
+    def get_serializer_name(self, serializer, direction):
+        """A view's nested `InputSerializer` is named after the view: `OtpRequestInput`."""
+        qualname = serializer.__class__.__qualname__
+        if "." in qualname:
+            owner, inner = qualname.rsplit(".", 1)
+            owner = owner.split(".")[-1].removesuffix("View")
+            return owner + inner.removesuffix("Serializer")
+        return super().get_serializer_name(serializer, direction)
+
+    def _get_response_bodies(self, direction="response"):
+        responses = super()._get_response_bodies(direction)
+        if direction != "response":
+            return responses
+        errors = dict(_COMMON_ERRORS)
+        if not all(isinstance(p, AllowAny) for p in self.view.get_permissions()):
+            errors.update(_AUTHENTICATED_ERRORS)
+        if self.method in ("POST", "PUT", "PATCH", "DELETE"):
+            errors.update(_WRITE_ERRORS)
+            if getattr(getattr(self.view, self.method.lower(), None), "idempotent", False):
+                errors.update(_IDEMPOTENT_ERRORS)
+        for status_code, description in errors.items():
+            if status_code not in responses:
+                responses[status_code] = self._get_response_for_code(
+                    error_response(description), status_code, direction=direction
+                )
+        return responses
+
+    def get_override_parameters(self):
+        params = super().get_override_parameters()
+        method = getattr(self.view, self.method.lower(), None)
+        if getattr(method, "idempotent", False):
+            params = [
+                *params,
+                OpenApiParameter(
+                    name="Idempotency-Key",
+                    location=OpenApiParameter.HEADER,
+                    required=False,
+                    description="Repeat a write safely: the same key and body return the "
+                    "first result and move nothing again. 1 to 255 characters; kept 48 hours.",
+                ),
+            ]
+        return params
