@@ -61,3 +61,28 @@ class Cadre(models.Model):
 
     def __str__(self):
         return f"{self.name} ({self.unit})"
+
+
+class UnitMembership(models.Model):
+    """A unit_admin or urban_officer acts for one unit (grant_role ... --unit ID)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="unit_memberships",
+        verbose_name=_("user"),
+    )
+    unit = models.ForeignKey(
+        Unit, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("unit")
+    )
+    role = models.CharField(_("role"), max_length=32)
+
+    class Meta:
+        verbose_name = _("unit membership")
+        verbose_name_plural = _("unit memberships")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "unit", "role"], name="unit_membership_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.user} {self.role} {self.unit}"
