@@ -64,6 +64,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "core.middleware.RequestSizeLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -169,6 +170,9 @@ STORAGES = {
 DATA_UPLOAD_MAX_MEMORY_SIZE = 256 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 6 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 200
+# Whole request bodies (core.middleware): JSON and forms, and multipart with a photo.
+MAX_REQUEST_SIZE = 256 * 1024
+MAX_UPLOAD_REQUEST_SIZE = 6 * 1024 * 1024
 
 # --- Security: on by default, loosened only by DEBUG (local development).
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
@@ -280,6 +284,15 @@ CELERY_BEAT_SCHEDULE = {
     "purge-idempotency-keys": {
         "task": "core.tasks.idempotency_keys_purge",
         "schedule": crontab(minute=17),
+    },
+    # Last month's cadre rankings, at 01:00 Asia/Shanghai (CELERY_TIMEZONE) on the 1st.
+    "compile-monthly-rankings": {
+        "task": "cadres.tasks.rankings_compile_month",
+        "schedule": crontab(minute=0, hour=1, day_of_month=1),
+    },
+    "mark-overdue-bad-reviews": {
+        "task": "cadres.tasks.reviews_mark_overdue",
+        "schedule": crontab(minute=5),
     },
 }
 

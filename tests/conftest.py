@@ -94,3 +94,34 @@ def client_for():
 @pytest.fixture
 def resident_api(client_for, resident):
     return client_for(resident)
+
+
+@pytest.fixture
+def browser_page(live_server):
+    """A Chromium page (Debian's, headless) in Chinese, for tests against `live_server`."""
+    # Playwright's sync API runs an event loop in this thread; the ORM calls the test
+    # makes around it are still synchronous and safe.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--no-first-run",
+                "--disable-sync",
+            ],
+        )
+        context = browser.new_context(locale="zh-CN", viewport={"width": 390, "height": 844})
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        try:
+            yield page
+        finally:
+            context.close()
+            browser.close()

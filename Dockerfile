@@ -1,0 +1,17 @@
+FROM python:3.11-slim
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
+WORKDIR /app
+COPY pyproject.toml ./
+COPY config ./config
+COPY core ./core
+COPY accounts ./accounts
+COPY points ./points
+COPY cadres ./cadres
+COPY stalls ./stalls
+COPY manage.py ./
+RUN pip install --no-cache-dir . && python -m core.compile_messages \
+    && SECRET_KEY=build-only python manage.py collectstatic --noinput
+RUN useradd --create-home duoduo && mkdir -p /app/media && chown duoduo /app/media
+USER duoduo
+EXPOSE 8000
+CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "4", "--threads", "4", "--access-logfile", "-"]

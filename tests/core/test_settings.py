@@ -1,0 +1,71 @@
+"""Settings come from the environment; production settings pass `check --deploy`."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+PRODUCTION_ENV = {
+    "SECRET_KEY": "a-long-random-production-secret-key-0123456789-abcdefghijklmnop",
+    "ALLOWED_HOSTS": "duoduo.example.cn",
+    "PUBLIC_BASE_URL": "https://duoduo.example.cn",
+    "DEBUG": "0",
+}
+
+
+def run_manage(*args, env):
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DEBUG", "SECRET_KEY", "SECURE_SSL_REDIRECT", "SECURE_COOKIES"}
+    }
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_check_deploy_prints_no_warning_with_production_variables():
+    result = run_manage("check", "--deploy", "--fail-level", "WARNING", env=PRODUCTION_ENV)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "WARNING" not in result.stderr
+
+
+def test_it_refuses_to_start_without_a_secret_key_when_debug_is_off():
+    result = run_manage("check", env={"DEBUG": "0", "SECRET_KEY": ""})
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_docker_compose_passes_only_real_settings():
+    """Every variable a compose service sets is one that config/settings.py reads."""
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    settings_source = (ROOT / "config" / "settings.py").read_text()
+    known_elsewhere = {
+        "POSTGRES_PASSWORD",
+        "POSTGRES_DB",
+        "POSTGRES_USER",
+        "DJANGO_SETTINGS_MODULE",
+    }
+    assert {"db", "redis", "web", "worker", "beat"} <= set(compose["services"])
+    for name, service in compose["services"].items():
+        env = service.get("environment", {})
+        names = env.keys() if isinstance(env, dict) else [item.split("=", 1)[0] for item in env]
+        for variable in names:
+            if variable.startswith("<<") or variable in known_elsewhere:
+                continue
+            assert f'"{variable}"' in settings_source, f"{name}: {variable} is not a setting"
+    beats = [
+        s
+        for s in compose["services"].values()
+        if "beat" in " ".join(map(str, s.get("command", "")))
+    ]
+    assert len(beats) == 1, "exactly one beat process"
+    assert compose["services"]["beat"].get("deploy", {}).get("replicas", 1) == 1

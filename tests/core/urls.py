@@ -1,0 +1,41 @@
+"""Test-only endpoints that exercise the shared API machinery without an app."""
+
+from django.urls import include, path
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.models import OtpCode
+from core.errors import DomainError
+from core.idempotency import idempotent
+
+
+class Boom(APIView):
+    def get(self, request):
+        raise RuntimeError("an unexpected failure")
+
+
+class SoldOut(DomainError):
+    code = "sold_out"
+    default_detail = "Sold out."
+
+
+class CountingWrite(APIView):
+    """Writes one row per call (standing in for a points move) and says how many exist."""
+
+    @idempotent
+    def post(self, request):
+        if request.data.get("refuse"):
+            raise SoldOut()
+        OtpCode.objects.create(
+            phone=str(request.user.pk), code_hash="x", expires_at="2030-01-01T00:00Z"
+        )
+        return Response(
+            {"rows": OtpCode.objects.count(), "note": request.data.get("note")}, status=201
+        )
+
+
+urlpatterns = [
+    path("api/v1/test/boom", Boom.as_view()),
+    path("api/v1/test/write", CountingWrite.as_view()),
+    path("", include("config.urls")),
+]
