@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework_simplejwt",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "core",
     "accounts",
     "points",
@@ -249,6 +250,10 @@ SPECTACULAR_SETTINGS = {
     ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Swagger UI served from this site, not a CDN: /api/docs/ works offline.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {},
@@ -284,6 +289,11 @@ CELERY_BEAT_SCHEDULE = {
     "purge-idempotency-keys": {
         "task": "core.tasks.idempotency_keys_purge",
         "schedule": crontab(minute=17),
+    },
+    # Frees grab-campaign slots held in Redis by claims that never committed.
+    "reconcile-campaign-gates": {
+        "task": "points.tasks.campaign_gates_reconcile",
+        "schedule": crontab(),
     },
     # Last month's cadre rankings, at 01:00 Asia/Shanghai (CELERY_TIMEZONE) on the 1st.
     "compile-monthly-rankings": {

@@ -24,3 +24,14 @@ def test_it_answers_503_when_redis_does_not(client, settings):
     response = client.get("/healthz")
     assert response.status_code == 503
     assert response.json()["redis"] == "error"
+
+
+@pytest.mark.django_db
+def test_the_api_docs_page_serves_its_own_assets(client):
+    """/api/docs/ loads Swagger UI from this site, so it works with no network."""
+    response = client.get("/api/docs/")
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "swagger-ui" in page
+    assert "cdn.jsdelivr.net" not in page
+    assert client.get("/api/schema/").status_code == 200
