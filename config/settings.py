@@ -230,9 +230,9 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_THROTTLE_RATES": {
         "user": os.environ.get("THROTTLE_USER", "600/min"),
-        "anon": os.environ.get("THROTTLE_ANON", "300/min"),
+        "anon": os.environ.get("THROTTLE_ANON", "1000/min"),
         # Per client address, on top of the per-phone limits of API.md: stops SMS pumping.
-        "otp_ip": os.environ.get("THROTTLE_OTP_IP", "60/min"),
+        "otp_ip": os.environ.get("THROTTLE_OTP_IP", "100/min"),
         "review": os.environ.get("THROTTLE_REVIEW", "30/hour"),
         "report": os.environ.get("THROTTLE_REPORT", "20/hour"),
         "scan": os.environ.get("THROTTLE_SCAN", "120/min"),
