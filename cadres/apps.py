@@ -7,9 +7,46 @@ class CadresConfig(AppConfig):
     verbose_name = _("Cadres and reviews")
 
     def ready(self):
-        from accounts.roles import register_role_link
+        from accounts.roles import Role, register_role_link, register_role_permissions
+        from core import codes
 
-        from . import services
+        from . import pages, qr, services
 
         register_role_link("unit", services.unit_membership_grant)
         register_role_link("cadre", services.cadre_link_user)
+        codes.register(
+            codes.CodeKind(
+                tag=qr.TAG,
+                type="cadre",
+                resolve=pages.cadre_from_payload,
+                serialize=pages.cadre_scan_body,
+                render_page=pages.cadre_page,
+                body_key="cadre",
+            )
+        )
+        register_role_permissions(
+            Role.UNIT_ADMIN,
+            [
+                "cadres.view_unit",
+                "cadres.view_cadre",
+                "cadres.add_cadre",
+                "cadres.change_cadre",
+                "cadres.view_review",
+                "cadres.view_overduereview",
+            ],
+        )
+        register_role_permissions(
+            Role.DISTRICT_ADMIN,
+            [
+                f"cadres.{action}_{model}"
+                for model in ("unit", "cadre", "unitmembership")
+                for action in ("view", "add", "change", "delete")
+            ]
+            + [
+                "cadres.view_review",
+                "cadres.view_overduereview",
+                "cadres.view_rankingmonth",
+                "cadres.change_rankingmonth",
+                "cadres.view_rankingentry",
+            ],
+        )

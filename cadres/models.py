@@ -86,3 +86,219 @@ class UnitMembership(models.Model):
 
     def __str__(self):
         return f"{self.user} {self.role} {self.unit}"
+
+
+class Review(models.Model):
+    """A resident's (or a vendor's) rating of the service a cadre gave.
+
+    The reviewer is kept for the one-a-day rule and the verdict, and never shown to the
+    cadre or the unit. The answer to the review and the reviewer's verdict live on the
+    same row, so a month's figures come from one pass over one table.
+    """
+
+    class Rating(models.IntegerChoices):
+        VERY_SATISFIED = 5, _("very satisfied")
+        SATISFIED = 4, _("satisfied")
+        BASICALLY_SATISFIED = 3, _("basically satisfied")
+        DISSATISFIED = 2, _("dissatisfied")
+        VERY_DISSATISFIED = 1, _("very dissatisfied")
+
+    class Tag(models.TextChoices):
+        ATTITUDE = "attitude", _("attitude")
+        EFFICIENCY = "efficiency", _("efficiency")
+        PROFESSIONALISM = "professionalism", _("professionalism")
+        FAIRNESS = "fairness", _("fairness")
+        INTEGRITY = "integrity", _("integrity")
+
+    cadre = models.ForeignKey(
+        Cadre, on_delete=models.PROTECT, related_name="reviews", verbose_name=_("cadre")
+    )
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="cadre_reviews",
+        verbose_name=_("reviewer"),
+    )
+    rating = models.PositiveSmallIntegerField(_("rating"), choices=Rating.choices)
+    tags = models.JSONField(_("tags"), default=list, blank=True)
+    comment = models.CharField(_("comment"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("submitted at"))
+    # The Asia/Shanghai day of created_at: the one-a-day rule and the month both use it.
+    local_date = models.DateField(_("local date"))
+    points_awarded = models.PositiveIntegerField(_("points awarded"), default=0)
+
+    response_message = models.CharField(_("answer"), max_length=1000, blank=True)
+    responded_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+    responder = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("answered by"),
+    )
+    verdict_accepted = models.BooleanField(_("answer accepted"), null=True, blank=True)
+    verdict_at = models.DateTimeField(_("verdict at"), null=True, blank=True)
+    # Set by the hourly task when a bad review is still unanswered after 72 hours.
+    overdue_at = models.DateTimeField(_("recorded overdue at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("review")
+        verbose_name_plural = _("reviews")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["reviewer", "cadre", "local_date"], name="review_one_a_day"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(rating__gte=1, rating__lte=5), name="review_rating_1_to_5"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(responded_at__isnull=False) | models.Q(verdict_at__isnull=True),
+                name="review_verdict_needs_answer",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(verdict_at__isnull=True, verdict_accepted__isnull=True)
+                | models.Q(verdict_at__isnull=False, verdict_accepted__isnull=False),
+                name="review_verdict_complete",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["local_date", "cadre"], name="review_month_cadre"),
+            models.Index(fields=["cadre", "-created_at"], name="review_cadre_recent"),
+        ]
+
+    def __str__(self):
+        return f"{self.cadre.name} {self.rating} {self.local_date}"
+
+    @property
+    def is_bad(self) -> bool:
+        return self.rating <= 2
+
+
+class OverdueReview(Review):
+    """The admin's list of bad reviews recorded overdue (unanswered after 72 hours)."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("overdue bad review")
+        verbose_name_plural = _("overdue bad reviews")
+
+
+class RankingMonth(models.Model):
+    """The snapshot of one month's rankings; publishing freezes it and seals its digest."""
+
+    month = models.DateField(_("month"), unique=True, help_text=_("The first day of the month."))
+    compiled_at = models.DateTimeField(_("compiled at"))
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True)
+    # SHA-256 of the previous published month's digest and of this month's entries.
+    digest = models.CharField(_("digest"), max_length=64, blank=True)
+    previous_digest = models.CharField(_("previous digest"), max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = _("monthly ranking")
+        verbose_name_plural = _("monthly rankings")
+        ordering = ["-month"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(published_at__isnull=True) | ~models.Q(digest=""),
+                name="ranking_published_has_digest",
+            ),
+        ]
+
+    def __str__(self):
+        return self.month.strftime("%Y-%m")
+
+    @property
+    def label(self) -> str:
+        return self.month.strftime("%Y-%m")
+
+
+class RankingEntry(models.Model):
+    """One line of a month's ranking, in one scope."""
+
+    class Scope(models.TextChoices):
+        UNIT = "unit", _("units across the district")
+        CADRE = "cadre", _("cadres across the district")
+        UNIT_CADRE = "unit_cadre", _("cadres of one unit")
+
+    # The entry's ids are references into the live tables without database constraints
+    # or indexes of their own: a month writes ten thousand of these at once, and names
+    # are copied in, so a published month reads the same whatever happens to the rows.
+    ranking = models.ForeignKey(
+        RankingMonth,
+        on_delete=models.CASCADE,
+        related_name="entries",
+        verbose_name=_("month"),
+        db_index=False,  # the list index starts with it
+    )
+    scope = models.CharField(_("scope"), max_length=16, choices=Scope.choices)
+    # The unit whose cadres are ranked (scope unit_cadre only).
+    scope_unit = models.ForeignKey(
+        Unit,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("ranked within unit"),
+        db_constraint=False,
+        db_index=False,
+    )
+    unit = models.ForeignKey(
+        Unit,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("unit"),
+        db_constraint=False,
+        db_index=False,
+    )
+    cadre = models.ForeignKey(
+        Cadre,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("cadre"),
+        db_constraint=False,
+        db_index=False,
+    )
+    # Names as they were when compiled: a published month never changes.
+    name = models.CharField(_("name"), max_length=100)
+    unit_name = models.CharField(_("unit name"), max_length=100)
+    position = models.PositiveIntegerField(_("position"))
+    rank = models.PositiveIntegerField(_("rank"), null=True, blank=True)
+    reviews = models.PositiveIntegerField(_("reviews"))
+    satisfied = models.PositiveIntegerField(_("rated 4 or 5"))
+    bad = models.PositiveIntegerField(_("bad reviews"))
+    bad_answered = models.PositiveIntegerField(_("bad reviews answered"))
+    verdicts = models.PositiveIntegerField(_("answers with a verdict"))
+    rejected = models.PositiveIntegerField(_("answers rejected"))
+    satisfaction_rate = models.DecimalField(_("satisfaction rate"), max_digits=5, decimal_places=4)
+    response_rate = models.DecimalField(_("response rate"), max_digits=5, decimal_places=4)
+    rejection_rate = models.DecimalField(_("rejection rate"), max_digits=5, decimal_places=4)
+    score = models.DecimalField(_("score"), max_digits=5, decimal_places=2)
+    bottom = models.BooleanField(_("bottom 10%"), default=False)
+
+    class Meta:
+        verbose_name = _("ranking entry")
+        verbose_name_plural = _("ranking entries")
+        ordering = ["ranking", "scope", "scope_unit", "position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["ranking", "scope", "unit"],
+                condition=models.Q(cadre__isnull=True),
+                name="ranking_entry_one_per_unit",
+            ),
+            models.UniqueConstraint(
+                fields=["ranking", "scope", "cadre"],
+                condition=models.Q(cadre__isnull=False),
+                name="ranking_entry_one_per_cadre",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["ranking", "scope", "scope_unit", "position"], name="ranking_entry_list"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.ranking} {self.scope} {self.name}"

@@ -1,1 +1,9 @@
-urlpatterns = []
+from django.urls import path
+
+from . import pages
+
+urlpatterns = [
+    path("cadres/<id:pk>/review", pages.review_submit, name="cadre-review-submit"),
+    path("leaderboard/", pages.leaderboard, name="leaderboard"),
+    path("leaderboard/<str:month>/", pages.leaderboard_month, name="leaderboard-month"),
+]

@@ -1,4 +1,17 @@
+"""Reads of the points app."""
+
+import datetime as dt
+import time
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from django.db.models import Q, Sum
+from django.db.models.functions import TruncMonth
+from django.utils import timezone
+
+from .models import Account, Campaign, Currency, Entry, PrivilegeTier, Reward
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 @dataclass(frozen=True)
@@ -8,9 +21,128 @@ class ResidentSummary:
     tier: dict | None
 
 
-def resident_summary(*, user) -> ResidentSummary:
-    """Balances and privilege tier of a resident, as /me shows them.
+def tier_for_score(*, score: int) -> PrivilegeTier | None:
+    if score <= 0:
+        return None
+    return PrivilegeTier.objects.filter(min_score__lte=score).order_by("-min_score").first()
 
-    Until the ledger lands (issue "Points") every resident has nothing.
+
+def resident_summary(*, user) -> ResidentSummary:
+    """Balances and privilege tier of a resident, as /me and /points/balance show them.
+
+    Two reads: the resident's accounts (one row per currency), then the tier.
     """
-    return ResidentSummary(redeemable=0, moral=0, tier=None)
+    balances = dict(
+        Account.objects.filter(owner=user, kind=Account.Kind.RESIDENT).values_list(
+            "currency", "balance"
+        )
+    )
+    moral = balances.get(Currency.MORAL, 0)
+    tier = tier_for_score(score=moral)
+    return ResidentSummary(
+        redeemable=balances.get(Currency.REDEEMABLE, 0),
+        moral=moral,
+        tier=tier.as_dict() if tier else None,
+    )
+
+
+def yuan(points: int) -> str:
+    """100 points = 1 yuan, as a decimal string."""
+    sign = "-" if points < 0 else ""
+    whole, cents = divmod(abs(points), 100)
+    return f"{sign}{whole}.{cents:02d}"
+
+
+def entries_for(*, user, currency: str | None = None):
+    entries = Entry.objects.filter(account__owner=user, account__kind=Account.Kind.RESIDENT)
+    if currency:
+        entries = entries.filter(account__currency=currency)
+    return entries.select_related("account")
+
+
+def campaigns_active(*, now=None):
+    now = now or timezone.now()
+    return (
+        Campaign.objects.filter(starts_at__lte=now, ends_at__gt=now)
+        .annotate(pool_balance=Sum("pool_accounts__balance"))
+        .order_by("-pk")
+    )
+
+
+def campaign_pool_ids(*, campaign) -> list[int]:
+    """The campaign's pool shard accounts, in key order (kept on the object once read)."""
+    ids = getattr(campaign, "pool_ids", None)
+    if ids is None:
+        ids = list(
+            Account.objects.filter(campaign=campaign).order_by("pk").values_list("pk", flat=True)
+        )
+        campaign.pool_ids = ids
+    return ids
+
+
+def campaign_pool_balance(*, campaign) -> int:
+    return Account.objects.filter(campaign=campaign).aggregate(total=Sum("balance"))["total"] or 0
+
+
+def campaign_claims_left(*, campaign) -> int:
+    balance = getattr(campaign, "pool_balance", None)
+    if balance is None:
+        balance = campaign_pool_balance(campaign=campaign)
+    return balance // campaign.points_per_claim
+
+
+_CAMPAIGN_CACHE: dict[int, tuple[float, Campaign]] = {}
+CAMPAIGN_CACHE_SECONDS = 5
+
+
+def campaign_for_claim(*, pk: int) -> Campaign | None:
+    """The campaign a claim is for, from a short per-process cache.
+
+    When a campaign opens, every request of the storm asks for the same row. Its window,
+    points and pool never change after creation, so a few seconds of cache spares
+    PostgreSQL thousands of identical reads (and sold-out answers come from Redis alone).
+    """
+    now = time.monotonic()
+    cached = _CAMPAIGN_CACHE.get(pk)
+    if cached is not None and now - cached[0] < CAMPAIGN_CACHE_SECONDS:
+        return cached[1]
+    campaign = Campaign.objects.filter(pk=pk).first()
+    if campaign is not None:
+        campaign_pool_ids(campaign=campaign)
+        if len(_CAMPAIGN_CACHE) > 1000:
+            _CAMPAIGN_CACHE.clear()
+        _CAMPAIGN_CACHE[pk] = (now, campaign)
+    return campaign
+
+
+def rewards_catalog(*, now=None):
+    now = now or timezone.now()
+    return (
+        Reward.objects.filter(active=True)
+        .filter(Q(available_from__isnull=True) | Q(available_from__lte=now))
+        .filter(Q(available_until__isnull=True) | Q(available_until__gt=now))
+        .select_related("merchant")
+    )
+
+
+def merchant_settlement(*, merchant) -> list[dict]:
+    """Points the merchant received per month (net of refunds), with the yuan owed.
+
+    Months are Asia/Shanghai months, newest first.
+    """
+    rows = (
+        Entry.objects.filter(account_id=merchant.account_id)
+        .annotate(month=TruncMonth("created_at", tzinfo=SHANGHAI))
+        .values("month")
+        .annotate(points=Sum("amount"))
+        .order_by("-month")
+    )
+    out = []
+    for row in rows:
+        month = row["month"]
+        if isinstance(month, dt.datetime):
+            month = month.astimezone(SHANGHAI) if timezone.is_aware(month) else month
+        out.append(
+            {"month": f"{month:%Y-%m}", "points": row["points"], "yuan": yuan(row["points"])}
+        )
+    return out

@@ -97,11 +97,11 @@ def resident_api(client_for, resident):
 
 
 @pytest.fixture
-def browser_page(live_server):
+def browser_page(live_server, monkeypatch):
     """A Chromium page (Debian's, headless) in Chinese, for tests against `live_server`."""
     # Playwright's sync API runs an event loop in this thread; the ORM calls the test
     # makes around it are still synchronous and safe.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:

@@ -91,6 +91,7 @@ def test_a_real_worker_runs_the_purge_task_end_to_end(make_user):
     assert "idempotency_keys_purge" in output
 
 
+@pytest.mark.django_db
 def test_tasks_run_eagerly_without_redis():
     if settings.REDIS_URL:
         assert app.conf.task_always_eager is False

@@ -1,0 +1,234 @@
+"""Benchmark: a grab campaign opening, against gunicorn with PostgreSQL and Redis.
+
+1. Recreates the PostgreSQL database `duoduo_bench_points` (Redis db 13), makes 5,000
+   residents, each with its own access token.
+2. Starts gunicorn on 127.0.0.1:8701.
+3. The storm: 5,000 residents grab from a campaign of 1,000 claims with 500 concurrent
+   closed-loop clients; then the same clients on a plain authenticated endpoint that
+   does one indexed read (GET /api/v1/points/balance). A busy day: the same with 50.
+   Prints requests per second, p50/p99 and the ratios to the plain endpoint, and checks
+   that exactly 1,000 claims succeeded (zero oversell) and verify_ledger is clean.
+4. Bulk-loads 1,000,000 ledger entries (COPY) and times verify_ledger on them.
+
+    .venv/bin/python bench/grab.py [--residents 5000] [--claims 1000] [--storm 500]
+        [--busy 50] [--entries 1000000] [--workers 4] [--threads 4]
+
+Environment: BENCH_PG (default postgres://postgres@127.0.0.1:5432).
+"""
+
+import argparse
+import datetime as dt
+import io
+import json
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.common import (  # noqa: E402
+    access_token,
+    bench_env,
+    django_setup,
+    recreate_database,
+    run_clients,
+    start_gunicorn,
+)
+
+PORT = 8701
+DB_NAME = "duoduo_bench_points"
+REDIS_DB = 13
+
+
+def make_residents(count: int) -> list:
+    from accounts.models import User
+
+    User.objects.bulk_create(
+        [User(phone=f"+86137{i:08d}", display_name=f"Resident {i}") for i in range(count)],
+        batch_size=2000,
+    )
+    return list(User.objects.filter(phone__startswith="+86137").order_by("pk"))
+
+
+def make_campaign(title: str, claims: int):
+    from django.utils import timezone
+
+    from points import services
+
+    now = timezone.now()
+    return services.campaign_create(
+        title=title,
+        starts_at=now - dt.timedelta(seconds=1),
+        ends_at=now + dt.timedelta(hours=2),
+        points_per_claim=88,
+        claims=claims,
+        created_by=None,
+    )
+
+
+def check_campaign(campaign, claims: int, successes: int) -> str:
+    from points.models import CampaignClaim
+    from points.selectors import campaign_pool_balance
+
+    rows = CampaignClaim.objects.filter(campaign=campaign)
+    distinct = rows.values("resident").distinct().count()
+    pool = campaign_pool_balance(campaign=campaign)
+    ok = successes == rows.count() == distinct == claims and pool == 0
+    return (
+        f"claims {rows.count()} by {distinct} residents, 201s {successes}, pool left {pool}: "
+        + ("zero oversell, none lost" if ok else "MISMATCH")
+    )
+
+
+def phase(label, campaign, tokens, clients):
+    grab = [
+        ("POST", f"/api/v1/points/campaigns/{campaign.pk}/claim", {"Authorization": f"Bearer {t}"})
+        for t in tokens
+    ]
+    plain = [("GET", "/api/v1/points/balance", {"Authorization": f"Bearer {t}"}) for t in tokens]
+    grab_result = run_clients(grab, clients=clients, port=PORT, keep_bodies=True)
+    plain_result = run_clients(plain, clients=clients, port=PORT)
+    codes = {}
+    for body in grab_result.bodies:
+        try:
+            code = json.loads(body).get("code", "ok")
+        except ValueError:
+            code = "unparsable"
+        codes[code] = codes.get(code, 0) + 1
+    print(f"\n== {label}: {clients} concurrent clients, {len(tokens)} residents")
+    print(grab_result.line("grab (POST .../claim)"))
+    print(plain_result.line("plain (GET /points/balance)"))
+    print(grab_result.only(201).line("   of which winners (201)"))
+    print(grab_result.only(409).line("   of which sold out (409)"))
+    print(f"   answers: {codes}")
+    print(
+        f"   ratios grab/plain: throughput {grab_result.rps / plain_result.rps:.2f}x, "
+        f"p50 {grab_result.percentile(0.5) / plain_result.percentile(0.5):.2f}x, "
+        f"p99 {grab_result.percentile(0.99) / plain_result.percentile(0.99):.2f}x "
+        f"(sold-out answers alone: p99 "
+        f"{grab_result.only(409).percentile(0.99) / plain_result.percentile(0.99):.2f}x)"
+    )
+    return grab_result.statuses.get(201, 0)
+
+
+def load_entries(total_entries: int, residents: list) -> None:
+    """COPY `total_entries` entries (half as many transactions) with consistent balances."""
+    from django.db import connection
+    from django.utils import timezone
+
+    from points import ledger
+    from points.models import Account, Currency, Entry, LedgerTransaction
+
+    accounts = [ledger.resident_account(user=user) for user in residents]
+    issuance = ledger.system_account(
+        kind=Account.Kind.ADJUSTMENT, currency=Currency.REDEEMABLE, shard=7
+    )
+    transactions = total_entries // 2
+    now = timezone.now().isoformat()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT COALESCE(MAX(id), 0) FROM points_ledgertransaction")
+        first_txn = cursor.fetchone()[0] + 1000
+    txn_buffer = io.StringIO()
+    entry_buffer = io.StringIO()
+    balances = {account.pk: account.balance for account in accounts}
+    issuance_balance = issuance.balance
+    for i in range(transactions):
+        txn_id = first_txn + i
+        account = accounts[i % len(accounts)]
+        balances[account.pk] += 1
+        issuance_balance -= 1
+        txn_buffer.write(f"{txn_id}\tadjustment\t\tbench\t{now}\n")
+        entry_buffer.write(f"{txn_id}\t{issuance.pk}\t-1\t{issuance_balance}\tadjustment\t{now}\n")
+        entry_buffer.write(
+            f"{txn_id}\t{account.pk}\t1\t{balances[account.pk]}\tadjustment\t{now}\n"
+        )
+    txn_table, entry_table = LedgerTransaction._meta.db_table, Entry._meta.db_table
+    with connection.cursor() as cursor:
+        with cursor.copy(
+            f"COPY {txn_table} (id, reason, reference, memo, created_at) FROM STDIN"
+        ) as copy:
+            copy.write(txn_buffer.getvalue())
+        with cursor.copy(
+            f"COPY {entry_table} (transaction_id, account_id, amount, balance_after, reason, "
+            "created_at) FROM STDIN"
+        ) as copy:
+            copy.write(entry_buffer.getvalue())
+        for pk, balance in [*balances.items(), (issuance.pk, issuance_balance)]:
+            cursor.execute(
+                f"UPDATE {Account._meta.db_table} SET balance = %s WHERE id = %s",  # noqa: S608
+                [balance, pk],
+            )
+        cursor.execute(f"ANALYZE {entry_table}")
+        cursor.execute(f"ANALYZE {txn_table}")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--residents", type=int, default=5000)
+    parser.add_argument("--claims", type=int, default=1000)
+    parser.add_argument("--storm", type=int, default=500)
+    parser.add_argument("--busy", type=int, default=50)
+    parser.add_argument("--entries", type=int, default=1_000_000)
+    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--threads", type=int, default=4)
+    args = parser.parse_args()
+
+    env = bench_env(db_name=DB_NAME, redis_db=REDIS_DB, THROTTLE_CLAIM="100000000/min")
+    print(
+        f"database {DB_NAME}, Redis db {REDIS_DB}, gunicorn 127.0.0.1:{PORT} "
+        f"({args.workers} workers x {args.threads} threads)"
+    )
+    recreate_database(env)
+    django_setup(env)
+    import redis
+    from django.conf import settings
+
+    redis.Redis.from_url(settings.REDIS_URL).flushdb()  # db 13 belongs to this benchmark
+
+    residents = make_residents(args.residents)
+    tokens = [access_token(user) for user in residents]
+    storm = make_campaign("storm", args.claims)
+    busy = make_campaign("busy day", args.claims)
+    from django.db import connection
+
+    connection.close()
+
+    server = start_gunicorn(env, port=PORT, workers=args.workers, threads=args.threads)
+    try:
+        # Warm every worker's connections and imports before measuring.
+        run_clients(
+            [("GET", "/api/v1/points/balance", {"Authorization": f"Bearer {tokens[0]}"})] * 200,
+            clients=20,
+            port=PORT,
+        )
+        storm_ok = phase("the storm", storm, tokens, args.storm)
+        busy_ok = phase("a busy day", busy, tokens, args.busy)
+    finally:
+        server.stop()
+
+    print()
+    print("storm:    " + check_campaign(storm, args.claims, storm_ok))
+    print("busy day: " + check_campaign(busy, args.claims, busy_ok))
+    from points.verification import ledger_verify
+
+    report = ledger_verify()
+    print(f"verify_ledger after the runs: {'clean' if report.ok else report.problems[:5]}")
+
+    if args.entries:
+        started = time.monotonic()
+        load_entries(args.entries, residents)
+        print(
+            f"\nloaded {args.entries:,} more entries with COPY in {time.monotonic() - started:.1f}s"
+        )
+        started = time.monotonic()
+        report = ledger_verify()
+        elapsed = time.monotonic() - started
+        print(
+            f"verify_ledger: {report.entries:,} entries, {report.transactions:,} transactions, "
+            f"{report.accounts:,} accounts in {elapsed:.2f}s: "
+            + ("clean" if report.ok else f"{len(report.problems)} problems")
+        )
+
+
+if __name__ == "__main__":
+    main()

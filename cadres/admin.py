@@ -1,0 +1,286 @@
+"""The admin, in Chinese: units, cadres and their badges, reviews, overdue, rankings.
+
+A unit_admin sees and edits their own units' cadres only; district admins see all.
+Reviewers are never shown to a unit: only district admins see who wrote a review.
+"""
+
+import base64
+
+from django.contrib import admin, messages
+from django.db.models import Count, Q
+from django.http import HttpResponse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from accounts.roles import Role
+from core.errors import DomainError
+
+from . import exports, qr, selectors, services
+from .models import Cadre, OverdueReview, RankingEntry, RankingMonth, Review, Unit, UnitMembership
+
+
+def _district(request) -> bool:
+    return selectors.is_district_admin(user=request.user)
+
+
+def _own_units(request) -> set[int]:
+    return selectors.unit_ids_for(user=request.user, role=Role.UNIT_ADMIN)
+
+
+class UnitScopedAdmin(admin.ModelAdmin):
+    """Rows limited to the user's units unless the user is a district admin."""
+
+    unit_path = "unit"
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if _district(request):
+            return queryset
+        return queryset.filter(**{f"{self.unit_path}__in": _own_units(request)})
+
+
+@admin.register(Unit)
+class UnitAdmin(UnitScopedAdmin):
+    unit_path = "pk"
+    list_display = ["name", "kind", "parent", "cadre_count", "unanswered_bad", "overdue"]
+    list_filter = ["kind"]
+    search_fields = ["name"]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("parent")
+            .annotate(
+                _cadres=Count("cadres", filter=Q(cadres__active=True), distinct=True),
+                _unanswered=Count(
+                    "cadres__reviews",
+                    filter=Q(
+                        cadres__reviews__rating__lte=2, cadres__reviews__responded_at__isnull=True
+                    ),
+                ),
+                _overdue=Count(
+                    "cadres__reviews",
+                    filter=Q(
+                        cadres__reviews__overdue_at__isnull=False,
+                        cadres__reviews__responded_at__isnull=True,
+                    ),
+                ),
+            )
+        )
+
+    @admin.display(description=_("active cadres"), ordering="_cadres")
+    def cadre_count(self, obj):
+        return obj._cadres
+
+    @admin.display(description=_("bad reviews unanswered"), ordering="_unanswered")
+    def unanswered_bad(self, obj):
+        return obj._unanswered
+
+    @admin.display(description=_("overdue (72 hours)"), ordering="_overdue")
+    def overdue(self, obj):
+        return obj._overdue
+
+
+@admin.register(Cadre)
+class CadreAdmin(UnitScopedAdmin):
+    list_display = ["name", "title", "unit", "employee_number", "active", "code_version"]
+    list_filter = ["active", "unit"]
+    search_fields = ["name", "employee_number", "unit__name"]
+    list_select_related = ["unit"]
+    readonly_fields = ["code_version", "badge"]
+    raw_id_fields = ["user"]
+    actions = ["print_badges", "rotate_codes"]
+
+    def get_readonly_fields(self, request, obj=None):
+        # Linking a user to a cadre lets that user read the cadre's reviews: district only.
+        fields = list(super().get_readonly_fields(request, obj))
+        return fields if _district(request) else [*fields, "user"]
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "unit" and not _district(request):
+            kwargs["queryset"] = Unit.objects.filter(pk__in=_own_units(request))
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    @admin.display(description=_("badge code"))
+    def badge(self, obj):
+        if not obj.pk:
+            return "-"
+        png = base64.b64encode(qr.badge_png(obj, box_size=4)).decode()
+        return format_html(
+            '<img src="data:image/png;base64,{}" width="160" height="160" alt=""><br>{}',
+            png,
+            qr.badge_url(obj),
+        )
+
+    @admin.action(description=_("Print badges (PDF)"))
+    def print_badges(self, request, queryset):
+        cadres = list(queryset.select_related("unit").order_by("unit__name", "name"))
+        response = HttpResponse(qr.badge_sheet_pdf(cadres), content_type="application/pdf")
+        response["Content-Disposition"] = 'attachment; filename="badges.pdf"'
+        return response
+
+    @admin.action(description=_("Replace the badge codes (old badges stop working)"))
+    def rotate_codes(self, request, queryset):
+        count = 0
+        for cadre in queryset.order_by("pk"):
+            services.cadre_code_rotate(cadre=cadre)
+            count += 1
+        self.message_user(request, _("%(count)d codes replaced.") % {"count": count})
+
+
+@admin.register(UnitMembership)
+class UnitMembershipAdmin(admin.ModelAdmin):
+    list_display = ["user", "unit", "role"]
+    list_filter = ["role", "unit"]
+    raw_id_fields = ["user"]
+
+
+class ReviewAdminBase(UnitScopedAdmin):
+    unit_path = "cadre__unit"
+    list_display = [
+        "cadre",
+        "rating",
+        "local_date",
+        "comment",
+        "responded_at",
+        "verdict_accepted",
+        "overdue_at",
+    ]
+    list_filter = ["rating", "local_date", ("responded_at", admin.EmptyFieldListFilter)]
+    list_select_related = ["cadre", "cadre__unit"]
+    search_fields = ["cadre__name", "comment"]
+    date_hierarchy = "created_at"
+
+    def get_fields(self, request, obj=None):
+        fields = [
+            "cadre",
+            "rating",
+            "tags",
+            "comment",
+            "created_at",
+            "local_date",
+            "points_awarded",
+            "response_message",
+            "responded_at",
+            "verdict_accepted",
+            "verdict_at",
+            "overdue_at",
+        ]
+        if _district(request):
+            fields.insert(1, "reviewer")
+        return fields
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.get_fields(request, obj)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Review)
+class ReviewAdmin(ReviewAdminBase):
+    pass
+
+
+@admin.register(OverdueReview)
+class OverdueReviewAdmin(ReviewAdminBase):
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(overdue_at__isnull=False)
+
+
+@admin.register(RankingMonth)
+class RankingMonthAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "compiled_at", "published_at", "entry_count", "digest"]
+    readonly_fields = ["month", "compiled_at", "published_at", "digest", "previous_digest"]
+    actions = ["publish", "recompile", "export_csv", "export_xlsx"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(_entries=Count("entries"))
+
+    @admin.display(description=_("entries"))
+    def entry_count(self, obj):
+        return obj._entries
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description=_("Publish (ended months only; freezes them)"))
+    def publish(self, request, queryset):
+        for ranking in queryset.order_by("month"):
+            try:
+                services.ranking_month_publish(month=ranking.month)
+            except DomainError as error:
+                self.message_user(request, f"{ranking}: {error.detail}", messages.ERROR)
+            else:
+                self.message_user(request, _("%(month)s published.") % {"month": ranking})
+
+    @admin.action(description=_("Compile again (unpublished months only)"))
+    def recompile(self, request, queryset):
+        for ranking in queryset.order_by("month"):
+            try:
+                services.rankings_compile(month=ranking.month)
+            except DomainError as error:
+                self.message_user(request, f"{ranking}: {error.detail}", messages.ERROR)
+            else:
+                self.message_user(request, _("%(month)s compiled.") % {"month": ranking})
+
+    def _download(self, content, content_type, name):
+        response = HttpResponse(content, content_type=content_type)
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        return response
+
+    @admin.action(description=_("Export as CSV"))
+    def export_csv(self, request, queryset):
+        months = list(queryset.order_by("month"))
+        return self._download(
+            exports.rankings_csv(months), "text/csv; charset=utf-8", "rankings.csv"
+        )
+
+    @admin.action(description=_("Export as Excel (XLSX)"))
+    def export_xlsx(self, request, queryset):
+        months = list(queryset.order_by("month"))
+        return self._download(
+            exports.rankings_xlsx(months),
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            "rankings.xlsx",
+        )
+
+
+@admin.register(RankingEntry)
+class RankingEntryAdmin(admin.ModelAdmin):
+    list_display = [
+        "ranking",
+        "scope",
+        "scope_unit",
+        "rank",
+        "name",
+        "unit_name",
+        "reviews",
+        "satisfaction_rate",
+        "response_rate",
+        "rejection_rate",
+        "score",
+        "bottom",
+    ]
+    list_filter = ["ranking", "scope", "bottom"]
+    list_select_related = ["ranking", "scope_unit"]
+    search_fields = ["name", "unit_name"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,602 @@
+"""The cadres API of API.md: units, badges, reviews and answers, rankings."""
+
+from django.core.cache import cache
+from django.http import HttpResponse
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.exceptions import NotFound as DrfNotFound
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.permissions import HasRole
+from accounts.roles import Role
+from core import codes
+from core.errors import Forbidden, Invalid, NotFound
+from core.idempotency import idempotent
+from core.pagination import CursorPagination
+from core.schema import error_response
+from core.throttling import AnonRateThrottle, ScopedThrottle, UserRateThrottle
+
+from .. import qr, rankings, selectors, services
+from ..models import Review
+from ..pages import photo_url
+
+MAX_INT = 2**31 - 1
+
+
+def _paginate(view, request, queryset, serialize):
+    paginator = CursorPagination()
+    page = paginator.paginate_queryset(queryset, request, view=view)
+    return paginator.get_paginated_response([serialize(obj) for obj in page])
+
+
+PAGE_PARAMETERS = [
+    OpenApiParameter("cursor", str, description="From `next` or `previous`."),
+    OpenApiParameter("page_size", int, description="1 to 100; 20 by default."),
+]
+
+
+def paginated(name: str, serializer, operation_id: str) -> dict:
+    """extend_schema arguments of a cursor-paginated list of `serializer` items."""
+    return {
+        "operation_id": operation_id,
+        "parameters": PAGE_PARAMETERS,
+        "responses": {
+            200: inline_serializer(
+                name,
+                {
+                    "next": serializers.URLField(allow_null=True),
+                    "previous": serializers.URLField(allow_null=True),
+                    "results": serializer(many=True),
+                },
+            )
+        },
+    }
+
+
+def _unit_body(unit) -> dict:
+    return {"id": unit.pk, "name": unit.name}
+
+
+def _cadre_body(cadre, request) -> dict:
+    return {
+        "id": cadre.pk,
+        "name": cadre.name,
+        "title": cadre.title,
+        "unit": _unit_body(cadre.unit),
+        "photo_url": photo_url(cadre, request),
+    }
+
+
+class UnitRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class CadreSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    title = serializers.CharField()
+    unit = UnitRefSerializer()
+    photo_url = serializers.URLField(allow_null=True)
+
+
+class ResponseBodySerializer(serializers.Serializer):
+    message = serializers.CharField()
+    responded_at = serializers.DateTimeField()
+    accepted = serializers.BooleanField(allow_null=True, help_text="The reviewer's verdict.")
+    verdict_at = serializers.DateTimeField(allow_null=True)
+
+
+def _response_body(review) -> dict | None:
+    if review.responded_at is None:
+        return None
+    return {
+        "message": review.response_message,
+        "responded_at": review.responded_at,
+        "accepted": review.verdict_accepted,
+        "verdict_at": review.verdict_at,
+    }
+
+
+def _get_cadre(pk: int):
+    cadre = selectors.cadre_get(pk=pk)
+    if cadre is None:
+        raise NotFound()
+    return cadre
+
+
+def _get_review(pk: int):
+    review = selectors.review_get(pk=pk)
+    if review is None:
+        raise NotFound()
+    return review
+
+
+# --- Units and cadres ------------------------------------------------------------------
+
+
+class UnitListView(APIView):
+    """GET /units: the district's units."""
+
+    permission_classes = [AllowAny]
+    throttle_classes = [AnonRateThrottle, UserRateThrottle]
+
+    class OutputSerializer(serializers.Serializer):
+        id = serializers.IntegerField()
+        name = serializers.CharField()
+        kind = serializers.ChoiceField(
+            choices=["bureau", "urban_management", "public_security", "street_office", "other"]
+        )
+        parent = UnitRefSerializer(allow_null=True)
+
+    @extend_schema(**paginated("PaginatedUnitList", OutputSerializer, "units_list"))
+    def get(self, request):
+        return _paginate(
+            self,
+            request,
+            selectors.units_list(),
+            lambda unit: {
+                "id": unit.pk,
+                "name": unit.name,
+                "kind": unit.kind,
+                "parent": _unit_body(unit.parent) if unit.parent else None,
+            },
+        )
+
+
+class UnitCadreListView(APIView):
+    """GET /units/{id}/cadres: the unit's active cadres."""
+
+    permission_classes = [AllowAny]
+    throttle_classes = [AnonRateThrottle, UserRateThrottle]
+
+    @extend_schema(**paginated("PaginatedCadreList", CadreSerializer, "units_cadres_list"))
+    def get(self, request, pk):
+        unit = selectors.units_list().filter(pk=pk).first()
+        if unit is None:
+            raise NotFound()
+        return _paginate(
+            self, request, selectors.unit_cadres(unit=unit), lambda c: _cadre_body(c, request)
+        )
+
+
+class UnitReviewSummaryView(APIView):
+    """GET /units/{id}/review-summary: the unit admin's view of bad and overdue reviews."""
+
+    permission_classes = [IsAuthenticated]
+
+    class OutputSerializer(serializers.Serializer):
+        reviews = serializers.IntegerField()
+        bad = serializers.IntegerField()
+        unanswered_bad = serializers.IntegerField()
+        overdue = serializers.IntegerField(help_text="Bad reviews unanswered after 72 hours.")
+        overdue_total = serializers.IntegerField(
+            help_text="Bad reviews ever recorded overdue, answered since or not."
+        )
+
+    @extend_schema(responses={200: OutputSerializer})
+    def get(self, request, pk):
+        unit = selectors.units_list().filter(pk=pk).first()
+        if unit is None:
+            raise NotFound()
+        if not selectors.can_manage_unit(user=request.user, unit_id=unit.pk):
+            raise Forbidden()
+        return Response(selectors.unit_review_summary(unit=unit))
+
+
+# --- Badges ----------------------------------------------------------------------------
+
+
+class _BadgeView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    def _cadre(self, request, pk):
+        cadre = _get_cadre(pk)
+        if not selectors.can_see_badge(user=request.user, cadre=cadre):
+            raise Forbidden()
+        return cadre
+
+
+class CadreQrPngView(_BadgeView):
+    """GET /cadres/{id}/qr.png: the badge code (the cadre, its unit_admin, district_admin)."""
+
+    @extend_schema(responses={(200, "image/png"): OpenApiTypes.BINARY})
+    def get(self, request, pk):
+        cadre = self._cadre(request, pk)
+        return HttpResponse(qr.badge_png(cadre), content_type="image/png")
+
+
+class CadreQrSvgView(_BadgeView):
+    """GET /cadres/{id}/qr.svg: the badge code as SVG."""
+
+    @extend_schema(responses={(200, "image/svg+xml"): OpenApiTypes.BINARY})
+    def get(self, request, pk):
+        cadre = self._cadre(request, pk)
+        return HttpResponse(qr.badge_svg(cadre), content_type="image/svg+xml")
+
+
+class CadreQrRotateView(APIView):
+    """POST /cadres/{id}/qr/rotate: a new badge code; the old one stops resolving."""
+
+    permission_classes = [HasRole(Role.UNIT_ADMIN, Role.DISTRICT_ADMIN)]
+
+    class OutputSerializer(serializers.Serializer):
+        code_url = serializers.CharField()
+        code_version = serializers.IntegerField()
+
+    @extend_schema(request=None, responses={200: OutputSerializer})
+    def post(self, request, pk):
+        cadre = _get_cadre(pk)
+        if not selectors.can_manage_unit(user=request.user, unit_id=cadre.unit_id):
+            raise Forbidden()
+        cadre = services.cadre_code_rotate(cadre=cadre)
+        return Response({"code_url": qr.badge_url(cadre), "code_version": cadre.code_version})
+
+
+class UnitBadgesPdfView(APIView):
+    """GET /units/{id}/badges.pdf: a printable A4 sheet of the unit's badges, 8 a page."""
+
+    permission_classes = [HasRole(Role.UNIT_ADMIN, Role.DISTRICT_ADMIN)]
+
+    @extend_schema(responses={(200, "application/pdf"): OpenApiTypes.BINARY})
+    def get(self, request, pk):
+        unit = selectors.units_list().filter(pk=pk).first()
+        if unit is None:
+            raise NotFound()
+        if not selectors.can_manage_unit(user=request.user, unit_id=unit.pk):
+            raise Forbidden()
+        pdf = qr.badge_sheet_pdf(list(selectors.unit_cadres(unit=unit)))
+        response = HttpResponse(pdf, content_type="application/pdf")
+        response["Content-Disposition"] = f'inline; filename="badges-unit-{unit.pk}.pdf"'
+        return response
+
+
+# --- Reviews ---------------------------------------------------------------------------
+
+
+class CadreReviewCreateView(APIView):
+    """POST /cadres/{id}/reviews: review a cadre whose badge the user just scanned."""
+
+    throttle_classes = [UserRateThrottle, ScopedThrottle]
+    throttle_scope = "review"
+
+    class InputSerializer(serializers.Serializer):
+        code = serializers.CharField(max_length=512, help_text="The badge URL the user scanned.")
+        rating = serializers.IntegerField(
+            min_value=1, max_value=5, help_text="5 very satisfied ... 1 very dissatisfied."
+        )
+        tags = serializers.ListField(
+            child=serializers.ChoiceField(choices=Review.Tag.choices),
+            required=False,
+            max_length=len(Review.Tag.values),
+            default=list,
+        )
+        comment = serializers.CharField(
+            max_length=services.MAX_COMMENT, required=False, allow_blank=True, default=""
+        )
+
+    class OutputSerializer(serializers.Serializer):
+        id = serializers.IntegerField()
+        points_awarded = serializers.IntegerField()
+
+    @extend_schema(
+        request=InputSerializer,
+        responses={
+            201: OutputSerializer,
+            403: error_response("`permission_denied`: a cadre cannot review themselves."),
+            404: error_response(
+                "`not_found` (no such cadre), `code_invalid` (forged, malformed, or another "
+                "cadre's code), `code_revoked` (a badge replaced by a newer one)."
+            ),
+            409: error_response(
+                "`already_reviewed_today`, `cadre_inactive`, `idempotency_key_in_progress`."
+            ),
+        },
+    )
+    @idempotent
+    def post(self, request, pk):
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        cadre = _get_cadre(pk)
+        scanned = codes.resolve_as(data.validated_data["code"], "cadre")
+        if scanned.pk != cadre.pk:
+            raise codes.CodeInvalid()
+        review = services.review_create(
+            cadre=cadre,
+            reviewer=request.user,
+            rating=data.validated_data["rating"],
+            tags=data.validated_data["tags"],
+            comment=data.validated_data["comment"],
+        )
+        return Response(
+            {"id": review.pk, "points_awarded": review.points_awarded},
+            status=status.HTTP_201_CREATED,
+        )
+
+
+class MyReviewSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    cadre = CadreSerializer()
+    rating = serializers.IntegerField()
+    tags = serializers.ListField(child=serializers.CharField())
+    comment = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    points_awarded = serializers.IntegerField()
+    response = ResponseBodySerializer(allow_null=True)
+
+
+class ReviewMineView(APIView):
+    """GET /reviews/mine: the user's own reviews, newest first, with any answer."""
+
+    @extend_schema(**paginated("PaginatedMyReviewList", MyReviewSerializer, "reviews_mine_list"))
+    def get(self, request):
+        return _paginate(
+            self,
+            request,
+            selectors.reviews_mine(user=request.user),
+            lambda r: {
+                "id": r.pk,
+                "cadre": _cadre_body(r.cadre, request),
+                "rating": r.rating,
+                "tags": r.tags,
+                "comment": r.comment,
+                "created_at": r.created_at,
+                "points_awarded": r.points_awarded,
+                "response": _response_body(r),
+            },
+        )
+
+
+class CadreReviewSerializer(serializers.Serializer):
+    """A review as the cadre sees it: never who wrote it."""
+
+    id = serializers.IntegerField()
+    rating = serializers.IntegerField()
+    tags = serializers.ListField(child=serializers.CharField())
+    comment = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    needs_response = serializers.BooleanField()
+    overdue = serializers.BooleanField()
+    response = ResponseBodySerializer(allow_null=True)
+
+
+def _cadre_review_body(review) -> dict:
+    return {
+        "id": review.pk,
+        "rating": review.rating,
+        "tags": review.tags,
+        "comment": review.comment,
+        "created_at": review.created_at,
+        "needs_response": review.rating <= 2 and review.responded_at is None,
+        "overdue": review.overdue_at is not None,
+        "response": _response_body(review),
+    }
+
+
+class CadreMyReviewsView(APIView):
+    """GET /cadre/reviews: reviews of the signed-in cadre, without reviewer identity."""
+
+    permission_classes = [HasRole(Role.CADRE)]
+
+    @extend_schema(
+        operation_id="cadre_reviews_list",
+        parameters=PAGE_PARAMETERS,
+        responses={
+            **paginated("PaginatedCadreReviewList", CadreReviewSerializer, "")["responses"],
+            403: error_response("`permission_denied`: the user is not linked to a cadre."),
+        },
+    )
+    def get(self, request):
+        cadre = selectors.cadre_of_user(user=request.user)
+        if cadre is None:
+            raise Forbidden()
+        return _paginate(self, request, selectors.reviews_of_cadre(cadre=cadre), _cadre_review_body)
+
+
+class ReviewRespondView(APIView):
+    """POST /reviews/{id}/response: the cadre (or its unit_admin) answers a review, once."""
+
+    class InputSerializer(serializers.Serializer):
+        message = serializers.CharField(max_length=services.MAX_RESPONSE)
+
+    @extend_schema(
+        request=InputSerializer,
+        responses={
+            201: CadreReviewSerializer,
+            403: error_response("`permission_denied`: not the cadre nor its unit's admin."),
+            409: error_response("`already_responded`."),
+        },
+    )
+    def post(self, request, pk):
+        review = _get_review(pk)
+        if not selectors.can_answer(user=request.user, review=review):
+            raise Forbidden()
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        review = services.review_respond(
+            review=review, responder=request.user, message=data.validated_data["message"]
+        )
+        return Response(_cadre_review_body(review), status=status.HTTP_201_CREATED)
+
+
+class ReviewVerdictView(APIView):
+    """POST /reviews/{id}/verdict: the reviewer accepts or rejects the answer, once."""
+
+    class InputSerializer(serializers.Serializer):
+        accepted = serializers.BooleanField()
+
+    class OutputSerializer(serializers.Serializer):
+        id = serializers.IntegerField()
+        response = ResponseBodySerializer()
+
+    @extend_schema(
+        request=InputSerializer,
+        responses={
+            200: OutputSerializer,
+            403: error_response("`permission_denied`: only the reviewer gives a verdict."),
+            409: error_response("`not_responded` (no answer yet), `verdict_already_given`."),
+        },
+    )
+    def post(self, request, pk):
+        review = _get_review(pk)
+        if review.reviewer_id != request.user.pk:
+            raise Forbidden(_("Only the reviewer can accept or reject the answer."))
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        review = services.review_verdict(
+            review=review, reviewer=request.user, accepted=data.validated_data["accepted"]
+        )
+        return Response({"id": review.pk, "response": _response_body(review)})
+
+
+# --- Rankings --------------------------------------------------------------------------
+
+CACHE_SECONDS = 300
+
+
+def _cached(key: str, build):
+    """Published months never change: cache their bodies, under the publish version."""
+    version = cache.get(services.RANKINGS_CACHE_VERSION_KEY) or 1
+    full_key = f"cadres:rankings:{version}:{key}"
+    body = cache.get(full_key)
+    if body is None:
+        body = build()
+        cache.set(full_key, body, CACHE_SECONDS)
+    return body
+
+
+def _public_cache(response):
+    response["Cache-Control"] = f"public, max-age={CACHE_SECONDS}"
+    return response
+
+
+class MonthPagination(CursorPagination):
+    ordering = "-month"
+
+
+class RankingMonthListView(APIView):
+    """GET /rankings: the published months, newest first."""
+
+    permission_classes = [AllowAny]
+    authentication_classes = []
+    throttle_classes = [AnonRateThrottle]
+
+    class OutputSerializer(serializers.Serializer):
+        month = serializers.CharField(help_text="YYYY-MM")
+        published_at = serializers.DateTimeField()
+        digest = serializers.CharField()
+        previous_digest = serializers.CharField()
+
+    @extend_schema(**paginated("PaginatedRankingMonthList", OutputSerializer, "rankings_list"))
+    def get(self, request):
+        paginator = MonthPagination()
+        page = paginator.paginate_queryset(selectors.published_months(), request, view=self)
+        return _public_cache(
+            paginator.get_paginated_response(
+                [
+                    {
+                        "month": r.label,
+                        "published_at": r.published_at,
+                        "digest": r.digest,
+                        "previous_digest": r.previous_digest,
+                    }
+                    for r in page
+                ]
+            )
+        )
+
+
+class RankingEntrySerializer(serializers.Serializer):
+    rank = serializers.IntegerField(allow_null=True)
+    name = serializers.CharField()
+    unit = UnitRefSerializer()
+    cadre_id = serializers.IntegerField(allow_null=True)
+    reviews = serializers.IntegerField()
+    satisfaction_rate = serializers.DecimalField(max_digits=5, decimal_places=4)
+    response_rate = serializers.DecimalField(max_digits=5, decimal_places=4)
+    rejection_rate = serializers.DecimalField(max_digits=5, decimal_places=4)
+    score = serializers.DecimalField(max_digits=5, decimal_places=2)
+    bottom = serializers.BooleanField()
+
+
+class RankingMonthView(APIView):
+    """GET /rankings/{YYYY-MM}: one published month, in one scope."""
+
+    permission_classes = [AllowAny]
+    authentication_classes = []
+    throttle_classes = [AnonRateThrottle]
+
+    class QuerySerializer(serializers.Serializer):
+        scope = serializers.ChoiceField(choices=["unit", "cadre"], default="unit", required=False)
+        unit = serializers.IntegerField(min_value=1, max_value=MAX_INT, required=False)
+
+    class OutputSerializer(serializers.Serializer):
+        month = serializers.CharField()
+        published_at = serializers.DateTimeField()
+        scope = serializers.CharField()
+        unit = UnitRefSerializer(allow_null=True, required=False)
+        digest = serializers.CharField()
+        previous_digest = serializers.CharField()
+        entries = RankingEntrySerializer(many=True)
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("scope", str, enum=["unit", "cadre"], description="Default unit."),
+            OpenApiParameter("unit", int, description="With scope=cadre: that unit's cadres."),
+        ],
+        responses={
+            200: OutputSerializer,
+            404: error_response("`not_found`: a month that is unknown, malformed or unpublished."),
+        },
+    )
+    def get(self, request, month):
+        first_day = rankings.parse_month(month)
+        if first_day is None:
+            raise DrfNotFound()
+        query = self.QuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        scope = query.validated_data.get("scope") or "unit"
+        unit_id = query.validated_data.get("unit")
+        if unit_id is not None and scope != "cadre":
+            raise Invalid(fields={"unit": [_("Use unit with scope=cadre.")]})
+
+        def build():
+            ranking = selectors.published_month(month=first_day)
+            if ranking is None:
+                return None
+            entries = selectors.ranking_entries(ranking=ranking, scope=scope, unit_id=unit_id)
+            rows = [
+                {
+                    "rank": e.rank,
+                    "name": e.name,
+                    "unit": {"id": e.unit_id, "name": e.unit_name},
+                    "cadre_id": e.cadre_id,
+                    "reviews": e.reviews,
+                    "satisfaction_rate": str(e.satisfaction_rate),
+                    "response_rate": str(e.response_rate),
+                    "rejection_rate": str(e.rejection_rate),
+                    "score": str(e.score),
+                    "bottom": e.bottom,
+                }
+                for e in entries
+            ]
+            if unit_id is not None and not rows:
+                return None
+            return {
+                "month": ranking.label,
+                "published_at": ranking.published_at.isoformat(),
+                "scope": scope,
+                "unit": {"id": unit_id, "name": rows[0]["unit"]["name"]} if unit_id else None,
+                "digest": ranking.digest,
+                "previous_digest": ranking.previous_digest,
+                "entries": rows,
+            }
+
+        body = _cached(f"{first_day:%Y-%m}:{scope}:{unit_id or ''}", build)
+        if body is None:
+            raise DrfNotFound()
+        return _public_cache(Response(body))

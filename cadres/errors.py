@@ -1,0 +1,54 @@
+"""The business refusals of the cadres app, as API.md names them."""
+
+from django.utils.translation import gettext_lazy as _
+
+from core.errors import DomainError, Forbidden
+
+
+class AlreadyReviewedToday(DomainError):
+    code = "already_reviewed_today"
+    default_detail = _("You have already reviewed this cadre today. Come back tomorrow.")
+
+
+class CadreInactive(DomainError):
+    code = "cadre_inactive"
+    default_detail = _("This cadre no longer takes reviews.")
+
+
+class SelfReview(Forbidden):
+    default_detail = _("A cadre cannot review themselves.")
+
+
+class AlreadyResponded(DomainError):
+    code = "already_responded"
+    default_detail = _("This review has already been answered.")
+
+
+class NotResponded(DomainError):
+    code = "not_responded"
+    default_detail = _("This review has not been answered yet.")
+
+
+class VerdictAlreadyGiven(DomainError):
+    code = "verdict_already_given"
+    default_detail = _("You have already accepted or rejected this answer.")
+
+
+class MonthNotEnded(DomainError):
+    code = "month_not_ended"
+    default_detail = _("A month can be published only after it has ended.")
+
+
+class MonthPublished(DomainError):
+    code = "month_published"
+    default_detail = _("This month is published and can no longer change.")
+
+
+class MonthNotCompiled(DomainError):
+    code = "month_not_compiled"
+    default_detail = _("This month has not been compiled yet.")
+
+
+class LaterMonthPublished(DomainError):
+    code = "later_month_published"
+    default_detail = _("A later month is already published: months are published in order.")

@@ -1,0 +1,70 @@
+"""A month's rankings as CSV and XLSX, for the personnel department."""
+
+import csv
+import io
+
+from django.utils.translation import gettext as _
+from openpyxl import Workbook
+
+from .models import RankingEntry, RankingMonth
+
+
+def _header() -> list[str]:
+    return [
+        _("Month"),
+        _("Scope"),
+        _("Ranked within unit"),
+        _("Rank"),
+        _("Name"),
+        _("Unit"),
+        _("Reviews"),
+        _("Satisfaction rate"),
+        _("Response rate"),
+        _("Rejection rate"),
+        _("Score"),
+        _("Bottom 10%"),
+    ]
+
+
+def _rows(rankings: list[RankingMonth]):
+    scopes = dict(RankingEntry.Scope.choices)
+    entries = (
+        RankingEntry.objects.filter(ranking__in=rankings)
+        .select_related("ranking", "scope_unit")
+        .order_by("ranking__month", "scope", "scope_unit_id", "position")
+    )
+    for e in entries.iterator(chunk_size=2000):
+        yield [
+            e.ranking.label,
+            str(scopes[e.scope]),
+            e.scope_unit.name if e.scope_unit else "",
+            e.rank if e.rank is not None else "",
+            e.name,
+            e.unit_name,
+            e.reviews,
+            e.satisfaction_rate,
+            e.response_rate,
+            e.rejection_rate,
+            e.score,
+            _("yes") if e.bottom else "",
+        ]
+
+
+def rankings_csv(rankings: list[RankingMonth]) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(_header())
+    writer.writerows(_rows(rankings))
+    # With a BOM, so that Excel opens the Chinese text as UTF-8.
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def rankings_xlsx(rankings: list[RankingMonth]) -> bytes:
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(_("Rankings"))
+    sheet.append(_header())
+    for row in _rows(rankings):
+        sheet.append([float(v) if hasattr(v, "as_tuple") else v for v in row])
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()

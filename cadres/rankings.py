@@ -1,0 +1,252 @@
+"""The ranking formulas of API.md, and nothing else: pure functions over counts.
+
+The counts come from one grouped query over a month's reviews (services.rankings_compile);
+these functions turn them into the published figures, so every place that shows a rate
+shows the one computed here.
+"""
+
+import datetime as dt
+import hashlib
+import json
+import math
+import re
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from zoneinfo import ZoneInfo
+
+from django.utils import timezone
+
+LOCAL_TZ = ZoneInfo("Asia/Shanghai")
+Z = 1.96
+MIN_REVIEWS = 5
+# The bottom is the lowest 1/BOTTOM_DIVISOR (10%) of the ranked, rounded up, in integers:
+# math.ceil(30 * 0.1) is 4 in floating point.
+BOTTOM_DIVISOR = 10
+_MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
+RATE_PLACES = Decimal("0.0001")
+SCORE_PLACES = Decimal("0.01")
+
+
+def parse_month(text: str) -> dt.date | None:
+    """`YYYY-MM` to the month's first day; None for anything else (2026-13, abc)."""
+    match = _MONTH_RE.match(text or "")
+    if not match:
+        return None
+    year, month = int(match.group(1)), int(match.group(2))
+    if not (1 <= month <= 12 and 2000 <= year <= 9999):
+        return None
+    return dt.date(year, month, 1)
+
+
+def next_month(month: dt.date) -> dt.date:
+    return dt.date(month.year + month.month // 12, month.month % 12 + 1, 1)
+
+
+def previous_month(month: dt.date) -> dt.date:
+    return dt.date(month.year - (month.month == 1), (month.month - 2) % 12 + 1, 1)
+
+
+def local_today() -> dt.date:
+    return timezone.localtime(timezone.now(), LOCAL_TZ).date()
+
+
+def month_has_ended(month: dt.date) -> bool:
+    return local_today() >= next_month(month)
+
+
+def wilson_lower_bound(positive: int, total: int, z: float = Z) -> float:
+    """The lower bound of the Wilson score interval; 0 when there is nothing to count."""
+    if total <= 0:
+        return 0.0
+    p = positive / total
+    z2 = z * z
+    centre = p + z2 / (2 * total)
+    margin = z * math.sqrt(p * (1 - p) / total + z2 / (4 * total * total))
+    return max(0.0, (centre - margin) / (1 + z2 / total))
+
+
+@dataclass(frozen=True)
+class Counts:
+    reviews: int = 0
+    satisfied: int = 0
+    bad: int = 0
+    bad_answered: int = 0
+    verdicts: int = 0
+    rejected: int = 0
+
+    def __add__(self, other: "Counts") -> "Counts":
+        return Counts(
+            self.reviews + other.reviews,
+            self.satisfied + other.satisfied,
+            self.bad + other.bad,
+            self.bad_answered + other.bad_answered,
+            self.verdicts + other.verdicts,
+            self.rejected + other.rejected,
+        )
+
+
+@dataclass(frozen=True)
+class Figures:
+    satisfaction_rate: Decimal
+    response_rate: Decimal
+    rejection_rate: Decimal
+    score: Decimal
+
+
+def _round(value: float, places: Decimal) -> Decimal:
+    # Through 15 significant digits, as PostgreSQL casts float8 to numeric: both ways of
+    # compiling (Python here, SQL on PostgreSQL) round the same float the same way.
+    return Decimal(f"{value:.15g}").quantize(places, rounding=ROUND_HALF_UP)
+
+
+def figures(counts: Counts) -> Figures:
+    """API.md's rates and score. The score uses the exact rates, then rounds to 2 places."""
+    satisfaction = counts.satisfied / counts.reviews if counts.reviews else 0.0
+    response = counts.bad_answered / counts.bad if counts.bad else 1.0
+    rejection = counts.rejected / counts.verdicts if counts.verdicts else 0.0
+    w = wilson_lower_bound(counts.satisfied, counts.reviews)
+    score = 100 * (0.6 * w + 0.3 * response + 0.1 * (1 - rejection))
+    return Figures(
+        satisfaction_rate=_round(satisfaction, RATE_PLACES),
+        response_rate=_round(response, RATE_PLACES),
+        rejection_rate=_round(rejection, RATE_PLACES),
+        score=_round(score, SCORE_PLACES),
+    )
+
+
+@dataclass
+class Line:
+    """An entry before it is stored: who, their counts and figures, rank and bottom."""
+
+    key: int
+    name: str
+    counts: Counts
+    figures: Figures
+    rank: int | None = None
+    position: int = 0
+    bottom: bool = False
+
+
+def rank_lines(lines: list[Line]) -> list[Line]:
+    """Order, rank and mark the bottom of one scope's lines (a new list).
+
+    Ranked: 5 reviews or more, by score (highest first), then more reviews, then name.
+    The rest follow, unranked, in the same order. Bottom: the lowest ceil(10%) of the
+    ranked lines, at least one when any line is ranked.
+    """
+
+    def order(line: Line):
+        return (-line.figures.score, -line.counts.reviews, line.name, line.key)
+
+    ranked = sorted((x for x in lines if x.counts.reviews >= MIN_REVIEWS), key=order)
+    unranked = sorted((x for x in lines if x.counts.reviews < MIN_REVIEWS), key=order)
+    bottom_count = max(1, -(-len(ranked) // BOTTOM_DIVISOR)) if ranked else 0
+    for index, line in enumerate(ranked):
+        line.rank = index + 1
+        line.bottom = index >= len(ranked) - bottom_count
+    for line in unranked:
+        line.rank = None
+        line.bottom = False
+    result = ranked + unranked
+    for position, line in enumerate(result, start=1):
+        line.position = position
+    return result
+
+
+def entries_digest(*, previous_digest: str, month: dt.date, entries: list[dict]) -> str:
+    """SHA-256 of the previous month's digest, the month and its entries (canonical JSON).
+
+    Anyone holding the published entries can recompute it; changing any figure of a
+    published month, or of any month before it, changes every digest after it.
+    """
+    canonical = json.dumps(
+        {"previous": previous_digest, "month": month.strftime("%Y-%m"), "entries": entries},
+        ensure_ascii=False,
+        sort_keys=True,
+        separators=(",", ":"),
+    )
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+# The same entries (services.ENTRY_COLUMNS after ranking_id) in one SELECT, for
+# PostgreSQL: the month is compiled where the reviews are, by a query that may run in
+# parallel (an INSERT ... SELECT may not), and the rows go back in with COPY. Every expression follows `figures`,
+# `wilson_lower_bound` and `rank_lines` above operation by operation, in float8, and
+# rounds through numeric as `_round` does; the tests run the hand-computed month on
+# both databases, so the two stay equal.
+COMPILE_SQL = """
+WITH counts AS (
+    SELECT cadre_id,
+           count(*) AS n,
+           count(*) FILTER (WHERE rating >= 4) AS satisfied,
+           count(*) FILTER (WHERE rating <= 2) AS bad,
+           count(*) FILTER (WHERE rating <= 2 AND responded_at IS NOT NULL) AS bad_answered,
+           count(*) FILTER (WHERE verdict_at IS NOT NULL) AS verdicts,
+           count(*) FILTER (WHERE verdict_accepted = false) AS rejected
+    FROM cadres_review
+    WHERE local_date >= %(start)s AND local_date < %(end)s
+    GROUP BY cadre_id
+), cadres AS (
+    SELECT c.id AS cadre_id, c.name, c.unit_id, u.name AS unit_name,
+           coalesce(k.n, 0) AS n, coalesce(k.satisfied, 0) AS satisfied,
+           coalesce(k.bad, 0) AS bad, coalesce(k.bad_answered, 0) AS bad_answered,
+           coalesce(k.verdicts, 0) AS verdicts, coalesce(k.rejected, 0) AS rejected
+    FROM cadres_cadre c
+    JOIN cadres_unit u ON u.id = c.unit_id
+    LEFT JOIN counts k ON k.cadre_id = c.id
+    WHERE c.active OR k.n IS NOT NULL
+), subjects AS (
+    SELECT 'cadre' AS scope, NULL::bigint AS scope_unit_id, unit_id, cadre_id, name,
+           unit_name, n, satisfied, bad, bad_answered, verdicts, rejected
+    FROM cadres
+    UNION ALL
+    SELECT 'unit_cadre', unit_id, unit_id, cadre_id, name, unit_name, n, satisfied, bad,
+           bad_answered, verdicts, rejected
+    FROM cadres
+    UNION ALL
+    SELECT 'unit', NULL, unit_id, NULL, unit_name, unit_name, sum(n)::bigint,
+           sum(satisfied)::bigint, sum(bad)::bigint, sum(bad_answered)::bigint,
+           sum(verdicts)::bigint, sum(rejected)::bigint
+    FROM cadres
+    GROUP BY unit_id, unit_name
+), rates AS (
+    SELECT s.*,
+           CASE WHEN n > 0 THEN satisfied::float8 / n ELSE 0::float8 END AS p,
+           CASE WHEN bad > 0 THEN bad_answered::float8 / bad ELSE 1::float8 END AS response,
+           CASE WHEN verdicts > 0 THEN rejected::float8 / verdicts ELSE 0::float8 END
+               AS rejection,
+           1.96::float8 * 1.96::float8 AS z2
+    FROM subjects s
+), wilson AS (
+    SELECT r.*,
+           CASE WHEN n > 0 THEN greatest(0::float8,
+               ((p + z2 / (2 * n)) - 1.96::float8 * sqrt(p * (1 - p) / n + z2 / (4 * n * n)))
+               / (1 + z2 / n)) ELSE 0::float8 END AS w
+    FROM rates r
+), scored AS (
+    SELECT w.*,
+           round(p::numeric, 4) AS satisfaction_rate,
+           round(response::numeric, 4) AS response_rate,
+           round(rejection::numeric, 4) AS rejection_rate,
+           round((100 * (0.6::float8 * w + 0.3::float8 * response
+                  + 0.1::float8 * (1 - rejection)))::numeric, 2) AS score,
+           n >= %(min_reviews)s AS ranked
+    FROM wilson w
+), ordered AS (
+    SELECT s.*,
+           row_number() OVER (
+               PARTITION BY scope, scope_unit_id
+               ORDER BY ranked DESC, score DESC, n DESC, name COLLATE "C",
+                        coalesce(cadre_id, unit_id)) AS position,
+           count(*) FILTER (WHERE ranked) OVER (PARTITION BY scope, scope_unit_id) AS ranked_count
+    FROM scored s
+)
+SELECT scope, scope_unit_id, unit_id, cadre_id, name, unit_name, position,
+       CASE WHEN ranked THEN position END,
+       n, satisfied, bad, bad_answered, verdicts, rejected, satisfaction_rate, response_rate,
+       rejection_rate, score,
+       ranked AND position > ranked_count
+           - greatest(1, (ranked_count + %(bottom_divisor)s - 1) / %(bottom_divisor)s)
+FROM ordered
+"""
+COMPILE_COPY_SQL = "COPY (SELECT %(ranking)s::bigint, e.* FROM (" + COMPILE_SQL + ") e) TO STDOUT"  # noqa: S608 (constants only)

@@ -1,0 +1,37 @@
+"""Celery tasks of the cadres app: they take plain values and call one service each."""
+
+from celery import shared_task
+
+from . import rankings, services
+from .models import RankingMonth
+
+
+@shared_task(name="cadres.tasks.rankings_compile_month")
+def rankings_compile_month(month: str | None = None) -> str:
+    """Compile and publish a month's rankings (default: the month just ended, Asia/Shanghai).
+
+    Beat runs it at 01:00 on the 1st: the district announces last month's results at the
+    start of the month. Safe to run twice: a published month is left as it is, the
+    month's row is locked while compiling, and a compile replaces the previous one whole.
+    A month that has not ended is compiled but not published.
+    """
+    first_day = (
+        rankings.parse_month(month)
+        if month
+        else rankings.previous_month(rankings.local_today().replace(day=1))
+    )
+    if first_day is None:
+        raise ValueError(f"not a month: {month!r}")
+    published = RankingMonth.objects.filter(month=first_day, published_at__isnull=False).first()
+    if published is not None:
+        return published.label
+    ranking = services.rankings_compile_and_publish(
+        month=first_day, publish=rankings.month_has_ended(first_day)
+    )
+    return ranking.label
+
+
+@shared_task(name="cadres.tasks.reviews_mark_overdue")
+def reviews_mark_overdue() -> int:
+    """Hourly: record bad reviews unanswered after 72 hours."""
+    return services.reviews_mark_overdue()

@@ -1,0 +1,572 @@
+"""The Points section of API.md: one view per operation, thin."""
+
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.settings import api_settings
+from rest_framework.views import APIView
+
+from accounts.permissions import HasRole
+from accounts.roles import Role
+from accounts.selectors import user_has_role
+from core.errors import Forbidden, Invalid, NotFound
+from core.idempotency import idempotent
+from core.pagination import CursorPagination
+from core.schema import error_response
+from core.throttling import ScopedThrottle
+
+from .. import selectors, services
+from ..code_kinds import pass_body, privilege_pass_issue, redemption_body, voucher_url
+from ..models import Campaign, Currency, Merchant, MoralCategory, MoralClaim, Redemption, Reward
+from .authentication import ClaimAuthentication
+
+MAX_INT = 2_147_483_647
+PHOTO_MAX_BYTES = 5 * 1024 * 1024
+THROTTLES = api_settings.DEFAULT_THROTTLE_CLASSES
+
+
+class TierSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+    privileges = serializers.ListField(child=serializers.CharField())
+
+
+def paginate(view, request, queryset, serializer_class, to_body):
+    paginator = CursorPagination()
+    page = paginator.paginate_queryset(queryset, request, view=view)
+    return paginator.get_paginated_response([to_body(obj) for obj in page])
+
+
+class BalanceView(APIView):
+    """GET /points/balance: the resident's redeemable and moral points and tier."""
+
+    class OutputSerializer(serializers.Serializer):
+        redeemable = serializers.IntegerField()
+        redeemable_yuan = serializers.CharField()
+        moral = serializers.IntegerField()
+        tier = TierSerializer(allow_null=True)
+
+    @extend_schema(responses={200: OutputSerializer})
+    def get(self, request):
+        summary = selectors.resident_summary(user=request.user)
+        return Response(
+            {
+                "redeemable": summary.redeemable,
+                "redeemable_yuan": selectors.yuan(summary.redeemable),
+                "moral": summary.moral,
+                "tier": summary.tier,
+            }
+        )
+
+
+class EntryListView(APIView):
+    """GET /points/entries: the resident's own ledger entries, newest first."""
+
+    class OutputSerializer(serializers.Serializer):
+        id = serializers.IntegerField()
+        kind = serializers.ChoiceField(choices=Currency.choices)
+        amount = serializers.IntegerField()
+        balance_after = serializers.IntegerField()
+        reason = serializers.CharField()
+        created_at = serializers.DateTimeField()
+
+    class FilterSerializer(serializers.Serializer):
+        kind = serializers.ChoiceField(choices=Currency.choices, required=False)
+
+    @extend_schema(
+        parameters=[FilterSerializer],
+        responses={200: OutputSerializer(many=True)},
+    )
+    def get(self, request):
+        filters = self.FilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        entries = selectors.entries_for(
+            user=request.user, currency=filters.validated_data.get("kind")
+        )
+        return paginate(
+            self,
+            request,
+            entries,
+            self.OutputSerializer,
+            lambda entry: (
+                self.OutputSerializer(
+                    {
+                        "id": entry.pk,
+                        "kind": entry.account.currency,
+                        "amount": entry.amount,
+                        "balance_after": entry.balance_after,
+                        "reason": entry.reason,
+                        "created_at": entry.created_at,
+                    }
+                ).data
+            ),
+        )
+
+
+class CampaignOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    title = serializers.CharField()
+    starts_at = serializers.DateTimeField()
+    ends_at = serializers.DateTimeField()
+    points_per_claim = serializers.IntegerField()
+    claims = serializers.IntegerField()
+    claims_left = serializers.IntegerField()
+
+    class Meta:
+        ref_name = "Campaign"
+
+
+def campaign_body(campaign: Campaign) -> dict:
+    return CampaignOutputSerializer(
+        {
+            "id": campaign.pk,
+            "title": campaign.title,
+            "starts_at": campaign.starts_at,
+            "ends_at": campaign.ends_at,
+            "points_per_claim": campaign.points_per_claim,
+            "claims": campaign.claims,
+            "claims_left": selectors.campaign_claims_left(campaign=campaign),
+        }
+    ).data
+
+
+class CampaignListView(APIView):
+    """GET /points/campaigns: open grab campaigns; POST: a district_admin creates one."""
+
+    class InputSerializer(serializers.Serializer):
+        title = serializers.CharField(max_length=100)
+        starts_at = serializers.DateTimeField()
+        ends_at = serializers.DateTimeField()
+        points_per_claim = serializers.IntegerField(min_value=1, max_value=100_000)
+        claims = serializers.IntegerField(min_value=1, max_value=1_000_000)
+
+    def get_permissions(self):
+        if self.request is not None and self.request.method == "POST":
+            return [HasRole(Role.DISTRICT_ADMIN)()]
+        return super().get_permissions()
+
+    @extend_schema(responses={200: CampaignOutputSerializer(many=True)})
+    def get(self, request):
+        return paginate(self, request, selectors.campaigns_active(), None, campaign_body)
+
+    @extend_schema(request=InputSerializer, responses={201: CampaignOutputSerializer})
+    @idempotent
+    def post(self, request):
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        campaign = services.campaign_create(**data.validated_data, created_by=request.user)
+        return Response(campaign_body(campaign), status=status.HTTP_201_CREATED)
+
+
+class CampaignClaimView(APIView):
+    """POST /points/campaigns/{id}/claim: grab one claim of the campaign."""
+
+    authentication_classes = [ClaimAuthentication]
+    throttle_classes = [*THROTTLES, ScopedThrottle]
+    throttle_scope = "claim"
+
+    class OutputSerializer(serializers.Serializer):
+        amount = serializers.IntegerField()
+        balance = serializers.IntegerField()
+
+    @extend_schema(
+        request=None,
+        responses={
+            201: OutputSerializer,
+            409: error_response(
+                "`already_claimed`, `sold_out`, `campaign_not_active`, "
+                "`idempotency_key_in_progress`."
+            ),
+        },
+    )
+    @idempotent
+    def post(self, request, pk):
+        campaign = selectors.campaign_for_claim(pk=pk)
+        if campaign is None:
+            raise NotFound()
+        result = services.campaign_claim(campaign=campaign, resident=request.user)
+        return Response(
+            {"amount": result.amount, "balance": result.balance}, status=status.HTTP_201_CREATED
+        )
+
+
+class RewardOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    title = serializers.CharField()
+    merchant = inline_serializer(
+        "RewardMerchant", {"id": serializers.IntegerField(), "name": serializers.CharField()}
+    )
+    cost_points = serializers.IntegerField()
+    cost_yuan = serializers.CharField()
+    stock = serializers.IntegerField()
+
+    class Meta:
+        ref_name = "Reward"
+
+
+def reward_body(reward: Reward) -> dict:
+    return {
+        "id": reward.pk,
+        "title": reward.title,
+        "merchant": {"id": reward.merchant_id, "name": reward.merchant.name},
+        "cost_points": reward.cost_points,
+        "cost_yuan": selectors.yuan(reward.cost_points),
+        "stock": reward.stock,
+    }
+
+
+class RewardListView(APIView):
+    """GET /points/rewards: the catalog; POST: a merchant (or district_admin) adds one."""
+
+    class InputSerializer(serializers.Serializer):
+        title = serializers.CharField(max_length=100)
+        cost_points = serializers.IntegerField(min_value=1, max_value=10_000_000)
+        stock = serializers.IntegerField(min_value=0, max_value=1_000_000)
+        merchant = serializers.IntegerField(min_value=1, max_value=MAX_INT, required=False)
+
+    def get_permissions(self):
+        if self.request is not None and self.request.method == "POST":
+            return [HasRole(Role.MERCHANT, Role.DISTRICT_ADMIN)()]
+        return super().get_permissions()
+
+    @extend_schema(responses={200: RewardOutputSerializer(many=True)})
+    def get(self, request):
+        return paginate(self, request, selectors.rewards_catalog(), None, reward_body)
+
+    @extend_schema(request=InputSerializer, responses={201: RewardOutputSerializer})
+    def post(self, request):
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        merchant_id = values.pop("merchant", None)
+        if user_has_role(user=request.user, role=Role.DISTRICT_ADMIN):
+            if merchant_id is None:
+                raise Invalid(fields={"merchant": [_("Name the merchant of the reward.")]})
+            merchant = Merchant.objects.filter(pk=merchant_id).first()
+            if merchant is None:
+                raise Invalid(fields={"merchant": [_("No such merchant.")]})
+        else:
+            mine = request.user.merchants.all()
+            if merchant_id is not None:
+                mine = mine.filter(pk=merchant_id)
+            merchant = mine.order_by("pk").first()
+            if merchant is None:
+                raise Forbidden(_("You can add rewards to your own shop only."))
+        reward = services.reward_create(merchant=merchant, **values)
+        return Response(reward_body(reward), status=status.HTTP_201_CREATED)
+
+
+class RedemptionOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    code_url = serializers.CharField()
+    status = serializers.CharField(help_text="issued, used or cancelled")
+    reward = RewardOutputSerializer()
+    cost_points = serializers.IntegerField()
+    created_at = serializers.DateTimeField()
+    used_at = serializers.DateTimeField(allow_null=True)
+
+    class Meta:
+        ref_name = "Redemption"
+
+
+def redemption_out(redemption: Redemption) -> dict:
+    return RedemptionOutputSerializer(
+        {
+            "id": redemption.pk,
+            "code_url": voucher_url(redemption),
+            "status": redemption.status,
+            "reward": reward_body(redemption.reward),
+            "cost_points": redemption.cost_points,
+            "created_at": redemption.created_at,
+            "used_at": redemption.used_at,
+        }
+    ).data
+
+
+class RedemptionListView(APIView):
+    """GET /points/redemptions: own vouchers; POST: spend points on a reward."""
+
+    class InputSerializer(serializers.Serializer):
+        reward = serializers.IntegerField(min_value=1, max_value=MAX_INT)
+
+    @extend_schema(responses={200: RedemptionOutputSerializer(many=True)})
+    def get(self, request):
+        redemptions = Redemption.objects.filter(resident=request.user).select_related(
+            "reward__merchant"
+        )
+        return paginate(self, request, redemptions, None, redemption_out)
+
+    @extend_schema(
+        request=InputSerializer,
+        responses={
+            201: RedemptionOutputSerializer,
+            409: error_response(
+                "`insufficient_points`, `out_of_stock` (also for a reward not offered now), "
+                "`idempotency_key_in_progress`."
+            ),
+        },
+    )
+    @idempotent
+    def post(self, request):
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        reward = (
+            Reward.objects.select_related("merchant")
+            .filter(pk=data.validated_data["reward"])
+            .first()
+        )
+        if reward is None:
+            raise Invalid(fields={"reward": [_("No such reward.")]})
+        redemption = services.redemption_create(reward=reward, resident=request.user)
+        return Response(redemption_out(redemption), status=status.HTTP_201_CREATED)
+
+
+class RedemptionCancelView(APIView):
+    """POST /points/redemptions/{id}/cancel: the owner gets the points back."""
+
+    @extend_schema(
+        request=None,
+        responses={
+            200: RedemptionOutputSerializer,
+            409: error_response("`redemption_not_cancellable`, `idempotency_key_in_progress`."),
+        },
+    )
+    @idempotent
+    def post(self, request, pk):
+        redemption = services.redemption_cancel(redemption_id=pk, resident=request.user)
+        return Response(redemption_out(redemption))
+
+
+class RedemptionConfirmView(APIView):
+    """POST /points/redemptions/confirm: the reward's merchant marks a voucher used."""
+
+    permission_classes = [HasRole(Role.MERCHANT)]
+
+    class InputSerializer(serializers.Serializer):
+        code = serializers.CharField(max_length=512)
+
+    class OutputSerializer(serializers.Serializer):
+        id = serializers.IntegerField()
+        status = serializers.CharField()
+        reward = serializers.DictField()
+        merchant = serializers.DictField()
+        cost_points = serializers.IntegerField()
+        holder = serializers.DictField()
+        created_at = serializers.DateTimeField()
+        used_at = serializers.DateTimeField(allow_null=True)
+
+    @extend_schema(
+        request=InputSerializer,
+        responses={
+            200: OutputSerializer,
+            403: error_response("`permission_denied`: not a merchant, or another merchant's."),
+            404: error_response("`code_invalid`, `code_revoked` (a cancelled voucher)."),
+            409: error_response("`redemption_already_used`, `idempotency_key_in_progress`."),
+        },
+    )
+    @idempotent
+    def post(self, request):
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        redemption = services.redemption_confirm(
+            code=data.validated_data["code"], merchant_user=request.user
+        )
+        return Response(redemption_body(redemption))
+
+
+class MoralCategoryListView(APIView):
+    """GET /points/moral/categories: what deeds earn moral points, and how many."""
+
+    permission_classes = [AllowAny]
+
+    class OutputSerializer(serializers.ModelSerializer):
+        class Meta:
+            model = MoralCategory
+            fields = ["code", "name", "min_points", "max_points"]
+
+    @extend_schema(responses={200: OutputSerializer(many=True)})
+    def get(self, request):
+        categories = MoralCategory.objects.filter(active=True).order_by("code")
+        return Response(self.OutputSerializer(categories, many=True).data)
+
+
+class MoralClaimOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    category = serializers.CharField()
+    description = serializers.CharField()
+    occurred_on = serializers.DateField()
+    status = serializers.CharField(help_text="pending, approved, rejected or revoked")
+    points = serializers.IntegerField(allow_null=True)
+    reject_reason = serializers.CharField()
+    photo_url = serializers.CharField(allow_null=True)
+    decided_at = serializers.DateTimeField(allow_null=True)
+    created_at = serializers.DateTimeField()
+
+    class Meta:
+        ref_name = "MoralClaim"
+
+
+def moral_claim_body(claim: MoralClaim) -> dict:
+    return MoralClaimOutputSerializer(
+        {
+            "id": claim.pk,
+            "category": claim.category.code,
+            "description": claim.description,
+            "occurred_on": claim.occurred_on,
+            "status": claim.status,
+            "points": claim.points,
+            "reject_reason": claim.reject_reason,
+            "photo_url": claim.photo.url if claim.photo else None,
+            "decided_at": claim.decided_at,
+            "created_at": claim.created_at,
+        }
+    ).data
+
+
+def _photo_size(photo):
+    if photo.size > PHOTO_MAX_BYTES:
+        raise serializers.ValidationError(_("The photo must be 5 MB or smaller."))
+
+
+class MoralClaimListView(APIView):
+    """GET /points/moral/claims: own claims; POST: file a claim (multipart for a photo)."""
+
+    class InputSerializer(serializers.Serializer):
+        category = serializers.SlugRelatedField(
+            slug_field="code", queryset=MoralCategory.objects.filter(active=True)
+        )
+        description = serializers.CharField(max_length=2000)
+        occurred_on = serializers.DateField()
+        photo = serializers.ImageField(required=False, validators=[_photo_size])
+
+    @extend_schema(responses={200: MoralClaimOutputSerializer(many=True)})
+    def get(self, request):
+        claims = MoralClaim.objects.filter(resident=request.user).select_related("category")
+        return paginate(self, request, claims, None, moral_claim_body)
+
+    @extend_schema(
+        request={
+            "multipart/form-data": InputSerializer,
+            "application/json": InputSerializer,
+        },
+        responses={201: MoralClaimOutputSerializer},
+    )
+    def post(self, request):
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        claim = services.moral_claim_create(resident=request.user, **data.validated_data)
+        return Response(moral_claim_body(claim), status=status.HTTP_201_CREATED)
+
+
+class MoralClaimApproveView(APIView):
+    """POST /points/moral/claims/{id}/approve: credit points in the category's range."""
+
+    permission_classes = [HasRole(Role.MORAL_REVIEWER)]
+
+    class InputSerializer(serializers.Serializer):
+        points = serializers.IntegerField(min_value=1, max_value=10_000)
+
+    @extend_schema(
+        request=InputSerializer,
+        responses={
+            200: MoralClaimOutputSerializer,
+            400: error_response("`invalid`: points outside the category's range."),
+            403: error_response("`permission_denied`: not a reviewer, or one's own claim."),
+            409: error_response("`claim_already_decided`, `idempotency_key_in_progress`."),
+        },
+    )
+    @idempotent
+    def post(self, request, pk):
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        claim = services.moral_claim_approve(
+            claim_id=pk, reviewer=request.user, points=data.validated_data["points"]
+        )
+        return Response(moral_claim_body(claim))
+
+
+class MoralClaimRejectView(APIView):
+    """POST /points/moral/claims/{id}/reject: refuse a claim with a reason."""
+
+    permission_classes = [HasRole(Role.MORAL_REVIEWER)]
+
+    class InputSerializer(serializers.Serializer):
+        reason = serializers.CharField(max_length=500)
+
+    @extend_schema(
+        request=InputSerializer,
+        responses={
+            200: MoralClaimOutputSerializer,
+            403: error_response("`permission_denied`: not a reviewer, or one's own claim."),
+            409: error_response("`claim_already_decided`."),
+        },
+    )
+    def post(self, request, pk):
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        claim = services.moral_claim_reject(
+            claim_id=pk, reviewer=request.user, reason=data.validated_data["reason"]
+        )
+        return Response(moral_claim_body(claim))
+
+
+class PassVerifyOutputSerializer(serializers.Serializer):
+    tier = inline_serializer(
+        "PassTier",
+        {"code": serializers.CharField(), "name": serializers.CharField()},
+        allow_null=True,
+    )
+    privileges = serializers.ListField(child=serializers.CharField())
+    holder = inline_serializer(
+        "PassHolder",
+        {"display_name": serializers.CharField(), "phone_masked": serializers.CharField()},
+    )
+    expires_at = serializers.DateTimeField()
+
+    class Meta:
+        ref_name = "PrivilegePassCheck"
+
+
+class PrivilegePassView(APIView):
+    """POST /points/privilege-pass: a signed pass, valid for 5 minutes, to show as a QR."""
+
+    class OutputSerializer(serializers.Serializer):
+        code_url = serializers.CharField()
+        expires_at = serializers.DateTimeField()
+
+    @extend_schema(request=None, responses={201: OutputSerializer})
+    def post(self, request):
+        code_url, expires_at = privilege_pass_issue(resident=request.user)
+        return Response(
+            self.OutputSerializer({"code_url": code_url, "expires_at": expires_at}).data,
+            status=status.HTTP_201_CREATED,
+        )
+
+
+class PrivilegePassVerifyView(APIView):
+    """POST /points/privilege-pass/verify: a partner desk checks a pass."""
+
+    permission_classes = [HasRole(Role.PARTNER)]
+    throttle_classes = [*THROTTLES, ScopedThrottle]
+    throttle_scope = "pass_verify"
+
+    class InputSerializer(serializers.Serializer):
+        code = serializers.CharField(max_length=512)
+
+    @extend_schema(
+        request=InputSerializer,
+        responses={
+            200: PassVerifyOutputSerializer,
+            404: error_response("`code_invalid`: not a pass, or forged."),
+            409: error_response("`pass_expired`."),
+        },
+    )
+    def post(self, request):
+        from core import codes
+
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        privilege_pass = codes.resolve_as(data.validated_data["code"], "privilege_pass")
+        return Response(pass_body(privilege_pass))

@@ -1,0 +1,464 @@
+"""Writes of the points app. Every movement of points goes through `points.ledger.post`."""
+
+import datetime as dt
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from accounts.roles import Role
+from core import codes
+from core.errors import Forbidden, Invalid, NotFound
+
+from . import gate, ledger, selectors
+from .errors import (
+    AlreadyClaimed,
+    CampaignNotActive,
+    ClaimAlreadyDecided,
+    ClaimNotRevocable,
+    InactiveUser,
+    InsufficientPoints,
+    OutOfStock,
+    OwnClaim,
+    RedemptionAlreadyUsed,
+    RedemptionNotCancellable,
+    RewardNotAvailable,
+    SoldOut,
+)
+from .models import (
+    Account,
+    Campaign,
+    CampaignClaim,
+    Currency,
+    LedgerTransaction,
+    Merchant,
+    MoralCategory,
+    MoralClaim,
+    Redemption,
+    ReviewAward,
+    Reward,
+)
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+# Pool accounts per campaign: winners of a grab spread over this many rows.
+POOL_SHARDS = 16
+Reason = LedgerTransaction.Reason
+
+
+# --- Points for cadre reviews (called by the cadres app inside its own transaction).
+
+
+def review_points_award(*, review_id: int, resident) -> int:
+    """Award REVIEW_POINTS redeemable points for a review; returns the points awarded.
+
+    At most REVIEW_POINTS_DAILY_CAP awards per resident per Asia/Shanghai day (0 once
+    capped). Idempotent per review: a second call for the same review moves nothing and
+    returns what the first one awarded.
+    """
+    existing = ReviewAward.objects.filter(review_id=review_id).first()
+    if existing is not None:
+        return existing.points
+    today = timezone.now().astimezone(SHANGHAI).date()
+    with transaction.atomic():
+        account = ledger.resident_account(user=resident)
+        # The row lock serialises one resident's awards, so the cap holds under concurrency.
+        Account.objects.select_for_update().filter(pk=account.pk).first()
+        awarded_today = ReviewAward.objects.filter(
+            resident=resident, awarded_on=today, points__gt=0
+        ).count()
+        points = settings.REVIEW_POINTS if awarded_today < settings.REVIEW_POINTS_DAILY_CAP else 0
+        try:
+            with transaction.atomic():
+                ReviewAward.objects.create(
+                    review_id=review_id, resident=resident, points=points, awarded_on=today
+                )
+        except IntegrityError:
+            return ReviewAward.objects.get(review_id=review_id).points
+        if points:
+            issuance = ledger.issuance_account(currency=Currency.REDEEMABLE, shard=resident.pk)
+            ledger.post(
+                reason=Reason.REVIEW_AWARD,
+                reference=f"review:{review_id}",
+                lines=[(issuance, -points), (account, points)],
+                created_by=resident,
+            )
+    return points
+
+
+# --- Grab campaigns.
+
+
+def campaign_create(
+    *, title: str, starts_at, ends_at, points_per_claim: int, claims: int, created_by
+) -> Campaign:
+    """A campaign whose pool is funded from issuance in the same transaction."""
+    if ends_at <= starts_at:
+        raise Invalid(fields={"ends_at": [_("The end must be after the start.")]})
+    with transaction.atomic():
+        campaign = Campaign.objects.create(
+            title=title,
+            starts_at=starts_at,
+            ends_at=ends_at,
+            points_per_claim=points_per_claim,
+            claims=claims,
+            created_by=created_by,
+        )
+        shards = min(POOL_SHARDS, claims)
+        pools = [
+            Account.objects.create(
+                key=f"pool:{campaign.pk}:{shard}",
+                kind=Account.Kind.POOL,
+                currency=Currency.REDEEMABLE,
+                campaign=campaign,
+            )
+            for shard in range(shards)
+        ]
+        # Each shard holds a whole number of claims; together exactly `claims`.
+        per_shard = [
+            (claims // shards + (1 if shard < claims % shards else 0)) * points_per_claim
+            for shard in range(shards)
+        ]
+        issuance = ledger.issuance_account(currency=Currency.REDEEMABLE, shard=campaign.pk)
+        ledger.post(
+            reason=Reason.CAMPAIGN_FUNDING,
+            reference=f"campaign:{campaign.pk}",
+            lines=[(issuance, -sum(per_shard)), *zip(pools, per_shard, strict=True)],
+            created_by=created_by,
+        )
+        campaign.pool_ids = [pool.pk for pool in pools]
+        transaction.on_commit(lambda: gate.gate_sync(campaign=campaign))
+    return campaign
+
+
+@dataclass(frozen=True)
+class ClaimResult:
+    amount: int
+    balance: int
+
+
+def campaign_claim(*, campaign: Campaign, resident) -> ClaimResult:
+    """One claim of the campaign for `resident`: 409 sold_out/already_claimed otherwise."""
+    if not campaign.is_open():
+        raise CampaignNotActive()
+    admission = gate.admit(campaign=campaign, resident_id=resident.pk)
+    if admission is gate.Admission.SOLD_OUT:
+        raise SoldOut()
+    if admission is gate.Admission.ALREADY_CLAIMED:
+        raise AlreadyClaimed()
+    admitted = admission is gate.Admission.ADMITTED
+    try:
+        return _campaign_claim_in_db(campaign=campaign, resident=resident, gated=admitted)
+    except AlreadyClaimed:
+        if admitted:
+            gate.settle(campaign=campaign, resident_id=resident.pk, outcome="member")
+        raise
+    except SoldOut:
+        if admitted:
+            gate.settle(campaign=campaign, resident_id=resident.pk, outcome="empty")
+        raise
+    except BaseException:
+        if admitted:
+            gate.settle(campaign=campaign, resident_id=resident.pk, outcome="release")
+        raise
+
+
+def _campaign_claim_in_db(*, campaign: Campaign, resident, gated: bool) -> ClaimResult:
+    amount = campaign.points_per_claim
+    if not gated:
+        # Without a gate, cheap reads turn most losers away before they queue on the pool.
+        if CampaignClaim.objects.filter(campaign=campaign, resident_id=resident.pk).exists():
+            raise AlreadyClaimed()
+        if selectors.campaign_pool_balance(campaign=campaign) < amount:
+            raise SoldOut()
+    if not isinstance(resident, User):
+        # The claim view authenticates from the token alone; admitted, load the user.
+        resident = User.objects.filter(pk=resident.pk, is_active=True).first()
+        if resident is None:
+            raise InactiveUser()
+    pool_ids = selectors.campaign_pool_ids(campaign=campaign)
+    first = resident.pk % len(pool_ids)
+    try:
+        with transaction.atomic():
+            # A second claim by the same resident fails here, on the UNIQUE constraint.
+            claim = CampaignClaim.objects.create(
+                campaign=campaign, resident=resident, amount=amount
+            )
+            # Start at the resident's own shard; an empty shard sends them to the next.
+            for pool_id in pool_ids[first:] + pool_ids[:first]:
+                pool = Account(pk=pool_id, kind=Account.Kind.POOL, currency=Currency.REDEEMABLE)
+                # Created or credited in one statement (a failed try rolls it back).
+                account = ledger.resident_account_unsaved(user_id=resident.pk)
+                try:
+                    posted = ledger.post(
+                        reason=Reason.CAMPAIGN_CLAIM,
+                        reference=f"claim:{claim.pk}",
+                        lines=[(account, amount), (pool, -amount)],
+                        created_by=resident,
+                    )
+                    break
+                except ledger.Overdrawn:
+                    continue
+            else:
+                raise SoldOut()
+    except IntegrityError:
+        raise AlreadyClaimed() from None
+    return ClaimResult(amount=amount, balance=posted.balance_of(account))
+
+
+# --- Merchants, rewards and redemptions.
+
+
+def merchant_create(*, name: str, address: str = "") -> Merchant:
+    with transaction.atomic():
+        merchant = Merchant.objects.filter(name=name).first()
+        if merchant is not None:
+            return merchant
+        account = Account.objects.create(
+            key=f"merchant:{name[:50]}:{timezone.now().timestamp():.6f}",
+            kind=Account.Kind.MERCHANT,
+            currency=Currency.REDEEMABLE,
+        )
+        merchant = Merchant.objects.create(name=name, address=address, account=account)
+        Account.objects.filter(pk=account.pk).update(key=f"merchant:{merchant.pk}")
+    return merchant
+
+
+def merchant_link_user(*, user, object_id: int, role: str) -> Merchant:
+    """grant_role --merchant: the user works for that merchant."""
+    if role != Role.MERCHANT:
+        raise LookupError(_("--merchant goes with the role merchant."))
+    merchant = Merchant.objects.filter(pk=object_id).first()
+    if merchant is None:
+        raise LookupError(_("No merchant with id %(id)s.") % {"id": object_id})
+    merchant.users.add(user)
+    return merchant
+
+
+def reward_create(*, merchant: Merchant, title: str, cost_points: int, stock: int, **extra):
+    return Reward.objects.create(
+        merchant=merchant, title=title, cost_points=cost_points, stock=stock, **extra
+    )
+
+
+def redemption_create(*, reward: Reward, resident) -> Redemption:
+    """Spend points on a reward: the resident pays the merchant; a voucher is issued."""
+    if not reward.is_available():
+        raise RewardNotAvailable()
+    with transaction.atomic():
+        if not Reward.objects.filter(pk=reward.pk, stock__gt=0).update(stock=F("stock") - 1):
+            raise OutOfStock()
+        redemption = Redemption.objects.create(
+            reward=reward, resident=resident, cost_points=reward.cost_points
+        )
+        account = ledger.resident_account(user=resident)
+        merchant_account = Account(pk=reward.merchant.account_id, currency=Currency.REDEEMABLE)
+        try:
+            ledger.post(
+                reason=Reason.REDEMPTION,
+                reference=f"redemption:{redemption.pk}",
+                lines=[(account, -reward.cost_points), (merchant_account, reward.cost_points)],
+                created_by=resident,
+            )
+        except ledger.Overdrawn:
+            raise InsufficientPoints() from None
+    return redemption
+
+
+def redemption_cancel(*, redemption_id: int, resident) -> Redemption:
+    """The owner cancels an unused voucher: the points come back, the stock too."""
+    with transaction.atomic():
+        redemption = (
+            Redemption.objects.select_for_update()
+            .select_related("reward__merchant")
+            .filter(pk=redemption_id, resident=resident)
+            .first()
+        )
+        if redemption is None:
+            raise NotFound()
+        if redemption.status != Redemption.Status.ISSUED:
+            raise RedemptionNotCancellable()
+        redemption.status = Redemption.Status.CANCELLED
+        redemption.cancelled_at = timezone.now()
+        redemption.save(update_fields=["status", "cancelled_at"])
+        Reward.objects.filter(pk=redemption.reward_id).update(stock=F("stock") + 1)
+        merchant_account = Account(
+            pk=redemption.reward.merchant.account_id, currency=Currency.REDEEMABLE
+        )
+        ledger.post(
+            reason=Reason.REDEMPTION_REFUND,
+            reference=f"redemption:{redemption.pk}",
+            lines=[
+                (merchant_account, -redemption.cost_points),
+                (ledger.resident_account(user=resident), redemption.cost_points),
+            ],
+            created_by=resident,
+        )
+    return redemption
+
+
+def user_is_merchant_of(*, user, merchant_id: int) -> bool:
+    return (
+        user.is_authenticated
+        and Merchant.users.through.objects.filter(merchant_id=merchant_id, user_id=user.pk).exists()
+    )
+
+
+def redemption_confirm(*, code: str, merchant_user) -> Redemption:
+    """The merchant of the reward scans the voucher and marks it used, once."""
+    found = codes.resolve_as(code, "voucher")
+    with transaction.atomic():
+        redemption = (
+            Redemption.objects.select_for_update()
+            .select_related("reward__merchant")
+            .get(pk=found.pk)
+        )
+        if not user_is_merchant_of(user=merchant_user, merchant_id=redemption.reward.merchant_id):
+            raise Forbidden(_("This voucher belongs to another merchant."))
+        if redemption.status == Redemption.Status.USED:
+            raise RedemptionAlreadyUsed()
+        if redemption.status != Redemption.Status.ISSUED:
+            raise codes.CodeRevoked(_("This voucher was cancelled."))
+        redemption.status = Redemption.Status.USED
+        redemption.used_at = timezone.now()
+        redemption.used_by = merchant_user
+        redemption.save(update_fields=["status", "used_at", "used_by"])
+    return redemption
+
+
+# --- Moral points.
+
+
+def moral_claim_create(
+    *, resident, category: MoralCategory, description: str, occurred_on: dt.date, photo=None
+) -> MoralClaim:
+    if occurred_on > timezone.now().astimezone(SHANGHAI).date():
+        raise Invalid(fields={"occurred_on": [_("The date cannot be in the future.")]})
+    claim = MoralClaim(
+        resident=resident, category=category, description=description, occurred_on=occurred_on
+    )
+    if photo is not None:
+        claim.photo = photo
+    claim.save()
+    return claim
+
+
+def _locked_claim(claim_id: int) -> MoralClaim:
+    claim = (
+        MoralClaim.objects.select_for_update()
+        .select_related("category")
+        .filter(pk=claim_id)
+        .first()
+    )
+    if claim is None:
+        raise NotFound()
+    return claim
+
+
+def moral_claim_approve(*, claim_id: int, reviewer, points: int) -> MoralClaim:
+    """Credit moral points inside the category's range; a decision is final."""
+    with transaction.atomic():
+        claim = _locked_claim(claim_id)
+        if claim.resident_id == reviewer.pk:
+            raise OwnClaim()
+        if claim.status != MoralClaim.Status.PENDING:
+            raise ClaimAlreadyDecided()
+        category = claim.category
+        if not category.min_points <= points <= category.max_points:
+            raise Invalid(
+                fields={
+                    "points": [
+                        _("Between %(min)d and %(max)d for this category.")
+                        % {"min": category.min_points, "max": category.max_points}
+                    ]
+                }
+            )
+        claim.status = MoralClaim.Status.APPROVED
+        claim.points = points
+        claim.decided_by = reviewer
+        claim.decided_at = timezone.now()
+        claim.save(update_fields=["status", "points", "decided_by", "decided_at"])
+        issuance = ledger.issuance_account(currency=Currency.MORAL, shard=claim.resident_id)
+        ledger.post(
+            reason=Reason.MORAL_AWARD,
+            reference=f"moral_claim:{claim.pk}",
+            lines=[
+                (issuance, -points),
+                (ledger.resident_account(user=claim.resident, currency=Currency.MORAL), points),
+            ],
+            created_by=reviewer,
+        )
+    return claim
+
+
+def moral_claim_reject(*, claim_id: int, reviewer, reason: str) -> MoralClaim:
+    with transaction.atomic():
+        claim = _locked_claim(claim_id)
+        if claim.resident_id == reviewer.pk:
+            raise OwnClaim()
+        if claim.status != MoralClaim.Status.PENDING:
+            raise ClaimAlreadyDecided()
+        claim.status = MoralClaim.Status.REJECTED
+        claim.reject_reason = reason
+        claim.decided_by = reviewer
+        claim.decided_at = timezone.now()
+        claim.save(update_fields=["status", "reject_reason", "decided_by", "decided_at"])
+    return claim
+
+
+def moral_claim_revoke(*, claim_id: int, admin, reason: str) -> MoralClaim:
+    """Take back an approved claim's points with a compensating entry, never an edit."""
+    if not reason.strip():
+        raise Invalid(fields={"reason": [_("A reason is required.")]})
+    with transaction.atomic():
+        claim = _locked_claim(claim_id)
+        if claim.status != MoralClaim.Status.APPROVED:
+            raise ClaimNotRevocable()
+        claim.status = MoralClaim.Status.REVOKED
+        claim.revoked_by = admin
+        claim.revoked_at = timezone.now()
+        claim.revoke_reason = reason
+        claim.save(update_fields=["status", "revoked_by", "revoked_at", "revoke_reason"])
+        revocations = ledger.system_account(kind=Account.Kind.REVOCATION, currency=Currency.MORAL)
+        ledger.post(
+            reason=Reason.MORAL_REVOCATION,
+            reference=f"moral_claim:{claim.pk}",
+            lines=[
+                (
+                    ledger.resident_account(user=claim.resident, currency=Currency.MORAL),
+                    -claim.points,
+                ),
+                (revocations, claim.points),
+            ],
+            memo=reason,
+            created_by=admin,
+        )
+    return claim
+
+
+# --- Administrator adjustments.
+
+
+def adjustment_post(*, account: Account, amount: int, reason: str, admin) -> LedgerTransaction:
+    """A compensating transaction against the adjustments account; a reason is required."""
+    if not reason or not reason.strip():
+        raise Invalid(fields={"reason": [_("A reason is required.")]})
+    if not isinstance(amount, int) or amount == 0 or abs(amount) > 10_000_000:
+        raise Invalid(fields={"amount": [_("A non-zero amount of at most 10,000,000.")]})
+    if account.kind in (Account.Kind.ISSUANCE, Account.Kind.ADJUSTMENT):
+        raise Invalid(fields={"account": [_("System accounts cannot be adjusted.")]})
+    other = ledger.system_account(kind=Account.Kind.ADJUSTMENT, currency=account.currency)
+    try:
+        posted = ledger.post(
+            reason=Reason.ADJUSTMENT,
+            lines=[(account, amount), (other, -amount)],
+            memo=reason.strip()[:500],
+            created_by=admin,
+        )
+    except ledger.Overdrawn:
+        raise InsufficientPoints(_("The account would go below zero.")) from None
+    return posted.transaction

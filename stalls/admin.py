@@ -1,0 +1,474 @@
+"""The stalls admin: sites and posters, the registration queue, stalls, reports, inspections.
+
+Urban officers see the sites of their own units only; district_admin sees everything.
+Every decision goes through stalls.services, like the API.
+"""
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.helpers import ActionForm
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from accounts.roles import Role
+from accounts.selectors import user_has_role
+from core.errors import DomainError, Invalid
+from core.masking import mask_name, mask_phone
+
+from . import selectors, services
+from .cache import public_changed
+from .codes import site_code_url
+from .idcard import decrypt_id_number, masked_id_number
+from .models import (
+    GoodsCategory,
+    Inspection,
+    Registration,
+    Site,
+    Stall,
+    StallReport,
+    StallStatusChange,
+    TradingWindow,
+)
+from .poster import site_poster_pdf
+
+
+def _is_manager(user) -> bool:
+    return user.is_active and (
+        user_has_role(user=user, role=Role.DISTRICT_ADMIN)
+        or user_has_role(user=user, role=Role.URBAN_OFFICER)
+    )
+
+
+def _is_district_admin(user) -> bool:
+    return user_has_role(user=user, role=Role.DISTRICT_ADMIN)
+
+
+class UnitScopedAdmin(admin.ModelAdmin):
+    """Officers see the rows of their units' sites; they change them only through services."""
+
+    unit_field = "site__unit_id"
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        units = selectors.managed_unit_ids(user=request.user)
+        if units is None:
+            return queryset
+        return queryset.filter(**{f"{self.unit_field}__in": units})
+
+    def has_module_permission(self, request):
+        return _is_manager(request.user)
+
+    def has_view_permission(self, request, obj=None):
+        return _is_manager(request.user)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+WEEKDAYS = [
+    (1, gettext_lazy("Mon")),
+    (2, gettext_lazy("Tue")),
+    (3, gettext_lazy("Wed")),
+    (4, gettext_lazy("Thu")),
+    (5, gettext_lazy("Fri")),
+    (6, gettext_lazy("Sat")),
+    (7, gettext_lazy("Sun")),
+]
+
+
+class TradingWindowForm(forms.ModelForm):
+    """Weekdays as check boxes instead of the stored bit mask."""
+
+    days = forms.TypedMultipleChoiceField(
+        label=gettext_lazy("days"),
+        choices=WEEKDAYS,
+        coerce=int,
+        widget=forms.CheckboxSelectMultiple,
+        initial=[day for day, _label in WEEKDAYS],
+    )
+
+    class Meta:
+        model = TradingWindow
+        fields = ["start", "end", "days"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.initial["days"] = self.instance.days
+
+    def save(self, commit=True):
+        self.instance.days_mask = sum(1 << (day - 1) for day in self.cleaned_data["days"])
+        return super().save(commit)
+
+
+class SiteForm(forms.ModelForm):
+    goods_categories = forms.MultipleChoiceField(
+        label=gettext_lazy("goods categories allowed"),
+        choices=GoodsCategory.choices,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    class Meta:
+        model = Site
+        fields = [
+            "name",
+            "kind",
+            "address",
+            "latitude",
+            "longitude",
+            "capacity",
+            "goods_categories",
+            "unit",
+        ]
+
+
+class TradingWindowInline(admin.TabularInline):
+    model = TradingWindow
+    form = TradingWindowForm
+    extra = 0
+
+    def has_add_permission(self, request, obj=None):
+        return _is_district_admin(request.user)
+
+    def has_change_permission(self, request, obj=None):
+        return _is_district_admin(request.user)
+
+    def has_delete_permission(self, request, obj=None):
+        return _is_district_admin(request.user)
+
+    def has_view_permission(self, request, obj=None):
+        return _is_manager(request.user)
+
+
+@admin.register(Site)
+class SiteAdmin(UnitScopedAdmin):
+    unit_field = "unit_id"
+    list_display = ["name", "kind", "unit", "capacity", "free_slots_display", "poster_link"]
+    list_filter = ["kind", "unit"]
+    search_fields = ["name", "address"]
+    inlines = [TradingWindowInline]
+    form = SiteForm
+    readonly_fields = ["code_version", "code_url"]
+    actions = ["rotate_code"]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("unit")
+            .annotate(active_stalls=selectors._active_stalls_count())
+        )
+
+    def has_add_permission(self, request):
+        return _is_district_admin(request.user)
+
+    def has_change_permission(self, request, obj=None):
+        return _is_district_admin(request.user)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        # Capacity and hours are in the public site list and stall views.
+        public_changed()
+
+    @admin.display(description=gettext_lazy("free slots"))
+    def free_slots_display(self, site):
+        return selectors.free_slots(site)
+
+    @admin.display(description=gettext_lazy("code"))
+    def code_url(self, site):
+        return site_code_url(site) if site.pk else "-"
+
+    @admin.display(description=gettext_lazy("poster"))
+    def poster_link(self, site):
+        url = reverse("admin:stalls_site_poster", args=[site.pk])
+        return format_html('<a href="{}" target="_blank">{}</a>', url, _("Print poster (PDF)"))
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:pk>/poster/",
+                self.admin_site.admin_view(self.poster_view),
+                name="stalls_site_poster",
+            ),
+            *super().get_urls(),
+        ]
+
+    def poster_view(self, request, pk):
+        site = get_object_or_404(self.get_queryset(request), pk=pk)
+        response = HttpResponse(site_poster_pdf(site), content_type="application/pdf")
+        response["Content-Disposition"] = f'inline; filename="site-{site.pk}-poster.pdf"'
+        return response
+
+    @admin.action(description=gettext_lazy("Rotate the code (old posters stop working)"))
+    def rotate_code(self, request, queryset):
+        for site in queryset:
+            try:
+                services.site_code_rotate(site=site, actor=request.user)
+            except DomainError as error:
+                self.message_user(request, f"{site}: {error.detail}", messages.ERROR)
+                return
+        self.message_user(request, _("New codes issued: print the posters again."))
+
+
+class DecideForm(forms.Form):
+    slot = forms.TypedChoiceField(label=gettext_lazy("Free slot"), coerce=int, required=False)
+    reason = forms.CharField(
+        label=gettext_lazy("Reason for rejection"), max_length=500, required=False
+    )
+
+
+@admin.register(Registration)
+class RegistrationAdmin(UnitScopedAdmin):
+    list_display = [
+        "vendor_name",
+        "site",
+        "goods_category",
+        "status",
+        "created_at",
+        "decide_link",
+    ]
+    list_filter = ["status", "site"]
+    search_fields = ["vendor_name", "site__name"]
+    list_select_related = ["site"]
+    fields = [
+        "site",
+        "vendor_name",
+        "id_number_display",
+        "vendor_phone",
+        "goods_category",
+        "description",
+        "photo",
+        "status",
+        "decided_by",
+        "decided_at",
+        "reject_reason",
+        "created_at",
+    ]
+    readonly_fields = fields
+
+    def changelist_view(self, request, extra_context=None):
+        # The queue: pending registrations first, unless the officer filtered otherwise.
+        if not request.GET and request.method == "GET":
+            return redirect(f"{request.path}?status__exact=pending")
+        return super().changelist_view(request, extra_context)
+
+    def get_fields(self, request, obj=None):
+        return self.fields
+
+    @admin.display(description=gettext_lazy("ID-card number"))
+    def id_number_display(self, registration):
+        # Whole only on the decide page, for officers of the site's unit.
+        return masked_id_number(registration.id_number_encrypted)
+
+    @admin.display(description=gettext_lazy("vendor phone"))
+    def vendor_phone(self, registration):
+        return mask_phone(registration.vendor.phone)
+
+    @admin.display(description=gettext_lazy("decision"))
+    def decide_link(self, registration):
+        if registration.status not in Registration.OPEN_STATUSES:
+            return "-"
+        url = reverse("admin:stalls_registration_decide", args=[registration.pk])
+        return format_html('<a class="button" href="{}">{}</a>', url, _("Approve or reject"))
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:pk>/decide/",
+                self.admin_site.admin_view(self.decide_view),
+                name="stalls_registration_decide",
+            ),
+            *super().get_urls(),
+        ]
+
+    def decide_view(self, request, pk):
+        registration = get_object_or_404(
+            self.get_queryset(request).select_related("site", "vendor"), pk=pk
+        )
+        free = selectors.free_slot_numbers(site=registration.site)
+        sees_whole = registration.site.unit_id in selectors.id_number_unit_ids(user=request.user)
+        form = DecideForm(request.POST or None)
+        form.fields["slot"].choices = [("", "---")] + [(slot, slot) for slot in free]
+        if request.method == "POST" and form.is_valid():
+            try:
+                if "approve" in request.POST:
+                    if not form.cleaned_data["slot"]:
+                        raise Invalid(fields={"slot": [_("Pick a free slot.")]})
+                    stall = services.registration_approve(
+                        registration=registration,
+                        officer=request.user,
+                        slot=form.cleaned_data["slot"],
+                    )
+                    self.message_user(
+                        request,
+                        _("Approved: slot %(slot)s, license %(license)s.")
+                        % {"slot": stall.slot, "license": stall.license_no},
+                    )
+                else:
+                    services.registration_reject(
+                        registration=registration,
+                        officer=request.user,
+                        reason=form.cleaned_data["reason"],
+                    )
+                    self.message_user(request, _("Rejected."))
+                return redirect("admin:stalls_registration_changelist")
+            except DomainError as error:
+                for field, errors in (error.fields or {}).items():
+                    for message in errors:
+                        form.add_error(field if field in form.fields else None, message)
+                if not error.fields:
+                    form.add_error(None, str(error.detail))
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": _("Decide the registration of %(name)s") % {"name": registration.vendor_name},
+            "registration": registration,
+            "id_number": decrypt_id_number(registration.id_number_encrypted)
+            if sees_whole
+            else masked_id_number(registration.id_number_encrypted),
+            "vendor_phone": registration.vendor.phone
+            if sees_whole
+            else mask_phone(registration.vendor.phone),
+            "free_slots": free,
+            "form": form,
+        }
+        return TemplateResponse(request, "admin/stalls/registration/decide.html", context)
+
+
+class StallActionForm(ActionForm):
+    reason = forms.CharField(label=gettext_lazy("Reason / note"), max_length=500, required=False)
+
+
+class StatusChangeInline(admin.TabularInline):
+    model = StallStatusChange
+    extra = 0
+    fields = ["created_at", "old_status", "new_status", "actor", "reason"]
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_view_permission(self, request, obj=None):
+        return _is_manager(request.user)
+
+
+@admin.register(Stall)
+class StallAdmin(UnitScopedAdmin):
+    list_display = ["license_no", "site", "slot", "vendor", "status", "created_at"]
+    list_filter = ["status", "site"]
+    search_fields = ["license_no", "registration__vendor_name"]
+    list_select_related = ["site", "registration"]
+    fields = ["license_no", "site", "slot", "status", "registration", "created_at"]
+    readonly_fields = fields
+    inlines = [StatusChangeInline]
+    action_form = StallActionForm
+    actions = ["reinstate"]
+
+    @admin.display(description=gettext_lazy("vendor"))
+    def vendor(self, stall):
+        return mask_name(stall.registration.vendor_name)
+
+    def has_change_permission(self, request, obj=None):
+        # Actions on the change list need it; the form itself stays read-only.
+        return _is_manager(request.user)
+
+    @admin.action(description=gettext_lazy("Reinstate the selected suspended stalls"))
+    def reinstate(self, request, queryset):
+        reason = request.POST.get("reason", "")
+        for stall in queryset:
+            try:
+                services.stall_reinstate(stall=stall, officer=request.user, reason=reason)
+            except DomainError as error:
+                detail = error.detail
+                if error.fields:
+                    detail = "; ".join(m for ms in error.fields.values() for m in ms)
+                self.message_user(request, f"{stall}: {detail}", messages.ERROR)
+            else:
+                self.message_user(request, _("%(stall)s reinstated.") % {"stall": stall})
+
+
+class InspectionForm(forms.ModelForm):
+    class Meta:
+        model = Inspection
+        fields = ["stall", "result", "notes"]
+
+
+@admin.register(Inspection)
+class InspectionAdmin(UnitScopedAdmin):
+    unit_field = "stall__site__unit_id"
+    list_display = ["stall", "result", "officer", "inspected_at"]
+    list_filter = ["result"]
+    list_select_related = ["stall", "officer"]
+    form = InspectionForm
+
+    def has_add_permission(self, request):
+        return _is_manager(request.user)
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        units = selectors.managed_unit_ids(user=request.user)
+        stalls = Stall.objects.select_related("site")
+        if units is not None:
+            stalls = stalls.filter(site__unit_id__in=units)
+        if "stall" in form.base_fields:
+            form.base_fields["stall"].queryset = stalls
+        return form
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            return
+        try:
+            inspection = services.inspection_record(
+                stall=obj.stall, officer=request.user, result=obj.result, notes=obj.notes
+            )
+        except DomainError as error:
+            self.message_user(request, str(error.detail), messages.ERROR)
+            return
+        obj.pk = inspection.pk
+        obj.officer = inspection.officer
+        obj.inspected_at = inspection.inspected_at
+
+
+class ReportActionForm(ActionForm):
+    resolution = forms.CharField(
+        label=gettext_lazy("Outcome note"), max_length=1000, required=False
+    )
+
+
+@admin.register(StallReport)
+class StallReportAdmin(UnitScopedAdmin):
+    unit_field = "stall__site__unit_id"
+    list_display = ["stall", "category", "comment", "status", "created_at", "resolution"]
+    list_filter = ["status", "category"]
+    list_select_related = ["stall"]
+    fields = ["stall", "category", "comment", "photo", "status", "resolution", "closed_at"]
+    readonly_fields = fields
+    action_form = ReportActionForm
+    actions = ["close_reports"]
+
+    def has_change_permission(self, request, obj=None):
+        return _is_manager(request.user)
+
+    @admin.action(description=gettext_lazy("Close the selected reports with the outcome note"))
+    def close_reports(self, request, queryset):
+        resolution = request.POST.get("resolution", "")
+        for report in queryset.select_related("stall__site"):
+            try:
+                services.report_close(report=report, officer=request.user, resolution=resolution)
+            except DomainError as error:
+                detail = error.detail
+                if error.fields:
+                    detail = "; ".join(m for ms in error.fields.values() for m in ms)
+                self.message_user(request, f"{report}: {detail}", messages.ERROR)

@@ -1,0 +1,556 @@
+"""The stalls API: one thin view per operation (API.md, Stalls)."""
+
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import serializers, status
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.permissions import HasRole
+from accounts.roles import Role
+from core import codes
+from core.errors import Forbidden
+from core.idempotency import idempotent
+from core.pagination import CursorPagination
+from core.qr import qr_png
+from core.schema import error_response
+from core.throttling import AnonRateThrottle, ScopedThrottle, UserRateThrottle
+
+from .. import selectors, services
+from ..cache import cached
+from ..codes import site_code_url, stall_code_url
+from ..models import GoodsCategory, Inspection, Registration, Stall, StallReport
+from ..poster import site_poster_pdf
+from .serializers import (
+    OfficerRegistrationSerializer,
+    RegistrationSerializer,
+    SiteSerializer,
+    StallPublicSerializer,
+    StallReportSerializer,
+)
+
+MANAGERS = HasRole(Role.URBAN_OFFICER, Role.DISTRICT_ADMIN)
+
+
+class SitePagination(CursorPagination):
+    """Sites in the order they were set up (13 in the demo district: one page)."""
+
+    ordering = "pk"
+    page_size = 50
+
+
+def _officer_unit_ids(request) -> set[int]:
+    return selectors.id_number_unit_ids(user=request.user)
+
+
+def _managed_site_or_403(request, pk):
+    site = get_object_or_404(selectors.sites_public(), pk=pk)
+    if not selectors.can_manage(user=request.user, unit_id=site.unit_id):
+        raise Forbidden()
+    return site
+
+
+class SiteListView(APIView):
+    """GET /stalls/sites: every site with its free slots (public)."""
+
+    permission_classes = [AllowAny]
+    throttle_classes = [UserRateThrottle, AnonRateThrottle]
+
+    @extend_schema(responses={200: SiteSerializer(many=True)})
+    def get(self, request):
+        def build():
+            paginator = SitePagination()
+            page = paginator.paginate_queryset(selectors.sites_public(), request, view=self)
+            return paginator.get_paginated_response(SiteSerializer(page, many=True).data).data
+
+        if request.query_params:
+            # Cursors and the like are not cached: nobody fills the cache with made-up keys.
+            return Response(build())
+        return Response(cached(f"sites:{request.scheme}://{request.get_host()}", build))
+
+
+class SiteDetailView(APIView):
+    """GET /stalls/sites/{id}: one site (public)."""
+
+    permission_classes = [AllowAny]
+    throttle_classes = [UserRateThrottle, AnonRateThrottle]
+
+    @extend_schema(responses={200: SiteSerializer})
+    def get(self, request, pk):
+        site = get_object_or_404(selectors.sites_public(), pk=pk)
+        return Response(SiteSerializer(site).data)
+
+
+class SiteQrPngView(APIView):
+    """GET /stalls/sites/{id}/qr.png: the site's Stall Management Code."""
+
+    permission_classes = [MANAGERS]
+
+    @extend_schema(
+        responses={(200, "image/png"): OpenApiResponse(OpenApiTypes.BINARY)},
+        description="Urban officers of the site's unit and district_admin.",
+    )
+    def get(self, request, pk):
+        site = _managed_site_or_403(request, pk)
+        return HttpResponse(qr_png(site_code_url(site)), content_type="image/png")
+
+
+class SitePosterView(APIView):
+    """GET /stalls/sites/{id}/poster.pdf: the A4 poster carrying the site's code."""
+
+    permission_classes = [MANAGERS]
+
+    @extend_schema(responses={(200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY)})
+    def get(self, request, pk):
+        site = _managed_site_or_403(request, pk)
+        response = HttpResponse(site_poster_pdf(site), content_type="application/pdf")
+        response["Content-Disposition"] = f'inline; filename="site-{site.pk}-poster.pdf"'
+        return response
+
+
+class SiteQrRotateView(APIView):
+    """POST /stalls/sites/{id}/qr/rotate: a new code; old posters stop resolving."""
+
+    permission_classes = [MANAGERS]
+
+    class OutputSerializer(serializers.Serializer):
+        code_url = serializers.CharField()
+        code_version = serializers.IntegerField()
+
+    @extend_schema(request=None, responses={200: OutputSerializer})
+    def post(self, request, pk):
+        site = _managed_site_or_403(request, pk)
+        site = services.site_code_rotate(site=site, actor=request.user)
+        return Response({"code_url": site_code_url(site), "code_version": site.code_version})
+
+
+def _stall_or_404(pk) -> Stall:
+    return get_object_or_404(selectors.stalls_public(), pk=pk)
+
+
+class StallQrPngView(APIView):
+    """GET /stalls/{id}/qr.png: the stall's own code."""
+
+    @extend_schema(
+        responses={(200, "image/png"): OpenApiResponse(OpenApiTypes.BINARY)},
+        description="The vendor, urban officers of the site's unit, district_admin.",
+    )
+    def get(self, request, pk):
+        stall = _stall_or_404(pk)
+        if stall.registration.vendor_id != request.user.pk and not selectors.can_manage(
+            user=request.user, unit_id=stall.site.unit_id
+        ):
+            raise Forbidden()
+        return HttpResponse(qr_png(stall_code_url(stall)), content_type="image/png")
+
+
+class RegistrationsView(APIView):
+    """POST /stalls/registrations: a vendor registers at a scanned site.
+    GET /stalls/registrations: the registrations of the officer's units (the queue)."""
+
+    class InputSerializer(serializers.Serializer):
+        site_code = serializers.CharField(max_length=512, help_text="The site URL scanned.")
+        vendor_name = serializers.CharField(max_length=50)
+        id_number = serializers.CharField(max_length=32)
+        goods_category = serializers.ChoiceField(choices=GoodsCategory.choices)
+        description = serializers.CharField(max_length=500, required=False, allow_blank=True)
+        photo = serializers.ImageField(required=False)
+        waitlist = serializers.BooleanField(
+            default=False,
+            help_text="When the site is full, join its waiting list instead of a 409.",
+        )
+
+    class OutputSerializer(serializers.Serializer):
+        id = serializers.IntegerField()
+        status = serializers.CharField(help_text="`pending`, or `waiting` (waiting list).")
+        waiting_position = serializers.IntegerField(allow_null=True)
+
+    def get_permissions(self):
+        if self.request.method == "GET":
+            return [MANAGERS()]
+        return [IsAuthenticated()]
+
+    @extend_schema(
+        request={
+            "application/json": InputSerializer,
+            "multipart/form-data": InputSerializer,
+        },
+        responses={
+            201: OutputSerializer,
+            404: error_response("`code_invalid`, `code_revoked`: the site code."),
+            409: error_response(
+                "`site_full`: no free slot (send `waitlist: true` to wait); "
+                "`registration_exists`: an open registration at this site."
+            ),
+        },
+    )
+    def post(self, request):
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        site = codes.resolve_as(values.pop("site_code"), "site")
+        registration = services.registration_create(vendor=request.user, site=site, **values)
+        return Response(
+            {
+                "id": registration.pk,
+                "status": registration.status,
+                "waiting_position": selectors.waiting_position(registration=registration),
+            },
+            status=status.HTTP_201_CREATED,
+        )
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("status", enum=Registration.Status.values, required=False, type=str),
+        ],
+        responses={200: OfficerRegistrationSerializer(many=True)},
+    )
+    def get(self, request):
+        wanted = request.query_params.get("status")
+        if wanted not in (None, *Registration.Status.values):
+            wanted = "-"
+        queryset = selectors.registrations_for_officer(user=request.user, status=wanted)
+        paginator = CursorPagination()
+        page = paginator.paginate_queryset(queryset, request, view=self)
+        context = {"officer_unit_ids": _officer_unit_ids(request)}
+        return paginator.get_paginated_response(
+            OfficerRegistrationSerializer(page, many=True, context=context).data
+        )
+
+
+class RegistrationMineView(APIView):
+    """GET /stalls/registrations/mine: the vendor's own registrations."""
+
+    @extend_schema(responses={200: RegistrationSerializer(many=True)})
+    def get(self, request):
+        paginator = CursorPagination()
+        page = paginator.paginate_queryset(
+            selectors.registrations_of_vendor(vendor=request.user), request, view=self
+        )
+        return paginator.get_paginated_response(RegistrationSerializer(page, many=True).data)
+
+
+def _registration_or_404(pk) -> Registration:
+    return get_object_or_404(
+        Registration.objects.select_related("site", "vendor", "decided_by"), pk=pk
+    )
+
+
+class RegistrationDetailView(APIView):
+    """GET /stalls/registrations/{id}: its vendor, or the officers of the site's unit."""
+
+    @extend_schema(responses={200: OfficerRegistrationSerializer})
+    def get(self, request, pk):
+        registration = get_object_or_404(
+            Registration.objects.select_related("site", "vendor", "stall"), pk=pk
+        )
+        if registration.vendor_id == request.user.pk:
+            return Response(OfficerRegistrationSerializer(registration).data)
+        if not selectors.can_manage(user=request.user, unit_id=registration.site.unit_id):
+            raise Forbidden()
+        context = {"officer_unit_ids": _officer_unit_ids(request)}
+        return Response(OfficerRegistrationSerializer(registration, context=context).data)
+
+
+class RegistrationApproveView(APIView):
+    """POST /stalls/registrations/{id}/approve: onto a free slot; creates the stall."""
+
+    permission_classes = [MANAGERS]
+
+    class InputSerializer(serializers.Serializer):
+        slot = serializers.IntegerField(min_value=1, max_value=1000)
+
+    @extend_schema(
+        request=InputSerializer,
+        responses={
+            201: StallPublicSerializer,
+            400: error_response("`invalid`: e.g. a slot outside 1..capacity."),
+            403: error_response("`permission_denied`: not an officer of the site's unit."),
+            409: error_response(
+                "`slot_taken`: another active stall holds the slot; `registration_already_decided`."
+            ),
+        },
+    )
+    def post(self, request, pk):
+        registration = _registration_or_404(pk)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        stall = services.registration_approve(
+            registration=registration, officer=request.user, slot=data.validated_data["slot"]
+        )
+        stall = _stall_or_404(stall.pk)
+        return Response(StallPublicSerializer(stall).data, status=status.HTTP_201_CREATED)
+
+
+class RegistrationRejectView(APIView):
+    """POST /stalls/registrations/{id}/reject: with a reason for the vendor."""
+
+    permission_classes = [MANAGERS]
+
+    class InputSerializer(serializers.Serializer):
+        reason = serializers.CharField(max_length=500)
+
+    class OutputSerializer(serializers.Serializer):
+        id = serializers.IntegerField()
+        status = serializers.CharField()
+        reject_reason = serializers.CharField()
+
+    @extend_schema(
+        request=InputSerializer,
+        responses={
+            200: OutputSerializer,
+            403: error_response("`permission_denied`: not an officer of the site's unit."),
+            409: error_response("`registration_already_decided`."),
+        },
+    )
+    def post(self, request, pk):
+        registration = _registration_or_404(pk)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        registration = services.registration_reject(
+            registration=registration, officer=request.user, **data.validated_data
+        )
+        return Response(
+            {
+                "id": registration.pk,
+                "status": registration.status,
+                "reject_reason": registration.reject_reason,
+            }
+        )
+
+
+class RegistrationReviewView(APIView):
+    """POST /stalls/registrations/{id}/review: the vendor reviews the deciding officer."""
+
+    throttle_classes = [UserRateThrottle, ScopedThrottle]
+    throttle_scope = "review"
+
+    class InputSerializer(serializers.Serializer):
+        rating = serializers.IntegerField(min_value=1, max_value=5)
+        comment = serializers.CharField(max_length=500, required=False, allow_blank=True)
+        tags = serializers.ListField(
+            child=serializers.CharField(max_length=32),
+            max_length=10,
+            required=False,
+            help_text="Tags of a cadre review: attitude, efficiency, professionalism, "
+            "fairness, integrity.",
+        )
+
+    class OutputSerializer(serializers.Serializer):
+        id = serializers.IntegerField()
+        points_awarded = serializers.IntegerField()
+
+    @extend_schema(
+        request=InputSerializer,
+        responses={
+            201: OutputSerializer,
+            403: error_response("`permission_denied`: not this registration's vendor."),
+            409: error_response(
+                "`registration_not_decided`; `officer_not_reviewable`: the officer has no "
+                "cadre record; `cadre_inactive`; `already_reviewed_today`; "
+                "`idempotency_key_in_progress`."
+            ),
+        },
+        description="A cadre review of the officer who decided the registration: it counts "
+        "in the officer's and the unit's monthly rankings and awards review points.",
+    )
+    @idempotent
+    def post(self, request, pk):
+        registration = _registration_or_404(pk)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        review = services.registration_review(
+            registration=registration, vendor=request.user, **data.validated_data
+        )
+        return Response(
+            {"id": review.pk, "points_awarded": review.points_awarded},
+            status=status.HTTP_201_CREATED,
+        )
+
+
+class StallDetailView(APIView):
+    """GET /stalls/{id}: the public view of a stall."""
+
+    permission_classes = [AllowAny]
+    throttle_classes = [UserRateThrottle, AnonRateThrottle]
+
+    @extend_schema(responses={200: StallPublicSerializer})
+    def get(self, request, pk):
+        def build():
+            stall = _stall_or_404(pk)
+            return {
+                "body": StallPublicSerializer(stall).data,
+                "windows": [
+                    (w.start.isoformat(), w.end.isoformat(), w.days_mask)
+                    for w in stall.site.windows.all()
+                ],
+            }
+
+        entry = cached(f"stall:{pk}", build)
+        # Cached for seconds, but "trading now" is worked out for this very moment.
+        body = dict(entry["body"])
+        body["trading_now"] = body["status"] == Stall.Status.ACTIVE and selectors.trading_now(
+            [selectors.Window.from_iso(*window) for window in entry["windows"]]
+        )
+        return Response(body)
+
+
+class StallReportCreateView(APIView):
+    """POST /stalls/{id}/reports: public supervision by any signed-in user."""
+
+    throttle_classes = [UserRateThrottle, ScopedThrottle]
+    throttle_scope = "report"
+
+    class InputSerializer(serializers.Serializer):
+        # Checked by the service (400 `invalid`): a plain string keeps the schema's enums
+        # free of collisions with other apps' "category" fields.
+        category = serializers.CharField(
+            max_length=16, help_text="`hygiene`, `blocking_road`, `pricing` or `other`."
+        )
+        comment = serializers.CharField(max_length=1000, required=False, allow_blank=True)
+        photo = serializers.ImageField(required=False)
+
+    @extend_schema(
+        request={"application/json": InputSerializer, "multipart/form-data": InputSerializer},
+        responses={201: StallReportSerializer},
+    )
+    def post(self, request, pk):
+        stall = _stall_or_404(pk)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        report = services.report_create(stall=stall, reporter=request.user, **data.validated_data)
+        return Response(StallReportSerializer(report).data, status=status.HTTP_201_CREATED)
+
+
+class StallInspectionView(APIView):
+    """POST /stalls/{id}/inspections: 3 violations within 30 days suspend the stall."""
+
+    permission_classes = [MANAGERS]
+
+    class InputSerializer(serializers.Serializer):
+        result = serializers.ChoiceField(choices=Inspection.Result.choices)
+        notes = serializers.CharField(max_length=1000, required=False, allow_blank=True)
+
+    class OutputSerializer(serializers.Serializer):
+        id = serializers.IntegerField()
+        result = serializers.CharField()
+        notes = serializers.CharField()
+        inspected_at = serializers.DateTimeField()
+        stall_status = serializers.CharField(help_text="`active` or `suspended`.")
+
+    @extend_schema(
+        request=InputSerializer,
+        responses={
+            201: OutputSerializer,
+            403: error_response("`permission_denied`: not an officer of the site's unit."),
+        },
+    )
+    def post(self, request, pk):
+        stall = _stall_or_404(pk)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        inspection = services.inspection_record(
+            stall=stall, officer=request.user, **data.validated_data
+        )
+        stall.refresh_from_db(fields=["status"])
+        return Response(
+            {
+                "id": inspection.pk,
+                "result": inspection.result,
+                "notes": inspection.notes,
+                "inspected_at": inspection.inspected_at,
+                "stall_status": stall.status,
+            },
+            status=status.HTTP_201_CREATED,
+        )
+
+
+class StallReinstateView(APIView):
+    """POST /stalls/{id}/reinstate: an officer puts a suspended stall back."""
+
+    permission_classes = [MANAGERS]
+
+    class InputSerializer(serializers.Serializer):
+        reason = serializers.CharField(max_length=500)
+        slot = serializers.IntegerField(
+            min_value=1,
+            max_value=1000,
+            required=False,
+            help_text="Another free slot, when the old one went to the waiting list.",
+        )
+
+    @extend_schema(
+        request=InputSerializer,
+        responses={
+            200: StallPublicSerializer,
+            403: error_response("`permission_denied`: not an officer of the site's unit."),
+            409: error_response("`stall_not_suspended`; `slot_taken`."),
+        },
+    )
+    def post(self, request, pk):
+        stall = _stall_or_404(pk)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.stall_reinstate(stall=stall, officer=request.user, **data.validated_data)
+        return Response(StallPublicSerializer(_stall_or_404(pk)).data)
+
+
+class ReportListView(APIView):
+    """GET /stalls/reports: reports about stalls of the officer's units."""
+
+    permission_classes = [MANAGERS]
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("status", required=False, type=str, description="`open` or `closed`.")
+        ],
+        responses={200: StallReportSerializer(many=True)},
+    )
+    def get(self, request):
+        wanted = request.query_params.get("status")
+        if wanted not in (None, *StallReport.Status.values):
+            wanted = "-"
+        paginator = CursorPagination()
+        page = paginator.paginate_queryset(
+            selectors.reports_for_officer(user=request.user, status=wanted), request, view=self
+        )
+        return paginator.get_paginated_response(StallReportSerializer(page, many=True).data)
+
+
+class ReportMineView(APIView):
+    """GET /stalls/reports/mine: the reporter's own reports and their outcome."""
+
+    @extend_schema(responses={200: StallReportSerializer(many=True)})
+    def get(self, request):
+        paginator = CursorPagination()
+        page = paginator.paginate_queryset(
+            selectors.reports_of_reporter(reporter=request.user), request, view=self
+        )
+        return paginator.get_paginated_response(StallReportSerializer(page, many=True).data)
+
+
+class ReportCloseView(APIView):
+    """POST /stalls/reports/{id}/close: an officer closes a report with a note."""
+
+    permission_classes = [MANAGERS]
+
+    class InputSerializer(serializers.Serializer):
+        resolution = serializers.CharField(max_length=1000)
+
+    @extend_schema(
+        request=InputSerializer,
+        responses={
+            200: StallReportSerializer,
+            403: error_response("`permission_denied`: not an officer of the site's unit."),
+            409: error_response("`report_already_closed`."),
+        },
+    )
+    def post(self, request, pk):
+        report = get_object_or_404(StallReport.objects.select_related("stall__site"), pk=pk)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        report = services.report_close(report=report, officer=request.user, **data.validated_data)
+        return Response(StallReportSerializer(report).data)

@@ -1,0 +1,93 @@
+"""The badge page behind /q/<token>: card, sign-in by SMS, the review form."""
+
+import pytest
+
+from accounts.sms import LocmemBackend
+from cadres import qr, services
+from cadres.models import Review
+
+pytestmark = pytest.mark.django_db
+
+
+def page_path(cadre):
+    return f"/q/{qr.badge_token(cadre)}"
+
+
+def test_a_visitor_sees_the_card_and_the_sign_in_form(client, cadre):
+    html = client.get(page_path(cadre)).content.decode()
+    assert "王丽娜" in html and "康巴什区文化和旅游局" in html
+    assert 'id="signin"' in html
+    assert 'id="review-form"' not in html
+
+
+def test_a_signed_in_resident_reviews_from_the_page(client, resident, cadre):
+    """The session user posts the form; the review counts and the form gives way."""
+    client.force_login(resident)
+    html = client.get(page_path(cadre)).content.decode()
+    assert 'id="review-form"' in html
+    response = client.post(
+        f"/cadres/{cadre.pk}/review",
+        {"token": qr.badge_token(cadre), "rating": "4", "tags": ["attitude"], "comment": "耐心"},
+        follow=True,
+    )
+    assert response.status_code == 200
+    review = Review.objects.get()
+    assert (review.reviewer, review.rating, review.tags, review.comment) == (
+        resident,
+        4,
+        ["attitude"],
+        "耐心",
+    )
+    html = response.content.decode()
+    assert 'id="reviewed-today"' in html
+    assert '<strong id="month-reviews">1</strong>' in html
+
+
+def test_the_page_refuses_bad_form_input_without_writing(client, resident, cadre):
+    client.force_login(resident)
+    for data in (
+        {"token": qr.badge_token(cadre), "rating": "9"},
+        {"token": qr.badge_token(cadre), "rating": "x"},
+        {"token": "c.1-1.AAAAAAAAAAAAAAAA", "rating": "5"},
+        {"token": "a/b/../c", "rating": "5"},
+        {"rating": "5"},
+        {"token": qr.badge_token(cadre), "rating": "5", "comment": "x" * 5000},
+    ):
+        assert client.post(f"/cadres/{cadre.pk}/review", data).status_code == 302
+    assert not Review.objects.exists()
+
+
+def test_an_anonymous_post_writes_nothing(client, cadre):
+    response = client.post(
+        f"/cadres/{cadre.pk}/review", {"token": qr.badge_token(cadre), "rating": "5"}
+    )
+    assert response.status_code == 302
+    assert client.post(f"/cadres/{cadre.pk}/review", {"token": "x/y"}).status_code == 302
+    assert not Review.objects.exists()
+
+
+def test_the_cadre_sees_their_own_badge_without_a_form(client, cadre_user, cadre):
+    client.force_login(cadre_user)
+    html = client.get(page_path(cadre)).content.decode()
+    assert 'id="review-form"' not in html
+
+
+def test_a_rotated_badge_page_says_revoked(client, cadre):
+    old = page_path(cadre)
+    services.cadre_code_rotate(cadre=cadre)
+    response = client.get(old)
+    assert response.status_code == 404
+    assert client.get(page_path(cadre)).status_code == 200
+
+
+def test_sign_in_by_sms_on_the_page(client, cadre, django_capture_on_commit_callbacks):
+    """The page's own sign-in form: a code by SMS, then the review form."""
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post("/signin/code", {"phone": "13800138000", "next": page_path(cadre)})
+    code = LocmemBackend.outbox[-1]["code"]
+    response = client.post(
+        "/signin/verify",
+        {"phone": "+8613800138000", "code": code, "next": page_path(cadre)},
+        follow=True,
+    )
+    assert 'id="review-form"' in response.content.decode()
