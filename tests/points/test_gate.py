@@ -111,7 +111,7 @@ def test_a_real_worker_reconciles_a_drifted_gate(make_user, make_campaign):
     import os
 
     from config.celery import app
-    from tests.core.test_celery import start_worker, stop_worker
+    from tests.workers import start_worker, stop_worker
 
     campaign = make_campaign(claims=2, points=10)
     gate.gate_sync(campaign=campaign)

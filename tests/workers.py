@@ -1,0 +1,40 @@
+"""A real Celery worker process for tests: on the test database and the real Redis."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from django.conf import settings
+from django.db import connection
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def start_worker(queue: str) -> subprocess.Popen:
+    """A worker consuming only `queue` (so parallel runs never steal each other's tasks)."""
+    db = connection.settings_dict
+    database_url = (
+        f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+    )
+    env = {**os.environ, "DATABASE_URL": database_url, "REDIS_URL": settings.REDIS_URL}
+    command = [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo"]
+    return subprocess.Popen(
+        [*command, "--concurrency=1", "-Q", queue, "--loglevel=INFO"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+
+
+def stop_worker(worker: subprocess.Popen) -> str:
+    """Stop the worker and return what it logged."""
+    worker.terminate()
+    try:
+        output, _ = worker.communicate(timeout=20)
+    except subprocess.TimeoutExpired:
+        worker.kill()
+        output, _ = worker.communicate()
+    return output
