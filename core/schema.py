@@ -58,6 +58,16 @@ class AutoSchema(SpectacularAutoSchema):
             return owner + inner.removesuffix("Serializer")
         return super().get_serializer_name(serializer, direction)
 
+    def get_operation_id(self):
+        """A GET answering a page (core.pagination.paginated) is a `_list`, not a `_retrieve`."""
+        operation_id = super().get_operation_id()
+        response = self.get_response_serializers()
+        if isinstance(response, dict):
+            response = response.get(200)
+        if self.method == "GET" and type(response).__name__.startswith("Paginated"):
+            operation_id = operation_id.removesuffix("_retrieve") + "_list"
+        return operation_id
+
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)
         if direction != "response":

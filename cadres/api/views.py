@@ -4,7 +4,7 @@ from django.core.cache import cache
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound as DrfNotFound
 from rest_framework.permissions import AllowAny, IsAuthenticated
@@ -16,7 +16,7 @@ from accounts.roles import Role
 from core import codes
 from core.errors import Forbidden, Invalid, NotFound
 from core.idempotency import idempotent
-from core.pagination import CursorPagination
+from core.pagination import PAGE_PARAMETERS, CursorPagination, paginate, paginated
 from core.schema import error_response
 from core.throttling import AnonRateThrottle, ScopedThrottle, UserRateThrottle
 
@@ -25,36 +25,6 @@ from ..models import Review
 from ..pages import photo_url
 
 MAX_INT = 2**31 - 1
-
-
-def _paginate(view, request, queryset, serialize):
-    paginator = CursorPagination()
-    page = paginator.paginate_queryset(queryset, request, view=view)
-    return paginator.get_paginated_response([serialize(obj) for obj in page])
-
-
-PAGE_PARAMETERS = [
-    OpenApiParameter("cursor", str, description="From `next` or `previous`."),
-    OpenApiParameter("page_size", int, description="1 to 100; 20 by default."),
-]
-
-
-def paginated(name: str, serializer, operation_id: str) -> dict:
-    """extend_schema arguments of a cursor-paginated list of `serializer` items."""
-    return {
-        "operation_id": operation_id,
-        "parameters": PAGE_PARAMETERS,
-        "responses": {
-            200: inline_serializer(
-                name,
-                {
-                    "next": serializers.URLField(allow_null=True),
-                    "previous": serializers.URLField(allow_null=True),
-                    "results": serializer(many=True),
-                },
-            )
-        },
-    }
 
 
 def _unit_body(unit) -> dict:
@@ -133,13 +103,13 @@ class UnitListView(APIView):
         )
         parent = UnitRefSerializer(allow_null=True)
 
-    @extend_schema(**paginated("PaginatedUnitList", OutputSerializer, "units_list"))
+    @extend_schema(**paginated(OutputSerializer, operation_id="units_list"))
     def get(self, request):
-        return _paginate(
-            self,
-            request,
-            selectors.units_list(),
-            lambda unit: {
+        return paginate(
+            view=self,
+            request=request,
+            queryset=selectors.units_list(),
+            serialize=lambda unit: {
                 "id": unit.pk,
                 "name": unit.name,
                 "kind": unit.kind,
@@ -154,13 +124,16 @@ class UnitCadreListView(APIView):
     permission_classes = [AllowAny]
     throttle_classes = [AnonRateThrottle, UserRateThrottle]
 
-    @extend_schema(**paginated("PaginatedCadreList", CadreSerializer, "units_cadres_list"))
+    @extend_schema(**paginated(CadreSerializer, operation_id="units_cadres_list"))
     def get(self, request, pk):
         unit = selectors.units_list().filter(pk=pk).first()
         if unit is None:
             raise NotFound()
-        return _paginate(
-            self, request, selectors.unit_cadres(unit=unit), lambda c: _cadre_body(c, request)
+        return paginate(
+            view=self,
+            request=request,
+            queryset=selectors.unit_cadres(unit=unit),
+            serialize=lambda c: _cadre_body(c, request),
         )
 
 
@@ -332,13 +305,13 @@ class MyReviewSerializer(serializers.Serializer):
 class ReviewMineView(APIView):
     """GET /reviews/mine: the user's own reviews, newest first, with any answer."""
 
-    @extend_schema(**paginated("PaginatedMyReviewList", MyReviewSerializer, "reviews_mine_list"))
+    @extend_schema(**paginated(MyReviewSerializer, operation_id="reviews_mine_list"))
     def get(self, request):
-        return _paginate(
-            self,
-            request,
-            selectors.reviews_mine(user=request.user),
-            lambda r: {
+        return paginate(
+            view=self,
+            request=request,
+            queryset=selectors.reviews_mine(user=request.user),
+            serialize=lambda r: {
                 "id": r.pk,
                 "cadre": _cadre_body(r.cadre, request),
                 "rating": r.rating,
@@ -386,7 +359,7 @@ class CadreMyReviewsView(APIView):
         operation_id="cadre_reviews_list",
         parameters=PAGE_PARAMETERS,
         responses={
-            **paginated("PaginatedCadreReviewList", CadreReviewSerializer, "")["responses"],
+            **paginated(CadreReviewSerializer)["responses"],
             403: error_response("`permission_denied`: the user is not linked to a cadre."),
         },
     )
@@ -394,7 +367,12 @@ class CadreMyReviewsView(APIView):
         cadre = selectors.cadre_of_user(user=request.user)
         if cadre is None:
             raise Forbidden()
-        return _paginate(self, request, selectors.reviews_of_cadre(cadre=cadre), _cadre_review_body)
+        return paginate(
+            view=self,
+            request=request,
+            queryset=selectors.reviews_of_cadre(cadre=cadre),
+            serialize=_cadre_review_body,
+        )
 
 
 class ReviewRespondView(APIView):
@@ -491,7 +469,7 @@ class RankingMonthListView(APIView):
         digest = serializers.CharField()
         previous_digest = serializers.CharField()
 
-    @extend_schema(**paginated("PaginatedRankingMonthList", OutputSerializer, "rankings_list"))
+    @extend_schema(**paginated(OutputSerializer, operation_id="rankings_list"))
     def get(self, request):
         paginator = MonthPagination()
         page = paginator.paginate_queryset(selectors.published_months(), request, view=self)

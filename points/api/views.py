@@ -13,7 +13,7 @@ from accounts.roles import Role
 from accounts.selectors import user_has_role
 from core.errors import Forbidden, Invalid, NotFound
 from core.idempotency import idempotent
-from core.pagination import CursorPagination
+from core.pagination import PAGE_PARAMETERS, paginate, paginated
 from core.schema import error_response
 from core.throttling import ScopedThrottle
 
@@ -31,12 +31,6 @@ class TierSerializer(serializers.Serializer):
     code = serializers.CharField()
     name = serializers.CharField()
     privileges = serializers.ListField(child=serializers.CharField())
-
-
-def paginate(view, request, queryset, serializer_class, to_body):
-    paginator = CursorPagination()
-    page = paginator.paginate_queryset(queryset, request, view=view)
-    return paginator.get_paginated_response([to_body(obj) for obj in page])
 
 
 class BalanceView(APIView):
@@ -76,8 +70,8 @@ class EntryListView(APIView):
         kind = serializers.ChoiceField(choices=Currency.choices, required=False)
 
     @extend_schema(
-        parameters=[FilterSerializer],
-        responses={200: OutputSerializer(many=True)},
+        parameters=[FilterSerializer, *PAGE_PARAMETERS],
+        responses=paginated(OutputSerializer)["responses"],
     )
     def get(self, request):
         filters = self.FilterSerializer(data=request.query_params)
@@ -86,11 +80,10 @@ class EntryListView(APIView):
             user=request.user, currency=filters.validated_data.get("kind")
         )
         return paginate(
-            self,
-            request,
-            entries,
-            self.OutputSerializer,
-            lambda entry: (
+            view=self,
+            request=request,
+            queryset=entries,
+            serialize=lambda entry: (
                 self.OutputSerializer(
                     {
                         "id": entry.pk,
@@ -147,9 +140,14 @@ class CampaignListView(APIView):
             return [HasRole(Role.DISTRICT_ADMIN)()]
         return super().get_permissions()
 
-    @extend_schema(responses={200: CampaignOutputSerializer(many=True)})
+    @extend_schema(**paginated(CampaignOutputSerializer))
     def get(self, request):
-        return paginate(self, request, selectors.campaigns_active(), None, campaign_body)
+        return paginate(
+            view=self,
+            request=request,
+            queryset=selectors.campaigns_active(),
+            serialize=campaign_body,
+        )
 
     @extend_schema(request=InputSerializer, responses={201: CampaignOutputSerializer})
     @idempotent
@@ -231,9 +229,11 @@ class RewardListView(APIView):
             return [HasRole(Role.MERCHANT, Role.DISTRICT_ADMIN)()]
         return super().get_permissions()
 
-    @extend_schema(responses={200: RewardOutputSerializer(many=True)})
+    @extend_schema(**paginated(RewardOutputSerializer))
     def get(self, request):
-        return paginate(self, request, selectors.rewards_catalog(), None, reward_body)
+        return paginate(
+            view=self, request=request, queryset=selectors.rewards_catalog(), serialize=reward_body
+        )
 
     @extend_schema(request=InputSerializer, responses={201: RewardOutputSerializer})
     def post(self, request):
@@ -291,12 +291,12 @@ class RedemptionListView(APIView):
     class InputSerializer(serializers.Serializer):
         reward = serializers.IntegerField(min_value=1, max_value=MAX_INT)
 
-    @extend_schema(responses={200: RedemptionOutputSerializer(many=True)})
+    @extend_schema(**paginated(RedemptionOutputSerializer))
     def get(self, request):
         redemptions = Redemption.objects.filter(resident=request.user).select_related(
             "reward__merchant"
         )
-        return paginate(self, request, redemptions, None, redemption_out)
+        return paginate(view=self, request=request, queryset=redemptions, serialize=redemption_out)
 
     @extend_schema(
         request=InputSerializer,
@@ -386,10 +386,14 @@ class MoralCategoryListView(APIView):
             model = MoralCategory
             fields = ["code", "name", "min_points", "max_points"]
 
-    @extend_schema(responses={200: OutputSerializer(many=True)})
+    @extend_schema(**paginated(OutputSerializer))
     def get(self, request):
-        categories = MoralCategory.objects.filter(active=True).order_by("code")
-        return Response(self.OutputSerializer(categories, many=True).data)
+        return paginate(
+            view=self,
+            request=request,
+            queryset=MoralCategory.objects.filter(active=True),
+            serialize=lambda category: self.OutputSerializer(category).data,
+        )
 
 
 class MoralClaimOutputSerializer(serializers.Serializer):
@@ -441,10 +445,10 @@ class MoralClaimListView(APIView):
         occurred_on = serializers.DateField()
         photo = serializers.ImageField(required=False, validators=[_photo_size])
 
-    @extend_schema(responses={200: MoralClaimOutputSerializer(many=True)})
+    @extend_schema(**paginated(MoralClaimOutputSerializer))
     def get(self, request):
         claims = MoralClaim.objects.filter(resident=request.user).select_related("category")
-        return paginate(self, request, claims, None, moral_claim_body)
+        return paginate(view=self, request=request, queryset=claims, serialize=moral_claim_body)
 
     @extend_schema(
         request={

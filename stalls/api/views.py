@@ -14,7 +14,7 @@ from accounts.roles import Role
 from core import codes
 from core.errors import Forbidden
 from core.idempotency import idempotent
-from core.pagination import CursorPagination
+from core.pagination import PAGE_PARAMETERS, CursorPagination, paginated
 from core.qr import qr_png
 from core.schema import error_response
 from core.throttling import AnonRateThrottle, ScopedThrottle, UserRateThrottle
@@ -59,7 +59,7 @@ class SiteListView(APIView):
     permission_classes = [AllowAny]
     throttle_classes = [UserRateThrottle, AnonRateThrottle]
 
-    @extend_schema(responses={200: SiteSerializer(many=True)})
+    @extend_schema(**paginated(SiteSerializer))
     def get(self, request):
         def build():
             paginator = SitePagination()
@@ -205,8 +205,9 @@ class RegistrationsView(APIView):
     @extend_schema(
         parameters=[
             OpenApiParameter("status", enum=Registration.Status.values, required=False, type=str),
+            *PAGE_PARAMETERS,
         ],
-        responses={200: OfficerRegistrationSerializer(many=True)},
+        responses=paginated(OfficerRegistrationSerializer)["responses"],
     )
     def get(self, request):
         wanted = request.query_params.get("status")
@@ -224,7 +225,7 @@ class RegistrationsView(APIView):
 class RegistrationMineView(APIView):
     """GET /stalls/registrations/mine: the vendor's own registrations."""
 
-    @extend_schema(responses={200: RegistrationSerializer(many=True)})
+    @extend_schema(**paginated(RegistrationSerializer))
     def get(self, request):
         paginator = CursorPagination()
         page = paginator.paginate_queryset(
@@ -505,9 +506,10 @@ class ReportListView(APIView):
 
     @extend_schema(
         parameters=[
-            OpenApiParameter("status", required=False, type=str, description="`open` or `closed`.")
+            OpenApiParameter("status", required=False, type=str, description="`open` or `closed`."),
+            *PAGE_PARAMETERS,
         ],
-        responses={200: StallReportSerializer(many=True)},
+        responses=paginated(StallReportSerializer)["responses"],
     )
     def get(self, request):
         wanted = request.query_params.get("status")
@@ -523,7 +525,7 @@ class ReportListView(APIView):
 class ReportMineView(APIView):
     """GET /stalls/reports/mine: the reporter's own reports and their outcome."""
 
-    @extend_schema(responses={200: StallReportSerializer(many=True)})
+    @extend_schema(**paginated(StallReportSerializer))
     def get(self, request):
         paginator = CursorPagination()
         page = paginator.paginate_queryset(

@@ -454,9 +454,12 @@ def png_bytes(size=(10, 10)) -> bytes:
 
 
 def test_it_lists_moral_categories_to_anyone(api, categories):
-    """GET /points/moral/categories needs no sign-in."""
+    """GET /points/moral/categories needs no sign-in; like every list, it is paginated."""
     body = api.get(f"{BASE}/moral/categories").json()
-    assert {"code": "bravery", "name": "bravery", "min_points": 20, "max_points": 50} in body
+    assert body["next"] is None
+    assert {"code": "bravery", "name": "bravery", "min_points": 20, "max_points": 50} in body[
+        "results"
+    ]
 
 
 def test_it_files_a_moral_claim_with_a_photo(resident_api, categories):
