@@ -11,9 +11,17 @@ from ..idcard import decrypt_id_number, masked_id_number
 from ..models import Stall
 
 
+@extend_schema_field({"type": "string", "pattern": "^[0-2][0-9]:[0-5][0-9]$", "example": "05:30"})
+class ClockTimeField(serializers.TimeField):
+    """A time of day as "HH:MM" in Asia/Shanghai (OpenAPI's "time" format needs seconds)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%H:%M", **kwargs)
+
+
 class WindowSerializer(serializers.Serializer):
-    start = serializers.TimeField(format="%H:%M")
-    end = serializers.TimeField(format="%H:%M")
+    start = ClockTimeField()
+    end = ClockTimeField()
     days = serializers.ListField(
         child=serializers.IntegerField(), help_text="ISO weekdays: 1 Monday .. 7 Sunday."
     )
