@@ -10,6 +10,7 @@ import logging
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
+from django.db import DataError
 from django.http import Http404, JsonResponse
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, status
@@ -104,6 +105,10 @@ def _flatten_fields(detail, prefix="") -> dict[str, list[str]]:
     return {prefix or "non_field_errors": [str(detail)]}
 
 
+def _view_name(context) -> str:
+    return context.get("view").__class__.__name__
+
+
 def api_exception_handler(exc, context):
     """DRF's EXCEPTION_HANDLER: every exception becomes the contract's error body."""
     set_rollback()
@@ -119,6 +124,14 @@ def api_exception_handler(exc, context):
         return Response(
             error_body("request_too_large", _("The request body is too large.")),
             status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+        )
+    elif isinstance(exc, DataError):
+        # The database refused a value that validation let through (a NUL byte in a
+        # lookup, an out-of-range number): bad input, not a server error.
+        logger.warning("Database refused a request value in %s: %s", _view_name(context), exc)
+        return Response(
+            error_body("invalid", _("A value in the request cannot be stored.")),
+            status=status.HTTP_400_BAD_REQUEST,
         )
     elif isinstance(exc, SuspiciousOperation):
         return Response(
@@ -148,7 +161,7 @@ def api_exception_handler(exc, context):
             detail = exc.detail
         return Response(error_body(code, detail), status=exc.status_code, headers=headers)
 
-    logger.exception("Unhandled error in %s", context.get("view").__class__.__name__)
+    logger.exception("Unhandled error in %s", _view_name(context))
     return Response(
         error_body("server_error", _("A server error occurred.")),
         status=status.HTTP_500_INTERNAL_SERVER_ERROR,

@@ -132,3 +132,15 @@ def test_it_serves_html_404_pages_outside_the_api(client):
     assert response.status_code == 404
     assert response["Content-Type"].startswith("text/html")
     assert "页面不存在" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_it_answers_a_value_the_database_refuses_with_400(resident_api, settings):
+    """A NUL byte reaching a lookup (PostgreSQL refuses it) is bad input, not a 500."""
+    response = resident_api.post(
+        "/api/v1/points/moral/claims",
+        {"category": "bad\x00code", "description": "x", "occurred_on": "2026-11-01"},
+        format="multipart",
+    )
+    assert response.status_code == 400
+    assert response.json()["code"] == "invalid"
