@@ -14,4 +14,4 @@ RUN pip install --no-cache-dir . && python -m core.compile_messages \
 RUN useradd --create-home duoduo && mkdir -p /app/media && chown duoduo /app/media
 USER duoduo
 EXPOSE 8000
-CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "4", "--threads", "4", "--access-logfile", "-"]
+CMD ["gunicorn", "config.wsgi:application", "-c", "config/gunicorn.py"]

@@ -96,6 +96,7 @@ class AutoSchema(SpectacularAutoSchema):
                     name="Idempotency-Key",
                     location=OpenApiParameter.HEADER,
                     required=False,
+                    pattern=r"^[\x20-\x7e]{1,255}$",
                     description="Repeat a write safely: the same key and body return the "
                     "first result and move nothing again. 1 to 255 characters; kept 48 hours.",
                 ),
