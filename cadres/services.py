@@ -361,8 +361,8 @@ def rankings_compile(*, month: dt.date, python: bool = False) -> RankingMonth:
 
 
 def _compile_in_postgres(ranking: RankingMonth) -> None:
-    """rankings.COMPILE_SQL computes every entry of every scope; the rows go from one COPY
-    to the other as text, without a Python object per value."""
+    """rankings.COMPILE_SQL computes every entry of every scope, and the same statement
+    stores them: the rows never leave the database."""
     params = {
         "ranking": ranking.pk,
         "start": ranking.month,
@@ -372,11 +372,11 @@ def _compile_in_postgres(ranking: RankingMonth) -> None:
     }
     table = RankingEntry._meta.db_table
     with connection.cursor() as cursor:
-        raw = cursor.cursor
-        with raw.copy(rankings.COMPILE_COPY_SQL, params) as copy:
-            data = b"".join(bytes(block) for block in copy)
-        with raw.copy(f"COPY {table} ({', '.join(ENTRY_COLUMNS)}) FROM STDIN") as copy:
-            copy.write(data)
+        cursor.execute(
+            f"INSERT INTO {table} ({', '.join(ENTRY_COLUMNS)}) "  # noqa: S608 (constants only)
+            f"SELECT %(ranking)s::bigint, e.* FROM ({rankings.COMPILE_SQL}) e",
+            params,
+        )
 
 
 def _digest_entries(ranking: RankingMonth) -> list[list]:

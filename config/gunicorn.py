@@ -7,7 +7,10 @@ bind = "0.0.0.0:8000"
 workers = 4
 threads = 4
 worker_class = "gthread"
-# The longest request line gunicorn allows: long query strings reach Django, which
-# answers them with the API's JSON error body instead of gunicorn's HTML page.
-limit_request_line = 8190
+# No size limit of gunicorn's own on the request line and header values: an oversized
+# request reaches Django, which bounds what it parses (DATA_UPLOAD_MAX_NUMBER_FIELDS,
+# core.middleware.RequestSizeLimitMiddleware) and answers with the API's JSON error body
+# instead of gunicorn's HTML page. The reverse proxy in front caps raw sizes.
+limit_request_line = 0
+limit_request_field_size = 0
 accesslog = "-"
