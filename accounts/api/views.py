@@ -4,12 +4,12 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework_simplejwt.tokens import RefreshToken
-from rest_framework_simplejwt.views import TokenRefreshView as JwtTokenRefreshView
 
 from accounts import selectors, services
 from core.masking import mask_phone
+from core.net import client_ip
 from core.schema import error_response
-from core.throttling import AnonRateThrottle, OtpAddressThrottle, UserRateThrottle
+from core.throttling import AnonRateThrottle, UserRateThrottle
 from points.selectors import resident_summary
 
 from .serializers import PhoneField, UserSerializer
@@ -29,7 +29,7 @@ class OtpRequestView(APIView):
 
     authentication_classes = []
     permission_classes = [AllowAny]
-    throttle_classes = [AnonRateThrottle, OtpAddressThrottle]
+    throttle_classes = [AnonRateThrottle]
 
     class InputSerializer(serializers.Serializer):
         phone = PhoneField()
@@ -46,7 +46,7 @@ class OtpRequestView(APIView):
     def post(self, request):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        otp = services.otp_request(phone=data.validated_data["phone"])
+        otp = services.otp_request(phone=data.validated_data["phone"], address=client_ip(request))
         expires_in = int((otp.expires_at - otp.created_at).total_seconds())
         return Response({"expires_in": expires_in}, status=status.HTTP_202_ACCEPTED)
 
@@ -60,7 +60,7 @@ class TokenView(APIView):
 
     class InputSerializer(serializers.Serializer):
         phone = PhoneField()
-        code = serializers.RegexField(r"^\d{6}$", max_length=6)
+        code = serializers.RegexField(r"^[0-9]{6}$", max_length=6)
 
     @extend_schema(
         request=InputSerializer,
@@ -79,27 +79,73 @@ class TokenView(APIView):
     def post(self, request):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        user = services.otp_verify(**data.validated_data)
+        user = services.otp_verify(**data.validated_data, address=client_ip(request))
         refresh = RefreshToken.for_user(user)
         return Response(
             {"access": str(refresh.access_token), "refresh": str(refresh), "user": user_body(user)}
         )
 
 
-class TokenRefreshView(JwtTokenRefreshView):
-    """POST /auth/token/refresh: a new access token for a refresh token."""
+class TokenRefreshView(APIView):
+    """POST /auth/token/refresh: new tokens for a refresh token, which is spent."""
 
     authentication_classes = []
+    permission_classes = [AllowAny]
     throttle_classes = [AnonRateThrottle]
 
+    class InputSerializer(serializers.Serializer):
+        refresh = serializers.CharField(max_length=4096)
+
     @extend_schema(
+        request=InputSerializer,
+        description=(
+            "Refresh tokens rotate: the answer carries a new `refresh`, and the one sent is "
+            "blacklisted, so using it again is 401 `token_invalid`."
+        ),
         responses={
-            200: inline_serializer("AccessToken", {"access": serializers.CharField()}),
-            401: error_response("`token_invalid`: the refresh token is bad or expired."),
-        }
+            200: inline_serializer(
+                "RefreshedTokens",
+                {"access": serializers.CharField(), "refresh": serializers.CharField()},
+            ),
+            401: error_response(
+                "`token_invalid`: the refresh token is bad, expired, already used or revoked."
+            ),
+        },
     )
-    def post(self, request, *args, **kwargs):
-        return super().post(request, *args, **kwargs)
+    def post(self, request):
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        return Response(services.tokens_refresh(**data.validated_data))
+
+
+class LogoutView(APIView):
+    """POST /auth/logout: revoke a refresh token (sign out on this device)."""
+
+    authentication_classes = []
+    permission_classes = [AllowAny]
+    throttle_classes = [AnonRateThrottle]
+
+    class InputSerializer(serializers.Serializer):
+        refresh = serializers.CharField(max_length=4096)
+
+    @extend_schema(
+        request=InputSerializer,
+        description=(
+            "The refresh token is blacklisted: it can no longer be refreshed. Access tokens "
+            "already issued stay valid until they expire (JWT_ACCESS_MINUTES)."
+        ),
+        responses={
+            204: None,
+            401: error_response(
+                "`token_invalid`: the refresh token is bad, expired, already used or revoked."
+            ),
+        },
+    )
+    def post(self, request):
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.tokens_revoke(**data.validated_data)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class MeView(APIView):
