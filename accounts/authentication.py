@@ -1,5 +1,6 @@
 """JWT authentication that refuses, rather than fails on, a token naming no valid user id."""
 
+from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
 from rest_framework_simplejwt.authentication import JWTAuthentication as BaseJWTAuthentication
 from rest_framework_simplejwt.exceptions import InvalidToken
 from rest_framework_simplejwt.settings import api_settings
@@ -23,3 +24,9 @@ class JWTAuthentication(BaseJWTAuthentication):
         if not valid_user_id(validated_token.get(api_settings.USER_ID_CLAIM)):
             raise InvalidToken()
         return super().get_user(validated_token)
+
+
+class JWTAuthenticationScheme(SimpleJWTScheme):
+    """The OpenAPI security scheme of this class: simplejwt's bearer scheme."""
+
+    target_class = "accounts.authentication.JWTAuthentication"

@@ -36,10 +36,21 @@ class OtpRequestView(APIView):
 
     @extend_schema(
         request=InputSerializer,
+        description=(
+            "Limits (docs/signin-limits.md), counted per client address (the TCP peer, or "
+            "what the proxies in front saw, NUM_PROXIES):\n\n"
+            "- per phone and address: 1 code a minute, 5 an hour;\n"
+            "- per address, whatever the phone: 30 an hour (THROTTLE_OTP_IP);\n"
+            "- per phone, whatever the address: 5 an hour; then a slow lane of one more code "
+            "every 15 minutes, at most 10 a day, only for an address that has sent no wrong "
+            "code for this phone in the last 24 hours.\n\n"
+            "`phone` must be a JSON string of ASCII digits (E.164, or a mainland number)."
+        ),
         responses={
             202: inline_serializer("OtpSent", {"expires_in": serializers.IntegerField()}),
+            400: error_response("`invalid`: not a valid mobile number, or not a string."),
             429: error_response(
-                "`throttled`: 1 code a minute and 5 an hour per phone; `Retry-After` says when."
+                "`throttled`: a limit above is reached; `Retry-After` says when to try again."
             ),
         },
     )
@@ -73,8 +84,25 @@ class TokenView(APIView):
                     "user": UserSerializer(),
                 },
             ),
-            400: error_response("`invalid`, or `otp_invalid`: wrong, expired or voided code."),
+            400: error_response(
+                "`invalid`, or `otp_invalid`: wrong, expired or (for this address) voided code."
+            ),
+            429: error_response(
+                "`throttled`: too many wrong codes (per phone or per address) within the hour; "
+                "`Retry-After` says when to try again."
+            ),
         },
+        description=(
+            "The latest code sent to the phone signs in, once, within 5 minutes. Wrong codes "
+            "count per client address (docs/signin-limits.md):\n\n"
+            "- 5 wrong codes from one address void the code for that address only (the "
+            "phone's owner, elsewhere, can still use it);\n"
+            "- after 20 wrong codes for one phone within an hour, only addresses that have "
+            "sent no wrong code for it in that hour may try;\n"
+            "- one address may send 30 wrong codes an hour, whatever the phones.\n\n"
+            "`phone` must be a JSON string; `code` six ASCII digits. The refresh token "
+            "rotates on each use (`/auth/token/refresh`) and is revoked by `/auth/logout`."
+        ),
     )
     def post(self, request):
         data = self.InputSerializer(data=request.data)
