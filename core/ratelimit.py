@@ -57,20 +57,22 @@ class Outcome:
     full: tuple[str, ...] = ()  # keys of the counters that were full
 
 
-_clients: dict[str, redis.Redis] = {}
+_scripts: dict[str, "redis.commands.core.Script"] = {}
 _clients_lock = threading.Lock()
 _local: dict[str, tuple[int, float]] = {}
 _local_lock = threading.Lock()
 
 
-def _client(url: str) -> redis.Redis:
+def _script(url: str):
+    """The script bound to a client of `url` (EVALSHA, loaded again if Redis forgot it)."""
     with _clients_lock:
-        if url not in _clients:
+        if url not in _scripts:
             # Short timeouts: a limiter that waits on a dead Redis holds every request.
-            _clients[url] = redis.Redis.from_url(
+            client = redis.Redis.from_url(
                 url, socket_connect_timeout=1, socket_timeout=1, retry_on_timeout=False
             )
-        return _clients[url]
+            _scripts[url] = client.register_script(_SCRIPT)
+        return _scripts[url]
 
 
 def hit(*limits: Limit) -> Outcome:
@@ -83,14 +85,12 @@ def hit(*limits: Limit) -> Outcome:
 
 
 def _hit_redis(limits) -> Outcome:
-    client = _client(settings.REDIS_URL)
+    script = _script(settings.REDIS_URL)
     args = []
     for item in limits:
         args += [item.limit, item.period * 1000]
     try:
-        allowed, wait_ms, *full = client.eval(
-            _SCRIPT, len(limits), *[PREFIX + item.key for item in limits], *args
-        )
+        allowed, wait_ms, *full = script(keys=[PREFIX + item.key for item in limits], args=args)
     except (redis.ConnectionError, redis.TimeoutError) as error:
         raise RateLimitUnavailable(str(error)) from error
     if allowed:
@@ -132,7 +132,7 @@ def forget(*keys: str) -> None:
         for key in keys:
             _local.pop(key, None)
     if settings.REDIS_URL and keys:
-        _client(settings.REDIS_URL).delete(*[PREFIX + key for key in keys])
+        _script(settings.REDIS_URL).registered_client.delete(*[PREFIX + key for key in keys])
 
 
 def reset() -> None:
@@ -140,7 +140,7 @@ def reset() -> None:
     with _local_lock:
         _local.clear()
     if settings.REDIS_URL:
-        client = _client(settings.REDIS_URL)
+        client = _script(settings.REDIS_URL).registered_client
         keys = list(client.scan_iter(match=PREFIX + "*", count=1000))
         if keys:
             client.delete(*keys)
