@@ -17,6 +17,8 @@ from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts.services import role_grant, user_get_or_create
 from accounts.sms import LocmemBackend
+from config.settings import redis_cache
+from tests.redis_server import RedisServer
 
 CHROMIUM = "/usr/bin/chromium"
 
@@ -125,3 +127,13 @@ def browser_page(live_server, monkeypatch):
         finally:
             context.close()
             browser.close()
+
+
+@pytest.fixture
+def doomed_redis(settings):
+    """A Redis of this test's own, wired in as the cache and the grab gate; killed after."""
+    server = RedisServer()
+    settings.REDIS_URL = server.url
+    settings.CACHES = {"default": redis_cache(server.url)}
+    yield server
+    server.kill()
