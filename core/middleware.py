@@ -41,7 +41,8 @@ class ServiceUnavailableMiddleware:
             response = HttpResponse(
                 str(error.detail), status=error.status, content_type="text/plain; charset=utf-8"
             )
-        response.headers.update(error.headers)
+        for name, value in error.headers.items():
+            response[name] = value
         return response
 
 

@@ -47,3 +47,18 @@ def test_it_serves_sign_in_balance_and_rankings_without_redis(
     health = api.get("/healthz")
     assert health.status_code == 503
     assert health.json()["redis"] == "error"
+
+
+@pytest.mark.urls("tests.core.urls")
+def test_it_answers_503_with_retry_after_where_redis_is_truly_needed(doomed_redis, api, client):
+    """An atomic lock in Redis cannot be faked: the API answers 503 service_unavailable
+    with Retry-After, a page a plain 503; never 500."""
+    assert api.get("/api/v1/test/needs-redis").json() == {"locked": True}
+    doomed_redis.kill()
+    response = api.get("/api/v1/test/needs-redis")
+    assert response.status_code == 503
+    assert response.json()["code"] == "service_unavailable"
+    assert int(response["Retry-After"]) > 0
+    page = client.get("/test/needs-redis")
+    assert page.status_code == 503
+    assert int(page["Retry-After"]) > 0
