@@ -34,6 +34,8 @@ import redis
 from django.conf import settings
 from django.utils import timezone
 
+from core.cache import UNREACHABLE
+
 logger = logging.getLogger(__name__)
 
 # KEYS: left, claimants, unsettled. ARGV: resident, how old (ms) an unsettled admission
@@ -139,6 +141,9 @@ def admit(*, campaign, resident_id: int) -> Admission:
         if answer == -3:
             gate_sync(campaign=campaign)
             answer = found.admit(keys=_keys(campaign.pk), args=args)
+    except UNREACHABLE as error:
+        logger.warning("campaign gate: Redis unreachable (%s); the database decides alone", error)
+        return Admission.NO_GATE
     except Exception:
         logger.exception("campaign gate: Redis failed; the database decides alone")
         return Admission.NO_GATE
@@ -157,6 +162,8 @@ def settle(*, campaign, resident_id: int, outcome: str) -> None:
         return
     try:
         found.settle(keys=_keys(campaign.pk), args=[resident_id, outcome])
+    except UNREACHABLE as error:
+        logger.warning("campaign gate: Redis unreachable (%s); not settled", error)
     except Exception:
         logger.exception("campaign gate: could not settle; the reconciliation will")
 
@@ -189,8 +196,8 @@ def gate_sync(*, campaign) -> dict | None:
         pipe.expire(who_key, ttl)
     try:
         pipe.execute()
-    except Exception:
-        logger.exception("campaign gate: Redis failed; not rebuilt (the database decides)")
+    except UNREACHABLE as error:
+        logger.warning("campaign gate: Redis unreachable (%s); not rebuilt", error)
         return None
     return {"left": left, "claimants": len(claimants)}
 
