@@ -141,9 +141,9 @@ def test_it_redelivers_the_compile_after_the_whole_worker_is_killed(make_cadre, 
     assert RankingMonth.objects.get(month=dt.date(2026, 3, 1)).published_at is None
 
     # kombu restores messages unacknowledged for longer than the visibility timeout in
-    # a running worker: on its first pass when it starts, then every 10th pass of a
-    # 10-second timer. Starting the next worker once the timeout has passed makes its
-    # first pass the one that restores (a wait, not a timed assertion).
+    # a running worker: on the first tick of a 10-second timer, then every 10th tick.
+    # Starting the next worker once the timeout has passed makes its first tick the one
+    # that restores (a wait, not a timed assertion).
     time.sleep(6)
     second = start_worker(queue, pool="prefork", env=fast)
     try:
