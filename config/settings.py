@@ -67,6 +67,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "core.middleware.HealthCheckMiddleware",
     "core.middleware.RequestSizeLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -76,6 +77,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "core.middleware.ServiceUnavailableMiddleware",
     # Last, as django-axes asks: turns a locked-out sign-in into its lock-out page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -129,14 +131,22 @@ IS_POSTGRES = DATABASES["default"]["ENGINE"].endswith("postgresql")
 
 # --- Redis: cache, throttling and Celery when REDIS_URL is set; nothing external otherwise.
 REDIS_URL = os.environ.get("REDIS_URL", "")
-if REDIS_URL:
-    CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": REDIS_URL,
-            "KEY_PREFIX": "duoduo",
-        }
+
+
+def redis_cache(url: str) -> dict:
+    """The cache on Redis at `url`: reads miss and writes do nothing while Redis is down
+    (core/cache.py), with short timeouts so an unreachable Redis costs a request
+    milliseconds, not minutes."""
+    return {
+        "BACKEND": "core.cache.FailSoftRedisCache",
+        "LOCATION": url,
+        "KEY_PREFIX": "duoduo",
+        "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 1},
     }
+
+
+if REDIS_URL:
+    CACHES = {"default": redis_cache(REDIS_URL)}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
@@ -309,6 +319,9 @@ IDEMPOTENCY_STALE_AFTER = timedelta(seconds=60)
 REVIEW_POINTS = env_int("REVIEW_POINTS", 10)
 REVIEW_POINTS_DAILY_CAP = env_int("REVIEW_POINTS_DAILY_CAP", 3)
 PRIVILEGE_PASS_TTL_SECONDS = 300
+# A grab admission the database has not answered for this long counts as dead (its
+# process crashed): an empty gate then asks the database instead of saying sold out.
+GRAB_GATE_UNSETTLED_SECONDS = env_int("GRAB_GATE_UNSETTLED_SECONDS", 10)
 
 # --- Celery: Redis when REDIS_URL is set, otherwise tasks run eagerly in-process.
 CELERY_BROKER_URL = REDIS_URL or "memory://"
@@ -323,6 +336,12 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_EXPIRES = 3600
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A task taken by a worker that dies whole (no ack, no reject) goes back to the queue once
+# it has been unacknowledged this long; it must outlast the longest task (the monthly
+# compile takes seconds), or a task still running would be run a second time.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 300),
+}
 CELERY_BEAT_SCHEDULE = {
     "purge-idempotency-keys": {
         "task": "core.tasks.idempotency_keys_purge",

@@ -13,11 +13,14 @@ from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.db import DataError
 from django.http import Http404, JsonResponse
 from django.utils.translation import gettext_lazy as _
+from kombu.exceptions import OperationalError as BrokerUnreachable
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
 from rest_framework_simplejwt.exceptions import AuthenticationFailed as JwtAuthenticationFailed
 from rest_framework_simplejwt.exceptions import InvalidToken
+
+from .cache import UNREACHABLE as REDIS_UNREACHABLE
 
 logger = logging.getLogger(__name__)
 
@@ -62,6 +65,22 @@ class Throttled(DomainError):
     def __init__(self, wait_seconds: int, detail=None):
         self.wait_seconds = max(1, int(wait_seconds))
         super().__init__(detail, headers={"Retry-After": str(self.wait_seconds)})
+
+
+class ServiceUnavailable(DomainError):
+    """Something the request truly needs (Redis, the task broker) cannot be reached."""
+
+    status = status.HTTP_503_SERVICE_UNAVAILABLE
+    code = "service_unavailable"
+    default_detail = _("The service is briefly unavailable. Try again shortly.")
+    retry_after_seconds = 30
+
+    def __init__(self, detail=None):
+        super().__init__(detail, headers={"Retry-After": str(self.retry_after_seconds)})
+
+
+# Errors of a backing service that is down: 503 with Retry-After, never a 500.
+SERVICE_DOWN = (*REDIS_UNREACHABLE, BrokerUnreachable)
 
 
 # DRF's exception classes to the contract's codes (the most specific class first).
@@ -112,6 +131,9 @@ def _view_name(context) -> str:
 def api_exception_handler(exc, context):
     """DRF's EXCEPTION_HANDLER: every exception becomes the contract's error body."""
     set_rollback()
+    if isinstance(exc, SERVICE_DOWN):
+        logger.warning("%s: a backing service is unreachable: %r", _view_name(context), exc)
+        exc = ServiceUnavailable()
     if isinstance(exc, DomainError):
         return Response(
             error_body(exc.code, exc.detail, exc.fields), status=exc.status, headers=exc.headers

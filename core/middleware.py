@@ -2,7 +2,48 @@ from django.conf import settings
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
 
-from .errors import error_response
+from . import views
+from .errors import SERVICE_DOWN, ServiceUnavailable, error_response
+
+
+class HealthCheckMiddleware:
+    """/healthz answers whatever the Host header says.
+
+    The container's own health check asks http://127.0.0.1:8000/healthz, a host that
+    ALLOWED_HOSTS rightly does not list; this runs before anything validates the Host.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.path == "/healthz":
+            return views.healthz(request)
+        return self.get_response(request)
+
+
+class ServiceUnavailableMiddleware:
+    """Pages (outside DRF) that need Redis while it is down: 503 with Retry-After, not 500."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not isinstance(exception, SERVICE_DOWN):
+            return None
+        error = ServiceUnavailable()
+        if request.path.startswith("/api/"):
+            response = error_response(error.code, error.detail, error.status)
+        else:
+            response = HttpResponse(
+                str(error.detail), status=error.status, content_type="text/plain; charset=utf-8"
+            )
+        for name, value in error.headers.items():
+            response[name] = value
+        return response
 
 
 class RequestSizeLimitMiddleware:

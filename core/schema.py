@@ -35,6 +35,7 @@ _COMMON_ERRORS = {
     "405": "`method_not_allowed`.",
     "406": "`not_acceptable`.",
     "429": "`throttled`; `Retry-After` says when to try again.",
+    "503": "`service_unavailable`: Redis or the task broker is down; `Retry-After` says when.",
 }
 _AUTHENTICATED_ERRORS = {"403": "`permission_denied`."}
 _WRITE_ERRORS = {

@@ -9,41 +9,76 @@ truth (UNIQUE claim per resident, CHECK pool balance >= 0): the gate can only sa
 "no" too early, never "yes" wrongly.
 
 Redis and the database can disagree after a crash between the two (admitted in Redis,
-never committed). `gate_sync` rebuilds a campaign's gate from the database; the
+never committed), so the gate's "no" is not final where the database may disagree:
+
+- "already claimed" is checked against the database (one indexed read): a resident
+  the gate remembers but who has no claim there claims again, the database deciding;
+- every admission stays "unsettled" (a sorted set, by admission time) until the
+  service reports the database's answer. An empty gate with an admission unsettled
+  for GRAB_GATE_UNSETTLED_SECONDS (longer than any claim takes) hands the request to
+  the database, which gives the dead admission's points to whoever asks, until the
+  pool is empty there too; then the gate's "sold out" is final again.
+
+`gate_sync` rebuilds a campaign's gate from the database; the
 `points.tasks.campaign_gates_reconcile` beat task runs it for open campaigns, and
 `manage.py reconcile_campaign_gates` does the same by hand.
 
-Without REDIS_URL there is no gate: the database alone decides, correctly but slower.
+Without REDIS_URL there is no gate: the database alone decides, correctly but slower;
+the same while Redis is unreachable.
 """
 
 import logging
 from enum import Enum
 
+import redis
 from django.conf import settings
 from django.utils import timezone
 
+from core.cache import UNREACHABLE
+
 logger = logging.getLogger(__name__)
 
+# KEYS: left, claimants, unsettled. ARGV: resident, how old (ms) an unsettled admission
+# must be to count as dead.
 _ADMIT = """
 if redis.call('EXISTS', KEYS[1]) == 0 then return -3 end
 if redis.call('SISMEMBER', KEYS[2], ARGV[1]) == 1 then return -1 end
+local clock = redis.call('TIME')
+local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
 local left = tonumber(redis.call('GET', KEYS[1]))
-if left <= 0 then return 0 end
+if left <= 0 then
+  local oldest = redis.call('ZRANGE', KEYS[3], 0, 0, 'WITHSCORES')
+  if oldest[2] and now - tonumber(oldest[2]) >= tonumber(ARGV[2]) then return -2 end
+  return 0
+end
 redis.call('DECR', KEYS[1])
 redis.call('SADD', KEYS[2], ARGV[1])
+redis.call('ZADD', KEYS[3], now, ARGV[1])
+local ttl = redis.call('TTL', KEYS[1])
+if ttl > 0 then
+  redis.call('EXPIRE', KEYS[2], ttl)
+  redis.call('EXPIRE', KEYS[3], ttl)
+end
 return 1
 """
 
-# ARGV[2]: "release" (the database write failed: give the slot back), "member" (the
-# database says the resident has claimed: keep them, give the slot back), "empty" (the
-# database says sold out: nothing is left).
+# ARGV[2], what the database said: "committed" (the resident's claim is there: settled),
+# "release" (the write failed: give the slot back), "member" (the database says the
+# resident has claimed: keep them, give the slot back), "empty" (the pool is empty:
+# nothing is left, and no unsettled admission can still take anything).
 _SETTLE = """
+if ARGV[2] == 'committed' then
+  redis.call('ZREM', KEYS[3], ARGV[1])
+  return 1
+end
 if ARGV[2] == 'empty' then
   redis.call('SET', KEYS[1], 0, 'KEEPTTL')
   redis.call('SREM', KEYS[2], ARGV[1])
+  redis.call('DEL', KEYS[3])
   return 0
 end
 if redis.call('EXISTS', KEYS[1]) == 0 then return -3 end
+redis.call('ZREM', KEYS[3], ARGV[1])
 if ARGV[2] == 'release' then
   if redis.call('SREM', KEYS[2], ARGV[1]) == 1 then redis.call('INCR', KEYS[1]) end
   return 1
@@ -57,42 +92,58 @@ class Admission(Enum):
     ADMITTED = "admitted"
     SOLD_OUT = "sold_out"
     ALREADY_CLAIMED = "already_claimed"
+    # Empty, but an admission never settled: the database may still hold its points.
+    ASK_DATABASE = "ask_database"
     # No gate (no Redis, Redis down or the gate not built yet): ask the database.
     NO_GATE = "no_gate"
 
 
-_clients: dict[str, object] = {}
+class _Gate:
+    """One Redis URL's client and its registered scripts."""
+
+    def __init__(self, url: str):
+        self.client = redis.Redis.from_url(url, socket_timeout=1, socket_connect_timeout=0.5)
+        self.admit = self.client.register_script(_ADMIT)
+        self.settle = self.client.register_script(_SETTLE)
 
 
-def _client():
+_gates: dict[str, _Gate] = {}
+
+
+def _gate() -> _Gate | None:
     url = settings.REDIS_URL
     if not url:
         return None
-    client = _clients.get(url)
-    if client is None:
-        import redis
+    found = _gates.get(url)
+    if found is None:
+        found = _gates.setdefault(url, _Gate(url))
+    return found
 
-        client = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
-        client._duoduo_admit = client.register_script(_ADMIT)
-        client._duoduo_settle = client.register_script(_SETTLE)
-        _clients[url] = client
-    return client
+
+def _client():
+    found = _gate()
+    return None if found is None else found.client
 
 
 def _keys(campaign_id: int) -> list[str]:
+    """Claims left, who was admitted, and admissions the database has not answered yet."""
     base = f"duoduo:points:campaign:{campaign_id}"
-    return [f"{base}:left", f"{base}:claimants"]
+    return [f"{base}:left", f"{base}:claimants", f"{base}:unsettled"]
 
 
 def admit(*, campaign, resident_id: int) -> Admission:
-    client = _client()
-    if client is None:
+    found = _gate()
+    if found is None:
         return Admission.NO_GATE
+    args = [resident_id, int(settings.GRAB_GATE_UNSETTLED_SECONDS * 1000)]
     try:
-        answer = client._duoduo_admit(keys=_keys(campaign.pk), args=[resident_id])
+        answer = found.admit(keys=_keys(campaign.pk), args=args)
         if answer == -3:
             gate_sync(campaign=campaign)
-            answer = client._duoduo_admit(keys=_keys(campaign.pk), args=[resident_id])
+            answer = found.admit(keys=_keys(campaign.pk), args=args)
+    except UNREACHABLE as error:
+        logger.warning("campaign gate: Redis unreachable (%s); the database decides alone", error)
+        return Admission.NO_GATE
     except Exception:
         logger.exception("campaign gate: Redis failed; the database decides alone")
         return Admission.NO_GATE
@@ -100,16 +151,19 @@ def admit(*, campaign, resident_id: int) -> Admission:
         1: Admission.ADMITTED,
         0: Admission.SOLD_OUT,
         -1: Admission.ALREADY_CLAIMED,
+        -2: Admission.ASK_DATABASE,
     }.get(answer, Admission.NO_GATE)
 
 
 def settle(*, campaign, resident_id: int, outcome: str) -> None:
-    """Tell the gate what the database said about an admitted resident."""
-    client = _client()
-    if client is None:
+    """Tell the gate what the database said about a resident's claim."""
+    found = _gate()
+    if found is None:
         return
     try:
-        client._duoduo_settle(keys=_keys(campaign.pk), args=[resident_id, outcome])
+        found.settle(keys=_keys(campaign.pk), args=[resident_id, outcome])
+    except UNREACHABLE as error:
+        logger.warning("campaign gate: Redis unreachable (%s); not settled", error)
     except Exception:
         logger.exception("campaign gate: could not settle; the reconciliation will")
 
@@ -131,16 +185,20 @@ def gate_sync(*, campaign) -> dict | None:
     claimants = list(
         CampaignClaim.objects.filter(campaign=campaign).values_list("resident_id", flat=True)
     )
-    left_key, who_key = _keys(campaign.pk)
+    left_key, who_key, unsettled_key = _keys(campaign.pk)
     ttl = max(60, int((campaign.ends_at - timezone.now()).total_seconds()) + 86400)
     pipe = client.pipeline(transaction=True)
-    pipe.delete(left_key, who_key)
+    pipe.delete(left_key, who_key, unsettled_key)
     pipe.set(left_key, left, ex=ttl)
     for start in range(0, len(claimants), 5000):
         pipe.sadd(who_key, *claimants[start : start + 5000])
     if claimants:
         pipe.expire(who_key, ttl)
-    pipe.execute()
+    try:
+        pipe.execute()
+    except UNREACHABLE as error:
+        logger.warning("campaign gate: Redis unreachable (%s); not rebuilt", error)
+        return None
     return {"left": left, "claimants": len(claimants)}
 
 
@@ -149,7 +207,7 @@ def gate_state(*, campaign) -> dict | None:
     client = _client()
     if client is None:
         return None
-    left_key, who_key = _keys(campaign.pk)
+    left_key, who_key, _ = _keys(campaign.pk)
     try:
         left, members = client.get(left_key), client.scard(who_key)
     except Exception:

@@ -131,6 +131,7 @@ def campaign_create(
             created_by=created_by,
         )
         campaign.pool_ids = [pool.pk for pool in pools]
+        # Best effort: with Redis down the first claim builds the gate, or no gate at all.
         transaction.on_commit(lambda: gate.gate_sync(campaign=campaign))
     return campaign
 
@@ -142,29 +143,45 @@ class ClaimResult:
 
 
 def campaign_claim(*, campaign: Campaign, resident) -> ClaimResult:
-    """One claim of the campaign for `resident`: 409 sold_out/already_claimed otherwise."""
+    """One claim of the campaign for `resident`: 409 sold_out/already_claimed otherwise.
+
+    The gate's "no" is final only where the database agrees (points/gate.py): a
+    resident it remembers without a claim in the database, or an empty gate holding a
+    dead admission, goes on to the database.
+    """
     if not campaign.is_open():
         raise CampaignNotActive()
     admission = gate.admit(campaign=campaign, resident_id=resident.pk)
     if admission is gate.Admission.SOLD_OUT:
         raise SoldOut()
-    if admission is gate.Admission.ALREADY_CLAIMED:
+    if (
+        admission is gate.Admission.ALREADY_CLAIMED
+        and CampaignClaim.objects.filter(campaign=campaign, resident_id=resident.pk).exists()
+    ):
         raise AlreadyClaimed()
+    # Admitted now, or admitted before by a request that died: this resident's slot.
+    holds_slot = admission in (gate.Admission.ADMITTED, gate.Admission.ALREADY_CLAIMED)
     admitted = admission is gate.Admission.ADMITTED
+    gated = admission is not gate.Admission.NO_GATE
     try:
-        return _campaign_claim_in_db(campaign=campaign, resident=resident, gated=admitted)
+        result = _campaign_claim_in_db(campaign=campaign, resident=resident, gated=admitted)
     except AlreadyClaimed:
         if admitted:
             gate.settle(campaign=campaign, resident_id=resident.pk, outcome="member")
+        elif holds_slot:
+            gate.settle(campaign=campaign, resident_id=resident.pk, outcome="committed")
         raise
     except SoldOut:
-        if admitted:
+        if gated:
             gate.settle(campaign=campaign, resident_id=resident.pk, outcome="empty")
         raise
     except BaseException:
         if admitted:
             gate.settle(campaign=campaign, resident_id=resident.pk, outcome="release")
         raise
+    if holds_slot:
+        gate.settle(campaign=campaign, resident_id=resident.pk, outcome="committed")
+    return result
 
 
 def _campaign_claim_in_db(*, campaign: Campaign, resident, gated: bool) -> ClaimResult:

@@ -17,7 +17,9 @@ from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts.services import role_grant, user_get_or_create
 from accounts.sms import LocmemBackend
+from config.settings import redis_cache
 from core import ratelimit
+from tests.redis_server import RedisServer
 
 # `own_redis`: a redis-server a test starts on a free port and may kill.
 pytest_plugins = ["tests.redis_server"]
@@ -130,3 +132,13 @@ def browser_page(live_server, monkeypatch):
         finally:
             context.close()
             browser.close()
+
+
+@pytest.fixture
+def doomed_redis(settings):
+    """A Redis of this test's own, wired in as the cache and the grab gate; killed after."""
+    server = RedisServer()
+    settings.REDIS_URL = server.url
+    settings.CACHES = {"default": redis_cache(server.url)}
+    yield server
+    server.kill()

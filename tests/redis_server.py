@@ -1,5 +1,6 @@
-"""A redis-server of a test's own, on a free port, that the test may kill."""
+"""A redis-server of a test's own, on a free loopback port, that the test may kill."""
 
+import shutil
 import socket
 import subprocess
 import time
@@ -7,41 +8,48 @@ import time
 import pytest
 import redis
 
+REDIS_SERVER = shutil.which("redis-server")
 
-def _free_port() -> int:
+
+def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
 
 
+class RedisServer:
+    """Started on construction; `kill()` takes it away (SIGKILL), as a crash would."""
+
+    def __init__(self):
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.process = subprocess.Popen(
+            [REDIS_SERVER, "--bind", "127.0.0.1", "--port", str(self.port), "--save", ""]
+            + ["--appendonly", "no"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        client = redis.Redis.from_url(self.url)
+        for _ in range(100):
+            try:
+                client.ping()
+                break
+            except redis.ConnectionError:
+                time.sleep(0.05)
+        else:
+            self.kill()
+            raise RuntimeError("redis-server did not start")
+        client.close()
+
+    def kill(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+        self.process.wait(timeout=10)
+
+
 @pytest.fixture
-def own_redis(tmp_path):
-    """A redis-server of this test's own on a free port; the test may kill it."""
-    port = _free_port()
-    server = subprocess.Popen(
-        [
-            "redis-server",
-            "--port",
-            str(port),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--dir",
-            str(tmp_path),
-            "--appendonly",
-            "no",
-        ],
-        stdout=subprocess.DEVNULL,
-    )
-    client = redis.Redis(port=port)
-    for _ in range(200):
-        try:
-            client.ping()
-            break
-        except redis.ConnectionError:
-            time.sleep(0.05)
-    yield f"redis://127.0.0.1:{port}/0", server
-    if server.poll() is None:
-        server.kill()
-    server.wait()
+def own_redis():
+    """(url, process) of a redis-server of this test's own; the test may kill the process."""
+    server = RedisServer()
+    yield server.url, server.process
+    server.kill()

@@ -11,14 +11,22 @@ from django.db import connection
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def start_worker(queue: str) -> subprocess.Popen:
-    """A worker consuming only `queue` (so parallel runs never steal each other's tasks)."""
+def start_worker(queue: str, *, pool: str = "solo", env: dict | None = None) -> subprocess.Popen:
+    """A worker consuming only `queue` (so parallel runs never steal each other's tasks).
+
+    It leads a process group of its own: `os.killpg(worker.pid, SIGKILL)` kills it whole.
+    """
     db = connection.settings_dict
     database_url = (
         f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
     )
-    env = {**os.environ, "DATABASE_URL": database_url, "REDIS_URL": settings.REDIS_URL}
-    command = [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo"]
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "REDIS_URL": settings.REDIS_URL,
+        **(env or {}),
+    }
+    command = [sys.executable, "-m", "celery", "-A", "config", "worker", f"--pool={pool}"]
     return subprocess.Popen(
         [*command, "--concurrency=1", "-Q", queue, "--loglevel=INFO"],
         cwd=ROOT,
@@ -26,6 +34,7 @@ def start_worker(queue: str) -> subprocess.Popen:
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
+        start_new_session=True,
     )
 
 

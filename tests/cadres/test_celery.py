@@ -2,10 +2,13 @@
 
 import datetime as dt
 import os
+import signal
+import time
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.conf import settings
+from django.db import connection, transaction
 
 from cadres import services
 from cadres.models import RankingEntry, RankingMonth
@@ -86,3 +89,70 @@ def test_a_real_worker_compiles_the_month_end_to_end(make_unit, make_cadre, make
     unit_entry = RankingEntry.objects.get(ranking=ranking, scope="unit")
     assert (unit_entry.reviews, unit_entry.rank) == (25, 1)
     assert RankingEntry.objects.filter(ranking=ranking).count() == 1 + 5 + 5
+
+
+def _waiting_on_a_lock() -> bool:
+    """Whether another session of this database waits on a row lock (the worker's task)."""
+    with connection.cursor() as cursor:
+        # Activity is read once per transaction unless the snapshot is dropped.
+        cursor.execute("SELECT pg_stat_clear_snapshot()")
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+            " AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()"
+        )
+        return cursor.fetchone()[0] > 0
+
+
+@pytest.mark.postgres
+@pytest.mark.redis
+@pytest.mark.django_db(transaction=True)
+def test_it_redelivers_the_compile_after_the_whole_worker_is_killed(make_cadre, resident):
+    """A worker (main process and pool children) killed with SIGKILL mid-compile acks
+    nothing; once the broker's visibility timeout passes, another worker gets the task
+    again and compiles and publishes the month."""
+    with at(dt.datetime(2026, 3, 2, 2, 0, tzinfo=dt.UTC)):
+        services.review_create(cadre=make_cadre(), reviewer=resident, rating=5)
+    RankingMonth.objects.create(month=dt.date(2026, 3, 1), compiled_at=dt.datetime.now(dt.UTC))
+    # Short here; the setting's default fits the longest task (see README).
+    fast = {"CELERY_VISIBILITY_TIMEOUT": "5"}
+    queue = f"cadres-kill-{os.getpid()}"
+
+    first = start_worker(queue, pool="prefork", env=fast)
+    try:
+        with transaction.atomic():
+            # The compile locks the month's row: holding it keeps the task mid-run.
+            RankingMonth.objects.select_for_update().get(month=dt.date(2026, 3, 1))
+            result = app.send_task(
+                "cadres.tasks.rankings_compile_month", args=["2026-03"], queue=queue
+            )
+            for _ in range(600):
+                if _waiting_on_a_lock() or first.poll() is not None:
+                    break
+                time.sleep(0.1)
+            assert _waiting_on_a_lock(), "the task never started"
+            os.killpg(first.pid, signal.SIGKILL)
+            first.wait(timeout=30)
+    except Exception:
+        os.killpg(first.pid, signal.SIGKILL)
+        print(first.communicate()[0])
+        raise
+    finally:
+        first.stdout.close()
+    assert RankingMonth.objects.get(month=dt.date(2026, 3, 1)).published_at is None
+
+    # kombu restores messages unacknowledged for longer than the visibility timeout in
+    # a running worker: on the first tick of a 10-second timer, then every 10th tick.
+    # Starting the next worker once the timeout has passed makes its first tick the one
+    # that restores (a wait, not a timed assertion).
+    time.sleep(6)
+    second = start_worker(queue, pool="prefork", env=fast)
+    try:
+        assert result.get(timeout=150) == "2026-03"
+    except Exception:
+        print(stop_worker(second))
+        raise
+    output = stop_worker(second)
+    assert "rankings_compile_month" in output
+    ranking = RankingMonth.objects.get(month=dt.date(2026, 3, 1))
+    assert ranking.published_at is not None
+    assert RankingEntry.objects.filter(ranking=ranking, scope="cadre").count() == 1

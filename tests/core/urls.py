@@ -1,6 +1,9 @@
 """Test-only endpoints that exercise the shared API machinery without an app."""
 
+from django.core.cache import cache
+from django.http import HttpResponse
 from django.urls import include, path
+from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -34,7 +37,23 @@ class CountingWrite(APIView):
         )
 
 
+class NeedsRedis(APIView):
+    """Takes an atomic lock in the cache (SET NX): something that truly needs Redis."""
+
+    authentication_classes = []
+    permission_classes = [AllowAny]
+
+    def get(self, request):
+        return Response({"locked": cache.add("test:lock", 1, timeout=5)})
+
+
+def needs_redis_page(request):
+    return HttpResponse(str(cache.add("test:lock", 1, timeout=5)))
+
+
 urlpatterns = [
+    path("api/v1/test/needs-redis", NeedsRedis.as_view()),
+    path("test/needs-redis", needs_redis_page),
     path("api/v1/test/boom", Boom.as_view()),
     path("api/v1/test/write", CountingWrite.as_view()),
     path("", include("config.urls")),
