@@ -21,9 +21,10 @@ def test_it_serves_sign_in_balance_and_rankings_without_redis(
     doomed_redis, api, client_for, resident, django_capture_on_commit_callbacks
 ):
     """With Redis killed: codes check out, the balance and rankings read from the database,
-    asking for a code is never a 500, and /healthz answers 503 naming Redis."""
+    a new code is sent within the limits counted on the database, and /healthz answers 503
+    naming Redis."""
     with django_capture_on_commit_callbacks(execute=True):
-        otp_request(phone=resident.phone)
+        otp_request(phone=resident.phone, address="127.0.0.1")
     code = LocmemBackend.outbox[-1]["code"]
     assert client_for(resident).get("/api/v1/points/balance").status_code == 200
     doomed_redis.kill()
@@ -39,10 +40,7 @@ def test_it_serves_sign_in_balance_and_rankings_without_redis(
     assert rankings.status_code == 200, rankings.content
 
     asked = api.post("/api/v1/auth/otp", {"phone": "+8613912345678"}, format="json")
-    assert asked.status_code in (202, 429, 503), asked.content
-    if asked.status_code == 503:
-        assert asked.json()["code"] == "service_unavailable"
-        assert int(asked["Retry-After"]) > 0
+    assert asked.status_code == 202, asked.content
 
     health = api.get("/healthz")
     assert health.status_code == 503
