@@ -219,6 +219,8 @@ class RankingEntry(models.Model):
     class Scope(models.TextChoices):
         UNIT = "unit", _("units across the district")
         CADRE = "cadre", _("cadres across the district")
+        # Not stored: a cadre row carries its rank within its unit (unit_*), which the
+        # API and the digest read as this scope.
         UNIT_CADRE = "unit_cadre", _("cadres of one unit")
 
     # The entry's ids are references into the live tables without database constraints
@@ -232,17 +234,6 @@ class RankingEntry(models.Model):
         db_index=False,  # the list index starts with it
     )
     scope = models.CharField(_("scope"), max_length=16, choices=Scope.choices)
-    # The unit whose cadres are ranked (scope unit_cadre only).
-    scope_unit = models.ForeignKey(
-        Unit,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("ranked within unit"),
-        db_constraint=False,
-        db_index=False,
-    )
     unit = models.ForeignKey(
         Unit,
         on_delete=models.PROTECT,
@@ -277,11 +268,15 @@ class RankingEntry(models.Model):
     rejection_rate = models.DecimalField(_("rejection rate"), max_digits=5, decimal_places=4)
     score = models.DecimalField(_("score"), max_digits=5, decimal_places=2)
     bottom = models.BooleanField(_("bottom 10%"), default=False)
+    # A cadre's line within its own unit (scope cadre only): one row a cadre, not two.
+    unit_position = models.PositiveIntegerField(_("position in unit"), null=True, blank=True)
+    unit_rank = models.PositiveIntegerField(_("rank in unit"), null=True, blank=True)
+    unit_bottom = models.BooleanField(_("bottom 10% of unit"), default=False)
 
     class Meta:
         verbose_name = _("ranking entry")
         verbose_name_plural = _("ranking entries")
-        ordering = ["ranking", "scope", "scope_unit", "position"]
+        ordering = ["ranking", "scope", "position"]
         constraints = [
             models.UniqueConstraint(
                 fields=["ranking", "scope", "unit"],
@@ -295,8 +290,11 @@ class RankingEntry(models.Model):
             ),
         ]
         indexes = [
+            models.Index(fields=["ranking", "scope", "position"], name="ranking_entry_list"),
             models.Index(
-                fields=["ranking", "scope", "scope_unit", "position"], name="ranking_entry_list"
+                fields=["ranking", "unit", "unit_position"],
+                condition=models.Q(cadre__isnull=False),
+                name="ranking_entry_unit_list",
             ),
         ]
 

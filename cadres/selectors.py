@@ -112,13 +112,35 @@ def published_month(*, month: dt.date) -> RankingMonth | None:
 
 
 def ranking_entries(*, ranking: RankingMonth, scope: str, unit_id: int | None = None):
+    """One scope of a month in order; scope cadre with unit_id: that unit's own ranking."""
     if scope == RankingEntry.Scope.CADRE and unit_id is not None:
-        queryset = ranking.entries.filter(
-            scope=RankingEntry.Scope.UNIT_CADRE, scope_unit_id=unit_id
-        )
-    else:
-        queryset = ranking.entries.filter(scope=scope)
-    return queryset.order_by("position")
+        rows = ranking.entries.filter(scope=RankingEntry.Scope.CADRE, unit_id=unit_id)
+        return [_within_unit(e) for e in rows.order_by("unit_position")]
+    return ranking.entries.filter(scope=scope).order_by("position")
+
+
+def ranking_lines(*, ranking: RankingMonth) -> list[RankingEntry]:
+    """Every line of a month as published: units, cadres, then each unit's cadres (the
+    unit_cadre scope, rebuilt from the cadre rows), each in order."""
+    stored = list(ranking.entries.order_by("scope", "position"))
+    within = sorted(
+        (_within_unit(e) for e in stored if e.scope == RankingEntry.Scope.CADRE),
+        key=lambda e: (e.unit_id, e.position),
+    )
+    return [*stored, *within]
+
+
+def _within_unit(entry: RankingEntry) -> RankingEntry:
+    """A cadre's row as its unit's ranking shows it (an unsaved copy, never stored)."""
+    values = {f.attname: getattr(entry, f.attname) for f in RankingEntry._meta.concrete_fields}
+    values.update(
+        id=None,
+        scope=RankingEntry.Scope.UNIT_CADRE,
+        position=entry.unit_position,
+        rank=entry.unit_rank,
+        bottom=entry.unit_bottom,
+    )
+    return RankingEntry(**values)
 
 
 def ranking_month_verify(*, ranking: RankingMonth) -> bool:

@@ -248,9 +248,11 @@ def test_the_database_and_python_compile_the_same_entries(march):
 
     def rows():
         return list(
-            RankingEntry.objects.order_by("scope", "scope_unit_id", "position").values_list(
+            RankingEntry.objects.order_by("scope", "position").values_list(
                 "scope",
-                "scope_unit_id",
+                "unit_position",
+                "unit_rank",
+                "unit_bottom",
                 "unit_id",
                 "cadre_id",
                 "name",
@@ -274,14 +276,14 @@ def test_the_database_and_python_compile_the_same_entries(march):
     in_sql = rows()
     services.rankings_compile(month=MARCH, python=True)
     assert rows() == in_sql
-    assert len(in_sql) == 27
+    assert len(in_sql) == 3 + 12
 
 
 def test_compiling_twice_gives_the_same_result(march):
     def snapshot():
         return list(
-            RankingEntry.objects.order_by("scope", "scope_unit_id", "position").values_list(
-                "scope", "scope_unit_id", "name", "rank", "reviews", "score", "bottom"
+            RankingEntry.objects.order_by("scope", "position").values_list(
+                "scope", "unit_rank", "name", "rank", "reviews", "score", "bottom"
             )
         )
 
@@ -290,7 +292,26 @@ def test_compiling_twice_gives_the_same_result(march):
     services.rankings_compile(month=MARCH)
     assert snapshot() == first
     assert RankingMonth.objects.count() == 1
-    assert len(first) == 3 + 12 + 12
+    assert len(first) == 3 + 12
+
+
+def test_it_stores_one_row_a_cadre_and_digests_all_three_scopes(march):
+    """Each cadre is one stored row carrying its rank within its unit; the digest still
+    covers the three scopes of lines (units, cadres, each unit's cadres) as published."""
+    ranking = services.rankings_compile(month=MARCH)
+    assert RankingEntry.objects.filter(ranking=ranking).count() == 3 + 12
+    lines = services._digest_entries(ranking)
+    assert [line[0] for line in lines] == ["cadre"] * 12 + ["unit"] * 3 + ["unit_cadre"] * 12
+    within = [line for line in lines if line[0] == "unit_cadre"]
+    unit_b = march["units"]["乙局"].pk
+    assert [(line[4], line[6], line[12]) for line in within if line[1] == unit_b] == [
+        ("范丽", 1, False),
+        ("金涛", 2, False),
+        ("韩梅", 3, False),
+        ("高峰", 4, True),
+    ]
+    assert all(line[1] == line[2] for line in within)
+    assert all(line[1] is None for line in lines if line[0] != "unit_cadre")
 
 
 def test_a_published_month_is_frozen(march, cadre_user_factory=None):
@@ -500,4 +521,4 @@ def test_two_compiles_at_once_leave_one_result(make_unit, make_cadre, make_user)
         t.join()
     assert errors == []
     assert RankingMonth.objects.count() == 1
-    assert RankingEntry.objects.count() == 1 + 6 + 6
+    assert RankingEntry.objects.count() == 1 + 6
