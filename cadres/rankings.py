@@ -131,12 +131,14 @@ def rank_lines(lines: list[Line]) -> list[Line]:
     """Order, rank and mark the bottom of one scope's lines (a new list).
 
     Ranked: 5 reviews or more, by score (highest first), then more reviews, then name.
-    The rest follow, unranked, in the same order. Bottom: the lowest ceil(10%) of the
+    The rest follow, unranked, in the same order, those without any review last. Bottom: the lowest ceil(10%) of the
     ranked lines, at least one when any line is ranked.
     """
 
     def order(line: Line):
-        return (-line.figures.score, -line.counts.reviews, line.name, line.key)
+        # A line without reviews has no score to show: it goes after those with one.
+        no_reviews = line.counts.reviews == 0
+        return (no_reviews, -line.figures.score, -line.counts.reviews, line.name, line.key)
 
     ranked = sorted((x for x in lines if x.counts.reviews >= MIN_REVIEWS), key=order)
     unranked = sorted((x for x in lines if x.counts.reviews < MIN_REVIEWS), key=order)
@@ -233,12 +235,12 @@ WITH counts AS (
     SELECT s.*,
            row_number() OVER (
                PARTITION BY scope
-               ORDER BY ranked DESC, score DESC, n DESC, name COLLATE "C",
+               ORDER BY ranked DESC, n > 0 DESC, score DESC, n DESC, name COLLATE "C",
                         coalesce(cadre_id, unit_id)) AS position,
            count(*) FILTER (WHERE ranked) OVER (PARTITION BY scope) AS ranked_count,
            row_number() OVER (
                PARTITION BY scope, unit_id
-               ORDER BY ranked DESC, score DESC, n DESC, name COLLATE "C",
+               ORDER BY ranked DESC, n > 0 DESC, score DESC, n DESC, name COLLATE "C",
                         coalesce(cadre_id, unit_id)) AS unit_position,
            count(*) FILTER (WHERE ranked) OVER (PARTITION BY scope, unit_id)
                AS unit_ranked_count

@@ -6,6 +6,7 @@ from django.db.models import Count, Q
 
 from accounts.roles import Role
 from accounts.selectors import user_has_role
+from core.routers import read_database
 
 from . import rankings
 from .models import Cadre, RankingEntry, RankingMonth, Review, Unit, UnitMembership
@@ -104,7 +105,12 @@ def unit_review_summary(*, unit: Unit) -> dict:
 
 
 def published_months():
-    return RankingMonth.objects.filter(published_at__isnull=False).order_by("-month")
+    """Published months only: public, immutable, read from the replica when there is one."""
+    return (
+        RankingMonth.objects.using(read_database())
+        .filter(published_at__isnull=False)
+        .order_by("-month")
+    )
 
 
 def published_month(*, month: dt.date) -> RankingMonth | None:

@@ -65,14 +65,17 @@ _clients: dict[str, object] = {}
 
 
 def _client():
-    url = settings.REDIS_URL
+    cluster_url = settings.GATE_REDIS_CLUSTER_URL
+    url = cluster_url or settings.REDIS_URL
     if not url:
         return None
     client = _clients.get(url)
     if client is None:
         import redis
+        import redis.cluster
 
-        client = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
+        factory = redis.cluster.RedisCluster if cluster_url else redis.Redis
+        client = factory.from_url(url, socket_timeout=2, socket_connect_timeout=2)
         client._duoduo_admit = client.register_script(_ADMIT)
         client._duoduo_settle = client.register_script(_SETTLE)
         _clients[url] = client
@@ -80,7 +83,9 @@ def _client():
 
 
 def _keys(campaign_id: int) -> list[str]:
-    base = f"duoduo:points:campaign:{campaign_id}"
+    # One hash tag per campaign: on Redis Cluster both keys live in one slot, so the
+    # Lua scripts (which touch both) run on one node.
+    base = f"duoduo:points:{{campaign:{campaign_id}}}"
     return [f"{base}:left", f"{base}:claimants"]
 
 

@@ -232,6 +232,15 @@ def test_fewer_than_5_reviews_are_listed_unranked_and_never_bottom():
     assert [x.rank for x in rankings.rank_lines([line(1, "a", "1.00", 0)])] == [None]
 
 
+def test_it_lists_lines_without_reviews_after_every_line_with_reviews():
+    """A line with no review (the formulas give it 40.00) follows an unranked line whose
+    few reviews scored lower: it has no score to be sorted by."""
+    ordered = rankings.rank_lines(
+        [line(1, "a", "40.00", 0), line(2, "b", "12.00", 1), line(3, "c", "50.00", 5)]
+    )
+    assert [(x.name, x.rank) for x in ordered] == [("c", 1), ("b", None), ("a", None)]
+
+
 @pytest.mark.parametrize(
     "ranked, bottom", [(1, 1), (9, 1), (10, 1), (11, 2), (20, 2), (21, 3), (30, 3), (5000, 500)]
 )
@@ -401,6 +410,25 @@ def test_the_api_shows_published_months_only(api, march):
     within = api.get(f"/api/v1/rankings/2026-03?scope=cadre&unit={unit_b}").json()
     assert [e["name"] for e in within["entries"]] == ["范丽", "金涛", "韩梅", "高峰"]
     assert within["unit"] == {"id": unit_b, "name": "乙局"}
+
+
+def test_it_publishes_no_score_for_a_cadre_without_reviews(api, client, march):
+    """邓伟 has no review in March: the API gives score null (rates as the formulas give
+    them), the page a dash, and the line comes last in every scope it is in."""
+    services.rankings_compile(month=MARCH)
+    services.ranking_month_publish(month=MARCH)
+    cadres = api.get("/api/v1/rankings/2026-03?scope=cadre").json()["entries"]
+    assert cadres[-1]["name"] == "邓伟"
+    assert (cadres[-1]["reviews"], cadres[-1]["score"], cadres[-1]["rank"]) == (0, None, None)
+    assert cadres[-1]["response_rate"] == "1.0000"
+    assert all(e["score"] is not None for e in cadres[:-1])
+    unit_a = march["units"]["甲局"].pk
+    within = api.get(f"/api/v1/rankings/2026-03?scope=cadre&unit={unit_a}").json()["entries"]
+    assert (within[-1]["name"], within[-1]["score"]) == ("邓伟", None)
+    html = client.get(f"/leaderboard/2026-03/?unit={unit_a}").content.decode()
+    row = html[html.index("邓伟") :]
+    row = row[: row.index("</li>")]
+    assert "40.00" not in row and '<span class="score">—</span>' in row
 
 
 @pytest.mark.parametrize(
