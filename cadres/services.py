@@ -368,6 +368,9 @@ def _compile_in_postgres(ranking: RankingMonth) -> None:
     }
     table = RankingEntry._meta.db_table
     with connection.cursor() as cursor:
+        # A compile can always be run again, and publishing (a later, synchronous
+        # commit) flushes it to disk first: its own commit need not wait for the disk.
+        cursor.execute("SET LOCAL synchronous_commit = off")
         with cursor.cursor.copy(rankings.COMPILE_COPY_SQL, params) as copy_out:
             data = b"".join(bytes(block) for block in copy_out)
         with cursor.cursor.copy(f"COPY {table} ({', '.join(ENTRY_COLUMNS)}) FROM STDIN") as copy_in:

@@ -19,6 +19,7 @@ Without REDIS_URL there is no gate: the database alone decides, correctly but sl
 import logging
 from enum import Enum
 
+import redis.cluster
 from django.conf import settings
 from django.utils import timezone
 
@@ -64,6 +65,39 @@ class Admission(Enum):
 _clients: dict[str, object] = {}
 
 
+class _ClusterClient(redis.cluster.RedisCluster):
+    """The gate on Redis Cluster (GATE_REDIS_CLUSTER_URL). A campaign's keys share one
+    hash tag, so they live on one node: the Lua scripts run there, and gate_sync's
+    MULTI pipeline goes to that node's own connection (redis-py refuses transactions
+    and multi-key commands in its cluster pipeline)."""
+
+    def pipeline(self, transaction=None, shard_hint=None):
+        return _SlotPipeline(self, transaction=transaction)
+
+
+class _SlotPipeline:
+    """Records pipeline commands; runs them on the node holding the first key's slot."""
+
+    def __init__(self, cluster, *, transaction):
+        self.cluster = cluster
+        self.transaction = transaction
+        self.commands = []
+
+    def __getattr__(self, name):
+        def record(*args, **kwargs):
+            self.commands.append((name, args, kwargs))
+            return self
+
+        return record
+
+    def execute(self):
+        node = self.cluster.get_node_from_key(self.commands[0][1][0])
+        pipe = self.cluster.get_redis_connection(node).pipeline(transaction=self.transaction)
+        for name, args, kwargs in self.commands:
+            getattr(pipe, name)(*args, **kwargs)
+        return pipe.execute()
+
+
 def _client():
     cluster_url = settings.GATE_REDIS_CLUSTER_URL
     url = cluster_url or settings.REDIS_URL
@@ -72,9 +106,8 @@ def _client():
     client = _clients.get(url)
     if client is None:
         import redis
-        import redis.cluster
 
-        factory = redis.cluster.RedisCluster if cluster_url else redis.Redis
+        factory = _ClusterClient if cluster_url else redis.Redis
         client = factory.from_url(url, socket_timeout=2, socket_connect_timeout=2)
         client._duoduo_admit = client.register_script(_ADMIT)
         client._duoduo_settle = client.register_script(_SETTLE)

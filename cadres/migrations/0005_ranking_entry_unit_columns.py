@@ -74,12 +74,4 @@ class Migration(migrations.Migration):
             model_name="rankingentry",
             index=models.Index(fields=["ranking", "scope", "position"], name="ranking_entry_list"),
         ),
-        migrations.AddIndex(
-            model_name="rankingentry",
-            index=models.Index(
-                condition=models.Q(("cadre__isnull", False)),
-                fields=["ranking", "unit", "unit_position"],
-                name="ranking_entry_unit_list",
-            ),
-        ),
     ]
