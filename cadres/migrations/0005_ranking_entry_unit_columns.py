@@ -70,8 +70,4 @@ class Migration(migrations.Migration):
             model_name="rankingentry",
             name="scope_unit",
         ),
-        migrations.AddIndex(
-            model_name="rankingentry",
-            index=models.Index(fields=["ranking", "scope", "position"], name="ranking_entry_list"),
-        ),
     ]
