@@ -1,18 +1,22 @@
-"""Benchmark: monthly rankings on 1,000,000 reviews, and review submissions over HTTP.
+"""Benchmark: monthly rankings on 100k, 1M and 5M reviews, and review submissions over HTTP.
 
-1. Recreates the PostgreSQL database `duoduo_bench_cadres` (Redis db 14) and bulk-loads
-   (COPY) 100 units, 5,000 cadres, 10,000 reviewers and 1,000,000 reviews in one month
-   (January 2026, Asia/Shanghai), with answers and verdicts on part of them.
-2. Times `compile_rankings` (services.rankings_compile: the grouped query, the figures,
-   the three scopes and 10,100 stored entries) against one hand-written SQL query that
-   computes the same figures and ranks without storing them; prints both and the ratio,
-   and checks that both give the same scores and ranks.
-3. Starts gunicorn on 127.0.0.1:8702 and measures review submissions as the app makes
-   them: POST /api/v1/scan with the badge URL, then POST /api/v1/cadres/{id}/reviews,
-   one pair per resident, closed-loop clients; prints pairs per second, p50 and p99.
+1. Recreates the PostgreSQL database `duoduo_bench_cadres` (or --db; Redis db 14 or
+   --redis-db) and bulk-loads (COPY) 100 units, 5,000 cadres and 10,000 reviewers; then,
+   for each size in --reviews, replaces the month's reviews (January 2026, Asia/Shanghai,
+   with answers and verdicts on part of them) and VACUUM ANALYZEs.
+2. For each size, --rounds interleaved rounds (the order alternates each round) of
+   `compile_rankings` (services.rankings_compile: compute and store 5,100 entries)
+   and of one hand-written SQL query that computes the same figures and ranks without
+   storing them; prints medians, min-max, the ratio of medians and each round's ratio,
+   and checks that both give the same scores and ranks. On this shared machine only
+   ratios measured in the same run count.
+3. Unless --submissions 0: starts gunicorn on 127.0.0.1:8702 and measures review
+   submissions as the app makes them (POST /api/v1/scan, then POST
+   /api/v1/cadres/{id}/reviews), closed-loop clients; prints pairs per second, p50, p99.
 
-    .venv/bin/python bench/rankings.py [--reviews 1000000] [--cadres 5000] [--units 100]
-        [--submissions 2000] [--clients 16] [--workers 4] [--threads 4] [--repeat 3]
+    .venv/bin/python bench/rankings.py [--reviews 100000,1000000,5000000] [--rounds 5]
+        [--cadres 5000] [--units 100] [--python] [--submissions 2000] [--clients 16]
+        [--workers 4] [--threads 4] [--db NAME] [--redis-db N]
 
 Environment: BENCH_PG (default postgres://postgres@127.0.0.1:5432).
 """
