@@ -19,15 +19,19 @@ from core.routers import read_database
 
 @pytest.fixture
 def replica(transactional_db):
-    """A `replica` alias on the primary's (committed) test database, then gone."""
-    connections.settings["replica"] = copy.deepcopy(connections["default"].settings_dict)
+    """A `replica` alias on the primary's (committed) test database, then gone (or the
+    configured one, when DATABASE_REPLICA_URL is set: it mirrors the primary in tests)."""
+    added = "replica" not in connections.settings
+    if added:
+        connections.settings["replica"] = copy.deepcopy(connections["default"].settings_dict)
     connection = connections["replica"]
     # Connected here: the test case refuses to open aliases it was not set up with.
     connection.connect()
     yield connection
-    connections["replica"].close()
-    del connections["replica"]
-    del connections.settings["replica"]
+    connection.close()
+    if added:
+        del connections["replica"]
+        del connections.settings["replica"]
 
 
 @pytest.mark.postgres
