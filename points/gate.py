@@ -105,8 +105,6 @@ def _client():
         return None
     client = _clients.get(url)
     if client is None:
-        import redis
-
         factory = _ClusterClient if cluster_url else redis.Redis
         client = factory.from_url(url, socket_timeout=2, socket_connect_timeout=2)
         client._duoduo_admit = client.register_script(_ADMIT)
