@@ -1,18 +1,22 @@
-"""Benchmark: monthly rankings on 1,000,000 reviews, and review submissions over HTTP.
+"""Benchmark: monthly rankings on 100k, 1M and 5M reviews, and review submissions over HTTP.
 
-1. Recreates the PostgreSQL database `duoduo_bench_cadres` (Redis db 14) and bulk-loads
-   (COPY) 100 units, 5,000 cadres, 10,000 reviewers and 1,000,000 reviews in one month
-   (January 2026, Asia/Shanghai), with answers and verdicts on part of them.
-2. Times `compile_rankings` (services.rankings_compile: the grouped query, the figures,
-   the three scopes and 10,100 stored entries) against one hand-written SQL query that
-   computes the same figures and ranks without storing them; prints both and the ratio,
-   and checks that both give the same scores and ranks.
-3. Starts gunicorn on 127.0.0.1:8702 and measures review submissions as the app makes
-   them: POST /api/v1/scan with the badge URL, then POST /api/v1/cadres/{id}/reviews,
-   one pair per resident, closed-loop clients; prints pairs per second, p50 and p99.
+1. Recreates the PostgreSQL database `duoduo_bench_cadres` (or --db; Redis db 14 or
+   --redis-db) and bulk-loads (COPY) 100 units, 5,000 cadres and 10,000 reviewers; then,
+   for each size in --reviews, replaces the month's reviews (January 2026, Asia/Shanghai,
+   with answers and verdicts on part of them) and VACUUM ANALYZEs.
+2. For each size, --rounds interleaved rounds (the order alternates each round) of
+   `compile_rankings` (services.rankings_compile: compute and store 5,100 entries)
+   and of one hand-written SQL query that computes the same figures and ranks without
+   storing them; prints medians, min-max, the ratio of medians and each round's ratio,
+   and checks that both give the same scores and ranks. On this shared machine only
+   ratios measured in the same run count.
+3. Unless --submissions 0: starts gunicorn on 127.0.0.1:8702 and measures review
+   submissions as the app makes them (POST /api/v1/scan, then POST
+   /api/v1/cadres/{id}/reviews), closed-loop clients; prints pairs per second, p50, p99.
 
-    .venv/bin/python bench/rankings.py [--reviews 1000000] [--cadres 5000] [--units 100]
-        [--submissions 2000] [--clients 16] [--workers 4] [--threads 4] [--repeat 3]
+    .venv/bin/python bench/rankings.py [--reviews 100000,1000000,5000000] [--rounds 5]
+        [--cadres 5000] [--units 100] [--python] [--submissions 2000] [--clients 16]
+        [--workers 4] [--threads 4] [--db NAME] [--redis-db N]
 
 Environment: BENCH_PG (default postgres://postgres@127.0.0.1:5432).
 """
@@ -24,6 +28,7 @@ import io
 import json
 import queue
 import random
+import statistics
 import sys
 import threading
 import time
@@ -113,10 +118,9 @@ def copy_rows(cursor, table: str, columns: list[str], rows) -> None:
         copy.write(buffer.getvalue())
 
 
-def load(*, units: int, cadres: int, reviews: int) -> None:
+def load_people(*, units: int, cadres: int) -> None:
     from django.db import connection
 
-    rng = random.Random(42)
     now = "2026-02-01 00:00:00+08"
     with connection.cursor() as cursor:
         raw = cursor.cursor
@@ -162,6 +166,20 @@ def load(*, units: int, cadres: int, reviews: int) -> None:
                 for u in range(1, REVIEWERS + 1)
             ),
         )
+        for table in ("cadres_unit", "cadres_cadre", "accounts_user"):
+            cursor.execute(
+                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"  # noqa: S608
+            )
+
+
+def load_reviews(*, cadres: int, reviews: int) -> None:
+    """Replace the month's reviews with `reviews` new ones (the same seed every time)."""
+    from django.db import connection
+
+    rng = random.Random(42)
+    with connection.cursor() as cursor:
+        raw = cursor.cursor
+        cursor.execute("TRUNCATE cadres_review")
         per_cadre = reviews // cadres
 
         def review_rows():
@@ -213,68 +231,100 @@ def load(*, units: int, cadres: int, reviews: int) -> None:
             ],
             review_rows(),
         )
-        for table in ("cadres_unit", "cadres_cadre", "accounts_user"):
-            cursor.execute(
-                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"  # noqa: S608
-            )
-        cursor.execute("ANALYZE")
+    # Outside a transaction block: both sides then read all-visible pages with fresh
+    # statistics, as a month's reviews are read a day after it ends.
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE")
 
 
-def best_of(repeat: int, work) -> tuple[float, object]:
-    best, result = float("inf"), None
-    for _ in range(repeat):
-        started = time.perf_counter()
-        result = work()
-        best = min(best, time.perf_counter() - started)
-    return best, result
+def timed(work) -> tuple[float, object]:
+    started = time.perf_counter()
+    result = work()
+    return time.perf_counter() - started, result
 
 
-def time_compile(repeat: int) -> None:
+def spread(values: list[float]) -> str:
+    return (
+        f"median {statistics.median(values) * 1000:7.1f} ms "
+        f"(min {min(values) * 1000:.1f}, max {max(values) * 1000:.1f})"
+    )
+
+
+def time_compile(rounds: int, *, python: bool) -> dict:
+    """`rounds` interleaved rounds of compile and hand-written SQL (the order alternates
+    each round), so both see the same load from whatever else runs on the machine."""
     from django.db import connection
 
     from cadres import services
-    from cadres.models import RankingEntry
 
-    compile_seconds, ranking = best_of(repeat, lambda: services.rankings_compile(month=MONTH))
+    def compile_():
+        return services.rankings_compile(month=MONTH)
 
     def raw():
         with connection.cursor() as cursor:
             cursor.execute(RAW_SQL, {"start": MONTH, "end": dt.date(2026, 2, 1)})
             return cursor.fetchall()
 
-    raw_seconds, rows = best_of(repeat, raw)
-    python_seconds, _ = best_of(repeat, lambda: services.rankings_compile(month=MONTH, python=True))
-    services.rankings_compile(month=MONTH)
-    # Both give the same figures and ranks.
+    compile_(), raw()  # warm the caches for both
+    compile_times, raw_times, python_times, ratios = [], [], [], []
+    for index in range(rounds):
+        if index % 2:
+            raw_seconds, rows = timed(raw)
+            compile_seconds, ranking = timed(compile_)
+        else:
+            compile_seconds, ranking = timed(compile_)
+            raw_seconds, rows = timed(raw)
+        compile_times.append(compile_seconds)
+        raw_times.append(raw_seconds)
+        ratios.append(compile_seconds / raw_seconds)
+        if python:
+            python_times.append(
+                timed(lambda: services.rankings_compile(month=MONTH, python=True))[0]
+            )
+    ranking = compile_()
+    mismatches = compare(ranking, rows)
+    print(f"  compile_rankings   {spread(compile_times)}  ({stored_count(ranking)} rows stored)")
+    print(f"  hand-written SQL   {spread(raw_times)}  ({len(rows)} rows)")
+    if python:
+        print(f"  Python path        {spread(python_times)}  (the SQLite way)")
+    ratio = statistics.median(compile_times) / statistics.median(raw_times)
+    print(
+        f"  ratio of medians   {ratio:7.2f} x  (per round: "
+        f"{', '.join(f'{r:.2f}' for r in ratios)}; aim <= 1.5x); mismatches: {mismatches}"
+    )
+    return {"ratio": ratio, "ratios": ratios}
+
+
+def stored_count(ranking) -> int:
+    from cadres.models import RankingEntry
+
+    return RankingEntry.objects.filter(ranking=ranking).count()
+
+
+def compare(ranking, rows) -> int:
+    """Entries that differ from the hand-written query (scores, district and unit ranks)."""
+    from cadres import selectors
+    from cadres.models import RankingEntry, Unit
+
     stored = {
         (e.scope, e.cadre_id or e.unit_id): (e.reviews, e.score, e.rank)
-        for e in RankingEntry.objects.filter(ranking=ranking).exclude(scope="unit_cadre")
+        for scope in (RankingEntry.Scope.UNIT, RankingEntry.Scope.CADRE)
+        for e in selectors.ranking_entries(ranking=ranking, scope=scope)
     }
-    within = dict(
-        RankingEntry.objects.filter(ranking=ranking, scope="unit_cadre").values_list(
-            "cadre_id", "rank"
+    within = {
+        e.cadre_id: e.rank
+        for unit_id in Unit.objects.values_list("pk", flat=True)
+        for e in selectors.ranking_entries(
+            ranking=ranking, scope=RankingEntry.Scope.CADRE, unit_id=unit_id
         )
-    )
+    }
     mismatches = 0
     for scope, unit_id, cadre_id, _name, n, _p, _r, _j, score, rank, unit_rank in rows:
-        key = (scope, cadre_id or unit_id)
-        if stored.get(key) != (n, score, rank):
+        if stored.get((scope, cadre_id or unit_id)) != (n, score, rank):
             mismatches += 1
         if scope == "cadre" and within.get(cadre_id) != unit_rank:
             mismatches += 1
-    print(
-        f"compile_rankings (best of {repeat})   {compile_seconds:8.3f} s  "
-        f"({RankingEntry.objects.filter(ranking=ranking).count()} entries stored)"
-    )
-    print(f"hand-written SQL (best of {repeat})   {raw_seconds:8.3f} s  ({len(rows)} rows)")
-    print(
-        f"compile, Python path (best of {repeat}) {python_seconds:8.3f} s  "
-        "(grouped counts from the database, figures in Python: the SQLite way)"
-    )
-    print(
-        f"ratio compile / raw SQL          {compile_seconds / raw_seconds:8.2f} x  "
-        f"(aim: under 10 s and within 1.5x); mismatches: {mismatches}"
-    )
+    return mismatches
 
 
 def submissions(*, count: int, clients: int, workers: int, threads: int, env: dict) -> None:
@@ -338,38 +388,51 @@ def submissions(*, count: int, clients: int, workers: int, threads: int, env: di
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--reviews", type=int, default=1_000_000)
+    parser.add_argument(
+        "--reviews", default="100000,1000000,5000000", help="sizes, comma-separated"
+    )
     parser.add_argument("--cadres", type=int, default=5_000)
     parser.add_argument("--units", type=int, default=100)
-    parser.add_argument("--submissions", type=int, default=2_000)
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--python", action="store_true", help="also time the Python path")
+    parser.add_argument("--submissions", type=int, default=2_000, help="0: skip the HTTP part")
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--threads", type=int, default=4)
-    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--db", default=DB_NAME)
+    parser.add_argument("--redis-db", type=int, default=REDIS_DB)
     args = parser.parse_args()
 
     env = bench_env(
-        db_name=DB_NAME,
-        redis_db=REDIS_DB,
+        db_name=args.db,
+        redis_db=args.redis_db,
         THROTTLE_REVIEW="100000000/min",
         THROTTLE_SCAN="100000000/min",
     )
     recreate_database(env)
     django_setup(env)
-    started = time.perf_counter()
-    load(units=args.units, cadres=args.cadres, reviews=args.reviews)
+    load_people(units=args.units, cadres=args.cadres)
+    summary = {}
+    for size in (int(x) for x in args.reviews.split(",")):
+        started = time.perf_counter()
+        load_reviews(cadres=args.cadres, reviews=size)
+        print(
+            f"{size:,} reviews, {args.cadres:,} cadres, {args.units} units "
+            f"(loaded by COPY in {time.perf_counter() - started:.1f} s), {args.rounds} rounds:"
+        )
+        summary[size] = time_compile(args.rounds, python=args.python)
     print(
-        f"loaded {args.reviews} reviews for {args.cadres} cadres in {args.units} units "
-        f"(COPY) in {time.perf_counter() - started:.1f} s"
+        "compile / hand-written SQL: "
+        + "; ".join(f"{size:,}: {r['ratio']:.2f}x" for size, r in summary.items())
     )
-    time_compile(args.repeat)
-    submissions(
-        count=args.submissions,
-        clients=args.clients,
-        workers=args.workers,
-        threads=args.threads,
-        env=env,
-    )
+    if args.submissions:
+        submissions(
+            count=args.submissions,
+            clients=args.clients,
+            workers=args.workers,
+            threads=args.threads,
+            env=env,
+        )
 
 
 if __name__ == "__main__":

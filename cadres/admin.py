@@ -261,8 +261,8 @@ class RankingEntryAdmin(admin.ModelAdmin):
     list_display = [
         "ranking",
         "scope",
-        "scope_unit",
         "rank",
+        "unit_rank",
         "name",
         "unit_name",
         "reviews",
@@ -273,7 +273,7 @@ class RankingEntryAdmin(admin.ModelAdmin):
         "bottom",
     ]
     list_filter = ["ranking", "scope", "bottom"]
-    list_select_related = ["ranking", "scope_unit"]
+    list_select_related = ["ranking"]
     search_fields = ["name", "unit_name"]
 
     def has_add_permission(self, request):

@@ -6,6 +6,7 @@ import io
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
+from . import selectors
 from .models import RankingEntry, RankingMonth
 
 
@@ -28,26 +29,23 @@ def _header() -> list[str]:
 
 def _rows(rankings: list[RankingMonth]):
     scopes = dict(RankingEntry.Scope.choices)
-    entries = (
-        RankingEntry.objects.filter(ranking__in=rankings)
-        .select_related("ranking", "scope_unit")
-        .order_by("ranking__month", "scope", "scope_unit_id", "position")
-    )
-    for e in entries.iterator(chunk_size=2000):
-        yield [
-            e.ranking.label,
-            str(scopes[e.scope]),
-            e.scope_unit.name if e.scope_unit else "",
-            e.rank if e.rank is not None else "",
-            e.name,
-            e.unit_name,
-            e.reviews,
-            e.satisfaction_rate,
-            e.response_rate,
-            e.rejection_rate,
-            e.score,
-            _("yes") if e.bottom else "",
-        ]
+    within = RankingEntry.Scope.UNIT_CADRE
+    for ranking in sorted(rankings, key=lambda r: r.month):
+        for e in selectors.ranking_lines(ranking=ranking):
+            yield [
+                ranking.label,
+                str(scopes[e.scope]),
+                e.unit_name if e.scope == within else "",
+                e.rank if e.rank is not None else "",
+                e.name,
+                e.unit_name,
+                e.reviews,
+                e.satisfaction_rate,
+                e.response_rate,
+                e.rejection_rate,
+                e.score,
+                _("yes") if e.bottom else "",
+            ]
 
 
 def rankings_csv(rankings: list[RankingMonth]) -> bytes:

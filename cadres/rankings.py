@@ -131,12 +131,14 @@ def rank_lines(lines: list[Line]) -> list[Line]:
     """Order, rank and mark the bottom of one scope's lines (a new list).
 
     Ranked: 5 reviews or more, by score (highest first), then more reviews, then name.
-    The rest follow, unranked, in the same order. Bottom: the lowest ceil(10%) of the
+    The rest follow, unranked, in the same order, those without any review last. Bottom: the lowest ceil(10%) of the
     ranked lines, at least one when any line is ranked.
     """
 
     def order(line: Line):
-        return (-line.figures.score, -line.counts.reviews, line.name, line.key)
+        # A line without reviews has no score to show: it goes after those with one.
+        no_reviews = line.counts.reviews == 0
+        return (no_reviews, -line.figures.score, -line.counts.reviews, line.name, line.key)
 
     ranked = sorted((x for x in lines if x.counts.reviews >= MIN_REVIEWS), key=order)
     unranked = sorted((x for x in lines if x.counts.reviews < MIN_REVIEWS), key=order)
@@ -169,11 +171,12 @@ def entries_digest(*, previous_digest: str, month: dt.date, entries: list[dict])
 
 
 # The same entries (services.ENTRY_COLUMNS after ranking_id) in one SELECT, for
-# PostgreSQL: the month is compiled where the reviews are, by a query that may run in
-# parallel (an INSERT ... SELECT may not), and the rows go back in with COPY. Every expression follows `figures`,
-# `wilson_lower_bound` and `rank_lines` above operation by operation, in float8, and
-# rounds through numeric as `_round` does; the tests run the hand-computed month on
-# both databases, so the two stay equal.
+# PostgreSQL: one row per unit and one per cadre, the cadre's rank within its unit in
+# the unit_* columns. It runs as COPY (query) TO STDOUT, which PostgreSQL may run in
+# parallel (an INSERT ... SELECT never is), and services copies the rows back in. Every
+# expression follows `figures`, `wilson_lower_bound` and `rank_lines` above operation
+# by operation, in float8, and rounds through numeric as `_round` does; the tests run
+# the hand-computed month on both databases, so the two stay equal.
 COMPILE_SQL = """
 WITH counts AS (
     SELECT cadre_id,
@@ -196,15 +199,11 @@ WITH counts AS (
     LEFT JOIN counts k ON k.cadre_id = c.id
     WHERE c.active OR k.n IS NOT NULL
 ), subjects AS (
-    SELECT 'cadre' AS scope, NULL::bigint AS scope_unit_id, unit_id, cadre_id, name,
-           unit_name, n, satisfied, bad, bad_answered, verdicts, rejected
-    FROM cadres
-    UNION ALL
-    SELECT 'unit_cadre', unit_id, unit_id, cadre_id, name, unit_name, n, satisfied, bad,
+    SELECT 'cadre' AS scope, unit_id, cadre_id, name, unit_name, n, satisfied, bad,
            bad_answered, verdicts, rejected
     FROM cadres
     UNION ALL
-    SELECT 'unit', NULL, unit_id, NULL, unit_name, unit_name, sum(n)::bigint,
+    SELECT 'unit', unit_id, NULL, unit_name, unit_name, sum(n)::bigint,
            sum(satisfied)::bigint, sum(bad)::bigint, sum(bad_answered)::bigint,
            sum(verdicts)::bigint, sum(rejected)::bigint
     FROM cadres
@@ -235,18 +234,28 @@ WITH counts AS (
 ), ordered AS (
     SELECT s.*,
            row_number() OVER (
-               PARTITION BY scope, scope_unit_id
-               ORDER BY ranked DESC, score DESC, n DESC, name COLLATE "C",
+               PARTITION BY scope
+               ORDER BY ranked DESC, n > 0 DESC, score DESC, n DESC, name COLLATE "C",
                         coalesce(cadre_id, unit_id)) AS position,
-           count(*) FILTER (WHERE ranked) OVER (PARTITION BY scope, scope_unit_id) AS ranked_count
+           count(*) FILTER (WHERE ranked) OVER (PARTITION BY scope) AS ranked_count,
+           row_number() OVER (
+               PARTITION BY scope, unit_id
+               ORDER BY ranked DESC, n > 0 DESC, score DESC, n DESC, name COLLATE "C",
+                        coalesce(cadre_id, unit_id)) AS unit_position,
+           count(*) FILTER (WHERE ranked) OVER (PARTITION BY scope, unit_id)
+               AS unit_ranked_count
     FROM scored s
 )
-SELECT scope, scope_unit_id, unit_id, cadre_id, name, unit_name, position,
+SELECT %(ranking)s::bigint, scope, unit_id, cadre_id, name, unit_name, position,
        CASE WHEN ranked THEN position END,
        n, satisfied, bad, bad_answered, verdicts, rejected, satisfaction_rate, response_rate,
        rejection_rate, score,
        ranked AND position > ranked_count
-           - greatest(1, (ranked_count + %(bottom_divisor)s - 1) / %(bottom_divisor)s)
+           - greatest(1, (ranked_count + %(bottom_divisor)s - 1) / %(bottom_divisor)s),
+       CASE WHEN cadre_id IS NOT NULL THEN unit_position END,
+       CASE WHEN cadre_id IS NOT NULL AND ranked THEN unit_position END,
+       cadre_id IS NOT NULL AND ranked AND unit_position > unit_ranked_count
+           - greatest(1, (unit_ranked_count + %(bottom_divisor)s - 1) / %(bottom_divisor)s)
 FROM ordered
 """
-COMPILE_COPY_SQL = "COPY (SELECT %(ranking)s::bigint, e.* FROM (" + COMPILE_SQL + ") e) TO STDOUT"  # noqa: S608 (constants only)
+COMPILE_COPY_SQL = "COPY (" + COMPILE_SQL + ") TO STDOUT"

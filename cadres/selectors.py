@@ -6,6 +6,7 @@ from django.db.models import Count, Q
 
 from accounts.roles import Role
 from accounts.selectors import user_has_role
+from core.routers import read_database
 
 from . import rankings
 from .models import Cadre, RankingEntry, RankingMonth, Review, Unit, UnitMembership
@@ -104,7 +105,12 @@ def unit_review_summary(*, unit: Unit) -> dict:
 
 
 def published_months():
-    return RankingMonth.objects.filter(published_at__isnull=False).order_by("-month")
+    """Published months only: public, immutable, read from the replica when there is one."""
+    return (
+        RankingMonth.objects.using(read_database())
+        .filter(published_at__isnull=False)
+        .order_by("-month")
+    )
 
 
 def published_month(*, month: dt.date) -> RankingMonth | None:
@@ -112,13 +118,35 @@ def published_month(*, month: dt.date) -> RankingMonth | None:
 
 
 def ranking_entries(*, ranking: RankingMonth, scope: str, unit_id: int | None = None):
+    """One scope of a month in order; scope cadre with unit_id: that unit's own ranking."""
     if scope == RankingEntry.Scope.CADRE and unit_id is not None:
-        queryset = ranking.entries.filter(
-            scope=RankingEntry.Scope.UNIT_CADRE, scope_unit_id=unit_id
-        )
-    else:
-        queryset = ranking.entries.filter(scope=scope)
-    return queryset.order_by("position")
+        rows = ranking.entries.filter(scope=RankingEntry.Scope.CADRE, unit_id=unit_id)
+        return [_within_unit(e) for e in rows.order_by("unit_position")]
+    return ranking.entries.filter(scope=scope).order_by("position")
+
+
+def ranking_lines(*, ranking: RankingMonth) -> list[RankingEntry]:
+    """Every line of a month as published: units, cadres, then each unit's cadres (the
+    unit_cadre scope, rebuilt from the cadre rows), each in order."""
+    stored = list(ranking.entries.order_by("scope", "position"))
+    within = sorted(
+        (_within_unit(e) for e in stored if e.scope == RankingEntry.Scope.CADRE),
+        key=lambda e: (e.unit_id, e.position),
+    )
+    return [*stored, *within]
+
+
+def _within_unit(entry: RankingEntry) -> RankingEntry:
+    """A cadre's row as its unit's ranking shows it (an unsaved copy, never stored)."""
+    values = {f.attname: getattr(entry, f.attname) for f in RankingEntry._meta.concrete_fields}
+    values.update(
+        id=None,
+        scope=RankingEntry.Scope.UNIT_CADRE,
+        position=entry.unit_position,
+        rank=entry.unit_rank,
+        bottom=entry.unit_bottom,
+    )
+    return RankingEntry(**values)
 
 
 def ranking_month_verify(*, ranking: RankingMonth) -> bool:

@@ -126,6 +126,29 @@ else:
             "OPTIONS": {"timeout": 20, "transaction_mode": "IMMEDIATE"},
         }
     }
+
+# --- Past one machine: PgBouncer in transaction pooling mode, and a read replica.
+# Behind PgBouncer (transaction mode) a server connection is shared between clients
+# transaction by transaction: no server-side prepared statements or cursors, and
+# Django's persistent connections are kept to PgBouncer, not to PostgreSQL.
+DATABASE_PGBOUNCER = env_bool("DATABASE_PGBOUNCER")
+DATABASE_REPLICA_URL = os.environ.get("DATABASE_REPLICA_URL", "")
+if DATABASE_URL and DATABASE_REPLICA_URL:
+    DATABASES["replica"] = dj_database_url.parse(
+        DATABASE_REPLICA_URL,
+        conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60),
+        conn_health_checks=True,
+    )
+    # Tests run against the primary: the replica is the same database (TEST MIRROR).
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    DATABASE_ROUTERS = ["core.routers.ReplicaRouter"]
+if DATABASE_URL and DATABASE_PGBOUNCER:
+    for database in DATABASES.values():
+        database.setdefault("OPTIONS", {})["prepare_threshold"] = None
+        database["DISABLE_SERVER_SIDE_CURSORS"] = True
+        database["OPTIONS"].pop("pool", None)  # PgBouncer is the pool
+        if env_bool("DATABASE_POOL"):
+            database["CONN_MAX_AGE"] = env_int("DATABASE_CONN_MAX_AGE", 60)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 IS_POSTGRES = DATABASES["default"]["ENGINE"].endswith("postgresql")
 
@@ -322,6 +345,10 @@ PRIVILEGE_PASS_TTL_SECONDS = 300
 # A grab admission the database has not answered for this long counts as dead (its
 # process crashed): an empty gate then asks the database instead of saying sold out.
 GRAB_GATE_UNSETTLED_SECONDS = env_int("GRAB_GATE_UNSETTLED_SECONDS", 10)
+
+# The grab gate (points/gate.py) on a Redis Cluster: any node's redis:// URL; the
+# cache, throttles and Celery stay on REDIS_URL.
+GATE_REDIS_CLUSTER_URL = os.environ.get("GATE_REDIS_CLUSTER_URL", "")
 
 # --- Celery: Redis when REDIS_URL is set, otherwise tasks run eagerly in-process.
 CELERY_BROKER_URL = REDIS_URL or "memory://"

@@ -31,6 +31,7 @@ import logging
 from enum import Enum
 
 import redis
+import redis.cluster
 from django.conf import settings
 from django.utils import timezone
 
@@ -98,11 +99,46 @@ class Admission(Enum):
     NO_GATE = "no_gate"
 
 
-class _Gate:
-    """One Redis URL's client and its registered scripts."""
+class _ClusterClient(redis.cluster.RedisCluster):
+    """The gate on Redis Cluster (GATE_REDIS_CLUSTER_URL). A campaign's keys share one
+    hash tag, so they live on one node: the Lua scripts run there, and gate_sync's
+    MULTI pipeline goes to that node's own connection (redis-py refuses transactions
+    and multi-key commands in its cluster pipeline)."""
 
-    def __init__(self, url: str):
-        self.client = redis.Redis.from_url(url, socket_timeout=1, socket_connect_timeout=0.5)
+    def pipeline(self, transaction=None, shard_hint=None):
+        return _SlotPipeline(self, transaction=transaction)
+
+
+class _SlotPipeline:
+    """Records pipeline commands; runs them on the node holding the first key's slot."""
+
+    def __init__(self, cluster, *, transaction):
+        self.cluster = cluster
+        self.transaction = transaction
+        self.commands = []
+
+    def __getattr__(self, name):
+        def record(*args, **kwargs):
+            self.commands.append((name, args, kwargs))
+            return self
+
+        return record
+
+    def execute(self):
+        node = self.cluster.get_node_from_key(self.commands[0][1][0])
+        pipe = self.cluster.get_redis_connection(node).pipeline(transaction=self.transaction)
+        for name, args, kwargs in self.commands:
+            getattr(pipe, name)(*args, **kwargs)
+        return pipe.execute()
+
+
+class _Gate:
+    """One Redis URL's client (a cluster client for GATE_REDIS_CLUSTER_URL) and its
+    registered scripts."""
+
+    def __init__(self, url: str, *, cluster: bool):
+        factory = _ClusterClient if cluster else redis.Redis
+        self.client = factory.from_url(url, socket_timeout=1, socket_connect_timeout=0.5)
         self.admit = self.client.register_script(_ADMIT)
         self.settle = self.client.register_script(_SETTLE)
 
@@ -111,12 +147,13 @@ _gates: dict[str, _Gate] = {}
 
 
 def _gate() -> _Gate | None:
-    url = settings.REDIS_URL
+    cluster_url = settings.GATE_REDIS_CLUSTER_URL
+    url = cluster_url or settings.REDIS_URL
     if not url:
         return None
     found = _gates.get(url)
     if found is None:
-        found = _gates.setdefault(url, _Gate(url))
+        found = _gates.setdefault(url, _Gate(url, cluster=bool(cluster_url)))
     return found
 
 
@@ -126,8 +163,11 @@ def _client():
 
 
 def _keys(campaign_id: int) -> list[str]:
-    """Claims left, who was admitted, and admissions the database has not answered yet."""
-    base = f"duoduo:points:campaign:{campaign_id}"
+    """Claims left, who was admitted, and admissions the database has not answered yet.
+
+    One hash tag per campaign: on Redis Cluster the keys live in one slot, so the Lua
+    scripts (which touch all three) run on one node."""
+    base = f"duoduo:points:{{campaign:{campaign_id}}}"
     return [f"{base}:left", f"{base}:claimants", f"{base}:unsettled"]
 
 

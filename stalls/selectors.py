@@ -10,6 +10,7 @@ from django.utils import timezone
 from accounts.roles import Role
 from accounts.selectors import user_has_role
 from cadres.selectors import unit_ids_for
+from core.routers import read_database
 
 from .models import Registration, Site, Stall, StallReport, TradingWindow
 
@@ -30,7 +31,8 @@ def _active_stalls_count():
 def sites_public() -> QuerySet[Site]:
     """Sites with their unit, windows and `active_stalls` (free = capacity - active)."""
     return (
-        Site.objects.select_related("unit")
+        Site.objects.using(read_database())
+        .select_related("unit")
         .annotate(active_stalls=_active_stalls_count())
         .prefetch_related(Prefetch("windows", queryset=TradingWindow.objects.order_by("start")))
     )
@@ -51,8 +53,13 @@ def free_slot_numbers(*, site: Site) -> list[int]:
 
 
 def stalls_public() -> QuerySet[Stall]:
-    return Stall.objects.select_related("site", "site__unit", "registration").prefetch_related(
-        Prefetch("site__windows", queryset=TradingWindow.objects.order_by("start"))
+    """The public stall view's read (the replica when there is one)."""
+    return (
+        Stall.objects.using(read_database())
+        .select_related("site", "site__unit", "registration")
+        .prefetch_related(
+            Prefetch("site__windows", queryset=TradingWindow.objects.order_by("start"))
+        )
     )
 
 

@@ -497,7 +497,12 @@ class RankingEntrySerializer(serializers.Serializer):
     satisfaction_rate = serializers.DecimalField(max_digits=5, decimal_places=4)
     response_rate = serializers.DecimalField(max_digits=5, decimal_places=4)
     rejection_rate = serializers.DecimalField(max_digits=5, decimal_places=4)
-    score = serializers.DecimalField(max_digits=5, decimal_places=2)
+    score = serializers.DecimalField(
+        max_digits=5,
+        decimal_places=2,
+        allow_null=True,
+        help_text="null for a unit or cadre without reviews in the month (listed last).",
+    )
     bottom = serializers.BooleanField()
 
 
@@ -557,7 +562,9 @@ class RankingMonthView(APIView):
                     "satisfaction_rate": str(e.satisfaction_rate),
                     "response_rate": str(e.response_rate),
                     "rejection_rate": str(e.rejection_rate),
-                    "score": str(e.score),
+                    # Without reviews there is nothing to score (the stored 40.00 is
+                    # what the formulas give for no reviews, kept for the digest).
+                    "score": str(e.score) if e.reviews else None,
                     "bottom": e.bottom,
                 }
                 for e in entries

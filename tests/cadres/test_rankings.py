@@ -232,6 +232,15 @@ def test_fewer_than_5_reviews_are_listed_unranked_and_never_bottom():
     assert [x.rank for x in rankings.rank_lines([line(1, "a", "1.00", 0)])] == [None]
 
 
+def test_it_lists_lines_without_reviews_after_every_line_with_reviews():
+    """A line with no review (the formulas give it 40.00) follows an unranked line whose
+    few reviews scored lower: it has no score to be sorted by."""
+    ordered = rankings.rank_lines(
+        [line(1, "a", "40.00", 0), line(2, "b", "12.00", 1), line(3, "c", "50.00", 5)]
+    )
+    assert [(x.name, x.rank) for x in ordered] == [("c", 1), ("b", None), ("a", None)]
+
+
 @pytest.mark.parametrize(
     "ranked, bottom", [(1, 1), (9, 1), (10, 1), (11, 2), (20, 2), (21, 3), (30, 3), (5000, 500)]
 )
@@ -248,9 +257,11 @@ def test_the_database_and_python_compile_the_same_entries(march):
 
     def rows():
         return list(
-            RankingEntry.objects.order_by("scope", "scope_unit_id", "position").values_list(
+            RankingEntry.objects.order_by("scope", "position").values_list(
                 "scope",
-                "scope_unit_id",
+                "unit_position",
+                "unit_rank",
+                "unit_bottom",
                 "unit_id",
                 "cadre_id",
                 "name",
@@ -274,14 +285,14 @@ def test_the_database_and_python_compile_the_same_entries(march):
     in_sql = rows()
     services.rankings_compile(month=MARCH, python=True)
     assert rows() == in_sql
-    assert len(in_sql) == 27
+    assert len(in_sql) == 3 + 12
 
 
 def test_compiling_twice_gives_the_same_result(march):
     def snapshot():
         return list(
-            RankingEntry.objects.order_by("scope", "scope_unit_id", "position").values_list(
-                "scope", "scope_unit_id", "name", "rank", "reviews", "score", "bottom"
+            RankingEntry.objects.order_by("scope", "position").values_list(
+                "scope", "unit_rank", "name", "rank", "reviews", "score", "bottom"
             )
         )
 
@@ -290,7 +301,26 @@ def test_compiling_twice_gives_the_same_result(march):
     services.rankings_compile(month=MARCH)
     assert snapshot() == first
     assert RankingMonth.objects.count() == 1
-    assert len(first) == 3 + 12 + 12
+    assert len(first) == 3 + 12
+
+
+def test_it_stores_one_row_a_cadre_and_digests_all_three_scopes(march):
+    """Each cadre is one stored row carrying its rank within its unit; the digest still
+    covers the three scopes of lines (units, cadres, each unit's cadres) as published."""
+    ranking = services.rankings_compile(month=MARCH)
+    assert RankingEntry.objects.filter(ranking=ranking).count() == 3 + 12
+    lines = services._digest_entries(ranking)
+    assert [line[0] for line in lines] == ["cadre"] * 12 + ["unit"] * 3 + ["unit_cadre"] * 12
+    within = [line for line in lines if line[0] == "unit_cadre"]
+    unit_b = march["units"]["乙局"].pk
+    assert [(line[4], line[6], line[12]) for line in within if line[1] == unit_b] == [
+        ("范丽", 1, False),
+        ("金涛", 2, False),
+        ("韩梅", 3, False),
+        ("高峰", 4, True),
+    ]
+    assert all(line[1] == line[2] for line in within)
+    assert all(line[1] is None for line in lines if line[0] != "unit_cadre")
 
 
 def test_a_published_month_is_frozen(march, cadre_user_factory=None):
@@ -380,6 +410,25 @@ def test_the_api_shows_published_months_only(api, march):
     within = api.get(f"/api/v1/rankings/2026-03?scope=cadre&unit={unit_b}").json()
     assert [e["name"] for e in within["entries"]] == ["范丽", "金涛", "韩梅", "高峰"]
     assert within["unit"] == {"id": unit_b, "name": "乙局"}
+
+
+def test_it_publishes_no_score_for_a_cadre_without_reviews(api, client, march):
+    """邓伟 has no review in March: the API gives score null (rates as the formulas give
+    them), the page a dash, and the line comes last in every scope it is in."""
+    services.rankings_compile(month=MARCH)
+    services.ranking_month_publish(month=MARCH)
+    cadres = api.get("/api/v1/rankings/2026-03?scope=cadre").json()["entries"]
+    assert cadres[-1]["name"] == "邓伟"
+    assert (cadres[-1]["reviews"], cadres[-1]["score"], cadres[-1]["rank"]) == (0, None, None)
+    assert cadres[-1]["response_rate"] == "1.0000"
+    assert all(e["score"] is not None for e in cadres[:-1])
+    unit_a = march["units"]["甲局"].pk
+    within = api.get(f"/api/v1/rankings/2026-03?scope=cadre&unit={unit_a}").json()["entries"]
+    assert (within[-1]["name"], within[-1]["score"]) == ("邓伟", None)
+    html = client.get(f"/leaderboard/2026-03/?unit={unit_a}").content.decode()
+    row = html[html.index("邓伟") :]
+    row = row[: row.index("</li>")]
+    assert "40.00" not in row and '<span class="score">—</span>' in row
 
 
 @pytest.mark.parametrize(
@@ -500,4 +549,4 @@ def test_two_compiles_at_once_leave_one_result(make_unit, make_cadre, make_user)
         t.join()
     assert errors == []
     assert RankingMonth.objects.count() == 1
-    assert RankingEntry.objects.count() == 1 + 6 + 6
+    assert RankingEntry.objects.count() == 1 + 6

@@ -9,6 +9,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+import redis.cluster
 from django.db import connection
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import RefreshToken
@@ -18,6 +19,7 @@ from points.models import Account, CampaignClaim, Redemption
 from points.selectors import campaign_pool_balance, resident_summary
 from points.verification import ledger_verify
 from tests.conftest import next_phone
+from tests.redis_cluster import RedisCluster
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -61,21 +63,34 @@ def no_throttles(settings):
     SimpleRateThrottle.THROTTLE_RATES = original
 
 
-@pytest.fixture(params=["database", "redis gate"])
+@pytest.fixture(scope="module")
+def redis_cluster(tmp_path_factory):
+    """A 3-node Redis Cluster on free loopback ports, stopped after the module."""
+    try:
+        cluster = RedisCluster.start(tmp_path_factory.mktemp("redis-cluster"))
+    except RuntimeError as error:
+        pytest.skip(f"no Redis Cluster: {error}")
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture(params=["database", "redis gate", "redis cluster gate"])
 def gate_mode(request, settings):
     if request.param == "database":
         settings.REDIS_URL = ""
     elif not settings.REDIS_URL:
         pytest.skip("needs Redis: set REDIS_URL=redis://...")
+    elif request.param == "redis cluster gate":
+        settings.GATE_REDIS_CLUSTER_URL = request.getfixturevalue("redis_cluster").url
     return request.param
 
 
 def test_it_gives_exactly_the_pool_to_200_concurrent_claimants(
-    make_user, make_campaign, no_throttles, gate_mode
+    make_user, make_campaign, no_throttles, gate_mode, settings
 ):
     """200 claims on a campaign of 50: 50 successes by 50 residents, the rest sold out."""
     campaign = make_campaign(claims=50, points=88)
-    if gate_mode == "redis gate":
+    if gate_mode != "database":
         gate.gate_sync(campaign=campaign)
     residents = [make_user(phone=next_phone()) for _ in range(200)]
     clients = [client(user) for user in residents]
@@ -90,6 +105,12 @@ def test_it_gives_exactly_the_pool_to_200_concurrent_claimants(
     )
     assert campaign_pool_balance(campaign=campaign) == 0
     assert ledger_verify().ok
+    if gate_mode == "redis cluster gate":
+        # The gate really lived on the cluster, both keys in the campaign's slot.
+        nodes = redis.cluster.RedisCluster.from_url(settings.GATE_REDIS_CLUSTER_URL)
+        left_key, who_key = gate._keys(campaign.pk)
+        assert nodes.keyslot(left_key) == nodes.keyslot(who_key)
+        assert (nodes.get(left_key), nodes.scard(who_key)) == (b"0", 50)
 
 
 def test_it_gives_one_claim_to_a_resident_pressing_20_times(
