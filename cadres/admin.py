@@ -186,7 +186,9 @@ class ReviewAdminBase(UnitScopedAdmin):
 
 @admin.register(Review)
 class ReviewAdmin(ReviewAdminBase):
-    pass
+    pending_label = _("Bad reviews unanswered")
+    pending_filter = {"rating__lte": 2, "responded_at__isnull": True}
+    pending_query = {"rating__lte": 2, "responded_at__isempty": 1}
 
 
 @admin.register(OverdueReview)

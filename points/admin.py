@@ -429,6 +429,8 @@ class StatusDefaultPendingFilter(admin.SimpleListFilter):
 
 @admin.register(MoralClaim)
 class MoralClaimAdmin(admin.ModelAdmin):
+    pending_label = _("Moral claims pending")
+    pending_filter = {"status": MoralClaim.Status.PENDING}
     list_display = [
         "id",
         "resident",
