@@ -3,7 +3,6 @@
 import datetime as dt
 from decimal import Decimal
 
-from django.core.cache import cache
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, F, Q
 from django.utils import timezone
@@ -11,8 +10,10 @@ from django.utils.translation import gettext as _
 
 from accounts.roles import Role
 from core.errors import Invalid
+from core.timezones import LOCAL_TZ
 
 from . import rankings
+from .cache import RANKINGS
 from .errors import (
     AlreadyResponded,
     AlreadyReviewedToday,
@@ -30,7 +31,6 @@ from .models import Cadre, RankingEntry, RankingMonth, Review, Unit, UnitMembers
 MAX_COMMENT = 500
 MAX_RESPONSE = 1000
 OVERDUE_AFTER = dt.timedelta(hours=72)
-RANKINGS_CACHE_VERSION_KEY = "cadres:rankings:version"
 
 
 def unit_membership_grant(*, user, object_id: int, role: str) -> UnitMembership:
@@ -105,7 +105,7 @@ def review_create(
     if cadre.user_id is not None and cadre.user_id == reviewer.pk:
         raise SelfReview()
     now = timezone.now()
-    local_date = timezone.localtime(now, rankings.LOCAL_TZ).date()
+    local_date = timezone.localtime(now, LOCAL_TZ).date()
     if Review.objects.filter(reviewer=reviewer, cadre=cadre, local_date=local_date).exists():
         raise AlreadyReviewedToday()
     with transaction.atomic():
@@ -431,16 +431,8 @@ def ranking_month_publish(*, month: dt.date) -> RankingMonth:
         ranking.digest = ranking_digest(ranking=ranking, previous_digest=ranking.previous_digest)
         ranking.published_at = timezone.now()
         ranking.save(update_fields=["previous_digest", "digest", "published_at"])
-        transaction.on_commit(rankings_cache_bust)
+        RANKINGS.changed()
     return ranking
-
-
-def rankings_cache_bust() -> None:
-    """Published rankings are cached under a version number; a new one orphans the old."""
-    try:
-        cache.incr(RANKINGS_CACHE_VERSION_KEY)
-    except ValueError:
-        cache.set(RANKINGS_CACHE_VERSION_KEY, 2, timeout=None)
 
 
 def rankings_compile_and_publish(*, month: dt.date, publish: bool) -> RankingMonth:

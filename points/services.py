@@ -2,7 +2,6 @@
 
 import datetime as dt
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -14,6 +13,7 @@ from accounts.models import User
 from accounts.roles import Role
 from core import codes
 from core.errors import Forbidden, Invalid, NotFound
+from core.timezones import LOCAL_TZ
 
 from . import gate, ledger, selectors
 from .errors import (
@@ -44,7 +44,6 @@ from .models import (
     Reward,
 )
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 # Pool accounts per campaign: winners of a grab spread over this many rows.
 POOL_SHARDS = 16
 Reason = LedgerTransaction.Reason
@@ -63,7 +62,7 @@ def review_points_award(*, review_id: int, resident) -> int:
     existing = ReviewAward.objects.filter(review_id=review_id).first()
     if existing is not None:
         return existing.points
-    today = timezone.now().astimezone(SHANGHAI).date()
+    today = timezone.now().astimezone(LOCAL_TZ).date()
     with transaction.atomic():
         account = ledger.resident_account(user=resident)
         # The row lock serialises one resident's awards, so the cap holds under concurrency.
@@ -336,7 +335,7 @@ def redemption_confirm(*, code: str, merchant_user) -> Redemption:
 def moral_claim_create(
     *, resident, category: MoralCategory, description: str, occurred_on: dt.date, photo=None
 ) -> MoralClaim:
-    if occurred_on > timezone.now().astimezone(SHANGHAI).date():
+    if occurred_on > timezone.now().astimezone(LOCAL_TZ).date():
         raise Invalid(fields={"occurred_on": [_("The date cannot be in the future.")]})
     claim = MoralClaim(
         resident=resident, category=category, description=description, occurred_on=occurred_on

@@ -21,7 +21,7 @@ from core.errors import DomainError, Invalid
 from core.masking import mask_name, mask_phone
 
 from . import selectors, services
-from .cache import public_changed
+from .cache import PUBLIC
 from .codes import site_code_url
 from .idcard import decrypt_id_number, masked_id_number
 from .models import (
@@ -179,7 +179,7 @@ class SiteAdmin(UnitScopedAdmin):
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
         # Capacity and hours are in the public site list and stall views.
-        public_changed()
+        PUBLIC.changed()
 
     @admin.display(description=gettext_lazy("free slots"))
     def free_slots_display(self, site):

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from core.errors import Forbidden, Invalid
 
 from . import selectors
-from .cache import public_changed
+from .cache import PUBLIC
 from .errors import (
     OfficerNotReviewable,
     RegistrationAlreadyDecided,
@@ -158,7 +158,7 @@ def registration_approve(*, registration: Registration, officer, slot: int) -> S
         registration.decided_by = officer
         registration.decided_at = timezone.now()
         registration.save(update_fields=["status", "decided_by", "decided_at"])
-        public_changed()
+        PUBLIC.changed()
     return stall
 
 
@@ -236,7 +236,7 @@ def inspection_record(
                 reason=_("%(count)d violations within 30 days.") % {"count": violations},
             )
             _give_slot_to_waiting_list(site=stall.site, slot=stall.slot, actor=officer)
-            public_changed()
+            PUBLIC.changed()
     return inspection
 
 
@@ -260,7 +260,7 @@ def stall_reinstate(*, stall: Stall, officer, reason: str, slot: int | None = No
                 )
         except IntegrityError:
             raise SlotTaken() from None
-        public_changed()
+        PUBLIC.changed()
     return stall
 
 

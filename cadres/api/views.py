@@ -1,6 +1,5 @@
 """The cadres API of API.md: units, badges, reviews and answers, rankings."""
 
-from django.core.cache import cache
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
@@ -21,6 +20,7 @@ from core.schema import error_response
 from core.throttling import AnonRateThrottle, ScopedThrottle, UserRateThrottle
 
 from .. import qr, rankings, selectors, services
+from ..cache import RANKINGS
 from ..models import Review
 from ..pages import photo_url
 
@@ -433,18 +433,7 @@ class ReviewVerdictView(APIView):
 
 # --- Rankings --------------------------------------------------------------------------
 
-CACHE_SECONDS = 300
-
-
-def _cached(key: str, build):
-    """Published months never change: cache their bodies, under the publish version."""
-    version = cache.get(services.RANKINGS_CACHE_VERSION_KEY) or 1
-    full_key = f"cadres:rankings:{version}:{key}"
-    body = cache.get(full_key)
-    if body is None:
-        body = build()
-        cache.set(full_key, body, CACHE_SECONDS)
-    return body
+CACHE_SECONDS = RANKINGS.seconds
 
 
 def _public_cache(response):
@@ -574,7 +563,7 @@ class RankingMonthView(APIView):
                 "entries": rows,
             }
 
-        body = _cached(f"{first_day:%Y-%m}:{scope}:{unit_id or ''}", build)
+        body = RANKINGS.get_or_build(f"{first_day:%Y-%m}:{scope}:{unit_id or ''}", build)
         if body is None:
             raise DrfNotFound()
         return _public_cache(Response(body))

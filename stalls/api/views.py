@@ -20,7 +20,7 @@ from core.schema import error_response
 from core.throttling import AnonRateThrottle, ScopedThrottle, UserRateThrottle
 
 from .. import selectors, services
-from ..cache import cached
+from ..cache import PUBLIC
 from ..codes import site_code_url, stall_code_url
 from ..models import GoodsCategory, Inspection, Registration, Stall, StallReport
 from ..poster import site_poster_pdf
@@ -69,7 +69,9 @@ class SiteListView(APIView):
         if request.query_params:
             # Cursors and the like are not cached: nobody fills the cache with made-up keys.
             return Response(build())
-        return Response(cached(f"sites:{request.scheme}://{request.get_host()}", build))
+        return Response(
+            PUBLIC.get_or_build(f"sites:{request.scheme}://{request.get_host()}", build)
+        )
 
 
 class SiteDetailView(APIView):
@@ -390,7 +392,7 @@ class StallDetailView(APIView):
                 ],
             }
 
-        entry = cached(f"stall:{pk}", build)
+        entry = PUBLIC.get_or_build(f"stall:{pk}", build)
         # Cached for seconds, but "trading now" is worked out for this very moment.
         body = dict(entry["body"])
         body["trading_now"] = body["status"] == Stall.Status.ACTIVE and selectors.trading_now(

@@ -2,7 +2,6 @@
 
 import datetime as dt
 import os
-from zoneinfo import ZoneInfo
 
 import pytest
 from django.conf import settings
@@ -10,11 +9,12 @@ from django.conf import settings
 from cadres import services
 from cadres.models import RankingEntry, RankingMonth
 from config.celery import app
+from core.timezones import LOCAL_TZ
 from tests.workers import start_worker, stop_worker
 
 from .conftest import at
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
+SHANGHAI = LOCAL_TZ
 
 
 def test_beat_runs_the_monthly_task_at_1am_shanghai_on_the_1st():

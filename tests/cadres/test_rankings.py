@@ -18,6 +18,7 @@ from django.db import connection
 
 from cadres import exports, rankings, selectors, services
 from cadres.models import RankingEntry, RankingMonth, Review
+from core.timezones import LOCAL_TZ
 from tests.conftest import next_phone
 
 from .conftest import at
@@ -25,7 +26,7 @@ from .conftest import at
 pytestmark = pytest.mark.django_db
 
 MARCH = dt.date(2026, 3, 1)
-SHANGHAI = rankings.LOCAL_TZ
+SHANGHAI = LOCAL_TZ
 
 # name: (unit, {rating: count}, bad answered, good answered, rejected, accepted)
 SPEC = {
