@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.errors import DomainError
+from core.forms import error_message
 
 from . import services
 from .phone import normalize_phone
@@ -32,7 +33,7 @@ def signin_code(request):
     except ValidationError as error:
         messages.error(request, error.messages[0])
     except DomainError as error:
-        messages.error(request, error.detail)
+        messages.error(request, error_message(error))
     else:
         request.session["signin_phone"] = phone
         messages.success(request, _("A code was sent to your phone."))
@@ -47,7 +48,7 @@ def signin_verify(request):
     except ValidationError as error:
         messages.error(request, error.messages[0])
     except DomainError as error:
-        messages.error(request, error.detail)
+        messages.error(request, error_message(error))
     else:
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         messages.success(request, _("You are signed in."))

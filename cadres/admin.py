@@ -13,7 +13,9 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from accounts.roles import Role
+from core.admin import ReadOnlyAdminMixin
 from core.errors import DomainError
+from core.forms import error_message
 
 from . import exports, qr, selectors, services
 from .models import Cadre, OverdueReview, RankingEntry, RankingMonth, Review, Unit, UnitMembership
@@ -136,7 +138,7 @@ class UnitMembershipAdmin(admin.ModelAdmin):
     raw_id_fields = ["user"]
 
 
-class ReviewAdminBase(UnitScopedAdmin):
+class ReviewAdminBase(ReadOnlyAdminMixin, UnitScopedAdmin):
     unit_path = "cadre__unit"
     list_display = [
         "cadre",
@@ -173,15 +175,6 @@ class ReviewAdminBase(UnitScopedAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         return self.get_fields(request, obj)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Review)
@@ -222,7 +215,7 @@ class RankingMonthAdmin(admin.ModelAdmin):
             try:
                 services.ranking_month_publish(month=ranking.month)
             except DomainError as error:
-                self.message_user(request, f"{ranking}: {error.detail}", messages.ERROR)
+                self.message_user(request, f"{ranking}: {error_message(error)}", messages.ERROR)
             else:
                 self.message_user(request, _("%(month)s published.") % {"month": ranking})
 
@@ -232,7 +225,7 @@ class RankingMonthAdmin(admin.ModelAdmin):
             try:
                 services.rankings_compile(month=ranking.month)
             except DomainError as error:
-                self.message_user(request, f"{ranking}: {error.detail}", messages.ERROR)
+                self.message_user(request, f"{ranking}: {error_message(error)}", messages.ERROR)
             else:
                 self.message_user(request, _("%(month)s compiled.") % {"month": ranking})
 
@@ -259,7 +252,7 @@ class RankingMonthAdmin(admin.ModelAdmin):
 
 
 @admin.register(RankingEntry)
-class RankingEntryAdmin(admin.ModelAdmin):
+class RankingEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = [
         "ranking",
         "scope",
@@ -277,12 +270,3 @@ class RankingEntryAdmin(admin.ModelAdmin):
     list_filter = ["ranking", "scope", "bottom"]
     list_select_related = ["ranking", "scope_unit"]
     search_fields = ["name", "unit_name"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from core import codes
 from core.errors import DomainError
+from core.forms import error_message
 
 from . import qr, rankings, selectors, services
 from .models import Cadre, RankingEntry, Review
@@ -70,7 +71,7 @@ def review_submit(request, pk: int):
         if cadre.pk != pk:
             raise codes.CodeInvalid()
     except DomainError as error:
-        messages.error(request, error.detail)
+        messages.error(request, error_message(error))
         return redirect("leaderboard")
     if not request.user.is_authenticated:
         messages.error(request, _("Sign in to review."))
@@ -88,7 +89,7 @@ def review_submit(request, pk: int):
             comment=request.POST.get("comment", "")[:2000],
         )
     except DomainError as error:
-        messages.error(request, error.detail)
+        messages.error(request, error_message(error))
         return redirect("scan-page", token=token)
     messages.success(
         request,

@@ -51,7 +51,7 @@ PDF_CJK_FONT_PATH = os.environ.get(
 )
 
 INSTALLED_APPS = [
-    "core.admin_site.DuoduoAdminConfig",
+    "core.admin.DuoduoAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

@@ -17,7 +17,9 @@ from django.utils.translation import gettext_lazy
 
 from accounts.roles import Role
 from accounts.selectors import user_has_role
+from core.admin import ReadOnlyAdminMixin
 from core.errors import DomainError, Invalid
+from core.forms import add_form_errors, error_message
 from core.masking import mask_name, mask_phone
 
 from . import selectors, services
@@ -48,7 +50,7 @@ def _is_district_admin(user) -> bool:
     return user_has_role(user=user, role=Role.DISTRICT_ADMIN)
 
 
-class UnitScopedAdmin(admin.ModelAdmin):
+class UnitScopedAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Officers see the rows of their units' sites; they change them only through services."""
 
     unit_field = "site__unit_id"
@@ -65,15 +67,6 @@ class UnitScopedAdmin(admin.ModelAdmin):
 
     def has_view_permission(self, request, obj=None):
         return _is_manager(request.user)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 WEEKDAYS = [
@@ -216,7 +209,7 @@ class SiteAdmin(UnitScopedAdmin):
             try:
                 services.site_code_rotate(site=site, actor=request.user)
             except DomainError as error:
-                self.message_user(request, f"{site}: {error.detail}", messages.ERROR)
+                self.message_user(request, f"{site}: {error_message(error)}", messages.ERROR)
                 return
         self.message_user(request, _("New codes issued: print the posters again."))
 
@@ -326,11 +319,7 @@ class RegistrationAdmin(UnitScopedAdmin):
                     self.message_user(request, _("Rejected."))
                 return redirect("admin:stalls_registration_changelist")
             except DomainError as error:
-                for field, errors in (error.fields or {}).items():
-                    for message in errors:
-                        form.add_error(field if field in form.fields else None, message)
-                if not error.fields:
-                    form.add_error(None, str(error.detail))
+                add_form_errors(form, error)
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
@@ -393,10 +382,7 @@ class StallAdmin(UnitScopedAdmin):
             try:
                 services.stall_reinstate(stall=stall, officer=request.user, reason=reason)
             except DomainError as error:
-                detail = error.detail
-                if error.fields:
-                    detail = "; ".join(m for ms in error.fields.values() for m in ms)
-                self.message_user(request, f"{stall}: {detail}", messages.ERROR)
+                self.message_user(request, f"{stall}: {error_message(error)}", messages.ERROR)
             else:
                 self.message_user(request, _("%(stall)s reinstated.") % {"stall": stall})
 
@@ -436,7 +422,7 @@ class InspectionAdmin(UnitScopedAdmin):
                 stall=obj.stall, officer=request.user, result=obj.result, notes=obj.notes
             )
         except DomainError as error:
-            self.message_user(request, str(error.detail), messages.ERROR)
+            self.message_user(request, error_message(error), messages.ERROR)
             return
         obj.pk = inspection.pk
         obj.officer = inspection.officer
@@ -472,7 +458,4 @@ class StallReportAdmin(UnitScopedAdmin):
             try:
                 services.report_close(report=report, officer=request.user, resolution=resolution)
             except DomainError as error:
-                detail = error.detail
-                if error.fields:
-                    detail = "; ".join(m for ms in error.fields.values() for m in ms)
-                self.message_user(request, f"{report}: {detail}", messages.ERROR)
+                self.message_user(request, f"{report}: {error_message(error)}", messages.ERROR)

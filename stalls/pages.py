@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 
 from core import codes
 from core.errors import DomainError
+from core.forms import add_form_errors
 from core.masking import mask_name
 from core.throttling import ScopedThrottle
 
@@ -101,11 +102,7 @@ def site_register(request, token):
             vendor=request.user, site=site, **form.cleaned_data
         )
     except DomainError as error:
-        for field, errors in (error.fields or {}).items():
-            for message in errors:
-                form.add_error(field if field in form.fields else None, message)
-        if not error.fields:
-            form.add_error(None, str(error.detail))
+        add_form_errors(form, error)
         return site_page(request, site, form=form)
     if registration.status == Registration.Status.WAITING:
         messages.success(request, _("You are on the waiting list of this site."))

@@ -43,4 +43,18 @@ class DuoduoAdminSite(admin.AdminSite):
 
 
 class DuoduoAdminConfig(AdminConfig):
-    default_site = "core.admin_site.DuoduoAdminSite"
+    default_site = "core.admin.DuoduoAdminSite"
+
+
+class ReadOnlyAdminMixin:
+    """Rows written only by the services: visible in the admin, never added, edited or
+    deleted there (e.g. points.admin.EntryAdmin)."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
