@@ -18,6 +18,7 @@ from core.errors import DomainError
 from core.forms import error_message
 
 from . import exports, qr, selectors, services
+from .codes import badge_url
 from .models import Cadre, OverdueReview, RankingEntry, RankingMonth, Review, Unit, UnitMembership
 
 
@@ -112,7 +113,7 @@ class CadreAdmin(UnitScopedAdmin):
         return format_html(
             '<img src="data:image/png;base64,{}" width="160" height="160" alt=""><br>{}',
             png,
-            qr.badge_url(obj),
+            badge_url(obj),
         )
 
     @admin.action(description=_("Print badges (PDF)"))

@@ -1,8 +1,5 @@
-"""A cadre's badge code: its token and URL, the QR images, and the printable badge sheet.
-
-The token is `c.<id>-<version>.<signature>` (core.codes): rotating the badge bumps
-`Cadre.code_version`, so an older printed badge no longer resolves (404 code_revoked).
-Rendering is slow work: callers never hold a row lock while it runs.
+"""A cadre's badge printed: the QR images and the printable badge sheet (the token and
+URL are cadres.codes). Rendering is slow work: callers never hold a row lock while it runs.
 """
 
 import io
@@ -14,22 +11,13 @@ from reportlab.lib.units import mm
 from reportlab.lib.utils import ImageReader
 from reportlab.pdfgen import canvas
 
-from core import codes
 from core.pdf import cjk_font, fit
 from core.qr import qr_png, qr_svg
 
+from .codes import badge_url
 from .models import Cadre
 
-TAG = "c"
 COLUMNS, ROWS = 2, 4  # 8 badges an A4 page
-
-
-def badge_token(cadre: Cadre) -> str:
-    return codes.make_token(TAG, codes.versioned_payload(cadre.pk, cadre.code_version))
-
-
-def badge_url(cadre: Cadre) -> str:
-    return codes.code_url(badge_token(cadre))
 
 
 def badge_png(cadre: Cadre, *, box_size: int = 10) -> bytes:

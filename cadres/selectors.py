@@ -9,6 +9,7 @@ from accounts.selectors import user_has_role
 
 from . import rankings
 from .models import Cadre, RankingEntry, RankingMonth, Review, Unit, UnitMembership
+from .services import ranking_digest
 
 
 def unit_ids_for(*, user, role: str) -> set[int]:
@@ -123,8 +124,6 @@ def ranking_entries(*, ranking: RankingMonth, scope: str, unit_id: int | None = 
 
 def ranking_month_verify(*, ranking: RankingMonth) -> bool:
     """Recompute a published month's digest from its stored entries: True when it matches."""
-    from .services import ranking_digest
-
     if ranking.published_at is None:
         return False
     previous = (

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from accounts.roles import Role
 from core.errors import Invalid
 from core.timezones import LOCAL_TZ
+from points.services import review_points_award
 
 from . import rankings
 from .cache import RANKINGS
@@ -97,8 +98,6 @@ def review_create(
     Asia/Shanghai day (a UNIQUE constraint), and the review's points are awarded in the
     same transaction.
     """
-    from points.services import review_points_award
-
     rating, tags, comment = _validated_review_input(rating=rating, tags=tags, comment=comment)
     if not cadre.active:
         raise CadreInactive()

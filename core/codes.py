@@ -139,7 +139,7 @@ def scan_body(resolved: Resolved, request) -> dict:
 
 def versioned_payload(pk: int, version: int) -> str:
     """The payload of a rotatable code: `<id base36>-<version base36>`."""
-    return f"{_b36(pk)}-{_b36(version)}"
+    return f"{b36(pk)}-{b36(version)}"
 
 
 def parse_versioned_payload(payload: str) -> tuple[int, int]:
@@ -150,7 +150,7 @@ def parse_versioned_payload(payload: str) -> tuple[int, int]:
         raise CodeInvalid() from None
 
 
-def _b36(number: int) -> str:
+def b36(number: int) -> str:
     digits = "0123456789abcdefghijklmnopqrstuvwxyz"
     if number < 0:
         raise ValueError("negative")

@@ -15,7 +15,7 @@ from core import codes
 from core.errors import Forbidden, Invalid, NotFound
 from core.timezones import LOCAL_TZ
 
-from . import gate, ledger, selectors
+from . import gate, ledger, permissions, selectors
 from .errors import (
     AlreadyClaimed,
     CampaignNotActive,
@@ -300,13 +300,6 @@ def redemption_cancel(*, redemption_id: int, resident) -> Redemption:
     return redemption
 
 
-def user_is_merchant_of(*, user, merchant_id: int) -> bool:
-    return (
-        user.is_authenticated
-        and Merchant.users.through.objects.filter(merchant_id=merchant_id, user_id=user.pk).exists()
-    )
-
-
 def redemption_confirm(*, code: str, merchant_user) -> Redemption:
     """The merchant of the reward scans the voucher and marks it used, once."""
     found = codes.resolve_as(code, "voucher")
@@ -316,7 +309,9 @@ def redemption_confirm(*, code: str, merchant_user) -> Redemption:
             .select_related("reward__merchant")
             .get(pk=found.pk)
         )
-        if not user_is_merchant_of(user=merchant_user, merchant_id=redemption.reward.merchant_id):
+        if not permissions.is_merchant_of(
+            user=merchant_user, merchant_id=redemption.reward.merchant_id
+        ):
             raise Forbidden(_("This voucher belongs to another merchant."))
         if redemption.status == Redemption.Status.USED:
             raise RedemptionAlreadyUsed()

@@ -16,6 +16,7 @@ from core.masking import mask_name
 from core.throttling import ScopedThrottle
 
 from . import selectors, services
+from .api.serializers import StallPublicSerializer
 from .codes import site_token, stall_token
 from .models import GoodsCategory, Registration, Stall, StallReport
 
@@ -114,15 +115,13 @@ def site_register(request, token):
 
 
 def stall_page(request, stall, *, form=None):
-    from .api.serializers import stall_public_body
-
     stall = selectors.stalls_public().get(pk=stall.pk)
     return render(
         request,
         "stalls/stall_page.html",
         {
             "stall": stall,
-            "public": stall_public_body(stall),
+            "public": StallPublicSerializer(stall).data,
             "goods": stall.registration.get_goods_category_display(),
             "windows": stall.site.windows.all(),
             "form": form or ReportForm(),

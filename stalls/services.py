@@ -7,6 +7,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cadres.services import review_create
 from core.errors import Forbidden, Invalid
 
 from . import selectors
@@ -296,8 +297,6 @@ def registration_review(
     *, registration: Registration, vendor, rating: int, tags=(), comment: str = ""
 ):
     """The vendor reviews the officer who decided the registration: a cadre review."""
-    from cadres.services import review_create
-
     if registration.vendor_id != vendor.pk:
         raise Forbidden()
     if registration.decided_by_id is None:

@@ -21,6 +21,7 @@ from core.throttling import AnonRateThrottle, ScopedThrottle, UserRateThrottle
 
 from .. import qr, rankings, selectors, services
 from ..cache import RANKINGS
+from ..codes import badge_url
 from ..models import Review
 from ..pages import photo_url
 
@@ -39,6 +40,11 @@ def _cadre_body(cadre, request) -> dict:
         "unit": _unit_body(cadre.unit),
         "photo_url": photo_url(cadre, request),
     }
+
+
+def cadre_scan_body(cadre, request) -> dict:
+    """The body under "cadre" in POST /scan (API.md)."""
+    return _cadre_body(cadre, request)
 
 
 class UnitRefSerializer(serializers.Serializer):
@@ -207,7 +213,7 @@ class CadreQrRotateView(APIView):
         if not selectors.can_manage_unit(user=request.user, unit_id=cadre.unit_id):
             raise Forbidden()
         cadre = services.cadre_code_rotate(cadre=cadre)
-        return Response({"code_url": qr.badge_url(cadre), "code_version": cadre.code_version})
+        return Response({"code_url": badge_url(cadre), "code_version": cadre.code_version})
 
 
 class UnitBadgesPdfView(APIView):

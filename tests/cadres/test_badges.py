@@ -9,7 +9,7 @@ from pypdf import PdfReader
 from reportlab.pdfbase import pdfmetrics
 
 from accounts.roles import Role
-from cadres import qr, services
+from cadres import codes, services
 from core.pdf import cjk_font
 from tests import pdf_text
 
@@ -58,7 +58,7 @@ def test_the_url_stays_short_for_huge_ids_and_versions(make_cadre, settings):
     settings.PUBLIC_BASE_URL = "https://duoduo.kangbashi.gov.cn"
     cadre = make_cadre()
     cadre.pk, cadre.code_version = 10**15, 10**6
-    assert len(qr.badge_url(cadre)) <= 80
+    assert len(codes.badge_url(cadre)) <= 80
 
 
 def test_the_svg_is_an_svg(client_for, district_admin, cadre):
@@ -100,7 +100,7 @@ def test_rotation_is_for_unit_admins_and_district_admins(
     assert response.status_code == 200
     assert response.json()["code_version"] == 2
     cadre.refresh_from_db()
-    assert response.json()["code_url"] == qr.badge_url(cadre)
+    assert response.json()["code_url"] == codes.badge_url(cadre)
 
 
 def test_the_badge_sheet_has_8_badges_a_page_with_chinese_text(
