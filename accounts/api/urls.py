@@ -6,5 +6,4 @@ urlpatterns = [
     path("auth/otp", views.OtpRequestView.as_view(), name="auth-otp"),
     path("auth/token", views.TokenView.as_view(), name="auth-token"),
     path("auth/token/refresh", views.TokenRefreshView.as_view(), name="auth-token-refresh"),
-    path("me", views.MeView.as_view(), name="me"),
 ]

@@ -9,8 +9,7 @@ from rest_framework_simplejwt.views import TokenRefreshView as JwtTokenRefreshVi
 from accounts import selectors, services
 from core.masking import mask_phone
 from core.schema import error_response
-from core.throttling import AnonRateThrottle, OtpAddressThrottle, UserRateThrottle
-from points.selectors import resident_summary
+from core.throttling import AnonRateThrottle, OtpAddressThrottle
 
 from .serializers import PhoneField, UserSerializer
 
@@ -100,37 +99,3 @@ class TokenRefreshView(JwtTokenRefreshView):
     )
     def post(self, request, *args, **kwargs):
         return super().post(request, *args, **kwargs)
-
-
-class MeView(APIView):
-    """GET /me: who is signed in, with their points; PATCH /me: change the display name."""
-
-    throttle_classes = [UserRateThrottle]
-
-    class OutputSerializer(UserSerializer):
-        redeemable_balance = serializers.IntegerField()
-        moral_score = serializers.IntegerField()
-        moral_tier = serializers.DictField(allow_null=True)
-
-    class InputSerializer(serializers.Serializer):
-        display_name = serializers.CharField(max_length=50, min_length=1)
-
-    def _body(self, user):
-        summary = resident_summary(user=user)
-        return {
-            **user_body(user),
-            "redeemable_balance": summary.redeemable,
-            "moral_score": summary.moral,
-            "moral_tier": summary.tier,
-        }
-
-    @extend_schema(responses={200: OutputSerializer})
-    def get(self, request):
-        return Response(self._body(request.user))
-
-    @extend_schema(request=InputSerializer, responses={200: OutputSerializer})
-    def patch(self, request):
-        data = self.InputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        user = services.user_update(user=request.user, **data.validated_data)
-        return Response(self._body(user))
