@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from accounts.roles import Role
 from core import codes
-from core.errors import Forbidden, Invalid, NotFound
+from core.errors import Forbidden, Invalid, or_404
 from core.timezones import LOCAL_TZ
 
 from . import gate, ledger, permissions, selectors
@@ -271,14 +271,12 @@ def redemption_create(*, reward: Reward, resident) -> Redemption:
 def redemption_cancel(*, redemption_id: int, resident) -> Redemption:
     """The owner cancels an unused voucher: the points come back, the stock too."""
     with transaction.atomic():
-        redemption = (
+        redemption = or_404(
             Redemption.objects.select_for_update()
             .select_related("reward__merchant")
             .filter(pk=redemption_id, resident=resident)
             .first()
         )
-        if redemption is None:
-            raise NotFound()
         if redemption.status != Redemption.Status.ISSUED:
             raise RedemptionNotCancellable()
         redemption.status = Redemption.Status.CANCELLED
@@ -342,14 +340,12 @@ def moral_claim_create(
 
 
 def _locked_claim(claim_id: int) -> MoralClaim:
-    claim = (
+    claim = or_404(
         MoralClaim.objects.select_for_update()
         .select_related("category")
         .filter(pk=claim_id)
         .first()
     )
-    if claim is None:
-        raise NotFound()
     return claim
 
 

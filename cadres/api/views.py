@@ -5,7 +5,6 @@ from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
-from rest_framework.exceptions import NotFound as DrfNotFound
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -13,7 +12,7 @@ from rest_framework.views import APIView
 from accounts.permissions import HasRole
 from accounts.roles import Role
 from core import codes
-from core.errors import Forbidden, Invalid, NotFound
+from core.errors import Forbidden, Invalid, or_404
 from core.idempotency import idempotent
 from core.pagination import PAGE_PARAMETERS, CursorPagination, paginate, paginated
 from core.schema import error_response
@@ -78,20 +77,6 @@ def _response_body(review) -> dict | None:
     }
 
 
-def _get_cadre(pk: int):
-    cadre = selectors.cadre_get(pk=pk)
-    if cadre is None:
-        raise NotFound()
-    return cadre
-
-
-def _get_review(pk: int):
-    review = selectors.review_get(pk=pk)
-    if review is None:
-        raise NotFound()
-    return review
-
-
 # --- Units and cadres ------------------------------------------------------------------
 
 
@@ -132,9 +117,7 @@ class UnitCadreListView(APIView):
 
     @extend_schema(**paginated(CadreSerializer, operation_id="units_cadres_list"))
     def get(self, request, pk):
-        unit = selectors.units_list().filter(pk=pk).first()
-        if unit is None:
-            raise NotFound()
+        unit = or_404(selectors.units_list().filter(pk=pk).first())
         return paginate(
             view=self,
             request=request,
@@ -159,9 +142,7 @@ class UnitReviewSummaryView(APIView):
 
     @extend_schema(responses={200: OutputSerializer})
     def get(self, request, pk):
-        unit = selectors.units_list().filter(pk=pk).first()
-        if unit is None:
-            raise NotFound()
+        unit = or_404(selectors.units_list().filter(pk=pk).first())
         if not selectors.can_manage_unit(user=request.user, unit_id=unit.pk):
             raise Forbidden()
         return Response(selectors.unit_review_summary(unit=unit))
@@ -174,7 +155,7 @@ class _BadgeView(APIView):
     permission_classes = [IsAuthenticated]
 
     def _cadre(self, request, pk):
-        cadre = _get_cadre(pk)
+        cadre = or_404(selectors.cadre_get(pk=pk))
         if not selectors.can_see_badge(user=request.user, cadre=cadre):
             raise Forbidden()
         return cadre
@@ -209,7 +190,7 @@ class CadreQrRotateView(APIView):
 
     @extend_schema(request=None, responses={200: OutputSerializer})
     def post(self, request, pk):
-        cadre = _get_cadre(pk)
+        cadre = or_404(selectors.cadre_get(pk=pk))
         if not selectors.can_manage_unit(user=request.user, unit_id=cadre.unit_id):
             raise Forbidden()
         cadre = services.cadre_code_rotate(cadre=cadre)
@@ -223,9 +204,7 @@ class UnitBadgesPdfView(APIView):
 
     @extend_schema(responses={(200, "application/pdf"): OpenApiTypes.BINARY})
     def get(self, request, pk):
-        unit = selectors.units_list().filter(pk=pk).first()
-        if unit is None:
-            raise NotFound()
+        unit = or_404(selectors.units_list().filter(pk=pk).first())
         if not selectors.can_manage_unit(user=request.user, unit_id=unit.pk):
             raise Forbidden()
         pdf = qr.badge_sheet_pdf(list(selectors.unit_cadres(unit=unit)))
@@ -280,7 +259,7 @@ class CadreReviewCreateView(APIView):
     def post(self, request, pk):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        cadre = _get_cadre(pk)
+        cadre = or_404(selectors.cadre_get(pk=pk))
         scanned = codes.resolve_as(data.validated_data["code"], "cadre")
         if scanned.pk != cadre.pk:
             raise codes.CodeInvalid()
@@ -396,7 +375,7 @@ class ReviewRespondView(APIView):
         },
     )
     def post(self, request, pk):
-        review = _get_review(pk)
+        review = or_404(selectors.review_get(pk=pk))
         if not selectors.can_answer(user=request.user, review=review):
             raise Forbidden()
         data = self.InputSerializer(data=request.data)
@@ -426,7 +405,7 @@ class ReviewVerdictView(APIView):
         },
     )
     def post(self, request, pk):
-        review = _get_review(pk)
+        review = or_404(selectors.review_get(pk=pk))
         if review.reviewer_id != request.user.pk:
             raise Forbidden(_("Only the reviewer can accept or reject the answer."))
         data = self.InputSerializer(data=request.data)
@@ -466,19 +445,18 @@ class RankingMonthListView(APIView):
 
     @extend_schema(**paginated(OutputSerializer, operation_id="rankings_list"))
     def get(self, request):
-        paginator = MonthPagination()
-        page = paginator.paginate_queryset(selectors.published_months(), request, view=self)
         return _public_cache(
-            paginator.get_paginated_response(
-                [
-                    {
-                        "month": r.label,
-                        "published_at": r.published_at,
-                        "digest": r.digest,
-                        "previous_digest": r.previous_digest,
-                    }
-                    for r in page
-                ]
+            paginate(
+                view=self,
+                request=request,
+                queryset=selectors.published_months(),
+                serialize=lambda r: {
+                    "month": r.label,
+                    "published_at": r.published_at,
+                    "digest": r.digest,
+                    "previous_digest": r.previous_digest,
+                },
+                pagination_class=MonthPagination,
             )
         )
 
@@ -527,9 +505,7 @@ class RankingMonthView(APIView):
         },
     )
     def get(self, request, month):
-        first_day = rankings.parse_month(month)
-        if first_day is None:
-            raise DrfNotFound()
+        first_day = or_404(rankings.parse_month(month))
         query = self.QuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         scope = query.validated_data.get("scope") or "unit"
@@ -569,7 +545,5 @@ class RankingMonthView(APIView):
                 "entries": rows,
             }
 
-        body = RANKINGS.get_or_build(f"{first_day:%Y-%m}:{scope}:{unit_id or ''}", build)
-        if body is None:
-            raise DrfNotFound()
+        body = or_404(RANKINGS.get_or_build(f"{first_day:%Y-%m}:{scope}:{unit_id or ''}", build))
         return _public_cache(Response(body))

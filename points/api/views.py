@@ -13,7 +13,7 @@ from accounts.permissions import HasRole
 from accounts.roles import Role
 from accounts.selectors import user_has_role
 from core import codes
-from core.errors import Forbidden, Invalid, NotFound
+from core.errors import Forbidden, Invalid, or_404
 from core.idempotency import idempotent
 from core.masking import mask_phone
 from core.pagination import PAGE_PARAMETERS, paginate, paginated
@@ -184,9 +184,7 @@ class CampaignClaimView(APIView):
     )
     @idempotent
     def post(self, request, pk):
-        campaign = selectors.campaign_for_claim(pk=pk)
-        if campaign is None:
-            raise NotFound()
+        campaign = or_404(selectors.campaign_for_claim(pk=pk))
         result = services.campaign_claim(campaign=campaign, resident=request.user)
         return Response(
             {"amount": result.amount, "balance": result.balance}, status=status.HTTP_201_CREATED
