@@ -91,7 +91,7 @@ class CadreAdmin(UnitScopedAdmin):
     list_filter = ["active", "unit"]
     search_fields = ["name", "employee_number", "unit__name"]
     list_select_related = ["unit"]
-    readonly_fields = ["code_version", "badge"]
+    readonly_fields = ["code_version", "code_rotated_at", "code_rotated_by", "badge"]
     raw_id_fields = ["user"]
     actions = ["print_badges", "rotate_codes"]
 
@@ -127,7 +127,7 @@ class CadreAdmin(UnitScopedAdmin):
     def rotate_codes(self, request, queryset):
         count = 0
         for cadre in queryset.order_by("pk"):
-            services.cadre_code_rotate(cadre=cadre)
+            services.cadre_code_rotate(cadre=cadre, actor=request.user)
             count += 1
         self.message_user(request, _("%(count)d codes replaced.") % {"count": count})
 

@@ -53,6 +53,16 @@ class Cadre(models.Model):
         verbose_name=_("user"),
     )
     code_version = models.PositiveIntegerField(_("code version"), default=1)
+    # Who replaced the code last, and when (the admin and the API both pass the actor).
+    code_rotated_at = models.DateTimeField(_("code replaced at"), null=True, blank=True)
+    code_rotated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("code replaced by"),
+    )
 
     class Meta:
         verbose_name = _("cadre")

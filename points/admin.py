@@ -342,6 +342,23 @@ class RewardAdmin(admin.ModelAdmin):
     def redeemed(self, obj):
         return obj.redemptions.exclude(status=Redemption.Status.CANCELLED).count()
 
+    def save_model(self, request, obj, form, change):
+        if change:
+            obj.save()
+            return
+        # A new reward is created by the service the API uses (POST /points/rewards).
+        created = services.reward_create(
+            merchant=obj.merchant,
+            title=obj.title,
+            cost_points=obj.cost_points,
+            stock=obj.stock,
+            active=obj.active,
+            available_from=obj.available_from,
+            available_until=obj.available_until,
+        )
+        obj.pk, obj.created_at = created.pk, created.created_at
+        obj._state.adding = False
+
 
 @admin.register(Redemption)
 class RedemptionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):

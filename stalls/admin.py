@@ -152,7 +152,7 @@ class SiteAdmin(UnitScopedAdmin):
     search_fields = ["name", "address"]
     inlines = [TradingWindowInline]
     form = SiteForm
-    readonly_fields = ["code_version", "code_url"]
+    readonly_fields = ["code_version", "code_rotated_at", "code_rotated_by", "code_url"]
     actions = ["rotate_code"]
 
     def get_queryset(self, request):

@@ -51,8 +51,10 @@ def _check_photo(photo) -> None:
 def site_code_rotate(*, site: Site, actor) -> Site:
     """A new Stall Management Code: posters printed before stop resolving."""
     _ensure_manager(user=actor, site=site)
-    Site.objects.filter(pk=site.pk).update(code_version=F("code_version") + 1)
-    site.refresh_from_db(fields=["code_version"])
+    Site.objects.filter(pk=site.pk).update(
+        code_version=F("code_version") + 1, code_rotated_at=timezone.now(), code_rotated_by=actor
+    )
+    site.refresh_from_db(fields=["code_version", "code_rotated_at", "code_rotated_by"])
     return site
 
 

@@ -193,7 +193,7 @@ class CadreQrRotateView(APIView):
         cadre = or_404(selectors.cadre_get(pk=pk))
         if not selectors.can_manage_unit(user=request.user, unit_id=cadre.unit_id):
             raise Forbidden()
-        cadre = services.cadre_code_rotate(cadre=cadre)
+        cadre = services.cadre_code_rotate(cadre=cadre, actor=request.user)
         return Response({"code_url": badge_url(cadre), "code_version": cadre.code_version})
 
 

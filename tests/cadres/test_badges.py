@@ -44,7 +44,7 @@ def test_the_qr_round_trip_resolves_to_the_cadre_until_rotated(
         },
     }
 
-    services.cadre_code_rotate(cadre=cadre)
+    services.cadre_code_rotate(cadre=cadre, actor=cadre_user)
     revoked = resident_api.post("/api/v1/scan", {"code": url}, format="json")
     assert revoked.status_code == 404
     assert revoked.json()["code"] == "code_revoked"

@@ -72,9 +72,9 @@ def test_the_cadre_sees_their_own_badge_without_a_form(client, cadre_user, cadre
     assert 'id="review-form"' not in html
 
 
-def test_a_rotated_badge_page_says_revoked(client, cadre):
+def test_a_rotated_badge_page_says_revoked(client, cadre, unit_admin):
     old = page_path(cadre)
-    services.cadre_code_rotate(cadre=cadre)
+    services.cadre_code_rotate(cadre=cadre, actor=unit_admin)
     response = client.get(old)
     assert response.status_code == 404
     assert client.get(page_path(cadre)).status_code == 200
