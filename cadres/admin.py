@@ -17,13 +17,13 @@ from core.admin import ReadOnlyAdminMixin
 from core.errors import DomainError
 from core.forms import error_message
 
-from . import exports, qr, selectors, services
+from . import exports, permissions, qr, selectors, services
 from .codes import badge_url
 from .models import Cadre, OverdueReview, RankingEntry, RankingMonth, Review, Unit, UnitMembership
 
 
 def _district(request) -> bool:
-    return selectors.is_district_admin(user=request.user)
+    return permissions.is_district_admin(user=request.user)
 
 
 def _own_units(request) -> set[int]:

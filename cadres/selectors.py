@@ -4,9 +4,6 @@ import datetime as dt
 
 from django.db.models import Count, Q
 
-from accounts.roles import Role
-from accounts.selectors import user_has_role
-
 from . import rankings
 from .models import Cadre, RankingEntry, RankingMonth, Review, Unit, UnitMembership
 from .services import ranking_digest
@@ -19,33 +16,6 @@ def unit_ids_for(*, user, role: str) -> set[int]:
     return set(
         UnitMembership.objects.filter(user=user, role=role).values_list("unit_id", flat=True)
     )
-
-
-def is_district_admin(*, user) -> bool:
-    return user_has_role(user=user, role=Role.DISTRICT_ADMIN)
-
-
-def can_manage_unit(*, user, unit_id: int) -> bool:
-    """District admins manage every unit; a unit_admin only their own."""
-    if is_district_admin(user=user):
-        return True
-    return user_has_role(user=user, role=Role.UNIT_ADMIN) and unit_id in unit_ids_for(
-        user=user, role=Role.UNIT_ADMIN
-    )
-
-
-def can_see_badge(*, user, cadre: Cadre) -> bool:
-    """The cadre themselves, their unit's admin, a district admin."""
-    if user.is_authenticated and cadre.user_id == user.pk:
-        return True
-    return can_manage_unit(user=user, unit_id=cadre.unit_id)
-
-
-def can_answer(*, user, review: Review) -> bool:
-    """The reviewed cadre, or an admin of the cadre's unit (district admins too)."""
-    if review.cadre.user_id is not None and review.cadre.user_id == user.pk:
-        return True
-    return can_manage_unit(user=user, unit_id=review.cadre.unit_id)
 
 
 def units_list():

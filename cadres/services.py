@@ -149,9 +149,8 @@ def review_respond(*, review: Review, responder, message: str) -> Review:
 
 
 def review_verdict(*, review: Review, reviewer, accepted: bool) -> Review:
-    """The reviewer accepts or rejects the answer, once."""
-    if review.reviewer_id != reviewer.pk:
-        raise SelfReview(_("Only the reviewer can accept or reject the answer."))
+    """The reviewer accepts or rejects the answer, once (the view checks it is the
+    reviewer: cadres.permissions.is_reviewer_of)."""
     if review.responded_at is None:
         raise NotResponded()
     updated = Review.objects.filter(

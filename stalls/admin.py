@@ -15,14 +15,12 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from accounts.roles import Role
-from accounts.selectors import user_has_role
 from core.admin import ReadOnlyAdminMixin
 from core.errors import DomainError, Invalid
 from core.forms import add_form_errors, error_message
 from core.masking import mask_name, mask_phone
 
-from . import selectors, services
+from . import permissions, selectors, services
 from .cache import PUBLIC
 from .codes import site_code_url
 from .idcard import decrypt_id_number, masked_id_number
@@ -39,17 +37,6 @@ from .models import (
 from .poster import site_poster_pdf
 
 
-def _is_manager(user) -> bool:
-    return user.is_active and (
-        user_has_role(user=user, role=Role.DISTRICT_ADMIN)
-        or user_has_role(user=user, role=Role.URBAN_OFFICER)
-    )
-
-
-def _is_district_admin(user) -> bool:
-    return user_has_role(user=user, role=Role.DISTRICT_ADMIN)
-
-
 class UnitScopedAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Officers see the rows of their units' sites; they change them only through services."""
 
@@ -63,10 +50,10 @@ class UnitScopedAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         return queryset.filter(**{f"{self.unit_field}__in": units})
 
     def has_module_permission(self, request):
-        return _is_manager(request.user)
+        return permissions.is_manager(user=request.user)
 
     def has_view_permission(self, request, obj=None):
-        return _is_manager(request.user)
+        return permissions.is_manager(user=request.user)
 
 
 WEEKDAYS = [
@@ -132,16 +119,16 @@ class TradingWindowInline(admin.TabularInline):
     extra = 0
 
     def has_add_permission(self, request, obj=None):
-        return _is_district_admin(request.user)
+        return permissions.is_district_admin(user=request.user)
 
     def has_change_permission(self, request, obj=None):
-        return _is_district_admin(request.user)
+        return permissions.is_district_admin(user=request.user)
 
     def has_delete_permission(self, request, obj=None):
-        return _is_district_admin(request.user)
+        return permissions.is_district_admin(user=request.user)
 
     def has_view_permission(self, request, obj=None):
-        return _is_manager(request.user)
+        return permissions.is_manager(user=request.user)
 
 
 @admin.register(Site)
@@ -164,10 +151,10 @@ class SiteAdmin(UnitScopedAdmin):
         )
 
     def has_add_permission(self, request):
-        return _is_district_admin(request.user)
+        return permissions.is_district_admin(user=request.user)
 
     def has_change_permission(self, request, obj=None):
-        return _is_district_admin(request.user)
+        return permissions.is_district_admin(user=request.user)
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
@@ -352,7 +339,7 @@ class StatusChangeInline(admin.TabularInline):
         return False
 
     def has_view_permission(self, request, obj=None):
-        return _is_manager(request.user)
+        return permissions.is_manager(user=request.user)
 
 
 @admin.register(Stall)
@@ -373,7 +360,7 @@ class StallAdmin(UnitScopedAdmin):
 
     def has_change_permission(self, request, obj=None):
         # Actions on the change list need it; the form itself stays read-only.
-        return _is_manager(request.user)
+        return permissions.is_manager(user=request.user)
 
     @admin.action(description=gettext_lazy("Reinstate the selected suspended stalls"))
     def reinstate(self, request, queryset):
@@ -402,7 +389,7 @@ class InspectionAdmin(UnitScopedAdmin):
     form = InspectionForm
 
     def has_add_permission(self, request):
-        return _is_manager(request.user)
+        return permissions.is_manager(user=request.user)
 
     def get_form(self, request, obj=None, **kwargs):
         form = super().get_form(request, obj, **kwargs)
@@ -449,7 +436,7 @@ class StallReportAdmin(UnitScopedAdmin):
     actions = ["close_reports"]
 
     def has_change_permission(self, request, obj=None):
-        return _is_manager(request.user)
+        return permissions.is_manager(user=request.user)
 
     @admin.action(description=gettext_lazy("Close the selected reports with the outcome note"))
     def close_reports(self, request, queryset):

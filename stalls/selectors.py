@@ -56,25 +56,11 @@ def stalls_public() -> QuerySet[Stall]:
     )
 
 
-def is_officer_for(*, user, unit_id: int) -> bool:
-    """An urban_officer acting for this unit (district_admin is not: ID numbers stay masked)."""
-    return user_has_role(user=user, role=Role.URBAN_OFFICER) and unit_id in unit_ids_for(
-        user=user, role=Role.URBAN_OFFICER
-    )
-
-
 def id_number_unit_ids(*, user) -> set[int]:
     """The units whose vendors' ID numbers `user` may read whole (officers only)."""
     if not user_has_role(user=user, role=Role.URBAN_OFFICER):
         return set()
     return unit_ids_for(user=user, role=Role.URBAN_OFFICER)
-
-
-def can_manage(*, user, unit_id: int) -> bool:
-    """Officers of the unit, and district_admin everywhere, decide and inspect."""
-    return user_has_role(user=user, role=Role.DISTRICT_ADMIN) or is_officer_for(
-        user=user, unit_id=unit_id
-    )
 
 
 def managed_unit_ids(*, user) -> set[int] | None:

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from cadres.services import review_create
 from core.errors import Forbidden, Invalid
 
-from . import selectors
+from . import permissions
 from .cache import PUBLIC
 from .errors import (
     OfficerNotReviewable,
@@ -39,7 +39,7 @@ MAX_PHOTO_BYTES = 5 * 1024 * 1024
 
 
 def _ensure_manager(*, user, site: Site) -> None:
-    if not selectors.can_manage(user=user, unit_id=site.unit_id):
+    if not permissions.can_manage(user=user, unit_id=site.unit_id):
         raise Forbidden()
 
 

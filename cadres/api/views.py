@@ -18,7 +18,7 @@ from core.pagination import PAGE_PARAMETERS, CursorPagination, paginate, paginat
 from core.schema import error_response
 from core.throttling import AnonRateThrottle, ScopedThrottle, UserRateThrottle
 
-from .. import qr, rankings, selectors, services
+from .. import permissions, qr, rankings, selectors, services
 from ..cache import RANKINGS
 from ..codes import badge_url
 from ..models import Review
@@ -143,7 +143,7 @@ class UnitReviewSummaryView(APIView):
     @extend_schema(responses={200: OutputSerializer})
     def get(self, request, pk):
         unit = or_404(selectors.units_list().filter(pk=pk).first())
-        if not selectors.can_manage_unit(user=request.user, unit_id=unit.pk):
+        if not permissions.can_manage_unit(user=request.user, unit_id=unit.pk):
             raise Forbidden()
         return Response(selectors.unit_review_summary(unit=unit))
 
@@ -156,7 +156,7 @@ class _BadgeView(APIView):
 
     def _cadre(self, request, pk):
         cadre = or_404(selectors.cadre_get(pk=pk))
-        if not selectors.can_see_badge(user=request.user, cadre=cadre):
+        if not permissions.can_see_badge(user=request.user, cadre=cadre):
             raise Forbidden()
         return cadre
 
@@ -191,7 +191,7 @@ class CadreQrRotateView(APIView):
     @extend_schema(request=None, responses={200: OutputSerializer})
     def post(self, request, pk):
         cadre = or_404(selectors.cadre_get(pk=pk))
-        if not selectors.can_manage_unit(user=request.user, unit_id=cadre.unit_id):
+        if not permissions.can_manage_unit(user=request.user, unit_id=cadre.unit_id):
             raise Forbidden()
         cadre = services.cadre_code_rotate(cadre=cadre, actor=request.user)
         return Response({"code_url": badge_url(cadre), "code_version": cadre.code_version})
@@ -205,7 +205,7 @@ class UnitBadgesPdfView(APIView):
     @extend_schema(responses={(200, "application/pdf"): OpenApiTypes.BINARY})
     def get(self, request, pk):
         unit = or_404(selectors.units_list().filter(pk=pk).first())
-        if not selectors.can_manage_unit(user=request.user, unit_id=unit.pk):
+        if not permissions.can_manage_unit(user=request.user, unit_id=unit.pk):
             raise Forbidden()
         pdf = qr.badge_sheet_pdf(list(selectors.unit_cadres(unit=unit)))
         response = HttpResponse(pdf, content_type="application/pdf")
@@ -376,7 +376,7 @@ class ReviewRespondView(APIView):
     )
     def post(self, request, pk):
         review = or_404(selectors.review_get(pk=pk))
-        if not selectors.can_answer(user=request.user, review=review):
+        if not permissions.can_answer(user=request.user, review=review):
             raise Forbidden()
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -406,7 +406,7 @@ class ReviewVerdictView(APIView):
     )
     def post(self, request, pk):
         review = or_404(selectors.review_get(pk=pk))
-        if review.reviewer_id != request.user.pk:
+        if not permissions.is_reviewer_of(user=request.user, review=review):
             raise Forbidden(_("Only the reviewer can accept or reject the answer."))
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
