@@ -13,7 +13,7 @@ TAG = "c"
 
 
 def badge_token(cadre: Cadre) -> str:
-    return codes.make_token(TAG, codes.versioned_payload(cadre.pk, cadre.code_version))
+    return codes.versioned_token(TAG, cadre)
 
 
 def badge_url(cadre: Cadre) -> str:
@@ -21,10 +21,4 @@ def badge_url(cadre: Cadre) -> str:
 
 
 def resolve_cadre(payload: str) -> Cadre:
-    pk, version = codes.parse_versioned_payload(payload)
-    cadre = Cadre.objects.select_related("unit").filter(pk=pk).first()
-    if cadre is None:
-        raise codes.CodeInvalid()
-    if cadre.code_version != version:
-        raise codes.CodeRevoked()
-    return cadre
+    return codes.resolve_versioned(Cadre.objects.select_related("unit"), payload)

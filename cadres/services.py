@@ -62,10 +62,7 @@ def cadre_link_user(*, user, object_id: int, role: str) -> Cadre:
 def cadre_code_rotate(*, cadre: Cadre, actor) -> Cadre:
     """A new badge code: the version goes up, so every printed older badge stops resolving.
     `actor` (who asked, in the admin or the API) is recorded with the time."""
-    Cadre.objects.filter(pk=cadre.pk).update(
-        code_version=F("code_version") + 1, code_rotated_at=timezone.now(), code_rotated_by=actor
-    )
-    cadre.refresh_from_db(fields=["code_version", "code_rotated_at", "code_rotated_by"])
+    cadre.rotate_code(actor=actor)
     return cadre
 
 

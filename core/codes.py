@@ -142,6 +142,22 @@ def versioned_payload(pk: int, version: int) -> str:
     return f"{b36(pk)}-{b36(version)}"
 
 
+def versioned_token(tag: str, obj) -> str:
+    """The token of a rotatable code (core.models.RotatableCode): id and current version."""
+    return make_token(tag, versioned_payload(obj.pk, obj.code_version))
+
+
+def resolve_versioned(queryset, payload: str):
+    """The row a rotatable code names; CodeInvalid when gone, CodeRevoked when rotated."""
+    pk, version = parse_versioned_payload(payload)
+    obj = queryset.filter(pk=pk).first()
+    if obj is None:
+        raise CodeInvalid()
+    if obj.code_version != version:
+        raise CodeRevoked()
+    return obj
+
+
 def parse_versioned_payload(payload: str) -> tuple[int, int]:
     try:
         pk, version = payload.split("-")

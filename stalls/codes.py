@@ -11,7 +11,7 @@ STALL_TAG = "t"
 
 
 def site_token(site: Site) -> str:
-    return codes.make_token(SITE_TAG, codes.versioned_payload(site.pk, site.code_version))
+    return codes.versioned_token(SITE_TAG, site)
 
 
 def site_code_url(site: Site) -> str:
@@ -27,13 +27,7 @@ def stall_code_url(stall: Stall) -> str:
 
 
 def resolve_site(payload: str) -> Site:
-    pk, version = codes.parse_versioned_payload(payload)
-    site = Site.objects.filter(pk=pk).first()
-    if site is None:
-        raise codes.CodeInvalid()
-    if site.code_version != version:
-        raise codes.CodeRevoked()
-    return site
+    return codes.resolve_versioned(Site.objects, payload)
 
 
 def resolve_stall(payload: str) -> Stall:

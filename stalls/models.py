@@ -5,6 +5,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from core.models import RotatableCode
+
 
 class GoodsCategory(models.TextChoices):
     FRUIT_VEGETABLES = "fruit_vegetables", _("fruit and vegetables")
@@ -18,7 +20,7 @@ class GoodsCategory(models.TextChoices):
     OTHER = "other", _("other")
 
 
-class Site(models.Model):
+class Site(RotatableCode):
     """A market or convenience point with numbered slots 1..capacity and its own code."""
 
     class Kind(models.TextChoices):
@@ -42,18 +44,6 @@ class Site(models.Model):
         on_delete=models.PROTECT,
         related_name="stall_sites",
         verbose_name=_("responsible unit"),
-    )
-    # Bumped by a rotation: the codes printed before stop resolving.
-    code_version = models.PositiveIntegerField(_("code version"), default=1)
-    # Who replaced the code last, and when (the admin and the API both pass the actor).
-    code_rotated_at = models.DateTimeField(_("code replaced at"), null=True, blank=True)
-    code_rotated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("code replaced by"),
     )
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
 

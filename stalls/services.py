@@ -3,7 +3,6 @@
 from datetime import timedelta
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -51,10 +50,7 @@ def _check_photo(photo) -> None:
 def site_code_rotate(*, site: Site, actor) -> Site:
     """A new Stall Management Code: posters printed before stop resolving."""
     _ensure_manager(user=actor, site=site)
-    Site.objects.filter(pk=site.pk).update(
-        code_version=F("code_version") + 1, code_rotated_at=timezone.now(), code_rotated_by=actor
-    )
-    site.refresh_from_db(fields=["code_version", "code_rotated_at", "code_rotated_by"])
+    site.rotate_code(actor=actor)
     return site
 
 

@@ -13,6 +13,14 @@ from .conftest import id_number, make_site_for
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
+def sign_in_to_the_admin(page, live_server, officer):
+    page.goto(f"{live_server.url}/admin/")
+    page.fill("#id_username", officer.phone)
+    page.fill("#id_password", "officer-long-password")
+    page.click("input[type=submit]")
+    page.wait_for_url(f"{live_server.url}/admin/")
+
+
 def test_a_vendor_registers_from_the_poster_and_the_officer_approves_in_the_admin(
     browser_page, live_server, make_user, unit
 ):
@@ -47,11 +55,7 @@ def test_a_vendor_registers_from_the_poster_and_the_officer_approves_in_the_admi
 
     # The officer signs in to the admin and approves from the queue onto slot 5.
     page.context.clear_cookies()
-    page.goto(f"{live_server.url}/admin/")
-    page.fill("#id_username", officer.phone)
-    page.fill("#id_password", "officer-long-password")
-    page.click("input[type=submit]")
-    page.wait_for_url(f"{live_server.url}/admin/")
+    sign_in_to_the_admin(page, live_server, officer)
     page.goto(f"{live_server.url}/admin/stalls/registration/")
     page.click("text=批准或驳回")
     assert number in page.locator("#id-number").inner_text()
@@ -90,11 +94,7 @@ def test_it_lets_an_officer_decide_a_registration_on_a_390_px_phone(
     officer.save()
     page = browser_page
     assert page.viewport_size["width"] == 390
-    page.goto(f"{live_server.url}/admin/")
-    page.fill("#id_username", officer.phone)
-    page.fill("#id_password", "officer-long-password")
-    page.click("input[type=submit]")
-    page.wait_for_url(f"{live_server.url}/admin/")
+    sign_in_to_the_admin(page, live_server, officer)
     page.goto(f"{live_server.url}/admin/stalls/registration/{registration.pk}/decide/")
 
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
