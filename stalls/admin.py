@@ -147,7 +147,7 @@ class SiteAdmin(UnitScopedAdmin):
             super()
             .get_queryset(request)
             .select_related("unit")
-            .annotate(active_stalls=selectors._active_stalls_count())
+            .annotate(active_stalls=selectors.active_stalls_count())
         )
 
     def has_add_permission(self, request):

@@ -14,7 +14,8 @@ from cadres.selectors import unit_ids_for
 from .models import Registration, Site, Stall, StallReport, TradingWindow
 
 
-def _active_stalls_count():
+def active_stalls_count():
+    """A site's active stalls, as an annotation (the public list and the admin)."""
     return Coalesce(
         Subquery(
             Stall.objects.filter(site=OuterRef("pk"), status=Stall.Status.ACTIVE)
@@ -31,7 +32,7 @@ def sites_public() -> QuerySet[Site]:
     """Sites with their unit, windows and `active_stalls` (free = capacity - active)."""
     return (
         Site.objects.select_related("unit")
-        .annotate(active_stalls=_active_stalls_count())
+        .annotate(active_stalls=active_stalls_count())
         .prefetch_related(Prefetch("windows", queryset=TradingWindow.objects.order_by("start")))
     )
 
