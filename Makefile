@@ -7,7 +7,7 @@ TEST_STAMP := $(VENV)/.installed-test
 
 # Local development and tests: an insecure key and plain HTTP, never in production.
 DEV_ENV := DEBUG=1
-TEST_ENV := SECRET_KEY=test-only-insecure-key SECURE_SSL_REDIRECT=0 SECURE_COOKIES=0
+TEST_ENV := SECRET_KEY=test-only-insecure-key-0123456789abcdef SECURE_SSL_REDIRECT=0 SECURE_COOKIES=0
 
 .PHONY: run test lint messages compilemessages migrate serve bench-grab bench-rankings bench-sites clean
 

@@ -84,11 +84,38 @@ class OtpCode(models.Model):
     attempts = models.PositiveSmallIntegerField(_("wrong tries"), default=0)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     expires_at = models.DateTimeField(_("expires at"))
+    # Who asked, and through which lane of docs/signin-limits.md: the database's count
+    # of codes when Redis is unreachable.
+    address = models.CharField(_("requested from"), max_length=45, blank=True, default="")
+    slow_lane = models.BooleanField(_("slow lane"), default=False)
 
     class Meta:
         verbose_name = _("sign-in code")
         verbose_name_plural = _("sign-in codes")
-        indexes = [models.Index(fields=["phone", "-created_at"], name="otp_phone_recent")]
+        indexes = [
+            models.Index(fields=["phone", "-created_at"], name="otp_phone_recent"),
+            models.Index(fields=["address", "-created_at"], name="otp_address_recent"),
+        ]
 
     def __str__(self):
         return f"{self.phone} {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class OtpGuess(models.Model):
+    """A wrong code tried for a phone from an address (docs/signin-limits.md)."""
+
+    otp = models.ForeignKey(OtpCode, on_delete=models.CASCADE, related_name="guesses")
+    phone = models.CharField(_("phone number"), max_length=20)
+    address = models.CharField(_("address"), max_length=45)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("wrong sign-in code")
+        verbose_name_plural = _("wrong sign-in codes")
+        indexes = [
+            models.Index(fields=["phone", "-created_at"], name="otpguess_phone_recent"),
+            models.Index(fields=["address", "-created_at"], name="otpguess_address_recent"),
+        ]
+
+    def __str__(self):
+        return f"{self.phone} {self.address} {self.created_at:%Y-%m-%d %H:%M}"

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from core.errors import DomainError
 from core.forms import error_message
+from core.net import client_ip
 
 from . import services
 from .phone import normalize_phone
@@ -29,7 +30,7 @@ def _next_url(request) -> str:
 def signin_code(request):
     try:
         phone = normalize_phone(request.POST.get("phone", ""))
-        services.otp_request(phone=phone)
+        services.otp_request(phone=phone, address=client_ip(request))
     except ValidationError as error:
         messages.error(request, error.messages[0])
     except DomainError as error:
@@ -44,7 +45,9 @@ def signin_code(request):
 def signin_verify(request):
     try:
         phone = normalize_phone(request.POST.get("phone", ""))
-        user = services.otp_verify(phone=phone, code=request.POST.get("code", "")[:6])
+        user = services.otp_verify(
+            phone=phone, code=request.POST.get("code", "")[:6], address=client_ip(request)
+        )
     except ValidationError as error:
         messages.error(request, error.messages[0])
     except DomainError as error:

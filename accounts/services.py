@@ -1,24 +1,31 @@
 """Writes of the accounts app: sign-in codes, users and roles."""
 
+import logging
 import math
 import secrets
 from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth.models import Group
-from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from rest_framework import status
+from rest_framework_simplejwt.exceptions import TokenError
+from rest_framework_simplejwt.settings import api_settings as jwt_settings
+from rest_framework_simplejwt.tokens import RefreshToken
 
+from core import ratelimit
 from core.errors import DomainError, Throttled
 
-from .models import OtpCode, User
+from .authentication import valid_user_id
+from .models import OtpCode, OtpGuess, User
 from .roles import STAFF_ROLES, Role, role_link
 from .sms import sms_backend
+
+logger = logging.getLogger(__name__)
 
 
 class OtpInvalid(DomainError):
@@ -27,27 +34,142 @@ class OtpInvalid(DomainError):
     default_detail = gettext_lazy("The code is wrong or has expired. Request a new one.")
 
 
+class TokenInvalid(DomainError):
+    status = status.HTTP_401_UNAUTHORIZED
+    code = "token_invalid"
+    default_detail = gettext_lazy("The token is invalid or expired.")
+
+
+def _refresh_spend(raw: str) -> User:
+    """The user of a valid, unspent refresh token, which is blacklisted in the same step.
+
+    Two requests with the same token: the blacklist's unique row lets one through.
+    """
+    try:
+        refresh = RefreshToken(raw)
+    except TokenError:
+        raise TokenInvalid() from None
+    user_id = refresh.payload.get(jwt_settings.USER_ID_CLAIM)
+    user = (
+        User.objects.filter(pk=user_id, is_active=True).first() if valid_user_id(user_id) else None
+    )
+    if user is None:
+        raise TokenInvalid()
+    _entry, created = refresh.blacklist()
+    if not created:
+        raise TokenInvalid()
+    return user
+
+
+def tokens_refresh(*, refresh: str) -> dict:
+    """A new access token and a new refresh token; the one presented is spent."""
+    user = _refresh_spend(refresh)
+    new = RefreshToken.for_user(user)
+    return {"access": str(new.access_token), "refresh": str(new)}
+
+
+def tokens_revoke(*, refresh: str) -> None:
+    """Sign out: the refresh token can no longer be used."""
+    _refresh_spend(refresh)
+
+
 def _otp_hash(phone: str, code: str) -> str:
     return salted_hmac("duoduo.otp", f"{phone}:{code}", algorithm="sha256").hexdigest()
 
 
-def otp_request(*, phone: str) -> OtpCode:
-    """Send a 6-digit code to `phone`: at most OTP_PER_MINUTE a minute, OTP_PER_HOUR an hour."""
-    now = timezone.now()
-    # cache.add is atomic (Redis SET NX): two requests in the same second send one code.
-    if not cache.add(f"otp:minute:{phone}", 1, timeout=60):
-        last = OtpCode.objects.filter(phone=phone).order_by("-created_at").first()
-        wait = 60 - (now - last.created_at).total_seconds() if last else 60
-        raise Throttled(math.ceil(max(wait, 1)))
-    hour_ago = now - timedelta(hours=1)
-    recent = list(
-        OtpCode.objects.filter(phone=phone, created_at__gt=hour_ago)
-        .order_by("created_at")
-        .values_list("created_at", flat=True)
+def _rate(text: str) -> tuple[int, int]:
+    """'30/hour' -> (30, 3600), as DRF reads its throttle rates."""
+    count, period = text.split("/")
+    return int(count), {"s": 1, "m": 60, "h": 3600, "d": 86400}[period.strip()[0]]
+
+
+def _guessed_wrong(*, phone: str, address: str, since) -> bool:
+    return OtpGuess.objects.filter(phone=phone, address=address, created_at__gt=since).exists()
+
+
+def _request_limits(phone: str, address: str):
+    """The counters of docs/signin-limits.md: (per address, fast lane, slow lane)."""
+    address_count, address_period = _rate(settings.OTP_ADDRESS_RATE)
+    per_address = [
+        ratelimit.Limit(f"otp:pa:m:{phone}:{address}", settings.OTP_PER_MINUTE, 60),
+        ratelimit.Limit(f"otp:pa:h:{phone}:{address}", settings.OTP_PER_HOUR, 3600),
+        ratelimit.Limit(f"otp:a:{address}", address_count, address_period),
+    ]
+    fast = ratelimit.Limit(f"otp:p:h:{phone}", settings.OTP_PHONE_PER_HOUR, 3600)
+    slow = [
+        ratelimit.Limit(f"otp:p:slow:{phone}", 1, settings.OTP_SLOW_LANE_SECONDS),
+        ratelimit.Limit(f"otp:p:slowday:{phone}", settings.OTP_SLOW_LANE_PER_DAY, 86400),
+    ]
+    return per_address, fast, slow
+
+
+def _admit(*, phone: str, address: str, now) -> bool:
+    """Count this request on Redis (or local memory); True if it takes the slow lane."""
+    per_address, fast, slow = _request_limits(phone, address)
+    outcome = ratelimit.hit(*per_address, fast)
+    if outcome.allowed:
+        return False
+    if set(outcome.full) != {fast.key} or _guessed_wrong(
+        phone=phone, address=address, since=now - timedelta(days=1)
+    ):
+        raise Throttled(outcome.retry_after)
+    slow_outcome = ratelimit.hit(*per_address, *slow)
+    if slow_outcome.allowed:
+        return True
+    raise Throttled(min(outcome.retry_after, slow_outcome.retry_after))
+
+
+def _db_wait(times, limit: int, period: int, now) -> float:
+    """Seconds until fewer than `limit` of `times` (newest first) are within `period`."""
+    recent = [t for t in times if t > now - timedelta(seconds=period)]
+    if len(recent) < limit:
+        return 0
+    return (recent[limit - 1] + timedelta(seconds=period) - now).total_seconds()
+
+
+def _admit_from_database(*, phone: str, address: str, now) -> bool:
+    """The same rules counted on OtpCode rows, while Redis is unreachable."""
+    day = OtpCode.objects.filter(created_at__gt=now - timedelta(days=1)).order_by("-created_at")
+    mine = list(day.filter(phone=phone, address=address).values_list("created_at", flat=True))
+    from_address = list(day.filter(address=address).values_list("created_at", flat=True))
+    address_count, address_period = _rate(settings.OTP_ADDRESS_RATE)
+    address_wait = max(
+        _db_wait(mine, settings.OTP_PER_MINUTE, 60, now),
+        _db_wait(mine, settings.OTP_PER_HOUR, 3600, now),
+        _db_wait(from_address, address_count, address_period, now),
     )
-    if len(recent) >= settings.OTP_PER_HOUR:
-        oldest_counted = recent[-settings.OTP_PER_HOUR]
-        raise Throttled(math.ceil((oldest_counted + timedelta(hours=1) - now).total_seconds()))
+    if address_wait:
+        raise Throttled(math.ceil(address_wait))
+    phone_codes = list(day.filter(phone=phone).values_list("created_at", "slow_lane"))
+    fast_wait = _db_wait(
+        [t for t, slow in phone_codes if not slow], settings.OTP_PHONE_PER_HOUR, 3600, now
+    )
+    if not fast_wait:
+        return False
+    if _guessed_wrong(phone=phone, address=address, since=now - timedelta(days=1)):
+        raise Throttled(math.ceil(fast_wait))
+    slow_times = [t for t, slow in phone_codes if slow]
+    slow_wait = max(
+        _db_wait(slow_times, 1, settings.OTP_SLOW_LANE_SECONDS, now),
+        _db_wait(slow_times, settings.OTP_SLOW_LANE_PER_DAY, 86400, now),
+    )
+    if slow_wait:
+        raise Throttled(math.ceil(min(fast_wait, slow_wait)))
+    return True
+
+
+def otp_request(*, phone: str, address: str) -> OtpCode:
+    """Send a 6-digit code to `phone`, asked from `address`, within docs/signin-limits.md.
+
+    Every path that sends a code (the API, the pages) comes here: the limits are
+    counted atomically on Redis, or on the database's codes when Redis is unreachable.
+    """
+    now = timezone.now()
+    try:
+        slow_lane = _admit(phone=phone, address=address, now=now)
+    except ratelimit.RateLimitUnavailable:
+        logger.warning("Sign-in code limits counted in the database: Redis unreachable")
+        slow_lane = _admit_from_database(phone=phone, address=address, now=now)
 
     code = f"{secrets.randbelow(10**6):06d}"
     with transaction.atomic():
@@ -59,6 +181,8 @@ def otp_request(*, phone: str) -> OtpCode:
             code_hash=_otp_hash(phone, code),
             created_at=now,
             expires_at=now + timedelta(seconds=settings.OTP_TTL_SECONDS),
+            address=address,
+            slow_lane=slow_lane,
         )
         message = _(
             "[Duoduo] Your sign-in code is %(code)s. It expires in %(minutes)d minutes."
@@ -72,12 +196,21 @@ def otp_request(*, phone: str) -> OtpCode:
     return otp
 
 
-def otp_verify(*, phone: str, code: str) -> User:
+def _guess_wait(guesses, limit: int, now) -> int:
+    """Seconds until the oldest of the last `limit` wrong codes leaves the hour."""
+    times = sorted(guesses, reverse=True)
+    return math.ceil((times[limit - 1] + timedelta(hours=1) - now).total_seconds())
+
+
+def otp_verify(*, phone: str, code: str, address: str) -> User:
     """The user signing in with this code (created as a resident on first sign-in).
 
-    A wrong code counts a try; OTP_MAX_ATTEMPTS wrong tries void the code.
+    A wrong code is recorded against the address that tried it: OTP_MAX_ATTEMPTS void
+    the code for that address only, so nobody else's guesses spoil the owner's code.
+    Past the hourly caps on wrong codes (per phone, per address) the try is refused.
     """
     now = timezone.now()
+    hour_ago = now - timedelta(hours=1)
     with transaction.atomic():
         otp = (
             OtpCode.objects.select_for_update()
@@ -87,14 +220,34 @@ def otp_verify(*, phone: str, code: str) -> User:
         )
         if otp is None:
             raise OtpInvalid()
+        from_address = list(
+            OtpGuess.objects.filter(address=address, created_at__gt=hour_ago).values_list(
+                "created_at", flat=True
+            )
+        )
+        if len(from_address) >= settings.OTP_ADDRESS_WRONG_PER_HOUR:
+            raise Throttled(_guess_wait(from_address, settings.OTP_ADDRESS_WRONG_PER_HOUR, now))
+        on_phone = list(
+            OtpGuess.objects.filter(phone=phone, created_at__gt=hour_ago).values_list(
+                "created_at", "address"
+            )
+        )
+        if len(on_phone) >= settings.OTP_PHONE_WRONG_PER_HOUR and any(
+            guess_address == address for _at, guess_address in on_phone
+        ):
+            raise Throttled(
+                _guess_wait([at for at, _a in on_phone], settings.OTP_PHONE_WRONG_PER_HOUR, now)
+            )
+        if otp.guesses.filter(address=address).count() >= settings.OTP_MAX_ATTEMPTS:
+            raise OtpInvalid()
         wrong = not constant_time_compare(otp.code_hash, _otp_hash(phone, code))
         if wrong:
+            OtpGuess.objects.create(otp=otp, phone=phone, address=address, created_at=now)
             otp.attempts += 1
-            if otp.attempts >= settings.OTP_MAX_ATTEMPTS:
-                otp.state = OtpCode.State.VOIDED
+            otp.save(update_fields=["attempts"])
         else:
             otp.state = OtpCode.State.USED
-        otp.save(update_fields=["attempts", "state"])
+            otp.save(update_fields=["state"])
     # Raised after the block commits, so the wrong try stays counted.
     if wrong:
         raise OtpInvalid()

@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "rest_framework_simplejwt",
+    "rest_framework_simplejwt.token_blacklist",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "core",
@@ -66,6 +67,7 @@ INSTALLED_APPS = [
     "points",
     "cadres",
     "stalls",
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -79,6 +81,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: turns a locked-out sign-in into its lock-out page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -142,7 +146,21 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 AUTH_USER_MODEL = "accounts.User"
-AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
+AUTHENTICATION_BACKENDS = [
+    # First: refuses a locked-out phone and address before the password is checked.
+    "accounts.admin_lockout.AxesBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Password sign-in (the admin; its login is the phone): after AXES_FAILURE_LIMIT failures
+# in a row for one phone from one address, that pair is locked for AXES_COOLOFF_MINUTES.
+# The address is core.net.client_ip's, so NUM_PROXIES counts here too.
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "core.net.client_ip"
+AXES_USERNAME_CALLABLE = "accounts.admin_lockout.axes_username"
+AXES_LOCKOUT_CALLABLE = "accounts.admin_lockout.lockout_response"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -198,25 +216,46 @@ SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SMS_BACKEND = os.environ.get("SMS_BACKEND", "console")
 SMS_FILE_PATH = os.environ.get("SMS_FILE_PATH", str(BASE_DIR / "sms.jsonl"))
 # Mainland China mobile numbers in E.164; a deployment elsewhere sets its own pattern.
-PHONE_NUMBER_PATTERN = os.environ.get("PHONE_NUMBER_PATTERN", r"^\+861[3-9]\d{9}$")
+PHONE_NUMBER_PATTERN = os.environ.get("PHONE_NUMBER_PATTERN", r"^\+861[3-9][0-9]{9}$")
 PHONE_DEFAULT_COUNTRY_CODE = os.environ.get("PHONE_DEFAULT_COUNTRY_CODE", "+86")
 OTP_TTL_SECONDS = 300
-OTP_MAX_ATTEMPTS = 5
+# The limits of docs/signin-limits.md. Requests for a code, per phone and address:
 OTP_PER_MINUTE = 1
 OTP_PER_HOUR = 5
+# Per phone, whatever the address: 5 an hour, then the slow lane (one code every
+# OTP_SLOW_LANE_SECONDS, OTP_SLOW_LANE_PER_DAY a day, only to an address with no
+# wrong code for that phone in the last day).
+OTP_PHONE_PER_HOUR = 5
+OTP_SLOW_LANE_SECONDS = 900
+OTP_SLOW_LANE_PER_DAY = 10
+# Per address, whatever the phone: stops SMS pumping ("N/min", "N/hour", "N/day").
+OTP_ADDRESS_RATE = os.environ.get("THROTTLE_OTP_IP", "30/hour")
+# Wrong codes: OTP_MAX_ATTEMPTS void a code for the address that tried them; after
+# OTP_PHONE_WRONG_PER_HOUR on one phone only addresses with no wrong code on it may
+# try; one address may try OTP_ADDRESS_WRONG_PER_HOUR wrong codes across all phones.
+OTP_MAX_ATTEMPTS = 5
+OTP_PHONE_WRONG_PER_HOUR = 20
+OTP_ADDRESS_WRONG_PER_HOUR = 30
+
+# Proxies in front of the application: 0 trusts only REMOTE_ADDR; a deployment behind
+# N proxies sets N, and the client address is the N-th X-Forwarded-For entry from the right.
+NUM_PROXIES = env_int("NUM_PROXIES", 0)
 
 SIMPLE_JWT = {
     "ACCESS_TOKEN_LIFETIME": timedelta(minutes=env_int("JWT_ACCESS_MINUTES", 30)),
     "REFRESH_TOKEN_LIFETIME": timedelta(days=env_int("JWT_REFRESH_DAYS", 30)),
     "AUTH_HEADER_TYPES": ("Bearer",),
     "UPDATE_LAST_LOGIN": False,
+    # A refresh gives a new refresh token and blacklists the one spent (accounts.services).
+    "ROTATE_REFRESH_TOKENS": True,
+    "BLACKLIST_AFTER_ROTATION": True,
     "SIGNING_KEY": os.environ.get("JWT_SIGNING_KEY", SECRET_KEY),
 }
 
 # --- The API.
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework_simplejwt.authentication.JWTAuthentication",
+        "accounts.authentication.JWTAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
@@ -236,15 +275,14 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "user": os.environ.get("THROTTLE_USER", "600/min"),
         "anon": os.environ.get("THROTTLE_ANON", "1000/min"),
-        # Per client address, on top of the per-phone limits of API.md: stops SMS pumping.
-        "otp_ip": os.environ.get("THROTTLE_OTP_IP", "100/min"),
         "review": os.environ.get("THROTTLE_REVIEW", "30/hour"),
         "report": os.environ.get("THROTTLE_REPORT", "20/hour"),
         "scan": os.environ.get("THROTTLE_SCAN", "120/min"),
         "claim": os.environ.get("THROTTLE_CLAIM", "60/min"),
         "pass_verify": os.environ.get("THROTTLE_PASS_VERIFY", "120/min"),
     },
-    "NUM_PROXIES": env_int("NUM_PROXIES", 0) if os.environ.get("NUM_PROXIES") else None,
+    # The client address of every limit comes from core.net.client_ip (NUM_PROXIES).
+    "NUM_PROXIES": NUM_PROXIES,
 }
 
 SPECTACULAR_SETTINGS = {
@@ -304,6 +342,11 @@ CELERY_BEAT_SCHEDULE = {
     "compile-monthly-rankings": {
         "task": "cadres.tasks.rankings_compile_month",
         "schedule": crontab(minute=0, hour=1, day_of_month=1),
+    },
+    # Expired refresh tokens and their blacklist entries (simplejwt's flushexpiredtokens).
+    "flush-expired-tokens": {
+        "task": "accounts.tasks.expired_tokens_flush",
+        "schedule": crontab(minute=41, hour=3),
     },
     "mark-overdue-bad-reviews": {
         "task": "cadres.tasks.reviews_mark_overdue",

@@ -1,28 +1,67 @@
-"""Throttles, all on Django's cache (Redis when REDIS_URL is set). Rates in settings."""
+"""Throttles on the atomic limiter (core.ratelimit). Rates in settings.
+
+Each counts one request per window in a single atomic step (Redis when REDIS_URL is
+set, this process's memory otherwise). If Redis cannot be reached they let the request
+through: a throttle is not worth an outage. The SMS limits are not throttles: they are
+in accounts.services.otp_request.
+"""
+
+import logging
 
 from rest_framework import throttling
 
+from core import ratelimit
+from core.net import client_ip
 
-class UserRateThrottle(throttling.UserRateThrottle):
+logger = logging.getLogger(__name__)
+
+
+class AtomicThrottleMixin:
+    """DRF's SimpleRateThrottle with its read-append-write replaced by core.ratelimit."""
+
+    retry_after = None
+
+    def get_ident(self, request):
+        return client_ip(request)
+
+    def allow_request(self, request, view):
+        if self.rate is None:
+            return True
+        key = self.get_cache_key(request, view)
+        if key is None:
+            return True
+        try:
+            outcome = ratelimit.hit(ratelimit.Limit(key, self.num_requests, self.duration))
+        except ratelimit.RateLimitUnavailable:
+            logger.warning("Throttle %s skipped: Redis unreachable", self.scope)
+            return True
+        self.retry_after = outcome.retry_after
+        return outcome.allowed
+
+    def wait(self):
+        return self.retry_after
+
+
+class UserRateThrottle(AtomicThrottleMixin, throttling.UserRateThrottle):
     scope = "user"
 
 
-class AnonRateThrottle(throttling.AnonRateThrottle):
+class AnonRateThrottle(AtomicThrottleMixin, throttling.AnonRateThrottle):
     scope = "anon"
 
 
-class ScopedThrottle(throttling.ScopedRateThrottle):
+class ScopedThrottle(AtomicThrottleMixin, throttling.ScopedRateThrottle):
     """Per user (or address when anonymous) for the view's `throttle_scope`.
 
     Views that set `throttle_scope` use it on top of the default throttles, e.g.
     `throttle_classes = [*api_settings.DEFAULT_THROTTLE_CLASSES, ScopedThrottle]`.
     """
 
-
-class OtpAddressThrottle(throttling.SimpleRateThrottle):
-    """Codes requested from one address, whatever the phone: stops SMS pumping."""
-
-    scope = "otp_ip"
-
-    def get_cache_key(self, request, view):
-        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+    def allow_request(self, request, view):
+        # DRF's ScopedRateThrottle picks its rate here, then calls the counting step.
+        self.scope = getattr(view, self.scope_attr, None)
+        if not self.scope:
+            return True
+        self.rate = self.get_rate()
+        self.num_requests, self.duration = self.parse_rate(self.rate)
+        return super().allow_request(request, view)

@@ -17,6 +17,10 @@ from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts.services import role_grant, user_get_or_create
 from accounts.sms import LocmemBackend
+from core import ratelimit
+
+# `own_redis`: a redis-server a test starts on a free port and may kill.
+pytest_plugins = ["tests.redis_server"]
 
 CHROMIUM = "/usr/bin/chromium"
 
@@ -48,6 +52,7 @@ def _isolated(settings):
     """Each test starts with an empty cache (throttles, gates) and SMS outbox."""
     settings.SMS_BACKEND = "locmem"
     cache.clear()
+    ratelimit.reset()
     LocmemBackend.outbox.clear()
     yield
     LocmemBackend.outbox.clear()

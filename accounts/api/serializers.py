@@ -12,6 +12,9 @@ class PhoneField(serializers.CharField):
         super().__init__(**kwargs)
 
     def to_internal_value(self, data):
+        # A JSON number is not a phone: the schema says string (CharField would cast it).
+        if not isinstance(data, str):
+            self.fail("invalid")
         value = super().to_internal_value(data)
         try:
             return normalize_phone(value)

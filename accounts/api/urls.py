@@ -6,4 +6,5 @@ urlpatterns = [
     path("auth/otp", views.OtpRequestView.as_view(), name="auth-otp"),
     path("auth/token", views.TokenView.as_view(), name="auth-token"),
     path("auth/token/refresh", views.TokenRefreshView.as_view(), name="auth-token-refresh"),
+    path("auth/logout", views.LogoutView.as_view(), name="auth-logout"),
 ]

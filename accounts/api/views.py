@@ -4,12 +4,12 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework_simplejwt.tokens import RefreshToken
-from rest_framework_simplejwt.views import TokenRefreshView as JwtTokenRefreshView
 
 from accounts import selectors, services
 from core.masking import mask_phone
+from core.net import client_ip
 from core.schema import error_response
-from core.throttling import AnonRateThrottle, OtpAddressThrottle
+from core.throttling import AnonRateThrottle
 
 from .serializers import PhoneField, UserSerializer
 
@@ -28,24 +28,35 @@ class OtpRequestView(APIView):
 
     authentication_classes = []
     permission_classes = [AllowAny]
-    throttle_classes = [AnonRateThrottle, OtpAddressThrottle]
+    throttle_classes = [AnonRateThrottle]
 
     class InputSerializer(serializers.Serializer):
         phone = PhoneField()
 
     @extend_schema(
         request=InputSerializer,
+        description=(
+            "Limits (docs/signin-limits.md), counted per client address (the TCP peer, or "
+            "what the proxies in front saw, NUM_PROXIES):\n\n"
+            "- per phone and address: 1 code a minute, 5 an hour;\n"
+            "- per address, whatever the phone: 30 an hour (THROTTLE_OTP_IP);\n"
+            "- per phone, whatever the address: 5 an hour; then a slow lane of one more code "
+            "every 15 minutes, at most 10 a day, only for an address that has sent no wrong "
+            "code for this phone in the last 24 hours.\n\n"
+            "`phone` must be a JSON string of ASCII digits (E.164, or a mainland number)."
+        ),
         responses={
             202: inline_serializer("OtpSent", {"expires_in": serializers.IntegerField()}),
+            400: error_response("`invalid`: not a valid mobile number, or not a string."),
             429: error_response(
-                "`throttled`: 1 code a minute and 5 an hour per phone; `Retry-After` says when."
+                "`throttled`: a limit above is reached; `Retry-After` says when to try again."
             ),
         },
     )
     def post(self, request):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        otp = services.otp_request(phone=data.validated_data["phone"])
+        otp = services.otp_request(phone=data.validated_data["phone"], address=client_ip(request))
         expires_in = int((otp.expires_at - otp.created_at).total_seconds())
         return Response({"expires_in": expires_in}, status=status.HTTP_202_ACCEPTED)
 
@@ -59,7 +70,7 @@ class TokenView(APIView):
 
     class InputSerializer(serializers.Serializer):
         phone = PhoneField()
-        code = serializers.RegexField(r"^\d{6}$", max_length=6)
+        code = serializers.RegexField(r"^[0-9]{6}$", max_length=6)
 
     @extend_schema(
         request=InputSerializer,
@@ -72,30 +83,93 @@ class TokenView(APIView):
                     "user": UserSerializer(),
                 },
             ),
-            400: error_response("`invalid`, or `otp_invalid`: wrong, expired or voided code."),
+            400: error_response(
+                "`invalid`, or `otp_invalid`: wrong, expired or (for this address) voided code."
+            ),
+            429: error_response(
+                "`throttled`: too many wrong codes (per phone or per address) within the hour; "
+                "`Retry-After` says when to try again."
+            ),
         },
+        description=(
+            "The latest code sent to the phone signs in, once, within 5 minutes. Wrong codes "
+            "count per client address (docs/signin-limits.md):\n\n"
+            "- 5 wrong codes from one address void the code for that address only (the "
+            "phone's owner, elsewhere, can still use it);\n"
+            "- after 20 wrong codes for one phone within an hour, only addresses that have "
+            "sent no wrong code for it in that hour may try;\n"
+            "- one address may send 30 wrong codes an hour, whatever the phones.\n\n"
+            "`phone` must be a JSON string; `code` six ASCII digits. The refresh token "
+            "rotates on each use (`/auth/token/refresh`) and is revoked by `/auth/logout`."
+        ),
     )
     def post(self, request):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        user = services.otp_verify(**data.validated_data)
+        user = services.otp_verify(**data.validated_data, address=client_ip(request))
         refresh = RefreshToken.for_user(user)
         return Response(
             {"access": str(refresh.access_token), "refresh": str(refresh), "user": user_body(user)}
         )
 
 
-class TokenRefreshView(JwtTokenRefreshView):
-    """POST /auth/token/refresh: a new access token for a refresh token."""
+class TokenRefreshView(APIView):
+    """POST /auth/token/refresh: new tokens for a refresh token, which is spent."""
 
     authentication_classes = []
+    permission_classes = [AllowAny]
     throttle_classes = [AnonRateThrottle]
 
+    class InputSerializer(serializers.Serializer):
+        refresh = serializers.CharField(max_length=4096)
+
     @extend_schema(
+        request=InputSerializer,
+        description=(
+            "Refresh tokens rotate: the answer carries a new `refresh`, and the one sent is "
+            "blacklisted, so using it again is 401 `token_invalid`."
+        ),
         responses={
-            200: inline_serializer("AccessToken", {"access": serializers.CharField()}),
-            401: error_response("`token_invalid`: the refresh token is bad or expired."),
-        }
+            200: inline_serializer(
+                "RefreshedTokens",
+                {"access": serializers.CharField(), "refresh": serializers.CharField()},
+            ),
+            401: error_response(
+                "`token_invalid`: the refresh token is bad, expired, already used or revoked."
+            ),
+        },
     )
-    def post(self, request, *args, **kwargs):
-        return super().post(request, *args, **kwargs)
+    def post(self, request):
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        return Response(services.tokens_refresh(**data.validated_data))
+
+
+class LogoutView(APIView):
+    """POST /auth/logout: revoke a refresh token (sign out on this device)."""
+
+    authentication_classes = []
+    permission_classes = [AllowAny]
+    throttle_classes = [AnonRateThrottle]
+
+    class InputSerializer(serializers.Serializer):
+        refresh = serializers.CharField(max_length=4096)
+
+    @extend_schema(
+        request=InputSerializer,
+        description=(
+            "The refresh token is blacklisted: it can no longer be refreshed. Access tokens "
+            "already issued stay valid until they expire (JWT_ACCESS_MINUTES)."
+        ),
+        responses={
+            204: None,
+            401: error_response(
+                "`token_invalid`: the refresh token is bad, expired, already used or revoked."
+            ),
+        },
+    )
+    def post(self, request):
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.tokens_revoke(**data.validated_data)
+        return Response(status=status.HTTP_204_NO_CONTENT)
