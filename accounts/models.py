@@ -4,9 +4,11 @@ from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, Permis
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from .phone import normalize_phone, validate_phone
+from .roles import Role
 
 
 class UserManager(BaseUserManager):
@@ -55,6 +57,16 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def __str__(self):
         return self.display_name or self.phone
+
+    @cached_property
+    def roles(self) -> list[str]:
+        """The user's roles in the order of Role; everyone is a resident. Read once per
+        instance (a request's user): accounts.selectors.user_roles is the way in."""
+        names = set(self.groups.values_list("name", flat=True))
+        names.add(Role.RESIDENT)
+        if self.is_superuser:
+            names.add(Role.DISTRICT_ADMIN)
+        return [role for role in Role.values if role in names]
 
 
 class OtpCode(models.Model):

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.errors import DomainError
+from core.forms import error_message
 from core.net import client_ip
 
 from . import services
@@ -33,7 +34,7 @@ def signin_code(request):
     except ValidationError as error:
         messages.error(request, error.messages[0])
     except DomainError as error:
-        messages.error(request, error.detail)
+        messages.error(request, error_message(error))
     else:
         request.session["signin_phone"] = phone
         messages.success(request, _("A code was sent to your phone."))
@@ -50,7 +51,7 @@ def signin_verify(request):
     except ValidationError as error:
         messages.error(request, error.messages[0])
     except DomainError as error:
-        messages.error(request, error.detail)
+        messages.error(request, error_message(error))
     else:
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         messages.success(request, _("You are signed in."))

@@ -2,6 +2,7 @@
 
 from collections.abc import Callable
 
+from django.contrib.auth.models import Group, Permission
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -42,8 +43,6 @@ def register_role_permissions(role: str, permissions: list[str]) -> None:
 
 def sync_role_groups(**kwargs) -> None:
     """post_migrate: one group per role, holding exactly the registered permissions."""
-    from django.contrib.auth.models import Group, Permission
-
     for role in Role.values:
         group, _created = Group.objects.get_or_create(name=role)
         wanted = []

@@ -329,7 +329,7 @@ def compare(ranking, rows) -> int:
 
 def submissions(*, count: int, clients: int, workers: int, threads: int, env: dict) -> None:
     from accounts.models import User
-    from cadres import qr
+    from cadres import codes
     from cadres.models import Cadre
 
     cadres = list(Cadre.objects.order_by("pk")[:count])
@@ -337,7 +337,7 @@ def submissions(*, count: int, clients: int, workers: int, threads: int, env: di
     work: queue.SimpleQueue = queue.SimpleQueue()
     for index, user in enumerate(users):
         cadre = cadres[index % len(cadres)]
-        work.put((access_token(user), cadre.pk, qr.badge_url(cadre)))
+        work.put((access_token(user), cadre.pk, codes.badge_url(cadre)))
     server = start_gunicorn(env, port=PORT, workers=workers, threads=threads)
     result = Result(seconds=0.0)
     lock = threading.Lock()

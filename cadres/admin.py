@@ -13,14 +13,17 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from accounts.roles import Role
+from core.admin import ReadOnlyAdminMixin
 from core.errors import DomainError
+from core.forms import error_message
 
-from . import exports, qr, selectors, services
+from . import exports, permissions, qr, selectors, services
+from .codes import badge_url
 from .models import Cadre, OverdueReview, RankingEntry, RankingMonth, Review, Unit, UnitMembership
 
 
 def _district(request) -> bool:
-    return selectors.is_district_admin(user=request.user)
+    return permissions.is_district_admin(user=request.user)
 
 
 def _own_units(request) -> set[int]:
@@ -88,7 +91,7 @@ class CadreAdmin(UnitScopedAdmin):
     list_filter = ["active", "unit"]
     search_fields = ["name", "employee_number", "unit__name"]
     list_select_related = ["unit"]
-    readonly_fields = ["code_version", "badge"]
+    readonly_fields = ["code_version", "code_rotated_at", "code_rotated_by", "badge"]
     raw_id_fields = ["user"]
     actions = ["print_badges", "rotate_codes"]
 
@@ -110,7 +113,7 @@ class CadreAdmin(UnitScopedAdmin):
         return format_html(
             '<img src="data:image/png;base64,{}" width="160" height="160" alt=""><br>{}',
             png,
-            qr.badge_url(obj),
+            badge_url(obj),
         )
 
     @admin.action(description=_("Print badges (PDF)"))
@@ -124,7 +127,7 @@ class CadreAdmin(UnitScopedAdmin):
     def rotate_codes(self, request, queryset):
         count = 0
         for cadre in queryset.order_by("pk"):
-            services.cadre_code_rotate(cadre=cadre)
+            services.cadre_code_rotate(cadre=cadre, actor=request.user)
             count += 1
         self.message_user(request, _("%(count)d codes replaced.") % {"count": count})
 
@@ -136,7 +139,7 @@ class UnitMembershipAdmin(admin.ModelAdmin):
     raw_id_fields = ["user"]
 
 
-class ReviewAdminBase(UnitScopedAdmin):
+class ReviewAdminBase(ReadOnlyAdminMixin, UnitScopedAdmin):
     unit_path = "cadre__unit"
     list_display = [
         "cadre",
@@ -174,19 +177,12 @@ class ReviewAdminBase(UnitScopedAdmin):
     def get_readonly_fields(self, request, obj=None):
         return self.get_fields(request, obj)
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(Review)
 class ReviewAdmin(ReviewAdminBase):
-    pass
+    pending_label = _("Bad reviews unanswered")
+    pending_filter = {"rating__lte": 2, "responded_at__isnull": True}
+    pending_query = {"rating__lte": 2, "responded_at__isempty": 1}
 
 
 @admin.register(OverdueReview)
@@ -220,7 +216,7 @@ class RankingMonthAdmin(admin.ModelAdmin):
             try:
                 services.ranking_month_publish(month=ranking.month)
             except DomainError as error:
-                self.message_user(request, f"{ranking}: {error.detail}", messages.ERROR)
+                self.message_user(request, f"{ranking}: {error_message(error)}", messages.ERROR)
             else:
                 self.message_user(request, _("%(month)s published.") % {"month": ranking})
 
@@ -230,7 +226,7 @@ class RankingMonthAdmin(admin.ModelAdmin):
             try:
                 services.rankings_compile(month=ranking.month)
             except DomainError as error:
-                self.message_user(request, f"{ranking}: {error.detail}", messages.ERROR)
+                self.message_user(request, f"{ranking}: {error_message(error)}", messages.ERROR)
             else:
                 self.message_user(request, _("%(month)s compiled.") % {"month": ranking})
 
@@ -257,7 +253,7 @@ class RankingMonthAdmin(admin.ModelAdmin):
 
 
 @admin.register(RankingEntry)
-class RankingEntryAdmin(admin.ModelAdmin):
+class RankingEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = [
         "ranking",
         "scope",
@@ -275,12 +271,3 @@ class RankingEntryAdmin(admin.ModelAdmin):
     list_filter = ["ranking", "scope", "bottom"]
     list_select_related = ["ranking"]
     search_fields = ["name", "unit_name"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -7,19 +7,21 @@ class CadresConfig(AppConfig):
     verbose_name = _("Cadres and reviews")
 
     def ready(self):
+        # Imported here, not at the top: models and URLs are not ready when apps.py loads.
         from accounts.roles import Role, register_role_link, register_role_permissions
-        from core import codes
+        from core import codes as core_codes
 
-        from . import pages, qr, services
+        from . import codes, pages, services
+        from .api import views
 
         register_role_link("unit", services.unit_membership_grant)
         register_role_link("cadre", services.cadre_link_user)
-        codes.register(
-            codes.CodeKind(
-                tag=qr.TAG,
+        core_codes.register(
+            core_codes.CodeKind(
+                tag=codes.TAG,
                 type="cadre",
-                resolve=pages.cadre_from_payload,
-                serialize=pages.cadre_scan_body,
+                resolve=codes.resolve_cadre,
+                serialize=views.cadre_scan_body,
                 render_page=pages.cadre_page,
                 body_key="cadre",
             )

@@ -2,6 +2,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from core.models import RotatableCode
+
 
 class Unit(models.Model):
     """A department, bureau or street office of the district government."""
@@ -33,7 +35,7 @@ class Unit(models.Model):
         return self.name
 
 
-class Cadre(models.Model):
+class Cadre(RotatableCode):
     """A government official or staff member, who wears a badge with a personal code."""
 
     name = models.CharField(_("name"), max_length=50)
@@ -52,7 +54,6 @@ class Cadre(models.Model):
         related_name="cadre",
         verbose_name=_("user"),
     )
-    code_version = models.PositiveIntegerField(_("code version"), default=1)
 
     class Meta:
         verbose_name = _("cadre")

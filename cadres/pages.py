@@ -12,19 +12,11 @@ from django.views.decorators.http import require_GET, require_POST
 
 from core import codes
 from core.errors import DomainError
+from core.forms import error_message
 
-from . import qr, rankings, selectors, services
+from . import rankings, selectors, services
+from .codes import badge_token
 from .models import Cadre, RankingEntry, Review
-
-
-def cadre_from_payload(payload: str) -> Cadre:
-    pk, version = codes.parse_versioned_payload(payload)
-    cadre = Cadre.objects.select_related("unit").filter(pk=pk).first()
-    if cadre is None:
-        raise codes.CodeInvalid()
-    if cadre.code_version != version:
-        raise codes.CodeRevoked()
-    return cadre
 
 
 def photo_url(cadre: Cadre, request) -> str | None:
@@ -34,23 +26,12 @@ def photo_url(cadre: Cadre, request) -> str | None:
     return request.build_absolute_uri(url) if request is not None else url
 
 
-def cadre_scan_body(cadre: Cadre, request) -> dict:
-    """The body under "cadre" in POST /scan (API.md)."""
-    return {
-        "id": cadre.pk,
-        "name": cadre.name,
-        "title": cadre.title,
-        "unit": {"id": cadre.unit_id, "name": cadre.unit.name},
-        "photo_url": photo_url(cadre, request),
-    }
-
-
 def cadre_page(request, cadre: Cadre):
     """The badge page: the cadre's card; the review form when signed in, sign-in otherwise."""
     context = {
         "cadre": cadre,
         "photo_url": photo_url(cadre, request),
-        "token": qr.badge_token(cadre),
+        "token": badge_token(cadre),
         "summary": selectors.cadre_month_summary(cadre=cadre),
         "reviewed_today": selectors.has_reviewed_today(user=request.user, cadre=cadre),
         "is_self": request.user.is_authenticated and cadre.user_id == request.user.pk,
@@ -70,7 +51,7 @@ def review_submit(request, pk: int):
         if cadre.pk != pk:
             raise codes.CodeInvalid()
     except DomainError as error:
-        messages.error(request, error.detail)
+        messages.error(request, error_message(error))
         return redirect("leaderboard")
     if not request.user.is_authenticated:
         messages.error(request, _("Sign in to review."))
@@ -88,7 +69,7 @@ def review_submit(request, pk: int):
             comment=request.POST.get("comment", "")[:2000],
         )
     except DomainError as error:
-        messages.error(request, error.detail)
+        messages.error(request, error_message(error))
         return redirect("scan-page", token=token)
     messages.success(
         request,

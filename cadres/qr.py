@@ -1,8 +1,5 @@
-"""A cadre's badge code: its token and URL, the QR images, and the printable badge sheet.
-
-The token is `c.<id>-<version>.<signature>` (core.codes): rotating the badge bumps
-`Cadre.code_version`, so an older printed badge no longer resolves (404 code_revoked).
-Rendering is slow work: callers never hold a row lock while it runs.
+"""A cadre's badge printed: the QR images and the printable badge sheet (the token and
+URL are cadres.codes). Rendering is slow work: callers never hold a row lock while it runs.
 """
 
 import io
@@ -12,26 +9,15 @@ from django.utils.translation import gettext as _
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.lib.utils import ImageReader
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen import canvas
 
-from core import codes
+from core.pdf import cjk_font, fit
 from core.qr import qr_png, qr_svg
 
+from .codes import badge_url
 from .models import Cadre
 
-TAG = "c"
-CJK_FONT = "STSong-Light"
 COLUMNS, ROWS = 2, 4  # 8 badges an A4 page
-
-
-def badge_token(cadre: Cadre) -> str:
-    return codes.make_token(TAG, codes.versioned_payload(cadre.pk, cadre.code_version))
-
-
-def badge_url(cadre: Cadre) -> str:
-    return codes.code_url(badge_token(cadre))
 
 
 def badge_png(cadre: Cadre, *, box_size: int = 10) -> bytes:
@@ -42,22 +28,9 @@ def badge_svg(cadre: Cadre) -> bytes:
     return qr_svg(badge_url(cadre))
 
 
-def _font() -> str:
-    # reportlab's built-in CID font: Chinese text with no font file to ship.
-    if CJK_FONT not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(UnicodeCIDFont(CJK_FONT))
-    return CJK_FONT
-
-
-def _fit(text: str, font: str, size: float, width: float) -> str:
-    while text and pdfmetrics.stringWidth(text, font, size) > width:
-        text = text[:-2] + "…"
-    return text
-
-
 def badge_sheet_pdf(cadres: list[Cadre]) -> bytes:
     """An A4 sheet of badges, 8 a page: name, title, unit, photo box, code, instructions."""
-    font = _font()
+    font = cjk_font()
     buffer = io.BytesIO()
     pdf = canvas.Canvas(buffer, pagesize=A4, pageCompression=1)
     page_w, page_h = A4
@@ -87,7 +60,7 @@ def badge_sheet_pdf(cadres: list[Cadre]) -> bytes:
         pdf.setFont(font, 7)
         with translation.override("zh-hans"):
             pdf.drawCentredString(x + pad + photo_w / 2, top - photo_h / 2, _("Photo"))
-        qr_size = 40 * mm
+        qr_size = 34 * mm
         qr_x = x + cell_w - pad - qr_size
         pdf.drawImage(
             ImageReader(io.BytesIO(badge_png(cadre, box_size=6))),
@@ -96,18 +69,21 @@ def badge_sheet_pdf(cadres: list[Cadre]) -> bytes:
             qr_size,
             qr_size,
         )
+        # Five lines under the photo and code, the last one well above the cut line.
         text_w = cell_w - 2 * pad
         line_y = top - max(photo_h, qr_size) - 6 * mm
         pdf.setFont(font, 14)
-        pdf.drawString(x + pad, line_y, _fit(cadre.name, font, 14, text_w))
+        pdf.drawString(x + pad, line_y, fit(cadre.name, font, 14, text_w))
         pdf.setFont(font, 9)
-        pdf.drawString(x + pad, line_y - 5 * mm, _fit(cadre.title, font, 9, text_w))
-        pdf.drawString(x + pad, line_y - 9.5 * mm, _fit(cadre.unit.name, font, 9, text_w))
+        pdf.drawString(x + pad, line_y - 5 * mm, fit(cadre.title, font, 9, text_w))
+        pdf.drawString(x + pad, line_y - 9 * mm, fit(cadre.unit.name, font, 9, text_w))
         pdf.setFont(font, 8)
         pdf.drawString(
-            x + pad, line_y - 14 * mm, _fit(f"{title_line} · {instructions}", font, 8, text_w)
+            x + pad, line_y - 13 * mm, fit(f"{title_line} · {instructions}", font, 8, text_w)
         )
-        pdf.drawString(x + pad, line_y - 18 * mm, f"No. {cadre.employee_number}")
+        pdf.drawString(
+            x + pad, line_y - 17 * mm, fit(f"No. {cadre.employee_number}", font, 8, text_w)
+        )
     if not cadres:
         pdf.setFont(font, 12)
         with translation.override("zh-hans"):

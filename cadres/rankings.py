@@ -12,11 +12,11 @@ import math
 import re
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
-from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 
-LOCAL_TZ = ZoneInfo("Asia/Shanghai")
+from core.timezones import LOCAL_TZ
+
 Z = 1.96
 MIN_REVIEWS = 5
 # The bottom is the lowest 1/BOTTOM_DIVISOR (10%) of the ranked, rounded up, in integers:

@@ -4,8 +4,6 @@ import datetime as dt
 
 from django.db.models import Count, Q
 
-from accounts.roles import Role
-from accounts.selectors import user_has_role
 from core.routers import read_database
 
 from . import rankings
@@ -19,33 +17,6 @@ def unit_ids_for(*, user, role: str) -> set[int]:
     return set(
         UnitMembership.objects.filter(user=user, role=role).values_list("unit_id", flat=True)
     )
-
-
-def is_district_admin(*, user) -> bool:
-    return user_has_role(user=user, role=Role.DISTRICT_ADMIN)
-
-
-def can_manage_unit(*, user, unit_id: int) -> bool:
-    """District admins manage every unit; a unit_admin only their own."""
-    if is_district_admin(user=user):
-        return True
-    return user_has_role(user=user, role=Role.UNIT_ADMIN) and unit_id in unit_ids_for(
-        user=user, role=Role.UNIT_ADMIN
-    )
-
-
-def can_see_badge(*, user, cadre: Cadre) -> bool:
-    """The cadre themselves, their unit's admin, a district admin."""
-    if user.is_authenticated and cadre.user_id == user.pk:
-        return True
-    return can_manage_unit(user=user, unit_id=cadre.unit_id)
-
-
-def can_answer(*, user, review: Review) -> bool:
-    """The reviewed cadre, or an admin of the cadre's unit (district admins too)."""
-    if review.cadre.user_id is not None and review.cadre.user_id == user.pk:
-        return True
-    return can_manage_unit(user=user, unit_id=review.cadre.unit_id)
 
 
 def units_list():
@@ -149,10 +120,45 @@ def _within_unit(entry: RankingEntry) -> RankingEntry:
     return RankingEntry(**values)
 
 
+def ranking_digest_entries(*, ranking: RankingMonth) -> list[list]:
+    """The entries as plain lists in a fixed order: what the digest covers.
+
+    The digest was defined over three scopes of rows (each unit's cadres with the unit's
+    id as scope_unit_id); the cadre rows now carry the rank within the unit, and
+    ranking_lines rebuilds that scope, so every digest stays what it was.
+    """
+    within = RankingEntry.Scope.UNIT_CADRE
+    return [
+        [
+            e.scope,
+            e.unit_id if e.scope == within else None,
+            e.unit_id,
+            e.cadre_id,
+            e.name,
+            e.unit_name,
+            e.rank,
+            e.reviews,
+            str(e.satisfaction_rate),
+            str(e.response_rate),
+            str(e.rejection_rate),
+            str(e.score),
+            e.bottom,
+        ]
+        for e in ranking_lines(ranking=ranking)
+    ]
+
+
+def ranking_digest(*, ranking: RankingMonth, previous_digest: str) -> str:
+    """SHA-256 of the month's lines chained to `previous_digest` (docs/cadres-rankings.md)."""
+    return rankings.entries_digest(
+        previous_digest=previous_digest,
+        month=ranking.month,
+        entries=ranking_digest_entries(ranking=ranking),
+    )
+
+
 def ranking_month_verify(*, ranking: RankingMonth) -> bool:
     """Recompute a published month's digest from its stored entries: True when it matches."""
-    from .services import ranking_digest
-
     if ranking.published_at is None:
         return False
     previous = (

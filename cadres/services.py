@@ -2,16 +2,18 @@
 
 import datetime as dt
 
-from django.core.cache import cache
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Count, F, Q
+from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.roles import Role
 from core.errors import Invalid
+from core.timezones import LOCAL_TZ
+from points.services import review_points_award
 
 from . import rankings, selectors
+from .cache import RANKINGS
 from .errors import (
     AlreadyResponded,
     AlreadyReviewedToday,
@@ -29,7 +31,6 @@ from .models import Cadre, RankingEntry, RankingMonth, Review, Unit, UnitMembers
 MAX_COMMENT = 500
 MAX_RESPONSE = 1000
 OVERDUE_AFTER = dt.timedelta(hours=72)
-RANKINGS_CACHE_VERSION_KEY = "cadres:rankings:version"
 
 
 def unit_membership_grant(*, user, object_id: int, role: str) -> UnitMembership:
@@ -57,10 +58,10 @@ def cadre_link_user(*, user, object_id: int, role: str) -> Cadre:
 # --- Badge codes -----------------------------------------------------------------------
 
 
-def cadre_code_rotate(*, cadre: Cadre) -> Cadre:
-    """A new badge code: the version goes up, so every printed older badge stops resolving."""
-    Cadre.objects.filter(pk=cadre.pk).update(code_version=F("code_version") + 1)
-    cadre.refresh_from_db(fields=["code_version"])
+def cadre_code_rotate(*, cadre: Cadre, actor) -> Cadre:
+    """A new badge code: the version goes up, so every printed older badge stops resolving.
+    `actor` (who asked, in the admin or the API) is recorded with the time."""
+    cadre.rotate_code(actor=actor)
     return cadre
 
 
@@ -96,15 +97,13 @@ def review_create(
     Asia/Shanghai day (a UNIQUE constraint), and the review's points are awarded in the
     same transaction.
     """
-    from points.services import review_points_award
-
     rating, tags, comment = _validated_review_input(rating=rating, tags=tags, comment=comment)
     if not cadre.active:
         raise CadreInactive()
     if cadre.user_id is not None and cadre.user_id == reviewer.pk:
         raise SelfReview()
     now = timezone.now()
-    local_date = timezone.localtime(now, rankings.LOCAL_TZ).date()
+    local_date = timezone.localtime(now, LOCAL_TZ).date()
     if Review.objects.filter(reviewer=reviewer, cadre=cadre, local_date=local_date).exists():
         raise AlreadyReviewedToday()
     with transaction.atomic():
@@ -146,9 +145,8 @@ def review_respond(*, review: Review, responder, message: str) -> Review:
 
 
 def review_verdict(*, review: Review, reviewer, accepted: bool) -> Review:
-    """The reviewer accepts or rejects the answer, once."""
-    if review.reviewer_id != reviewer.pk:
-        raise SelfReview(_("Only the reviewer can accept or reject the answer."))
+    """The reviewer accepts or rejects the answer, once (the view checks it is the
+    reviewer: cadres.permissions.is_reviewer_of)."""
     if review.responded_at is None:
         raise NotResponded()
     updated = Review.objects.filter(
@@ -377,40 +375,6 @@ def _compile_in_postgres(ranking: RankingMonth) -> None:
             copy_in.write(data)
 
 
-def _digest_entries(ranking: RankingMonth) -> list[list]:
-    """The entries as plain lists in a fixed order: what the digest covers.
-
-    The digest was defined over three scopes of rows (each unit's cadres with the unit's
-    id as scope_unit_id); the cadre rows now carry the rank within the unit, and
-    selectors.ranking_lines rebuilds that scope, so every digest stays what it was.
-    """
-    within = RankingEntry.Scope.UNIT_CADRE
-    return [
-        [
-            e.scope,
-            e.unit_id if e.scope == within else None,
-            e.unit_id,
-            e.cadre_id,
-            e.name,
-            e.unit_name,
-            e.rank,
-            e.reviews,
-            str(e.satisfaction_rate),
-            str(e.response_rate),
-            str(e.rejection_rate),
-            str(e.score),
-            e.bottom,
-        ]
-        for e in selectors.ranking_lines(ranking=ranking)
-    ]
-
-
-def ranking_digest(*, ranking: RankingMonth, previous_digest: str) -> str:
-    return rankings.entries_digest(
-        previous_digest=previous_digest, month=ranking.month, entries=_digest_entries(ranking)
-    )
-
-
 def ranking_month_publish(*, month: dt.date) -> RankingMonth:
     """Freeze a compiled, ended month and seal it with its digest, chained to the last one."""
     month = month.replace(day=1)
@@ -430,19 +394,13 @@ def ranking_month_publish(*, month: dt.date) -> RankingMonth:
             .first()
         )
         ranking.previous_digest = previous.digest if previous else ""
-        ranking.digest = ranking_digest(ranking=ranking, previous_digest=ranking.previous_digest)
+        ranking.digest = selectors.ranking_digest(
+            ranking=ranking, previous_digest=ranking.previous_digest
+        )
         ranking.published_at = timezone.now()
         ranking.save(update_fields=["previous_digest", "digest", "published_at"])
-        transaction.on_commit(rankings_cache_bust)
+        RANKINGS.changed()
     return ranking
-
-
-def rankings_cache_bust() -> None:
-    """Published rankings are cached under a version number; a new one orphans the old."""
-    try:
-        cache.incr(RANKINGS_CACHE_VERSION_KEY)
-    except ValueError:
-        cache.set(RANKINGS_CACHE_VERSION_KEY, 2, timeout=None)
 
 
 def rankings_compile_and_publish(*, month: dt.date, publish: bool) -> RankingMonth:

@@ -45,8 +45,13 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 # The scheme and host printed into every QR code: <PUBLIC_BASE_URL>/q/<token>.
 PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 
+# The TrueType CJK font embedded in badge sheets and site posters (core/pdf.py).
+PDF_CJK_FONT_PATH = os.environ.get(
+    "PDF_CJK_FONT_PATH", "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"
+)
+
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "core.admin.DuoduoAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

@@ -5,10 +5,13 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from core.converters import IdConverter
 from core.views import healthz, scan_page
 
+from .me import MeView
+
 register_converter(IdConverter, "id")
 
 api_v1 = [
     path("", include("accounts.api.urls")),
+    path("me", MeView.as_view(), name="me"),
     path("", include("core.api.urls")),
     path("points/", include("points.api.urls")),
     path("", include("cadres.api.urls")),

@@ -7,4 +7,5 @@ class CoreConfig(AppConfig):
     verbose_name = _("Platform")
 
     def ready(self):
+        # Imported here, not at the top: the schema extensions import DRF settings and the apps.
         from . import schema  # noqa: F401  (registers the OpenAPI extensions)

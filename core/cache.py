@@ -1,4 +1,5 @@
-"""Django's Redis cache, failing soft when Redis cannot be reached.
+"""The cache: Django's Redis cache failing soft when Redis cannot be reached, and the
+versioned cache of public reads.
 
 Everything read through the cache (published rankings, the public stall reads, DRF's
 throttle histories) can be rebuilt from the database, so a Redis that is down turns a
@@ -10,8 +11,10 @@ connection error reaches the API's handler as 503 `service_unavailable`.
 
 import logging
 
+from django.core.cache import cache
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.core.cache.backends.redis import RedisCache
+from django.db import transaction
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
@@ -90,3 +93,56 @@ class FailSoftRedisCache(RedisCache):
         except UNREACHABLE as error:
             _warn("incr", error)
             return None
+
+
+class VersionedCache:
+    """A versioned cache of public reads: every entry's key carries a version number, and
+    a write that changes what the public sees bumps the version after it commits, which
+    orphans every older entry at once. A cached body is never stale for longer than the
+    write's own transaction (and at most `seconds` if a bump was ever missed).
+
+    One instance per family of reads: stalls.cache.PUBLIC, cadres.cache.RANKINGS. While
+    Redis is down the version cannot be known, so reads are built from the database.
+    """
+
+    def __init__(self, prefix: str, *, seconds: int):
+        self.prefix = prefix
+        self.seconds = seconds
+        self.version_key = f"{prefix}:version"
+
+    def version(self) -> int | None:
+        """The current version; None while the cache cannot be reached."""
+        try:
+            version = cache.get(self.version_key)
+            if version is None:
+                cache.add(self.version_key, 1, timeout=None)
+                version = cache.get(self.version_key)
+        except UNREACHABLE as error:
+            _warn("version", error)
+            return None
+        return version
+
+    def bump(self) -> None:
+        try:
+            cache.incr(self.version_key)
+        except ValueError:  # the version key was evicted: any new number orphans the old
+            try:
+                cache.add(self.version_key, 2, timeout=None)
+            except UNREACHABLE as error:
+                _warn("bump", error)
+
+    def changed(self) -> None:
+        """Call inside the write's transaction: the bump happens once it commits."""
+        transaction.on_commit(self.bump)
+
+    def get_or_build(self, key: str, build):
+        """The value under `key` for the current version, built and stored when missing."""
+        version = self.version()
+        if version is None:
+            return build()
+        full_key = f"{self.prefix}:{version}:{key}"
+        value = cache.get(full_key)
+        if value is None:
+            value = build()
+            cache.set(full_key, value, self.seconds)
+        return value

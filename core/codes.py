@@ -139,7 +139,23 @@ def scan_body(resolved: Resolved, request) -> dict:
 
 def versioned_payload(pk: int, version: int) -> str:
     """The payload of a rotatable code: `<id base36>-<version base36>`."""
-    return f"{_b36(pk)}-{_b36(version)}"
+    return f"{b36(pk)}-{b36(version)}"
+
+
+def versioned_token(tag: str, obj) -> str:
+    """The token of a rotatable code (core.models.RotatableCode): id and current version."""
+    return make_token(tag, versioned_payload(obj.pk, obj.code_version))
+
+
+def resolve_versioned(queryset, payload: str):
+    """The row a rotatable code names; CodeInvalid when gone, CodeRevoked when rotated."""
+    pk, version = parse_versioned_payload(payload)
+    obj = queryset.filter(pk=pk).first()
+    if obj is None:
+        raise CodeInvalid()
+    if obj.code_version != version:
+        raise CodeRevoked()
+    return obj
 
 
 def parse_versioned_payload(payload: str) -> tuple[int, int]:
@@ -150,7 +166,7 @@ def parse_versioned_payload(payload: str) -> tuple[int, int]:
         raise CodeInvalid() from None
 
 
-def _b36(number: int) -> str:
+def b36(number: int) -> str:
     digits = "0123456789abcdefghijklmnopqrstuvwxyz"
     if number < 0:
         raise ValueError("negative")

@@ -197,3 +197,11 @@ def error_response(code: str, detail, status_code: int) -> JsonResponse:
         status=status_code,
         json_dumps_params={"ensure_ascii": False},
     )
+
+
+def or_404(found):
+    """`found`, or the contract's 404 `not_found` when it is None: the one way an API view
+    or service says "no such row" (`or_404(queryset.filter(pk=pk).first())`)."""
+    if found is None:
+        raise NotFound()
+    return found

@@ -1,6 +1,8 @@
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
+from django.db.models import F
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -31,3 +33,33 @@ class IdempotencyRecord(models.Model):
 
     def __str__(self):
         return self.key
+
+
+class RotatableCode(models.Model):
+    """A record with a printed, rotatable code (a cadre's badge, a site's poster): its
+    version is in the token, so a rotation makes every code printed before stop
+    resolving; who rotated it last, and when, is kept."""
+
+    code_version = models.PositiveIntegerField(_("code version"), default=1)
+    # Who replaced the code last, and when (the admin and the API both pass the actor).
+    code_rotated_at = models.DateTimeField(_("code replaced at"), null=True, blank=True)
+    code_rotated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("code replaced by"),
+    )
+
+    class Meta:
+        abstract = True
+
+    def rotate_code(self, *, actor) -> None:
+        """Bump the version in the database (no lost update) and record `actor`."""
+        type(self).objects.filter(pk=self.pk).update(
+            code_version=F("code_version") + 1,
+            code_rotated_at=timezone.now(),
+            code_rotated_by=actor,
+        )
+        self.refresh_from_db(fields=["code_version", "code_rotated_at", "code_rotated_by"])

@@ -15,9 +15,10 @@ class CursorPagination(DrfCursorPagination):
     max_page_size = 100
 
 
-def paginate(*, view, request, queryset, serialize) -> Response:
-    """One page of `queryset` as the API's list body; `serialize(obj)` makes each item."""
-    paginator = CursorPagination()
+def paginate(*, view, request, queryset, serialize, pagination_class=CursorPagination) -> Response:
+    """One page of `queryset` as the API's list body; `serialize(obj)` makes each item.
+    Every list view pages through here; `pagination_class` changes the order or size."""
+    paginator = pagination_class()
     page = paginator.paginate_queryset(queryset, request, view=view)
     return paginator.get_paginated_response([serialize(obj) for obj in page])
 

@@ -17,7 +17,9 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.roles import Role
 from accounts.selectors import user_has_role
+from core.admin import ReadOnlyAdminMixin
 from core.errors import DomainError
+from core.forms import error_message
 
 from . import gate, selectors, services
 from .models import (
@@ -34,26 +36,6 @@ from .models import (
     ReviewAward,
     Reward,
 )
-
-
-def _domain_message(error: DomainError) -> str:
-    if error.fields:
-        return "; ".join(str(m) for messages_ in error.fields.values() for m in messages_)
-    return str(error.detail)
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Rows written only by the services: visible, never added, edited or deleted here."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 # --- The ledger.
 
@@ -75,7 +57,7 @@ class AdjustmentForm(forms.Form):
 
 
 @admin.register(Account)
-class AccountAdmin(ReadOnlyAdmin):
+class AccountAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["key", "kind", "currency", "owner", "balance", "entries_link"]
     list_filter = ["kind", "currency"]
     search_fields = ["key", "owner__phone", "owner__display_name"]
@@ -113,7 +95,7 @@ class AccountAdmin(ReadOnlyAdmin):
                     admin=request.user,
                 )
             except DomainError as error:
-                form.add_error(None, _domain_message(error))
+                form.add_error(None, error_message(error))
             else:
                 self.message_user(request, gettext("The adjustment was posted."))
                 return HttpResponseRedirect(
@@ -152,7 +134,7 @@ class AccountIdFilter(admin.SimpleListFilter):
 
 
 @admin.register(Entry)
-class EntryAdmin(ReadOnlyAdmin):
+class EntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["id", "created_at", "account", "amount", "balance_after", "reason", "txn"]
     list_filter = [AccountIdFilter, "account__kind", "account__currency", "reason", "created_at"]
     search_fields = ["account__key", "account__owner__phone", "transaction__reference"]
@@ -167,22 +149,16 @@ class EntryAdmin(ReadOnlyAdmin):
         return format_html('<a href="{}">#{}</a>', url, obj.transaction_id)
 
 
-class EntryInline(admin.TabularInline):
+class EntryInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = Entry
     fields = ["account", "amount", "balance_after"]
     readonly_fields = fields
     extra = 0
     can_delete = False
 
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(LedgerTransaction)
-class LedgerTransactionAdmin(ReadOnlyAdmin):
+class LedgerTransactionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["id", "created_at", "reason", "reference", "created_by", "memo"]
     list_filter = ["reason", "created_at"]
     search_fields = ["reference", "memo", "created_by__phone"]
@@ -273,7 +249,7 @@ class CampaignAdmin(admin.ModelAdmin):
 
 
 @admin.register(CampaignClaim)
-class CampaignClaimAdmin(ReadOnlyAdmin):
+class CampaignClaimAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["campaign", "resident", "amount", "created_at"]
     list_filter = ["campaign"]
     search_fields = ["resident__phone"]
@@ -366,9 +342,26 @@ class RewardAdmin(admin.ModelAdmin):
     def redeemed(self, obj):
         return obj.redemptions.exclude(status=Redemption.Status.CANCELLED).count()
 
+    def save_model(self, request, obj, form, change):
+        if change:
+            obj.save()
+            return
+        # A new reward is created by the service the API uses (POST /points/rewards).
+        created = services.reward_create(
+            merchant=obj.merchant,
+            title=obj.title,
+            cost_points=obj.cost_points,
+            stock=obj.stock,
+            active=obj.active,
+            available_from=obj.available_from,
+            available_until=obj.available_until,
+        )
+        obj.pk, obj.created_at = created.pk, created.created_at
+        obj._state.adding = False
+
 
 @admin.register(Redemption)
-class RedemptionAdmin(ReadOnlyAdmin):
+class RedemptionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["id", "reward", "resident", "cost_points", "status", "created_at", "used_at"]
     list_filter = ["status", "reward__merchant"]
     search_fields = ["resident__phone", "reward__title"]
@@ -376,7 +369,7 @@ class RedemptionAdmin(ReadOnlyAdmin):
 
 
 @admin.register(ReviewAward)
-class ReviewAwardAdmin(ReadOnlyAdmin):
+class ReviewAwardAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["review_id", "resident", "points", "awarded_on"]
     list_filter = ["awarded_on"]
     search_fields = ["resident__phone"]
@@ -429,6 +422,8 @@ class StatusDefaultPendingFilter(admin.SimpleListFilter):
 
 @admin.register(MoralClaim)
 class MoralClaimAdmin(admin.ModelAdmin):
+    pending_label = _("Moral claims pending")
+    pending_filter = {"status": MoralClaim.Status.PENDING}
     list_display = [
         "id",
         "resident",
@@ -487,7 +482,7 @@ class MoralClaimAdmin(admin.ModelAdmin):
                         done += 1
                     except DomainError as error:
                         self.message_user(
-                            request, f"#{claim.pk}: {_domain_message(error)}", messages.ERROR
+                            request, f"#{claim.pk}: {error_message(error)}", messages.ERROR
                         )
                 if done:
                     self.message_user(request, gettext("%(n)d claim(s) done.") % {"n": done})

@@ -31,11 +31,33 @@ class PointsConfig(AppConfig):
     verbose_name = _("Points")
 
     def ready(self):
+        # Imported here, not at the top: models and URLs are not ready when apps.py loads.
         from accounts.roles import Role, register_role_link, register_role_permissions
+        from core import codes as core_codes
 
-        from . import code_kinds, services
+        from . import codes, pages, services
+        from .api import views
 
         register_role_link("merchant", services.merchant_link_user)
         register_role_permissions(Role.MORAL_REVIEWER, MORAL_REVIEWER_PERMISSIONS)
         register_role_permissions(Role.DISTRICT_ADMIN, DISTRICT_ADMIN_PERMISSIONS)
-        code_kinds.register()
+        core_codes.register(
+            core_codes.CodeKind(
+                tag=codes.VOUCHER_TAG,
+                type="voucher",
+                resolve=codes.resolve_voucher,
+                serialize=views.voucher_scan_body,
+                render_page=pages.voucher_page,
+                body_key="redemption",
+            )
+        )
+        core_codes.register(
+            core_codes.CodeKind(
+                tag=codes.PRIVILEGE_TAG,
+                type="privilege_pass",
+                resolve=codes.resolve_pass,
+                serialize=views.pass_scan_body,
+                render_page=pages.pass_page,
+                body_key="pass",
+            )
+        )

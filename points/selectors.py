@@ -3,15 +3,14 @@
 import datetime as dt
 import time
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo
 
 from django.db.models import Q, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
-from .models import Account, Campaign, Currency, Entry, PrivilegeTier, Reward
+from core.timezones import LOCAL_TZ
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
+from .models import Account, Campaign, Currency, Entry, PrivilegeTier, Reward
 
 
 @dataclass(frozen=True)
@@ -132,7 +131,7 @@ def merchant_settlement(*, merchant) -> list[dict]:
     """
     rows = (
         Entry.objects.filter(account_id=merchant.account_id)
-        .annotate(month=TruncMonth("created_at", tzinfo=SHANGHAI))
+        .annotate(month=TruncMonth("created_at", tzinfo=LOCAL_TZ))
         .values("month")
         .annotate(points=Sum("amount"))
         .order_by("-month")
@@ -141,7 +140,7 @@ def merchant_settlement(*, merchant) -> list[dict]:
     for row in rows:
         month = row["month"]
         if isinstance(month, dt.datetime):
-            month = month.astimezone(SHANGHAI) if timezone.is_aware(month) else month
+            month = month.astimezone(LOCAL_TZ) if timezone.is_aware(month) else month
         out.append(
             {"month": f"{month:%Y-%m}", "points": row["points"], "yuan": yuan(row["points"])}
         )

@@ -2,7 +2,6 @@
 
 import datetime as dt
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -13,9 +12,10 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from accounts.roles import Role
 from core import codes
-from core.errors import Forbidden, Invalid, NotFound
+from core.errors import Forbidden, Invalid, or_404
+from core.timezones import LOCAL_TZ
 
-from . import gate, ledger, selectors
+from . import gate, ledger, permissions, selectors
 from .errors import (
     AlreadyClaimed,
     CampaignNotActive,
@@ -44,7 +44,6 @@ from .models import (
     Reward,
 )
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 # Pool accounts per campaign: winners of a grab spread over this many rows.
 POOL_SHARDS = 16
 Reason = LedgerTransaction.Reason
@@ -63,7 +62,7 @@ def review_points_award(*, review_id: int, resident) -> int:
     existing = ReviewAward.objects.filter(review_id=review_id).first()
     if existing is not None:
         return existing.points
-    today = timezone.now().astimezone(SHANGHAI).date()
+    today = timezone.now().astimezone(LOCAL_TZ).date()
     with transaction.atomic():
         account = ledger.resident_account(user=resident)
         # The row lock serialises one resident's awards, so the cap holds under concurrency.
@@ -289,14 +288,12 @@ def redemption_create(*, reward: Reward, resident) -> Redemption:
 def redemption_cancel(*, redemption_id: int, resident) -> Redemption:
     """The owner cancels an unused voucher: the points come back, the stock too."""
     with transaction.atomic():
-        redemption = (
+        redemption = or_404(
             Redemption.objects.select_for_update()
             .select_related("reward__merchant")
             .filter(pk=redemption_id, resident=resident)
             .first()
         )
-        if redemption is None:
-            raise NotFound()
         if redemption.status != Redemption.Status.ISSUED:
             raise RedemptionNotCancellable()
         redemption.status = Redemption.Status.CANCELLED
@@ -318,13 +315,6 @@ def redemption_cancel(*, redemption_id: int, resident) -> Redemption:
     return redemption
 
 
-def user_is_merchant_of(*, user, merchant_id: int) -> bool:
-    return (
-        user.is_authenticated
-        and Merchant.users.through.objects.filter(merchant_id=merchant_id, user_id=user.pk).exists()
-    )
-
-
 def redemption_confirm(*, code: str, merchant_user) -> Redemption:
     """The merchant of the reward scans the voucher and marks it used, once."""
     found = codes.resolve_as(code, "voucher")
@@ -334,7 +324,9 @@ def redemption_confirm(*, code: str, merchant_user) -> Redemption:
             .select_related("reward__merchant")
             .get(pk=found.pk)
         )
-        if not user_is_merchant_of(user=merchant_user, merchant_id=redemption.reward.merchant_id):
+        if not permissions.is_merchant_of(
+            user=merchant_user, merchant_id=redemption.reward.merchant_id
+        ):
             raise Forbidden(_("This voucher belongs to another merchant."))
         if redemption.status == Redemption.Status.USED:
             raise RedemptionAlreadyUsed()
@@ -353,7 +345,7 @@ def redemption_confirm(*, code: str, merchant_user) -> Redemption:
 def moral_claim_create(
     *, resident, category: MoralCategory, description: str, occurred_on: dt.date, photo=None
 ) -> MoralClaim:
-    if occurred_on > timezone.now().astimezone(SHANGHAI).date():
+    if occurred_on > timezone.now().astimezone(LOCAL_TZ).date():
         raise Invalid(fields={"occurred_on": [_("The date cannot be in the future.")]})
     claim = MoralClaim(
         resident=resident, category=category, description=description, occurred_on=occurred_on
@@ -365,14 +357,12 @@ def moral_claim_create(
 
 
 def _locked_claim(claim_id: int) -> MoralClaim:
-    claim = (
+    claim = or_404(
         MoralClaim.objects.select_for_update()
         .select_related("category")
         .filter(pk=claim_id)
         .first()
     )
-    if claim is None:
-        raise NotFound()
     return claim
 
 

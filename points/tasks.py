@@ -2,10 +2,10 @@
 
 from celery import shared_task
 
+from . import reconcile
+
 
 @shared_task(name="points.tasks.campaign_gates_reconcile")
 def campaign_gates_reconcile() -> int:
     """Rebuild the Redis gate of every open campaign from the database (the truth)."""
-    from .reconcile import campaign_gates_reconcile as run
-
-    return run()
+    return reconcile.campaign_gates_reconcile()

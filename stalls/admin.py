@@ -15,13 +15,13 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from accounts.roles import Role
-from accounts.selectors import user_has_role
+from core.admin import ReadOnlyAdminMixin
 from core.errors import DomainError, Invalid
+from core.forms import add_form_errors, error_message
 from core.masking import mask_name, mask_phone
 
-from . import selectors, services
-from .cache import public_changed
+from . import permissions, selectors, services
+from .cache import PUBLIC
 from .codes import site_code_url
 from .idcard import decrypt_id_number, masked_id_number
 from .models import (
@@ -37,18 +37,7 @@ from .models import (
 from .poster import site_poster_pdf
 
 
-def _is_manager(user) -> bool:
-    return user.is_active and (
-        user_has_role(user=user, role=Role.DISTRICT_ADMIN)
-        or user_has_role(user=user, role=Role.URBAN_OFFICER)
-    )
-
-
-def _is_district_admin(user) -> bool:
-    return user_has_role(user=user, role=Role.DISTRICT_ADMIN)
-
-
-class UnitScopedAdmin(admin.ModelAdmin):
+class UnitScopedAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Officers see the rows of their units' sites; they change them only through services."""
 
     unit_field = "site__unit_id"
@@ -61,19 +50,10 @@ class UnitScopedAdmin(admin.ModelAdmin):
         return queryset.filter(**{f"{self.unit_field}__in": units})
 
     def has_module_permission(self, request):
-        return _is_manager(request.user)
+        return permissions.is_manager(user=request.user)
 
     def has_view_permission(self, request, obj=None):
-        return _is_manager(request.user)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+        return permissions.is_manager(user=request.user)
 
 
 WEEKDAYS = [
@@ -139,16 +119,16 @@ class TradingWindowInline(admin.TabularInline):
     extra = 0
 
     def has_add_permission(self, request, obj=None):
-        return _is_district_admin(request.user)
+        return permissions.is_district_admin(user=request.user)
 
     def has_change_permission(self, request, obj=None):
-        return _is_district_admin(request.user)
+        return permissions.is_district_admin(user=request.user)
 
     def has_delete_permission(self, request, obj=None):
-        return _is_district_admin(request.user)
+        return permissions.is_district_admin(user=request.user)
 
     def has_view_permission(self, request, obj=None):
-        return _is_manager(request.user)
+        return permissions.is_manager(user=request.user)
 
 
 @admin.register(Site)
@@ -159,7 +139,7 @@ class SiteAdmin(UnitScopedAdmin):
     search_fields = ["name", "address"]
     inlines = [TradingWindowInline]
     form = SiteForm
-    readonly_fields = ["code_version", "code_url"]
+    readonly_fields = ["code_version", "code_rotated_at", "code_rotated_by", "code_url"]
     actions = ["rotate_code"]
 
     def get_queryset(self, request):
@@ -167,19 +147,19 @@ class SiteAdmin(UnitScopedAdmin):
             super()
             .get_queryset(request)
             .select_related("unit")
-            .annotate(active_stalls=selectors._active_stalls_count())
+            .annotate(active_stalls=selectors.active_stalls_count())
         )
 
     def has_add_permission(self, request):
-        return _is_district_admin(request.user)
+        return permissions.is_district_admin(user=request.user)
 
     def has_change_permission(self, request, obj=None):
-        return _is_district_admin(request.user)
+        return permissions.is_district_admin(user=request.user)
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
         # Capacity and hours are in the public site list and stall views.
-        public_changed()
+        PUBLIC.changed()
 
     @admin.display(description=gettext_lazy("free slots"))
     def free_slots_display(self, site):
@@ -216,7 +196,7 @@ class SiteAdmin(UnitScopedAdmin):
             try:
                 services.site_code_rotate(site=site, actor=request.user)
             except DomainError as error:
-                self.message_user(request, f"{site}: {error.detail}", messages.ERROR)
+                self.message_user(request, f"{site}: {error_message(error)}", messages.ERROR)
                 return
         self.message_user(request, _("New codes issued: print the posters again."))
 
@@ -230,6 +210,8 @@ class DecideForm(forms.Form):
 
 @admin.register(Registration)
 class RegistrationAdmin(UnitScopedAdmin):
+    pending_label = _("Registrations pending")
+    pending_filter = {"status": Registration.Status.PENDING}
     list_display = [
         "vendor_name",
         "site",
@@ -324,11 +306,7 @@ class RegistrationAdmin(UnitScopedAdmin):
                     self.message_user(request, _("Rejected."))
                 return redirect("admin:stalls_registration_changelist")
             except DomainError as error:
-                for field, errors in (error.fields or {}).items():
-                    for message in errors:
-                        form.add_error(field if field in form.fields else None, message)
-                if not error.fields:
-                    form.add_error(None, str(error.detail))
+                add_form_errors(form, error)
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
@@ -361,7 +339,7 @@ class StatusChangeInline(admin.TabularInline):
         return False
 
     def has_view_permission(self, request, obj=None):
-        return _is_manager(request.user)
+        return permissions.is_manager(user=request.user)
 
 
 @admin.register(Stall)
@@ -382,7 +360,7 @@ class StallAdmin(UnitScopedAdmin):
 
     def has_change_permission(self, request, obj=None):
         # Actions on the change list need it; the form itself stays read-only.
-        return _is_manager(request.user)
+        return permissions.is_manager(user=request.user)
 
     @admin.action(description=gettext_lazy("Reinstate the selected suspended stalls"))
     def reinstate(self, request, queryset):
@@ -391,10 +369,7 @@ class StallAdmin(UnitScopedAdmin):
             try:
                 services.stall_reinstate(stall=stall, officer=request.user, reason=reason)
             except DomainError as error:
-                detail = error.detail
-                if error.fields:
-                    detail = "; ".join(m for ms in error.fields.values() for m in ms)
-                self.message_user(request, f"{stall}: {detail}", messages.ERROR)
+                self.message_user(request, f"{stall}: {error_message(error)}", messages.ERROR)
             else:
                 self.message_user(request, _("%(stall)s reinstated.") % {"stall": stall})
 
@@ -414,7 +389,7 @@ class InspectionAdmin(UnitScopedAdmin):
     form = InspectionForm
 
     def has_add_permission(self, request):
-        return _is_manager(request.user)
+        return permissions.is_manager(user=request.user)
 
     def get_form(self, request, obj=None, **kwargs):
         form = super().get_form(request, obj, **kwargs)
@@ -434,7 +409,7 @@ class InspectionAdmin(UnitScopedAdmin):
                 stall=obj.stall, officer=request.user, result=obj.result, notes=obj.notes
             )
         except DomainError as error:
-            self.message_user(request, str(error.detail), messages.ERROR)
+            self.message_user(request, error_message(error), messages.ERROR)
             return
         obj.pk = inspection.pk
         obj.officer = inspection.officer
@@ -450,6 +425,8 @@ class ReportActionForm(ActionForm):
 @admin.register(StallReport)
 class StallReportAdmin(UnitScopedAdmin):
     unit_field = "stall__site__unit_id"
+    pending_label = _("Reports open")
+    pending_filter = {"status": StallReport.Status.OPEN}
     list_display = ["stall", "category", "comment", "status", "created_at", "resolution"]
     list_filter = ["status", "category"]
     list_select_related = ["stall"]
@@ -459,7 +436,7 @@ class StallReportAdmin(UnitScopedAdmin):
     actions = ["close_reports"]
 
     def has_change_permission(self, request, obj=None):
-        return _is_manager(request.user)
+        return permissions.is_manager(user=request.user)
 
     @admin.action(description=gettext_lazy("Close the selected reports with the outcome note"))
     def close_reports(self, request, queryset):
@@ -468,7 +445,4 @@ class StallReportAdmin(UnitScopedAdmin):
             try:
                 services.report_close(report=report, officer=request.user, resolution=resolution)
             except DomainError as error:
-                detail = error.detail
-                if error.fields:
-                    detail = "; ".join(m for ms in error.fields.values() for m in ms)
-                self.message_user(request, f"{report}: {detail}", messages.ERROR)
+                self.message_user(request, f"{report}: {error_message(error)}", messages.ERROR)

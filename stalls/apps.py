@@ -7,11 +7,33 @@ class StallsConfig(AppConfig):
     verbose_name = _("Stalls")
 
     def ready(self):
+        # Imported here, not at the top: models and URLs are not ready when apps.py loads.
         from accounts.roles import Role, register_role_permissions
+        from core import codes as core_codes
 
-        from . import codes
+        from . import codes, pages
+        from .api import serializers
 
-        codes.register()
+        core_codes.register(
+            core_codes.CodeKind(
+                tag=codes.SITE_TAG,
+                type="site",
+                resolve=codes.resolve_site,
+                serialize=serializers.site_scan_body,
+                render_page=pages.site_page,
+                body_key="site",
+            )
+        )
+        core_codes.register(
+            core_codes.CodeKind(
+                tag=codes.STALL_TAG,
+                type="stall",
+                resolve=codes.resolve_stall,
+                serialize=serializers.stall_scan_body,
+                render_page=pages.stall_page,
+                body_key="stall",
+            )
+        )
         register_role_permissions(
             Role.URBAN_OFFICER,
             [

@@ -5,6 +5,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from core.models import RotatableCode
+
 
 class GoodsCategory(models.TextChoices):
     FRUIT_VEGETABLES = "fruit_vegetables", _("fruit and vegetables")
@@ -18,7 +20,7 @@ class GoodsCategory(models.TextChoices):
     OTHER = "other", _("other")
 
 
-class Site(models.Model):
+class Site(RotatableCode):
     """A market or convenience point with numbered slots 1..capacity and its own code."""
 
     class Kind(models.TextChoices):
@@ -43,8 +45,6 @@ class Site(models.Model):
         related_name="stall_sites",
         verbose_name=_("responsible unit"),
     )
-    # Bumped by a rotation: the codes printed before stop resolving.
-    code_version = models.PositiveIntegerField(_("code version"), default=1)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
     class Meta:

@@ -11,10 +11,12 @@ from django.views.decorators.http import require_POST
 
 from core import codes
 from core.errors import DomainError
+from core.forms import add_form_errors
 from core.masking import mask_name
 from core.throttling import ScopedThrottle
 
 from . import selectors, services
+from .api.serializers import StallPublicSerializer
 from .codes import site_token, stall_token
 from .models import GoodsCategory, Registration, Stall, StallReport
 
@@ -101,11 +103,7 @@ def site_register(request, token):
             vendor=request.user, site=site, **form.cleaned_data
         )
     except DomainError as error:
-        for field, errors in (error.fields or {}).items():
-            for message in errors:
-                form.add_error(field if field in form.fields else None, message)
-        if not error.fields:
-            form.add_error(None, str(error.detail))
+        add_form_errors(form, error)
         return site_page(request, site, form=form)
     if registration.status == Registration.Status.WAITING:
         messages.success(request, _("You are on the waiting list of this site."))
@@ -117,15 +115,13 @@ def site_register(request, token):
 
 
 def stall_page(request, stall, *, form=None):
-    from .api.serializers import stall_public_body
-
     stall = selectors.stalls_public().get(pk=stall.pk)
     return render(
         request,
         "stalls/stall_page.html",
         {
             "stall": stall,
-            "public": stall_public_body(stall),
+            "public": StallPublicSerializer(stall).data,
             "goods": stall.registration.get_goods_category_display(),
             "windows": stall.site.windows.all(),
             "form": form or ReportForm(),

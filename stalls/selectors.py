@@ -15,7 +15,8 @@ from core.routers import read_database
 from .models import Registration, Site, Stall, StallReport, TradingWindow
 
 
-def _active_stalls_count():
+def active_stalls_count():
+    """A site's active stalls, as an annotation (the public list and the admin)."""
     return Coalesce(
         Subquery(
             Stall.objects.filter(site=OuterRef("pk"), status=Stall.Status.ACTIVE)
@@ -33,7 +34,7 @@ def sites_public() -> QuerySet[Site]:
     return (
         Site.objects.using(read_database())
         .select_related("unit")
-        .annotate(active_stalls=_active_stalls_count())
+        .annotate(active_stalls=active_stalls_count())
         .prefetch_related(Prefetch("windows", queryset=TradingWindow.objects.order_by("start")))
     )
 
@@ -63,25 +64,11 @@ def stalls_public() -> QuerySet[Stall]:
     )
 
 
-def is_officer_for(*, user, unit_id: int) -> bool:
-    """An urban_officer acting for this unit (district_admin is not: ID numbers stay masked)."""
-    return user_has_role(user=user, role=Role.URBAN_OFFICER) and unit_id in unit_ids_for(
-        user=user, role=Role.URBAN_OFFICER
-    )
-
-
 def id_number_unit_ids(*, user) -> set[int]:
     """The units whose vendors' ID numbers `user` may read whole (officers only)."""
     if not user_has_role(user=user, role=Role.URBAN_OFFICER):
         return set()
     return unit_ids_for(user=user, role=Role.URBAN_OFFICER)
-
-
-def can_manage(*, user, unit_id: int) -> bool:
-    """Officers of the unit, and district_admin everywhere, decide and inspect."""
-    return user_has_role(user=user, role=Role.DISTRICT_ADMIN) or is_officer_for(
-        user=user, unit_id=unit_id
-    )
 
 
 def managed_unit_ids(*, user) -> set[int] | None:

@@ -3,14 +3,14 @@
 from datetime import timedelta
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cadres.services import review_create
 from core.errors import Forbidden, Invalid
 
-from . import selectors
-from .cache import public_changed
+from . import permissions
+from .cache import PUBLIC
 from .errors import (
     OfficerNotReviewable,
     RegistrationAlreadyDecided,
@@ -38,7 +38,7 @@ MAX_PHOTO_BYTES = 5 * 1024 * 1024
 
 
 def _ensure_manager(*, user, site: Site) -> None:
-    if not selectors.can_manage(user=user, unit_id=site.unit_id):
+    if not permissions.can_manage(user=user, unit_id=site.unit_id):
         raise Forbidden()
 
 
@@ -50,8 +50,7 @@ def _check_photo(photo) -> None:
 def site_code_rotate(*, site: Site, actor) -> Site:
     """A new Stall Management Code: posters printed before stop resolving."""
     _ensure_manager(user=actor, site=site)
-    Site.objects.filter(pk=site.pk).update(code_version=F("code_version") + 1)
-    site.refresh_from_db(fields=["code_version"])
+    site.rotate_code(actor=actor)
     return site
 
 
@@ -158,7 +157,7 @@ def registration_approve(*, registration: Registration, officer, slot: int) -> S
         registration.decided_by = officer
         registration.decided_at = timezone.now()
         registration.save(update_fields=["status", "decided_by", "decided_at"])
-        public_changed()
+        PUBLIC.changed()
     return stall
 
 
@@ -236,7 +235,7 @@ def inspection_record(
                 reason=_("%(count)d violations within 30 days.") % {"count": violations},
             )
             _give_slot_to_waiting_list(site=stall.site, slot=stall.slot, actor=officer)
-            public_changed()
+            PUBLIC.changed()
     return inspection
 
 
@@ -260,7 +259,7 @@ def stall_reinstate(*, stall: Stall, officer, reason: str, slot: int | None = No
                 )
         except IntegrityError:
             raise SlotTaken() from None
-        public_changed()
+        PUBLIC.changed()
     return stall
 
 
@@ -296,8 +295,6 @@ def registration_review(
     *, registration: Registration, vendor, rating: int, tags=(), comment: str = ""
 ):
     """The vendor reviews the officer who decided the registration: a cadre review."""
-    from cadres.services import review_create
-
     if registration.vendor_id != vendor.pk:
         raise Forbidden()
     if registration.decided_by_id is None:

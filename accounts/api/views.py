@@ -9,8 +9,7 @@ from accounts import selectors, services
 from core.masking import mask_phone
 from core.net import client_ip
 from core.schema import error_response
-from core.throttling import AnonRateThrottle, UserRateThrottle
-from points.selectors import resident_summary
+from core.throttling import AnonRateThrottle
 
 from .serializers import PhoneField, UserSerializer
 
@@ -174,37 +173,3 @@ class LogoutView(APIView):
         data.is_valid(raise_exception=True)
         services.tokens_revoke(**data.validated_data)
         return Response(status=status.HTTP_204_NO_CONTENT)
-
-
-class MeView(APIView):
-    """GET /me: who is signed in, with their points; PATCH /me: change the display name."""
-
-    throttle_classes = [UserRateThrottle]
-
-    class OutputSerializer(UserSerializer):
-        redeemable_balance = serializers.IntegerField()
-        moral_score = serializers.IntegerField()
-        moral_tier = serializers.DictField(allow_null=True)
-
-    class InputSerializer(serializers.Serializer):
-        display_name = serializers.CharField(max_length=50, min_length=1)
-
-    def _body(self, user):
-        summary = resident_summary(user=user)
-        return {
-            **user_body(user),
-            "redeemable_balance": summary.redeemable,
-            "moral_score": summary.moral,
-            "moral_tier": summary.tier,
-        }
-
-    @extend_schema(responses={200: OutputSerializer})
-    def get(self, request):
-        return Response(self._body(request.user))
-
-    @extend_schema(request=InputSerializer, responses={200: OutputSerializer})
-    def patch(self, request):
-        data = self.InputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        user = services.user_update(user=request.user, **data.validated_data)
-        return Response(self._body(user))

@@ -1,12 +1,10 @@
 """The cadres API of API.md: units, badges, reviews and answers, rankings."""
 
-from django.core.cache import cache
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
-from rest_framework.exceptions import NotFound as DrfNotFound
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -14,13 +12,15 @@ from rest_framework.views import APIView
 from accounts.permissions import HasRole
 from accounts.roles import Role
 from core import codes
-from core.errors import Forbidden, Invalid, NotFound
+from core.errors import Forbidden, Invalid, or_404
 from core.idempotency import idempotent
 from core.pagination import PAGE_PARAMETERS, CursorPagination, paginate, paginated
 from core.schema import error_response
 from core.throttling import AnonRateThrottle, ScopedThrottle, UserRateThrottle
 
-from .. import qr, rankings, selectors, services
+from .. import permissions, qr, rankings, selectors, services
+from ..cache import RANKINGS
+from ..codes import badge_url
 from ..models import Review
 from ..pages import photo_url
 
@@ -39,6 +39,11 @@ def _cadre_body(cadre, request) -> dict:
         "unit": _unit_body(cadre.unit),
         "photo_url": photo_url(cadre, request),
     }
+
+
+def cadre_scan_body(cadre, request) -> dict:
+    """The body under "cadre" in POST /scan (API.md)."""
+    return _cadre_body(cadre, request)
 
 
 class UnitRefSerializer(serializers.Serializer):
@@ -70,20 +75,6 @@ def _response_body(review) -> dict | None:
         "accepted": review.verdict_accepted,
         "verdict_at": review.verdict_at,
     }
-
-
-def _get_cadre(pk: int):
-    cadre = selectors.cadre_get(pk=pk)
-    if cadre is None:
-        raise NotFound()
-    return cadre
-
-
-def _get_review(pk: int):
-    review = selectors.review_get(pk=pk)
-    if review is None:
-        raise NotFound()
-    return review
 
 
 # --- Units and cadres ------------------------------------------------------------------
@@ -126,9 +117,7 @@ class UnitCadreListView(APIView):
 
     @extend_schema(**paginated(CadreSerializer, operation_id="units_cadres_list"))
     def get(self, request, pk):
-        unit = selectors.units_list().filter(pk=pk).first()
-        if unit is None:
-            raise NotFound()
+        unit = or_404(selectors.units_list().filter(pk=pk).first())
         return paginate(
             view=self,
             request=request,
@@ -153,10 +142,8 @@ class UnitReviewSummaryView(APIView):
 
     @extend_schema(responses={200: OutputSerializer})
     def get(self, request, pk):
-        unit = selectors.units_list().filter(pk=pk).first()
-        if unit is None:
-            raise NotFound()
-        if not selectors.can_manage_unit(user=request.user, unit_id=unit.pk):
+        unit = or_404(selectors.units_list().filter(pk=pk).first())
+        if not permissions.can_manage_unit(user=request.user, unit_id=unit.pk):
             raise Forbidden()
         return Response(selectors.unit_review_summary(unit=unit))
 
@@ -168,8 +155,8 @@ class _BadgeView(APIView):
     permission_classes = [IsAuthenticated]
 
     def _cadre(self, request, pk):
-        cadre = _get_cadre(pk)
-        if not selectors.can_see_badge(user=request.user, cadre=cadre):
+        cadre = or_404(selectors.cadre_get(pk=pk))
+        if not permissions.can_see_badge(user=request.user, cadre=cadre):
             raise Forbidden()
         return cadre
 
@@ -203,11 +190,11 @@ class CadreQrRotateView(APIView):
 
     @extend_schema(request=None, responses={200: OutputSerializer})
     def post(self, request, pk):
-        cadre = _get_cadre(pk)
-        if not selectors.can_manage_unit(user=request.user, unit_id=cadre.unit_id):
+        cadre = or_404(selectors.cadre_get(pk=pk))
+        if not permissions.can_manage_unit(user=request.user, unit_id=cadre.unit_id):
             raise Forbidden()
-        cadre = services.cadre_code_rotate(cadre=cadre)
-        return Response({"code_url": qr.badge_url(cadre), "code_version": cadre.code_version})
+        cadre = services.cadre_code_rotate(cadre=cadre, actor=request.user)
+        return Response({"code_url": badge_url(cadre), "code_version": cadre.code_version})
 
 
 class UnitBadgesPdfView(APIView):
@@ -217,10 +204,8 @@ class UnitBadgesPdfView(APIView):
 
     @extend_schema(responses={(200, "application/pdf"): OpenApiTypes.BINARY})
     def get(self, request, pk):
-        unit = selectors.units_list().filter(pk=pk).first()
-        if unit is None:
-            raise NotFound()
-        if not selectors.can_manage_unit(user=request.user, unit_id=unit.pk):
+        unit = or_404(selectors.units_list().filter(pk=pk).first())
+        if not permissions.can_manage_unit(user=request.user, unit_id=unit.pk):
             raise Forbidden()
         pdf = qr.badge_sheet_pdf(list(selectors.unit_cadres(unit=unit)))
         response = HttpResponse(pdf, content_type="application/pdf")
@@ -274,7 +259,7 @@ class CadreReviewCreateView(APIView):
     def post(self, request, pk):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        cadre = _get_cadre(pk)
+        cadre = or_404(selectors.cadre_get(pk=pk))
         scanned = codes.resolve_as(data.validated_data["code"], "cadre")
         if scanned.pk != cadre.pk:
             raise codes.CodeInvalid()
@@ -390,8 +375,8 @@ class ReviewRespondView(APIView):
         },
     )
     def post(self, request, pk):
-        review = _get_review(pk)
-        if not selectors.can_answer(user=request.user, review=review):
+        review = or_404(selectors.review_get(pk=pk))
+        if not permissions.can_answer(user=request.user, review=review):
             raise Forbidden()
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -420,8 +405,8 @@ class ReviewVerdictView(APIView):
         },
     )
     def post(self, request, pk):
-        review = _get_review(pk)
-        if review.reviewer_id != request.user.pk:
+        review = or_404(selectors.review_get(pk=pk))
+        if not permissions.is_reviewer_of(user=request.user, review=review):
             raise Forbidden(_("Only the reviewer can accept or reject the answer."))
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -433,18 +418,7 @@ class ReviewVerdictView(APIView):
 
 # --- Rankings --------------------------------------------------------------------------
 
-CACHE_SECONDS = 300
-
-
-def _cached(key: str, build):
-    """Published months never change: cache their bodies, under the publish version."""
-    version = cache.get(services.RANKINGS_CACHE_VERSION_KEY) or 1
-    full_key = f"cadres:rankings:{version}:{key}"
-    body = cache.get(full_key)
-    if body is None:
-        body = build()
-        cache.set(full_key, body, CACHE_SECONDS)
-    return body
+CACHE_SECONDS = RANKINGS.seconds
 
 
 def _public_cache(response):
@@ -471,19 +445,18 @@ class RankingMonthListView(APIView):
 
     @extend_schema(**paginated(OutputSerializer, operation_id="rankings_list"))
     def get(self, request):
-        paginator = MonthPagination()
-        page = paginator.paginate_queryset(selectors.published_months(), request, view=self)
         return _public_cache(
-            paginator.get_paginated_response(
-                [
-                    {
-                        "month": r.label,
-                        "published_at": r.published_at,
-                        "digest": r.digest,
-                        "previous_digest": r.previous_digest,
-                    }
-                    for r in page
-                ]
+            paginate(
+                view=self,
+                request=request,
+                queryset=selectors.published_months(),
+                serialize=lambda r: {
+                    "month": r.label,
+                    "published_at": r.published_at,
+                    "digest": r.digest,
+                    "previous_digest": r.previous_digest,
+                },
+                pagination_class=MonthPagination,
             )
         )
 
@@ -537,9 +510,7 @@ class RankingMonthView(APIView):
         },
     )
     def get(self, request, month):
-        first_day = rankings.parse_month(month)
-        if first_day is None:
-            raise DrfNotFound()
+        first_day = or_404(rankings.parse_month(month))
         query = self.QuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         scope = query.validated_data.get("scope") or "unit"
@@ -581,7 +552,5 @@ class RankingMonthView(APIView):
                 "entries": rows,
             }
 
-        body = _cached(f"{first_day:%Y-%m}:{scope}:{unit_id or ''}", build)
-        if body is None:
-            raise DrfNotFound()
+        body = or_404(RANKINGS.get_or_build(f"{first_day:%Y-%m}:{scope}:{unit_id or ''}", build))
         return _public_cache(Response(body))

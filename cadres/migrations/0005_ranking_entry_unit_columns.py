@@ -1,7 +1,7 @@
 """One row a cadre: the rank within the unit moves from the unit_cadre rows onto the
 cadre's own row (unit_position, unit_rank, unit_bottom), and the unit_cadre rows go.
 
-Published months keep their digests: services._digest_entries rebuilds the unit_cadre
+Published months keep their digests: selectors.ranking_digest_entries rebuilds the unit_cadre
 lines from these columns exactly as they were stored.
 """
 

@@ -1,5 +1,6 @@
 """The Points section of API.md: one view per operation, thin."""
 
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
@@ -11,14 +12,16 @@ from rest_framework.views import APIView
 from accounts.permissions import HasRole
 from accounts.roles import Role
 from accounts.selectors import user_has_role
-from core.errors import Forbidden, Invalid, NotFound
+from core import codes
+from core.errors import Forbidden, Invalid, or_404
 from core.idempotency import idempotent
+from core.masking import mask_phone
 from core.pagination import PAGE_PARAMETERS, paginate, paginated
 from core.schema import error_response
 from core.throttling import ScopedThrottle
 
-from .. import selectors, services
-from ..code_kinds import pass_body, privilege_pass_issue, redemption_body, voucher_url
+from .. import permissions, selectors, services
+from ..codes import PrivilegePass, privilege_pass_issue, voucher_url
 from ..models import Campaign, Currency, Merchant, MoralCategory, MoralClaim, Redemption, Reward
 from .authentication import ClaimAuthentication
 
@@ -181,9 +184,7 @@ class CampaignClaimView(APIView):
     )
     @idempotent
     def post(self, request, pk):
-        campaign = selectors.campaign_for_claim(pk=pk)
-        if campaign is None:
-            raise NotFound()
+        campaign = or_404(selectors.campaign_for_claim(pk=pk))
         result = services.campaign_claim(campaign=campaign, resident=request.user)
         return Response(
             {"amount": result.amount, "balance": result.balance}, status=status.HTTP_201_CREATED
@@ -337,6 +338,26 @@ class RedemptionCancelView(APIView):
     def post(self, request, pk):
         redemption = services.redemption_cancel(redemption_id=pk, resident=request.user)
         return Response(redemption_out(redemption))
+
+
+def redemption_body(redemption: Redemption) -> dict:
+    reward = redemption.reward
+    return {
+        "id": redemption.pk,
+        "status": redemption.status,
+        "reward": {"id": reward.pk, "title": reward.title},
+        "merchant": {"id": reward.merchant_id, "name": reward.merchant.name},
+        "cost_points": redemption.cost_points,
+        "holder": {"phone_masked": mask_phone(redemption.resident.phone)},
+        "created_at": redemption.created_at.isoformat(),
+        "used_at": redemption.used_at.isoformat() if redemption.used_at else None,
+    }
+
+
+def voucher_scan_body(redemption: Redemption, request) -> dict:
+    if not permissions.is_merchant_of(user=request.user, merchant_id=redemption.reward.merchant_id):
+        raise Forbidden(_("Only the merchant of this reward can scan its vouchers."))
+    return redemption_body(redemption)
 
 
 class RedemptionConfirmView(APIView):
@@ -533,6 +554,27 @@ class PassVerifyOutputSerializer(serializers.Serializer):
         ref_name = "PrivilegePassCheck"
 
 
+def pass_body(privilege_pass: PrivilegePass) -> dict:
+    """What a partner desk sees: the tier, its privileges, a name and a masked phone."""
+    summary = selectors.resident_summary(user=privilege_pass.holder)
+    tier = summary.tier
+    return {
+        "tier": {"code": tier["code"], "name": tier["name"]} if tier else None,
+        "privileges": tier["privileges"] if tier else [],
+        "holder": {
+            "display_name": privilege_pass.holder.display_name,
+            "phone_masked": mask_phone(privilege_pass.holder.phone),
+        },
+        "expires_at": timezone.localtime(privilege_pass.expires_at).isoformat(),
+    }
+
+
+def pass_scan_body(privilege_pass: PrivilegePass, request) -> dict:
+    if not permissions.is_partner(user=request.user):
+        raise Forbidden(_("Only a partner desk can check privilege passes."))
+    return pass_body(privilege_pass)
+
+
 class PrivilegePassView(APIView):
     """POST /points/privilege-pass: a signed pass, valid for 5 minutes, to show as a QR."""
 
@@ -568,8 +610,6 @@ class PrivilegePassVerifyView(APIView):
         },
     )
     def post(self, request):
-        from core import codes
-
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         privilege_pass = codes.resolve_as(data.validated_data["code"], "privilege_pass")

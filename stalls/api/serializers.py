@@ -81,12 +81,14 @@ class StallPublicSerializer(serializers.Serializer):
         return stall_code_url(stall)
 
 
-def site_body(site) -> dict:
-    return SiteSerializer(site).data
+def site_scan_body(site, request) -> dict:
+    """The body under "site" in POST /scan: as the public site list shows it."""
+    return SiteSerializer(selectors.sites_public().get(pk=site.pk)).data
 
 
-def stall_public_body(stall) -> dict:
-    return StallPublicSerializer(stall).data
+def stall_scan_body(stall, request) -> dict:
+    """The body under "stall" in POST /scan: as the public stall view shows it."""
+    return StallPublicSerializer(selectors.stalls_public().get(pk=stall.pk)).data
 
 
 class RegistrationStallSerializer(serializers.Serializer):

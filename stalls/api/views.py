@@ -1,7 +1,6 @@
 """The stalls API: one thin view per operation (API.md, Stalls)."""
 
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
@@ -12,15 +11,15 @@ from rest_framework.views import APIView
 from accounts.permissions import HasRole
 from accounts.roles import Role
 from core import codes
-from core.errors import Forbidden
+from core.errors import Forbidden, or_404
 from core.idempotency import idempotent
-from core.pagination import PAGE_PARAMETERS, CursorPagination, paginated
+from core.pagination import PAGE_PARAMETERS, CursorPagination, paginate, paginated
 from core.qr import qr_png
 from core.schema import error_response
 from core.throttling import AnonRateThrottle, ScopedThrottle, UserRateThrottle
 
-from .. import selectors, services
-from ..cache import cached
+from .. import permissions, selectors, services
+from ..cache import PUBLIC
 from ..codes import site_code_url, stall_code_url
 from ..models import GoodsCategory, Inspection, Registration, Stall, StallReport
 from ..poster import site_poster_pdf
@@ -47,8 +46,8 @@ def _officer_unit_ids(request) -> set[int]:
 
 
 def _managed_site_or_403(request, pk):
-    site = get_object_or_404(selectors.sites_public(), pk=pk)
-    if not selectors.can_manage(user=request.user, unit_id=site.unit_id):
+    site = or_404(selectors.sites_public().filter(pk=pk).first())
+    if not permissions.can_manage(user=request.user, unit_id=site.unit_id):
         raise Forbidden()
     return site
 
@@ -62,14 +61,20 @@ class SiteListView(APIView):
     @extend_schema(**paginated(SiteSerializer))
     def get(self, request):
         def build():
-            paginator = SitePagination()
-            page = paginator.paginate_queryset(selectors.sites_public(), request, view=self)
-            return paginator.get_paginated_response(SiteSerializer(page, many=True).data).data
+            return paginate(
+                view=self,
+                request=request,
+                queryset=selectors.sites_public(),
+                serialize=lambda site: SiteSerializer(site).data,
+                pagination_class=SitePagination,
+            ).data
 
         if request.query_params:
             # Cursors and the like are not cached: nobody fills the cache with made-up keys.
             return Response(build())
-        return Response(cached(f"sites:{request.scheme}://{request.get_host()}", build))
+        return Response(
+            PUBLIC.get_or_build(f"sites:{request.scheme}://{request.get_host()}", build)
+        )
 
 
 class SiteDetailView(APIView):
@@ -80,7 +85,7 @@ class SiteDetailView(APIView):
 
     @extend_schema(responses={200: SiteSerializer})
     def get(self, request, pk):
-        site = get_object_or_404(selectors.sites_public(), pk=pk)
+        site = or_404(selectors.sites_public().filter(pk=pk).first())
         return Response(SiteSerializer(site).data)
 
 
@@ -122,13 +127,14 @@ class SiteQrRotateView(APIView):
 
     @extend_schema(request=None, responses={200: OutputSerializer})
     def post(self, request, pk):
-        site = _managed_site_or_403(request, pk)
+        # The service checks the officer manages the site (the admin's action shares it).
+        site = or_404(selectors.sites_public().filter(pk=pk).first())
         site = services.site_code_rotate(site=site, actor=request.user)
         return Response({"code_url": site_code_url(site), "code_version": site.code_version})
 
 
 def _stall_or_404(pk) -> Stall:
-    return get_object_or_404(selectors.stalls_public(), pk=pk)
+    return or_404(selectors.stalls_public().filter(pk=pk).first())
 
 
 class StallQrPngView(APIView):
@@ -140,7 +146,7 @@ class StallQrPngView(APIView):
     )
     def get(self, request, pk):
         stall = _stall_or_404(pk)
-        if stall.registration.vendor_id != request.user.pk and not selectors.can_manage(
+        if stall.registration.vendor_id != request.user.pk and not permissions.can_manage(
             user=request.user, unit_id=stall.site.unit_id
         ):
             raise Forbidden()
@@ -214,11 +220,12 @@ class RegistrationsView(APIView):
         if wanted not in (None, *Registration.Status.values):
             wanted = "-"
         queryset = selectors.registrations_for_officer(user=request.user, status=wanted)
-        paginator = CursorPagination()
-        page = paginator.paginate_queryset(queryset, request, view=self)
         context = {"officer_unit_ids": _officer_unit_ids(request)}
-        return paginator.get_paginated_response(
-            OfficerRegistrationSerializer(page, many=True, context=context).data
+        return paginate(
+            view=self,
+            request=request,
+            queryset=queryset,
+            serialize=lambda row: OfficerRegistrationSerializer(row, context=context).data,
         )
 
 
@@ -227,16 +234,17 @@ class RegistrationMineView(APIView):
 
     @extend_schema(**paginated(RegistrationSerializer))
     def get(self, request):
-        paginator = CursorPagination()
-        page = paginator.paginate_queryset(
-            selectors.registrations_of_vendor(vendor=request.user), request, view=self
+        return paginate(
+            view=self,
+            request=request,
+            queryset=selectors.registrations_of_vendor(vendor=request.user),
+            serialize=lambda row: RegistrationSerializer(row).data,
         )
-        return paginator.get_paginated_response(RegistrationSerializer(page, many=True).data)
 
 
 def _registration_or_404(pk) -> Registration:
-    return get_object_or_404(
-        Registration.objects.select_related("site", "vendor", "decided_by"), pk=pk
+    return or_404(
+        Registration.objects.select_related("site", "vendor", "decided_by").filter(pk=pk).first()
     )
 
 
@@ -245,12 +253,12 @@ class RegistrationDetailView(APIView):
 
     @extend_schema(responses={200: OfficerRegistrationSerializer})
     def get(self, request, pk):
-        registration = get_object_or_404(
-            Registration.objects.select_related("site", "vendor", "stall"), pk=pk
+        registration = or_404(
+            Registration.objects.select_related("site", "vendor", "stall").filter(pk=pk).first()
         )
         if registration.vendor_id == request.user.pk:
             return Response(OfficerRegistrationSerializer(registration).data)
-        if not selectors.can_manage(user=request.user, unit_id=registration.site.unit_id):
+        if not permissions.can_manage(user=request.user, unit_id=registration.site.unit_id):
             raise Forbidden()
         context = {"officer_unit_ids": _officer_unit_ids(request)}
         return Response(OfficerRegistrationSerializer(registration, context=context).data)
@@ -390,7 +398,7 @@ class StallDetailView(APIView):
                 ],
             }
 
-        entry = cached(f"stall:{pk}", build)
+        entry = PUBLIC.get_or_build(f"stall:{pk}", build)
         # Cached for seconds, but "trading now" is worked out for this very moment.
         body = dict(entry["body"])
         body["trading_now"] = body["status"] == Stall.Status.ACTIVE and selectors.trading_now(
@@ -515,11 +523,12 @@ class ReportListView(APIView):
         wanted = request.query_params.get("status")
         if wanted not in (None, *StallReport.Status.values):
             wanted = "-"
-        paginator = CursorPagination()
-        page = paginator.paginate_queryset(
-            selectors.reports_for_officer(user=request.user, status=wanted), request, view=self
+        return paginate(
+            view=self,
+            request=request,
+            queryset=selectors.reports_for_officer(user=request.user, status=wanted),
+            serialize=lambda report: StallReportSerializer(report).data,
         )
-        return paginator.get_paginated_response(StallReportSerializer(page, many=True).data)
 
 
 class ReportMineView(APIView):
@@ -527,11 +536,12 @@ class ReportMineView(APIView):
 
     @extend_schema(**paginated(StallReportSerializer))
     def get(self, request):
-        paginator = CursorPagination()
-        page = paginator.paginate_queryset(
-            selectors.reports_of_reporter(reporter=request.user), request, view=self
+        return paginate(
+            view=self,
+            request=request,
+            queryset=selectors.reports_of_reporter(reporter=request.user),
+            serialize=lambda report: StallReportSerializer(report).data,
         )
-        return paginator.get_paginated_response(StallReportSerializer(page, many=True).data)
 
 
 class ReportCloseView(APIView):
@@ -551,7 +561,7 @@ class ReportCloseView(APIView):
         },
     )
     def post(self, request, pk):
-        report = get_object_or_404(StallReport.objects.select_related("stall__site"), pk=pk)
+        report = or_404(StallReport.objects.select_related("stall__site").filter(pk=pk).first())
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         report = services.report_close(report=report, officer=request.user, **data.validated_data)

@@ -7,7 +7,7 @@ from unittest import mock
 import pytest
 
 from accounts.roles import Role
-from cadres import qr
+from cadres import codes
 from cadres.models import Cadre, Unit
 
 _numbers = itertools.count(1)
@@ -64,7 +64,7 @@ def district_admin(make_user):
 @pytest.fixture
 def badge():
     """The URL printed on a cadre's badge, as read from its QR code."""
-    return qr.badge_url
+    return codes.badge_url
 
 
 def at(moment):

@@ -77,6 +77,22 @@ def test_the_rotate_action_bumps_the_version(district_admin, cadre):
     assert Cadre.objects.get(pk=cadre.pk).code_version == 2
 
 
+def test_it_records_who_replaced_a_badge_code_in_the_admin_and_the_api(
+    district_admin, unit_admin, cadre, client_for
+):
+    """The admin's action and POST /cadres/{id}/qr/rotate both record the acting user and
+    the time on the cadre; the admin shows them."""
+    client = admin_client(district_admin)
+    client.post("/admin/cadres/cadre/", {"action": "rotate_codes", "_selected_action": [cadre.pk]})
+    cadre.refresh_from_db()
+    assert (cadre.code_version, cadre.code_rotated_by) == (2, district_admin)
+    assert cadre.code_rotated_at is not None
+    assert client_for(unit_admin).post(f"/api/v1/cadres/{cadre.pk}/qr/rotate").status_code == 200
+    cadre.refresh_from_db()
+    assert (cadre.code_version, cadre.code_rotated_by) == (3, unit_admin)
+    assert str(unit_admin) in client.get(f"/admin/cadres/cadre/{cadre.pk}/change/").content.decode()
+
+
 def test_publish_and_export_from_the_admin(district_admin, cadre, resident):
     with at(dt.datetime(2026, 3, 5, 2, 0, tzinfo=dt.UTC)):
         services.review_create(cadre=cadre, reviewer=resident, rating=5)

@@ -6,9 +6,12 @@ import pytest
 import zxingcpp
 from PIL import Image
 from pypdf import PdfReader
+from reportlab.pdfbase import pdfmetrics
 
 from accounts.roles import Role
-from cadres import qr, services
+from cadres import codes, services
+from core.pdf import cjk_font
+from tests import pdf_text
 
 pytestmark = pytest.mark.django_db
 
@@ -41,7 +44,7 @@ def test_the_qr_round_trip_resolves_to_the_cadre_until_rotated(
         },
     }
 
-    services.cadre_code_rotate(cadre=cadre)
+    services.cadre_code_rotate(cadre=cadre, actor=cadre_user)
     revoked = resident_api.post("/api/v1/scan", {"code": url}, format="json")
     assert revoked.status_code == 404
     assert revoked.json()["code"] == "code_revoked"
@@ -55,7 +58,7 @@ def test_the_url_stays_short_for_huge_ids_and_versions(make_cadre, settings):
     settings.PUBLIC_BASE_URL = "https://duoduo.kangbashi.gov.cn"
     cadre = make_cadre()
     cadre.pk, cadre.code_version = 10**15, 10**6
-    assert len(qr.badge_url(cadre)) <= 80
+    assert len(codes.badge_url(cadre)) <= 80
 
 
 def test_the_svg_is_an_svg(client_for, district_admin, cadre):
@@ -97,7 +100,7 @@ def test_rotation_is_for_unit_admins_and_district_admins(
     assert response.status_code == 200
     assert response.json()["code_version"] == 2
     cadre.refresh_from_db()
-    assert response.json()["code_url"] == qr.badge_url(cadre)
+    assert response.json()["code_url"] == codes.badge_url(cadre)
 
 
 def test_the_badge_sheet_has_8_badges_a_page_with_chinese_text(
@@ -136,3 +139,34 @@ def test_units_and_their_cadres_are_public(api, cadre, make_cadre, django_assert
         cadres = api.get(f"/api/v1/units/{cadre.unit_id}/cadres").json()["results"]
     assert [c["id"] for c in cadres] == [cadre.pk]
     assert api.get("/api/v1/units/424242/cadres").status_code == 404
+
+
+def test_it_prints_every_badge_line_with_an_embedded_font_inside_its_cut_line(
+    client_for, unit_admin, unit, make_cadre
+):
+    """Every glyph comes from an embedded font (the middle dot is no missing-glyph box),
+    the instruction line reads "一人一码 · 扫码评价我的服务", and each text line, the
+    "No." line included, sits inside its badge's cut line with 1 mm to spare."""
+    for n in range(8):
+        make_cadre(unit=unit, name=f"干部{n}", title="科员")
+    response = client_for(unit_admin).get(f"/api/v1/units/{unit.pk}/badges.pdf")
+    [page] = pdf_text.pages(response.content)
+    assert pdf_text.unembedded_fonts(page) == []
+    assert "一人一码 · 扫码评价我的服务" in page.extract_text()
+
+    mm = 72 / 25.4
+    page_w, page_h = float(page.mediabox.width), float(page.mediabox.height)
+    margin = 10 * mm
+    cell_w, cell_h = (page_w - 2 * margin) / 2, (page_h - 2 * margin) / 4
+    lines = pdf_text.runs(page)
+    assert sum(run.text.startswith("No.") for run in lines) == 8
+    for run in lines:
+        col, row = int((run.x - margin) // cell_w), int((page_h - margin - run.y) // cell_h)
+        left, top = margin + col * cell_w, page_h - margin - row * cell_h
+        # The cut line is 1 mm inside the cell; the text keeps another 1 mm from it.
+        inner_left, inner_right = left + 2 * mm, left + cell_w - 2 * mm
+        inner_bottom, inner_top = top - cell_h + 2 * mm, top - 2 * mm
+        width = pdfmetrics.stringWidth(run.text, cjk_font(), run.size)
+        assert inner_left <= run.x and run.x + width <= inner_right, run
+        assert inner_bottom <= run.y - 0.25 * run.size, run  # the descent of the glyphs
+        assert run.y + run.size <= inner_top, run

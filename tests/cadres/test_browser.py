@@ -3,7 +3,7 @@
 import pytest
 
 from accounts.sms import LocmemBackend
-from cadres import qr
+from cadres import codes
 from cadres.models import Review
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -16,7 +16,7 @@ def test_a_resident_reviews_a_cadre_from_the_badge_page(
         unit=make_unit("康巴什区城市管理综合执法局"), name="巴特尔", title="执法中队队长"
     )
     page = browser_page
-    page.goto(f"{live_server.url}/q/{qr.badge_token(cadre)}")
+    page.goto(f"{live_server.url}/q/{codes.badge_token(cadre)}")
     assert page.locator("#cadre-name").inner_text() == "巴特尔"
     assert page.locator("#month-reviews").inner_text() == "0"
 

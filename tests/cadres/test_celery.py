@@ -4,7 +4,6 @@ import datetime as dt
 import os
 import signal
 import time
-from zoneinfo import ZoneInfo
 
 import pytest
 from django.conf import settings
@@ -13,11 +12,12 @@ from django.db import connection, transaction
 from cadres import services
 from cadres.models import RankingEntry, RankingMonth
 from config.celery import app
+from core.timezones import LOCAL_TZ
 from tests.workers import start_worker, stop_worker
 
 from .conftest import at
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
+SHANGHAI = LOCAL_TZ
 
 
 def test_beat_runs_the_monthly_task_at_1am_shanghai_on_the_1st():

@@ -3,14 +3,14 @@
 import pytest
 
 from accounts.sms import LocmemBackend
-from cadres import qr, services
+from cadres import codes, services
 from cadres.models import Review
 
 pytestmark = pytest.mark.django_db
 
 
 def page_path(cadre):
-    return f"/q/{qr.badge_token(cadre)}"
+    return f"/q/{codes.badge_token(cadre)}"
 
 
 def test_a_visitor_sees_the_card_and_the_sign_in_form(client, cadre):
@@ -27,7 +27,7 @@ def test_a_signed_in_resident_reviews_from_the_page(client, resident, cadre):
     assert 'id="review-form"' in html
     response = client.post(
         f"/cadres/{cadre.pk}/review",
-        {"token": qr.badge_token(cadre), "rating": "4", "tags": ["attitude"], "comment": "耐心"},
+        {"token": codes.badge_token(cadre), "rating": "4", "tags": ["attitude"], "comment": "耐心"},
         follow=True,
     )
     assert response.status_code == 200
@@ -46,12 +46,12 @@ def test_a_signed_in_resident_reviews_from_the_page(client, resident, cadre):
 def test_the_page_refuses_bad_form_input_without_writing(client, resident, cadre):
     client.force_login(resident)
     for data in (
-        {"token": qr.badge_token(cadre), "rating": "9"},
-        {"token": qr.badge_token(cadre), "rating": "x"},
+        {"token": codes.badge_token(cadre), "rating": "9"},
+        {"token": codes.badge_token(cadre), "rating": "x"},
         {"token": "c.1-1.AAAAAAAAAAAAAAAA", "rating": "5"},
         {"token": "a/b/../c", "rating": "5"},
         {"rating": "5"},
-        {"token": qr.badge_token(cadre), "rating": "5", "comment": "x" * 5000},
+        {"token": codes.badge_token(cadre), "rating": "5", "comment": "x" * 5000},
     ):
         assert client.post(f"/cadres/{cadre.pk}/review", data).status_code == 302
     assert not Review.objects.exists()
@@ -59,7 +59,7 @@ def test_the_page_refuses_bad_form_input_without_writing(client, resident, cadre
 
 def test_an_anonymous_post_writes_nothing(client, cadre):
     response = client.post(
-        f"/cadres/{cadre.pk}/review", {"token": qr.badge_token(cadre), "rating": "5"}
+        f"/cadres/{cadre.pk}/review", {"token": codes.badge_token(cadre), "rating": "5"}
     )
     assert response.status_code == 302
     assert client.post(f"/cadres/{cadre.pk}/review", {"token": "x/y"}).status_code == 302
@@ -72,9 +72,9 @@ def test_the_cadre_sees_their_own_badge_without_a_form(client, cadre_user, cadre
     assert 'id="review-form"' not in html
 
 
-def test_a_rotated_badge_page_says_revoked(client, cadre):
+def test_a_rotated_badge_page_says_revoked(client, cadre, unit_admin):
     old = page_path(cadre)
-    services.cadre_code_rotate(cadre=cadre)
+    services.cadre_code_rotate(cadre=cadre, actor=unit_admin)
     response = client.get(old)
     assert response.status_code == 404
     assert client.get(page_path(cadre)).status_code == 200

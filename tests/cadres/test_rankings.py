@@ -18,6 +18,7 @@ from django.db import connection
 
 from cadres import exports, rankings, selectors, services
 from cadres.models import RankingEntry, RankingMonth, Review
+from core.timezones import LOCAL_TZ
 from tests.conftest import next_phone
 
 from .conftest import at
@@ -25,7 +26,7 @@ from .conftest import at
 pytestmark = pytest.mark.django_db
 
 MARCH = dt.date(2026, 3, 1)
-SHANGHAI = rankings.LOCAL_TZ
+SHANGHAI = LOCAL_TZ
 
 # name: (unit, {rating: count}, bad answered, good answered, rejected, accepted)
 SPEC = {
@@ -309,7 +310,7 @@ def test_it_stores_one_row_a_cadre_and_digests_all_three_scopes(march):
     covers the three scopes of lines (units, cadres, each unit's cadres) as published."""
     ranking = services.rankings_compile(month=MARCH)
     assert RankingEntry.objects.filter(ranking=ranking).count() == 3 + 12
-    lines = services._digest_entries(ranking)
+    lines = selectors.ranking_digest_entries(ranking=ranking)
     assert [line[0] for line in lines] == ["cadre"] * 12 + ["unit"] * 3 + ["unit_cadre"] * 12
     within = [line for line in lines if line[0] == "unit_cadre"]
     unit_b = march["units"]["乙局"].pk

@@ -130,10 +130,10 @@ def test_it_refuses_another_cadres_code(resident_api, cadre, make_cadre, badge):
     assert response.json()["code"] == "code_invalid"
 
 
-def test_it_refuses_a_revoked_code(resident_api, cadre, badge):
+def test_it_refuses_a_revoked_code(resident_api, cadre, badge, unit_admin):
     """After rotation the old badge is 404 code_revoked."""
     old = badge(cadre)
-    services.cadre_code_rotate(cadre=cadre)
+    services.cadre_code_rotate(cadre=cadre, actor=unit_admin)
     response = review(resident_api, cadre, old)
     assert response.status_code == 404
     assert response.json()["code"] == "code_revoked"

@@ -10,7 +10,7 @@ from PIL import Image
 
 from accounts.roles import Role
 from points import services
-from points.code_kinds import privilege_pass_issue
+from points.codes import privilege_pass_issue, voucher_url
 from points.models import Campaign, Entry, LedgerTransaction, MoralClaim, Redemption, Reward
 from points.selectors import campaign_pool_balance, resident_summary
 from points.verification import ledger_verify
@@ -357,7 +357,6 @@ def test_it_hides_other_residents_vouchers(client_for, resident, other_resident,
 
 def test_it_confirms_a_voucher_once(client_for, resident, merchant_user, reward, grant):
     """The reward's merchant confirms; the second time is 409; then it cannot be cancelled."""
-    from points.code_kinds import voucher_url
 
     grant(resident, 500)
     redemption = services.redemption_create(reward=reward, resident=resident)
@@ -375,7 +374,6 @@ def test_it_confirms_a_voucher_once(client_for, resident, merchant_user, reward,
 
 def test_it_refuses_another_merchants_voucher(client_for, resident, reward, grant, make_user):
     """A merchant of another shop confirming or scanning is 403; the voucher stays issued."""
-    from points.code_kinds import voucher_url
 
     grant(resident, 500)
     redemption = services.redemption_create(reward=reward, resident=resident)
@@ -401,7 +399,6 @@ def test_it_shows_a_voucher_to_its_merchant_on_scan(
     client_for, resident, merchant_user, reward, grant
 ):
     """POST /scan of a voucher by its merchant: type voucher, the redemption."""
-    from points.code_kinds import voucher_url
 
     grant(resident, 500)
     redemption = services.redemption_create(reward=reward, resident=resident)
@@ -417,7 +414,6 @@ def test_it_shows_a_voucher_to_its_merchant_on_scan(
 
 def test_it_revokes_a_cancelled_vouchers_code(client_for, resident, merchant_user, reward, grant):
     """A cancelled voucher's code is 404 code_revoked; a forged one is code_invalid."""
-    from points.code_kinds import voucher_url
 
     grant(resident, 500)
     redemption = services.redemption_create(reward=reward, resident=resident)
@@ -434,7 +430,6 @@ def test_it_revokes_a_cancelled_vouchers_code(client_for, resident, merchant_use
 
 def test_it_shows_the_voucher_page(client, resident, reward, grant):
     """/q/<token> of a voucher shows the reward and its QR code."""
-    from points.code_kinds import voucher_url
 
     grant(resident, 500)
     redemption = services.redemption_create(reward=reward, resident=resident)
@@ -679,7 +674,6 @@ def test_it_refuses_expired_and_forged_passes(resident, client_for, partner, mon
 
 def test_it_refuses_a_voucher_as_a_pass(resident, partner, client_for, reward, grant):
     """A voucher's code is not a pass: 404 code_invalid."""
-    from points.code_kinds import voucher_url
 
     grant(resident, 500)
     redemption = services.redemption_create(reward=reward, resident=resident)

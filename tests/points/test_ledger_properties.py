@@ -14,6 +14,7 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, 
 from accounts.roles import Role
 from accounts.services import role_grant
 from points import ledger, services
+from points.codes import voucher_url
 from points.errors import (
     AlreadyClaimed,
     ClaimNotRevocable,
@@ -133,7 +134,6 @@ class LedgerMachine(RuleBasedStateMachine):
     @rule(pick=st.integers(0, 100))
     def confirm(self, pick):
         from core.codes import CodeRevoked
-        from points.code_kinds import voucher_url
         from points.errors import RedemptionAlreadyUsed
 
         redemption_id, _who = self.redemptions[pick % len(self.redemptions)]

@@ -1,5 +1,6 @@
 import pytest
 
+from accounts.models import User
 from stalls import services
 from stalls.models import Registration, Stall
 
@@ -125,3 +126,32 @@ def test_it_lets_the_district_admin_set_up_a_site_with_hours(client, district_ad
     site = Site.objects.get(name="新城夜市")
     assert site.goods_categories == ["cooked_food", "snacks"]
     assert site.windows.get().days == [5, 6]
+
+
+def test_it_names_the_site_and_counts_each_queue_on_the_admin_index(
+    client, officer, other_officer, pending
+):
+    """The admin is 多多评 · 康巴什区管理后台 (not "Django 管理"); its index counts the
+    pending registrations of the officer's units and links to them; another unit's
+    officer counts none."""
+    client.force_login(officer)
+    html = client.get("/admin/").content.decode()
+    assert "Django" not in html
+    assert "<title>站点管理 | 多多评 · 康巴什区管理后台</title>" in html
+    assert "多多评 · 康巴什区管理后台</a>" in html
+    assert (
+        '<a href="/admin/stalls/registration/?status=pending">待审批的摊位登记</a></th>'
+        '<td class="pending-count">1</td>'
+    ) in html
+    assert '未处理的举报</a></th><td class="pending-count">0</td>' in html
+    client.force_login(other_officer)
+    html = client.get("/admin/").content.decode()
+    assert '待审批的摊位登记</a></th><td class="pending-count">0</td>' in html
+    superuser = User.objects.create_superuser("+8613800000009", "a-long-admin-password")
+    client.force_login(superuser)
+    html = client.get("/admin/").content.decode()
+    for queue in ["待审核的道德积分申请", "待审批的摊位登记", "未处理的举报", "未回复的差评"]:
+        assert f"{queue}</a></th>" in html
+    assert (
+        client.get("/admin/cadres/review/?rating__lte=2&responded_at__isempty=1").status_code == 200
+    )

@@ -4,12 +4,21 @@ SMS code and registers; the officer approves in the admin; the stall's page show
 import pytest
 
 from accounts.sms import LocmemBackend
+from stalls import services
 from stalls.codes import site_token, stall_token
 from stalls.models import Registration, Stall
 
 from .conftest import id_number, make_site_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def sign_in_to_the_admin(page, live_server, officer):
+    page.goto(f"{live_server.url}/admin/")
+    page.fill("#id_username", officer.phone)
+    page.fill("#id_password", "officer-long-password")
+    page.click("input[type=submit]")
+    page.wait_for_url(f"{live_server.url}/admin/")
 
 
 def test_a_vendor_registers_from_the_poster_and_the_officer_approves_in_the_admin(
@@ -46,11 +55,7 @@ def test_a_vendor_registers_from_the_poster_and_the_officer_approves_in_the_admi
 
     # The officer signs in to the admin and approves from the queue onto slot 5.
     page.context.clear_cookies()
-    page.goto(f"{live_server.url}/admin/")
-    page.fill("#id_username", officer.phone)
-    page.fill("#id_password", "officer-long-password")
-    page.click("input[type=submit]")
-    page.wait_for_url(f"{live_server.url}/admin/")
+    sign_in_to_the_admin(page, live_server, officer)
     page.goto(f"{live_server.url}/admin/stalls/registration/")
     page.click("text=批准或驳回")
     assert number in page.locator("#id-number").inner_text()
@@ -67,3 +72,39 @@ def test_a_vendor_registers_from_the_poster_and_the_officer_approves_in_the_admi
     assert "经营中" in page.locator("#stall-status").inner_text()
     assert "王**" in page.content()
     assert number not in page.content()
+
+
+def test_it_lets_an_officer_decide_a_registration_on_a_390_px_phone(
+    browser_page, live_server, make_user, unit
+):
+    """At phone width (390 px) the decide page does not scroll sideways: the form, the
+    slot picker, the reason field and both buttons lie inside the screen, and a tap on
+    "驳回" rejects with the typed reason."""
+    site = make_site_for(unit, name="德荣早市", capacity=12)
+    vendor = make_user("resident")
+    registration = services.registration_create(
+        vendor=vendor,
+        site=site,
+        vendor_name="内蒙古自治区鄂尔多斯市康巴什区的一个名字很长很长的摊主",
+        id_number=id_number(),
+        goods_category=site.goods_categories[0],
+    )
+    officer = make_user("urban_officer", unit=unit.pk, display_name="执法队员")
+    officer.set_password("officer-long-password")
+    officer.save()
+    page = browser_page
+    assert page.viewport_size["width"] == 390
+    sign_in_to_the_admin(page, live_server, officer)
+    page.goto(f"{live_server.url}/admin/stalls/registration/{registration.pk}/decide/")
+
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    for selector in ["form", "#id_slot", "#id_reason", "#approve", "#reject"]:
+        element = page.locator(f"#content-main {selector}").first
+        assert element.is_visible(), selector
+        box = element.bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= 390, (selector, box)
+    page.fill("#id_reason", "经营品类不符")
+    page.locator("#reject").click()  # a real click: fails if anything covers the button
+    page.wait_for_selector(".messagelist")
+    registration.refresh_from_db()
+    assert (registration.status, registration.reject_reason) == ("rejected", "经营品类不符")

@@ -7,12 +7,15 @@ from django.core.cache import cache
 from django.utils import timezone
 from PIL import Image
 from pypdf import PdfReader
+from reportlab.pdfbase import pdfmetrics
 
+from core.pdf import cjk_font
 from stalls import seed, services
 from stalls.codes import site_code_url, site_token, stall_code_url, stall_token
 from stalls.idcard import check_char, normalize_id_number
 from stalls.models import Registration, Site, TradingWindow
 from stalls.selectors import trading_now
+from tests import pdf_text
 
 from .conftest import id_number
 
@@ -197,3 +200,20 @@ def test_it_seeds_the_13_demo_sites_once(db):
     assert derong.unit.name == "康巴什区城市管理综合执法局"
     assert Site.objects.values("unit").distinct().count() == 1
     assert TradingWindow.objects.filter(site=derong).count() == 1
+
+
+def test_it_prints_the_poster_with_an_embedded_font_and_every_line_on_the_page(
+    client_for, district_admin, site
+):
+    """Every glyph of the poster comes from an embedded font, and even a long address
+    stays inside the page's 10 mm margins."""
+    site.address = "内蒙古自治区鄂尔多斯市康巴什区青春山街道办事处北侧广场东门入口处" * 2
+    site.save(update_fields=["address"])
+    pdf = client_for(district_admin).get(f"/api/v1/stalls/sites/{site.pk}/poster.pdf")
+    [page] = pdf_text.pages(pdf.content)
+    assert pdf_text.unembedded_fonts(page) == []
+    mm = 72 / 25.4
+    page_w = float(page.mediabox.width)
+    for run in pdf_text.runs(page):
+        width = pdfmetrics.stringWidth(run.text, cjk_font(), run.size)
+        assert 10 * mm <= run.x and run.x + width <= page_w - 10 * mm, run

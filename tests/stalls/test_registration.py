@@ -91,6 +91,21 @@ def test_it_refuses_a_forged_or_rotated_site_code(client_for, register, site, of
     assert register(vendor, site, site_code=rotated.json()["code_url"]).status_code == 201
 
 
+def test_it_records_who_replaced_a_site_code_in_the_admin_and_the_api(
+    client, client_for, site, officer, district_admin
+):
+    """POST /stalls/sites/{id}/qr/rotate and the admin's action both record the acting user
+    and the time on the site."""
+    assert client_for(officer).post(f"/api/v1/stalls/sites/{site.pk}/qr/rotate").status_code == 200
+    site.refresh_from_db()
+    assert (site.code_version, site.code_rotated_by) == (2, officer)
+    assert site.code_rotated_at is not None
+    client.force_login(district_admin)
+    client.post("/admin/stalls/site/", {"action": "rotate_code", "_selected_action": [site.pk]})
+    site.refresh_from_db()
+    assert (site.code_version, site.code_rotated_by) == (3, district_admin)
+
+
 @pytest.mark.parametrize(
     ("field", "value"),
     [

@@ -1,0 +1,20 @@
+"""The points app's access rules, one predicate each (checked once: in the view, or in
+the service when the API and the admin share it)."""
+
+from accounts.roles import Role
+from accounts.selectors import user_has_role
+
+from .models import Merchant
+
+
+def is_merchant_of(*, user, merchant_id: int) -> bool:
+    """The user works at the merchant: they add its rewards and confirm its vouchers."""
+    return (
+        user.is_authenticated
+        and Merchant.users.through.objects.filter(merchant_id=merchant_id, user_id=user.pk).exists()
+    )
+
+
+def is_partner(*, user) -> bool:
+    """A partner desk (library, clinic...): it checks privilege passes."""
+    return user_has_role(user=user, role=Role.PARTNER)

@@ -1,0 +1,34 @@
+"""The stalls app's access rules, one predicate each, enforced once: in the service when
+the admin and the API share the write (services.registration_approve...), in the view
+for API-only reads."""
+
+from accounts.roles import Role
+from accounts.selectors import user_has_role
+from cadres.selectors import unit_ids_for
+
+
+def is_officer_for(*, user, unit_id: int) -> bool:
+    """An urban_officer acting for this unit (district_admin is not: ID numbers stay masked)."""
+    return user_has_role(user=user, role=Role.URBAN_OFFICER) and unit_id in unit_ids_for(
+        user=user, role=Role.URBAN_OFFICER
+    )
+
+
+def can_manage(*, user, unit_id: int) -> bool:
+    """Officers of the unit, and district_admin everywhere, decide and inspect."""
+    return user_has_role(user=user, role=Role.DISTRICT_ADMIN) or is_officer_for(
+        user=user, unit_id=unit_id
+    )
+
+
+def is_manager(*, user) -> bool:
+    """Urban officers and district admins: the stalls admin is theirs."""
+    return user.is_active and (
+        user_has_role(user=user, role=Role.DISTRICT_ADMIN)
+        or user_has_role(user=user, role=Role.URBAN_OFFICER)
+    )
+
+
+def is_district_admin(*, user) -> bool:
+    """Sites and their trading hours are set up by the district only."""
+    return user_has_role(user=user, role=Role.DISTRICT_ADMIN)
