@@ -274,9 +274,14 @@ class CadreReviewCreateView(APIView):
     def post(self, request, pk):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        cadre = _get_cadre(pk)
-        scanned = codes.resolve_as(data.validated_data["code"], "cadre")
-        if scanned.pk != cadre.pk:
+        # The code's cadre is the one loaded; an unknown cadre stays a 404 `not_found`.
+        try:
+            cadre = codes.resolve_as(data.validated_data["code"], "cadre")
+        except (codes.CodeInvalid, codes.CodeRevoked):
+            _get_cadre(pk)
+            raise
+        if cadre.pk != pk:
+            _get_cadre(pk)
             raise codes.CodeInvalid()
         review = services.review_create(
             cadre=cadre,

@@ -89,14 +89,15 @@ def test_it_has_the_database_refuse_entry_updates():
 
 
 def test_it_leaves_no_half_transaction_when_a_posting_crashes(resident, monkeypatch):
-    """A crash after the balance updates rolls back the whole posting."""
+    """A crash after the balance updates and entries rolls back the whole posting."""
     account = ledger.resident_account(user=resident)
     issuance = ledger.issuance_account(currency=Currency.REDEEMABLE)
 
     def crash(*args, **kwargs):
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(Entry.objects, "bulk_create", crash)
+    # The result is built once every row is written (one statement on PostgreSQL).
+    monkeypatch.setattr(ledger, "Posted", crash)
     with pytest.raises(RuntimeError):
         ledger.post(reason="adjustment", lines=[(issuance, -5), (account, 5)])
     assert Account.objects.get(pk=account.pk).balance == 0
