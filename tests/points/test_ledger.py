@@ -4,6 +4,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import IntegrityError, connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from points import ledger, services
 from points.models import Account, Currency, Entry, LedgerTransaction
@@ -126,3 +127,25 @@ def test_it_refuses_the_same_reference_twice(resident):
             reason="review_award", reference="review:1", lines=[(issuance, -1), (account, 1)]
         )
     assert Account.objects.get(pk=account.pk).balance == 1
+
+
+@pytest.mark.postgres
+def test_it_posts_in_one_statement_on_postgresql(resident):
+    """On PostgreSQL a posting (the transaction row, an issuance shard created on the
+    way, both balances and both entries) is one statement when the caller needs no
+    savepoint, and each entry carries the balance it leaves."""
+    account = ledger.resident_account(user=resident)
+    issuance = ledger.issuance_account_unsaved(currency=Currency.REDEEMABLE, shard=3)
+    with CaptureQueriesContext(connection) as queries:
+        posted = ledger.post(
+            reason="adjustment", lines=[(issuance, -7), (account, 7)], savepoint=False
+        )
+    assert len(queries.captured_queries) == 1
+    assert posted.balance_of(account) == 7
+    assert posted.balance_of(issuance) == -7
+    entries = dict(
+        Entry.objects.filter(transaction=posted.transaction).values_list("account", "balance_after")
+    )
+    assert entries == {account.pk: 7, issuance.pk: -7}
+    assert Account.objects.get(key="issuance:redeemable:3").balance == -7
+    assert ledger_verify().ok
