@@ -125,8 +125,9 @@ def _lock_order(line: tuple[Account, int]) -> tuple[bool, int]:
     A pool row is the hot one: every winner of a grab updates it. Locked last, it is
     held only for the entry insert and the commit. No deadlock follows: only campaign
     claims and the campaign's funding touch a pool, and all of them lock it last.
-    (An unsaved resident account, see `resident_account_unsaved`, comes first: only
-    claims use it, with a pool as the other side.)
+    (An unsaved account comes first, created-or-moved: a claim's resident account, see
+    `resident_account_unsaved`, with a pool as the other side; a review award's issuance
+    shard, see `issuance_account_unsaved`, with the resident's account locked before.)
     """
     account = line[0]
     return (account.kind == Account.Kind.POOL, account.pk or 0)
