@@ -3,6 +3,7 @@
 import datetime as dt
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import connection, transaction
 from django.db.models import Count, F, Q
@@ -113,14 +114,17 @@ def review_create(
         comment=comment,
         created_at=now,
         local_date=timezone.localtime(now, rankings.LOCAL_TZ).date(),
+        # What a review earns, written with the row; corrected below when the day is capped.
+        points_awarded=settings.REVIEW_POINTS,
     )
     # No savepoint: nothing in here is caught; an error rolls back the caller's transaction.
     with transaction.atomic(savepoint=False):
         inserted = _review_insert(review)
         if inserted:
-            review.points_awarded = review_points_award(review_id=review.pk, resident=reviewer)
-            if review.points_awarded:
-                Review.objects.filter(pk=review.pk).update(points_awarded=review.points_awarded)
+            points = review_points_award(review_id=review.pk, resident=reviewer)
+            if points != review.points_awarded:
+                review.points_awarded = points
+                Review.objects.filter(pk=review.pk).update(points_awarded=points)
     if not inserted:
         # Raised outside the block: a caller's own transaction is left usable.
         raise AlreadyReviewedToday()
