@@ -80,8 +80,11 @@ def issuance_account_unsaved(*, currency: str, shard: int = 0) -> Account:
 def resident_account_lock(*, user_id: int, currency: str = Currency.REDEEMABLE) -> Account:
     """The resident's account, created if missing and row-locked until the transaction ends.
 
-    One statement: INSERT ... ON CONFLICT DO UPDATE locks the existing row (the update
-    leaves the balance as it is). Callers serialise one resident's postings on it.
+    One statement: INSERT ... ON CONFLICT DO NOTHING (every UNIQUE an arbiter, so a
+    concurrent creation never errors) and, for an existing row, SELECT ... FOR NO KEY
+    UPDATE. A row another transaction created after this statement began is not in its
+    snapshot: a second SELECT finds and locks it. Callers serialise one resident's
+    postings on the lock.
     """
     account = Account(
         key=f"{'r' if currency == Currency.REDEEMABLE else 'm'}:{user_id}",
@@ -90,14 +93,20 @@ def resident_account_lock(*, user_id: int, currency: str = Currency.REDEEMABLE) 
         owner_id=user_id,
     )
     table = Account._meta.db_table
+    lock = f"SELECT id, balance FROM {table} WHERE key = %s FOR NO KEY UPDATE"  # noqa: S608
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {table} (key, kind, currency, owner_id, balance, created_at) "  # noqa: S608
-            "VALUES (%s, %s, %s, %s, 0, %s) "
-            f"ON CONFLICT (key) DO UPDATE SET balance = {table}.balance RETURNING id, balance",
-            [account.key, account.kind, account.currency, user_id, timezone.now()],
+            f"WITH created AS (INSERT INTO {table} "  # noqa: S608
+            "(key, kind, currency, owner_id, balance, created_at) "
+            "VALUES (%s, %s, %s, %s, 0, %s) ON CONFLICT DO NOTHING RETURNING id, balance) "
+            f"SELECT id, balance FROM created UNION ALL SELECT * FROM ({lock}) existing",
+            [account.key, account.kind, account.currency, user_id, timezone.now(), account.key],
         )
-        account.pk, account.balance = cursor.fetchone()
+        row = cursor.fetchone()
+        if row is None:
+            cursor.execute(lock, [account.key])
+            row = cursor.fetchone()
+    account.pk, account.balance = row
     account._state.adding = False
     return account
 
