@@ -82,12 +82,17 @@ class Server:
             self.process.kill()
 
 
-def start_gunicorn(env: dict, *, port: int, workers: int = 4, threads: int = 4) -> Server:
+def start_gunicorn(
+    env: dict, *, port: int, workers: int = 4, threads: int = 4, config: str | None = None
+) -> Server:
+    """gunicorn on 127.0.0.1:`port`; `config` (e.g. "config/gunicorn.py") is read first,
+    the flags here override it, and the access log is off."""
     process = subprocess.Popen(
         [
             PYTHON,
             "-m",
             "gunicorn",
+            *(["-c", config, "--access-logfile", "/dev/null"] if config else []),
             "config.wsgi",
             "-b",
             f"127.0.0.1:{port}",
@@ -151,10 +156,10 @@ class Result:
         )
 
 
-def run_clients(
-    requests: list[tuple[str, str, dict]], *, clients: int, port: int, keep_bodies=False
-) -> Result:
-    """Closed loop: `clients` threads each send the next request as soon as one answers."""
+def run_clients(requests: list[tuple], *, clients: int, port: int, keep_bodies=False) -> Result:
+    """Closed loop: `clients` threads each send the next request as soon as one answers.
+
+    A request is (method, path, headers) or (method, path, headers, body)."""
     work: queue.SimpleQueue = queue.SimpleQueue()
     for item in requests:
         work.put(item)
@@ -167,12 +172,12 @@ def run_clients(
         start_gate.wait()
         while True:
             try:
-                method, path, headers = work.get_nowait()
+                method, path, headers, *body = work.get_nowait()
             except queue.Empty:
                 break
             started = time.perf_counter()
             try:
-                conn.request(method, path, headers=headers)
+                conn.request(method, path, body[0] if body else None, headers=headers)
                 response = conn.getresponse()
                 body = response.read()
                 status = response.status

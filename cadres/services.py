@@ -2,7 +2,8 @@
 
 import datetime as dt
 
-from django.db import IntegrityError, connection, transaction
+from django.conf import settings
+from django.db import connection, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -103,27 +104,55 @@ def review_create(
     if cadre.user_id is not None and cadre.user_id == reviewer.pk:
         raise SelfReview()
     now = timezone.now()
-    local_date = timezone.localtime(now, LOCAL_TZ).date()
-    if Review.objects.filter(reviewer=reviewer, cadre=cadre, local_date=local_date).exists():
+    review = Review(
+        cadre=cadre,
+        reviewer=reviewer,
+        rating=rating,
+        tags=tags,
+        comment=comment,
+        created_at=now,
+        local_date=timezone.localtime(now, LOCAL_TZ).date(),
+        # What a review earns, written with the row; corrected below when the day is capped.
+        points_awarded=settings.REVIEW_POINTS,
+    )
+    # No savepoint: nothing in here is caught; an error rolls back the caller's transaction.
+    with transaction.atomic(savepoint=False):
+        inserted = _review_insert(review)
+        if inserted:
+            points = review_points_award(review_id=review.pk, resident=reviewer)
+            if points != review.points_awarded:
+                review.points_awarded = points
+                Review.objects.filter(pk=review.pk).update(points_awarded=points)
+    if not inserted:
+        # Raised outside the block: a caller's own transaction is left usable.
         raise AlreadyReviewedToday()
-    with transaction.atomic():
-        try:
-            # A savepoint: losing the race to a twin request is a 409, not a broken transaction.
-            with transaction.atomic():
-                review = Review.objects.create(
-                    cadre=cadre,
-                    reviewer=reviewer,
-                    rating=rating,
-                    tags=tags,
-                    comment=comment,
-                    created_at=now,
-                    local_date=local_date,
-                )
-        except IntegrityError:
-            raise AlreadyReviewedToday() from None
-        review.points_awarded = review_points_award(review_id=review.pk, resident=reviewer)
-        review.save(update_fields=["points_awarded"])
     return review
+
+
+def _review_insert(review: Review) -> bool:
+    """INSERT ... ON CONFLICT DO NOTHING: the UNIQUE (reviewer, cadre, local_date) answers
+    a second review of the day, and a twin request waits for the first and finds it, all
+    without a savepoint. False when the day's review exists."""
+    meta = Review._meta
+    quote = connection.ops.quote_name
+    fields = [field for field in meta.concrete_fields if not field.primary_key]
+    unique = [meta.get_field(name).column for name in ("reviewer", "cadre", "local_date")]
+    sql = (
+        f"INSERT INTO {quote(meta.db_table)} "  # noqa: S608 (model metadata only)
+        f"({', '.join(quote(field.column) for field in fields)}) "
+        f"VALUES ({', '.join(['%s'] * len(fields))}) "
+        f"ON CONFLICT ({', '.join(map(quote, unique))}) DO NOTHING RETURNING {quote(meta.pk.column)}"
+    )
+    params = [field.get_db_prep_save(field.pre_save(review, True), connection) for field in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    if row is None:
+        return False
+    review.pk = row[0]
+    review._state.adding = False
+    review._state.db = connection.alias
+    return True
 
 
 def review_respond(*, review: Review, responder, message: str) -> Review:

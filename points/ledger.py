@@ -1,9 +1,10 @@
 """The only code that writes ledger entries or changes an account's balance.
 
-A posting is one database transaction (a savepoint inside the caller's): the
-transaction row, one balance update per account (in primary-key order, so two
-postings never wait on each other in a cycle) and the entries. The database's CHECK
-constraint on `Account.balance` refuses an overdraft; `Overdrawn` says which account.
+A posting is one database transaction (a savepoint inside the caller's, unless the
+caller says it needs none): the transaction row, the balance updates (accounts locked
+in primary-key order, so two postings never wait on each other in a cycle) and the
+entries. On PostgreSQL all of it is one statement. The database's CHECK constraint on
+`Account.balance` refuses an overdraft; `Overdrawn` says which account.
 """
 
 from dataclasses import dataclass, field
@@ -67,6 +68,49 @@ def issuance_account(*, currency: str, shard: int = 0) -> Account:
     return system_account(kind=Account.Kind.ISSUANCE, currency=currency, shard=shard)
 
 
+def issuance_account_unsaved(*, currency: str, shard: int = 0) -> Account:
+    """An issuance shard for a posting that creates it if missing: no read before `post`."""
+    return Account(
+        key=f"{Account.Kind.ISSUANCE}:{currency}:{shard % ISSUANCE_SHARDS}",
+        kind=Account.Kind.ISSUANCE,
+        currency=currency,
+    )
+
+
+def resident_account_lock(*, user_id: int, currency: str = Currency.REDEEMABLE) -> Account:
+    """The resident's account, created if missing and row-locked until the transaction ends.
+
+    One statement: INSERT ... ON CONFLICT DO NOTHING (every UNIQUE an arbiter, so a
+    concurrent creation never errors) and, for an existing row, SELECT ... FOR NO KEY
+    UPDATE. A row another transaction created after this statement began is not in its
+    snapshot: a second SELECT finds and locks it. Callers serialise one resident's
+    postings on the lock.
+    """
+    account = Account(
+        key=f"{'r' if currency == Currency.REDEEMABLE else 'm'}:{user_id}",
+        kind=Account.Kind.RESIDENT,
+        currency=currency,
+        owner_id=user_id,
+    )
+    table = Account._meta.db_table
+    lock = f"SELECT id, balance FROM {table} WHERE key = %s FOR NO KEY UPDATE"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH created AS (INSERT INTO {table} "  # noqa: S608
+            "(key, kind, currency, owner_id, balance, created_at) "
+            "VALUES (%s, %s, %s, %s, 0, %s) ON CONFLICT DO NOTHING RETURNING id, balance) "
+            f"SELECT id, balance FROM created UNION ALL SELECT * FROM ({lock}) existing",
+            [account.key, account.kind, account.currency, user_id, timezone.now(), account.key],
+        )
+        row = cursor.fetchone()
+        if row is None:
+            cursor.execute(lock, [account.key])
+            row = cursor.fetchone()
+    account.pk, account.balance = row
+    account._state.adding = False
+    return account
+
+
 def _check_lines(lines: list[tuple[Account, int]]) -> None:
     if len(lines) < 2:
         raise ValueError("a transaction needs at least two entries")
@@ -90,8 +134,9 @@ def _lock_order(line: tuple[Account, int]) -> tuple[bool, int]:
     A pool row is the hot one: every winner of a grab updates it. Locked last, it is
     held only for the entry insert and the commit. No deadlock follows: only campaign
     claims and the campaign's funding touch a pool, and all of them lock it last.
-    (An unsaved resident account, see `resident_account_unsaved`, comes first: only
-    claims use it, with a pool as the other side.)
+    (An unsaved account comes first, created-or-moved: a claim's resident account, see
+    `resident_account_unsaved`, with a pool as the other side; a review award's issuance
+    shard, see `issuance_account_unsaved`, with the resident's account locked before.)
     """
     account = line[0]
     return (account.kind == Account.Kind.POOL, account.pk or 0)
@@ -129,53 +174,195 @@ def post(
     reference: str = "",
     memo: str = "",
     created_by=None,
+    savepoint: bool = True,
 ) -> Posted:
-    """Move points: `lines` are (account, signed amount) pairs that sum to zero."""
+    """Move points: `lines` are (account, signed amount) pairs that sum to zero.
+
+    `savepoint=False` spares the savepoint (two statements) for a caller that does not
+    go on with its transaction after AlreadyPosted or Overdrawn: the error then rolls
+    back the caller's whole transaction.
+    """
     _check_lines(lines)
     now = timezone.now()
-    table = Account._meta.db_table
-    with transaction.atomic():
+    ordered = sorted(lines, key=_lock_order)
+    with transaction.atomic(savepoint=savepoint):
         # An error inside this block rolls back to its savepoint, whatever is raised.
-        try:
-            txn = LedgerTransaction.objects.create(
+        if connection.vendor == "postgresql":
+            txn_id, balances = _post_in_one_statement(
+                reason=reason,
+                reference=reference,
+                memo=memo,
+                created_by_id=created_by.pk if created_by is not None else None,
+                now=now,
+                lines=ordered,
+            )
+        else:
+            txn_id, balances = _post_statement_by_statement(
                 reason=reason,
                 reference=reference,
                 memo=memo,
                 created_by=created_by,
-                created_at=now,
+                now=now,
+                lines=ordered,
             )
-        except IntegrityError:
-            raise AlreadyPosted(f"{reason} {reference}") from None
+        txn = LedgerTransaction(
+            id=txn_id,
+            reason=reason,
+            reference=reference,
+            memo=memo,
+            created_by=created_by,
+            created_at=now,
+        )
+        txn._state.adding = False
+        txn._state.db = connection.alias
         posted = Posted(transaction=txn)
-        entries = []
-        with connection.cursor() as cursor:
-            for account, amount in sorted(lines, key=_lock_order):
-                try:
-                    if account.pk is None:
-                        row = _upsert(cursor, table, account, amount, now)
-                        account.pk = account.id = row[1]
-                    else:
-                        cursor.execute(
-                            f"UPDATE {table} SET balance = balance + %s WHERE id = %s "  # noqa: S608
-                            "RETURNING balance",
-                            [amount, account.pk],
-                        )
-                        row = cursor.fetchone()
-                except IntegrityError:
-                    raise Overdrawn(account) from None
-                if row is None:
-                    raise ValueError(f"no account {account.pk}")
-                account.balance = row[0]
-                posted.balances[account.pk] = row[0]
-                entries.append(
-                    Entry(
-                        transaction=txn,
-                        account=account,
-                        amount=amount,
-                        balance_after=row[0],
-                        reason=reason,
-                        created_at=now,
-                    )
-                )
-        Entry.objects.bulk_create(entries)
+        for (account, _amount), balance in zip(ordered, balances, strict=True):
+            account.balance = balance
+            posted.balances[account.pk] = balance
     return posted
+
+
+# One statement: the transaction row, the accounts created-or-credited (at most one
+# unsaved account, see _check_lines) and then the saved ones locked in the lines' order
+# (the scalar subquery on `created` makes it run before `locked` takes its locks),
+# their balances moved, and one entry per account with the balance it leaves.
+_POST_SQL = """
+WITH txn AS (
+    INSERT INTO {txn} (reason, reference, memo, created_by_id, created_at)
+    VALUES (%(reason)s, %(reference)s, %(memo)s, %(created_by)s, %(now)s)
+    RETURNING id
+),
+lines (n, id, key, kind, currency, owner_id, amount) AS (
+    SELECT * FROM unnest(
+        %(n)s::int[], %(ids)s::bigint[], %(keys)s::varchar[], %(kinds)s::varchar[],
+        %(currencies)s::varchar[], %(owners)s::bigint[], %(amounts)s::bigint[]
+    )
+),
+created AS (
+    INSERT INTO {account} (key, kind, currency, owner_id, balance, created_at)
+    SELECT key, kind, currency, owner_id, amount, %(now)s FROM lines
+    WHERE id IS NULL ORDER BY n
+    ON CONFLICT (key) DO UPDATE SET balance = {account}.balance + excluded.balance
+    RETURNING id, key, balance
+),
+locked AS MATERIALIZED (
+    SELECT a.id FROM {account} a JOIN lines l ON l.id = a.id
+    WHERE (SELECT count(*) FROM created) >= 0
+    ORDER BY l.n
+    FOR NO KEY UPDATE OF a
+),
+updated AS (
+    UPDATE {account} a SET balance = a.balance + l.amount
+    FROM lines l, locked k
+    WHERE a.id = l.id AND k.id = a.id
+    RETURNING l.n, a.id, a.balance
+),
+moved AS (
+    SELECT n, id, balance FROM updated
+    UNION ALL
+    SELECT l.n, c.id, c.balance FROM created c JOIN lines l ON l.key = c.key AND l.id IS NULL
+)
+INSERT INTO {entry} (transaction_id, account_id, amount, balance_after, reason, created_at)
+SELECT txn.id, m.id, l.amount, m.balance, %(reason)s, %(now)s
+FROM txn, moved m JOIN lines l ON l.n = m.n
+ORDER BY m.n
+RETURNING transaction_id, account_id, balance_after
+"""
+
+
+def _constraint_name(error: IntegrityError) -> str:
+    return getattr(getattr(error.__cause__, "diag", None), "constraint_name", "") or ""
+
+
+def _overdrawn_account(lines: list[tuple[Account, int]]) -> Account:
+    """Which account the CHECK refused: the first debited one that may not go negative."""
+    debited = [account for account, amount in lines if amount < 0]
+    exempt = (Account.Kind.ISSUANCE, Account.Kind.ADJUSTMENT)
+    return next((account for account in debited if account.kind not in exempt), debited[0])
+
+
+def _post_in_one_statement(*, reason, reference, memo, created_by_id, now, lines):
+    sql = _POST_SQL.format(
+        txn=LedgerTransaction._meta.db_table,
+        account=Account._meta.db_table,
+        entry=Entry._meta.db_table,
+    )
+    params = {
+        "reason": reason,
+        "reference": reference,
+        "memo": memo,
+        "created_by": created_by_id,
+        "now": now,
+        "n": list(range(len(lines))),
+        "ids": [account.pk for account, _ in lines],
+        "keys": [account.key for account, _ in lines],
+        "kinds": [account.kind for account, _ in lines],
+        "currencies": [account.currency for account, _ in lines],
+        "owners": [account.owner_id for account, _ in lines],
+        "amounts": [amount for _, amount in lines],
+    }
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            rows = cursor.fetchall()
+    except IntegrityError as error:
+        constraint = _constraint_name(error)
+        if constraint == "points_transaction_unique_reference":
+            raise AlreadyPosted(f"{reason} {reference}") from None
+        if constraint == "points_account_balance_not_negative":
+            raise Overdrawn(_overdrawn_account(lines)) from None
+        raise
+    if len(rows) != len(lines):
+        missing = {account.pk for account, _ in lines} - {row[1] for row in rows}
+        raise ValueError(f"no account {', '.join(map(str, sorted(missing, key=str)))}")
+    for (account, _amount), row in zip(lines, rows, strict=True):
+        if account.pk is None:
+            account.pk = account.id = row[1]
+    return rows[0][0], [row[2] for row in rows]
+
+
+def _post_statement_by_statement(*, reason, reference, memo, created_by, now, lines):
+    """Elsewhere (SQLite): the transaction row, one update per account, the entries."""
+    table = Account._meta.db_table
+    try:
+        txn = LedgerTransaction.objects.create(
+            reason=reason,
+            reference=reference,
+            memo=memo,
+            created_by=created_by,
+            created_at=now,
+        )
+    except IntegrityError:
+        raise AlreadyPosted(f"{reason} {reference}") from None
+    entries = []
+    balances = []
+    with connection.cursor() as cursor:
+        for account, amount in lines:
+            try:
+                if account.pk is None:
+                    row = _upsert(cursor, table, account, amount, now)
+                    account.pk = account.id = row[1]
+                else:
+                    cursor.execute(
+                        f"UPDATE {table} SET balance = balance + %s WHERE id = %s "  # noqa: S608
+                        "RETURNING balance",
+                        [amount, account.pk],
+                    )
+                    row = cursor.fetchone()
+            except IntegrityError:
+                raise Overdrawn(account) from None
+            if row is None:
+                raise ValueError(f"no account {account.pk}")
+            balances.append(row[0])
+            entries.append(
+                Entry(
+                    transaction=txn,
+                    account=account,
+                    amount=amount,
+                    balance_after=row[0],
+                    reason=reason,
+                    created_at=now,
+                )
+            )
+    Entry.objects.bulk_create(entries)
+    return txn.pk, balances

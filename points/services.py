@@ -4,7 +4,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -58,35 +58,58 @@ def review_points_award(*, review_id: int, resident) -> int:
     At most REVIEW_POINTS_DAILY_CAP awards per resident per Asia/Shanghai day (0 once
     capped). Idempotent per review: a second call for the same review moves nothing and
     returns what the first one awarded.
+
+    Three statements: the resident's account is created-or-locked (which serialises one
+    resident's awards, so the cap holds under concurrency), the award row is inserted
+    with its points counted against the day's awards in the same statement (a later
+    statement than the lock, so it sees every award committed before), and the ledger
+    posts. No savepoint: a database error here rolls back the caller's transaction.
     """
-    existing = ReviewAward.objects.filter(review_id=review_id).first()
-    if existing is not None:
-        return existing.points
     today = timezone.now().astimezone(LOCAL_TZ).date()
-    with transaction.atomic():
-        account = ledger.resident_account(user=resident)
-        # The row lock serialises one resident's awards, so the cap holds under concurrency.
-        Account.objects.select_for_update().filter(pk=account.pk).first()
-        awarded_today = ReviewAward.objects.filter(
-            resident=resident, awarded_on=today, points__gt=0
-        ).count()
-        points = settings.REVIEW_POINTS if awarded_today < settings.REVIEW_POINTS_DAILY_CAP else 0
-        try:
-            with transaction.atomic():
-                ReviewAward.objects.create(
-                    review_id=review_id, resident=resident, points=points, awarded_on=today
-                )
-        except IntegrityError:
+    with transaction.atomic(savepoint=False):
+        account = ledger.resident_account_lock(user_id=resident.pk)
+        points = _review_award_insert(review_id=review_id, resident_id=resident.pk, day=today)
+        if points is None:
             return ReviewAward.objects.get(review_id=review_id).points
         if points:
-            issuance = ledger.issuance_account(currency=Currency.REDEEMABLE, shard=resident.pk)
+            issuance = ledger.issuance_account_unsaved(
+                currency=Currency.REDEEMABLE, shard=resident.pk
+            )
             ledger.post(
                 reason=Reason.REVIEW_AWARD,
                 reference=f"review:{review_id}",
                 lines=[(issuance, -points), (account, points)],
                 created_by=resident,
+                savepoint=False,
             )
     return points
+
+
+def _review_award_insert(*, review_id: int, resident_id: int, day: dt.date) -> int | None:
+    """The award row with its points (0 once the day is capped); None if the review has one."""
+    table = ReviewAward._meta.db_table
+    # `WHERE true` lets SQLite parse ON CONFLICT after INSERT ... SELECT.
+    sql = (
+        f"INSERT INTO {table} (review_id, resident_id, points, awarded_on, created_at) "  # noqa: S608
+        "SELECT %s, %s, CASE WHEN (SELECT count(*) FROM "
+        f"{table} WHERE resident_id = %s AND awarded_on = %s AND points > 0) < %s "
+        "THEN %s ELSE 0 END, %s, %s WHERE true "
+        "ON CONFLICT (review_id) DO NOTHING RETURNING points"
+    )
+    params = [
+        review_id,
+        resident_id,
+        resident_id,
+        day,
+        settings.REVIEW_POINTS_DAILY_CAP,
+        settings.REVIEW_POINTS,
+        day,
+        timezone.now(),
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    return None if row is None else row[0]
 
 
 # --- Grab campaigns.

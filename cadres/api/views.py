@@ -259,9 +259,14 @@ class CadreReviewCreateView(APIView):
     def post(self, request, pk):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        cadre = or_404(selectors.cadre_get(pk=pk))
-        scanned = codes.resolve_as(data.validated_data["code"], "cadre")
-        if scanned.pk != cadre.pk:
+        # The code's cadre is the one loaded; an unknown cadre stays a 404 `not_found`.
+        try:
+            cadre = codes.resolve_as(data.validated_data["code"], "cadre")
+        except (codes.CodeInvalid, codes.CodeRevoked):
+            or_404(selectors.cadre_get(pk=pk))
+            raise
+        if cadre.pk != pk:
+            or_404(selectors.cadre_get(pk=pk))
             raise codes.CodeInvalid()
         review = services.review_create(
             cadre=cadre,

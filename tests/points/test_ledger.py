@@ -4,6 +4,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import IntegrityError, connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from points import ledger, services
 from points.models import Account, Currency, Entry, LedgerTransaction
@@ -89,14 +90,15 @@ def test_it_has_the_database_refuse_entry_updates():
 
 
 def test_it_leaves_no_half_transaction_when_a_posting_crashes(resident, monkeypatch):
-    """A crash after the balance updates rolls back the whole posting."""
+    """A crash after the balance updates and entries rolls back the whole posting."""
     account = ledger.resident_account(user=resident)
     issuance = ledger.issuance_account(currency=Currency.REDEEMABLE)
 
     def crash(*args, **kwargs):
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(Entry.objects, "bulk_create", crash)
+    # The result is built once every row is written (one statement on PostgreSQL).
+    monkeypatch.setattr(ledger, "Posted", crash)
     with pytest.raises(RuntimeError):
         ledger.post(reason="adjustment", lines=[(issuance, -5), (account, 5)])
     assert Account.objects.get(pk=account.pk).balance == 0
@@ -125,3 +127,25 @@ def test_it_refuses_the_same_reference_twice(resident):
             reason="review_award", reference="review:1", lines=[(issuance, -1), (account, 1)]
         )
     assert Account.objects.get(pk=account.pk).balance == 1
+
+
+@pytest.mark.postgres
+def test_it_posts_in_one_statement_on_postgresql(resident):
+    """On PostgreSQL a posting (the transaction row, an issuance shard created on the
+    way, both balances and both entries) is one statement when the caller needs no
+    savepoint, and each entry carries the balance it leaves."""
+    account = ledger.resident_account(user=resident)
+    issuance = ledger.issuance_account_unsaved(currency=Currency.REDEEMABLE, shard=3)
+    with CaptureQueriesContext(connection) as queries:
+        posted = ledger.post(
+            reason="adjustment", lines=[(issuance, -7), (account, 7)], savepoint=False
+        )
+    assert len(queries.captured_queries) == 1
+    assert posted.balance_of(account) == 7
+    assert posted.balance_of(issuance) == -7
+    entries = dict(
+        Entry.objects.filter(transaction=posted.transaction).values_list("account", "balance_after")
+    )
+    assert entries == {account.pk: 7, issuance.pk: -7}
+    assert Account.objects.get(key="issuance:redeemable:3").balance == -7
+    assert ledger_verify().ok

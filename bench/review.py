@@ -1,0 +1,162 @@
+"""Benchmark: the review at the badge (POST /api/v1/cadres/{id}/reviews) against its ceiling.
+
+1. Recreates the PostgreSQL database `duoduo_bench_review` (Redis db 11), makes the
+   residents (each with its own access token) and the cadres.
+2. Starts one gunicorn (config/gunicorn.py: 4 workers x 4 threads, gthread) on
+   127.0.0.1:8705 with bench/review_settings.py, whose URLconf adds the ceiling to the
+   project's URLs: a plain Django view doing one INSERT into the review table
+   (POST /bench/review-insert, no authentication, no checks).
+3. Interleaved rounds: each round sends `--requests` reviews (every one a new
+   reviewer-cadre pair, with points: the daily cap is lifted) and then as many ceiling
+   inserts, from the same closed-loop clients. Prints each round, the medians and
+   spread (min-max) of req/s, the ratio review / ceiling, and the SQL statements of one
+   review (BEGIN and COMMIT included, counted in-process through the same stack).
+
+    .venv/bin/python bench/review.py [--requests 1500] [--rounds 3] [--clients 16]
+        [--cadres 3]
+
+Environment: BENCH_PG (default postgres://postgres@127.0.0.1:5432).
+"""
+
+import argparse
+import json
+import statistics
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.common import (  # noqa: E402
+    access_token,
+    bench_env,
+    django_setup,
+    recreate_database,
+    run_clients,
+    start_gunicorn,
+)
+
+PORT = 8705
+DB_NAME = "duoduo_bench_review"
+REDIS_DB = 11
+WARM_UP = 200
+
+
+def make_people(*, residents: int, cadres: int):
+    from accounts.models import User
+    from cadres.models import Cadre, Unit
+
+    User.objects.bulk_create(
+        [User(phone=f"+86135{i:08d}", display_name=f"Reviewer {i}") for i in range(residents)],
+        batch_size=2000,
+    )
+    unit = Unit.objects.create(name="康巴什区政务服务局")
+    Cadre.objects.bulk_create(
+        [
+            Cadre(unit=unit, name=f"干部 {i}", title="科员", employee_number=f"B{i:06d}")
+            for i in range(cadres)
+        ]
+    )
+    users = list(User.objects.filter(phone__startswith="+86135").order_by("pk"))
+    return users, list(Cadre.objects.order_by("pk"))
+
+
+def statement_count(user, cadre) -> tuple[int, int]:
+    """One review through the whole stack in this process, its statements counted."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from rest_framework.test import APIClient
+
+    from cadres import qr
+
+    api = APIClient(HTTP_HOST="127.0.0.1")
+    api.credentials(HTTP_AUTHORIZATION=f"Bearer {access_token(user)}")
+    with CaptureQueriesContext(connection) as queries:
+        response = api.post(
+            f"/api/v1/cadres/{cadre.pk}/reviews",
+            {"code": qr.badge_url(cadre), "rating": 5, "tags": ["attitude"]},
+            format="json",
+        )
+    return response.status_code, len(queries.captured_queries)
+
+
+def spread(values: list[float], digits: int = 1) -> str:
+    median, low, high = statistics.median(values), min(values), max(values)
+    return f"median {median:8.{digits}f}  (min {low:.{digits}f}, max {high:.{digits}f})"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--requests", type=int, default=1500)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--cadres", type=int, default=3)
+    args = parser.parse_args()
+
+    env = bench_env(
+        db_name=DB_NAME,
+        redis_db=REDIS_DB,
+        DJANGO_SETTINGS_MODULE="bench.review_settings",
+        THROTTLE_REVIEW="100000000/min",
+        # Every review in the run is paid, the slowest path.
+        REVIEW_POINTS_DAILY_CAP="1000000",
+    )
+    recreate_database(env)
+    django_setup(env)
+    from cadres import qr
+
+    # Every request of the run (reviews and ceiling inserts) is a new reviewer-cadre pair.
+    pairs_needed = 2 * args.rounds * args.requests + WARM_UP + 1
+    residents = -(-pairs_needed // args.cadres)
+    users, cadres = make_people(residents=residents, cadres=args.cadres)
+    pairs = iter([(user, cadre) for cadre in cadres for user in users])
+    status, statements = statement_count(*next(pairs))
+    tokens = {user.pk: access_token(user) for user in users}
+    codes = {cadre.pk: qr.badge_url(cadre) for cadre in cadres}
+
+    def review_requests():
+        for _ in range(args.requests):
+            user, cadre = next(pairs)
+            headers = {
+                "Authorization": f"Bearer {tokens[user.pk]}",
+                "Content-Type": "application/json",
+            }
+            body = json.dumps({"code": codes[cadre.pk], "rating": 5, "tags": ["attitude"]})
+            yield ("POST", f"/api/v1/cadres/{cadre.pk}/reviews", headers, body)
+
+    def ceiling_requests(count):
+        for _ in range(count):
+            user, cadre = next(pairs)
+            body = json.dumps(
+                {"reviewer": user.pk, "cadre": cadre.pk, "rating": 5, "tags": ["attitude"]}
+            )
+            yield ("POST", "/bench/review-insert", {"Content-Type": "application/json"}, body)
+
+    print(
+        f"database {DB_NAME}, Redis db {REDIS_DB}, gunicorn 127.0.0.1:{PORT} (config/gunicorn.py), "
+        f"{len(users)} reviewers, {len(cadres)} cadres, {args.clients} clients"
+    )
+    server = start_gunicorn(env, port=PORT, config="config/gunicorn.py")
+    reviews, ceilings, ratios = [], [], []
+    try:
+        # Warm-up (not counted): every worker imports and connects.
+        run_clients(list(ceiling_requests(WARM_UP)), clients=args.clients, port=PORT)
+        for number in range(1, args.rounds + 1):
+            review = run_clients(list(review_requests()), clients=args.clients, port=PORT)
+            ceiling = run_clients(
+                list(ceiling_requests(args.requests)), clients=args.clients, port=PORT
+            )
+            print(review.line(f"round {number}: review POST"))
+            print(ceiling.line(f"round {number}: ceiling (one INSERT)"))
+            reviews.append(review.only(201).rps)
+            ceilings.append(ceiling.only(201).rps)
+            ratios.append(reviews[-1] / ceilings[-1] if ceilings[-1] else 0.0)
+    finally:
+        server.stop()
+    print(f"review POST  req/s  {spread(reviews)}")
+    print(f"ceiling      req/s  {spread(ceilings)}")
+    print(f"ratio review / ceiling   {spread(ratios, digits=3)}  (goal >= 0.3)")
+    print(f"SQL statements of one review: {statements} (HTTP {status}; goal <= 10)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,120 @@
+"""The review POST against PostgreSQL: its round trips counted, and real threads at once.
+
+Each thread is its own database connection (PostgreSQL here is shared by several test
+runs, so at most 20 threads).
+"""
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from rest_framework.test import APIClient
+from rest_framework_simplejwt.tokens import RefreshToken
+
+from cadres.models import Review
+from points.models import Entry, ReviewAward
+from points.selectors import resident_summary
+from points.verification import ledger_verify
+from tests.conftest import next_phone
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+# Authentication (the user row), the cadre, BEGIN, the review (with its points), the
+# resident's account, the award, the ledger posting, COMMIT.
+MAX_STATEMENTS = 8
+THREADS = 20
+
+
+def client(user) -> APIClient:
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Bearer {RefreshToken.for_user(user).access_token}")
+    return api
+
+
+def post_review(api, cadre, code, rating=5):
+    return api.post(
+        f"/api/v1/cadres/{cadre.pk}/reviews",
+        {"code": code, "rating": rating, "tags": ["attitude"], "comment": "好"},
+        format="json",
+    )
+
+
+def run_at_once(calls):
+    """The callables on threads that start together; their results in order."""
+    barrier = threading.Barrier(min(THREADS, len(calls)))
+    started = threading.local()
+
+    def run(call):
+        if not getattr(started, "done", False):
+            started.done = True
+            barrier.wait(timeout=30)
+        try:
+            return call()
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=THREADS) as pool:
+        return list(pool.map(run, calls))
+
+
+def test_it_creates_a_review_in_at_most_8_statements(resident, make_cadre, badge):
+    """A review with points, through the API with a real token: every statement counted,
+    BEGIN and COMMIT included, and no savepoint; the same for a resident's first review
+    and a later one, and for a refused second review of the day."""
+    first, second = make_cadre(), make_cadre()
+    api = client(resident)
+    for cadre in (first, second):
+        with CaptureQueriesContext(connection) as queries:
+            response = post_review(api, cadre, badge(cadre))
+        assert response.status_code == 201, response.json()
+        assert response.json()["points_awarded"] == 10
+        statements = [query["sql"] for query in queries.captured_queries]
+        assert len(statements) <= MAX_STATEMENTS, "\n".join(statements)
+        assert not [sql for sql in statements if "SAVEPOINT" in sql.upper()]
+    with CaptureQueriesContext(connection) as queries:
+        response = post_review(api, first, badge(first), rating=1)
+    assert response.status_code == 409
+    assert response.json()["code"] == "already_reviewed_today"
+    assert len(queries.captured_queries) <= 5
+    assert resident_summary(user=resident).redeemable == 20
+    assert ledger_verify().ok
+
+
+def test_it_answers_twin_reviews_with_one_201_and_one_409(resident, cadre, badge):
+    """The same reviewer sends the same review twice at the same moment: one review, one
+    award, one 201 and one 409 already_reviewed_today."""
+    code = badge(cadre)
+    responses = run_at_once([lambda: post_review(client(resident), cadre, code) for _ in range(2)])
+    assert sorted(r.status_code for r in responses) == [201, 409]
+    refused = next(r for r in responses if r.status_code == 409)
+    assert refused.json()["code"] == "already_reviewed_today"
+    assert Review.objects.count() == 1
+    assert ReviewAward.objects.count() == 1
+    assert resident_summary(user=resident).redeemable == 10
+    assert ledger_verify().ok
+
+
+def test_it_keeps_the_ledger_verified_under_many_concurrent_reviews(
+    make_user, make_cadre, badge, settings
+):
+    """40 reviewers review 3 cadres each, all at once (120 reviews, a cap of 2 a day):
+    every review stored once, 2 awards with points per reviewer, and verify_ledger clean."""
+    settings.REVIEW_POINTS_DAILY_CAP = 2
+    cadres = [make_cadre() for _ in range(3)]
+    codes = {cadre.pk: badge(cadre) for cadre in cadres}
+    reviewers = [make_user(phone=next_phone()) for _ in range(40)]
+    calls = [
+        lambda user=user, cadre=cadre: post_review(client(user), cadre, codes[cadre.pk])
+        for user in reviewers
+        for cadre in cadres
+    ]
+    responses = run_at_once(calls)
+    assert [r.status_code for r in responses] == [201] * 120
+    assert Review.objects.count() == 120
+    assert sorted(r.json()["points_awarded"] for r in responses) == [0] * 40 + [10] * 80
+    for user in reviewers[:5]:
+        assert resident_summary(user=user).redeemable == 20
+    assert Entry.objects.filter(reason="review_award").count() == 160
+    assert ledger_verify().ok
