@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "points",
     "cadres",
     "stalls",
+    "opendata",
 ]
 
 MIDDLEWARE = [

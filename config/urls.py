@@ -13,6 +13,7 @@ api_v1 = [
     path("points/", include("points.api.urls")),
     path("", include("cadres.api.urls")),
     path("stalls/", include("stalls.api.urls")),
+    path("open/", include("opendata.api.urls")),
 ]
 
 urlpatterns = [
@@ -24,6 +25,7 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("", include("cadres.urls")),
     path("", include("stalls.urls")),
+    path("", include("opendata.urls")),
     path("admin/", admin.site.urls),
 ]
 
