@@ -14,6 +14,7 @@ api_v1 = [
     path("", include("cadres.api.urls")),
     path("stalls/", include("stalls.api.urls")),
     path("open/", include("opendata.api.urls")),
+    path("livestream/", include("livestream.api.urls")),
 ]
 
 urlpatterns = [
@@ -26,6 +27,7 @@ urlpatterns = [
     path("", include("cadres.urls")),
     path("", include("stalls.urls")),
     path("", include("opendata.urls")),
+    path("", include("livestream.urls")),
     path("admin/", admin.site.urls),
 ]
 
