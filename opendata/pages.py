@@ -13,7 +13,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import feedgenerator
 from django.utils.translation import gettext as _
-from django.views.decorators.http import condition, require_GET
+from django.views.decorators.http import condition, require_safe
 
 from cadres import rankings
 from cadres import selectors as cadres_selectors
@@ -68,7 +68,7 @@ def _version_modified(request, month: str, version: str, fmt: str) -> dt.datetim
     return found.published_at if found else None
 
 
-@require_GET
+@require_safe
 @open_for_all
 def open_page(request):
     versions = selectors.published_versions()
@@ -91,7 +91,7 @@ def open_page(request):
     return render(request, "opendata/open.html", context)
 
 
-@require_GET
+@require_safe
 @open_for_all
 @condition(etag_func=_all_etag, last_modified_func=_all_modified)
 def index_json(request):
@@ -119,7 +119,7 @@ def _csv_cell(value) -> str:
     return str(value)
 
 
-@require_GET
+@require_safe
 @open_for_all
 @condition(etag_func=_version_etag, last_modified_func=_version_modified)
 def version_file(request, month: str, version: str, fmt: str):
@@ -139,7 +139,7 @@ def version_file(request, month: str, version: str, fmt: str):
     return response
 
 
-@require_GET
+@require_safe
 @open_for_all
 @condition(etag_func=_all_etag, last_modified_func=_all_modified)
 def feed_atom(request):
@@ -188,7 +188,7 @@ def _stall_month(month: str) -> dt.date:
     return first_day
 
 
-@require_GET
+@require_safe
 @open_for_all
 def stalls_file(request, month: str, fmt: str):
     rows = selectors.stall_counts(month=_stall_month(month))

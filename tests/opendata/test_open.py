@@ -18,8 +18,10 @@ from unittest import mock
 import pytest
 from django.urls import reverse
 
+from cadres import selectors as cadres_selectors
 from cadres import services, verify_chain
 from cadres.models import Cadre, RankingEntry, Unit
+from opendata import selectors as opendata_selectors
 from stalls.models import Inspection, Registration, Stall, StallReport, StallStatusChange
 from tests.stalls.conftest import id_number, make_site_for
 
@@ -362,3 +364,61 @@ def test_it_describes_the_open_api_in_the_schema(api, db):
     schema = api.get("/api/schema/", HTTP_ACCEPT="application/json").json()
     assert "/api/v1/open/rankings" in schema["paths"]
     assert "400" in schema["paths"]["/api/v1/open/stalls"]["get"]["responses"]
+
+
+@pytest.fixture
+def with_correction(monkeypatch):
+    """Every published month gains a version 2 chained to its version 1 (what a correction
+    of issue 11 will publish), computed as the server would."""
+    original = opendata_selectors.month_versions
+
+    def versions(*, ranking):
+        found = original(ranking=ranking)
+        if not found:
+            return found
+        first = found[0]
+        rows = verify_chain.rows_from_json(cadres_selectors.ranking_digest_entries(ranking=ranking))
+        second = opendata_selectors.Version(
+            ranking=ranking,
+            number=2,
+            digest=verify_chain.digest(previous=first.digest, month=first.month, rows=rows),
+            previous_digest=first.digest,
+            published_at=first.published_at + dt.timedelta(days=3),
+        )
+        return [first, second]
+
+    monkeypatch.setattr(opendata_selectors, "month_versions", versions)
+
+
+def test_it_lists_and_verifies_several_versions_of_a_month(published_live, with_correction):
+    """Version 2 of each month is listed, in the feed as a correction, and the verifier
+    checks it follows version 1."""
+    index = json.loads(urllib.request.urlopen(f"{published_live}/open/index.json").read())  # noqa: S310
+    assert [[v["version"] for v in m["versions"]] for m in index["months"]] == [[1, 2], [1, 2]]
+    with urllib.request.urlopen(f"{published_live}/open/feed.atom") as response:  # noqa: S310
+        feed = ET.fromstring(response.read())  # noqa: S314 (our own server's feed)
+    titles = [e.find(f"{ATOM}title").text for e in feed.findall(f"{ATOM}entry")]
+    assert len(titles) == 4 and any("更正" in t for t in titles)
+    assert verify_chain.verify(published_live) == []
+
+
+def test_it_reports_a_correction_that_does_not_follow_its_version(
+    published_live, with_correction, tmp_path, serve_directory
+):
+    """A version 2 whose previous digest is not version 1's breaks the chain."""
+    _mirror(published_live, tmp_path)
+    path = tmp_path / "open" / "rankings" / "2026-03" / "v2.json"
+    document = json.loads(path.read_text())
+    rows = verify_chain.rows_from_json(document["entries"])
+    document["previous_digest"] = "f" * 64
+    document["digest"] = verify_chain.digest(previous="f" * 64, month="2026-03", rows=rows)
+    path.write_text(json.dumps(document, ensure_ascii=False))
+    index_path = tmp_path / "open" / "index.json"
+    index = json.loads(index_path.read_text())
+    index["months"][1]["versions"][1] |= {
+        "previous_digest": document["previous_digest"],
+        "digest": document["digest"],
+    }
+    index_path.write_text(json.dumps(index))
+    failures = verify_chain.verify(serve_directory(tmp_path))
+    assert failures == [f"2026-03 v2: previous digest {'f' * 64} does not follow 2026-03 v1"]
