@@ -1,7 +1,6 @@
 """The livestream duty's API: the catalogue, sessions and their outcome, income and its
 transfer to public welfare, the inspector's confirmation, compliance, the public summary."""
 
-import mimetypes
 from decimal import Decimal
 
 from django.conf import settings
@@ -52,9 +51,12 @@ def _quarter(request):
 def _evidence_response(field):
     if not field:
         raise NotFound()
-    content_type = mimetypes.guess_type(field.name)[0] or "application/octet-stream"
-    response = FileResponse(default_storage.open(field.name, "rb"), content_type=content_type)
-    response["Content-Disposition"] = "attachment"
+    # A download, never rendered by the browser: whatever was uploaded stays inert.
+    response = FileResponse(
+        default_storage.open(field.name, "rb"), content_type="application/octet-stream"
+    )
+    extension = field.name.rsplit(".", 1)[-1]
+    response["Content-Disposition"] = f'attachment; filename="evidence.{extension}"'
     response["Cache-Control"] = "private, no-store"
     response["X-Content-Type-Options"] = "nosniff"
     return response

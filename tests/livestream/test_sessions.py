@@ -228,3 +228,20 @@ def test_the_roles_are_granted_by_the_command(db, capsys):
     operator = User.objects.get(phone="+8613847799001")
     assert "live_operator" in user_roles(user=operator) and operator.is_staff
     assert User.objects.get(phone="+8613847799002").is_staff
+
+
+def test_it_shows_sessions_publicly_and_404s_unknown_ones(api, client_for, operator, make_session):
+    """The list and a session are public, with the outcome; an unknown one is 404 for the
+    detail and the outcome; a bad quarter filter is 400."""
+    session = make_session()
+    listing = api.get(PLAN, {"quarter": "2026Q1"}).json()
+    assert [s["id"] for s in listing["results"]] == [session.pk]
+    assert api.get(PLAN, {"quarter": "2026Q2"}).json()["results"] == []
+    assert api.get(PLAN, {"quarter": "Q9"}).status_code == 400
+    body = api.get(f"{PLAN}/{session.pk}").json()
+    assert body["outcome"]["sales"] == "150000.00" and "evidence" not in body["outcome"]
+    assert api.get(f"{PLAN}/999999").status_code == 404
+    response = client_for(operator).post(f"{PLAN}/999999/outcome", _outcome(), format="multipart")
+    assert response.status_code == 404 and response.json()["code"] == "not_found"
+    products = api.get("/api/v1/livestream/products").json()
+    assert {"羊绒围巾", "沙棘汁"} <= {p["name"] for p in products}
