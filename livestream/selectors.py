@@ -56,7 +56,7 @@ def current_quarter() -> Quarter:
 def parse_quarter(text: str) -> Quarter | None:
     """`2026Q1` (or `2026-Q1`); None for anything else."""
     match = _QUARTER_RE.match(text or "")
-    if not match or not 2000 <= int(match.group(1)) <= 9999:
+    if not match or not 2000 <= int(match.group(1)) <= 2999:
         return None
     return Quarter(int(match.group(1)), int(match.group(2)))
 

@@ -75,7 +75,7 @@ def open_page(request):
     months: dict[str, list] = {}
     for v in reversed(versions):
         months.setdefault(v.month, []).append(v)
-    stall_month = rankings.parse_month(request.GET.get("stalls", "")) or (
+    stall_month = selectors.stall_month_parse(request.GET.get("stalls", "")) or (
         rankings.local_today().replace(day=1)
     )
     context = {
@@ -182,7 +182,7 @@ def feed_atom(request):
 
 
 def _stall_month(month: str) -> dt.date:
-    first_day = rankings.parse_month(month)
+    first_day = selectors.stall_month_parse(month)
     if first_day is None:
         raise Http404(_("No such month."))
     return first_day

@@ -67,6 +67,12 @@ def published_versions() -> list[Version]:
     return versions
 
 
+def stall_month_parse(text: str) -> dt.date | None:
+    """`YYYY-MM` to its first day, for months whose end is a date (years up to 2999)."""
+    first_day = rankings.parse_month(text)
+    return first_day if first_day and first_day.year <= 2999 else None
+
+
 def version_get(*, month: str, number: int) -> Version | None:
     first_day = rankings.parse_month(month)
     ranking = cadres_selectors.published_month(month=first_day) if first_day else None

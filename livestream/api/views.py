@@ -159,6 +159,11 @@ class SessionListView(APIView):
             queryset=Product.objects.filter(active=True), many=True, allow_empty=False
         )
 
+        def validate_starts_at(self, value):
+            if not 2000 <= value.year <= 2999:
+                raise serializers.ValidationError(_("Give a date between 2000 and 2999."))
+            return value
+
     @extend_schema(
         operation_id="livestream_sessions_list",
         parameters=[

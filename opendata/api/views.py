@@ -7,7 +7,6 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from cadres import rankings
 from core.errors import Invalid
 from core.schema import error_response
 from core.throttling import AnonRateThrottle
@@ -81,7 +80,7 @@ class OpenStallsView(APIView):
     def get(self, request):
         data = self.InputSerializer(data=request.query_params)
         data.is_valid(raise_exception=True)
-        first_day = rankings.parse_month(data.validated_data["month"])
+        first_day = selectors.stall_month_parse(data.validated_data["month"])
         if first_day is None:
             raise Invalid(fields={"month": ["YYYY-MM"]})
         rows = selectors.stall_counts(month=first_day)

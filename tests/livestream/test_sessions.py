@@ -73,6 +73,9 @@ def test_it_refuses_planning_outside_ones_scope(
     [
         ({"hosts": []}, "hosts"),
         ({"hosts": [999999]}, "hosts"),
+        ({"hosts": [10**20]}, "hosts"),
+        ({"starts_at": "9999-12-31T23:59:59-12:00"}, "starts_at"),
+        ({"starts_at": "1900-01-01T00:00:00+08:00"}, "starts_at"),
         ({"products": []}, "products"),
         ({"platform": "tiktok"}, "platform"),
         ({"starts_at": "tomorrow"}, "starts_at"),

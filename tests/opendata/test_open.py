@@ -340,9 +340,11 @@ def test_it_serves_stall_counts_as_csv_json_and_on_the_page(client, stall_month)
     assert client.get("/open/stalls/2026-03.json").json()["sites"][0]["inspections"] == 3
     page = client.get("/open/", {"stalls": "2026-03"}).content.decode()
     assert "德荣早市" in page
+    assert client.get("/open/stalls/9999-12.csv").status_code == 404
+    assert client.get("/open/", {"stalls": "9999-12"}).status_code == 200
 
 
-@pytest.mark.parametrize("month", [None, "", "2026-3", "2026-13", "abcd-ef"])
+@pytest.mark.parametrize("month", [None, "", "2026-3", "2026-13", "abcd-ef", "9999-12"])
 def test_it_refuses_a_bad_month_for_stall_counts(api, db, month):
     """400 with the error body naming `month`."""
     params = {} if month is None else {"month": month}
