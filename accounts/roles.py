@@ -16,6 +16,8 @@ class Role(models.TextChoices):
     MERCHANT = "merchant", _("merchant")
     PARTNER = "partner", _("partner desk")
     DISTRICT_ADMIN = "district_admin", _("district administrator")
+    LIVE_OPERATOR = "live_operator", _("live room operator")
+    DISCIPLINE_INSPECTOR = "discipline_inspector", _("discipline inspector")
 
 
 # grant_role's --unit/--cadre/--merchant: option name -> link(user=, object_id=, role=).
@@ -32,7 +34,14 @@ def role_link(option: str) -> Callable | None:
 
 
 # Roles that work in the Django admin, and the model permissions each role's group has.
-STAFF_ROLES = {Role.UNIT_ADMIN, Role.URBAN_OFFICER, Role.MORAL_REVIEWER, Role.DISTRICT_ADMIN}
+STAFF_ROLES = {
+    Role.UNIT_ADMIN,
+    Role.URBAN_OFFICER,
+    Role.MORAL_REVIEWER,
+    Role.DISTRICT_ADMIN,
+    Role.LIVE_OPERATOR,
+    Role.DISCIPLINE_INSPECTOR,
+}
 _ROLE_PERMISSIONS: dict[str, set[str]] = {role: set() for role in Role.values}
 
 

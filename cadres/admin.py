@@ -87,8 +87,8 @@ class UnitAdmin(UnitScopedAdmin):
 
 @admin.register(Cadre)
 class CadreAdmin(UnitScopedAdmin):
-    list_display = ["name", "title", "unit", "employee_number", "active", "code_version"]
-    list_filter = ["active", "unit"]
+    list_display = ["name", "title", "rank", "unit", "employee_number", "active", "code_version"]
+    list_filter = ["active", "rank", "unit"]
     search_fields = ["name", "employee_number", "unit__name"]
     list_select_related = ["unit"]
     readonly_fields = ["code_version", "code_rotated_at", "code_rotated_by", "badge"]

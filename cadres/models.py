@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from core.models import RotatableCode
 
@@ -35,6 +36,11 @@ class Unit(models.Model):
         return self.name
 
 
+class CadreRank(models.TextChoices):
+    SECTION = "section", _("section level")
+    DIVISION = "division", _("division level and above")
+
+
 class Cadre(RotatableCode):
     """A government official or staff member, who wears a badge with a personal code."""
 
@@ -53,6 +59,13 @@ class Cadre(RotatableCode):
         blank=True,
         related_name="cadre",
         verbose_name=_("user"),
+    )
+    # The livestream duty's quota depends on it (LIVESTREAM_QUOTA).
+    rank = models.CharField(
+        pgettext_lazy("cadre grade", "rank"),
+        max_length=16,
+        choices=CadreRank.choices,
+        default=CadreRank.SECTION,
     )
 
     class Meta:

@@ -171,3 +171,31 @@ def ranking_month_verify(*, ranking: RankingMonth) -> bool:
     return (
         ranking_digest(ranking=ranking, previous_digest=ranking.previous_digest) == ranking.digest
     )
+
+
+# The names of the values the digest covers, in the order `services.ranking_digest` hashes
+# them; the open data publishes each entry under these names.
+DIGEST_FIELDS = (
+    "scope",
+    "scope_unit_id",
+    "unit_id",
+    "cadre_id",
+    "name",
+    "unit_name",
+    "rank",
+    "reviews",
+    "satisfaction_rate",
+    "response_rate",
+    "rejection_rate",
+    "score",
+    "bottom",
+)
+
+
+def ranking_digest_records(*, ranking: RankingMonth) -> list[dict]:
+    """A published month's entries exactly as its digest covers them, in the digest's
+    order, as records named by DIGEST_FIELDS (the open data's rows)."""
+    return [
+        dict(zip(DIGEST_FIELDS, row, strict=True))
+        for row in ranking_digest_entries(ranking=ranking)
+    ]

@@ -68,6 +68,8 @@ INSTALLED_APPS = [
     "cadres",
     "stalls",
     "axes",
+    "opendata",
+    "livestream",
 ]
 
 MIDDLEWARE = [
@@ -332,7 +334,7 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {},
+    "ENUM_NAME_OVERRIDES": {"LiveIncomeKindEnum": "livestream.models.Income.Kind"},
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
     "SERVE_AUTHENTICATION": [],
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums"],
@@ -346,6 +348,13 @@ IDEMPOTENCY_STALE_AFTER = timedelta(seconds=60)
 # --- Points (issue "Points").
 REVIEW_POINTS = env_int("REVIEW_POINTS", 10)
 REVIEW_POINTS_DAILY_CAP = env_int("REVIEW_POINTS_DAILY_CAP", 3)
+
+# The livestream duty: sessions each cadre hosts a quarter, by rank; days to transfer income.
+LIVESTREAM_QUOTA = {
+    "section": env_int("LIVESTREAM_QUOTA_SECTION", 0),
+    "division": env_int("LIVESTREAM_QUOTA_DIVISION", 1),
+}
+LIVESTREAM_TRANSFER_DAYS = env_int("LIVESTREAM_TRANSFER_DAYS", 30)
 PRIVILEGE_PASS_TTL_SECONDS = 300
 # A grab admission the database has not answered for this long counts as dead (its
 # process crashed): an empty gate then asks the database instead of saying sold out.

@@ -16,6 +16,8 @@ api_v1 = [
     path("points/", include("points.api.urls")),
     path("", include("cadres.api.urls")),
     path("stalls/", include("stalls.api.urls")),
+    path("open/", include("opendata.api.urls")),
+    path("livestream/", include("livestream.api.urls")),
 ]
 
 urlpatterns = [
@@ -27,6 +29,8 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("", include("cadres.urls")),
     path("", include("stalls.urls")),
+    path("", include("opendata.urls")),
+    path("", include("livestream.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -1,0 +1,514 @@
+"""The livestream duty's API: the catalogue, sessions and their outcome, income and its
+transfer to public welfare, the inspector's confirmation, compliance, the public summary."""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.files.storage import default_storage
+from django.http import FileResponse
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import serializers, status
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from cadres.models import Cadre, Unit
+from core.errors import Forbidden, Invalid, NotFound
+from core.pagination import PAGE_PARAMETERS, paginate, paginated
+from core.schema import error_response
+from core.throttling import AnonRateThrottle, UserRateThrottle
+
+from .. import permissions, selectors, services
+from ..models import Income, Platform, Product, Transfer
+
+EVIDENCE_MAX_BYTES = 10 * 1024 * 1024
+EVIDENCE_TYPES = ("pdf", "jpg", "jpeg", "png", "webp")
+MAX_ID = 2**63 - 1
+BAD_QUARTER = error_response("`quarter` is not YYYYQn (`invalid`).")
+FORBIDDEN = error_response("`permission_denied`: not in your scope or role.")
+
+
+def _evidence_check(upload):
+    extension = upload.name.rsplit(".", 1)[-1].lower() if "." in upload.name else ""
+    if extension not in EVIDENCE_TYPES:
+        raise serializers.ValidationError(_("Evidence must be a PDF or an image."))
+    if upload.size > EVIDENCE_MAX_BYTES:
+        raise serializers.ValidationError(_("Evidence must be 10 MB or smaller."))
+
+
+def _quarter(request):
+    text = request.query_params.get("quarter")
+    if text is None:
+        return selectors.current_quarter()
+    quarter = selectors.parse_quarter(text)
+    if quarter is None:
+        raise Invalid(fields={"quarter": [_("Write the quarter as YYYYQn, e.g. 2026Q1.")]})
+    return quarter
+
+
+def _evidence_response(field):
+    if not field:
+        raise NotFound()
+    # A download, never rendered by the browser: whatever was uploaded stays inert.
+    response = FileResponse(
+        default_storage.open(field.name, "rb"), content_type="application/octet-stream"
+    )
+    extension = field.name.rsplit(".", 1)[-1]
+    response["Content-Disposition"] = f'attachment; filename="evidence.{extension}"'
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+class RefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class CadreRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    title = serializers.CharField()
+    rank = serializers.CharField()
+    unit = RefSerializer()
+
+
+class OutcomeSerializer(serializers.Serializer):
+    duration_minutes = serializers.IntegerField()
+    peak_viewers = serializers.IntegerField()
+    orders = serializers.IntegerField()
+    sales = serializers.DecimalField(max_digits=14, decimal_places=2, help_text="yuan")
+    recorded_at = serializers.DateTimeField(source="outcome_recorded_at")
+
+
+class SessionSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    title = serializers.CharField()
+    unit = RefSerializer()
+    starts_at = serializers.DateTimeField()
+    platform = serializers.ChoiceField(choices=Platform.choices)
+    hosts = CadreRefSerializer(many=True, source="hosts.all")
+    products = RefSerializer(many=True, source="products.all")
+    held = serializers.BooleanField()
+    outcome = serializers.SerializerMethodField()
+
+    def get_outcome(self, session) -> OutcomeSerializer(allow_null=True):
+        return OutcomeSerializer(session).data if session.held else None
+
+
+class IncomeSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    session = serializers.IntegerField(source="session_id")
+    cadre = RefSerializer()
+    kind = serializers.ChoiceField(choices=Income.Kind.choices)
+    amount = serializers.DecimalField(max_digits=12, decimal_places=2, help_text="yuan")
+    received_on = serializers.DateField()
+    note = serializers.CharField()
+    corrects = serializers.IntegerField(source="corrects_id", allow_null=True)
+    recorded_at = serializers.DateTimeField()
+
+
+class TransferSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    income = serializers.IntegerField(source="income_id")
+    amount = serializers.DecimalField(max_digits=12, decimal_places=2, help_text="yuan")
+    fund = serializers.CharField()
+    reference = serializers.CharField()
+    transferred_on = serializers.DateField()
+    status = serializers.ChoiceField(choices=Transfer.Status.choices)
+    recorded_at = serializers.DateTimeField()
+    decided_at = serializers.DateTimeField(allow_null=True)
+    reject_reason = serializers.CharField()
+
+
+class ProductListView(APIView):
+    """GET /livestream/products: the local products sessions feature."""
+
+    permission_classes = [AllowAny]
+    throttle_classes = [AnonRateThrottle, UserRateThrottle]
+
+    class OutputSerializer(serializers.Serializer):
+        id = serializers.IntegerField()
+        name = serializers.CharField()
+        description = serializers.CharField()
+
+    @extend_schema(responses={200: OutputSerializer(many=True)})
+    def get(self, request):
+        return Response(self.OutputSerializer(selectors.products_active(), many=True).data)
+
+
+class SessionListView(APIView):
+    """GET /livestream/sessions: every session (public), newest first; POST: plan one."""
+
+    throttle_classes = [AnonRateThrottle, UserRateThrottle]
+
+    def get_permissions(self):
+        return [AllowAny()] if self.request.method == "GET" else [IsAuthenticated()]
+
+    class InputSerializer(serializers.Serializer):
+        title = serializers.CharField(max_length=100)
+        unit = serializers.PrimaryKeyRelatedField(queryset=Unit.objects.all())
+        starts_at = serializers.DateTimeField()
+        platform = serializers.ChoiceField(choices=Platform.choices)
+        hosts = serializers.PrimaryKeyRelatedField(
+            queryset=Cadre.objects.filter(active=True), many=True, allow_empty=False
+        )
+        products = serializers.PrimaryKeyRelatedField(
+            queryset=Product.objects.filter(active=True), many=True, allow_empty=False
+        )
+
+        def validate_starts_at(self, value):
+            if not 2000 <= value.year <= 2999:
+                raise serializers.ValidationError(_("Give a date between 2000 and 2999."))
+            return value
+
+    @extend_schema(
+        operation_id="livestream_sessions_list",
+        parameters=[
+            *PAGE_PARAMETERS,
+            OpenApiParameter("quarter", str, description="YYYYQn; all when absent."),
+        ],
+        responses={**paginated(SessionSerializer)["responses"], 400: BAD_QUARTER},
+    )
+    def get(self, request):
+        quarter = _quarter(request) if "quarter" in request.query_params else None
+        return paginate(
+            view=self,
+            request=request,
+            queryset=selectors.sessions_public(quarter=quarter),
+            serialize=lambda s: SessionSerializer(s).data,
+        )
+
+    @extend_schema(
+        operation_id="livestream_sessions_create",
+        request=InputSerializer,
+        responses={201: SessionSerializer, 403: FORBIDDEN},
+    )
+    def post(self, request):
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        session = services.session_plan(user=request.user, **data.validated_data)
+        return Response(SessionSerializer(session).data, status=status.HTTP_201_CREATED)
+
+
+def _session(pk):
+    session = selectors.session_get(pk=pk)
+    if session is None:
+        raise NotFound()
+    return session
+
+
+class SessionDetailView(APIView):
+    """GET /livestream/sessions/{id}: public."""
+
+    permission_classes = [AllowAny]
+    throttle_classes = [AnonRateThrottle, UserRateThrottle]
+
+    @extend_schema(responses={200: SessionSerializer})
+    def get(self, request, pk):
+        return Response(SessionSerializer(_session(pk)).data)
+
+
+class SessionOutcomeView(APIView):
+    """POST /livestream/sessions/{id}/outcome: the operator records it once (multipart)."""
+
+    permission_classes = [IsAuthenticated]
+
+    class InputSerializer(serializers.Serializer):
+        duration_minutes = serializers.IntegerField(min_value=1, max_value=24 * 60)
+        peak_viewers = serializers.IntegerField(min_value=0, max_value=2**31 - 1)
+        orders = serializers.IntegerField(min_value=0, max_value=2**31 - 1)
+        sales = serializers.DecimalField(
+            max_digits=14,
+            decimal_places=2,
+            min_value=Decimal("0"),
+            help_text='yuan, e.g. "150000.00"',
+        )
+        evidence = serializers.FileField(validators=[_evidence_check])
+
+    @extend_schema(
+        request={"multipart/form-data": InputSerializer},
+        responses={
+            200: SessionSerializer,
+            403: FORBIDDEN,
+            409: error_response("`outcome_recorded` or `session_not_started`."),
+        },
+    )
+    def post(self, request, pk):
+        session = _session(pk)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        session = services.session_outcome_record(
+            user=request.user, session=session, **data.validated_data
+        )
+        return Response(SessionSerializer(session).data)
+
+
+class SessionEvidenceView(APIView):
+    """GET /livestream/sessions/{id}/evidence: operator, inspector, the unit's admin, hosts."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        responses={
+            (200, "application/octet-stream"): OpenApiResponse(OpenApiTypes.BINARY),
+            403: FORBIDDEN,
+        }
+    )
+    def get(self, request, pk):
+        session = _session(pk)
+        if not permissions.can_see_session_evidence(request.user, session=session):
+            raise Forbidden()
+        return _evidence_response(session.evidence)
+
+
+class IncomeCreateView(APIView):
+    """POST /livestream/incomes: income a host received (a correction names `corrects`)."""
+
+    permission_classes = [IsAuthenticated]
+
+    class InputSerializer(serializers.Serializer):
+        session = serializers.IntegerField(min_value=1, max_value=MAX_ID)
+        cadre = serializers.IntegerField(min_value=1, max_value=MAX_ID)
+        kind = serializers.ChoiceField(choices=Income.Kind.choices)
+        amount = serializers.DecimalField(max_digits=12, decimal_places=2, help_text="yuan")
+        received_on = serializers.DateField()
+        note = serializers.CharField(max_length=500, required=False, default="", allow_blank=True)
+        corrects = serializers.IntegerField(
+            min_value=1, max_value=MAX_ID, required=False, allow_null=True
+        )
+
+    @extend_schema(
+        request=InputSerializer,
+        responses={
+            201: IncomeSerializer,
+            403: FORBIDDEN,
+            409: error_response("`session_not_held` or `not_a_host`."),
+        },
+    )
+    def post(self, request):
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        session = selectors.session_get(pk=values.pop("session"))
+        cadre = Cadre.objects.filter(pk=values.pop("cadre")).first()
+        corrects_id = values.pop("corrects", None)
+        corrects = selectors.income_get(pk=corrects_id) if corrects_id else None
+        errors = {}
+        if session is None:
+            errors["session"] = [_("No such session.")]
+        if cadre is None:
+            errors["cadre"] = [_("No such cadre.")]
+        if corrects_id and corrects is None:
+            errors["corrects"] = [_("No such income entry.")]
+        if errors:
+            raise Invalid(fields=errors)
+        income = services.income_record(
+            user=request.user, session=session, cadre=cadre, corrects=corrects, **values
+        )
+        return Response(IncomeSerializer(income).data, status=status.HTTP_201_CREATED)
+
+
+class TransferCreateView(APIView):
+    """POST /livestream/transfers: an income entry's transfer to a public-welfare fund."""
+
+    permission_classes = [IsAuthenticated]
+
+    class InputSerializer(serializers.Serializer):
+        income = serializers.IntegerField(min_value=1, max_value=MAX_ID)
+        amount = serializers.DecimalField(
+            max_digits=12, decimal_places=2, min_value=Decimal("0.01"), help_text="yuan"
+        )
+        fund = serializers.CharField(max_length=100)
+        reference = serializers.CharField(max_length=64)
+        transferred_on = serializers.DateField()
+        evidence = serializers.FileField(validators=[_evidence_check])
+
+    @extend_schema(
+        request={"multipart/form-data": InputSerializer},
+        responses={
+            201: TransferSerializer,
+            403: FORBIDDEN,
+            409: error_response("`already_transferred`."),
+        },
+    )
+    def post(self, request):
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        income = selectors.income_get(pk=values.pop("income"))
+        if income is None:
+            raise Invalid(fields={"income": [_("No such income entry.")]})
+        transfer = services.transfer_record(user=request.user, income=income, **values)
+        return Response(TransferSerializer(transfer).data, status=status.HTTP_201_CREATED)
+
+
+def _transfer(pk):
+    transfer = selectors.transfer_get(pk=pk)
+    if transfer is None:
+        raise NotFound()
+    return transfer
+
+
+class TransferConfirmView(APIView):
+    """POST /livestream/transfers/{id}/confirm: a discipline inspector, once."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        request=None,
+        responses={
+            200: TransferSerializer,
+            403: FORBIDDEN,
+            409: error_response("`transfer_decided`."),
+        },
+    )
+    def post(self, request, pk):
+        transfer = services.transfer_confirm(user=request.user, transfer=_transfer(pk))
+        return Response(TransferSerializer(transfer).data)
+
+
+class TransferRejectView(APIView):
+    """POST /livestream/transfers/{id}/reject {reason}: the evidence does not show it."""
+
+    permission_classes = [IsAuthenticated]
+
+    class InputSerializer(serializers.Serializer):
+        reason = serializers.CharField(min_length=2, max_length=500)
+
+    @extend_schema(
+        request=InputSerializer,
+        responses={
+            200: TransferSerializer,
+            403: FORBIDDEN,
+            409: error_response("`transfer_decided`."),
+        },
+    )
+    def post(self, request, pk):
+        transfer = _transfer(pk)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        transfer = services.transfer_reject(
+            user=request.user, transfer=transfer, reason=data.validated_data["reason"]
+        )
+        return Response(TransferSerializer(transfer).data)
+
+
+class TransferEvidenceView(APIView):
+    """GET /livestream/transfers/{id}/evidence: the cadre, their unit admin, operator, inspector."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        responses={
+            (200, "application/octet-stream"): OpenApiResponse(OpenApiTypes.BINARY),
+            403: FORBIDDEN,
+        }
+    )
+    def get(self, request, pk):
+        transfer = _transfer(pk)
+        if not permissions.can_see_transfer_evidence(request.user, transfer=transfer):
+            raise Forbidden()
+        return _evidence_response(transfer.evidence)
+
+
+class ComplianceView(APIView):
+    """GET /livestream/compliance?quarter=YYYYQn: cadres short of their quota, and income
+    not transferred in time; a unit admin sees their unit, the inspector every unit."""
+
+    permission_classes = [IsAuthenticated]
+
+    class ShortfallSerializer(serializers.Serializer):
+        cadre = CadreRefSerializer()
+        quota = serializers.IntegerField()
+        held = serializers.IntegerField()
+        planned = serializers.IntegerField()
+        missing = serializers.IntegerField()
+
+    class OverdueSerializer(serializers.Serializer):
+        income = IncomeSerializer(source="*")
+        unit = RefSerializer(source="cadre.unit")
+
+    class OutputSerializer(serializers.Serializer):
+        quarter = serializers.CharField()
+        transfer_days = serializers.IntegerField()
+        shortfalls = serializers.ListField(child=serializers.DictField())
+        overdue_income = serializers.ListField(child=serializers.DictField())
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("quarter", str, description="YYYYQn; this quarter by default.")
+        ],
+        responses={200: OutputSerializer, 400: BAD_QUARTER, 403: FORBIDDEN},
+    )
+    def get(self, request):
+        unit_ids = permissions.compliance_unit_ids(request.user)
+        if unit_ids is not None and not unit_ids:
+            raise Forbidden()
+        quarter = _quarter(request)
+        body = {
+            "quarter": quarter.label,
+            "transfer_days": settings.LIVESTREAM_TRANSFER_DAYS,
+            "shortfalls": self.ShortfallSerializer(
+                selectors.shortfalls(quarter=quarter, unit_ids=unit_ids), many=True
+            ).data,
+            "overdue_income": self.OverdueSerializer(
+                selectors.incomes_overdue(unit_ids=unit_ids), many=True
+            ).data,
+        }
+        return Response(self.OutputSerializer(body).data)
+
+
+class SummaryView(APIView):
+    """GET /livestream/summary?quarter=YYYYQn: public: sessions, sales, income and where
+    it went, per cadre; and monthly sales of the last 12 months."""
+
+    permission_classes = [AllowAny]
+    authentication_classes = []
+    throttle_classes = [AnonRateThrottle]
+
+    class CadreLineSerializer(serializers.Serializer):
+        cadre = CadreRefSerializer()
+        sessions = serializers.IntegerField()
+        sales = serializers.DecimalField(max_digits=16, decimal_places=2)
+        income = serializers.DecimalField(max_digits=14, decimal_places=2)
+        transferred = serializers.DecimalField(max_digits=14, decimal_places=2)
+
+    class FundSerializer(serializers.Serializer):
+        fund = serializers.CharField()
+        total = serializers.DecimalField(max_digits=14, decimal_places=2)
+        transfers = serializers.IntegerField()
+
+    class MonthSerializer(serializers.Serializer):
+        month = serializers.CharField()
+        sales = serializers.DecimalField(max_digits=16, decimal_places=2)
+
+    class OutputSerializer(serializers.Serializer):
+        quarter = serializers.CharField()
+        sessions = serializers.IntegerField()
+        orders = serializers.IntegerField()
+        sales = serializers.DecimalField(max_digits=16, decimal_places=2)
+        income = serializers.DecimalField(max_digits=14, decimal_places=2)
+        transferred = serializers.DecimalField(
+            max_digits=14, decimal_places=2, help_text="Confirmed by a discipline inspector."
+        )
+        cadres = serializers.ListField(child=serializers.DictField())
+        funds = serializers.ListField(child=serializers.DictField())
+        monthly_sales = serializers.ListField(child=serializers.DictField())
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("quarter", str, description="YYYYQn; this quarter by default.")
+        ],
+        responses={200: OutputSerializer, 400: BAD_QUARTER},
+    )
+    def get(self, request):
+        summary = selectors.public_summary(quarter=_quarter(request))
+        summary["cadres"] = self.CadreLineSerializer(summary["cadres"], many=True).data
+        summary["funds"] = self.FundSerializer(summary["funds"], many=True).data
+        summary["monthly_sales"] = self.MonthSerializer(
+            [{"month": m, "sales": v} for m, v in selectors.monthly_sales()], many=True
+        ).data
+        return Response(self.OutputSerializer(summary).data)

@@ -1,0 +1,207 @@
+"""The open data: /open/ (a page), index.json, each month's versions as JSON and CSV,
+the Atom feed, and the stall counts. Public, cacheable (ETag, Last-Modified) and open to
+every origin for GET."""
+
+import csv
+import datetime as dt
+import functools
+import io
+import json
+
+from django.http import Http404, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import feedgenerator
+from django.utils.translation import gettext as _
+from django.views.decorators.http import condition, require_safe
+
+from cadres import rankings
+from cadres import selectors as cadres_selectors
+
+from . import selectors
+
+CACHE_CONTROL = "public, max-age=300"
+
+
+def open_for_all(view):
+    """CORS for reading: any origin may GET (and HEAD) these; nothing else is allowed."""
+
+    @functools.wraps(view)
+    def wrapped(request, *args, **kwargs):
+        response = view(request, *args, **kwargs)
+        response["Access-Control-Allow-Origin"] = "*"
+        response["Access-Control-Expose-Headers"] = "ETag, Last-Modified"
+        response.setdefault("Cache-Control", CACHE_CONTROL)
+        return response
+
+    return wrapped
+
+
+def _json_response(body: dict) -> HttpResponse:
+    return HttpResponse(
+        json.dumps(body, ensure_ascii=False, indent=1), content_type="application/json"
+    )
+
+
+def _all_etag(request, **kwargs) -> str:
+    return selectors.versions_etag(selectors.published_versions())
+
+
+def _all_modified(request, **kwargs) -> dt.datetime | None:
+    return selectors.versions_last_modified(selectors.published_versions())
+
+
+def _version(month: str, version: int):
+    found = selectors.version_get(month=month, number=int(version))
+    if found is None:
+        raise Http404(_("This month has not been published."))
+    return found
+
+
+def _version_etag(request, month: str, version: str, fmt: str) -> str | None:
+    found = selectors.version_get(month=month, number=int(version))
+    return f"{found.digest}-{fmt}" if found else None
+
+
+def _version_modified(request, month: str, version: str, fmt: str) -> dt.datetime | None:
+    found = selectors.version_get(month=month, number=int(version))
+    return found.published_at if found else None
+
+
+@require_safe
+@open_for_all
+def open_page(request):
+    versions = selectors.published_versions()
+    months: dict[str, list] = {}
+    for v in reversed(versions):
+        months.setdefault(v.month, []).append(v)
+    stall_month = selectors.stall_month_parse(request.GET.get("stalls", "")) or (
+        rankings.local_today().replace(day=1)
+    )
+    context = {
+        "months": sorted(months.items(), reverse=True),
+        "licence": selectors.LICENCE,
+        "licence_url": selectors.LICENCE_URL,
+        "fields": cadres_selectors.DIGEST_FIELDS,
+        "stall_month": stall_month.strftime("%Y-%m"),
+        "stall_rows": selectors.stall_counts(month=stall_month),
+        "stall_months": selectors.stall_months(),
+        "min_reviews": rankings.MIN_REVIEWS,
+    }
+    return render(request, "opendata/open.html", context)
+
+
+@require_safe
+@open_for_all
+@condition(etag_func=_all_etag, last_modified_func=_all_modified)
+def index_json(request):
+    return _json_response(selectors.index_body(selectors.published_versions()))
+
+
+def version_body(version) -> dict:
+    return {
+        "month": version.month,
+        "version": version.number,
+        "published_at": version.published_at.isoformat(),
+        "digest": version.digest,
+        "previous_digest": version.previous_digest,
+        "licence": selectors.LICENCE,
+        "fields": list(cadres_selectors.DIGEST_FIELDS),
+        "entries": selectors.version_entries(version=version),
+    }
+
+
+def _csv_cell(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+@require_safe
+@open_for_all
+@condition(etag_func=_version_etag, last_modified_func=_version_modified)
+def version_file(request, month: str, version: str, fmt: str):
+    found = _version(month, int(version))
+    if fmt == "json":
+        return _json_response(version_body(found))
+    out = io.StringIO()
+    writer = csv.writer(out)
+    fields = cadres_selectors.DIGEST_FIELDS
+    writer.writerow(fields)
+    for entry in selectors.version_entries(version=found):
+        writer.writerow([_csv_cell(entry[name]) for name in fields])
+    response = HttpResponse(
+        ("\ufeff" + out.getvalue()).encode("utf-8"), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'inline; filename="rankings-{month}-v{found.number}.csv"'
+    return response
+
+
+@require_safe
+@open_for_all
+@condition(etag_func=_all_etag, last_modified_func=_all_modified)
+def feed_atom(request):
+    """Each publication and each correction is an entry, newest first."""
+    versions = selectors.published_versions()
+    open_url = request.build_absolute_uri(reverse("open"))
+    feed = feedgenerator.Atom1Feed(
+        title=_("Duoduo open data: monthly service rankings"),
+        link=open_url,
+        description=_("Every published month and every correction, with its SHA-256 digest."),
+        language="zh-hans",
+        feed_url=request.build_absolute_uri(reverse("open-feed")),
+        feed_guid=open_url,
+        feed_copyright=selectors.LICENCE,
+    )
+    for v in reversed(versions):
+        if v.number == 1:
+            title = _("Rankings of %(month)s published") % {"month": v.month}
+        else:
+            title = _("Rankings of %(month)s corrected (version %(version)s)") % {
+                "month": v.month,
+                "version": v.number,
+            }
+        feed.add_item(
+            title=title,
+            link=open_url + v.json_path,
+            description=_("Digest %(digest)s, following %(previous)s.")
+            % {"digest": v.digest, "previous": v.previous_digest or "-"},
+            unique_id=open_url + v.json_path,
+            unique_id_is_permalink=True,
+            pubdate=v.published_at,
+            updateddate=v.published_at,
+            enclosures=[
+                feedgenerator.Enclosure(open_url + v.csv_path, "0", "text/csv"),
+            ],
+        )
+    return HttpResponse(
+        feed.writeString("utf-8"), content_type="application/atom+xml; charset=utf-8"
+    )
+
+
+def _stall_month(month: str) -> dt.date:
+    first_day = selectors.stall_month_parse(month)
+    if first_day is None:
+        raise Http404(_("No such month."))
+    return first_day
+
+
+@require_safe
+@open_for_all
+def stalls_file(request, month: str, fmt: str):
+    rows = selectors.stall_counts(month=_stall_month(month))
+    if fmt == "json":
+        return _json_response({"month": month, "licence": selectors.LICENCE, "sites": rows})
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["month", "site_id", "site_name", *selectors.STALL_COUNTS])
+    for row in rows:
+        writer.writerow(
+            [month, row["site"]["id"], row["site"]["name"]]
+            + [row[name] for name in selectors.STALL_COUNTS]
+        )
+    return HttpResponse(
+        ("\ufeff" + out.getvalue()).encode("utf-8"), content_type="text/csv; charset=utf-8"
+    )
