@@ -69,3 +69,43 @@ def test_it_answers_a_crafted_cursor_with_400_invalid_on_every_list(
             assert response.status_code == 400, (url, cursor, response.content[:200])
             body = response.json()
             assert body["code"] == "invalid" and "cursor" in body["fields"]
+
+
+DEEP_JSON = "[" * 100_000 + "]" * 100_000
+
+
+def test_it_answers_json_nested_100000_deep_with_400_invalid_on_auth_otp(api):
+    """Anonymous POST /auth/otp with a body nested 100,000 deep is 400 `invalid`, not a
+    RecursionError (500)."""
+    for body in (DEEP_JSON, '{"phone": ' + "[" * 100_000 + "]" * 100_000 + "}"):
+        response = api.generic("POST", "/api/v1/auth/otp", body, content_type="application/json")
+        assert response.status_code == 400, response.content[:200]
+        assert response.json()["code"] == "invalid"
+
+
+def _json_operations() -> list[tuple[str, str]]:
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    return sorted(
+        (method, path)
+        for path, operations in schema["paths"].items()
+        for method, operation in operations.items()
+        if "application/json" in operation.get("requestBody", {}).get("content", {})
+    )
+
+
+def test_it_answers_deep_json_without_a_500_on_every_json_endpoint(make_user, client_for):
+    """Every operation that takes JSON (from the schema), signed in, with and without an
+    Idempotency-Key: a 4xx with the error body, never a 500."""
+    operations = _json_operations()
+    assert len(operations) > 10
+    client = client_for(make_user(Role.DISTRICT_ADMIN, Role.MORAL_REVIEWER))
+    invalid = 0
+    for method, path in operations:
+        url = path.replace("{id}", "1").replace("{pk}", "1")
+        for headers in ({}, {"HTTP_IDEMPOTENCY_KEY": "deep-json-key"}):
+            response = client.generic(
+                method.upper(), url, DEEP_JSON, content_type="application/json", **headers
+            )
+            assert 400 <= response.status_code < 500, (method, url, response.content[:200])
+            invalid += response.json()["code"] == "invalid"
+    assert invalid > len(operations)
