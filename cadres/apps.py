@@ -8,7 +8,7 @@ class CadresConfig(AppConfig):
 
     def ready(self):
         from accounts.roles import Role, register_role_link, register_role_permissions
-        from core import codes
+        from core import codes, uploads
 
         from . import pages, qr, services
 
@@ -23,6 +23,10 @@ class CadresConfig(AppConfig):
                 render_page=pages.cadre_page,
                 body_key="cadre",
             )
+        )
+        # Cadre photos are on their public badge pages.
+        uploads.register(
+            "cadres", model=self.get_model("Cadre"), field="photo", can_see=_anyone, public=True
         )
         register_role_permissions(
             Role.UNIT_ADMIN,
@@ -50,3 +54,7 @@ class CadresConfig(AppConfig):
                 "cadres.view_rankingentry",
             ],
         )
+
+
+def _anyone(user, cadre) -> bool:
+    return True

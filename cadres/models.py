@@ -2,6 +2,9 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from core.photos import validate_photo
+from core.uploads import RandomName
+
 
 class Unit(models.Model):
     """A department, bureau or street office of the district government."""
@@ -42,7 +45,9 @@ class Cadre(models.Model):
         Unit, on_delete=models.PROTECT, related_name="cadres", verbose_name=_("unit")
     )
     employee_number = models.CharField(_("employee number"), max_length=32, unique=True)
-    photo = models.ImageField(_("photo"), upload_to="cadres/", blank=True)
+    photo = models.ImageField(
+        _("photo"), upload_to=RandomName("cadres"), blank=True, validators=[validate_photo]
+    )
     active = models.BooleanField(_("active"), default=True)
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,

@@ -3,6 +3,7 @@ from django.urls import include, path, register_converter
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from core.converters import IdConverter
+from core.uploads import serve as serve_upload
 from core.views import healthz, scan_page
 
 register_converter(IdConverter, "id")
@@ -20,6 +21,8 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("healthz", healthz, name="healthz"),
+    # Uploads, only to who may see them (core.uploads): MEDIA_URL is "media/".
+    path("media/<path:name>", serve_upload, name="upload"),
     path("q/<str:token>", scan_page, name="scan-page"),
     path("", include("accounts.urls")),
     path("", include("cadres.urls")),

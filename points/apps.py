@@ -32,10 +32,17 @@ class PointsConfig(AppConfig):
 
     def ready(self):
         from accounts.roles import Role, register_role_link, register_role_permissions
+        from core import uploads
 
-        from . import code_kinds, services
+        from . import code_kinds, selectors, services
 
         register_role_link("merchant", services.merchant_link_user)
         register_role_permissions(Role.MORAL_REVIEWER, MORAL_REVIEWER_PERMISSIONS)
         register_role_permissions(Role.DISTRICT_ADMIN, DISTRICT_ADMIN_PERMISSIONS)
         code_kinds.register()
+        uploads.register(
+            "moral_claims",
+            model=self.get_model("MoralClaim"),
+            field="photo",
+            can_see=selectors.moral_claim_photo_visible,
+        )

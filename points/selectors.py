@@ -9,6 +9,9 @@ from django.db.models import Q, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
+from accounts.roles import Role
+from accounts.selectors import user_has_role
+
 from .models import Account, Campaign, Currency, Entry, PrivilegeTier, Reward
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -146,3 +149,14 @@ def merchant_settlement(*, merchant) -> list[dict]:
             {"month": f"{month:%Y-%m}", "points": row["points"], "yuan": yuan(row["points"])}
         )
     return out
+
+
+def moral_claim_photo_visible(user, claim) -> bool:
+    """The evidence of a moral claim: its resident, moral reviewers, district admins."""
+    if not (user and user.is_authenticated):
+        return False
+    return (
+        claim.resident_id == user.pk
+        or user_has_role(user=user, role=Role.MORAL_REVIEWER)
+        or user_has_role(user=user, role=Role.DISTRICT_ADMIN)
+    )

@@ -14,6 +14,7 @@ from accounts.models import User
 from accounts.roles import Role
 from core import codes
 from core.errors import Forbidden, Invalid, NotFound
+from core.photos import check_photo
 
 from . import gate, ledger, selectors
 from .errors import (
@@ -338,6 +339,7 @@ def moral_claim_create(
 ) -> MoralClaim:
     if occurred_on > timezone.now().astimezone(SHANGHAI).date():
         raise Invalid(fields={"occurred_on": [_("The date cannot be in the future.")]})
+    check_photo(photo)
     claim = MoralClaim(
         resident=resident, category=category, description=description, occurred_on=occurred_on
     )

@@ -8,10 +8,23 @@ class StallsConfig(AppConfig):
 
     def ready(self):
         from accounts.roles import Role, register_role_permissions
+        from core import uploads
 
-        from . import codes
+        from . import codes, selectors
 
         codes.register()
+        uploads.register(
+            "stalls/registrations",
+            model=self.get_model("Registration"),
+            field="photo",
+            can_see=selectors.registration_photo_visible,
+        )
+        uploads.register(
+            "stalls/reports",
+            model=self.get_model("StallReport"),
+            field="photo",
+            can_see=selectors.report_photo_visible,
+        )
         register_role_permissions(
             Role.URBAN_OFFICER,
             [

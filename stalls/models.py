@@ -5,6 +5,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from core.photos import validate_photo
+from core.uploads import RandomName
+
 
 class GoodsCategory(models.TextChoices):
     FRUIT_VEGETABLES = "fruit_vegetables", _("fruit and vegetables")
@@ -130,7 +133,12 @@ class Registration(models.Model):
         _("goods category"), max_length=32, choices=GoodsCategory.choices
     )
     description = models.CharField(_("description"), max_length=500, blank=True)
-    photo = models.ImageField(_("photo"), upload_to="stalls/registrations/", blank=True)
+    photo = models.ImageField(
+        _("photo"),
+        upload_to=RandomName("stalls/registrations"),
+        blank=True,
+        validators=[validate_photo],
+    )
     status = models.CharField(
         _("status"), max_length=16, choices=Status.choices, default=Status.PENDING
     )
@@ -289,7 +297,12 @@ class StallReport(models.Model):
     )
     category = models.CharField(_("category"), max_length=16, choices=Category.choices)
     comment = models.CharField(_("comment"), max_length=1000, blank=True)
-    photo = models.ImageField(_("photo"), upload_to="stalls/reports/", blank=True)
+    photo = models.ImageField(
+        _("photo"),
+        upload_to=RandomName("stalls/reports"),
+        blank=True,
+        validators=[validate_photo],
+    )
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default="open")
     closed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

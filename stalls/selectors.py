@@ -194,3 +194,19 @@ def trading_now(windows, *, at: datetime.datetime | None = None) -> bool:
             if window.days_mask & (1 << yesterday) and now < window.end:
                 return True
     return False
+
+
+def registration_photo_visible(user, registration) -> bool:
+    """A registration's photo: its vendor, the site unit's officers, district admins."""
+    if not (user and user.is_authenticated):
+        return False
+    return registration.vendor_id == user.pk or can_manage(
+        user=user, unit_id=registration.site.unit_id
+    )
+
+
+def report_photo_visible(user, report) -> bool:
+    """A stall report's photo: its reporter, the site unit's officers, district admins."""
+    if not (user and user.is_authenticated):
+        return False
+    return report.reporter_id == user.pk or can_manage(user=user, unit_id=report.stall.site.unit_id)

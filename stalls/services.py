@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.errors import Forbidden, Invalid
+from core.photos import check_photo
 
 from . import selectors
 from .cache import public_changed
@@ -34,17 +35,11 @@ from .models import (
 
 SUSPENSION_VIOLATIONS = 3
 SUSPENSION_WINDOW = timedelta(days=30)
-MAX_PHOTO_BYTES = 5 * 1024 * 1024
 
 
 def _ensure_manager(*, user, site: Site) -> None:
     if not selectors.can_manage(user=user, unit_id=site.unit_id):
         raise Forbidden()
-
-
-def _check_photo(photo) -> None:
-    if photo is not None and photo.size > MAX_PHOTO_BYTES:
-        raise Invalid(fields={"photo": [_("A photo may be at most 5 MB.")]})
 
 
 def site_code_rotate(*, site: Site, actor) -> Site:
@@ -78,7 +73,7 @@ def registration_create(
         errors["vendor_name"] = [_("This field may not be blank.")]
     if errors:
         raise Invalid(fields=errors)
-    _check_photo(photo)
+    check_photo(photo)
 
     if Registration.objects.filter(
         vendor=vendor, site=site, status__in=Registration.OPEN_STATUSES
@@ -267,7 +262,7 @@ def stall_reinstate(*, stall: Stall, officer, reason: str, slot: int | None = No
 def report_create(*, stall: Stall, reporter, category: str, comment: str = "", photo=None):
     if category not in StallReport.Category.values:
         raise Invalid(fields={"category": [_("Choose a category.")]})
-    _check_photo(photo)
+    check_photo(photo)
     report = StallReport.objects.create(
         stall=stall, reporter=reporter, category=category, comment=comment
     )

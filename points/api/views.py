@@ -14,6 +14,7 @@ from accounts.selectors import user_has_role
 from core.errors import Forbidden, Invalid, NotFound
 from core.idempotency import idempotent
 from core.pagination import PAGE_PARAMETERS, paginate, paginated
+from core.photos import validate_photo
 from core.schema import error_response
 from core.throttling import ScopedThrottle
 
@@ -23,7 +24,6 @@ from ..models import Campaign, Currency, Merchant, MoralCategory, MoralClaim, Re
 from .authentication import ClaimAuthentication
 
 MAX_INT = 2_147_483_647
-PHOTO_MAX_BYTES = 5 * 1024 * 1024
 THROTTLES = api_settings.DEFAULT_THROTTLE_CLASSES
 
 
@@ -429,11 +429,6 @@ def moral_claim_body(claim: MoralClaim) -> dict:
     ).data
 
 
-def _photo_size(photo):
-    if photo.size > PHOTO_MAX_BYTES:
-        raise serializers.ValidationError(_("The photo must be 5 MB or smaller."))
-
-
 class MoralClaimListView(APIView):
     """GET /points/moral/claims: own claims; POST: file a claim (multipart for a photo)."""
 
@@ -443,7 +438,7 @@ class MoralClaimListView(APIView):
         )
         description = serializers.CharField(max_length=2000)
         occurred_on = serializers.DateField()
-        photo = serializers.ImageField(required=False, validators=[_photo_size])
+        photo = serializers.ImageField(required=False, validators=[validate_photo])
 
     @extend_schema(**paginated(MoralClaimOutputSerializer))
     def get(self, request):
