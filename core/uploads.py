@@ -17,6 +17,7 @@ from pathlib import PurePosixPath
 from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404
 from django.utils.deconstruct import deconstructible
+from django.utils.html import format_html
 from django.views.decorators.http import require_GET
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework_simplejwt.authentication import JWTAuthentication
@@ -94,3 +95,13 @@ def serve(request, name: str):
     if not kind.public:
         response["Vary"] = "Cookie, Authorization"
     return response
+
+
+def photo_preview(photo):
+    """The admin's read-only view of a photo field: the image itself, through `serve`."""
+    if not photo:
+        return "-"
+    return format_html(
+        '<a href="{0}"><img src="{0}" alt="" style="max-width: 480px; max-height: 480px"></a>',
+        photo.url,
+    )

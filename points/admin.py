@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.roles import Role
 from accounts.selectors import user_has_role
+from core import uploads
 from core.errors import DomainError
 
 from . import gate, selectors, services
@@ -448,7 +449,7 @@ class MoralClaimAdmin(admin.ModelAdmin):
         "category",
         "description",
         "occurred_on",
-        "photo",
+        "photo_preview",
         "status",
         "points",
         "decided_by",
@@ -460,6 +461,10 @@ class MoralClaimAdmin(admin.ModelAdmin):
         "created_at",
     ]
     actions = ["approve", "reject", "revoke"]
+
+    @admin.display(description=_("photo"))
+    def photo_preview(self, obj):
+        return uploads.photo_preview(obj.photo)
 
     @admin.display(description=_("range"))
     def range(self, obj):
