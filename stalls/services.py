@@ -14,6 +14,7 @@ from . import selectors
 from .cache import public_changed
 from .errors import (
     OfficerNotReviewable,
+    OwnRegistration,
     RegistrationAlreadyDecided,
     RegistrationExists,
     RegistrationNotDecided,
@@ -40,6 +41,12 @@ SUSPENSION_WINDOW = timedelta(days=30)
 def _ensure_manager(*, user, site: Site) -> None:
     if not selectors.can_manage(user=user, unit_id=site.unit_id):
         raise Forbidden()
+
+
+def _ensure_not_own(*, registration: Registration, officer) -> None:
+    """Nobody decides their own registration, as nobody decides their own moral claim."""
+    if registration.vendor_id == officer.pk:
+        raise OwnRegistration()
 
 
 def site_code_rotate(*, site: Site, actor) -> Site:
@@ -145,6 +152,7 @@ def registration_approve(*, registration: Registration, officer, slot: int) -> S
     _ensure_manager(user=officer, site=registration.site)
     with transaction.atomic():
         registration = _lock_registration(registration)
+        _ensure_not_own(registration=registration, officer=officer)
         if registration.status not in Registration.OPEN_STATUSES:
             raise RegistrationAlreadyDecided()
         _check_slot(registration.site, slot)
@@ -163,6 +171,7 @@ def registration_reject(*, registration: Registration, officer, reason: str) -> 
         raise Invalid(fields={"reason": [_("Give the vendor a reason.")]})
     with transaction.atomic():
         registration = _lock_registration(registration)
+        _ensure_not_own(registration=registration, officer=officer)
         if registration.status not in Registration.OPEN_STATUSES:
             raise RegistrationAlreadyDecided()
         registration.status = Registration.Status.REJECTED
