@@ -115,8 +115,7 @@ def test_a_reviewer_sees_the_claims_photo_in_the_admin(
     image = page.locator(f"img[src='{claim.photo.url}']")
     image.wait_for()
     page.wait_for_function(
-        "src => { const i = document.querySelector(`img[src='${src}']`);"
-        " return i && i.complete; }",
+        "src => { const i = document.querySelector(`img[src='${src}']`); return i && i.complete; }",
         arg=claim.photo.url,
     )
     assert image.evaluate("i => i.naturalWidth") == 64

@@ -357,3 +357,16 @@ def test_it_refuses_an_officer_deciding_their_own_registration(client_for, regis
     assert reject.status_code == 403 and reject.json()["code"] == "permission_denied"
     assert Registration.objects.get(pk=registration_id).status == Registration.Status.PENDING
     assert not Stall.objects.exists()
+
+
+@pytest.mark.parametrize("digit", ["²", "３", "٣"])
+def test_it_takes_only_ascii_digits_in_an_id_number(register, site, vendor, digit):
+    """A superscript, full-width or Arabic-Indic digit anywhere in the number is a clear,
+    translated 400 on `id_number` (not Python's own error text), and nothing is stored."""
+    good = id_number()
+    for position in (3, 16):
+        value = good[:position] + digit + good[position + 1 :]
+        response = register(vendor, site, id_number=value)
+        assert response.status_code == 400, response.content[:200]
+        assert response.json()["fields"]["id_number"] == ["身份证号码应为17位数字加1位数字或X。"]
+    assert Registration.objects.count() == 0
