@@ -35,6 +35,7 @@ _COMMON_ERRORS = {
     "405": "`method_not_allowed`.",
     "406": "`not_acceptable`.",
     "429": "`throttled`; `Retry-After` says when to try again.",
+    "431": "`request_too_large`: a request header over 8190 bytes (refused by gunicorn).",
 }
 _AUTHENTICATED_ERRORS = {"403": "`permission_denied`."}
 _WRITE_ERRORS = {

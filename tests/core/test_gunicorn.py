@@ -2,6 +2,7 @@
 before a worker spends its CPU on them."""
 
 import contextlib
+import json
 import os
 import socket
 import subprocess
@@ -151,3 +152,33 @@ def test_it_documents_bounds_that_keep_every_request_line_within_gunicorns_limit
                 if parameter["in"] in ("query", "path"):
                     line += len(parameter["name"]) + 2 + _longest(parameter["schema"])
             assert line < 8190, (method, path, line)
+
+
+def _json_refusal(port: int, request_head: bytes) -> tuple[int, dict]:
+    """Status and JSON body of gunicorn's answer to a request just over a limit (small
+    enough that it is read whole, so the answer is never lost to a reset)."""
+    with socket.create_connection(("127.0.0.1", port), timeout=CLIENT_TIMEOUT) as conn:
+        conn.sendall(request_head)
+        answer = b""
+        while chunk := conn.recv(4096):
+            answer += chunk
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert b"Content-Type: application/json" in head, head
+    return _status(answer), json.loads(body)
+
+
+def test_it_answers_an_overlong_request_line_with_the_json_error_body(gunicorn):
+    """A request line of 9000 bytes is 400 with the API's JSON body (`invalid`), not
+    gunicorn's HTML page (CI's schemathesis checks content types)."""
+    line = b"GET /api/v1/rankings?cursor=" + b"a" * 9000 + b" HTTP/1.1\r\n"
+    status, body = _json_refusal(gunicorn, line + b"Host: 127.0.0.1\r\n\r\n")
+    assert status == 400
+    assert body["code"] == "invalid" and body["detail"]
+
+
+def test_it_answers_an_overlong_header_with_431_and_the_json_error_body(gunicorn):
+    """A header of 9000 bytes is 431 `request_too_large`, in JSON."""
+    head = b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Junk: " + b"a" * 9000 + b"\r\n\r\n"
+    status, body = _json_refusal(gunicorn, head)
+    assert status == 431
+    assert body["code"] == "request_too_large"
