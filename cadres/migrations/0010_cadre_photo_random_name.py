@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cadres', '0004_ranking_entry_lean'),
+        ('cadres', '0009_cadre_rank'),
     ]
 
     operations = [

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('stalls', '0001_initial'),
+        ('stalls', '0002_code_rotated_by'),
     ]
 
     operations = [
