@@ -292,7 +292,7 @@ class RankingEntry(models.Model):
     # A cadre's line within its own unit (scope cadre only): one row a cadre, not two.
     unit_position = models.PositiveIntegerField(_("position in unit"), null=True, blank=True)
     unit_rank = models.PositiveIntegerField(_("rank in unit"), null=True, blank=True)
-    unit_bottom = models.BooleanField(_("bottom 10% of unit"), default=False)
+    unit_bottom = models.BooleanField(_("bottom tenth of the unit"), default=False)
 
     class Meta:
         verbose_name = _("ranking entry")
