@@ -198,6 +198,8 @@ AXES_RESET_ON_SUCCESS = True
 AXES_CLIENT_IP_CALLABLE = "core.net.client_ip"
 AXES_USERNAME_CALLABLE = "accounts.admin_lockout.axes_username"
 AXES_LOCKOUT_CALLABLE = "accounts.admin_lockout.lockout_response"
+# Its start-up banner on every command is noise; lock-outs are still logged.
+AXES_VERBOSE = False
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
