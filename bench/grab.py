@@ -5,13 +5,16 @@
 2. Starts gunicorn on 127.0.0.1:8701.
 3. The storm: 5,000 residents grab from a campaign of 1,000 claims with 500 concurrent
    closed-loop clients; then the same clients on a plain authenticated endpoint that
-   does one indexed read (GET /api/v1/points/balance). A busy day: the same with 50.
-   Prints requests per second, p50/p99 and the ratios to the plain endpoint, and checks
-   that exactly 1,000 claims succeeded (zero oversell) and verify_ledger is clean.
+   does one indexed read (GET /api/v1/points/balance). A busy day: the same with 50
+   clients, `--rounds` times (a fresh campaign each), the grab and the plain endpoint
+   interleaved (their order alternating), then the medians and spread (min-max) of
+   p99 and of the p99 ratio over the rounds. Prints requests per second, p50/p99 and
+   the ratios to the plain endpoint, and checks that exactly 1,000 claims succeeded
+   in each campaign (zero oversell) and verify_ledger is clean.
 4. Bulk-loads 1,000,000 ledger entries (COPY) and times verify_ledger on them.
 
     .venv/bin/python bench/grab.py [--residents 5000] [--claims 1000] [--storm 500]
-        [--busy 50] [--entries 1000000] [--workers 4] [--threads 4]
+        [--busy 50] [--rounds 3] [--entries 1000000] [--workers 4] [--threads 4]
 
 Environment: BENCH_PG (default postgres://postgres@127.0.0.1:5432).
 """
@@ -20,6 +23,7 @@ import argparse
 import datetime as dt
 import io
 import json
+import statistics
 import sys
 import time
 from pathlib import Path
@@ -80,14 +84,18 @@ def check_campaign(campaign, claims: int, successes: int) -> str:
     )
 
 
-def phase(label, campaign, tokens, clients):
+def phase(label, campaign, tokens, clients, *, plain_first=False):
     grab = [
         ("POST", f"/api/v1/points/campaigns/{campaign.pk}/claim", {"Authorization": f"Bearer {t}"})
         for t in tokens
     ]
     plain = [("GET", "/api/v1/points/balance", {"Authorization": f"Bearer {t}"}) for t in tokens]
-    grab_result = run_clients(grab, clients=clients, port=PORT, keep_bodies=True)
-    plain_result = run_clients(plain, clients=clients, port=PORT)
+    if plain_first:
+        plain_result = run_clients(plain, clients=clients, port=PORT)
+        grab_result = run_clients(grab, clients=clients, port=PORT, keep_bodies=True)
+    else:
+        grab_result = run_clients(grab, clients=clients, port=PORT, keep_bodies=True)
+        plain_result = run_clients(plain, clients=clients, port=PORT)
     codes = {}
     for body in grab_result.bodies:
         try:
@@ -95,20 +103,41 @@ def phase(label, campaign, tokens, clients):
         except ValueError:
             code = "unparsable"
         codes[code] = codes.get(code, 0) + 1
-    print(f"\n== {label}: {clients} concurrent clients, {len(tokens)} residents")
+    order = "plain, then grab" if plain_first else "grab, then plain"
+    print(f"\n== {label}: {clients} concurrent clients, {len(tokens)} residents ({order})")
     print(grab_result.line("grab (POST .../claim)"))
     print(plain_result.line("plain (GET /points/balance)"))
     print(grab_result.only(201).line("   of which winners (201)"))
     print(grab_result.only(409).line("   of which sold out (409)"))
     print(f"   answers: {codes}")
+    ratio = grab_result.percentile(0.99) / plain_result.percentile(0.99)
     print(
         f"   ratios grab/plain: throughput {grab_result.rps / plain_result.rps:.2f}x, "
         f"p50 {grab_result.percentile(0.5) / plain_result.percentile(0.5):.2f}x, "
-        f"p99 {grab_result.percentile(0.99) / plain_result.percentile(0.99):.2f}x "
-        f"(sold-out answers alone: p99 "
+        f"p99 {ratio:.2f}x "
+        f"(winners alone: p99 "
+        f"{grab_result.only(201).percentile(0.99) / plain_result.percentile(0.99):.2f}x; "
+        f"sold-out answers alone: p99 "
         f"{grab_result.only(409).percentile(0.99) / plain_result.percentile(0.99):.2f}x)"
     )
-    return grab_result.statuses.get(201, 0)
+    return grab_result.statuses.get(201, 0), {
+        "grab p99": grab_result.percentile(0.99),
+        "plain p99": plain_result.percentile(0.99),
+        "winners p99": grab_result.only(201).percentile(0.99),
+        "ratio": ratio,
+    }
+
+
+def summary(label: str, rounds: list[dict]) -> None:
+    """Median and spread (min-max) of each figure over the rounds."""
+    print(f"\n== {label}: {len(rounds)} interleaved rounds, median (min-max)")
+    for name in rounds[0]:
+        values = [figures[name] for figures in rounds]
+        unit = "x" if name == "ratio" else " ms"
+        print(
+            f"   {name:<12} {statistics.median(values):8.2f}{unit}  "
+            f"({min(values):.2f}-{max(values):.2f})"
+        )
 
 
 def load_entries(total_entries: int, residents: list) -> None:
@@ -168,6 +197,7 @@ def main():
     parser.add_argument("--claims", type=int, default=1000)
     parser.add_argument("--storm", type=int, default=500)
     parser.add_argument("--busy", type=int, default=50)
+    parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--entries", type=int, default=1_000_000)
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--threads", type=int, default=4)
@@ -188,7 +218,7 @@ def main():
     residents = make_residents(args.residents)
     tokens = [access_token(user) for user in residents]
     storm = make_campaign("storm", args.claims)
-    busy = make_campaign("busy day", args.claims)
+    busy_days = [make_campaign(f"busy day {n + 1}", args.claims) for n in range(args.rounds)]
     from django.db import connection
 
     connection.close()
@@ -201,14 +231,22 @@ def main():
             clients=20,
             port=PORT,
         )
-        storm_ok = phase("the storm", storm, tokens, args.storm)
-        busy_ok = phase("a busy day", busy, tokens, args.busy)
+        storm_ok, _storm = phase("the storm", storm, tokens, args.storm)
+        busy_ok, rounds = [], []
+        for n, busy in enumerate(busy_days):
+            ok, figures = phase(
+                f"a busy day, round {n + 1}", busy, tokens, args.busy, plain_first=n % 2 == 1
+            )
+            busy_ok.append(ok)
+            rounds.append(figures)
+        summary(f"a busy day, {args.busy} clients", rounds)
     finally:
         server.stop()
 
     print()
     print("storm:    " + check_campaign(storm, args.claims, storm_ok))
-    print("busy day: " + check_campaign(busy, args.claims, busy_ok))
+    for n, (busy, ok) in enumerate(zip(busy_days, busy_ok, strict=True)):
+        print(f"busy day {n + 1}: " + check_campaign(busy, args.claims, ok))
     from points.verification import ledger_verify
 
     report = ledger_verify()

@@ -11,8 +11,10 @@ truth (UNIQUE claim per resident, CHECK pool balance >= 0): the gate can only sa
 Redis and the database can disagree after a crash between the two (admitted in Redis,
 never committed), so the gate's "no" is not final where the database may disagree:
 
-- "already claimed" is checked against the database (one indexed read): a resident
-  the gate remembers but who has no claim there claims again, the database deciding;
+- "already claimed" is final only for a settled claimant (the database told the gate
+  the claim committed, or the gate was built from the database's claims); a resident
+  admitted but not settled is checked against the database (one indexed read), and
+  without a claim there claims again, the database deciding;
 - every admission stays "unsettled" (a sorted set, by admission time) until the
   service reports the database's answer. An empty gate with an admission unsettled
   for GRAB_GATE_UNSETTLED_SECONDS (longer than any claim takes) hands the request to
@@ -28,6 +30,7 @@ the same while Redis is unreachable.
 """
 
 import logging
+from dataclasses import dataclass
 from enum import Enum
 
 import redis
@@ -40,19 +43,23 @@ from core.cache import UNREACHABLE
 logger = logging.getLogger(__name__)
 
 # KEYS: left, claimants, unsettled. ARGV: resident, how old (ms) an unsettled admission
-# must be to count as dead.
+# must be to count as dead. Returns {code} or, admitted, {1, slot}: the claims left
+# after this one, which names the pool shard to debit (see `Admitted.shard`).
 _ADMIT = """
-if redis.call('EXISTS', KEYS[1]) == 0 then return -3 end
-if redis.call('SISMEMBER', KEYS[2], ARGV[1]) == 1 then return -1 end
+if redis.call('EXISTS', KEYS[1]) == 0 then return {-3} end
+if redis.call('SISMEMBER', KEYS[2], ARGV[1]) == 1 then
+  if redis.call('ZSCORE', KEYS[3], ARGV[1]) then return {-4} end
+  return {-1}
+end
 local clock = redis.call('TIME')
 local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
 local left = tonumber(redis.call('GET', KEYS[1]))
 if left <= 0 then
   local oldest = redis.call('ZRANGE', KEYS[3], 0, 0, 'WITHSCORES')
-  if oldest[2] and now - tonumber(oldest[2]) >= tonumber(ARGV[2]) then return -2 end
-  return 0
+  if oldest[2] and now - tonumber(oldest[2]) >= tonumber(ARGV[2]) then return {-2} end
+  return {0}
 end
-redis.call('DECR', KEYS[1])
+local slot = redis.call('DECR', KEYS[1])
 redis.call('SADD', KEYS[2], ARGV[1])
 redis.call('ZADD', KEYS[3], now, ARGV[1])
 local ttl = redis.call('TTL', KEYS[1])
@@ -60,21 +67,31 @@ if ttl > 0 then
   redis.call('EXPIRE', KEYS[2], ttl)
   redis.call('EXPIRE', KEYS[3], ttl)
 end
-return 1
+return {1, slot}
 """
 
-# ARGV[2], what the database said: "committed" (the resident's claim is there: settled),
-# "release" (the write failed: give the slot back), "member" (the database says the
-# resident has claimed: keep them, give the slot back), "empty" (the pool is empty:
-# nothing is left, and no unsettled admission can still take anything).
+# ARGV[2], what the database said: "committed" (the resident's claim is committed there:
+# a settled claimant, whose "already claimed" the gate now answers alone), "release"
+# (the write failed: give the slot back), "member" (the database says the resident has
+# claimed: keep them, give the slot back), "empty" (the pool is empty: nothing is left;
+# the unsettled admissions are forgotten, so their residents hear "sold out", and a
+# claim of theirs that did commit settles them again as claimants).
 _SETTLE = """
 if ARGV[2] == 'committed' then
   redis.call('ZREM', KEYS[3], ARGV[1])
+  if redis.call('SADD', KEYS[2], ARGV[1]) == 1 then
+    local ttl = redis.call('TTL', KEYS[1])
+    if ttl > 0 then redis.call('EXPIRE', KEYS[2], ttl) else redis.call('EXPIRE', KEYS[2], 86400) end
+  end
   return 1
 end
 if ARGV[2] == 'empty' then
   redis.call('SET', KEYS[1], 0, 'KEEPTTL')
   redis.call('SREM', KEYS[2], ARGV[1])
+  local unsettled = redis.call('ZRANGE', KEYS[3], 0, -1)
+  for start = 1, #unsettled, 1000 do
+    redis.call('SREM', KEYS[2], unpack(unsettled, start, math.min(start + 999, #unsettled)))
+  end
   redis.call('DEL', KEYS[3])
   return 0
 end
@@ -92,7 +109,11 @@ return 1
 class Admission(Enum):
     ADMITTED = "admitted"
     SOLD_OUT = "sold_out"
+    # A settled claimant: the database has the claim (final, from Redis alone).
     ALREADY_CLAIMED = "already_claimed"
+    # Admitted before, the database's answer not heard yet (in flight, or a request
+    # that died): the database says whether the claim is there.
+    ADMITTED_BEFORE = "admitted_before"
     # Empty, but an admission never settled: the database may still hold its points.
     ASK_DATABASE = "ask_database"
     # No gate (no Redis, Redis down or the gate not built yet): ask the database.
@@ -171,28 +192,55 @@ def _keys(campaign_id: int) -> list[str]:
     return [f"{base}:left", f"{base}:claimants", f"{base}:unsettled"]
 
 
+@dataclass(frozen=True)
+class Admitted:
+    """The gate's answer, and for an admission its slot: the claims left after it."""
+
+    admission: Admission
+    slot: int | None = None
+
+    def shard(self, shards: int) -> int | None:
+        """The pool shard this admission should debit, or None without a slot.
+
+        Slot k goes to shard k % shards: a campaign's shards hold claims // shards claims
+        each and the first claims % shards one more (services.campaign_create), so each
+        shard gets exactly as many slots as it holds claims, and winners admitted one
+        after the other debit different shards. Only a hint: the database decides.
+        """
+        return None if self.slot is None else self.slot % shards
+
+
+_ANSWERS = {
+    1: Admission.ADMITTED,
+    0: Admission.SOLD_OUT,
+    -1: Admission.ALREADY_CLAIMED,
+    -2: Admission.ASK_DATABASE,
+    -4: Admission.ADMITTED_BEFORE,
+}
+
+
 def admit(*, campaign, resident_id: int) -> Admission:
+    return admit_with_slot(campaign=campaign, resident_id=resident_id).admission
+
+
+def admit_with_slot(*, campaign, resident_id: int) -> Admitted:
     found = _gate()
     if found is None:
-        return Admission.NO_GATE
+        return Admitted(Admission.NO_GATE)
     args = [resident_id, int(settings.GRAB_GATE_UNSETTLED_SECONDS * 1000)]
     try:
         answer = found.admit(keys=_keys(campaign.pk), args=args)
-        if answer == -3:
+        if answer[0] == -3:
             gate_sync(campaign=campaign)
             answer = found.admit(keys=_keys(campaign.pk), args=args)
     except UNREACHABLE as error:
         logger.warning("campaign gate: Redis unreachable (%s); the database decides alone", error)
-        return Admission.NO_GATE
+        return Admitted(Admission.NO_GATE)
     except Exception:
         logger.exception("campaign gate: Redis failed; the database decides alone")
-        return Admission.NO_GATE
-    return {
-        1: Admission.ADMITTED,
-        0: Admission.SOLD_OUT,
-        -1: Admission.ALREADY_CLAIMED,
-        -2: Admission.ASK_DATABASE,
-    }.get(answer, Admission.NO_GATE)
+        return Admitted(Admission.NO_GATE)
+    admission = _ANSWERS.get(answer[0], Admission.NO_GATE)
+    return Admitted(admission, int(answer[1]) if admission is Admission.ADMITTED else None)
 
 
 def settle(*, campaign, resident_id: int, outcome: str) -> None:

@@ -169,25 +169,32 @@ def campaign_claim(*, campaign: Campaign, resident) -> ClaimResult:
     """One claim of the campaign for `resident`: 409 sold_out/already_claimed otherwise.
 
     The gate's "no" is final only where the database agrees (points/gate.py): a
-    resident it remembers without a claim in the database, or an empty gate holding a
-    dead admission, goes on to the database.
+    resident it admitted without hearing the database's answer, or an empty gate
+    holding a dead admission, goes on to the database. The gate hears a committed
+    claim after the commit (the caller's too, under an Idempotency-Key).
     """
     if not campaign.is_open():
         raise CampaignNotActive()
-    admission = gate.admit(campaign=campaign, resident_id=resident.pk)
+    admitted_with = gate.admit_with_slot(campaign=campaign, resident_id=resident.pk)
+    admission = admitted_with.admission
     if admission is gate.Admission.SOLD_OUT:
         raise SoldOut()
+    if admission is gate.Admission.ALREADY_CLAIMED:
+        raise AlreadyClaimed()
     if (
-        admission is gate.Admission.ALREADY_CLAIMED
+        admission is gate.Admission.ADMITTED_BEFORE
         and CampaignClaim.objects.filter(campaign=campaign, resident_id=resident.pk).exists()
     ):
+        gate.settle(campaign=campaign, resident_id=resident.pk, outcome="committed")
         raise AlreadyClaimed()
     # Admitted now, or admitted before by a request that died: this resident's slot.
-    holds_slot = admission in (gate.Admission.ADMITTED, gate.Admission.ALREADY_CLAIMED)
+    holds_slot = admission in (gate.Admission.ADMITTED, gate.Admission.ADMITTED_BEFORE)
     admitted = admission is gate.Admission.ADMITTED
     gated = admission is not gate.Admission.NO_GATE
     try:
-        result = _campaign_claim_in_db(campaign=campaign, resident=resident, gated=admitted)
+        result = _campaign_claim_in_db(
+            campaign=campaign, resident=resident, gated=admitted, admitted=admitted_with
+        )
     except AlreadyClaimed:
         if admitted:
             gate.settle(campaign=campaign, resident_id=resident.pk, outcome="member")
@@ -202,52 +209,142 @@ def campaign_claim(*, campaign: Campaign, resident) -> ClaimResult:
         if admitted:
             gate.settle(campaign=campaign, resident_id=resident.pk, outcome="release")
         raise
-    if holds_slot:
-        gate.settle(campaign=campaign, resident_id=resident.pk, outcome="committed")
+    if gated:
+        # Once committed (an outer transaction's commit too): a settled claimant, whose
+        # next "already claimed" Redis answers alone. A rollback leaves the admission
+        # unsettled, and the database is asked again.
+        resident_id = resident.pk
+        transaction.on_commit(
+            lambda: gate.settle(campaign=campaign, resident_id=resident_id, outcome="committed")
+        )
     return result
 
 
-def _campaign_claim_in_db(*, campaign: Campaign, resident, gated: bool) -> ClaimResult:
+def _campaign_claim_in_db(
+    *, campaign: Campaign, resident, gated: bool, admitted: gate.Admitted
+) -> ClaimResult:
+    """The claim row and the posting, in one transaction with no savepoint.
+
+    The pool shard is locked (and its balance read) before the claim row is written, so
+    the posting cannot be refused: a short shard sends the claim on to the next one
+    without an error to roll back. On PostgreSQL a winner is BEGIN, one statement
+    (shard lock, the user checked active, the claim row), the ledger's one-statement
+    posting and COMMIT.
+    """
     amount = campaign.points_per_claim
+    # The token's user id may be a string (authentication from the token alone).
+    resident_id = int(resident.pk)
     if not gated:
         # Without a gate, cheap reads turn most losers away before they queue on the pool.
-        if CampaignClaim.objects.filter(campaign=campaign, resident_id=resident.pk).exists():
+        if CampaignClaim.objects.filter(campaign=campaign, resident_id=resident_id).exists():
             raise AlreadyClaimed()
         if selectors.campaign_pool_balance(campaign=campaign) < amount:
             raise SoldOut()
-    if not isinstance(resident, User):
-        # The claim view authenticates from the token alone; admitted, load the user.
-        resident = User.objects.filter(pk=resident.pk, is_active=True).first()
-        if resident is None:
-            raise InactiveUser()
     pool_ids = selectors.campaign_pool_ids(campaign=campaign)
-    first = resident.pk % len(pool_ids)
-    try:
-        with transaction.atomic():
-            # A second claim by the same resident fails here, on the UNIQUE constraint.
-            claim = CampaignClaim.objects.create(
-                campaign=campaign, resident=resident, amount=amount
+    first = admitted.shard(len(pool_ids))
+    if first is None:
+        first = resident_id % len(pool_ids)
+    creator = resident if isinstance(resident, User) else User(pk=resident_id)
+    postgresql = connection.vendor == "postgresql"
+    refusal = None
+    # No savepoint on PostgreSQL: a refusal there comes before any write, so it leaves
+    # the transaction (the caller's too) as it was. SQLite's refusals may follow the
+    # claim row: a savepoint takes it back.
+    with transaction.atomic(savepoint=not postgresql):
+        try:
+            claim_id, pool_id = _claim_row_and_shard(
+                campaign=campaign,
+                resident_id=resident_id,
+                pool_ids=pool_ids[first:] + pool_ids[:first],
+                amount=amount,
             )
-            # Start at the resident's own shard; an empty shard sends them to the next.
-            for pool_id in pool_ids[first:] + pool_ids[:first]:
-                pool = Account(pk=pool_id, kind=Account.Kind.POOL, currency=Currency.REDEEMABLE)
-                # Created or credited in one statement (a failed try rolls it back).
-                account = ledger.resident_account_unsaved(user_id=resident.pk)
-                try:
-                    posted = ledger.post(
-                        reason=Reason.CAMPAIGN_CLAIM,
-                        reference=f"claim:{claim.pk}",
-                        lines=[(account, amount), (pool, -amount)],
-                        created_by=resident,
-                    )
-                    break
-                except ledger.Overdrawn:
-                    continue
-            else:
-                raise SoldOut()
-    except IntegrityError:
-        raise AlreadyClaimed() from None
+        except (AlreadyClaimed, InactiveUser, SoldOut) as error:
+            if not postgresql:
+                raise
+            refusal = error
+        else:
+            pool = Account(pk=pool_id, kind=Account.Kind.POOL, currency=Currency.REDEEMABLE)
+            # Created or credited in the posting's own statement.
+            account = ledger.resident_account_unsaved(user_id=resident_id)
+            posted = ledger.post(
+                reason=Reason.CAMPAIGN_CLAIM,
+                reference=f"claim:{claim_id}",
+                lines=[(account, amount), (pool, -amount)],
+                created_by=creator,
+                savepoint=False,
+            )
+    if refusal is not None:
+        raise refusal
     return ClaimResult(amount=amount, balance=posted.balance_of(account))
+
+
+# The shard locked first, and only if it holds a claim (a short shard is not locked,
+# so a claim moving on to the next shard holds nothing another one waits for), then
+# the claim row, written only when the shard is locked and the user is active. ON
+# CONFLICT DO NOTHING: a second claim of the resident is no error, just no row.
+_CLAIM_ON_SHARD_SQL = """
+WITH pool AS MATERIALIZED (
+    SELECT balance FROM {account} WHERE id = %(pool)s AND balance >= %(amount)s
+    FOR NO KEY UPDATE
+),
+resident AS MATERIALIZED (
+    SELECT id FROM {user} WHERE id = %(resident)s AND is_active
+),
+claim AS (
+    INSERT INTO {claim} (campaign_id, resident_id, amount, created_at)
+    SELECT %(campaign)s, resident.id, %(amount)s, %(now)s FROM resident, pool
+    ON CONFLICT (campaign_id, resident_id) DO NOTHING
+    RETURNING id
+)
+SELECT (SELECT balance FROM pool), (SELECT id FROM claim), EXISTS (SELECT 1 FROM resident)
+"""
+
+
+def _claim_row_and_shard(*, campaign, resident_id: int, pool_ids: list[int], amount: int):
+    """The claim row's id and a pool shard, locked, that holds a claim, tried in order.
+
+    AlreadyClaimed, InactiveUser or SoldOut when the claim cannot be made.
+    """
+    if connection.vendor != "postgresql":
+        # SQLite: the claim row takes the database's write lock, so the balances read
+        # after it cannot change before the commit.
+        if not User.objects.filter(pk=resident_id, is_active=True).exists():
+            raise InactiveUser()
+        try:
+            claim = CampaignClaim.objects.create(
+                campaign=campaign, resident_id=resident_id, amount=amount
+            )
+        except IntegrityError:
+            raise AlreadyClaimed() from None
+        balances = dict(Account.objects.filter(pk__in=pool_ids).values_list("pk", "balance"))
+        for pool_id in pool_ids:
+            if balances.get(pool_id, 0) >= amount:
+                return claim.pk, pool_id
+        raise SoldOut()
+    sql = _CLAIM_ON_SHARD_SQL.format(
+        account=Account._meta.db_table,
+        user=User._meta.db_table,
+        claim=CampaignClaim._meta.db_table,
+    )
+    with connection.cursor() as cursor:
+        for pool_id in pool_ids:
+            params = {
+                "pool": pool_id,
+                "resident": resident_id,
+                "campaign": campaign.pk,
+                "amount": amount,
+                "now": timezone.now(),
+            }
+            cursor.execute(sql, params)
+            balance, claim_id, active = cursor.fetchone()
+            if not active:
+                raise InactiveUser()
+            if balance is None:
+                continue  # a short shard: the next one
+            if claim_id is None:
+                raise AlreadyClaimed()
+            return claim_id, pool_id
+    raise SoldOut()
 
 
 # --- Merchants, rewards and redemptions.

@@ -19,12 +19,13 @@ from core.masking import mask_phone
 from core.pagination import PAGE_PARAMETERS, paginate, paginated
 from core.photos import validate_photo
 from core.schema import error_response
-from core.throttling import ScopedThrottle
+from core.throttling import AnonRateThrottle, ScopedThrottle
 
 from .. import permissions, selectors, services
 from ..codes import PrivilegePass, privilege_pass_issue, voucher_url
 from ..models import Campaign, Currency, Merchant, MoralCategory, MoralClaim, Redemption, Reward
 from .authentication import ClaimAuthentication
+from .throttling import UserAndScopeThrottle
 
 MAX_INT = 2_147_483_647
 THROTTLES = api_settings.DEFAULT_THROTTLE_CLASSES
@@ -165,7 +166,8 @@ class CampaignClaimView(APIView):
     """POST /points/campaigns/{id}/claim: grab one claim of the campaign."""
 
     authentication_classes = [ClaimAuthentication]
-    throttle_classes = [*THROTTLES, ScopedThrottle]
+    # The per-user rate and the claim scope in one Redis call; the anonymous one as usual.
+    throttle_classes = [AnonRateThrottle, UserAndScopeThrottle]
     throttle_scope = "claim"
 
     class OutputSerializer(serializers.Serializer):

@@ -110,6 +110,6 @@ def _gates():
 
     client = gate._client()
     if client is not None:
-        for key in client.scan_iter("duoduo:points:campaign:*"):
+        for key in client.scan_iter("duoduo:points:{campaign:*"):
             client.delete(key)
     yield

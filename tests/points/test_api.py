@@ -730,3 +730,29 @@ def test_it_shows_a_pass_page_only_to_partners(client, resident, partner, grant,
     client.force_login(partner)
     page = client.get(path).content.decode()
     assert "Bank VIP" in page and resident.phone[-4:] in page
+
+
+@pytest.fixture
+def tight_rates(settings):
+    """A user rate of 3 a minute and a claim rate of 2."""
+    from rest_framework.throttling import SimpleRateThrottle
+
+    rates = {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "user": "3/min", "claim": "2/min"}
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": rates}
+    original = SimpleRateThrottle.THROTTLE_RATES
+    SimpleRateThrottle.THROTTLE_RATES = rates
+    yield
+    SimpleRateThrottle.THROTTLE_RATES = original
+
+
+def test_it_counts_the_user_rate_and_the_claim_rate_in_one_step(
+    resident_api, make_campaign, tight_rates
+):
+    """Claims count against the user's rate and the claim rate together: a claim the
+    claim rate refuses (429) uses none of the user's budget, so one more request
+    elsewhere passes before the user's rate is full."""
+    campaigns = [make_campaign(claims=2, points=5) for _ in range(3)]
+    statuses = [resident_api.post(f"{BASE}/campaigns/{c.pk}/claim").status_code for c in campaigns]
+    assert statuses == [201, 201, 429]
+    assert resident_api.get(f"{BASE}/balance").status_code == 200
+    assert resident_api.get(f"{BASE}/balance").status_code == 429

@@ -38,6 +38,7 @@ def test_it_builds_a_missing_gate_from_the_database(make_user, make_campaign):
         services.campaign_claim(campaign=campaign, resident=make_user())
 
 
+@pytest.mark.django_db(transaction=True)  # the claim's failed transaction is its own
 def test_it_gives_the_slot_back_when_the_database_write_fails(
     make_user, make_campaign, monkeypatch
 ):
