@@ -2,26 +2,29 @@
 
 `SerializerMethodField` would compute them too, but it is read-only and the OpenAPI schema
 would mark the field `readOnly`, changing published components; these keep the declared
-type (string, URL, integer, boolean) in the schema. Example:
+type (string, URL, integer, list...) in the schema. Examples:
 
-    code_url = ComputedCharField(badge_url)            # badge_url(cadre)
-    photo_url = ComputedURLField(photo_url, allow_null=True, with_request=True)
+    code_url = ComputedCharField(badge_url)  # badge_url(cadre)
+    photo_url = ComputedURLField(
+        lambda cadre, context: photo_url(cadre, context.get("request")),
+        with_context=True,
+        allow_null=True,
+    )
 """
 
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 
 class _Computed:
-    def __init__(self, compute, *, with_request=False, **kwargs):
+    def __init__(self, compute, *, with_context=False, **kwargs):
         self.compute = compute
-        self.with_request = with_request
+        self.with_context = with_context
         super().__init__(source="*", **kwargs)
 
     def to_representation(self, obj):
-        if self.with_request:
-            value = self.compute(obj, self.context.get("request"))
-        else:
-            value = self.compute(obj)
+        value = self.compute(obj, self.context) if self.with_context else self.compute(obj)
         return None if value is None else super().to_representation(value)
 
 
@@ -39,3 +42,17 @@ class ComputedIntegerField(_Computed, serializers.IntegerField):
 
 class ComputedBooleanField(_Computed, serializers.BooleanField):
     pass
+
+
+class ComputedListField(_Computed, serializers.ListField):
+    pass
+
+
+class ComputedDictField(_Computed, serializers.DictField):
+    pass
+
+
+def as_object(serializer_class):
+    """Document a nested serializer as a free-form object (`{"type": "object"}`), as a
+    `DictField` was published before the body had a serializer: the schema stays stable."""
+    return extend_schema_field(OpenApiTypes.OBJECT)(serializer_class)

@@ -38,7 +38,11 @@ class CadreSerializer(serializers.Serializer):
     name = serializers.CharField()
     title = serializers.CharField()
     unit = UnitRefSerializer()
-    photo_url = ComputedURLField(photo_url, with_request=True, allow_null=True)
+    photo_url = ComputedURLField(
+        lambda cadre, context: photo_url(cadre, context.get("request")),
+        with_context=True,
+        allow_null=True,
+    )
 
 
 def cadre_scan_body(cadre, request) -> dict:
