@@ -44,6 +44,10 @@ class ComputedBooleanField(_Computed, serializers.BooleanField):
     pass
 
 
+class ComputedDecimalField(_Computed, serializers.DecimalField):
+    pass
+
+
 class ComputedListField(_Computed, serializers.ListField):
     pass
 
@@ -56,3 +60,13 @@ def as_object(serializer_class):
     """Document a nested serializer as a free-form object (`{"type": "object"}`), as a
     `DictField` was published before the body had a serializer: the schema stays stable."""
     return extend_schema_field(OpenApiTypes.OBJECT)(serializer_class)
+
+
+@extend_schema_field(serializers.ListField(child=serializers.DictField()))
+class RowsField(serializers.ListField):
+    """A list of rows (`child` a serializer), documented as a list of free-form objects as
+    it was published before the rows had a serializer: the schema stays stable."""
+
+
+class ComputedRowsField(_Computed, RowsField):
+    pass
