@@ -11,7 +11,7 @@ from rest_framework.views import APIView
 
 from accounts import services
 from accounts.api.serializers import UserSerializer
-from accounts.api.views import user_body
+from core.serializers import ComputedDictField, ComputedIntegerField
 from core.throttling import UserRateThrottle
 from points.selectors import resident_summary
 
@@ -22,21 +22,22 @@ class MeView(APIView):
     throttle_classes = [UserRateThrottle]
 
     class OutputSerializer(UserSerializer):
-        redeemable_balance = serializers.IntegerField()
-        moral_score = serializers.IntegerField()
-        moral_tier = serializers.DictField(allow_null=True)
+        # The user, with the points summary the view passes in the context.
+        redeemable_balance = ComputedIntegerField(
+            lambda user, context: context["summary"].redeemable, with_context=True
+        )
+        moral_score = ComputedIntegerField(
+            lambda user, context: context["summary"].moral, with_context=True
+        )
+        moral_tier = ComputedDictField(
+            lambda user, context: context["summary"].tier, with_context=True, allow_null=True
+        )
 
     class InputSerializer(serializers.Serializer):
         display_name = serializers.CharField(max_length=50, min_length=1)
 
     def _body(self, user):
-        summary = resident_summary(user=user)
-        return {
-            **user_body(user),
-            "redeemable_balance": summary.redeemable,
-            "moral_score": summary.moral,
-            "moral_tier": summary.tier,
-        }
+        return self.OutputSerializer(user, context={"summary": resident_summary(user=user)}).data
 
     @extend_schema(responses={200: OutputSerializer})
     def get(self, request):

@@ -4,6 +4,7 @@ their tokens and resolvers. PointsConfig.ready() registers each kind with its AP
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from django.conf import settings
 from django.utils import timezone
@@ -50,13 +51,18 @@ class PrivilegePass:
     expires_at: dt.datetime
 
 
-def privilege_pass_issue(*, resident) -> tuple[str, dt.datetime]:
+class IssuedPass(NamedTuple):
+    code_url: str
+    expires_at: dt.datetime
+
+
+def privilege_pass_issue(*, resident) -> IssuedPass:
     """A signed pass for `resident`, valid PRIVILEGE_PASS_TTL_SECONDS: (code_url, expires_at)."""
     expires = int(timezone.now().timestamp()) + settings.PRIVILEGE_PASS_TTL_SECONDS
     payload = f"{codes.b36(resident.pk)}-{codes.b36(expires)}"
-    return (
-        codes.code_url(codes.make_token(PRIVILEGE_TAG, payload)),
-        dt.datetime.fromtimestamp(expires, tz=dt.UTC),
+    return IssuedPass(
+        code_url=codes.code_url(codes.make_token(PRIVILEGE_TAG, payload)),
+        expires_at=dt.datetime.fromtimestamp(expires, tz=dt.UTC),
     )
 
 

@@ -45,6 +45,27 @@ def resident_summary(*, user) -> ResidentSummary:
     )
 
 
+@dataclass(frozen=True)
+class PassCheck:
+    """What a partner desk sees of a privilege pass: its holder, expiry and tier."""
+
+    holder: object
+    expires_at: dt.datetime
+    tier: dict | None
+
+    @property
+    def privileges(self) -> list[str]:
+        return self.tier["privileges"] if self.tier else []
+
+
+def pass_check(*, privilege_pass) -> PassCheck:
+    return PassCheck(
+        holder=privilege_pass.holder,
+        expires_at=privilege_pass.expires_at,
+        tier=resident_summary(user=privilege_pass.holder).tier,
+    )
+
+
 def yuan(points: int) -> str:
     """100 points = 1 yuan, as a decimal string."""
     sign = "-" if points < 0 else ""

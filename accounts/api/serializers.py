@@ -1,7 +1,14 @@
+from dataclasses import dataclass
+
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
+from rest_framework_simplejwt.tokens import RefreshToken
 
+from accounts import selectors
+from accounts.models import User
 from accounts.phone import normalize_phone
+from core.masking import mask_phone
+from core.serializers import ComputedCharField, ComputedIntegerField, ComputedListField
 
 
 class PhoneField(serializers.CharField):
@@ -24,6 +31,33 @@ class PhoneField(serializers.CharField):
 
 class UserSerializer(serializers.Serializer):
     id = serializers.IntegerField()
-    phone_masked = serializers.CharField()
+    phone_masked = ComputedCharField(lambda user: mask_phone(user.phone))
     display_name = serializers.CharField()
-    roles = serializers.ListField(child=serializers.CharField())
+    roles = ComputedListField(
+        lambda user: selectors.user_roles(user=user), child=serializers.CharField()
+    )
+
+
+class OtpSentSerializer(serializers.Serializer):
+    expires_in = ComputedIntegerField(
+        lambda otp: int((otp.expires_at - otp.created_at).total_seconds())
+    )
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    """A sign-in's answer: the user and their new refresh token (the access one inside)."""
+
+    user: User
+    refresh: RefreshToken
+
+
+class TokensSerializer(serializers.Serializer):
+    access = ComputedCharField(lambda signed_in: str(signed_in.refresh.access_token))
+    refresh = ComputedCharField(lambda signed_in: str(signed_in.refresh))
+    user = UserSerializer()
+
+
+class RefreshedTokensSerializer(serializers.Serializer):
+    access = serializers.CharField()
+    refresh = serializers.CharField()

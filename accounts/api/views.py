@@ -1,26 +1,22 @@
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework_simplejwt.tokens import RefreshToken
 
-from accounts import selectors, services
-from core.masking import mask_phone
+from accounts import services
 from core.net import client_ip
 from core.schema import error_response
 from core.throttling import AnonRateThrottle
 
-from .serializers import PhoneField, UserSerializer
-
-
-def user_body(user) -> dict:
-    return {
-        "id": user.pk,
-        "phone_masked": mask_phone(user.phone),
-        "display_name": user.display_name,
-        "roles": selectors.user_roles(user=user),
-    }
+from .serializers import (
+    OtpSentSerializer,
+    PhoneField,
+    RefreshedTokensSerializer,
+    SignedIn,
+    TokensSerializer,
+)
 
 
 class OtpRequestView(APIView):
@@ -46,7 +42,7 @@ class OtpRequestView(APIView):
             "`phone` must be a JSON string of ASCII digits (E.164, or a mainland number)."
         ),
         responses={
-            202: inline_serializer("OtpSent", {"expires_in": serializers.IntegerField()}),
+            202: OtpSentSerializer,
             400: error_response("`invalid`: not a valid mobile number, or not a string."),
             429: error_response(
                 "`throttled`: a limit above is reached; `Retry-After` says when to try again."
@@ -57,8 +53,7 @@ class OtpRequestView(APIView):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         otp = services.otp_request(phone=data.validated_data["phone"], address=client_ip(request))
-        expires_in = int((otp.expires_at - otp.created_at).total_seconds())
-        return Response({"expires_in": expires_in}, status=status.HTTP_202_ACCEPTED)
+        return Response(OtpSentSerializer(otp).data, status=status.HTTP_202_ACCEPTED)
 
 
 class TokenView(APIView):
@@ -75,14 +70,7 @@ class TokenView(APIView):
     @extend_schema(
         request=InputSerializer,
         responses={
-            200: inline_serializer(
-                "Tokens",
-                {
-                    "access": serializers.CharField(),
-                    "refresh": serializers.CharField(),
-                    "user": UserSerializer(),
-                },
-            ),
+            200: TokensSerializer,
             400: error_response(
                 "`invalid`, or `otp_invalid`: wrong, expired or (for this address) voided code."
             ),
@@ -107,10 +95,8 @@ class TokenView(APIView):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         user = services.otp_verify(**data.validated_data, address=client_ip(request))
-        refresh = RefreshToken.for_user(user)
-        return Response(
-            {"access": str(refresh.access_token), "refresh": str(refresh), "user": user_body(user)}
-        )
+        signed_in = SignedIn(user=user, refresh=RefreshToken.for_user(user))
+        return Response(TokensSerializer(signed_in).data)
 
 
 class TokenRefreshView(APIView):
@@ -130,10 +116,7 @@ class TokenRefreshView(APIView):
             "blacklisted, so using it again is 401 `token_invalid`."
         ),
         responses={
-            200: inline_serializer(
-                "RefreshedTokens",
-                {"access": serializers.CharField(), "refresh": serializers.CharField()},
-            ),
+            200: RefreshedTokensSerializer,
             401: error_response(
                 "`token_invalid`: the refresh token is bad, expired, already used or revoked."
             ),
@@ -142,7 +125,8 @@ class TokenRefreshView(APIView):
     def post(self, request):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        return Response(services.tokens_refresh(**data.validated_data))
+        tokens = services.tokens_refresh(**data.validated_data)
+        return Response(RefreshedTokensSerializer(tokens).data)
 
 
 class LogoutView(APIView):

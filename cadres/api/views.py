@@ -16,6 +16,7 @@ from core.errors import Forbidden, Invalid, or_404
 from core.idempotency import idempotent
 from core.pagination import PAGE_PARAMETERS, CursorPagination, paginate, paginated
 from core.schema import error_response
+from core.serializers import ComputedBooleanField, ComputedCharField, ComputedURLField
 from core.throttling import AnonRateThrottle, ScopedThrottle, UserRateThrottle
 
 from .. import permissions, qr, rankings, selectors, services
@@ -25,25 +26,6 @@ from ..models import Review
 from ..pages import photo_url
 
 MAX_INT = 2**31 - 1
-
-
-def _unit_body(unit) -> dict:
-    return {"id": unit.pk, "name": unit.name}
-
-
-def _cadre_body(cadre, request) -> dict:
-    return {
-        "id": cadre.pk,
-        "name": cadre.name,
-        "title": cadre.title,
-        "unit": _unit_body(cadre.unit),
-        "photo_url": photo_url(cadre, request),
-    }
-
-
-def cadre_scan_body(cadre, request) -> dict:
-    """The body under "cadre" in POST /scan (API.md)."""
-    return _cadre_body(cadre, request)
 
 
 class UnitRefSerializer(serializers.Serializer):
@@ -56,25 +38,35 @@ class CadreSerializer(serializers.Serializer):
     name = serializers.CharField()
     title = serializers.CharField()
     unit = UnitRefSerializer()
-    photo_url = serializers.URLField(allow_null=True)
+    photo_url = ComputedURLField(
+        lambda cadre, context: photo_url(cadre, context.get("request")),
+        with_context=True,
+        allow_null=True,
+    )
+
+
+def cadre_scan_body(cadre, request) -> dict:
+    """The body under "cadre" in POST /scan (API.md)."""
+    return CadreSerializer(cadre, context={"request": request}).data
 
 
 class ResponseBodySerializer(serializers.Serializer):
-    message = serializers.CharField()
+    """A review's answer and its verdict; null until the cadre answers."""
+
+    message = serializers.CharField(source="response_message")
     responded_at = serializers.DateTimeField()
-    accepted = serializers.BooleanField(allow_null=True, help_text="The reviewer's verdict.")
+    accepted = serializers.BooleanField(
+        source="verdict_accepted", allow_null=True, help_text="The reviewer's verdict."
+    )
     verdict_at = serializers.DateTimeField(allow_null=True)
 
+    def __init__(self, **kwargs):
+        super().__init__(source="*", **kwargs)
 
-def _response_body(review) -> dict | None:
-    if review.responded_at is None:
-        return None
-    return {
-        "message": review.response_message,
-        "responded_at": review.responded_at,
-        "accepted": review.verdict_accepted,
-        "verdict_at": review.verdict_at,
-    }
+    def to_representation(self, review):
+        if review.responded_at is None:
+            return None
+        return super().to_representation(review)
 
 
 # --- Units and cadres ------------------------------------------------------------------
@@ -100,12 +92,7 @@ class UnitListView(APIView):
             view=self,
             request=request,
             queryset=selectors.units_list(),
-            serialize=lambda unit: {
-                "id": unit.pk,
-                "name": unit.name,
-                "kind": unit.kind,
-                "parent": _unit_body(unit.parent) if unit.parent else None,
-            },
+            serialize=lambda unit: self.OutputSerializer(unit).data,
         )
 
 
@@ -122,7 +109,7 @@ class UnitCadreListView(APIView):
             view=self,
             request=request,
             queryset=selectors.unit_cadres(unit=unit),
-            serialize=lambda c: _cadre_body(c, request),
+            serialize=lambda c: CadreSerializer(c, context={"request": request}).data,
         )
 
 
@@ -145,7 +132,7 @@ class UnitReviewSummaryView(APIView):
         unit = or_404(selectors.units_list().filter(pk=pk).first())
         if not permissions.can_manage_unit(user=request.user, unit_id=unit.pk):
             raise Forbidden()
-        return Response(selectors.unit_review_summary(unit=unit))
+        return Response(self.OutputSerializer(selectors.unit_review_summary(unit=unit)).data)
 
 
 # --- Badges ----------------------------------------------------------------------------
@@ -185,7 +172,7 @@ class CadreQrRotateView(APIView):
     permission_classes = [HasRole(Role.UNIT_ADMIN, Role.DISTRICT_ADMIN)]
 
     class OutputSerializer(serializers.Serializer):
-        code_url = serializers.CharField()
+        code_url = ComputedCharField(badge_url)
         code_version = serializers.IntegerField()
 
     @extend_schema(request=None, responses={200: OutputSerializer})
@@ -194,7 +181,7 @@ class CadreQrRotateView(APIView):
         if not permissions.can_manage_unit(user=request.user, unit_id=cadre.unit_id):
             raise Forbidden()
         cadre = services.cadre_code_rotate(cadre=cadre, actor=request.user)
-        return Response({"code_url": badge_url(cadre), "code_version": cadre.code_version})
+        return Response(self.OutputSerializer(cadre).data)
 
 
 class UnitBadgesPdfView(APIView):
@@ -275,10 +262,7 @@ class CadreReviewCreateView(APIView):
             tags=data.validated_data["tags"],
             comment=data.validated_data["comment"],
         )
-        return Response(
-            {"id": review.pk, "points_awarded": review.points_awarded},
-            status=status.HTTP_201_CREATED,
-        )
+        return Response(self.OutputSerializer(review).data, status=status.HTTP_201_CREATED)
 
 
 class MyReviewSerializer(serializers.Serializer):
@@ -301,16 +285,7 @@ class ReviewMineView(APIView):
             view=self,
             request=request,
             queryset=selectors.reviews_mine(user=request.user),
-            serialize=lambda r: {
-                "id": r.pk,
-                "cadre": _cadre_body(r.cadre, request),
-                "rating": r.rating,
-                "tags": r.tags,
-                "comment": r.comment,
-                "created_at": r.created_at,
-                "points_awarded": r.points_awarded,
-                "response": _response_body(r),
-            },
+            serialize=lambda r: MyReviewSerializer(r, context={"request": request}).data,
         )
 
 
@@ -322,22 +297,11 @@ class CadreReviewSerializer(serializers.Serializer):
     tags = serializers.ListField(child=serializers.CharField())
     comment = serializers.CharField()
     created_at = serializers.DateTimeField()
-    needs_response = serializers.BooleanField()
-    overdue = serializers.BooleanField()
+    needs_response = ComputedBooleanField(
+        lambda review: review.rating <= 2 and review.responded_at is None
+    )
+    overdue = ComputedBooleanField(lambda review: review.overdue_at is not None)
     response = ResponseBodySerializer(allow_null=True)
-
-
-def _cadre_review_body(review) -> dict:
-    return {
-        "id": review.pk,
-        "rating": review.rating,
-        "tags": review.tags,
-        "comment": review.comment,
-        "created_at": review.created_at,
-        "needs_response": review.rating <= 2 and review.responded_at is None,
-        "overdue": review.overdue_at is not None,
-        "response": _response_body(review),
-    }
 
 
 class CadreMyReviewsView(APIView):
@@ -361,7 +325,7 @@ class CadreMyReviewsView(APIView):
             view=self,
             request=request,
             queryset=selectors.reviews_of_cadre(cadre=cadre),
-            serialize=_cadre_review_body,
+            serialize=lambda review: CadreReviewSerializer(review).data,
         )
 
 
@@ -388,7 +352,7 @@ class ReviewRespondView(APIView):
         review = services.review_respond(
             review=review, responder=request.user, message=data.validated_data["message"]
         )
-        return Response(_cadre_review_body(review), status=status.HTTP_201_CREATED)
+        return Response(CadreReviewSerializer(review).data, status=status.HTTP_201_CREATED)
 
 
 class ReviewVerdictView(APIView):
@@ -418,7 +382,7 @@ class ReviewVerdictView(APIView):
         review = services.review_verdict(
             review=review, reviewer=request.user, accepted=data.validated_data["accepted"]
         )
-        return Response({"id": review.pk, "response": _response_body(review)})
+        return Response(self.OutputSerializer(review).data)
 
 
 # --- Rankings --------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 transfer to public welfare, the inspector's confirmation, compliance, the public summary."""
 
 from decimal import Decimal
+from operator import itemgetter
 
 from django.conf import settings
 from django.core.files.storage import default_storage
@@ -18,6 +19,13 @@ from cadres.models import Cadre, Unit
 from core.errors import Forbidden, Invalid, NotFound
 from core.pagination import PAGE_PARAMETERS, paginate, paginated
 from core.schema import error_response
+from core.serializers import (
+    ComputedCharField,
+    ComputedDecimalField,
+    ComputedIntegerField,
+    ComputedRowsField,
+    RowsField,
+)
 from core.throttling import AnonRateThrottle, UserRateThrottle
 
 from .. import permissions, selectors, services
@@ -414,28 +422,41 @@ class TransferEvidenceView(APIView):
         return _evidence_response(transfer.evidence)
 
 
+class ComplianceShortfallSerializer(serializers.Serializer):
+    cadre = CadreRefSerializer()
+    quota = serializers.IntegerField()
+    held = serializers.IntegerField()
+    planned = serializers.IntegerField()
+    missing = serializers.IntegerField()
+
+
+class ComplianceOverdueSerializer(serializers.Serializer):
+    income = IncomeSerializer(source="*")
+    unit = RefSerializer(source="cadre.unit")
+
+
 class ComplianceView(APIView):
     """GET /livestream/compliance?quarter=YYYYQn: cadres short of their quota, and income
     not transferred in time; a unit admin sees their unit, the inspector every unit."""
 
     permission_classes = [IsAuthenticated]
 
-    class ShortfallSerializer(serializers.Serializer):
-        cadre = CadreRefSerializer()
-        quota = serializers.IntegerField()
-        held = serializers.IntegerField()
-        planned = serializers.IntegerField()
-        missing = serializers.IntegerField()
-
-    class OverdueSerializer(serializers.Serializer):
-        income = IncomeSerializer(source="*")
-        unit = RefSerializer(source="cadre.unit")
-
     class OutputSerializer(serializers.Serializer):
-        quarter = serializers.CharField()
-        transfer_days = serializers.IntegerField()
-        shortfalls = serializers.ListField(child=serializers.DictField())
-        overdue_income = serializers.ListField(child=serializers.DictField())
+        # A quarter's compliance, for the units in context["unit_ids"] (None: all).
+        quarter = serializers.CharField(source="label")
+        transfer_days = ComputedIntegerField(lambda quarter: settings.LIVESTREAM_TRANSFER_DAYS)
+        shortfalls = ComputedRowsField(
+            lambda quarter, context: selectors.shortfalls(
+                quarter=quarter, unit_ids=context["unit_ids"]
+            ),
+            with_context=True,
+            child=ComplianceShortfallSerializer(),
+        )
+        overdue_income = ComputedRowsField(
+            lambda quarter, context: selectors.incomes_overdue(unit_ids=context["unit_ids"]),
+            with_context=True,
+            child=ComplianceOverdueSerializer(),
+        )
 
     @extend_schema(
         parameters=[
@@ -447,18 +468,29 @@ class ComplianceView(APIView):
         unit_ids = permissions.compliance_unit_ids(request.user)
         if unit_ids is not None and not unit_ids:
             raise Forbidden()
-        quarter = _quarter(request)
-        body = {
-            "quarter": quarter.label,
-            "transfer_days": settings.LIVESTREAM_TRANSFER_DAYS,
-            "shortfalls": self.ShortfallSerializer(
-                selectors.shortfalls(quarter=quarter, unit_ids=unit_ids), many=True
-            ).data,
-            "overdue_income": self.OverdueSerializer(
-                selectors.incomes_overdue(unit_ids=unit_ids), many=True
-            ).data,
-        }
-        return Response(self.OutputSerializer(body).data)
+        output = self.OutputSerializer(_quarter(request), context={"unit_ids": unit_ids})
+        return Response(output.data)
+
+
+class SummaryCadreSerializer(serializers.Serializer):
+    cadre = CadreRefSerializer()
+    sessions = serializers.IntegerField()
+    sales = serializers.DecimalField(max_digits=16, decimal_places=2)
+    income = serializers.DecimalField(max_digits=14, decimal_places=2)
+    transferred = serializers.DecimalField(max_digits=14, decimal_places=2)
+
+
+class SummaryFundSerializer(serializers.Serializer):
+    fund = serializers.CharField()
+    total = serializers.DecimalField(max_digits=14, decimal_places=2)
+    transfers = serializers.IntegerField()
+
+
+class SummaryMonthSerializer(serializers.Serializer):
+    """A (month, sales) pair of selectors.monthly_sales."""
+
+    month = ComputedCharField(itemgetter(0))
+    sales = ComputedDecimalField(itemgetter(1), max_digits=16, decimal_places=2)
 
 
 class SummaryView(APIView):
@@ -469,22 +501,6 @@ class SummaryView(APIView):
     authentication_classes = []
     throttle_classes = [AnonRateThrottle]
 
-    class CadreLineSerializer(serializers.Serializer):
-        cadre = CadreRefSerializer()
-        sessions = serializers.IntegerField()
-        sales = serializers.DecimalField(max_digits=16, decimal_places=2)
-        income = serializers.DecimalField(max_digits=14, decimal_places=2)
-        transferred = serializers.DecimalField(max_digits=14, decimal_places=2)
-
-    class FundSerializer(serializers.Serializer):
-        fund = serializers.CharField()
-        total = serializers.DecimalField(max_digits=14, decimal_places=2)
-        transfers = serializers.IntegerField()
-
-    class MonthSerializer(serializers.Serializer):
-        month = serializers.CharField()
-        sales = serializers.DecimalField(max_digits=16, decimal_places=2)
-
     class OutputSerializer(serializers.Serializer):
         quarter = serializers.CharField()
         sessions = serializers.IntegerField()
@@ -494,9 +510,11 @@ class SummaryView(APIView):
         transferred = serializers.DecimalField(
             max_digits=14, decimal_places=2, help_text="Confirmed by a discipline inspector."
         )
-        cadres = serializers.ListField(child=serializers.DictField())
-        funds = serializers.ListField(child=serializers.DictField())
-        monthly_sales = serializers.ListField(child=serializers.DictField())
+        cadres = RowsField(child=SummaryCadreSerializer())
+        funds = RowsField(child=SummaryFundSerializer())
+        monthly_sales = ComputedRowsField(
+            lambda summary: selectors.monthly_sales(), child=SummaryMonthSerializer()
+        )
 
     @extend_schema(
         parameters=[
@@ -506,9 +524,4 @@ class SummaryView(APIView):
     )
     def get(self, request):
         summary = selectors.public_summary(quarter=_quarter(request))
-        summary["cadres"] = self.CadreLineSerializer(summary["cadres"], many=True).data
-        summary["funds"] = self.FundSerializer(summary["funds"], many=True).data
-        summary["monthly_sales"] = self.MonthSerializer(
-            [{"month": m, "sales": v} for m, v in selectors.monthly_sales()], many=True
-        ).data
         return Response(self.OutputSerializer(summary).data)

@@ -9,6 +9,7 @@ from rest_framework.views import APIView
 
 from core.errors import Invalid
 from core.schema import error_response
+from core.serializers import ComputedCharField, ComputedRowsField
 from core.throttling import AnonRateThrottle
 
 from .. import selectors
@@ -49,6 +50,16 @@ class OpenRankingsView(APIView):
         return Response(self.OutputSerializer(body).data, headers=_open_headers())
 
 
+class OpenSiteCountsSerializer(serializers.Serializer):
+    site = serializers.DictField(help_text="{id, name}")
+    month = serializers.CharField()
+    registrations = serializers.IntegerField()
+    inspections = serializers.IntegerField()
+    violations = serializers.IntegerField()
+    suspensions = serializers.IntegerField()
+    reports = serializers.IntegerField()
+
+
 class OpenStallsView(APIView):
     """GET /open/stalls?month=YYYY-MM: per site, the month's supervision counts."""
 
@@ -59,18 +70,13 @@ class OpenStallsView(APIView):
     class InputSerializer(serializers.Serializer):
         month = serializers.RegexField(r"^[0-9]{4}-[0-9]{2}$", help_text="YYYY-MM")
 
-    class SiteCountsSerializer(serializers.Serializer):
-        site = serializers.DictField(help_text="{id, name}")
-        month = serializers.CharField()
-        registrations = serializers.IntegerField()
-        inspections = serializers.IntegerField()
-        violations = serializers.IntegerField()
-        suspensions = serializers.IntegerField()
-        reports = serializers.IntegerField()
-
     class OutputSerializer(serializers.Serializer):
-        month = serializers.CharField()
-        sites = serializers.ListField(child=serializers.DictField())
+        # The object is the month's first day.
+        month = ComputedCharField(lambda first_day: first_day.isoformat()[:7])
+        sites = ComputedRowsField(
+            lambda first_day: selectors.stall_counts(month=first_day),
+            child=OpenSiteCountsSerializer(),
+        )
 
     @extend_schema(
         operation_id="open_stalls",
@@ -83,12 +89,7 @@ class OpenStallsView(APIView):
         first_day = selectors.stall_month_parse(data.validated_data["month"])
         if first_day is None:
             raise Invalid(fields={"month": ["YYYY-MM"]})
-        rows = selectors.stall_counts(month=first_day)
-        body = {
-            "month": data.validated_data["month"],
-            "sites": self.SiteCountsSerializer(rows, many=True).data,
-        }
-        return Response(self.OutputSerializer(body).data, headers=_open_headers())
+        return Response(self.OutputSerializer(first_day).data, headers=_open_headers())
 
 
 def _open_headers() -> dict:

@@ -1,6 +1,5 @@
 """The Points section of API.md: one view per operation, thin."""
 
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
@@ -19,11 +18,12 @@ from core.masking import mask_phone
 from core.pagination import PAGE_PARAMETERS, paginate, paginated
 from core.photos import validate_photo
 from core.schema import error_response
+from core.serializers import ComputedCharField, ComputedIntegerField, as_object
 from core.throttling import AnonRateThrottle, ScopedThrottle
 
 from .. import permissions, selectors, services
 from ..codes import PrivilegePass, privilege_pass_issue, voucher_url
-from ..models import Campaign, Currency, Merchant, MoralCategory, MoralClaim, Redemption, Reward
+from ..models import Currency, Merchant, MoralCategory, MoralClaim, Redemption, Reward
 from .authentication import ClaimAuthentication
 from .throttling import UserAndScopeThrottle
 
@@ -42,21 +42,14 @@ class BalanceView(APIView):
 
     class OutputSerializer(serializers.Serializer):
         redeemable = serializers.IntegerField()
-        redeemable_yuan = serializers.CharField()
+        redeemable_yuan = ComputedCharField(lambda summary: selectors.yuan(summary.redeemable))
         moral = serializers.IntegerField()
         tier = TierSerializer(allow_null=True)
 
     @extend_schema(responses={200: OutputSerializer})
     def get(self, request):
         summary = selectors.resident_summary(user=request.user)
-        return Response(
-            {
-                "redeemable": summary.redeemable,
-                "redeemable_yuan": selectors.yuan(summary.redeemable),
-                "moral": summary.moral,
-                "tier": summary.tier,
-            }
-        )
+        return Response(self.OutputSerializer(summary).data)
 
 
 class EntryListView(APIView):
@@ -64,7 +57,7 @@ class EntryListView(APIView):
 
     class OutputSerializer(serializers.Serializer):
         id = serializers.IntegerField()
-        kind = serializers.ChoiceField(choices=Currency.choices)
+        kind = serializers.ChoiceField(choices=Currency.choices, source="account.currency")
         amount = serializers.IntegerField()
         balance_after = serializers.IntegerField()
         reason = serializers.CharField()
@@ -87,18 +80,7 @@ class EntryListView(APIView):
             view=self,
             request=request,
             queryset=entries,
-            serialize=lambda entry: (
-                self.OutputSerializer(
-                    {
-                        "id": entry.pk,
-                        "kind": entry.account.currency,
-                        "amount": entry.amount,
-                        "balance_after": entry.balance_after,
-                        "reason": entry.reason,
-                        "created_at": entry.created_at,
-                    }
-                ).data
-            ),
+            serialize=lambda entry: self.OutputSerializer(entry).data,
         )
 
 
@@ -109,24 +91,12 @@ class CampaignOutputSerializer(serializers.Serializer):
     ends_at = serializers.DateTimeField()
     points_per_claim = serializers.IntegerField()
     claims = serializers.IntegerField()
-    claims_left = serializers.IntegerField()
+    claims_left = ComputedIntegerField(
+        lambda campaign: selectors.campaign_claims_left(campaign=campaign)
+    )
 
     class Meta:
         ref_name = "Campaign"
-
-
-def campaign_body(campaign: Campaign) -> dict:
-    return CampaignOutputSerializer(
-        {
-            "id": campaign.pk,
-            "title": campaign.title,
-            "starts_at": campaign.starts_at,
-            "ends_at": campaign.ends_at,
-            "points_per_claim": campaign.points_per_claim,
-            "claims": campaign.claims,
-            "claims_left": selectors.campaign_claims_left(campaign=campaign),
-        }
-    ).data
 
 
 class CampaignListView(APIView):
@@ -150,7 +120,7 @@ class CampaignListView(APIView):
             view=self,
             request=request,
             queryset=selectors.campaigns_active(),
-            serialize=campaign_body,
+            serialize=lambda campaign: CampaignOutputSerializer(campaign).data,
         )
 
     @extend_schema(request=InputSerializer, responses={201: CampaignOutputSerializer})
@@ -159,7 +129,7 @@ class CampaignListView(APIView):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         campaign = services.campaign_create(**data.validated_data, created_by=request.user)
-        return Response(campaign_body(campaign), status=status.HTTP_201_CREATED)
+        return Response(CampaignOutputSerializer(campaign).data, status=status.HTTP_201_CREATED)
 
 
 class CampaignClaimView(APIView):
@@ -188,9 +158,7 @@ class CampaignClaimView(APIView):
     def post(self, request, pk):
         campaign = or_404(selectors.campaign_for_claim(pk=pk))
         result = services.campaign_claim(campaign=campaign, resident=request.user)
-        return Response(
-            {"amount": result.amount, "balance": result.balance}, status=status.HTTP_201_CREATED
-        )
+        return Response(self.OutputSerializer(result).data, status=status.HTTP_201_CREATED)
 
 
 class RewardOutputSerializer(serializers.Serializer):
@@ -200,22 +168,11 @@ class RewardOutputSerializer(serializers.Serializer):
         "RewardMerchant", {"id": serializers.IntegerField(), "name": serializers.CharField()}
     )
     cost_points = serializers.IntegerField()
-    cost_yuan = serializers.CharField()
+    cost_yuan = ComputedCharField(lambda reward: selectors.yuan(reward.cost_points))
     stock = serializers.IntegerField()
 
     class Meta:
         ref_name = "Reward"
-
-
-def reward_body(reward: Reward) -> dict:
-    return {
-        "id": reward.pk,
-        "title": reward.title,
-        "merchant": {"id": reward.merchant_id, "name": reward.merchant.name},
-        "cost_points": reward.cost_points,
-        "cost_yuan": selectors.yuan(reward.cost_points),
-        "stock": reward.stock,
-    }
 
 
 class RewardListView(APIView):
@@ -235,7 +192,10 @@ class RewardListView(APIView):
     @extend_schema(**paginated(RewardOutputSerializer))
     def get(self, request):
         return paginate(
-            view=self, request=request, queryset=selectors.rewards_catalog(), serialize=reward_body
+            view=self,
+            request=request,
+            queryset=selectors.rewards_catalog(),
+            serialize=lambda reward: RewardOutputSerializer(reward).data,
         )
 
     @extend_schema(request=InputSerializer, responses={201: RewardOutputSerializer})
@@ -258,12 +218,12 @@ class RewardListView(APIView):
             if merchant is None:
                 raise Forbidden(_("You can add rewards to your own shop only."))
         reward = services.reward_create(merchant=merchant, **values)
-        return Response(reward_body(reward), status=status.HTTP_201_CREATED)
+        return Response(RewardOutputSerializer(reward).data, status=status.HTTP_201_CREATED)
 
 
 class RedemptionOutputSerializer(serializers.Serializer):
     id = serializers.IntegerField()
-    code_url = serializers.CharField()
+    code_url = ComputedCharField(voucher_url)
     status = serializers.CharField(help_text="issued, used or cancelled")
     reward = RewardOutputSerializer()
     cost_points = serializers.IntegerField()
@@ -272,20 +232,6 @@ class RedemptionOutputSerializer(serializers.Serializer):
 
     class Meta:
         ref_name = "Redemption"
-
-
-def redemption_out(redemption: Redemption) -> dict:
-    return RedemptionOutputSerializer(
-        {
-            "id": redemption.pk,
-            "code_url": voucher_url(redemption),
-            "status": redemption.status,
-            "reward": reward_body(redemption.reward),
-            "cost_points": redemption.cost_points,
-            "created_at": redemption.created_at,
-            "used_at": redemption.used_at,
-        }
-    ).data
 
 
 class RedemptionListView(APIView):
@@ -299,7 +245,12 @@ class RedemptionListView(APIView):
         redemptions = Redemption.objects.filter(resident=request.user).select_related(
             "reward__merchant"
         )
-        return paginate(view=self, request=request, queryset=redemptions, serialize=redemption_out)
+        return paginate(
+            view=self,
+            request=request,
+            queryset=redemptions,
+            serialize=lambda redemption: RedemptionOutputSerializer(redemption).data,
+        )
 
     @extend_schema(
         request=InputSerializer,
@@ -323,7 +274,7 @@ class RedemptionListView(APIView):
         if reward is None:
             raise Invalid(fields={"reward": [_("No such reward.")]})
         redemption = services.redemption_create(reward=reward, resident=request.user)
-        return Response(redemption_out(redemption), status=status.HTTP_201_CREATED)
+        return Response(RedemptionOutputSerializer(redemption).data, status=status.HTTP_201_CREATED)
 
 
 class RedemptionCancelView(APIView):
@@ -339,27 +290,43 @@ class RedemptionCancelView(APIView):
     @idempotent
     def post(self, request, pk):
         redemption = services.redemption_cancel(redemption_id=pk, resident=request.user)
-        return Response(redemption_out(redemption))
+        return Response(RedemptionOutputSerializer(redemption).data)
 
 
-def redemption_body(redemption: Redemption) -> dict:
-    reward = redemption.reward
-    return {
-        "id": redemption.pk,
-        "status": redemption.status,
-        "reward": {"id": reward.pk, "title": reward.title},
-        "merchant": {"id": reward.merchant_id, "name": reward.merchant.name},
-        "cost_points": redemption.cost_points,
-        "holder": {"phone_masked": mask_phone(redemption.resident.phone)},
-        "created_at": redemption.created_at.isoformat(),
-        "used_at": redemption.used_at.isoformat() if redemption.used_at else None,
-    }
+# The voucher as its merchant sees it (POST /redemptions/confirm and POST /scan). Its
+# parts are published as free-form objects in the schema; `as_object` keeps them so.
+@as_object
+class VoucherRewardSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    title = serializers.CharField()
+
+
+@as_object
+class VoucherMerchantSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+@as_object
+class VoucherHolderSerializer(serializers.Serializer):
+    phone_masked = ComputedCharField(lambda resident: mask_phone(resident.phone))
+
+
+class VoucherCheckSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    status = serializers.CharField()
+    reward = VoucherRewardSerializer()
+    merchant = VoucherMerchantSerializer(source="reward.merchant")
+    cost_points = serializers.IntegerField()
+    holder = VoucherHolderSerializer(source="resident")
+    created_at = serializers.DateTimeField()
+    used_at = serializers.DateTimeField(allow_null=True)
 
 
 def voucher_scan_body(redemption: Redemption, request) -> dict:
     if not permissions.is_merchant_of(user=request.user, merchant_id=redemption.reward.merchant_id):
         raise Forbidden(_("Only the merchant of this reward can scan its vouchers."))
-    return redemption_body(redemption)
+    return VoucherCheckSerializer(redemption).data
 
 
 class RedemptionConfirmView(APIView):
@@ -370,15 +337,8 @@ class RedemptionConfirmView(APIView):
     class InputSerializer(serializers.Serializer):
         code = serializers.CharField(max_length=512)
 
-    class OutputSerializer(serializers.Serializer):
-        id = serializers.IntegerField()
-        status = serializers.CharField()
-        reward = serializers.DictField()
-        merchant = serializers.DictField()
-        cost_points = serializers.IntegerField()
-        holder = serializers.DictField()
-        created_at = serializers.DateTimeField()
-        used_at = serializers.DateTimeField(allow_null=True)
+    class OutputSerializer(VoucherCheckSerializer):
+        pass
 
     @extend_schema(
         request=InputSerializer,
@@ -396,7 +356,7 @@ class RedemptionConfirmView(APIView):
         redemption = services.redemption_confirm(
             code=data.validated_data["code"], merchant_user=request.user
         )
-        return Response(redemption_body(redemption))
+        return Response(self.OutputSerializer(redemption).data)
 
 
 class MoralCategoryListView(APIView):
@@ -421,35 +381,20 @@ class MoralCategoryListView(APIView):
 
 class MoralClaimOutputSerializer(serializers.Serializer):
     id = serializers.IntegerField()
-    category = serializers.CharField()
+    category = serializers.CharField(source="category.code")
     description = serializers.CharField()
     occurred_on = serializers.DateField()
     status = serializers.CharField(help_text="pending, approved, rejected or revoked")
     points = serializers.IntegerField(allow_null=True)
     reject_reason = serializers.CharField()
-    photo_url = serializers.CharField(allow_null=True)
+    photo_url = ComputedCharField(
+        lambda claim: claim.photo.url if claim.photo else None, allow_null=True
+    )
     decided_at = serializers.DateTimeField(allow_null=True)
     created_at = serializers.DateTimeField()
 
     class Meta:
         ref_name = "MoralClaim"
-
-
-def moral_claim_body(claim: MoralClaim) -> dict:
-    return MoralClaimOutputSerializer(
-        {
-            "id": claim.pk,
-            "category": claim.category.code,
-            "description": claim.description,
-            "occurred_on": claim.occurred_on,
-            "status": claim.status,
-            "points": claim.points,
-            "reject_reason": claim.reject_reason,
-            "photo_url": claim.photo.url if claim.photo else None,
-            "decided_at": claim.decided_at,
-            "created_at": claim.created_at,
-        }
-    ).data
 
 
 class MoralClaimListView(APIView):
@@ -466,7 +411,12 @@ class MoralClaimListView(APIView):
     @extend_schema(**paginated(MoralClaimOutputSerializer))
     def get(self, request):
         claims = MoralClaim.objects.filter(resident=request.user).select_related("category")
-        return paginate(view=self, request=request, queryset=claims, serialize=moral_claim_body)
+        return paginate(
+            view=self,
+            request=request,
+            queryset=claims,
+            serialize=lambda claim: MoralClaimOutputSerializer(claim).data,
+        )
 
     @extend_schema(
         request={
@@ -479,7 +429,7 @@ class MoralClaimListView(APIView):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         claim = services.moral_claim_create(resident=request.user, **data.validated_data)
-        return Response(moral_claim_body(claim), status=status.HTTP_201_CREATED)
+        return Response(MoralClaimOutputSerializer(claim).data, status=status.HTTP_201_CREATED)
 
 
 class MoralClaimApproveView(APIView):
@@ -506,7 +456,7 @@ class MoralClaimApproveView(APIView):
         claim = services.moral_claim_approve(
             claim_id=pk, reviewer=request.user, points=data.validated_data["points"]
         )
-        return Response(moral_claim_body(claim))
+        return Response(MoralClaimOutputSerializer(claim).data)
 
 
 class MoralClaimRejectView(APIView):
@@ -531,7 +481,7 @@ class MoralClaimRejectView(APIView):
         claim = services.moral_claim_reject(
             claim_id=pk, reviewer=request.user, reason=data.validated_data["reason"]
         )
-        return Response(moral_claim_body(claim))
+        return Response(MoralClaimOutputSerializer(claim).data)
 
 
 class PassVerifyOutputSerializer(serializers.Serializer):
@@ -543,7 +493,10 @@ class PassVerifyOutputSerializer(serializers.Serializer):
     privileges = serializers.ListField(child=serializers.CharField())
     holder = inline_serializer(
         "PassHolder",
-        {"display_name": serializers.CharField(), "phone_masked": serializers.CharField()},
+        {
+            "display_name": serializers.CharField(),
+            "phone_masked": ComputedCharField(lambda holder: mask_phone(holder.phone)),
+        },
     )
     expires_at = serializers.DateTimeField()
 
@@ -553,17 +506,7 @@ class PassVerifyOutputSerializer(serializers.Serializer):
 
 def pass_body(privilege_pass: PrivilegePass) -> dict:
     """What a partner desk sees: the tier, its privileges, a name and a masked phone."""
-    summary = selectors.resident_summary(user=privilege_pass.holder)
-    tier = summary.tier
-    return {
-        "tier": {"code": tier["code"], "name": tier["name"]} if tier else None,
-        "privileges": tier["privileges"] if tier else [],
-        "holder": {
-            "display_name": privilege_pass.holder.display_name,
-            "phone_masked": mask_phone(privilege_pass.holder.phone),
-        },
-        "expires_at": timezone.localtime(privilege_pass.expires_at).isoformat(),
-    }
+    return PassVerifyOutputSerializer(selectors.pass_check(privilege_pass=privilege_pass)).data
 
 
 def pass_scan_body(privilege_pass: PrivilegePass, request) -> dict:
@@ -581,11 +524,8 @@ class PrivilegePassView(APIView):
 
     @extend_schema(request=None, responses={201: OutputSerializer})
     def post(self, request):
-        code_url, expires_at = privilege_pass_issue(resident=request.user)
-        return Response(
-            self.OutputSerializer({"code_url": code_url, "expires_at": expires_at}).data,
-            status=status.HTTP_201_CREATED,
-        )
+        issued = privilege_pass_issue(resident=request.user)
+        return Response(self.OutputSerializer(issued).data, status=status.HTTP_201_CREATED)
 
 
 class PrivilegePassVerifyView(APIView):

@@ -16,6 +16,7 @@ from core.idempotency import idempotent
 from core.pagination import PAGE_PARAMETERS, CursorPagination, paginate, paginated
 from core.qr import qr_png
 from core.schema import error_response
+from core.serializers import ComputedCharField, ComputedIntegerField
 from core.throttling import AnonRateThrottle, ScopedThrottle, UserRateThrottle
 
 from .. import permissions, selectors, services
@@ -122,7 +123,7 @@ class SiteQrRotateView(APIView):
     permission_classes = [MANAGERS]
 
     class OutputSerializer(serializers.Serializer):
-        code_url = serializers.CharField()
+        code_url = ComputedCharField(site_code_url)
         code_version = serializers.IntegerField()
 
     @extend_schema(request=None, responses={200: OutputSerializer})
@@ -130,7 +131,7 @@ class SiteQrRotateView(APIView):
         # The service checks the officer manages the site (the admin's action shares it).
         site = or_404(selectors.sites_public().filter(pk=pk).first())
         site = services.site_code_rotate(site=site, actor=request.user)
-        return Response({"code_url": site_code_url(site), "code_version": site.code_version})
+        return Response(self.OutputSerializer(site).data)
 
 
 def _stall_or_404(pk) -> Stall:
@@ -172,7 +173,10 @@ class RegistrationsView(APIView):
     class OutputSerializer(serializers.Serializer):
         id = serializers.IntegerField()
         status = serializers.CharField(help_text="`pending`, or `waiting` (waiting list).")
-        waiting_position = serializers.IntegerField(allow_null=True)
+        waiting_position = ComputedIntegerField(
+            lambda registration: selectors.waiting_position(registration=registration),
+            allow_null=True,
+        )
 
     def get_permissions(self):
         if self.request.method == "GET":
@@ -199,14 +203,7 @@ class RegistrationsView(APIView):
         values = dict(data.validated_data)
         site = codes.resolve_as(values.pop("site_code"), "site")
         registration = services.registration_create(vendor=request.user, site=site, **values)
-        return Response(
-            {
-                "id": registration.pk,
-                "status": registration.status,
-                "waiting_position": selectors.waiting_position(registration=registration),
-            },
-            status=status.HTTP_201_CREATED,
-        )
+        return Response(self.OutputSerializer(registration).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
         parameters=[
@@ -322,13 +319,7 @@ class RegistrationRejectView(APIView):
         registration = services.registration_reject(
             registration=registration, officer=request.user, **data.validated_data
         )
-        return Response(
-            {
-                "id": registration.pk,
-                "status": registration.status,
-                "reject_reason": registration.reject_reason,
-            }
-        )
+        return Response(self.OutputSerializer(registration).data)
 
 
 class RegistrationReviewView(APIView):
@@ -374,10 +365,7 @@ class RegistrationReviewView(APIView):
         review = services.registration_review(
             registration=registration, vendor=request.user, **data.validated_data
         )
-        return Response(
-            {"id": review.pk, "points_awarded": review.points_awarded},
-            status=status.HTTP_201_CREATED,
-        )
+        return Response(self.OutputSerializer(review).data, status=status.HTTP_201_CREATED)
 
 
 class StallDetailView(APIView):
@@ -448,7 +436,9 @@ class StallInspectionView(APIView):
         result = serializers.CharField()
         notes = serializers.CharField()
         inspected_at = serializers.DateTimeField()
-        stall_status = serializers.CharField(help_text="`active` or `suspended`.")
+        stall_status = serializers.CharField(
+            source="stall.status", help_text="`active` or `suspended`."
+        )
 
     @extend_schema(
         request=InputSerializer,
@@ -464,17 +454,7 @@ class StallInspectionView(APIView):
         inspection = services.inspection_record(
             stall=stall, officer=request.user, **data.validated_data
         )
-        stall.refresh_from_db(fields=["status"])
-        return Response(
-            {
-                "id": inspection.pk,
-                "result": inspection.result,
-                "notes": inspection.notes,
-                "inspected_at": inspection.inspected_at,
-                "stall_status": stall.status,
-            },
-            status=status.HTTP_201_CREATED,
-        )
+        return Response(self.OutputSerializer(inspection).data, status=status.HTTP_201_CREATED)
 
 
 class StallReinstateView(APIView):

@@ -331,6 +331,34 @@ def test_the_cadre_sees_reviews_without_the_reviewer(client_for, cadre_user, bad
     assert "reviewer" not in item
 
 
+def test_it_gives_every_review_time_in_shanghai_time(
+    resident_api, client_for, cadre_user, bad_review
+):
+    """Times in the cadres API carry +08:00, as in points and stalls (never UTC "Z")."""
+    answered = client_for(cadre_user).post(
+        f"/api/v1/reviews/{bad_review.pk}/response", {"message": "已改进"}, format="json"
+    )
+    verdict = resident_api.post(
+        f"/api/v1/reviews/{bad_review.pk}/verdict", {"accepted": True}, format="json"
+    )
+    [mine] = resident_api.get("/api/v1/reviews/mine").json()["results"]
+    [seen] = client_for(cadre_user).get("/api/v1/cadre/reviews").json()["results"]
+    times = [
+        answered.json()["created_at"],
+        answered.json()["response"]["responded_at"],
+        verdict.json()["response"]["responded_at"],
+        verdict.json()["response"]["verdict_at"],
+        mine["created_at"],
+        mine["response"]["responded_at"],
+        mine["response"]["verdict_at"],
+        seen["created_at"],
+        seen["response"]["verdict_at"],
+    ]
+    for text in times:
+        assert text.endswith("+08:00"), text
+        assert dt.datetime.fromisoformat(text).utcoffset() == dt.timedelta(hours=8)
+
+
 def test_a_resident_is_not_a_cadre(resident_api):
     assert resident_api.get("/api/v1/cadre/reviews").status_code == 403
 

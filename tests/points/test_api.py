@@ -373,6 +373,22 @@ def test_it_confirms_a_voucher_once(client_for, resident, merchant_user, reward,
     assert cancel.json()["code"] == "redemption_not_cancellable"
 
 
+def test_it_gives_the_vouchers_times_in_shanghai_time(
+    client_for, resident, merchant_user, reward, grant
+):
+    """The voucher a merchant confirms or scans carries its times with +08:00, as every
+    other time of the API (DRF's DateTimeField), not UTC's +00:00."""
+
+    grant(resident, 500)
+    redemption = services.redemption_create(reward=reward, resident=resident)
+    merchant = client_for(merchant_user)
+    code = voucher_url(redemption)
+    scanned = merchant.post("/api/v1/scan", {"code": code}, format="json").json()["redemption"]
+    confirmed = merchant.post(f"{BASE}/redemptions/confirm", {"code": code}, format="json").json()
+    for text in (scanned["created_at"], confirmed["created_at"], confirmed["used_at"]):
+        assert text.endswith("+08:00"), text
+
+
 def test_it_refuses_another_merchants_voucher(client_for, resident, reward, grant, make_user):
     """A merchant of another shop confirming or scanning is 403; the voucher stays issued."""
 
