@@ -3,8 +3,10 @@ officer, an officer of another unit, a district administrator, vendors."""
 
 import datetime
 import itertools
+from unittest import mock
 
 import pytest
+from django.utils import timezone
 
 from cadres.models import Unit
 from stalls.codes import site_code_url
@@ -104,3 +106,10 @@ def register(client_for):
         return client_for(user).post("/api/v1/stalls/registrations", body, format="json")
 
     return post
+
+
+def at_noon():
+    """Today at 12:00 Asia/Shanghai: inside the default 00:00-23:59 window whatever
+    minute the test runs (at 23:59 the real clock is outside it)."""
+    noon = timezone.localtime().replace(hour=12, minute=0, second=0, microsecond=0)
+    return mock.patch("django.utils.timezone.now", return_value=noon)
