@@ -50,6 +50,11 @@ def stored(key: str, build, *, seconds: int = STORED_SECONDS):
     return RANKINGS.fetch(key, build, seconds=seconds)
 
 
+def peek(key: str) -> Rendering | None:
+    """What `stored` holds under `key` for the current version (one round trip), or None."""
+    return RANKINGS.peek(key)
+
+
 def respond(request, found: Rendering) -> HttpResponse:
     """The stored bytes, public and cacheable; 304 when the client's copy is current."""
     response = HttpResponse(found.body, content_type=found.content_type)

@@ -598,6 +598,28 @@ class RankingMonthView(APIView):
             429: error_response("`throttled`: too many reads that had to go to the database."),
         },
     )
+    @staticmethod
+    def stored_key(request, month: str) -> str:
+        """The stored body's key, from the query as sent (a key is only ever stored by a
+        request that passed validation)."""
+        params = request.GET
+        scope, unit = params.get("scope"), params.get("unit")
+        key = f"api:{month}:{scope}:{unit}"
+        if scope == "cadre" and unit is None:
+            # The page's URLs are absolute, as in every list: one stored body per origin.
+            origin = f"{request.scheme}://{request.get_host()}"
+            key = f"{key}:{params.get('cursor')}:{params.get('page_size')}:{origin}"
+        return key
+
+    def dispatch(self, request, *args, **kwargs):
+        # Publication day: a stored body is answered before DRF's request handling
+        # (wrapping, negotiation, validating the query); a miss goes the usual way.
+        if request.method == "GET":
+            found = publication.peek(self.stored_key(request, kwargs.get("month", "")))
+            if found is not None:
+                return publication.respond(request, found)
+        return super().dispatch(request, *args, **kwargs)
+
     def get(self, request, month):
         first_day = or_404(rankings.parse_month(month))
         query = self.QuerySerializer(data=request.query_params)
@@ -612,13 +634,9 @@ class RankingMonthView(APIView):
         if not paged and (offset is not None or page_size is not None):
             field = "cursor" if offset is not None else "page_size"
             raise Invalid(fields={field: [_("Only scope=cadre without unit is paginated.")]})
-        key = f"api:{first_day:%Y-%m}:{scope}:{unit_id or ''}"
         if paged:
             offset = offset or 0
             size = page_size or CursorPagination.page_size
-            # The page's URLs are absolute, as in every list: one stored body per origin.
-            origin = f"{request.scheme}://{request.get_host()}"
-            key = f"{key}:{offset}:{size}:{origin}"
 
         def page_url(at: int) -> str:
             params = {"scope": "cadre", "cursor": ranking_cursor(at)}
@@ -666,4 +684,5 @@ class RankingMonthView(APIView):
                 last_modified=ranking.published_at,
             )
 
+        key = self.stored_key(request, month)
         return publication.respond(request, or_404(publication.stored(key, build)))
