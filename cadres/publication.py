@@ -25,6 +25,9 @@ STORED_SECONDS = 24 * 3600
 SEARCH_SECONDS = RANKINGS.seconds
 # What browsers and proxies may keep without asking (a correction shows within this).
 MAX_AGE = RANKINGS.seconds
+CACHE_CONTROL = f"public, max-age={MAX_AGE}"
+# In every key: change it with Rendering's fields, so a deploy never reads an older shape.
+FORMAT = "r1"
 
 
 @dataclass(frozen=True)
@@ -34,35 +37,42 @@ class Rendering:
     body: bytes
     content_type: str
     etag: str
-    last_modified: dt.datetime | None
+    modified: int | None  # Last-Modified as a timestamp, and as the header says it
+    last_modified: str
 
 
 def rendering(body: bytes, *, content_type: str, last_modified: dt.datetime | None) -> Rendering:
     digest = hashlib.sha256(body).hexdigest()[:32]
+    modified = int(last_modified.timestamp()) if last_modified else None
     return Rendering(
-        body=body, content_type=content_type, etag=f'"{digest}"', last_modified=last_modified
+        body=body,
+        content_type=content_type,
+        etag=f'"{digest}"',
+        modified=modified,
+        last_modified=http_date(modified) if modified is not None else "",
     )
 
 
 def stored(key: str, build, *, seconds: int = STORED_SECONDS):
     """The value stored under `key` for the current publication version, built when
     missing (None, for a 404, is never stored)."""
-    return RANKINGS.fetch(key, build, seconds=seconds)
+    return RANKINGS.fetch(f"{FORMAT}:{key}", build, seconds=seconds)
 
 
 def peek(key: str) -> Rendering | None:
     """What `stored` holds under `key` for the current version (one round trip), or None."""
-    return RANKINGS.peek(key)
+    return RANKINGS.peek(f"{FORMAT}:{key}")
 
 
 def respond(request, found: Rendering) -> HttpResponse:
     """The stored bytes, public and cacheable; 304 when the client's copy is current."""
     response = HttpResponse(found.body, content_type=found.content_type)
     response["ETag"] = found.etag
-    modified = int(found.last_modified.timestamp()) if found.last_modified else None
-    if modified is not None:
-        response["Last-Modified"] = http_date(modified)
-    response["Cache-Control"] = f"public, max-age={MAX_AGE}"
-    return get_conditional_response(
-        request, etag=found.etag, last_modified=modified, response=response
-    )
+    if found.last_modified:
+        response["Last-Modified"] = found.last_modified
+    response["Cache-Control"] = CACHE_CONTROL
+    if "HTTP_IF_NONE_MATCH" in request.META or "HTTP_IF_MODIFIED_SINCE" in request.META:
+        return get_conditional_response(
+            request, etag=found.etag, last_modified=found.modified, response=response
+        )
+    return response

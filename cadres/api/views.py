@@ -563,6 +563,28 @@ class RankingMonthView(APIView):
             allow_null=True, help_text="scope=cadre without unit: the previous page, or null."
         )
 
+    @staticmethod
+    def stored_key(request, month: str) -> str:
+        """The stored body's key, from the query as sent (a key is only ever stored by a
+        request that passed validation)."""
+        params = request.GET
+        scope, unit = params.get("scope"), params.get("unit")
+        key = f"api:{month}:{scope}:{unit}"
+        if scope == "cadre" and unit is None:
+            # The page's URLs are absolute, as in every list: one stored body per origin.
+            origin = f"{request.scheme}://{request.get_host()}"
+            key = f"{key}:{params.get('cursor')}:{params.get('page_size')}:{origin}"
+        return key
+
+    def dispatch(self, request, *args, **kwargs):
+        # Publication day: a stored body is answered before DRF's request handling
+        # (wrapping, negotiation, validating the query); a miss goes the usual way.
+        if request.method == "GET":
+            found = publication.peek(self.stored_key(request, kwargs.get("month", "")))
+            if found is not None:
+                return publication.respond(request, found)
+        return super().dispatch(request, *args, **kwargs)
+
     @extend_schema(
         description=(
             "`scope=unit` and `scope=cadre&unit=ID` give the whole list. `scope=cadre` "
@@ -598,28 +620,6 @@ class RankingMonthView(APIView):
             429: error_response("`throttled`: too many reads that had to go to the database."),
         },
     )
-    @staticmethod
-    def stored_key(request, month: str) -> str:
-        """The stored body's key, from the query as sent (a key is only ever stored by a
-        request that passed validation)."""
-        params = request.GET
-        scope, unit = params.get("scope"), params.get("unit")
-        key = f"api:{month}:{scope}:{unit}"
-        if scope == "cadre" and unit is None:
-            # The page's URLs are absolute, as in every list: one stored body per origin.
-            origin = f"{request.scheme}://{request.get_host()}"
-            key = f"{key}:{params.get('cursor')}:{params.get('page_size')}:{origin}"
-        return key
-
-    def dispatch(self, request, *args, **kwargs):
-        # Publication day: a stored body is answered before DRF's request handling
-        # (wrapping, negotiation, validating the query); a miss goes the usual way.
-        if request.method == "GET":
-            found = publication.peek(self.stored_key(request, kwargs.get("month", "")))
-            if found is not None:
-                return publication.respond(request, found)
-        return super().dispatch(request, *args, **kwargs)
-
     def get(self, request, month):
         first_day = or_404(rankings.parse_month(month))
         query = self.QuerySerializer(data=request.query_params)
