@@ -10,6 +10,7 @@ class CadresConfig(AppConfig):
         # Imported here, not at the top: models and URLs are not ready when apps.py loads.
         from accounts.roles import Role, register_role_link, register_role_permissions
         from core import codes as core_codes
+        from core import uploads
 
         from . import codes, pages, services
         from .api import views
@@ -25,6 +26,10 @@ class CadresConfig(AppConfig):
                 render_page=pages.cadre_page,
                 body_key="cadre",
             )
+        )
+        # Cadre photos are on their public badge pages.
+        uploads.register(
+            "cadres", model=self.get_model("Cadre"), field="photo", can_see=_anyone, public=True
         )
         register_role_permissions(
             Role.UNIT_ADMIN,
@@ -52,3 +57,7 @@ class CadresConfig(AppConfig):
                 "cadres.view_rankingentry",
             ],
         )
+
+
+def _anyone(user, cadre) -> bool:
+    return True

@@ -4,6 +4,8 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from core.models import RotatableCode
+from core.photos import validate_photo
+from core.uploads import RandomName
 
 
 class Unit(models.Model):
@@ -50,7 +52,9 @@ class Cadre(RotatableCode):
         Unit, on_delete=models.PROTECT, related_name="cadres", verbose_name=_("unit")
     )
     employee_number = models.CharField(_("employee number"), max_length=32, unique=True)
-    photo = models.ImageField(_("photo"), upload_to="cadres/", blank=True)
+    photo = models.ImageField(
+        _("photo"), upload_to=RandomName("cadres"), blank=True, validators=[validate_photo]
+    )
     active = models.BooleanField(_("active"), default=True)
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,
@@ -288,7 +292,7 @@ class RankingEntry(models.Model):
     # A cadre's line within its own unit (scope cadre only): one row a cadre, not two.
     unit_position = models.PositiveIntegerField(_("position in unit"), null=True, blank=True)
     unit_rank = models.PositiveIntegerField(_("rank in unit"), null=True, blank=True)
-    unit_bottom = models.BooleanField(_("bottom 10% of unit"), default=False)
+    unit_bottom = models.BooleanField(_("bottom tenth of the unit"), default=False)
 
     class Meta:
         verbose_name = _("ranking entry")

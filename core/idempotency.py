@@ -48,7 +48,8 @@ def request_fingerprint(request) -> str:
     raw = request.body or b""
     try:
         body = json.dumps(json.loads(raw), sort_keys=True, separators=(",", ":")).encode()
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        # Not JSON, or nested too deep for json (the parser refuses it): the raw bytes.
         body = raw
     digest = hashlib.sha256()
     for part in (request.method.encode(), request.path.encode(), body):

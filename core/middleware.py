@@ -1,5 +1,7 @@
 from django.conf import settings
+from django.contrib.messages.storage.cookie import CookieStorage
 from django.http import HttpResponse
+from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.translation import gettext as _
 
 from . import views
@@ -68,3 +70,51 @@ class RequestSizeLimitMiddleware:
                 return error_response("request_too_large", _("The request body is too large."), 413)
             return HttpResponse(_("The request body is too large."), status=413)
         return self.get_response(request)
+
+
+class PrivateWhenPersonalMiddleware:
+    """A page marked public (the leaderboard) turns private when it is personal.
+
+    Listed before SessionMiddleware, so it sees the response after the session and the
+    messages were saved. Personal means: the request has a session with data (a signed-in
+    user; its flash messages), carries messages in their cookie, or the response sets a
+    cookie. Anonymous requests keep the view's public caching.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if "public" not in response.get("Cache-Control", ""):
+            return response
+        session = getattr(request, "session", None)
+        personal = (
+            (session is not None and session.accessed and not session.is_empty())
+            or CookieStorage.cookie_name in request.COOKIES
+            or bool(response.cookies)
+        )
+        if personal:
+            patch_cache_control(response, private=True, no_cache=True, max_age=0)
+            patch_vary_headers(response, ["Cookie"])
+        return response
+
+
+class ContentSecurityPolicyMiddleware:
+    """Sends settings.CONTENT_SECURITY_POLICY on every response that has none of its own.
+
+    Pages, the admin and /api/docs/ load scripts only from this site (the docs' start-up
+    script too: SpectacularSwaggerSplitView serves it as a file), so no inline script runs.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.policy = "; ".join(
+            f"{directive} {' '.join(sources)}".strip()
+            for directive, sources in settings.CONTENT_SECURITY_POLICY.items()
+        )
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        response.headers.setdefault("Content-Security-Policy", self.policy)
+        return response

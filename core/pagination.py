@@ -1,9 +1,18 @@
 """Lists: `{"next", "previous", "results"}`, cursor-paginated, newest first."""
 
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, inline_serializer
 from rest_framework import serializers
+from rest_framework.exceptions import NotFound
 from rest_framework.pagination import CursorPagination as DrfCursorPagination
 from rest_framework.response import Response
+
+from core.errors import Invalid
+
+# A cursor is only ever made by us, so it is short; a longer one is not worth decoding.
+CURSOR_MAX_LENGTH = 200
+INVALID_CURSOR = _("This cursor is not valid: use `next` or `previous` of a page.")
 
 
 class CursorPagination(DrfCursorPagination):
@@ -13,6 +22,34 @@ class CursorPagination(DrfCursorPagination):
     page_size = 20
     page_size_query_param = "page_size"
     max_page_size = 100
+
+    def decode_cursor(self, request):
+        encoded = request.query_params.get(self.cursor_query_param)
+        if encoded is not None and len(encoded) > CURSOR_MAX_LENGTH:
+            raise _invalid_cursor()
+        try:
+            return super().decode_cursor(request)
+        except NotFound:
+            raise _invalid_cursor() from None
+
+    def paginate_queryset(self, queryset, request, view=None):
+        # DRF filters by the cursor's position as it comes: a position the ordering
+        # field cannot hold ("abc" for an id, a year 99999) would fail in the query.
+        cursor = self.decode_cursor(request)
+        if cursor is not None and cursor.position is not None:
+            ordering = self.ordering if isinstance(self.ordering, list | tuple) else [self.ordering]
+            name = ordering[0].lstrip("-")
+            meta = queryset.model._meta
+            field = meta.pk if name == "pk" else meta.get_field(name)
+            try:
+                field.clean(cursor.position, None)
+            except (ValidationError, ValueError, TypeError, OverflowError):
+                raise _invalid_cursor() from None
+        return super().paginate_queryset(queryset, request, view=view)
+
+
+def _invalid_cursor() -> Invalid:
+    return Invalid(fields={"cursor": [str(INVALID_CURSOR)]})
 
 
 def paginate(*, view, request, queryset, serialize, pagination_class=CursorPagination) -> Response:
@@ -24,7 +61,11 @@ def paginate(*, view, request, queryset, serialize, pagination_class=CursorPagin
 
 
 PAGE_PARAMETERS = [
-    OpenApiParameter("cursor", str, description="From `next` or `previous`."),
+    OpenApiParameter(
+        "cursor",
+        {"type": "string", "maxLength": CURSOR_MAX_LENGTH},
+        description="From `next` or `previous`; anything else is 400 `invalid`.",
+    ),
     OpenApiParameter("page_size", int, description="1 to 100; 20 by default."),
 ]
 _PAGE_SERIALIZERS: dict[str, type] = {}

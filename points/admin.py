@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.roles import Role
 from accounts.selectors import user_has_role
+from core import uploads
 from core.admin import ReadOnlyAdminMixin
 from core.errors import DomainError
 from core.forms import error_message
@@ -443,7 +444,7 @@ class MoralClaimAdmin(admin.ModelAdmin):
         "category",
         "description",
         "occurred_on",
-        "photo",
+        "photo_preview",
         "status",
         "points",
         "decided_by",
@@ -455,6 +456,10 @@ class MoralClaimAdmin(admin.ModelAdmin):
         "created_at",
     ]
     actions = ["approve", "reject", "revoke"]
+
+    @admin.display(description=_("photo"))
+    def photo_preview(self, obj):
+        return uploads.photo_preview(obj.photo)
 
     @admin.display(description=_("range"))
     def range(self, obj):

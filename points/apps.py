@@ -34,8 +34,9 @@ class PointsConfig(AppConfig):
         # Imported here, not at the top: models and URLs are not ready when apps.py loads.
         from accounts.roles import Role, register_role_link, register_role_permissions
         from core import codes as core_codes
+        from core import uploads
 
-        from . import codes, pages, services
+        from . import codes, pages, permissions, services
         from .api import views
 
         register_role_link("merchant", services.merchant_link_user)
@@ -60,4 +61,10 @@ class PointsConfig(AppConfig):
                 render_page=pages.pass_page,
                 body_key="pass",
             )
+        )
+        uploads.register(
+            "moral_claims",
+            model=self.get_model("MoralClaim"),
+            field="photo",
+            can_see=permissions.moral_claim_photo_visible,
         )

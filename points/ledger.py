@@ -84,7 +84,7 @@ def resident_account_lock(*, user_id: int, currency: str = Currency.REDEEMABLE) 
     concurrent creation never errors) and, for an existing row, SELECT ... FOR NO KEY
     UPDATE. A row another transaction created after this statement began is not in its
     snapshot: a second SELECT finds and locks it. Callers serialise one resident's
-    postings on the lock.
+    postings on the lock. (On SQLite: create if missing, then read.)
     """
     account = Account(
         key=f"{'r' if currency == Currency.REDEEMABLE else 'm'}:{user_id}",
@@ -93,6 +93,10 @@ def resident_account_lock(*, user_id: int, currency: str = Currency.REDEEMABLE) 
         owner_id=user_id,
     )
     table = Account._meta.db_table
+    if connection.vendor != "postgresql":
+        # SQLite: a write transaction holds the whole database; no row lock to take.
+        Account.objects.bulk_create([account], ignore_conflicts=True)
+        return Account.objects.get(key=account.key)
     lock = f"SELECT id, balance FROM {table} WHERE key = %s FOR NO KEY UPDATE"  # noqa: S608
     with connection.cursor() as cursor:
         cursor.execute(

@@ -11,6 +11,9 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.photos import validate_photo
+from core.uploads import RandomName
+
 MAX_POINTS = 100_000_000
 
 
@@ -410,7 +413,12 @@ class MoralClaim(models.Model):
     )
     description = models.TextField(_("description"), max_length=2000)
     occurred_on = models.DateField(_("date of the deed"))
-    photo = models.ImageField(_("photo"), upload_to="moral_claims/%Y/%m/", blank=True)
+    photo = models.ImageField(
+        _("photo"),
+        upload_to=RandomName("moral_claims"),
+        blank=True,
+        validators=[validate_photo],
+    )
     status = models.CharField(
         _("status"), max_length=16, choices=Status.choices, default=Status.PENDING
     )

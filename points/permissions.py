@@ -18,3 +18,14 @@ def is_merchant_of(*, user, merchant_id: int) -> bool:
 def is_partner(*, user) -> bool:
     """A partner desk (library, clinic...): it checks privilege passes."""
     return user_has_role(user=user, role=Role.PARTNER)
+
+
+def moral_claim_photo_visible(user, claim) -> bool:
+    """The evidence of a moral claim: its resident, moral reviewers, district admins."""
+    if not (user and user.is_authenticated):
+        return False
+    return (
+        claim.resident_id == user.pk
+        or user_has_role(user=user, role=Role.MORAL_REVIEWER)
+        or user_has_role(user=user, role=Role.DISTRICT_ADMIN)
+    )

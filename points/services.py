@@ -13,6 +13,7 @@ from accounts.models import User
 from accounts.roles import Role
 from core import codes
 from core.errors import Forbidden, Invalid, or_404
+from core.photos import check_photo
 from core.timezones import LOCAL_TZ
 
 from . import gate, ledger, permissions, selectors
@@ -370,6 +371,7 @@ def moral_claim_create(
 ) -> MoralClaim:
     if occurred_on > timezone.now().astimezone(LOCAL_TZ).date():
         raise Invalid(fields={"occurred_on": [_("The date cannot be in the future.")]})
+    check_photo(photo)
     claim = MoralClaim(
         resident=resident, category=category, description=description, occurred_on=occurred_on
     )

@@ -15,6 +15,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core import uploads
 from core.admin import ReadOnlyAdminMixin
 from core.errors import DomainError, Invalid
 from core.forms import add_form_errors, error_message
@@ -230,7 +231,7 @@ class RegistrationAdmin(UnitScopedAdmin):
         "vendor_phone",
         "goods_category",
         "description",
-        "photo",
+        "photo_preview",
         "status",
         "decided_by",
         "decided_at",
@@ -247,6 +248,10 @@ class RegistrationAdmin(UnitScopedAdmin):
 
     def get_fields(self, request, obj=None):
         return self.fields
+
+    @admin.display(description=gettext_lazy("photo"))
+    def photo_preview(self, registration):
+        return uploads.photo_preview(registration.photo)
 
     @admin.display(description=gettext_lazy("ID-card number"))
     def id_number_display(self, registration):
@@ -430,10 +435,14 @@ class StallReportAdmin(UnitScopedAdmin):
     list_display = ["stall", "category", "comment", "status", "created_at", "resolution"]
     list_filter = ["status", "category"]
     list_select_related = ["stall"]
-    fields = ["stall", "category", "comment", "photo", "status", "resolution", "closed_at"]
+    fields = ["stall", "category", "comment", "photo_preview", "status", "resolution", "closed_at"]
     readonly_fields = fields
     action_form = ReportActionForm
     actions = ["close_reports"]
+
+    @admin.display(description=gettext_lazy("photo"))
+    def photo_preview(self, report):
+        return uploads.photo_preview(report.photo)
 
     def has_change_permission(self, request, obj=None):
         return permissions.is_manager(user=request.user)

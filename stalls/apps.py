@@ -10,8 +10,9 @@ class StallsConfig(AppConfig):
         # Imported here, not at the top: models and URLs are not ready when apps.py loads.
         from accounts.roles import Role, register_role_permissions
         from core import codes as core_codes
+        from core import uploads
 
-        from . import codes, pages
+        from . import codes, pages, permissions
         from .api import serializers
 
         core_codes.register(
@@ -33,6 +34,18 @@ class StallsConfig(AppConfig):
                 render_page=pages.stall_page,
                 body_key="stall",
             )
+        )
+        uploads.register(
+            "stalls/registrations",
+            model=self.get_model("Registration"),
+            field="photo",
+            can_see=permissions.registration_photo_visible,
+        )
+        uploads.register(
+            "stalls/reports",
+            model=self.get_model("StallReport"),
+            field="photo",
+            can_see=permissions.report_photo_visible,
         )
         register_role_permissions(
             Role.URBAN_OFFICER,

@@ -45,3 +45,9 @@ class OfficerNotReviewable(DomainError):
     status = status.HTTP_409_CONFLICT
     code = "officer_not_reviewable"
     default_detail = _("The officer who decided this registration has no cadre record to review.")
+
+
+class OwnRegistration(DomainError):
+    status = status.HTTP_403_FORBIDDEN
+    code = "permission_denied"
+    default_detail = _("Nobody may decide their own registration.")

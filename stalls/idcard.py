@@ -8,6 +8,7 @@ still decrypt, so rotating SECRET_KEY does not lose the numbers already stored.
 import base64
 import datetime
 import functools
+import re
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from cryptography.hazmat.primitives import hashes
@@ -17,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.masking import mask_id_number
 
+_ID_NUMBER = re.compile(r"[0-9]{17}[0-9X]")
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK_CHARS = "10X98765432"
 
@@ -29,11 +31,8 @@ def check_char(first17: str) -> str:
 def normalize_id_number(value: str) -> str:
     """The canonical 18-character number; ValueError with a message for a person if invalid."""
     number = (value or "").strip().upper()
-    if (
-        len(number) != 18
-        or not number[:17].isdigit()
-        or not (number[17].isdigit() or number[17] == "X")
-    ):
+    # ASCII digits only: str.isdigit() takes superscripts and full-width digits too.
+    if not _ID_NUMBER.fullmatch(number):
         raise ValueError(_("An ID-card number has 17 digits and a final digit or X."))
     try:
         birth = datetime.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))

@@ -6,6 +6,8 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from core.models import RotatableCode
+from core.photos import validate_photo
+from core.uploads import RandomName
 
 
 class GoodsCategory(models.TextChoices):
@@ -130,7 +132,12 @@ class Registration(models.Model):
         _("goods category"), max_length=32, choices=GoodsCategory.choices
     )
     description = models.CharField(_("description"), max_length=500, blank=True)
-    photo = models.ImageField(_("photo"), upload_to="stalls/registrations/", blank=True)
+    photo = models.ImageField(
+        _("photo"),
+        upload_to=RandomName("stalls/registrations"),
+        blank=True,
+        validators=[validate_photo],
+    )
     status = models.CharField(
         _("status"), max_length=16, choices=Status.choices, default=Status.PENDING
     )
@@ -289,7 +296,12 @@ class StallReport(models.Model):
     )
     category = models.CharField(_("category"), max_length=16, choices=Category.choices)
     comment = models.CharField(_("comment"), max_length=1000, blank=True)
-    photo = models.ImageField(_("photo"), upload_to="stalls/reports/", blank=True)
+    photo = models.ImageField(
+        _("photo"),
+        upload_to=RandomName("stalls/reports"),
+        blank=True,
+        validators=[validate_photo],
+    )
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default="open")
     closed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -32,3 +32,19 @@ def is_manager(*, user) -> bool:
 def is_district_admin(*, user) -> bool:
     """Sites and their trading hours are set up by the district only."""
     return user_has_role(user=user, role=Role.DISTRICT_ADMIN)
+
+
+def registration_photo_visible(user, registration) -> bool:
+    """A registration's photo: its vendor, the site unit's officers, district admins."""
+    if not (user and user.is_authenticated):
+        return False
+    return registration.vendor_id == user.pk or can_manage(
+        user=user, unit_id=registration.site.unit_id
+    )
+
+
+def report_photo_visible(user, report) -> bool:
+    """A stall report's photo: its reporter, the site unit's officers, district admins."""
+    if not (user and user.is_authenticated):
+        return False
+    return report.reporter_id == user.pk or can_manage(user=user, unit_id=report.stall.site.unit_id)

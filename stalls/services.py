@@ -8,11 +8,13 @@ from django.utils.translation import gettext as _
 
 from cadres.services import review_create
 from core.errors import Forbidden, Invalid
+from core.photos import check_photo
 
 from . import permissions
 from .cache import PUBLIC
 from .errors import (
     OfficerNotReviewable,
+    OwnRegistration,
     RegistrationAlreadyDecided,
     RegistrationExists,
     RegistrationNotDecided,
@@ -34,7 +36,6 @@ from .models import (
 
 SUSPENSION_VIOLATIONS = 3
 SUSPENSION_WINDOW = timedelta(days=30)
-MAX_PHOTO_BYTES = 5 * 1024 * 1024
 
 
 def _ensure_manager(*, user, site: Site) -> None:
@@ -42,9 +43,10 @@ def _ensure_manager(*, user, site: Site) -> None:
         raise Forbidden()
 
 
-def _check_photo(photo) -> None:
-    if photo is not None and photo.size > MAX_PHOTO_BYTES:
-        raise Invalid(fields={"photo": [_("A photo may be at most 5 MB.")]})
+def _ensure_not_own(*, registration: Registration, officer) -> None:
+    """Nobody decides their own registration, as nobody decides their own moral claim."""
+    if registration.vendor_id == officer.pk:
+        raise OwnRegistration()
 
 
 def site_code_rotate(*, site: Site, actor) -> Site:
@@ -77,7 +79,7 @@ def registration_create(
         errors["vendor_name"] = [_("This field may not be blank.")]
     if errors:
         raise Invalid(fields=errors)
-    _check_photo(photo)
+    check_photo(photo)
 
     if Registration.objects.filter(
         vendor=vendor, site=site, status__in=Registration.OPEN_STATUSES
@@ -149,6 +151,7 @@ def registration_approve(*, registration: Registration, officer, slot: int) -> S
     _ensure_manager(user=officer, site=registration.site)
     with transaction.atomic():
         registration = _lock_registration(registration)
+        _ensure_not_own(registration=registration, officer=officer)
         if registration.status not in Registration.OPEN_STATUSES:
             raise RegistrationAlreadyDecided()
         _check_slot(registration.site, slot)
@@ -167,6 +170,7 @@ def registration_reject(*, registration: Registration, officer, reason: str) -> 
         raise Invalid(fields={"reason": [_("Give the vendor a reason.")]})
     with transaction.atomic():
         registration = _lock_registration(registration)
+        _ensure_not_own(registration=registration, officer=officer)
         if registration.status not in Registration.OPEN_STATUSES:
             raise RegistrationAlreadyDecided()
         registration.status = Registration.Status.REJECTED
@@ -266,7 +270,7 @@ def stall_reinstate(*, stall: Stall, officer, reason: str, slot: int | None = No
 def report_create(*, stall: Stall, reporter, category: str, comment: str = "", photo=None):
     if category not in StallReport.Category.values:
         raise Invalid(fields={"category": [_("Choose a category.")]})
-    _check_photo(photo)
+    check_photo(photo)
     report = StallReport.objects.create(
         stall=stall, reporter=reporter, category=category, comment=comment
     )

@@ -17,6 +17,7 @@ from core.errors import Forbidden, Invalid, or_404
 from core.idempotency import idempotent
 from core.masking import mask_phone
 from core.pagination import PAGE_PARAMETERS, paginate, paginated
+from core.photos import validate_photo
 from core.schema import error_response
 from core.throttling import ScopedThrottle
 
@@ -26,7 +27,6 @@ from ..models import Campaign, Currency, Merchant, MoralCategory, MoralClaim, Re
 from .authentication import ClaimAuthentication
 
 MAX_INT = 2_147_483_647
-PHOTO_MAX_BYTES = 5 * 1024 * 1024
 THROTTLES = api_settings.DEFAULT_THROTTLE_CLASSES
 
 
@@ -450,11 +450,6 @@ def moral_claim_body(claim: MoralClaim) -> dict:
     ).data
 
 
-def _photo_size(photo):
-    if photo.size > PHOTO_MAX_BYTES:
-        raise serializers.ValidationError(_("The photo must be 5 MB or smaller."))
-
-
 class MoralClaimListView(APIView):
     """GET /points/moral/claims: own claims; POST: file a claim (multipart for a photo)."""
 
@@ -464,7 +459,7 @@ class MoralClaimListView(APIView):
         )
         description = serializers.CharField(max_length=2000)
         occurred_on = serializers.DateField()
-        photo = serializers.ImageField(required=False, validators=[_photo_size])
+        photo = serializers.ImageField(required=False, validators=[validate_photo])
 
     @extend_schema(**paginated(MoralClaimOutputSerializer))
     def get(self, request):

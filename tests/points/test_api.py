@@ -9,6 +9,7 @@ from django.utils import timezone
 from PIL import Image
 
 from accounts.roles import Role
+from core import photos
 from points import services
 from points.codes import privilege_pass_issue, voucher_url
 from points.models import Campaign, Entry, LedgerTransaction, MoralClaim, Redemption, Reward
@@ -497,9 +498,7 @@ def test_it_refuses_bad_moral_claims(resident_api, categories, change):
 
 def test_it_refuses_photos_over_5_mb(resident_api, categories, monkeypatch):
     """A photo over 5 MB is 400."""
-    from points.api import views
-
-    monkeypatch.setattr(views, "PHOTO_MAX_BYTES", 100)
+    monkeypatch.setattr(photos, "MAX_PHOTO_BYTES", 100)
     photo = SimpleUploadedFile("big.png", png_bytes((200, 200)), content_type="image/png")
     response = resident_api.post(
         f"{BASE}/moral/claims",

@@ -1,8 +1,11 @@
 """A moral points reviewer works the claim queue of the admin in a real browser."""
 
 import datetime as dt
+import io
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from PIL import Image
 
 from accounts.roles import Role
 from points import services
@@ -81,3 +84,38 @@ def test_a_reviewer_cannot_approve_outside_the_range(
     claim.refresh_from_db()
     assert claim.status == MoralClaim.Status.PENDING
     assert resident_summary(user=resident).moral == 0
+
+
+def test_a_reviewer_sees_the_claims_photo_in_the_admin(
+    browser_page, live_server, make_user, categories, settings, tmp_path
+):
+    """DEBUG off: the claim's change page shows the evidence photo, and it loads (the
+    image has a natural width), served through the upload view to the reviewer."""
+    assert not settings.DEBUG
+    buffer = io.BytesIO()
+    Image.new("RGB", (64, 48), "green").save(buffer, format="PNG")
+    claim = services.moral_claim_create(
+        resident=make_user(),
+        category=categories["good_deed"],
+        description="清理了小区的积雪",
+        occurred_on=dt.date(2026, 11, 1),
+        photo=SimpleUploadedFile("snow.png", buffer.getvalue(), content_type="image/png"),
+    )
+    reviewer = make_user(Role.MORAL_REVIEWER, display_name="Rita")
+    reviewer.set_password("a-long-reviewer-password")
+    reviewer.save()
+
+    page = browser_page
+    change_url = f"/admin/points/moralclaim/{claim.pk}/change/"
+    page.goto(f"{live_server.url}/admin/login/?next={change_url}")
+    page.fill("#id_username", reviewer.phone)
+    page.fill("#id_password", "a-long-reviewer-password")
+    page.click("input[type=submit]")
+    page.wait_for_url(f"**{change_url}")
+    image = page.locator(f"img[src='{claim.photo.url}']")
+    image.wait_for()
+    page.wait_for_function(
+        "src => { const i = document.querySelector(`img[src='${src}']`); return i && i.complete; }",
+        arg=claim.photo.url,
+    )
+    assert image.evaluate("i => i.naturalWidth") == 64

@@ -357,3 +357,31 @@ def test_it_takes_an_optional_photo_and_refuses_a_non_image(
     assert registration.photo.name.startswith("stalls/registrations/")
     mine = api.get("/api/v1/stalls/registrations/mine").json()["results"]
     assert mine[0]["photo_url"].endswith(".png")
+
+
+def test_it_refuses_an_officer_deciding_their_own_registration(client_for, register, site, officer):
+    """An urban officer who registers a stall at their own unit's site can neither approve
+    nor reject it: 403 `permission_denied`, and the registration stays pending."""
+    registration_id = register(officer, site).json()["id"]
+    officer_api = client_for(officer)
+    base = f"/api/v1/stalls/registrations/{registration_id}"
+    approve = officer_api.post(f"{base}/approve", {"slot": 1}, format="json")
+    assert approve.status_code == 403, approve.content[:200]
+    assert approve.json()["code"] == "permission_denied"
+    reject = officer_api.post(f"{base}/reject", {"reason": "不合规"}, format="json")
+    assert reject.status_code == 403 and reject.json()["code"] == "permission_denied"
+    assert Registration.objects.get(pk=registration_id).status == Registration.Status.PENDING
+    assert not Stall.objects.exists()
+
+
+@pytest.mark.parametrize("digit", ["²", "３", "٣"])
+def test_it_takes_only_ascii_digits_in_an_id_number(register, site, vendor, digit):
+    """A superscript, full-width or Arabic-Indic digit anywhere in the number is a clear,
+    translated 400 on `id_number` (not Python's own error text), and nothing is stored."""
+    good = id_number()
+    for position in (3, 16):
+        value = good[:position] + digit + good[position + 1 :]
+        response = register(vendor, site, id_number=value)
+        assert response.status_code == 400, response.content[:200]
+        assert response.json()["fields"]["id_number"] == ["身份证号码应为17位数字加1位数字或X。"]
+    assert Registration.objects.count() == 0
