@@ -569,11 +569,10 @@ class RankingMonthView(APIView):
         request that passed validation)."""
         params = request.GET
         scope, unit = params.get("scope"), params.get("unit")
-        key = f"api:{month}:{scope}:{unit}"
+        key = f"api:{month}:{scope}:{unit}:{params.get('cursor')}:{params.get('page_size')}"
         if scope == "cadre" and unit is None:
             # The page's URLs are absolute, as in every list: one stored body per origin.
-            origin = f"{request.scheme}://{request.get_host()}"
-            key = f"{key}:{params.get('cursor')}:{params.get('page_size')}:{origin}"
+            key = f"{key}:{request.scheme}://{request.get_host()}"
         return key
 
     def dispatch(self, request, *args, **kwargs):
