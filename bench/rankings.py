@@ -50,6 +50,7 @@ DB_NAME = "duoduo_bench_cadres"
 REDIS_DB = 14
 MONTH = dt.date(2026, 1, 1)
 REVIEWERS = 10_000
+RANK = "section"  # the cadre's grade (the livestream duty's), the model's default
 
 RAW_SQL = """
 WITH counts AS (
@@ -142,9 +143,10 @@ def load_people(*, units: int, cadres: int) -> None:
                 "photo",
                 "active",
                 "code_version",
+                "rank",
             ],
             (
-                (c, f"干部{c:05d}", "科员", 1 + (c - 1) % units, f"B{c:06d}", "", "t", 1)
+                (c, f"干部{c:05d}", "科员", 1 + (c - 1) % units, f"B{c:06d}", "", "t", 1, RANK)
                 for c in range(1, cadres + 1)
             ),
         )

@@ -96,6 +96,12 @@ def ranking_entries(*, ranking: RankingMonth, scope: str, unit_id: int | None = 
     return ranking.entries.filter(scope=scope).order_by("position")
 
 
+def ranking_search(*, ranking: RankingMonth, text: str, limit: int) -> list[RankingEntry]:
+    """The month's cadres whose names contain `text`, in district order, at most `limit`."""
+    rows = ranking.entries.filter(scope=RankingEntry.Scope.CADRE, name__icontains=text)
+    return list(rows.order_by("position")[:limit])
+
+
 def ranking_lines(*, ranking: RankingMonth) -> list[RankingEntry]:
     """Every line of a month as published: units, cadres, then each unit's cadres (the
     unit_cadre scope, rebuilt from the cadre rows), each in order."""

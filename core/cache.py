@@ -146,3 +146,35 @@ class VersionedCache:
             value = build()
             cache.set(full_key, value, self.seconds)
         return value
+
+    def _lookup(self, key: str):
+        """(current version or None, the entry's value when built under it or None)."""
+        found = cache.get_many([self.version_key, f"{self.prefix}:entry:{key}"])
+        version, entry = found.get(self.version_key), found.get(f"{self.prefix}:entry:{key}")
+        if version is not None and entry is not None and entry[0] == version:
+            return version, entry[1]
+        return version, None
+
+    def peek(self, key: str):
+        """The value `fetch` stored under `key` for the current version, or None; one
+        round trip, never builds."""
+        return self._lookup(key)[1]
+
+    def fetch(self, key: str, build, *, seconds: int | None = None):
+        """`get_or_build` in one round trip, for reads served at the cost of one GET.
+
+        The entry's key carries no version: the entry holds the version it was built
+        under, read with the current version in one MGET. A bump (a publication, a
+        correction) makes every older entry a miss, rebuilt once and overwritten. `build`
+        returning None (a 404) stores nothing."""
+        version, value = self._lookup(key)
+        if value is not None:
+            return value
+        if version is None:
+            version = self.version()
+            if version is None:  # Redis unreachable: from the database
+                return build()
+        value = build()
+        if value is not None:
+            cache.set(f"{self.prefix}:entry:{key}", (version, value), seconds or self.seconds)
+        return value

@@ -1,11 +1,16 @@
 """The cadres API of API.md: units, badges, reviews and answers, rankings."""
 
+import base64
+import datetime as dt
+from urllib.parse import urlencode
+
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -19,8 +24,7 @@ from core.schema import error_response
 from core.serializers import ComputedBooleanField, ComputedCharField, ComputedURLField
 from core.throttling import AnonRateThrottle, ScopedThrottle, UserRateThrottle
 
-from .. import permissions, qr, rankings, selectors, services
-from ..cache import RANKINGS
+from .. import permissions, publication, qr, rankings, selectors, services
 from ..codes import badge_url
 from ..models import Review
 from ..pages import photo_url
@@ -387,7 +391,7 @@ class ReviewVerdictView(APIView):
 
 # --- Rankings --------------------------------------------------------------------------
 
-CACHE_SECONDS = RANKINGS.seconds
+CACHE_SECONDS = publication.MAX_AGE
 
 
 def _public_cache(response):
@@ -430,10 +434,17 @@ class RankingMonthListView(APIView):
         )
 
 
+class RankingUnitRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="unit_id")
+    name = serializers.CharField(source="unit_name")
+
+
 class RankingEntrySerializer(serializers.Serializer):
+    """One stored RankingEntry as the API shows it."""
+
     rank = serializers.IntegerField(allow_null=True)
     name = serializers.CharField()
-    unit = UnitRefSerializer()
+    unit = RankingUnitRefSerializer(source="*")
     cadre_id = serializers.IntegerField(allow_null=True)
     reviews = serializers.IntegerField()
     satisfaction_rate = serializers.DecimalField(max_digits=5, decimal_places=4)
@@ -447,35 +458,129 @@ class RankingEntrySerializer(serializers.Serializer):
     )
     bottom = serializers.BooleanField()
 
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        # Without reviews there is nothing to score (the stored 40.00 is what the
+        # formulas give for no reviews, kept for the digest).
+        if not instance.reviews:
+            data["score"] = None
+        return data
+
+
+def ranking_cursor(offset: int) -> str:
+    """The opaque `cursor` of `next` and `previous`: an offset into the month's list."""
+    return base64.urlsafe_b64encode(f"o={offset}".encode()).decode()
+
+
+def ranking_offset(cursor: str) -> int | None:
+    try:
+        decoded = base64.urlsafe_b64decode(cursor.encode()).decode()
+    except (ValueError, UnicodeDecodeError):
+        return None
+    number = decoded.removeprefix("o=")
+    if not decoded.startswith("o=") or not number.isdigit() or len(number) > 6:
+        return None
+    return int(number)
+
 
 class RankingMonthView(APIView):
-    """GET /rankings/{YYYY-MM}: one published month, in one scope."""
+    """GET /rankings/{YYYY-MM}: one published month, in one scope.
+
+    A published month is frozen: each body is rendered once (this serializer, DRF's JSON
+    renderer) and served as stored bytes with an ETag (cadres.publication). No
+    throttle on the stored bytes: one Redis GET is cheaper than counting the address
+    (also a Redis call) would be, and the public Cache-Control lets any proxy absorb a
+    flood. The throttle guards what reads the database: a miss (first hit, unknown
+    month or unit, Redis down)."""
 
     permission_classes = [AllowAny]
     authentication_classes = []
-    throttle_classes = [AnonRateThrottle]
+    throttle_classes = []
+    miss_throttle_classes = [AnonRateThrottle]
 
     class QuerySerializer(serializers.Serializer):
         scope = serializers.ChoiceField(choices=["unit", "cadre"], default="unit", required=False)
         unit = serializers.IntegerField(min_value=1, max_value=MAX_INT, required=False)
+        cursor = serializers.CharField(max_length=40, required=False)
+        page_size = serializers.IntegerField(
+            min_value=1, max_value=CursorPagination.max_page_size, required=False
+        )
+
+        def validate_cursor(self, value):
+            offset = ranking_offset(value)
+            if offset is None:
+                raise serializers.ValidationError(_("Invalid cursor."))
+            return offset
 
     class OutputSerializer(serializers.Serializer):
         month = serializers.CharField()
-        published_at = serializers.DateTimeField()
+        published_at = serializers.DateTimeField(default_timezone=dt.UTC)
         scope = serializers.CharField()
         unit = UnitRefSerializer(allow_null=True, required=False)
         digest = serializers.CharField()
         previous_digest = serializers.CharField()
         entries = RankingEntrySerializer(many=True)
+        next = serializers.URLField(
+            allow_null=True, help_text="scope=cadre without unit: the next page, or null."
+        )
+        previous = serializers.URLField(
+            allow_null=True, help_text="scope=cadre without unit: the previous page, or null."
+        )
+
+    @staticmethod
+    def stored_key(request, month: str) -> str:
+        """The stored body's key, from the query as sent (a key is only ever stored by a
+        request that passed validation)."""
+        params = request.GET
+        scope, unit = params.get("scope"), params.get("unit")
+        key = f"api:{month}:{scope}:{unit}:{params.get('cursor')}:{params.get('page_size')}"
+        if scope == "cadre" and unit is None:
+            # The page's URLs are absolute, as in every list: one stored body per origin.
+            key = f"{key}:{request.scheme}://{request.get_host()}"
+        return key
+
+    def dispatch(self, request, *args, **kwargs):
+        # Publication day: a stored body is answered before DRF's request handling
+        # (wrapping, negotiation, validating the query); a miss goes the usual way.
+        if request.method == "GET":
+            found = publication.peek(self.stored_key(request, kwargs.get("month", "")))
+            if found is not None:
+                return publication.respond(request, found)
+        return super().dispatch(request, *args, **kwargs)
 
     @extend_schema(
+        description=(
+            "`scope=unit` and `scope=cadre&unit=ID` give the whole list. `scope=cadre` "
+            "alone is paginated in rank order: `page_size` entries (default "
+            f"{CursorPagination.page_size}, at most {CursorPagination.max_page_size}) and "
+            "`next` / `previous` URLs beside `entries` (null at either end); follow `next` "
+            "to reach every entry once, in order. Bodies carry an ETag and Last-Modified "
+            "(304 on If-None-Match / If-Modified-Since)."
+        ),
         parameters=[
             OpenApiParameter("scope", str, enum=["unit", "cadre"], description="Default unit."),
             OpenApiParameter("unit", int, description="With scope=cadre: that unit's cadres."),
+            OpenApiParameter("cursor", str, description="scope=cadre: from `next` or `previous`."),
+            OpenApiParameter(
+                "page_size",
+                int,
+                description=(
+                    f"scope=cadre: 1 to {CursorPagination.max_page_size}; "
+                    f"{CursorPagination.page_size} by default."
+                ),
+            ),
         ],
         responses={
             200: OutputSerializer,
-            404: error_response("`not_found`: a month that is unknown, malformed or unpublished."),
+            304: OpenApiResponse(description="Not modified (If-None-Match, If-Modified-Since)."),
+            400: error_response(
+                "`invalid`: a bad scope, unit, cursor or page_size; unit without scope=cadre."
+            ),
+            404: error_response(
+                "`not_found`: a month that is unknown, malformed or unpublished; a unit "
+                "without cadres in it; a cursor past the last entry."
+            ),
+            429: error_response("`throttled`: too many reads that had to go to the database."),
         },
     )
     def get(self, request, month):
@@ -484,42 +589,63 @@ class RankingMonthView(APIView):
         query.is_valid(raise_exception=True)
         scope = query.validated_data.get("scope") or "unit"
         unit_id = query.validated_data.get("unit")
+        offset = query.validated_data.get("cursor")
+        page_size = query.validated_data.get("page_size")
         if unit_id is not None and scope != "cadre":
             raise Invalid(fields={"unit": [_("Use unit with scope=cadre.")]})
+        paged = scope == "cadre" and unit_id is None
+        if not paged and (offset is not None or page_size is not None):
+            field = "cursor" if offset is not None else "page_size"
+            raise Invalid(fields={field: [_("Only scope=cadre without unit is paginated.")]})
+        if paged:
+            offset = offset or 0
+            size = page_size or CursorPagination.page_size
+
+        def page_url(at: int) -> str:
+            params = {"scope": "cadre", "cursor": ranking_cursor(at)}
+            if size != CursorPagination.page_size:
+                params["page_size"] = size
+            return f"{request.build_absolute_uri(request.path)}?{urlencode(params)}"
 
         def build():
+            for throttle in (cls() for cls in self.miss_throttle_classes):
+                if not throttle.allow_request(request, self):
+                    self.throttled(request, throttle.wait())
             ranking = selectors.published_month(month=first_day)
             if ranking is None:
                 return None
             entries = selectors.ranking_entries(ranking=ranking, scope=scope, unit_id=unit_id)
-            rows = [
-                {
-                    "rank": e.rank,
-                    "name": e.name,
-                    "unit": {"id": e.unit_id, "name": e.unit_name},
-                    "cadre_id": e.cadre_id,
-                    "reviews": e.reviews,
-                    "satisfaction_rate": str(e.satisfaction_rate),
-                    "response_rate": str(e.response_rate),
-                    "rejection_rate": str(e.rejection_rate),
-                    # Without reviews there is nothing to score (the stored 40.00 is
-                    # what the formulas give for no reviews, kept for the digest).
-                    "score": str(e.score) if e.reviews else None,
-                    "bottom": e.bottom,
-                }
-                for e in entries
-            ]
-            if unit_id is not None and not rows:
+            next_url = previous_url = None
+            if paged:
+                entries = list(entries[offset : offset + size + 1])
+                if not entries and offset > 0:
+                    return None
+                if len(entries) > size:
+                    entries, next_url = entries[:size], page_url(offset + size)
+                if offset > 0:
+                    previous_url = page_url(max(0, offset - size))
+            else:
+                entries = list(entries)
+            if unit_id is not None and not entries:
                 return None
-            return {
-                "month": ranking.label,
-                "published_at": ranking.published_at.isoformat(),
-                "scope": scope,
-                "unit": {"id": unit_id, "name": rows[0]["unit"]["name"]} if unit_id else None,
-                "digest": ranking.digest,
-                "previous_digest": ranking.previous_digest,
-                "entries": rows,
-            }
+            body = self.OutputSerializer(
+                {
+                    "month": ranking.label,
+                    "published_at": ranking.published_at,
+                    "scope": scope,
+                    "unit": {"id": unit_id, "name": entries[0].unit_name} if unit_id else None,
+                    "digest": ranking.digest,
+                    "previous_digest": ranking.previous_digest,
+                    "entries": entries,
+                    "next": next_url,
+                    "previous": previous_url,
+                }
+            ).data
+            return publication.rendering(
+                JSONRenderer().render(body),
+                content_type="application/json",
+                last_modified=ranking.published_at,
+            )
 
-        body = or_404(RANKINGS.get_or_build(f"{first_day:%Y-%m}:{scope}:{unit_id or ''}", build))
-        return _public_cache(Response(body))
+        key = self.stored_key(request, month)
+        return publication.respond(request, or_404(publication.stored(key, build)))

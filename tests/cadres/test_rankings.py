@@ -464,21 +464,24 @@ def test_published_months_are_served_from_the_cache(api, march, django_assert_nu
     assert again.json() == first.json()
 
 
-def test_the_leaderboard_pages_show_units_then_cadres(client, march):
+def test_the_leaderboard_pages_show_units_and_a_unit_s_cadres(client, march):
+    """The page opens on the units (no cadre list); ?unit= shows that unit's cadres."""
     services.rankings_compile(month=MARCH)
     services.ranking_month_publish(month=MARCH)
     for url in ("/leaderboard/", "/leaderboard/2026-03/"):
         page = client.get(url)
         assert page.status_code == 200
         html = page.content.decode()
-        assert html.index("甲局") < html.index("范丽")
+        assert "甲局" in html and "范丽" not in html
         assert RankingMonth.objects.get().digest in html
         assert 'class="bottom"' in html
+        assert "/open/rankings/2026-03/v1.csv" in html
     assert client.get("/leaderboard/2026-02/").status_code == 404
     assert client.get("/leaderboard/2026-13/").status_code == 404
     unit_b = march["units"]["乙局"].pk
     html = client.get(f"/leaderboard/2026-03/?unit={unit_b}").content.decode()
     assert "范丽" in html and "马超" not in html
+    assert html.index("范丽") < html.index('id="units"')
 
 
 def test_the_leaderboard_without_any_published_month(client, db):

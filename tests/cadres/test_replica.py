@@ -57,7 +57,8 @@ def test_it_reads_public_rankings_and_stalls_on_the_replica(
             "/api/v1/stalls/sites",
         ):
             assert api.get(path).status_code == 200, path
-        html = api.get("/leaderboard/").content.decode()
+        html = api.get(f"/leaderboard/?unit={unit.pk}").content.decode()
+        assert "安红" in api.get("/leaderboard/?q=%E5%AE%89").content.decode()
     assert "安红" in html
     public = ("cadres_rankingmonth", "cadres_rankingentry", "stalls_site")
     read_there = " ".join(q["sql"] for q in on_replica.captured_queries)

@@ -1,12 +1,14 @@
 """Bad input from anyone is a 4xx with the API's error body, never a 500."""
 
 import base64
+import datetime as dt
 
 import pytest
 from drf_spectacular.generators import SchemaGenerator
 
 from accounts.roles import Role
 from accounts.services import role_grant
+from cadres import services
 from cadres.models import Cadre, Unit
 
 pytestmark = pytest.mark.django_db
@@ -57,7 +59,10 @@ def test_it_answers_a_crafted_cursor_with_400_invalid_on_every_list(
     user = make_user(Role.DISTRICT_ADMIN, Role.MORAL_REVIEWER)
     for role, links in [(Role.URBAN_OFFICER, {"unit": unit.pk}), (Role.CADRE, {"cadre": cadre.pk})]:
         role_grant(phone=user.phone, role=role, links=links)
-    url = path.replace("{id}", str(unit.pk))
+    if "{month}" in path:  # a published month's rankings (scope=cadre is paginated)
+        services.rankings_compile(month=dt.date(2026, 3, 1))
+        services.ranking_month_publish(month=dt.date(2026, 3, 1))
+    url = path.replace("{id}", str(unit.pk)).replace("{month}", "2026-03")
     assert "{" not in url, f"fill the path parameters of {path}"
     signed_in = client_for(user)
     assert signed_in.get(url).status_code == 200, f"{url} must be reachable to be tested"
