@@ -1,7 +1,6 @@
 """The cadres API of API.md: units, badges, reviews and answers, rankings."""
 
 import base64
-import datetime as dt
 from urllib.parse import urlencode
 
 from django.http import HttpResponse
@@ -411,7 +410,7 @@ class RankingMonthListView(APIView):
     throttle_classes = [AnonRateThrottle]
 
     class OutputSerializer(serializers.Serializer):
-        month = serializers.CharField(help_text="YYYY-MM")
+        month = serializers.CharField(source="label", help_text="YYYY-MM")
         published_at = serializers.DateTimeField()
         digest = serializers.CharField()
         previous_digest = serializers.CharField()
@@ -423,12 +422,7 @@ class RankingMonthListView(APIView):
                 view=self,
                 request=request,
                 queryset=selectors.published_months(),
-                serialize=lambda r: {
-                    "month": r.label,
-                    "published_at": r.published_at,
-                    "digest": r.digest,
-                    "previous_digest": r.previous_digest,
-                },
+                serialize=lambda ranking: self.OutputSerializer(ranking).data,
                 pagination_class=MonthPagination,
             )
         )
@@ -514,7 +508,7 @@ class RankingMonthView(APIView):
 
     class OutputSerializer(serializers.Serializer):
         month = serializers.CharField()
-        published_at = serializers.DateTimeField(default_timezone=dt.UTC)
+        published_at = serializers.DateTimeField()
         scope = serializers.CharField()
         unit = UnitRefSerializer(allow_null=True, required=False)
         digest = serializers.CharField()

@@ -88,7 +88,10 @@ def test_it_answers_304_to_a_current_copy(api, client, march):
         changed = who.get(url, HTTP_IF_NONE_MATCH='"something-else"')
         assert changed.status_code == 200 and changed.content == first.content
     assert ranking.published_at
-    assert api.get("/api/v1/rankings/2026-03").json()["published_at"].endswith("Z")
+    # Times are Asia/Shanghai with their offset, as everywhere in the API.
+    assert api.get("/api/v1/rankings/2026-03").json()["published_at"].endswith("+08:00")
+    listed = api.get("/api/v1/rankings").json()["results"][0]
+    assert listed["month"] == "2026-03" and listed["published_at"].endswith("+08:00")
 
 
 def test_a_new_publication_renews_what_is_stored(
