@@ -1,6 +1,7 @@
 """Reads of the cadres app."""
 
 import datetime as dt
+from dataclasses import dataclass
 
 from django.db.models import Count, Q
 
@@ -94,6 +95,49 @@ def ranking_entries(*, ranking: RankingMonth, scope: str, unit_id: int | None = 
         rows = ranking.entries.filter(scope=RankingEntry.Scope.CADRE, unit_id=unit_id)
         return [_within_unit(e) for e in rows.order_by("unit_position")]
     return ranking.entries.filter(scope=scope).order_by("position")
+
+
+@dataclass(frozen=True)
+class RankingPage:
+    """One published month's lines in one scope, as GET /rankings/{month} answers them.
+
+    `next_offset` / `previous_offset`: the neighbouring pages' first lines, when paged."""
+
+    ranking: RankingMonth
+    scope: str
+    unit_id: int | None
+    entries: list[RankingEntry]
+    next_offset: int | None = None
+    previous_offset: int | None = None
+
+    @property
+    def unit(self) -> dict | None:
+        return {"id": self.unit_id, "name": self.entries[0].unit_name} if self.unit_id else None
+
+
+def ranking_page(
+    *, ranking: RankingMonth, scope: str, unit_id: int | None, offset: int | None, size: int | None
+) -> RankingPage | None:
+    """A month's lines in `scope` (a unit's own cadres with `unit_id`), the `size` lines from
+    `offset` when paged; None for a unit without lines or a page past the end."""
+    entries = ranking_entries(ranking=ranking, scope=scope, unit_id=unit_id)
+    if size is None:
+        entries = list(entries)
+        if unit_id is not None and not entries:
+            return None
+        return RankingPage(ranking=ranking, scope=scope, unit_id=unit_id, entries=entries)
+    # A published month never changes, so an offset names the same line on every read.
+    entries = list(entries[offset : offset + size + 1])
+    if not entries and offset > 0:
+        return None
+    return RankingPage(
+        ranking=ranking,
+        scope=scope,
+        unit_id=unit_id,
+        entries=entries[:size],
+        next_offset=offset + size if len(entries) > size else None,
+        previous_offset=max(0, offset - size) if offset > 0 else None,
+    )
 
 
 def ranking_search(*, ranking: RankingMonth, text: str, limit: int) -> list[RankingEntry]:

@@ -477,6 +477,10 @@ def ranking_offset(cursor: str) -> int | None:
     return int(number)
 
 
+def _page_url(offset: int | None, context) -> str | None:
+    return None if offset is None else context["page_url"](offset)
+
+
 class RankingMonthView(APIView):
     """GET /rankings/{YYYY-MM}: one published month, in one scope.
 
@@ -507,18 +511,24 @@ class RankingMonthView(APIView):
             return offset
 
     class OutputSerializer(serializers.Serializer):
-        month = serializers.CharField()
-        published_at = serializers.DateTimeField()
+        month = serializers.CharField(source="ranking.label")
+        published_at = serializers.DateTimeField(source="ranking.published_at")
         scope = serializers.CharField()
         unit = UnitRefSerializer(allow_null=True, required=False)
-        digest = serializers.CharField()
-        previous_digest = serializers.CharField()
+        digest = serializers.CharField(source="ranking.digest")
+        previous_digest = serializers.CharField(source="ranking.previous_digest")
         entries = RankingEntrySerializer(many=True)
-        next = serializers.URLField(
-            allow_null=True, help_text="scope=cadre without unit: the next page, or null."
+        next = ComputedURLField(
+            lambda page, context: _page_url(page.next_offset, context),
+            with_context=True,
+            allow_null=True,
+            help_text="scope=cadre without unit: the next page, or null.",
         )
-        previous = serializers.URLField(
-            allow_null=True, help_text="scope=cadre without unit: the previous page, or null."
+        previous = ComputedURLField(
+            lambda page, context: _page_url(page.previous_offset, context),
+            with_context=True,
+            allow_null=True,
+            help_text="scope=cadre without unit: the previous page, or null.",
         )
 
     @staticmethod
@@ -608,33 +618,16 @@ class RankingMonthView(APIView):
             ranking = selectors.published_month(month=first_day)
             if ranking is None:
                 return None
-            entries = selectors.ranking_entries(ranking=ranking, scope=scope, unit_id=unit_id)
-            next_url = previous_url = None
-            if paged:
-                entries = list(entries[offset : offset + size + 1])
-                if not entries and offset > 0:
-                    return None
-                if len(entries) > size:
-                    entries, next_url = entries[:size], page_url(offset + size)
-                if offset > 0:
-                    previous_url = page_url(max(0, offset - size))
-            else:
-                entries = list(entries)
-            if unit_id is not None and not entries:
+            page = selectors.ranking_page(
+                ranking=ranking,
+                scope=scope,
+                unit_id=unit_id,
+                offset=offset,
+                size=size if paged else None,
+            )
+            if page is None:
                 return None
-            body = self.OutputSerializer(
-                {
-                    "month": ranking.label,
-                    "published_at": ranking.published_at,
-                    "scope": scope,
-                    "unit": {"id": unit_id, "name": entries[0].unit_name} if unit_id else None,
-                    "digest": ranking.digest,
-                    "previous_digest": ranking.previous_digest,
-                    "entries": entries,
-                    "next": next_url,
-                    "previous": previous_url,
-                }
-            ).data
+            body = self.OutputSerializer(page, context={"page_url": page_url}).data
             return publication.rendering(
                 JSONRenderer().render(body),
                 content_type="application/json",
