@@ -1,6 +1,7 @@
 """The cadres API of API.md: units, badges, reviews and answers, rankings."""
 
 import base64
+import hashlib
 from urllib.parse import urlencode
 
 from django.http import HttpResponse
@@ -537,11 +538,12 @@ class RankingMonthView(APIView):
         request that passed validation)."""
         params = request.GET
         scope, unit = params.get("scope"), params.get("unit")
-        key = f"api:{month}:{scope}:{unit}:{params.get('cursor')}:{params.get('page_size')}"
+        key = f"{month}:{scope}:{unit}:{params.get('cursor')}:{params.get('page_size')}"
         if scope == "cadre" and unit is None:
             # The page's URLs are absolute, as in every list: one stored body per origin.
             key = f"{key}:{request.scheme}://{request.get_host()}"
-        return key
+        # Hashed: the query is the client's text, of any length and characters.
+        return "api:" + hashlib.sha256(key.encode()).hexdigest()[:32]
 
     def dispatch(self, request, *args, **kwargs):
         # Publication day: a stored body is answered before DRF's request handling
