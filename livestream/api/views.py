@@ -16,7 +16,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from cadres.models import Cadre, Unit
-from core.errors import Forbidden, Invalid, NotFound
+from core.errors import Forbidden, Invalid, or_404
 from core.pagination import PAGE_PARAMETERS, paginate, paginated
 from core.schema import error_response
 from core.serializers import (
@@ -36,6 +36,10 @@ EVIDENCE_TYPES = ("pdf", "jpg", "jpeg", "png", "webp")
 MAX_ID = 2**63 - 1
 BAD_QUARTER = error_response("`quarter` is not YYYYQn (`invalid`).")
 FORBIDDEN = error_response("`permission_denied`: not in your scope or role.")
+EVIDENCE_RESPONSES = {
+    (200, "application/octet-stream"): OpenApiResponse(OpenApiTypes.BINARY),
+    403: FORBIDDEN,
+}
 
 
 def _evidence_check(upload):
@@ -57,8 +61,7 @@ def _quarter(request):
 
 
 def _evidence_response(field):
-    if not field:
-        raise NotFound()
+    or_404(field or None)
     # A download, never rendered by the browser: whatever was uploaded stays inert.
     response = FileResponse(
         default_storage.open(field.name, "rb"), content_type="application/octet-stream"
@@ -201,13 +204,6 @@ class SessionListView(APIView):
         return Response(SessionSerializer(session).data, status=status.HTTP_201_CREATED)
 
 
-def _session(pk):
-    session = selectors.session_get(pk=pk)
-    if session is None:
-        raise NotFound()
-    return session
-
-
 class SessionDetailView(APIView):
     """GET /livestream/sessions/{id}: public."""
 
@@ -216,7 +212,7 @@ class SessionDetailView(APIView):
 
     @extend_schema(responses={200: SessionSerializer})
     def get(self, request, pk):
-        return Response(SessionSerializer(_session(pk)).data)
+        return Response(SessionSerializer(or_404(selectors.session_get(pk=pk))).data)
 
 
 class SessionOutcomeView(APIView):
@@ -245,7 +241,7 @@ class SessionOutcomeView(APIView):
         },
     )
     def post(self, request, pk):
-        session = _session(pk)
+        session = or_404(selectors.session_get(pk=pk))
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         session = services.session_outcome_record(
@@ -259,14 +255,9 @@ class SessionEvidenceView(APIView):
 
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(
-        responses={
-            (200, "application/octet-stream"): OpenApiResponse(OpenApiTypes.BINARY),
-            403: FORBIDDEN,
-        }
-    )
+    @extend_schema(responses=EVIDENCE_RESPONSES)
     def get(self, request, pk):
-        session = _session(pk)
+        session = or_404(selectors.session_get(pk=pk))
         if not permissions.can_see_session_evidence(request.user, session=session):
             raise Forbidden()
         return _evidence_response(session.evidence)
@@ -353,13 +344,6 @@ class TransferCreateView(APIView):
         return Response(TransferSerializer(transfer).data, status=status.HTTP_201_CREATED)
 
 
-def _transfer(pk):
-    transfer = selectors.transfer_get(pk=pk)
-    if transfer is None:
-        raise NotFound()
-    return transfer
-
-
 class TransferConfirmView(APIView):
     """POST /livestream/transfers/{id}/confirm: a discipline inspector, once."""
 
@@ -374,7 +358,9 @@ class TransferConfirmView(APIView):
         },
     )
     def post(self, request, pk):
-        transfer = services.transfer_confirm(user=request.user, transfer=_transfer(pk))
+        transfer = services.transfer_confirm(
+            user=request.user, transfer=or_404(selectors.transfer_get(pk=pk))
+        )
         return Response(TransferSerializer(transfer).data)
 
 
@@ -395,7 +381,7 @@ class TransferRejectView(APIView):
         },
     )
     def post(self, request, pk):
-        transfer = _transfer(pk)
+        transfer = or_404(selectors.transfer_get(pk=pk))
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         transfer = services.transfer_reject(
@@ -409,14 +395,9 @@ class TransferEvidenceView(APIView):
 
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(
-        responses={
-            (200, "application/octet-stream"): OpenApiResponse(OpenApiTypes.BINARY),
-            403: FORBIDDEN,
-        }
-    )
+    @extend_schema(responses=EVIDENCE_RESPONSES)
     def get(self, request, pk):
-        transfer = _transfer(pk)
+        transfer = or_404(selectors.transfer_get(pk=pk))
         if not permissions.can_see_transfer_evidence(request.user, transfer=transfer):
             raise Forbidden()
         return _evidence_response(transfer.evidence)
