@@ -106,6 +106,14 @@ class UnitMembership(models.Model):
         return f"{self.user} {self.role} {self.unit}"
 
 
+class Exclusion(models.TextChoices):
+    """Why a kept review does not count in the rankings."""
+
+    COLLEAGUE = "colleague", _("colleague of the cadre")
+    APPEAL = "appeal", _("appeal upheld")
+    FRAUD = "fraud", _("fraud")
+
+
 class Review(models.Model):
     """A resident's (or a vendor's) rating of the service a cadre gave.
 
@@ -160,6 +168,16 @@ class Review(models.Model):
     # Set by the hourly task when a bad review is still unanswered after 72 hours.
     overdue_at = models.DateTimeField(_("recorded overdue at"), null=True, blank=True)
 
+    # A review is never deleted: one that must not count (an upheld appeal, a fraud
+    # verdict, a colleague's review) is kept and marked with why. The rankings count
+    # only the reviews whose excluded_reason is empty.
+    excluded_reason = models.CharField(
+        _("excluded because"), max_length=16, choices=Exclusion.choices, blank=True, default=""
+    )
+    excluded_at = models.DateTimeField(_("excluded at"), null=True, blank=True)
+    # Submitted through a one-time service ticket (proof of presence), not a badge.
+    verified = models.BooleanField(_("verified by a service ticket"), default=False)
+
     class Meta:
         verbose_name = _("review")
         verbose_name_plural = _("reviews")
@@ -178,6 +196,11 @@ class Review(models.Model):
                 condition=models.Q(verdict_at__isnull=True, verdict_accepted__isnull=True)
                 | models.Q(verdict_at__isnull=False, verdict_accepted__isnull=False),
                 name="review_verdict_complete",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(excluded_reason="", excluded_at__isnull=True)
+                | (~models.Q(excluded_reason="") & models.Q(excluded_at__isnull=False)),
+                name="review_exclusion_complete",
             ),
         ]
         indexes = [

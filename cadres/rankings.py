@@ -187,7 +187,7 @@ WITH counts AS (
            count(*) FILTER (WHERE verdict_at IS NOT NULL) AS verdicts,
            count(*) FILTER (WHERE verdict_accepted = false) AS rejected
     FROM cadres_review
-    WHERE local_date >= %(start)s AND local_date < %(end)s
+    WHERE local_date >= %(start)s AND local_date < %(end)s AND excluded_reason = ''
     GROUP BY cadre_id
 ), cadres AS (
     SELECT c.id AS cadre_id, c.name, c.unit_id, u.name AS unit_name,

@@ -207,6 +207,7 @@ def month_counts(*, month: dt.date) -> dict[int, rankings.Counts]:
     answered = Q(responded_at__isnull=False)
     rows = (
         Review.objects.filter(local_date__gte=month, local_date__lt=rankings.next_month(month))
+        .filter(excluded_reason="")
         .order_by()
         .values("cadre_id")
         .annotate(
