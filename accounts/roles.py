@@ -18,6 +18,10 @@ class Role(models.TextChoices):
     DISTRICT_ADMIN = "district_admin", _("district administrator")
     LIVE_OPERATOR = "live_operator", _("live room operator")
     DISCIPLINE_INSPECTOR = "discipline_inspector", _("discipline inspector")
+    APPEAL_REVIEWER = "appeal_reviewer", _("appeal reviewer")
+    RATING_MODERATOR = "rating_moderator", _("rating moderator")
+    FINANCE = "finance", _("finance officer")
+    DESK_AGENT = "desk_agent", _("service desk agent")
 
 
 # grant_role's --unit/--cadre/--merchant: option name -> link(user=, object_id=, role=).
@@ -41,6 +45,9 @@ STAFF_ROLES = {
     Role.DISTRICT_ADMIN,
     Role.LIVE_OPERATOR,
     Role.DISCIPLINE_INSPECTOR,
+    Role.APPEAL_REVIEWER,
+    Role.RATING_MODERATOR,
+    Role.FINANCE,
 }
 _ROLE_PERMISSIONS: dict[str, set[str]] = {role: set() for role in Role.values}
 
