@@ -187,6 +187,20 @@ def review_verdict(*, review: Review, reviewer, accepted: bool) -> Review:
     return review
 
 
+def review_exclude(*, review_id: int, reason: str, now: dt.datetime | None = None) -> bool:
+    """Mark a kept review as not counting, with why (an `Exclusion`); once.
+
+    The one way a review leaves the rankings: appeals, moderation and the colleague
+    rule all call it inside their own transaction, where they record who decided and
+    why. Returns False when the review was already excluded (the first reason stays).
+    """
+    return bool(
+        Review.objects.filter(pk=review_id, excluded_reason="").update(
+            excluded_reason=reason, excluded_at=now or timezone.now()
+        )
+    )
+
+
 def reviews_mark_overdue(*, now: dt.datetime | None = None) -> int:
     """Record bad reviews still unanswered 72 hours on; returns how many were new."""
     now = now or timezone.now()

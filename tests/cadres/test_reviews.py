@@ -4,10 +4,11 @@ import datetime as dt
 
 import pytest
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from accounts.roles import Role
 from cadres import services
-from cadres.models import Review
+from cadres.models import Exclusion, Review
 
 from .conftest import at
 
@@ -458,3 +459,22 @@ def test_the_cadres_list_takes_a_fixed_number_of_queries(
     with django_assert_num_queries(4):
         response = client.get("/api/v1/cadre/reviews")
     assert len(response.json()["results"]) == 4
+
+
+def test_an_excluded_review_is_kept_and_no_longer_counted(cadre, resident):
+    """review_exclude marks the row with why; the month's counts skip it; a second
+    exclusion keeps the first reason."""
+    review = Review.objects.create(
+        cadre=cadre,
+        reviewer=resident,
+        rating=1,
+        created_at=timezone.now(),
+        local_date=timezone.localdate(),
+    )
+    month = review.local_date.replace(day=1)
+    assert services.month_counts(month=month)[cadre.pk].reviews == 1
+    assert services.review_exclude(review_id=review.pk, reason=Exclusion.APPEAL) is True
+    assert services.review_exclude(review_id=review.pk, reason=Exclusion.FRAUD) is False
+    review.refresh_from_db()
+    assert review.excluded_reason == Exclusion.APPEAL and review.excluded_at is not None
+    assert cadre.pk not in services.month_counts(month=month)
