@@ -19,6 +19,14 @@ class SelfReview(Forbidden):
     default_detail = _("A cadre cannot review themselves.")
 
 
+class ReviewByColleague(Forbidden):
+    code = "review_by_colleague"
+    default_detail = _(
+        "You work in this cadre's unit: reviews by colleagues do not count, so yours "
+        "cannot be submitted."
+    )
+
+
 class AlreadyResponded(DomainError):
     code = "already_responded"
     default_detail = _("This review has already been answered.")

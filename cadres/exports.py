@@ -24,6 +24,9 @@ def _header() -> list[str]:
         _("Rejection rate"),
         _("Score"),
         _("Bottom 10%"),
+        _("Excluded: colleague"),
+        _("Excluded: appeal"),
+        _("Excluded: fraud"),
     ]
 
 
@@ -45,6 +48,9 @@ def _rows(rankings: list[RankingMonth]):
                 e.rejection_rate,
                 e.score,
                 _("yes") if e.bottom else "",
+                e.excluded_colleague,
+                e.excluded_appeal,
+                e.excluded_fraud,
             ]
 
 

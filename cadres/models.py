@@ -177,6 +177,11 @@ class Review(models.Model):
     excluded_at = models.DateTimeField(_("excluded at"), null=True, blank=True)
     # Submitted through a one-time service ticket (proof of presence), not a badge.
     verified = models.BooleanField(_("verified by a service ticket"), default=False)
+    # Keyed hashes (HMAC of SECRET_KEY, cadres.fraud.keyed_hash) of the device id the app
+    # or the page sent and of the client address: the fraud rules compare them, and
+    # nobody can read a device or an address back from them.
+    device_hash = models.CharField(_("device (keyed hash)"), max_length=32, blank=True)
+    address_hash = models.CharField(_("address (keyed hash)"), max_length=32, blank=True)
 
     class Meta:
         verbose_name = _("review")
@@ -206,6 +211,19 @@ class Review(models.Model):
         indexes = [
             models.Index(fields=["local_date", "cadre"], name="review_month_cadre"),
             models.Index(fields=["cadre", "-created_at"], name="review_cadre_recent"),
+            # The fraud rules' look-backs of an hour per device and per address.
+            models.Index(
+                fields=["device_hash", "created_at"],
+                name="review_device_recent",
+                condition=~models.Q(device_hash=""),
+            ),
+            models.Index(fields=["address_hash", "created_at"], name="review_address_recent"),
+            # Excluded reviews are few: the compile counts them per month through this.
+            models.Index(
+                fields=["local_date", "cadre"],
+                name="review_month_excluded",
+                condition=~models.Q(excluded_reason=""),
+            ),
         ]
 
     def __str__(self):
@@ -223,6 +241,72 @@ class OverdueReview(Review):
         proxy = True
         verbose_name = _("overdue bad review")
         verbose_name_plural = _("overdue bad reviews")
+
+
+class FlagRule(models.TextChoices):
+    """The fraud signals (cadres/fraud.py). Colleague reviews are excluded outright."""
+
+    BURST = "burst", _("burst of reviews from new accounts")
+    DEVICE = "device", _("one device reviewing many cadres")
+    ADDRESS = "address", _("one address reviewing many cadres")
+    UNIT_SWEEP = "unit_sweep", _("every cadre of a unit rated 1 or 2 in a day")
+    FEW_ACCOUNTS = "few_accounts", _("most reviews from a few accounts")
+    COLLEAGUE = "colleague", _("review by a colleague")
+
+
+class ReviewFlag(models.Model):
+    """A fraud signal on one review, waiting for (or decided by) a rating_moderator.
+
+    `detail` holds counts only (never who or which device). One flag per review and
+    rule: the nightly rerun adds nothing twice. Deciding a review decides all its open
+    flags at once, recording who, when and why.
+    """
+
+    class State(models.TextChoices):
+        OPEN = "open", _("open")
+        EXCLUDED = "excluded", _("excluded")
+        CLEARED = "cleared", _("cleared")
+
+    review = models.ForeignKey(
+        Review, on_delete=models.PROTECT, related_name="flags", verbose_name=_("review")
+    )
+    rule = models.CharField(_("rule"), max_length=16, choices=FlagRule.choices)
+    detail = models.JSONField(_("signal"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("flagged at"))
+    state = models.CharField(
+        _("state"), max_length=16, choices=State.choices, default=State.OPEN
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decision_reason = models.CharField(_("reason for the decision"), max_length=500, blank=True)
+    # A fraud verdict takes the review's points back: what was taken, and what the
+    # resident had already spent (recorded, never taken below zero).
+    points_taken_back = models.PositiveIntegerField(_("points taken back"), default=0)
+    points_shortfall = models.PositiveIntegerField(_("points already spent"), default=0)
+
+    class Meta:
+        verbose_name = _("review flag")
+        verbose_name_plural = _("review flags")
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["review", "rule"], name="review_flag_once_per_rule"),
+            models.CheckConstraint(
+                condition=models.Q(state="open", decided_at__isnull=True)
+                | (~models.Q(state="open") & models.Q(decided_at__isnull=False)),
+                name="review_flag_decision_complete",
+            ),
+        ]
+        indexes = [models.Index(fields=["state", "created_at"], name="review_flag_queue")]
+
+    def __str__(self):
+        return f"{self.get_rule_display()} #{self.review_id}"
 
 
 class RankingMonth(models.Model):
@@ -316,6 +400,10 @@ class RankingEntry(models.Model):
     unit_position = models.PositiveIntegerField(_("position in unit"), null=True, blank=True)
     unit_rank = models.PositiveIntegerField(_("rank in unit"), null=True, blank=True)
     unit_bottom = models.BooleanField(_("bottom tenth of the unit"), default=False)
+    # Reviews of the month left out of the figures, by ground (counts only).
+    excluded_colleague = models.PositiveIntegerField(_("excluded: colleague"), default=0)
+    excluded_appeal = models.PositiveIntegerField(_("excluded: appeal"), default=0)
+    excluded_fraud = models.PositiveIntegerField(_("excluded: fraud"), default=0)
 
     class Meta:
         verbose_name = _("ranking entry")

@@ -86,6 +86,20 @@ class Counts:
 
 
 @dataclass(frozen=True)
+class Excluded:
+    """Reviews of the month left out of the figures, by ground (Exclusion)."""
+
+    colleague: int = 0
+    appeal: int = 0
+    fraud: int = 0
+
+    def __add__(self, other: "Excluded") -> "Excluded":
+        return Excluded(
+            self.colleague + other.colleague, self.appeal + other.appeal, self.fraud + other.fraud
+        )
+
+
+@dataclass(frozen=True)
 class Figures:
     satisfaction_rate: Decimal
     response_rate: Decimal
@@ -125,6 +139,7 @@ class Line:
     rank: int | None = None
     position: int = 0
     bottom: bool = False
+    excluded: Excluded = Excluded()
 
 
 def rank_lines(lines: list[Line]) -> list[Line]:
@@ -189,23 +204,36 @@ WITH counts AS (
     FROM cadres_review
     WHERE local_date >= %(start)s AND local_date < %(end)s AND excluded_reason = ''
     GROUP BY cadre_id
+), excluded AS (
+    -- Counts only of the reviews left out, by ground (through a partial index: few rows).
+    SELECT cadre_id,
+           count(*) FILTER (WHERE excluded_reason = 'colleague') AS x_colleague,
+           count(*) FILTER (WHERE excluded_reason = 'appeal') AS x_appeal,
+           count(*) FILTER (WHERE excluded_reason = 'fraud') AS x_fraud
+    FROM cadres_review
+    WHERE local_date >= %(start)s AND local_date < %(end)s AND excluded_reason <> ''
+    GROUP BY cadre_id
 ), cadres AS (
     SELECT c.id AS cadre_id, c.name, c.unit_id, u.name AS unit_name,
            coalesce(k.n, 0) AS n, coalesce(k.satisfied, 0) AS satisfied,
            coalesce(k.bad, 0) AS bad, coalesce(k.bad_answered, 0) AS bad_answered,
-           coalesce(k.verdicts, 0) AS verdicts, coalesce(k.rejected, 0) AS rejected
+           coalesce(k.verdicts, 0) AS verdicts, coalesce(k.rejected, 0) AS rejected,
+           coalesce(x.x_colleague, 0) AS x_colleague, coalesce(x.x_appeal, 0) AS x_appeal,
+           coalesce(x.x_fraud, 0) AS x_fraud
     FROM cadres_cadre c
     JOIN cadres_unit u ON u.id = c.unit_id
     LEFT JOIN counts k ON k.cadre_id = c.id
+    LEFT JOIN excluded x ON x.cadre_id = c.id
     WHERE c.active OR k.n IS NOT NULL
 ), subjects AS (
     SELECT 'cadre' AS scope, unit_id, cadre_id, name, unit_name, n, satisfied, bad,
-           bad_answered, verdicts, rejected
+           bad_answered, verdicts, rejected, x_colleague, x_appeal, x_fraud
     FROM cadres
     UNION ALL
     SELECT 'unit', unit_id, NULL, unit_name, unit_name, sum(n)::bigint,
            sum(satisfied)::bigint, sum(bad)::bigint, sum(bad_answered)::bigint,
-           sum(verdicts)::bigint, sum(rejected)::bigint
+           sum(verdicts)::bigint, sum(rejected)::bigint, sum(x_colleague)::bigint,
+           sum(x_appeal)::bigint, sum(x_fraud)::bigint
     FROM cadres
     GROUP BY unit_id, unit_name
 ), rates AS (
@@ -255,7 +283,8 @@ SELECT %(ranking)s::bigint, scope, unit_id, cadre_id, name, unit_name, position,
        CASE WHEN cadre_id IS NOT NULL THEN unit_position END,
        CASE WHEN cadre_id IS NOT NULL AND ranked THEN unit_position END,
        cadre_id IS NOT NULL AND ranked AND unit_position > unit_ranked_count
-           - greatest(1, (unit_ranked_count + %(bottom_divisor)s - 1) / %(bottom_divisor)s)
+           - greatest(1, (unit_ranked_count + %(bottom_divisor)s - 1) / %(bottom_divisor)s),
+       x_colleague, x_appeal, x_fraud
 FROM ordered
 """
 COMPILE_COPY_SQL = "COPY (" + COMPILE_SQL + ") TO STDOUT"

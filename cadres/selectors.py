@@ -193,6 +193,9 @@ def ranking_digest_entries(*, ranking: RankingMonth) -> list[list]:
             str(e.rejection_rate),
             str(e.score),
             e.bottom,
+            e.excluded_colleague,
+            e.excluded_appeal,
+            e.excluded_fraud,
         ]
         for e in ranking_lines(ranking=ranking)
     ]
@@ -239,6 +242,9 @@ DIGEST_FIELDS = (
     "rejection_rate",
     "score",
     "bottom",
+    "excluded_colleague",
+    "excluded_appeal",
+    "excluded_fraud",
 )
 
 

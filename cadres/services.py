@@ -13,7 +13,7 @@ from core.errors import Invalid
 from core.timezones import LOCAL_TZ
 from points.services import review_points_award
 
-from . import rankings, selectors
+from . import fraud, rankings, selectors
 from .cache import RANKINGS
 from .errors import (
     AlreadyResponded,
@@ -24,10 +24,11 @@ from .errors import (
     MonthNotEnded,
     MonthPublished,
     NotResponded,
+    ReviewByColleague,
     SelfReview,
     VerdictAlreadyGiven,
 )
-from .models import Cadre, RankingEntry, RankingMonth, Review, Unit, UnitMembership
+from .models import Cadre, Exclusion, RankingEntry, RankingMonth, Review, Unit, UnitMembership
 
 MAX_COMMENT = 500
 MAX_RESPONSE = 1000
@@ -89,14 +90,24 @@ def _validated_review_input(*, rating, tags, comment) -> tuple[int, list[str], s
 
 
 def review_create(
-    *, cadre: Cadre, reviewer, rating: int, tags: list[str] = (), comment: str = ""
+    *,
+    cadre: Cadre,
+    reviewer,
+    rating: int,
+    tags: list[str] = (),
+    comment: str = "",
+    device_id: str = "",
+    address: str = "",
 ) -> Review:
     """The one way to create a review (residents through a badge, vendors through stalls).
 
     The scanned code is the caller's business (the badge endpoint checks it). Here: the
-    cadre takes reviews, nobody reviews themselves, one review per reviewer per cadre per
-    Asia/Shanghai day (a UNIQUE constraint), and the review's points are awarded in the
-    same transaction.
+    cadre takes reviews, nobody reviews themselves, no colleague (a cadre or staff of the
+    cadre's unit: 403 `review_by_colleague`, nothing written), one review per reviewer
+    per cadre per Asia/Shanghai day (a UNIQUE constraint), and the review's points are
+    awarded in the same transaction. `device_id` (X-Device-Id, or the page's cookie) and
+    `address` (the client's) are stored as keyed hashes for the fraud rules, whose
+    cheap ones flag the review here (cadres/fraud.py).
     """
     rating, tags, comment = _validated_review_input(rating=rating, tags=tags, comment=comment)
     if not cadre.active:
@@ -114,45 +125,86 @@ def review_create(
         local_date=timezone.localtime(now, LOCAL_TZ).date(),
         # What a review earns, written with the row; corrected below when the day is capped.
         points_awarded=settings.REVIEW_POINTS,
+        device_hash=fraud.device_hash(device_id),
+        address_hash=fraud.address_hash(address),
     )
     # No savepoint: nothing in here is caught; an error rolls back the caller's transaction.
     with transaction.atomic(savepoint=False):
-        inserted = _review_insert(review)
-        if inserted:
+        colleague, counts = _review_insert(review, unit_id=cadre.unit_id)
+        if counts is not None:
             points = review_points_award(review_id=review.pk, resident=reviewer)
             if points != review.points_awarded:
                 review.points_awarded = points
                 Review.objects.filter(pk=review.pk).update(points_awarded=points)
-    if not inserted:
+            fraud.flags_add(fraud.submission_flags(review=review, reviewer=reviewer, counts=counts))
+    if counts is None:
         # Raised outside the block: a caller's own transaction is left usable.
+        if colleague:
+            raise ReviewByColleague()
         raise AlreadyReviewedToday()
     return review
 
 
-def _review_insert(review: Review) -> bool:
-    """INSERT ... ON CONFLICT DO NOTHING: the UNIQUE (reviewer, cadre, local_date) answers
-    a second review of the day, and a twin request waits for the first and finds it, all
-    without a savepoint. False when the day's review exists."""
+def _review_insert(review: Review, *, unit_id: int) -> tuple[bool, tuple | None]:
+    """INSERT ... SELECT ... ON CONFLICT DO NOTHING: the UNIQUE (reviewer, cadre,
+    local_date) answers a second review of the day, and a twin request waits for the
+    first and finds it, all without a savepoint; the SELECT refuses a colleague of the
+    cadre (a cadre or staff of the unit).
+
+    Returns (colleague, counts): counts is None when nothing was inserted, otherwise the
+    counts of the submission's fraud rules (fraud.SUBMISSION_COUNTS). On PostgreSQL it
+    is one statement (the colleague test in a CTE, the counts in the RETURNING); on
+    SQLite the counts, and on a refusal the colleague test, follow as SELECTs.
+    """
     meta = Review._meta
     quote = connection.ops.quote_name
     fields = [field for field in meta.concrete_fields if not field.primary_key]
     unique = [meta.get_field(name).column for name in ("reviewer", "cadre", "local_date")]
-    sql = (
+    counts_sql = fraud.submission_counts_sql(quote)
+    counts_params = fraud.submission_counts_params(review)
+    colleague_sql = (
+        f"(EXISTS (SELECT 1 FROM {quote(UnitMembership._meta.db_table)} "  # noqa: S608
+        "WHERE user_id = %s AND unit_id = %s) "
+        f"OR EXISTS (SELECT 1 FROM {quote(Cadre._meta.db_table)} "
+        "WHERE user_id = %s AND unit_id = %s))"
+    )
+    colleague_params = [review.reviewer_id, unit_id, review.reviewer_id, unit_id]
+    insert = (
         f"INSERT INTO {quote(meta.db_table)} "  # noqa: S608 (model metadata only)
         f"({', '.join(quote(field.column) for field in fields)}) "
-        f"VALUES ({', '.join(['%s'] * len(fields))}) "
-        f"ON CONFLICT ({', '.join(map(quote, unique))}) DO NOTHING RETURNING {quote(meta.pk.column)}"
+        f"SELECT {', '.join(['%s'] * len(fields))} "
     )
-    params = [field.get_db_prep_save(field.pre_save(review, True), connection) for field in fields]
+    conflict = f"ON CONFLICT ({', '.join(map(quote, unique))}) DO NOTHING "
+    values = [field.get_db_prep_save(field.pre_save(review, True), connection) for field in fields]
+    pk = quote(meta.pk.column)
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        row = cursor.fetchone()
-    if row is None:
-        return False
-    review.pk = row[0]
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                f"WITH guard AS (SELECT {colleague_sql} AS colleague), "
+                f"ins AS ({insert} FROM guard WHERE NOT guard.colleague {conflict}"
+                f"RETURNING {pk}, {counts_sql}) "
+                "SELECT guard.colleague, ins.* FROM guard LEFT JOIN ins ON true",
+                [*colleague_params, *values, *counts_params],
+            )
+            colleague, pk_value, *counts = cursor.fetchone()
+            if pk_value is None:
+                return colleague, None
+        else:
+            cursor.execute(
+                f"{insert} WHERE NOT {colleague_sql} {conflict}RETURNING {pk}",
+                [*values, *colleague_params],
+            )
+            row = cursor.fetchone()
+            if row is None:
+                cursor.execute(f"SELECT {colleague_sql}", colleague_params)  # noqa: S608
+                return bool(cursor.fetchone()[0]), None
+            pk_value = row[0]
+            cursor.execute(f"SELECT {counts_sql}", counts_params)  # noqa: S608
+            counts = cursor.fetchone()
+    review.pk = pk_value
     review._state.adding = False
     review._state.db = connection.alias
-    return True
+    return False, tuple(counts)
 
 
 def review_respond(*, review: Review, responder, message: str) -> Review:
@@ -237,6 +289,23 @@ def month_counts(*, month: dt.date) -> dict[int, rankings.Counts]:
     return {row[0]: rankings.Counts(*row[1:]) for row in rows}
 
 
+def month_excluded(*, month: dt.date) -> dict[int, rankings.Excluded]:
+    """Per cadre, the month's reviews left out of the figures, by ground (counts only)."""
+    rows = (
+        Review.objects.filter(local_date__gte=month, local_date__lt=rankings.next_month(month))
+        .exclude(excluded_reason="")
+        .order_by()
+        .values("cadre_id")
+        .annotate(
+            colleague=Count("id", filter=Q(excluded_reason=Exclusion.COLLEAGUE)),
+            appeal=Count("id", filter=Q(excluded_reason=Exclusion.APPEAL)),
+            fraud=Count("id", filter=Q(excluded_reason=Exclusion.FRAUD)),
+        )
+        .values_list("cadre_id", "colleague", "appeal", "fraud")
+    )
+    return {row[0]: rankings.Excluded(*row[1:]) for row in rows}
+
+
 ENTRY_COLUMNS = [
     "ranking_id",
     "scope",
@@ -260,6 +329,9 @@ ENTRY_COLUMNS = [
     "unit_position",
     "unit_rank",
     "unit_bottom",
+    "excluded_colleague",
+    "excluded_appeal",
+    "excluded_fraud",
 ]
 
 
@@ -290,6 +362,9 @@ def _entry(ranking, scope, line, *, unit_id, unit_name, cadre_id=None, within=No
         within.position if within else None,
         within.rank if within else None,
         within.bottom if within else False,
+        line.excluded.colleague,
+        line.excluded.appeal,
+        line.excluded.fraud,
     )
 
 
@@ -333,6 +408,7 @@ def rankings_compile(*, month: dt.date, python: bool = False) -> RankingMonth:
             ranking.save(update_fields=["compiled_at"])
             return ranking
         counts = month_counts(month=month)
+        excluded = month_excluded(month=month)
         # Every active cadre is listed; an inactive one only with reviews in the month.
         columns = ("id", "name", "unit_id", "unit__id", "unit__name")
         cadres = list(Cadre.objects.filter(active=True).select_related("unit").only(*columns))
@@ -345,17 +421,26 @@ def rankings_compile(*, month: dt.date, python: bool = False) -> RankingMonth:
 
         cadre_lines = {}
         unit_counts = {unit_id: rankings.Counts() for unit_id in units}
+        unit_excluded = {unit_id: rankings.Excluded() for unit_id in units}
         for cadre in cadres:
             c = counts.get(cadre.pk, rankings.Counts())
+            x = excluded.get(cadre.pk, rankings.Excluded())
             unit_counts[cadre.unit_id] += c
+            unit_excluded[cadre.unit_id] += x
             cadre_lines[cadre.pk] = rankings.Line(
-                key=cadre.pk, name=cadre.name, counts=c, figures=rankings.figures(c)
+                key=cadre.pk, name=cadre.name, counts=c, figures=rankings.figures(c), excluded=x
             )
         cadre_by_pk = {c.pk: c for c in cadres}
 
         entries = []
         unit_lines = [
-            rankings.Line(key=uid, name=units[uid].name, counts=c, figures=rankings.figures(c))
+            rankings.Line(
+                key=uid,
+                name=units[uid].name,
+                counts=c,
+                figures=rankings.figures(c),
+                excluded=unit_excluded[uid],
+            )
             for uid, c in unit_counts.items()
         ]
         for line in rankings.rank_lines(unit_lines):
@@ -371,7 +456,11 @@ def rankings_compile(*, month: dt.date, python: bool = False) -> RankingMonth:
             line = cadre_lines[cadre.pk]
             by_unit.setdefault(cadre.unit_id, []).append(
                 rankings.Line(
-                    key=line.key, name=line.name, counts=line.counts, figures=line.figures
+                    key=line.key,
+                    name=line.name,
+                    counts=line.counts,
+                    figures=line.figures,
+                    excluded=line.excluded,
                 )
             )
         within = {

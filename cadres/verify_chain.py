@@ -35,8 +35,20 @@ FIELDS = (
     "rejection_rate",
     "score",
     "bottom",
+    "excluded_colleague",
+    "excluded_appeal",
+    "excluded_fraud",
 )
-_INTEGERS = {"scope_unit_id", "unit_id", "cadre_id", "rank", "reviews"}
+_INTEGERS = {
+    "scope_unit_id",
+    "unit_id",
+    "cadre_id",
+    "rank",
+    "reviews",
+    "excluded_colleague",
+    "excluded_appeal",
+    "excluded_fraud",
+}
 TIMEOUT = 30
 
 

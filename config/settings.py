@@ -371,6 +371,25 @@ IDEMPOTENCY_STALE_AFTER = timedelta(seconds=60)
 REVIEW_POINTS = env_int("REVIEW_POINTS", 10)
 REVIEW_POINTS_DAILY_CAP = env_int("REVIEW_POINTS_DAILY_CAP", 3)
 
+# Fraud signals on cadre reviews (cadres/fraud.py, docs/review-fraud.md): each rule flags
+# reviews for a rating_moderator; none of them excludes a review by itself.
+# A burst: this many reviews of one cadre within this many minutes by accounts created
+# that day (Asia/Shanghai).
+FRAUD_BURST_REVIEWS = env_int("FRAUD_BURST_REVIEWS", 5)
+FRAUD_BURST_MINUTES = env_int("FRAUD_BURST_MINUTES", 10)
+# One device, or one address, reviewing this many different cadres within an hour.
+FRAUD_DEVICE_CADRES_PER_HOUR = env_int("FRAUD_DEVICE_CADRES_PER_HOUR", 5)
+FRAUD_ADDRESS_CADRES_PER_HOUR = env_int("FRAUD_ADDRESS_CADRES_PER_HOUR", 10)
+# One reviewer rating every cadre of a unit 1 or 2 in a day, for units of at least this
+# many active cadres.
+FRAUD_UNIT_SWEEP_MIN_CADRES = env_int("FRAUD_UNIT_SWEEP_MIN_CADRES", 2)
+# A cadre with at least MIN_REVIEWS reviews in the last DAYS days of which the top COUNT
+# accounts wrote at least SHARE (percent).
+FRAUD_FEW_ACCOUNTS_MIN_REVIEWS = env_int("FRAUD_FEW_ACCOUNTS_MIN_REVIEWS", 10)
+FRAUD_FEW_ACCOUNTS_COUNT = env_int("FRAUD_FEW_ACCOUNTS_COUNT", 3)
+FRAUD_FEW_ACCOUNTS_SHARE = env_int("FRAUD_FEW_ACCOUNTS_SHARE", 50)
+FRAUD_FEW_ACCOUNTS_DAYS = env_int("FRAUD_FEW_ACCOUNTS_DAYS", 30)
+
 # The livestream duty: sessions each cadre hosts a quarter, by rank; days to transfer income.
 LIVESTREAM_QUOTA = {
     "section": env_int("LIVESTREAM_QUOTA_SECTION", 0),
@@ -424,6 +443,11 @@ CELERY_BEAT_SCHEDULE = {
     "flush-expired-tokens": {
         "task": "accounts.tasks.expired_tokens_flush",
         "schedule": crontab(minute=41, hour=3),
+    },
+    # The fraud rules that need a whole day (cadres/fraud.py), at 02:30 Asia/Shanghai.
+    "review-fraud-scan": {
+        "task": "cadres.tasks.reviews_fraud_scan",
+        "schedule": crontab(minute=30, hour=2),
     },
     "mark-overdue-bad-reviews": {
         "task": "cadres.tasks.reviews_mark_overdue",

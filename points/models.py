@@ -94,6 +94,7 @@ class LedgerTransaction(models.Model):
         REDEMPTION = "redemption", _("redemption")
         REDEMPTION_REFUND = "redemption_refund", _("redemption refund")
         REVIEW_AWARD = "review_award", _("points for a review")
+        REVIEW_REVOCATION = "review_revocation", _("review points taken back (fraud)")
         MORAL_AWARD = "moral_award", _("moral claim approved")
         MORAL_REVOCATION = "moral_revocation", _("moral claim revoked")
         ADJUSTMENT = "adjustment", _("administrator adjustment")

@@ -434,6 +434,17 @@ class RankingUnitRefSerializer(serializers.Serializer):
     name = serializers.CharField(source="unit_name")
 
 
+class ExcludedCountsSerializer(serializers.Serializer):
+    """How many of the month's reviews were left out of the figures, by ground."""
+
+    colleague = serializers.IntegerField(source="excluded_colleague")
+    appeal = serializers.IntegerField(source="excluded_appeal")
+    fraud = serializers.IntegerField(source="excluded_fraud")
+
+    def __init__(self, **kwargs):
+        super().__init__(source="*", **kwargs)
+
+
 class RankingEntrySerializer(serializers.Serializer):
     """One stored RankingEntry as the API shows it."""
 
@@ -452,6 +463,9 @@ class RankingEntrySerializer(serializers.Serializer):
         help_text="null for a unit or cadre without reviews in the month (listed last).",
     )
     bottom = serializers.BooleanField()
+    excluded = ExcludedCountsSerializer(
+        help_text="Reviews of the month not counted (colleague, upheld appeal, fraud)."
+    )
 
     def to_representation(self, instance):
         data = super().to_representation(instance)

@@ -404,6 +404,7 @@ def test_the_api_shows_published_months_only(api, march):
         "rejection_rate": "0.6667",
         "score": "65.72",
         "bottom": False,
+        "excluded": {"colleague": 0, "appeal": 0, "fraud": 0},
     }
     cadres = api.get("/api/v1/rankings/2026-03?scope=cadre").json()["entries"]
     assert [e["name"] for e in cadres] == CADRE_ORDER

@@ -1,0 +1,341 @@
+"""Fraud signals on cadre reviews: the rules, with their thresholds in settings (FRAUD_*).
+
+Layer: cadres (reads cadres' and accounts' tables; writes only ReviewFlag rows). A rule
+never drops a review: it flags it for a rating_moderator (cadres.admin.ReviewFlagAdmin),
+who excludes or clears it through cadres.services. The one exception is a colleague's
+review, which is refused at submission and excluded when found later.
+
+- At submission (services.review_create, same transaction): a burst of reviews of one
+  cadre by accounts created that day, and one device or one address reviewing many
+  cadres within an hour. On PostgreSQL the counts come back with the review's INSERT
+  (`SUBMISSION_COUNTS` in its RETURNING), so a review that trips nothing costs no
+  statement more; a flagged one costs one (the flags' INSERT).
+- Nightly (reviews_fraud_scan, beat at 02:30): the same rules over the whole day (the
+  reviews of a burst before its threshold get flagged too), a reviewer rating every
+  cadre of a unit 1 or 2 in a day, a cadre whose reviews come mostly from a few
+  accounts, and colleagues (excluded).
+
+Flags hold counts only (`detail`): never who, nor which device or address. Devices and
+addresses are stored as keyed hashes (HMAC-SHA256 with SECRET_KEY), never as sent.
+See docs/review-fraud.md.
+"""
+
+import datetime as dt
+import hashlib
+import hmac
+from collections import Counter, defaultdict, deque
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db.models import Count, F, Q
+from django.utils import timezone
+
+from accounts.models import User
+from core.timezones import LOCAL_TZ
+
+from .models import Cadre, FlagRule, Review, ReviewFlag
+
+DEVICE_ID_MAX = 64
+HOUR = dt.timedelta(hours=1)
+
+
+def keyed_hash(value: str, *, purpose: str) -> str:
+    """A device id or an address as stored: 32 hex digits of an HMAC; "" for nothing."""
+    if not value:
+        return ""
+    message = f"{purpose}:{value}".encode()
+    return hmac.new(settings.SECRET_KEY.encode(), message, hashlib.sha256).hexdigest()[:32]
+
+
+def device_hash(device_id: str) -> str:
+    """The X-Device-Id header (or the page's cookie), at most 64 printable characters."""
+    device_id = (device_id or "").strip()[:DEVICE_ID_MAX]
+    if not device_id.isprintable():
+        return ""
+    return keyed_hash(device_id, purpose="device")
+
+
+def address_hash(address: str) -> str:
+    return keyed_hash(address or "", purpose="address")
+
+
+def local_day_start(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time.min, tzinfo=LOCAL_TZ)
+
+
+# --- At submission ---------------------------------------------------------------------
+
+# Three scalar subqueries over the reviews before this one (the new row is left out by
+# its reviewer, who has one review of the cadre a day, or by its cadre): the burst's
+# reviews by accounts created today, and the other cadres the device and the address
+# reviewed within the hour. PostgreSQL evaluates them in the INSERT's RETURNING against
+# the statement's snapshot; elsewhere they run as a SELECT after the INSERT.
+SUBMISSION_COUNTS = (
+    "(SELECT count(*) FROM {review} r JOIN {user} u ON u.id = r.reviewer_id"
+    " WHERE r.cadre_id = %s AND r.created_at >= %s AND u.date_joined >= %s"
+    " AND r.reviewer_id <> %s),"
+    " (SELECT count(DISTINCT cadre_id) FROM {review} WHERE device_hash = %s"
+    " AND device_hash <> '' AND created_at >= %s AND cadre_id <> %s),"
+    " (SELECT count(DISTINCT cadre_id) FROM {review} WHERE address_hash = %s"
+    " AND address_hash <> '' AND created_at >= %s AND cadre_id <> %s)"
+)
+
+
+def submission_counts_sql(quote) -> str:
+    return SUBMISSION_COUNTS.format(
+        review=quote(Review._meta.db_table), user=quote(User._meta.db_table)
+    )
+
+
+def submission_counts_params(review: Review) -> list:
+    now = review.created_at
+    burst_since = now - dt.timedelta(minutes=settings.FRAUD_BURST_MINUTES)
+    return [
+        review.cadre_id,
+        burst_since,
+        local_day_start(review.local_date),
+        review.reviewer_id,
+        review.device_hash or "-",  # never equal to a stored hash
+        now - HOUR,
+        review.cadre_id,
+        review.address_hash or "-",
+        now - HOUR,
+        review.cadre_id,
+    ]
+
+
+def submission_flags(*, review: Review, reviewer, counts) -> list[ReviewFlag]:
+    """The flags the cheap rules put on a new review, from the counts of the others."""
+    burst, device_cadres, address_cadres = (int(n) for n in counts)
+    flags = []
+    joined = timezone.localtime(reviewer.date_joined, LOCAL_TZ).date()
+    if joined == review.local_date and burst + 1 >= settings.FRAUD_BURST_REVIEWS:
+        flags.append(
+            (FlagRule.BURST, {"reviews": burst + 1, "minutes": settings.FRAUD_BURST_MINUTES})
+        )
+    if review.device_hash and device_cadres + 1 >= settings.FRAUD_DEVICE_CADRES_PER_HOUR:
+        flags.append((FlagRule.DEVICE, {"cadres": device_cadres + 1, "minutes": 60}))
+    if review.address_hash and address_cadres + 1 >= settings.FRAUD_ADDRESS_CADRES_PER_HOUR:
+        flags.append((FlagRule.ADDRESS, {"cadres": address_cadres + 1, "minutes": 60}))
+    return [
+        ReviewFlag(review_id=review.pk, rule=rule, detail=detail, created_at=review.created_at)
+        for rule, detail in flags
+    ]
+
+
+def flags_add(flags: list[ReviewFlag]) -> None:
+    """Insert flags; one already there for the same review and rule stays as it is."""
+    if flags:
+        ReviewFlag.objects.bulk_create(flags, ignore_conflicts=True)
+
+
+# --- Nightly ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Row:
+    id: int
+    cadre_id: int
+    unit_id: int
+    reviewer_id: int
+    rating: int
+    created_at: dt.datetime
+    local_date: dt.date
+    joined: dt.date
+    device: str
+    address: str
+
+
+def _rows(start: dt.datetime, end: dt.datetime) -> list[Row]:
+    rows = (
+        Review.objects.filter(created_at__gte=start, created_at__lt=end, excluded_reason="")
+        .order_by("created_at", "id")
+        .values_list(
+            "id",
+            "cadre_id",
+            "cadre__unit_id",
+            "reviewer_id",
+            "rating",
+            "created_at",
+            "local_date",
+            "reviewer__date_joined",
+            "device_hash",
+            "address_hash",
+        )
+    )
+    return [
+        Row(*row[:7], timezone.localtime(row[7], LOCAL_TZ).date(), row[8], row[9])
+        for row in rows
+    ]
+
+
+def _windows(rows: list[Row], span: dt.timedelta):
+    """For each row in time order, the rows within `span` before it (itself included)."""
+    window: deque[Row] = deque()
+    for row in rows:
+        window.append(row)
+        while window[0].created_at <= row.created_at - span:
+            window.popleft()
+        yield window
+
+
+def burst_flags(rows: list[Row], now: dt.datetime) -> list[ReviewFlag]:
+    minutes = settings.FRAUD_BURST_MINUTES
+    by_cadre = defaultdict(list)
+    for row in rows:
+        if row.joined == row.local_date:
+            by_cadre[row.cadre_id].append(row)
+    flagged: dict[int, int] = {}
+    for cadre_rows in by_cadre.values():
+        for window in _windows(cadre_rows, dt.timedelta(minutes=minutes)):
+            if len(window) >= settings.FRAUD_BURST_REVIEWS:
+                for row in window:
+                    flagged[row.id] = max(flagged.get(row.id, 0), len(window))
+    return [
+        ReviewFlag(
+            review_id=pk,
+            rule=FlagRule.BURST,
+            detail={"reviews": n, "minutes": minutes},
+            created_at=now,
+        )
+        for pk, n in flagged.items()
+    ]
+
+
+def _same_source_flags(rows, now, *, key, rule, threshold) -> list[ReviewFlag]:
+    by_source = defaultdict(list)
+    for row in rows:
+        if key(row):
+            by_source[key(row)].append(row)
+    flagged: dict[int, int] = {}
+    for source_rows in by_source.values():
+        for window in _windows(source_rows, HOUR):
+            cadres = len({row.cadre_id for row in window})
+            if cadres >= threshold:
+                for row in window:
+                    flagged[row.id] = max(flagged.get(row.id, 0), cadres)
+    return [
+        ReviewFlag(review_id=pk, rule=rule, detail={"cadres": n, "minutes": 60}, created_at=now)
+        for pk, n in flagged.items()
+    ]
+
+
+def unit_sweep_flags(rows: list[Row], now: dt.datetime) -> list[ReviewFlag]:
+    """One reviewer rated every active cadre of a unit 1 or 2 on one day."""
+    bad = defaultdict(list)
+    for row in rows:
+        if row.rating <= 2:
+            bad[(row.reviewer_id, row.unit_id, row.local_date)].append(row)
+    unit_ids = {unit_id for _reviewer, unit_id, _day in bad}
+    active = defaultdict(set)
+    for pk, unit_id in Cadre.objects.filter(unit_id__in=unit_ids, active=True).values_list(
+        "pk", "unit_id"
+    ):
+        active[unit_id].add(pk)
+    flags = []
+    for (_reviewer, unit_id, _day), found in bad.items():
+        cadres = active[unit_id]
+        if len(cadres) < settings.FRAUD_UNIT_SWEEP_MIN_CADRES:
+            continue
+        if cadres <= {row.cadre_id for row in found}:
+            flags += [
+                ReviewFlag(
+                    review_id=row.id,
+                    rule=FlagRule.UNIT_SWEEP,
+                    detail={"cadres": len(cadres)},
+                    created_at=now,
+                )
+                for row in found
+            ]
+    return flags
+
+
+def few_accounts_flags(*, day: dt.date, now: dt.datetime) -> list[ReviewFlag]:
+    """Cadres with at least MIN_REVIEWS counted reviews in the last DAYS days, of which
+    the COUNT accounts that wrote most wrote at least SHARE percent: their reviews."""
+    start = day - dt.timedelta(days=settings.FRAUD_FEW_ACCOUNTS_DAYS - 1)
+    window = Q(local_date__gte=start, local_date__lte=day, excluded_reason="")
+    per_account = (
+        Review.objects.filter(window)
+        .order_by()
+        .values("cadre_id", "reviewer_id")
+        .annotate(n=Count("id"))
+        .values_list("cadre_id", "reviewer_id", "n")
+    )
+    accounts = defaultdict(Counter)
+    for cadre_id, reviewer_id, n in per_account:
+        accounts[cadre_id][reviewer_id] = n
+    top = settings.FRAUD_FEW_ACCOUNTS_COUNT
+    suspects: dict[int, tuple[set, dict]] = {}
+    for cadre_id, counter in accounts.items():
+        total = sum(counter.values())
+        if total < settings.FRAUD_FEW_ACCOUNTS_MIN_REVIEWS:
+            continue
+        leaders = counter.most_common(top)
+        share = sum(n for _reviewer, n in leaders)
+        if share * 100 >= settings.FRAUD_FEW_ACCOUNTS_SHARE * total:
+            detail = {"reviews": total, "accounts": len(leaders), "share_percent": share * 100 // total}
+            suspects[cadre_id] = ({reviewer for reviewer, _n in leaders}, detail)
+    flags = []
+    if suspects:
+        rows = Review.objects.filter(window, cadre_id__in=suspects).values_list(
+            "id", "cadre_id", "reviewer_id"
+        )
+        for pk, cadre_id, reviewer_id in rows:
+            reviewers, detail = suspects[cadre_id]
+            if reviewer_id in reviewers:
+                flags.append(
+                    ReviewFlag(
+                        review_id=pk, rule=FlagRule.FEW_ACCOUNTS, detail=detail, created_at=now
+                    )
+                )
+    return flags
+
+
+def day_flags(*, day: dt.date, now: dt.datetime) -> list[ReviewFlag]:
+    """Every rule but the colleague one over the reviews of `day` (Asia/Shanghai); the
+    hour before the day is read too, so that windows across midnight are whole."""
+    start = local_day_start(day)
+    rows = _rows(start - HOUR, start + dt.timedelta(days=1))
+    return [
+        *burst_flags(rows, now),
+        *_same_source_flags(
+            rows,
+            now,
+            key=lambda row: row.device,
+            rule=FlagRule.DEVICE,
+            threshold=settings.FRAUD_DEVICE_CADRES_PER_HOUR,
+        ),
+        *_same_source_flags(
+            rows,
+            now,
+            key=lambda row: row.address,
+            rule=FlagRule.ADDRESS,
+            threshold=settings.FRAUD_ADDRESS_CADRES_PER_HOUR,
+        ),
+        *unit_sweep_flags([row for row in rows if row.local_date == day], now),
+        *few_accounts_flags(day=day, now=now),
+    ]
+
+
+def colleague_review_ids() -> list[int]:
+    """Counted reviews whose reviewer is now a cadre or staff (UnitMembership) of the
+    reviewed cadre's unit."""
+    return list(
+        Review.objects.filter(excluded_reason="")
+        .filter(
+            Q(reviewer__unit_memberships__unit_id=F("cadre__unit_id"))
+            | Q(reviewer__cadre__unit_id=F("cadre__unit_id"))
+        )
+        .order_by("pk")
+        .values_list("pk", flat=True)
+        .distinct()
+    )
+
+
+def is_colleague(*, user_id: int, unit_id: int) -> bool:
+    """Whether the user is a cadre or staff (unit_admin, urban_officer) of the unit."""
+    return (
+        Cadre.objects.filter(user_id=user_id, unit_id=unit_id).exists()
+        or User.objects.filter(pk=user_id, unit_memberships__unit_id=unit_id).exists()
+    )
