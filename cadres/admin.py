@@ -6,9 +6,12 @@ Reviewers are never shown to a unit: only district admins see who wrote a review
 
 import base64
 
+from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.helpers import ActionForm
 from django.db.models import Count, Q
 from django.http import HttpResponse
+from django.shortcuts import redirect
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
@@ -19,7 +22,18 @@ from core.forms import error_message
 
 from . import exports, permissions, qr, selectors, services
 from .codes import badge_url
-from .models import Cadre, OverdueReview, RankingEntry, RankingMonth, Review, Unit, UnitMembership
+from .models import (
+    Cadre,
+    Exclusion,
+    FlagRule,
+    OverdueReview,
+    RankingEntry,
+    RankingMonth,
+    Review,
+    ReviewFlag,
+    Unit,
+    UnitMembership,
+)
 
 
 def _district(request) -> bool:
@@ -189,6 +203,171 @@ class ReviewAdmin(ReviewAdminBase):
 class OverdueReviewAdmin(ReviewAdminBase):
     def get_queryset(self, request):
         return super().get_queryset(request).filter(overdue_at__isnull=False)
+
+
+class FlagActionForm(ActionForm):
+    reason = forms.CharField(
+        label=_("Reason for the decision"), max_length=services.MAX_DECISION_REASON, required=False
+    )
+    ground = forms.ChoiceField(
+        label=_("Ground for excluding"),
+        choices=[(g, Exclusion(g).label) for g in services.MODERATION_GROUNDS],
+        required=False,
+    )
+
+
+@admin.register(ReviewFlag)
+class ReviewFlagAdmin(admin.ModelAdmin):
+    """The rating moderator's queue: flagged reviews, the signals (counts only), and
+    the review as far as needed (cadre, rating, comment, date), never the reviewer."""
+
+    pending_label = _("Flagged reviews to moderate")
+    pending_filter = {"state": ReviewFlag.State.OPEN}
+    list_display = [
+        "review_cadre",
+        "review_rating",
+        "review_comment",
+        "review_date",
+        "rule",
+        "signal",
+        "state",
+        "decided_at",
+    ]
+    list_filter = ["state", "rule"]
+    list_select_related = ["review", "review__cadre", "review__cadre__unit"]
+    search_fields = ["review__cadre__name"]
+    fields = [
+        "review_cadre",
+        "review_rating",
+        "review_comment",
+        "review_date",
+        "review_excluded",
+        "rule",
+        "signal",
+        "created_at",
+        "state",
+        "decided_by",
+        "decided_at",
+        "decision_reason",
+        "points_taken_back",
+        "points_shortfall",
+    ]
+    readonly_fields = fields
+    action_form = FlagActionForm
+    actions = ["exclude_reviews", "clear_flags"]
+
+    def changelist_view(self, request, extra_context=None):
+        # The queue: open flags first, unless the moderator filtered otherwise.
+        if not request.GET and request.method == "GET":
+            return redirect(f"{request.path}?state__exact=open")
+        return super().changelist_view(request, extra_context)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_view_permission(self, request, obj=None):
+        return permissions.can_moderate(user=request.user)
+
+    def has_change_permission(self, request, obj=None):
+        # Decisions go through the actions (the services), never by editing a row.
+        return False
+
+    def has_module_permission(self, request):
+        return permissions.can_moderate(user=request.user) or super().has_module_permission(request)
+
+    def get_actions(self, request):
+        if not permissions.can_moderate(user=request.user):
+            return {}
+        return super().get_actions(request)
+
+    @admin.display(description=_("cadre"), ordering="review__cadre__name")
+    def review_cadre(self, flag):
+        return str(flag.review.cadre)
+
+    @admin.display(description=_("rating"))
+    def review_rating(self, flag):
+        return flag.review.get_rating_display()
+
+    @admin.display(description=_("comment"))
+    def review_comment(self, flag):
+        return flag.review.comment
+
+    @admin.display(description=_("submitted at"), ordering="review__created_at")
+    def review_date(self, flag):
+        return flag.review.created_at
+
+    @admin.display(description=_("excluded because"))
+    def review_excluded(self, flag):
+        return flag.review.get_excluded_reason_display()
+
+    @admin.display(description=_("signal"))
+    def signal(self, flag):
+        return fraud_signal_text(flag)
+
+    def _decide(self, request, queryset, decide, done):
+        reason = request.POST.get("reason", "")
+        decided = 0
+        for flag in queryset.order_by("pk"):
+            try:
+                decide(flag, reason)
+            except DomainError as error:
+                self.message_user(request, f"{flag}: {error_message(error)}", messages.ERROR)
+            else:
+                decided += 1
+        if decided:
+            self.message_user(request, done % {"count": decided}, messages.SUCCESS)
+
+    @admin.action(description=_("Exclude the selected reviews (with the reason and ground)"))
+    def exclude_reviews(self, request, queryset):
+        ground = request.POST.get("ground") or Exclusion.FRAUD
+        self._decide(
+            request,
+            queryset,
+            lambda flag, reason: services.review_flag_exclude(
+                flag_id=flag.pk, moderator=request.user, reason=reason, ground=ground
+            ),
+            _("%(count)d reviews excluded."),
+        )
+
+    @admin.action(description=_("Clear the selected flags (the reviews keep counting)"))
+    def clear_flags(self, request, queryset):
+        self._decide(
+            request,
+            queryset,
+            lambda flag, reason: services.review_flag_clear(
+                flag_id=flag.pk, moderator=request.user, reason=reason
+            ),
+            _("%(count)d flags cleared."),
+        )
+
+
+def fraud_signal_text(flag: ReviewFlag) -> str:
+    """The signal in words, from its counts only."""
+    d = flag.detail or {}
+    texts = {
+        FlagRule.BURST: _(
+            "%(reviews)s reviews of this cadre by new accounts within %(minutes)s minutes"
+        ),
+        FlagRule.DEVICE: _("one device reviewed %(cadres)s cadres within %(minutes)s minutes"),
+        FlagRule.ADDRESS: _("one address reviewed %(cadres)s cadres within %(minutes)s minutes"),
+        FlagRule.UNIT_SWEEP: _(
+            "one reviewer rated all %(cadres)s cadres of the unit 1 or 2 in a day"
+        ),
+        FlagRule.FEW_ACCOUNTS: _(
+            "%(accounts)s accounts wrote %(share_percent)s%% of the cadre's %(reviews)s reviews"
+        ),
+        FlagRule.COLLEAGUE: _("the reviewer works in the cadre's unit (excluded automatically)"),
+    }
+    text = texts.get(flag.rule)
+    if text is None:
+        return ""
+    try:
+        return str(text) % d
+    except (KeyError, TypeError, ValueError):
+        return flag.get_rule_display()
 
 
 @admin.register(RankingMonth)

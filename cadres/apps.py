@@ -43,6 +43,9 @@ class CadresConfig(AppConfig):
             ],
         )
         register_role_permissions(
+            Role.RATING_MODERATOR, ["cadres.view_reviewflag", "cadres.change_reviewflag"]
+        )
+        register_role_permissions(
             Role.DISTRICT_ADMIN,
             [
                 f"cadres.{action}_{model}"
@@ -55,6 +58,8 @@ class CadresConfig(AppConfig):
                 "cadres.view_rankingmonth",
                 "cadres.change_rankingmonth",
                 "cadres.view_rankingentry",
+                "cadres.view_reviewflag",
+                "cadres.change_reviewflag",
             ],
         )
 

@@ -27,6 +27,11 @@ class ReviewByColleague(Forbidden):
     )
 
 
+class FlagAlreadyDecided(DomainError):
+    code = "flag_already_decided"
+    default_detail = _("This flagged review has already been decided.")
+
+
 class AlreadyResponded(DomainError):
     code = "already_responded"
     default_detail = _("This review has already been answered.")

@@ -27,6 +27,7 @@ from collections import Counter, defaultdict, deque
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import Count, F, Q
 from django.utils import timezone
 
@@ -88,18 +89,21 @@ def submission_counts_sql(quote) -> str:
 
 
 def submission_counts_params(review: Review) -> list:
+    """The parameters of SUBMISSION_COUNTS, times as the database stores them."""
+    moment = connection.ops.adapt_datetimefield_value
     now = review.created_at
-    burst_since = now - dt.timedelta(minutes=settings.FRAUD_BURST_MINUTES)
+    burst_since = moment(now - dt.timedelta(minutes=settings.FRAUD_BURST_MINUTES))
+    hour_ago = moment(now - HOUR)
     return [
         review.cadre_id,
         burst_since,
-        local_day_start(review.local_date),
+        moment(local_day_start(review.local_date)),
         review.reviewer_id,
         review.device_hash or "-",  # never equal to a stored hash
-        now - HOUR,
+        hour_ago,
         review.cadre_id,
         review.address_hash or "-",
-        now - HOUR,
+        hour_ago,
         review.cadre_id,
     ]
 
@@ -164,8 +168,7 @@ def _rows(start: dt.datetime, end: dt.datetime) -> list[Row]:
         )
     )
     return [
-        Row(*row[:7], timezone.localtime(row[7], LOCAL_TZ).date(), row[8], row[9])
-        for row in rows
+        Row(*row[:7], timezone.localtime(row[7], LOCAL_TZ).date(), row[8], row[9]) for row in rows
     ]
 
 
@@ -274,7 +277,11 @@ def few_accounts_flags(*, day: dt.date, now: dt.datetime) -> list[ReviewFlag]:
         leaders = counter.most_common(top)
         share = sum(n for _reviewer, n in leaders)
         if share * 100 >= settings.FRAUD_FEW_ACCOUNTS_SHARE * total:
-            detail = {"reviews": total, "accounts": len(leaders), "share_percent": share * 100 // total}
+            detail = {
+                "reviews": total,
+                "accounts": len(leaders),
+                "share_percent": share * 100 // total,
+            }
             suspects[cadre_id] = ({reviewer for reviewer, _n in leaders}, detail)
     flags = []
     if suspects:

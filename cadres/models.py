@@ -273,9 +273,7 @@ class ReviewFlag(models.Model):
     rule = models.CharField(_("rule"), max_length=16, choices=FlagRule.choices)
     detail = models.JSONField(_("signal"), default=dict, blank=True)
     created_at = models.DateTimeField(_("flagged at"))
-    state = models.CharField(
-        _("state"), max_length=16, choices=State.choices, default=State.OPEN
-    )
+    state = models.CharField(_("state"), max_length=16, choices=State.choices, default=State.OPEN)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,

@@ -4,6 +4,7 @@ Also the cadre code kind's functions for core.codes (resolve, scan body, page).
 """
 
 import hashlib
+import secrets
 
 from django.conf import settings
 from django.contrib import messages
@@ -20,9 +21,10 @@ from django.views.decorators.http import require_GET, require_POST
 from core import codes
 from core.errors import DomainError
 from core.forms import error_message
+from core.net import client_ip
 from opendata import selectors as open_selectors
 
-from . import publication, rankings, selectors, services
+from . import fraud, publication, rankings, selectors, services
 from .codes import badge_token
 from .models import Cadre, RankingEntry, Review
 
@@ -47,7 +49,33 @@ def cadre_page(request, cadre: Cadre):
         "tags": Review.Tag.choices,
         "max_comment": services.MAX_COMMENT,
     }
-    return render(request, "cadres/cadre_page.html", context)
+    response = render(request, "cadres/cadre_page.html", context)
+    if request.user.is_authenticated and not _device_cookie(request):
+        _set_device_cookie(response)
+    return response
+
+
+# The page's first-party device id: what X-Device-Id is to the app (cadres/fraud.py).
+DEVICE_COOKIE = "duoduo_device"
+DEVICE_COOKIE_SECONDS = 2 * 365 * 24 * 3600
+
+
+def _device_cookie(request) -> str:
+    value = request.COOKIES.get(DEVICE_COOKIE, "")
+    return value if 16 <= len(value) <= fraud.DEVICE_ID_MAX and value.isalnum() else ""
+
+
+def _set_device_cookie(response, value: str | None = None) -> str:
+    value = value or secrets.token_hex(16)
+    response.set_cookie(
+        DEVICE_COOKIE,
+        value,
+        max_age=DEVICE_COOKIE_SECONDS,
+        httponly=True,
+        samesite="Lax",
+        secure=settings.SESSION_COOKIE_SECURE,
+    )
+    return value
 
 
 @require_POST
@@ -68,6 +96,10 @@ def review_submit(request, pk: int):
         rating = int(request.POST.get("rating", ""))
     except ValueError:
         rating = 0
+    device = _device_cookie(request)
+    response = redirect("scan-page", token=token)
+    if not device:
+        device = _set_device_cookie(response)
     try:
         review = services.review_create(
             cadre=cadre,
@@ -75,16 +107,18 @@ def review_submit(request, pk: int):
             rating=rating,
             tags=request.POST.getlist("tags")[:10],
             comment=request.POST.get("comment", "")[:2000],
+            device_id=device,
+            address=client_ip(request),
         )
     except DomainError as error:
         messages.error(request, error_message(error))
-        return redirect("scan-page", token=token)
+        return response
     messages.success(
         request,
         _("Thank you for your review. You earned %(points)d points.")
         % {"points": review.points_awarded},
     )
-    return redirect("scan-page", token=token)
+    return response
 
 
 # The search box: names are short; a longer query is cut.

@@ -12,6 +12,11 @@ def is_district_admin(*, user) -> bool:
     return user_has_role(user=user, role=Role.DISTRICT_ADMIN)
 
 
+def can_moderate(*, user) -> bool:
+    """The fraud queue: rating moderators (district admins too) decide flagged reviews."""
+    return user_has_role(user=user, role=Role.RATING_MODERATOR) or is_district_admin(user=user)
+
+
 def can_manage_unit(*, user, unit_id: int) -> bool:
     """District admins manage every unit; a unit_admin only their own."""
     if is_district_admin(user=user):

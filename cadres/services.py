@@ -9,16 +9,17 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.roles import Role
-from core.errors import Invalid
+from core.errors import Forbidden, Invalid, or_404
 from core.timezones import LOCAL_TZ
-from points.services import review_points_award
+from points.services import TakenBack, review_points_award, review_points_take_back
 
-from . import fraud, rankings, selectors
+from . import fraud, permissions, rankings, selectors
 from .cache import RANKINGS
 from .errors import (
     AlreadyResponded,
     AlreadyReviewedToday,
     CadreInactive,
+    FlagAlreadyDecided,
     LaterMonthPublished,
     MonthNotCompiled,
     MonthNotEnded,
@@ -28,7 +29,17 @@ from .errors import (
     SelfReview,
     VerdictAlreadyGiven,
 )
-from .models import Cadre, Exclusion, RankingEntry, RankingMonth, Review, Unit, UnitMembership
+from .models import (
+    Cadre,
+    Exclusion,
+    FlagRule,
+    RankingEntry,
+    RankingMonth,
+    Review,
+    ReviewFlag,
+    Unit,
+    UnitMembership,
+)
 
 MAX_COMMENT = 500
 MAX_RESPONSE = 1000
@@ -180,7 +191,7 @@ def _review_insert(review: Review, *, unit_id: int) -> tuple[bool, tuple | None]
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute(
-                f"WITH guard AS (SELECT {colleague_sql} AS colleague), "
+                f"WITH guard AS (SELECT {colleague_sql} AS colleague), "  # noqa: S608
                 f"ins AS ({insert} FROM guard WHERE NOT guard.colleague {conflict}"
                 f"RETURNING {pk}, {counts_sql}) "
                 "SELECT guard.colleague, ins.* FROM guard LEFT JOIN ins ON true",
@@ -251,6 +262,124 @@ def review_exclude(*, review_id: int, reason: str, now: dt.datetime | None = Non
             excluded_reason=reason, excluded_at=now or timezone.now()
         )
     )
+
+
+# --- Fraud signals and moderation (cadres/fraud.py, docs/review-fraud.md) -------------
+
+MODERATION_GROUNDS = (Exclusion.FRAUD, Exclusion.COLLEAGUE)
+MAX_DECISION_REASON = 500
+
+
+def _open_flags_locked(*, flag_id: int, moderator, reason: str) -> tuple[list, str]:
+    """The moderator's check, the reason, and every open flag of the flag's review,
+    locked: deciding a review decides all its signals at once."""
+    if not permissions.can_moderate(user=moderator):
+        raise Forbidden()
+    reason = (reason or "").strip()
+    if not reason or len(reason) > MAX_DECISION_REASON:
+        raise Invalid(
+            fields={
+                "reason": [_("Write 1 to %(count)d characters.") % {"count": MAX_DECISION_REASON}]
+            }
+        )
+    flag = or_404(ReviewFlag.objects.filter(pk=flag_id).first())
+    flags = list(
+        ReviewFlag.objects.select_for_update()
+        .filter(review_id=flag.review_id, state=ReviewFlag.State.OPEN)
+        .order_by("pk")
+    )
+    if not any(f.pk == flag.pk for f in flags):
+        raise FlagAlreadyDecided()
+    return flags, reason
+
+
+def review_flag_exclude(
+    *, flag_id: int, moderator, reason: str, ground: str = Exclusion.FRAUD
+) -> ReviewFlag:
+    """A moderator excludes a flagged review from the rankings, with why (audited).
+
+    Ground fraud (the default) also takes the review's points back through the ledger,
+    never below zero; what the resident already spent is recorded as the shortfall on
+    the flag. Another ground (a colleague found out) leaves the points paid.
+    """
+    if ground not in MODERATION_GROUNDS:
+        raise Invalid(fields={"ground": [_("Choose fraud or colleague.")]})
+    with transaction.atomic():
+        flags, reason = _open_flags_locked(flag_id=flag_id, moderator=moderator, reason=reason)
+        now = timezone.now()
+        review_exclude(review_id=flags[0].review_id, reason=ground, now=now)
+        taken = TakenBack()
+        if ground == Exclusion.FRAUD:
+            taken = review_points_take_back(
+                review_id=flags[0].review_id, actor=moderator, memo=reason
+            )
+        for flag in flags:
+            flag.state = ReviewFlag.State.EXCLUDED
+            flag.decided_by = moderator
+            flag.decided_at = now
+            flag.decision_reason = reason
+            if flag.pk == flag_id:
+                flag.points_taken_back = taken.points
+                flag.points_shortfall = taken.shortfall
+        ReviewFlag.objects.bulk_update(
+            flags,
+            [
+                "state",
+                "decided_by",
+                "decided_at",
+                "decision_reason",
+                "points_taken_back",
+                "points_shortfall",
+            ],
+        )
+    return next(flag for flag in flags if flag.pk == flag_id)
+
+
+def review_flag_clear(*, flag_id: int, moderator, reason: str) -> ReviewFlag:
+    """A moderator finds nothing wrong: the review keeps counting (audited: who, when, why)."""
+    with transaction.atomic():
+        flags, reason = _open_flags_locked(flag_id=flag_id, moderator=moderator, reason=reason)
+        now = timezone.now()
+        for flag in flags:
+            flag.state = ReviewFlag.State.CLEARED
+            flag.decided_by = moderator
+            flag.decided_at = now
+            flag.decision_reason = reason
+        ReviewFlag.objects.bulk_update(
+            flags, ["state", "decided_by", "decided_at", "decision_reason"]
+        )
+    return next(flag for flag in flags if flag.pk == flag_id)
+
+
+def reviews_fraud_scan(*, day: dt.date | None = None, now: dt.datetime | None = None) -> dict:
+    """The nightly pass (beat, 02:30): every rule over `day` (default: yesterday,
+    Asia/Shanghai), flags added once per review and rule, and reviews by colleagues
+    excluded with a decided colleague flag as the record. Safe to run twice."""
+    now = now or timezone.now()
+    day = day or timezone.localtime(now, LOCAL_TZ).date() - dt.timedelta(days=1)
+    before = ReviewFlag.objects.count()
+    fraud.flags_add(fraud.day_flags(day=day, now=now))
+    flagged = ReviewFlag.objects.count() - before
+    excluded = 0
+    for review_id in fraud.colleague_review_ids():
+        with transaction.atomic():
+            if review_exclude(review_id=review_id, reason=Exclusion.COLLEAGUE, now=now):
+                excluded += 1
+                ReviewFlag.objects.filter(review_id=review_id, state=ReviewFlag.State.OPEN).update(
+                    state=ReviewFlag.State.EXCLUDED, decided_at=now
+                )
+                fraud.flags_add(
+                    [
+                        ReviewFlag(
+                            review_id=review_id,
+                            rule=FlagRule.COLLEAGUE,
+                            created_at=now,
+                            state=ReviewFlag.State.EXCLUDED,
+                            decided_at=now,
+                        )
+                    ]
+                )
+    return {"flagged": flagged, "colleague_excluded": excluded}
 
 
 def reviews_mark_overdue(*, now: dt.datetime | None = None) -> int:

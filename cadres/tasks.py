@@ -1,5 +1,7 @@
 """Celery tasks of the cadres app: they take plain values and call one service each."""
 
+import datetime as dt
+
 from celery import shared_task
 
 from . import rankings, services
@@ -35,3 +37,10 @@ def rankings_compile_month(month: str | None = None) -> str:
 def reviews_mark_overdue() -> int:
     """Hourly: record bad reviews unanswered after 72 hours."""
     return services.reviews_mark_overdue()
+
+
+@shared_task(name="cadres.tasks.reviews_fraud_scan")
+def reviews_fraud_scan(day: str | None = None) -> dict:
+    """Nightly: the fraud rules over yesterday's reviews (or `day`, YYYY-MM-DD), and the
+    colleague exclusions. Safe to run twice: a flag is unique per review and rule."""
+    return services.reviews_fraud_scan(day=dt.date.fromisoformat(day) if day else None)

@@ -113,6 +113,48 @@ def _review_award_insert(*, review_id: int, resident_id: int, day: dt.date) -> i
     return None if row is None else row[0]
 
 
+@dataclass(frozen=True)
+class TakenBack:
+    """What a fraud verdict took back of a review's points, and what was already spent."""
+
+    points: int = 0
+    shortfall: int = 0
+
+
+def review_points_take_back(*, review_id: int, actor, memo: str = "") -> TakenBack:
+    """Take a review's award back (a moderator's fraud verdict), never below zero.
+
+    The resident's redeemable account is locked; what is left of the award on it is
+    moved to the revocations account with a compensating entry (never an edit). Points
+    the resident already spent are not chased: the shortfall is returned for the caller
+    to record (docs/review-fraud.md). Once per review: the posting's reason and
+    reference ("review:<id>") are unique, and a second call takes nothing.
+    """
+    reference = f"review:{review_id}"
+    with transaction.atomic():
+        award = ReviewAward.objects.filter(review_id=review_id).first()
+        if award is None or award.points == 0:
+            return TakenBack()
+        if LedgerTransaction.objects.filter(
+            reason=Reason.REVIEW_REVOCATION, reference=reference
+        ).exists():
+            return TakenBack()
+        account = ledger.resident_account_lock(user_id=award.resident_id)
+        taken = min(account.balance, award.points)
+        if taken:
+            revocations = ledger.system_account(
+                kind=Account.Kind.REVOCATION, currency=Currency.REDEEMABLE
+            )
+            ledger.post(
+                reason=Reason.REVIEW_REVOCATION,
+                reference=reference,
+                lines=[(account, -taken), (revocations, taken)],
+                memo=memo[:500],
+                created_by=actor,
+            )
+    return TakenBack(points=taken, shortfall=award.points - taken)
+
+
 # --- Grab campaigns.
 
 

@@ -19,6 +19,7 @@ from accounts.roles import Role
 from core import codes
 from core.errors import Forbidden, Invalid, or_404
 from core.idempotency import idempotent
+from core.net import client_ip
 from core.pagination import PAGE_PARAMETERS, CursorPagination, paginate, paginated
 from core.schema import error_response
 from core.serializers import ComputedBooleanField, ComputedCharField, ComputedURLField
@@ -234,9 +235,25 @@ class CadreReviewCreateView(APIView):
 
     @extend_schema(
         request=InputSerializer,
+        parameters=[
+            OpenApiParameter(
+                "X-Device-Id",
+                str,
+                OpenApiParameter.HEADER,
+                required=False,
+                description=(
+                    "A stable random id of the app's installation (at most 64 characters). "
+                    "Stored only as a keyed hash, for the fraud rules (one device "
+                    "reviewing many cadres in an hour)."
+                ),
+            )
+        ],
         responses={
             201: OutputSerializer,
-            403: error_response("`permission_denied`: a cadre cannot review themselves."),
+            403: error_response(
+                "`permission_denied`: a cadre cannot review themselves; "
+                "`review_by_colleague`: the user is a cadre or staff of the cadre's unit."
+            ),
             404: error_response(
                 "`not_found` (no such cadre), `code_invalid` (forged, malformed, or another "
                 "cadre's code), `code_revoked` (a badge replaced by a newer one)."
@@ -265,6 +282,8 @@ class CadreReviewCreateView(APIView):
             rating=data.validated_data["rating"],
             tags=data.validated_data["tags"],
             comment=data.validated_data["comment"],
+            device_id=request.headers.get("X-Device-Id", ""),
+            address=client_ip(request),
         )
         return Response(self.OutputSerializer(review).data, status=status.HTTP_201_CREATED)
 
