@@ -72,9 +72,7 @@ def test_a_colleague_is_refused_at_submission_with_its_own_code(
     assert Review.objects.count() == 0
     assert Entry.objects.count() == 0
     outsider = make_user(Role.CADRE, cadre=make_cadre().pk)  # another unit
-    response = client_for(outsider).post(
-        f"/api/v1/cadres/{cadre.pk}/reviews", body, format="json"
-    )
+    response = client_for(outsider).post(f"/api/v1/cadres/{cadre.pk}/reviews", body, format="json")
     assert response.status_code == 201
     assert resident_summary(user=outsider).redeemable == 10
 
@@ -125,14 +123,14 @@ def test_a_burst_of_new_accounts_is_flagged_at_submission_and_whole_at_night(
     """5 accounts created today review one cadre within 4 minutes: the 5th review is
     flagged when it comes in, the night flags all five, and a rerun adds nothing."""
     settings.FRAUD_BURST_REVIEWS, settings.FRAUD_BURST_MINUTES = 5, 10
-    made = [review(cadre, user, moment=minutes(i)) for i, user in enumerate(new_users(make_user, 5))]
+    made = [
+        review(cadre, user, moment=minutes(i)) for i, user in enumerate(new_users(make_user, 5))
+    ]
     flagged = list(flags(FlagRule.BURST))
     assert [f.review_id for f in flagged] == [made[-1].pk]
     assert flagged[0].detail == {"reviews": 5, "minutes": 10}
     services.reviews_fraud_scan(day=DAY, now=minutes(60 * 20))
-    assert set(flags(FlagRule.BURST).values_list("review_id", flat=True)) == {
-        r.pk for r in made
-    }
+    assert set(flags(FlagRule.BURST).values_list("review_id", flat=True)) == {r.pk for r in made}
     services.reviews_fraud_scan(day=DAY, now=minutes(60 * 21))
     assert flags(FlagRule.BURST).count() == 5
 
@@ -215,11 +213,15 @@ def test_a_review_that_trips_nothing_costs_no_statement_more(resident, cadre):
 # --- One reviewer sweeping a unit ----------------------------------------------------------
 
 
-def test_one_reviewer_rating_every_cadre_of_a_unit_1_or_2_in_a_day(make_user, make_unit, make_cadre):
+def test_one_reviewer_rating_every_cadre_of_a_unit_1_or_2_in_a_day(
+    make_user, make_unit, make_cadre
+):
     unit = make_unit("康巴什区税务局")
     cadres = [make_cadre(unit=unit) for _ in range(3)]
     sweeper, fair, small = make_user(), make_user(), make_user()
-    swept = [review(c, sweeper, rating=1 + i % 2, moment=minutes(30 * i)) for i, c in enumerate(cadres)]
+    swept = [
+        review(c, sweeper, rating=1 + i % 2, moment=minutes(30 * i)) for i, c in enumerate(cadres)
+    ]
     # Two bad, one good: no sweep.
     for i, cadre in enumerate(cadres):
         review(cadre, fair, rating=1 if i < 2 else 4, moment=minutes(5 + i))
@@ -287,9 +289,7 @@ def test_the_badge_page_sets_a_first_party_device_cookie_and_uses_it(client, res
     cookie = response.cookies["duoduo_device"]
     assert cookie["httponly"] and cookie["samesite"] == "Lax"
     assert len(cookie.value) == 32
-    client.post(
-        f"/cadres/{cadre.pk}/review", {"token": codes.badge_token(cadre), "rating": "5"}
-    )
+    client.post(f"/cadres/{cadre.pk}/review", {"token": codes.badge_token(cadre), "rating": "5"})
     assert Review.objects.get().device_hash == fraud.device_hash(cookie.value)
     # The cookie stays the same on later visits.
     assert "duoduo_device" not in client.get(f"/q/{codes.badge_token(cadre)}").cookies
