@@ -170,12 +170,26 @@ def rank_lines(lines: list[Line]) -> list[Line]:
     return result
 
 
+# An entry's values before the excluded counts (selectors.DIGEST_FIELDS).
+DIGEST_BASE_VALUES = 13
+
+
+def hashed_values(entry: list) -> list:
+    """The values of an entry that the digest covers: the three excluded counts (the
+    last values) only when one of them is not zero, so that every month sealed before
+    they existed keeps its digest (docs/review-fraud.md)."""
+    if len(entry) > DIGEST_BASE_VALUES and not any(entry[DIGEST_BASE_VALUES:]):
+        return list(entry[:DIGEST_BASE_VALUES])
+    return list(entry)
+
+
 def entries_digest(*, previous_digest: str, month: dt.date, entries: list[dict]) -> str:
     """SHA-256 of the previous month's digest, the month and its entries (canonical JSON).
 
     Anyone holding the published entries can recompute it; changing any figure of a
     published month, or of any month before it, changes every digest after it.
     """
+    entries = [hashed_values(entry) for entry in entries]
     canonical = json.dumps(
         {"previous": previous_digest, "month": month.strftime("%Y-%m"), "entries": entries},
         ensure_ascii=False,

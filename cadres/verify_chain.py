@@ -54,6 +54,8 @@ TIMEOUT = 30
 
 def digest(*, previous: str, month: str, rows: list[list]) -> str:
     """What the server computes (cadres.rankings.entries_digest)."""
+    # The excluded counts (the last three values) are hashed only when one is not zero.
+    rows = [row[:13] if len(row) > 13 and not any(row[13:]) else row for row in rows]
     canonical = json.dumps(
         {"previous": previous, "month": month, "entries": rows},
         ensure_ascii=False,

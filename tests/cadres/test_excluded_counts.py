@@ -132,3 +132,20 @@ def test_the_digest_covers_the_excluded_counts(month):
     assert selectors.ranking_month_verify(ranking=ranking)
     RankingEntry.objects.filter(ranking=ranking, name="白雪").update(excluded_fraud=0)
     assert not selectors.ranking_month_verify(ranking=ranking)
+
+
+def test_a_month_without_exclusions_keeps_the_digest_it_had_before_the_counts(month):
+    """Entries whose three counts are all zero are hashed as before they existed."""
+    from cadres import rankings, selectors
+
+    services.rankings_compile(month=MARCH)
+    ranking = services.ranking_month_publish(month=MARCH)
+    entries = selectors.ranking_digest_entries(ranking=ranking)
+    chen = next(row for row in entries if row[4] == "陈刚")
+    bai = next(row for row in entries if row[4] == "白雪")
+    assert rankings.hashed_values(chen) == chen[:13]
+    assert rankings.hashed_values(bai) == bai
+    old_style = [row[:13] if not any(row[13:]) else row for row in entries]
+    assert ranking.digest == verify_chain.digest(
+        previous=ranking.previous_digest, month="2026-03", rows=old_style
+    )
