@@ -34,6 +34,17 @@ urlpatterns = [
         views.RegistrationReviewView.as_view(),
         name="stalls-registration-review",
     ),
+    path(
+        "registrations/<id:pk>/withdraw",
+        views.RegistrationWithdrawView.as_view(),
+        name="stalls-registration-withdraw",
+    ),
+    path("pledge", views.PledgeView.as_view(), name="stalls-pledge"),
+    path("appeals", views.AppealListView.as_view(), name="stalls-appeals"),
+    path("appeals/mine", views.AppealMineView.as_view(), name="stalls-appeals-mine"),
+    path(
+        "appeals/<id:pk>/decide", views.AppealDecideView.as_view(), name="stalls-appeal-decide"
+    ),
     path("reports", views.ReportListView.as_view(), name="stalls-reports"),
     path("reports/mine", views.ReportMineView.as_view(), name="stalls-reports-mine"),
     path("reports/<id:pk>/close", views.ReportCloseView.as_view(), name="stalls-report-close"),
@@ -46,4 +57,8 @@ urlpatterns = [
         name="stalls-stall-inspections",
     ),
     path("<id:pk>/reinstate", views.StallReinstateView.as_view(), name="stalls-stall-reinstate"),
+    path("<id:pk>/withdraw", views.StallWithdrawView.as_view(), name="stalls-stall-withdraw"),
+    path("<id:pk>/renew", views.StallRenewView.as_view(), name="stalls-stall-renew"),
+    path("<id:pk>/photo", views.StallPhotoView.as_view(), name="stalls-stall-photo"),
+    path("<id:pk>/appeals", views.StallAppealCreateView.as_view(), name="stalls-stall-appeals"),
 ]
