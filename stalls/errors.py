@@ -66,11 +66,6 @@ class RenewalNotOpen(DomainError):
     )
 
 
-class StallNotRenewable(DomainError):
-    code = "stall_not_renewable"
-    default_detail = _("Only an active stall can be renewed.")
-
-
 class AppealExists(DomainError):
     code = "appeal_exists"
     default_detail = _("This suspension already has an appeal waiting for a decision.")

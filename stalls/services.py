@@ -420,7 +420,10 @@ def stall_renew(*, stall: Stall, vendor) -> Stall:
             raise StallNotActive()
         if not renewal_open(stall.expires_on):
             raise RenewalNotOpen()
-        old, new = stall.expires_on, add_months(stall.expires_on, settings.STALL_REGISTRATION_MONTHS)
+        old, new = (
+            stall.expires_on,
+            add_months(stall.expires_on, settings.STALL_REGISTRATION_MONTHS),
+        )
         try:
             with transaction.atomic():
                 StallRenewal.objects.create(
@@ -472,7 +475,9 @@ def renewal_reminders_record(*, today=None) -> list[RenewalReminder]:
             with transaction.atomic():
                 recorded.append(
                     RenewalReminder.objects.create(
-                        stall=due.stall, expires_on=due.stall.expires_on, days_before=due.days_before
+                        stall=due.stall,
+                        expires_on=due.stall.expires_on,
+                        days_before=due.days_before,
                     )
                 )
         except IntegrityError:
@@ -493,9 +498,7 @@ def appeal_create(*, stall: Stall, vendor, reason: str) -> StallAppeal:
             raise AppealExists()
         try:
             with transaction.atomic():
-                return StallAppeal.objects.create(
-                    stall=stall, vendor=vendor, reason=reason.strip()
-                )
+                return StallAppeal.objects.create(stall=stall, vendor=vendor, reason=reason.strip())
         except IntegrityError:
             raise AppealExists() from None
 

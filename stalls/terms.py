@@ -24,7 +24,9 @@ def add_months(day: datetime.date, months: int) -> datetime.date:
     """The same day `months` later, or the month's last day (Jan 31 + 1 = Feb 28/29)."""
     index = day.month - 1 + months
     year, month = day.year + index // 12, index % 12 + 1
-    return day.replace(year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1]))
+    return day.replace(
+        year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1])
+    )
 
 
 def first_expiry(start: datetime.date | None = None) -> datetime.date:

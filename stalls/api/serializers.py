@@ -152,9 +152,9 @@ class RegistrationSerializer(serializers.Serializer):
     status = serializers.SerializerMethodField()
     waiting_position = serializers.SerializerMethodField()
     expires_on = ComputedDateField(
-        lambda registration: registration.stall.expires_on
-        if hasattr(registration, "stall")
-        else None,
+        lambda registration: (
+            registration.stall.expires_on if hasattr(registration, "stall") else None
+        ),
         allow_null=True,
         help_text="The last day an approved registration is valid (its stall's); null before.",
     )

@@ -140,11 +140,11 @@ def test_a_vendor_withdraws_a_pending_registration_but_not_a_decided_one(
     assert register(vendor, site).status_code == 201
     approved = register(other_vendor, site).json()["id"]
     approve(client_for, officer, approved, 2)
-    refused = client_for(other_vendor).post(
-        f"/api/v1/stalls/registrations/{approved}/withdraw"
-    )
+    refused = client_for(other_vendor).post(f"/api/v1/stalls/registrations/{approved}/withdraw")
     assert (refused.status_code, refused.json()["code"]) == (409, "registration_already_decided")
-    assert client_for(vendor).post("/api/v1/stalls/registrations/999999/withdraw").status_code == 404
+    assert (
+        client_for(vendor).post("/api/v1/stalls/registrations/999999/withdraw").status_code == 404
+    )
 
 
 def test_a_waiting_vendor_who_withdrew_is_passed_over(
@@ -154,9 +154,10 @@ def test_a_waiting_vendor_who_withdrew_is_passed_over(
         make_site, make_user, client_for, register, officer, waiting=2
     )
     first = Registration.objects.get(vendor=waiters[0])
-    assert client_for(waiters[0]).post(
-        f"/api/v1/stalls/registrations/{first.pk}/withdraw"
-    ).status_code == 200
+    assert (
+        client_for(waiters[0]).post(f"/api/v1/stalls/registrations/{first.pk}/withdraw").status_code
+        == 200
+    )
     client_for(holder).post(f"/api/v1/stalls/{stall.pk}/withdraw", {}, format="json")
     assert Registration.objects.get(vendor=waiters[1]).stall.slot == 1
     assert Registration.objects.get(pk=first.pk).status == "withdrawn"
@@ -186,7 +187,9 @@ def test_add_months_keeps_the_day_or_takes_the_months_last():
     assert add_months(datetime.date(2026, 12, 15), 1) == datetime.date(2027, 1, 15)
 
 
-def test_the_registration_months_are_a_setting(client_for, register, site, vendor, officer, settings):
+def test_the_registration_months_are_a_setting(
+    client_for, register, site, vendor, officer, settings
+):
     settings.STALL_REGISTRATION_MONTHS = 6
     stall = approve(client_for, officer, register(vendor, site).json()["id"], 2)
     assert stall.expires_on == add_months(local_today(), 6)
@@ -240,7 +243,10 @@ def test_only_the_vendor_renews_and_not_a_withdrawn_stall(
 
 def test_the_database_refuses_a_second_renewal_of_the_same_expiry(stall, vendor):
     StallRenewal.objects.create(
-        stall=stall, old_expires_on=stall.expires_on, new_expires_on=stall.expires_on, renewed_by=vendor
+        stall=stall,
+        old_expires_on=stall.expires_on,
+        new_expires_on=stall.expires_on,
+        renewed_by=vendor,
     )
     with pytest.raises(IntegrityError), transaction.atomic():
         StallRenewal.objects.create(
@@ -335,7 +341,9 @@ def test_the_reminder_days_are_a_setting(stall, settings):
     assert [d.days_before for d in selectors.stalls_due_for_renewal_reminder(today)] == [14]
 
 
-def test_the_daily_task_lapses_and_records_reminders(make_user, client_for, register, site, officer):
+def test_the_daily_task_lapses_and_records_reminders(
+    make_user, client_for, register, site, officer
+):
     from stalls import tasks
 
     old = approve(client_for, officer, register(make_user(), site).json()["id"], 1)
@@ -461,7 +469,14 @@ def test_a_dismissed_appeal_leaves_the_stall_suspended(
 
 
 def test_appeal_bad_inputs_and_permissions(
-    client_for, stall, suspended, vendor, other_vendor, other_officer, second_officer, district_admin
+    client_for,
+    stall,
+    suspended,
+    vendor,
+    other_vendor,
+    other_officer,
+    second_officer,
+    district_admin,
 ):
     url = f"/api/v1/stalls/{suspended.pk}/appeals"
     blank = client_for(vendor).post(url, {"reason": "  "}, format="json")
@@ -485,8 +500,14 @@ def test_appeal_bad_inputs_and_permissions(
     assert (bad_slot.status_code, bad_slot.json()["code"]) == (400, "invalid")
     assert StallAppeal.objects.get().status == "pending"
     assert Stall.objects.get(pk=suspended.pk).status == "suspended"
-    assert client_for(second_officer).post("/api/v1/stalls/appeals/999999/decide", {
-        "upheld": True, "reason": "x"}, format="json").status_code == 404
+    assert (
+        client_for(second_officer)
+        .post(
+            "/api/v1/stalls/appeals/999999/decide", {"upheld": True, "reason": "x"}, format="json"
+        )
+        .status_code
+        == 404
+    )
     # The district admin recorded no violation: they may decide.
     ok = client_for(district_admin).post(decide, {"upheld": False, "reason": "x"}, format="json")
     assert ok.status_code == 200
@@ -526,7 +547,9 @@ def test_an_officer_whose_violation_predates_a_reinstatement_may_decide(
     appeal = services.appeal_create(stall=suspended, vendor=vendor, reason="不服")
     assert selectors.suspension_violation_officer_ids(stall=suspended) == {second_officer.pk}
     response = client_for(officer).post(
-        f"/api/v1/stalls/appeals/{appeal.pk}/decide", {"upheld": False, "reason": "x"}, format="json"
+        f"/api/v1/stalls/appeals/{appeal.pk}/decide",
+        {"upheld": False, "reason": "x"},
+        format="json",
     )
     assert response.status_code == 200
     assert Inspection.objects.filter(officer=officer).count() == 3

@@ -79,15 +79,20 @@ def test_two_renewals_at_once_extend_once(make_user, unit):
 
 
 @pytest.mark.parametrize("check_window", [True, False], ids=["locked-check", "constraint-only"])
-def test_two_renewals_extend_once_also_past_the_window_check(make_user, unit, monkeypatch, check_window):
+def test_two_renewals_extend_once_also_past_the_window_check(
+    make_user, unit, monkeypatch, check_window
+):
     """With the window check switched off after the lock, UNIQUE (stall, old_expires_on)
     still refuses the second extension of the same expiry."""
     if not check_window:
         import stalls.services as module
 
         monkeypatch.setattr(module, "renewal_open", lambda expires_on: True)
-        monkeypatch.setattr(module, "_lock_stall", lambda stall: Stall.objects.select_related(
-            "site", "registration").get(pk=stall.pk))
+        monkeypatch.setattr(
+            module,
+            "_lock_stall",
+            lambda stall: Stall.objects.select_related("site", "registration").get(pk=stall.pk),
+        )
     site = make_site_for(unit, capacity=3)
     officer = make_user("urban_officer", unit=unit.pk)
     registration = register(make_user, site)
@@ -138,9 +143,7 @@ def test_a_give_up_racing_a_suspension_hands_each_freed_slot_to_its_own_waiting_
     assert Stall.objects.filter(site=site, status="active").count() == 2
 
 
-def test_a_waiting_vendor_withdrawing_while_a_slot_frees_never_ends_up_with_it(
-    make_user, unit
-):
+def test_a_waiting_vendor_withdrawing_while_a_slot_frees_never_ends_up_with_it(make_user, unit):
     """The first vendor waiting withdraws at the moment the slot's vendor gives up:
     either the withdrawal wins and the slot goes to the second vendor waiting, or the
     promotion wins and the withdrawal is refused (the vendor now holds a stall). Never
