@@ -134,7 +134,12 @@ def registration_create(
 
 
 def _lock_registration(registration: Registration) -> Registration:
-    return Registration.objects.select_for_update().select_related("site").get(pk=registration.pk)
+    # Only the registration's row: the site's row is what waiting-list promotions queue on.
+    return (
+        Registration.objects.select_for_update(of=("self",))
+        .select_related("site")
+        .get(pk=registration.pk)
+    )
 
 
 def _slot_held(*, site: Site, slot: int) -> bool:
