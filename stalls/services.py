@@ -438,6 +438,7 @@ def stall_renew(*, stall: Stall, vendor) -> Stall:
             raise RenewalNotOpen() from None
         stall.expires_on = new
         stall.save(update_fields=["expires_on"])
+        PUBLIC.changed()  # the public view shows the expiry
     return stall
 
 

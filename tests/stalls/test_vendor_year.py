@@ -195,16 +195,22 @@ def test_the_registration_months_are_a_setting(
     assert stall.expires_on == add_months(local_today(), 6)
 
 
-def test_a_vendor_renews_in_the_last_30_days_and_keeps_the_slot(client_for, stall, vendor):
+def test_a_vendor_renews_in_the_last_30_days_and_keeps_the_slot(
+    client_for, stall, vendor, client, django_capture_on_commit_callbacks
+):
     expiry = local_today() + 10 * DAY
     set_expiry(stall, expiry)
-    response = client_for(vendor).post(f"/api/v1/stalls/{stall.pk}/renew")
+    assert client.get(f"/api/v1/stalls/{stall.pk}").json()["expires_on"] == expiry.isoformat()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_for(vendor).post(f"/api/v1/stalls/{stall.pk}/renew")
     assert response.status_code == 200, response.json()
     body = response.json()
     assert body["expires_on"] == add_months(expiry, 12).isoformat()
     assert (body["slot"], body["status"]) == (4, "active")
     renewal = StallRenewal.objects.get(stall=stall)
     assert (renewal.old_expires_on, renewal.renewed_by) == (expiry, vendor)
+    public = client.get(f"/api/v1/stalls/{stall.pk}").json()  # the cached view follows
+    assert public["expires_on"] == add_months(expiry, 12).isoformat()
     # Renewed: the window is a year away now.
     again = client_for(vendor).post(f"/api/v1/stalls/{stall.pk}/renew")
     assert (again.status_code, again.json()["code"]) == (409, "renewal_not_open")

@@ -58,41 +58,25 @@ def register(make_user, site, *, waitlist=False):
     )
 
 
-def test_two_renewals_at_once_extend_once(make_user, unit):
-    site = make_site_for(unit, capacity=3)
-    officer = make_user("urban_officer", unit=unit.pk)
-    registration = register(make_user, site)
-    stall = services.registration_approve(registration=registration, officer=officer, slot=2)
-    expiry = local_today() + 3 * DAY
-    Stall.objects.filter(pk=stall.pk).update(expires_on=expiry)
-    vendor = registration.vendor
-
-    outcomes = run_together(
-        lambda: services.stall_renew(stall=stall, vendor=vendor),
-        lambda: services.stall_renew(stall=stall, vendor=vendor),
-    )
-
-    assert sorted(outcomes) == ["ok", "renewal_not_open"]
-    stall.refresh_from_db()
-    assert (stall.expires_on, stall.slot, stall.status) == (add_months(expiry, 12), 2, "active")
-    assert StallRenewal.objects.filter(stall=stall).count() == 1
-
-
 @pytest.mark.parametrize("check_window", [True, False], ids=["locked-check", "constraint-only"])
 def test_two_renewals_extend_once_also_past_the_window_check(
     make_user, unit, monkeypatch, check_window
 ):
-    """With the window check switched off after the lock, UNIQUE (stall, old_expires_on)
-    still refuses the second extension of the same expiry."""
+    """Two renewals at once extend once, and keep the slot. With no row lock and no
+    window check (constraint-only), both renewals read the same expiry before
+    either writes: UNIQUE (stall, old_expires_on) still refuses the second extension."""
     if not check_window:
         import stalls.services as module
 
+        both_read = threading.Barrier(2)
+
+        def read_without_lock(stall):
+            row = Stall.objects.select_related("site", "registration").get(pk=stall.pk)
+            both_read.wait(timeout=10)
+            return row
+
         monkeypatch.setattr(module, "renewal_open", lambda expires_on: True)
-        monkeypatch.setattr(
-            module,
-            "_lock_stall",
-            lambda stall: Stall.objects.select_related("site", "registration").get(pk=stall.pk),
-        )
+        monkeypatch.setattr(module, "_lock_stall", read_without_lock)
     site = make_site_for(unit, capacity=3)
     officer = make_user("urban_officer", unit=unit.pk)
     registration = register(make_user, site)
@@ -108,7 +92,8 @@ def test_two_renewals_extend_once_also_past_the_window_check(
 
     assert sorted(outcomes) == ["ok", "renewal_not_open"]
     assert StallRenewal.objects.filter(stall=stall).count() == 1
-    assert Stall.objects.get(pk=stall.pk).expires_on == add_months(expiry, 12)
+    stall.refresh_from_db()
+    assert (stall.expires_on, stall.slot, stall.status) == (add_months(expiry, 12), 1, "active")
 
 
 def test_a_give_up_racing_a_suspension_hands_each_freed_slot_to_its_own_waiting_vendor(
