@@ -457,6 +457,7 @@ def test_a_vendor_appeals_and_another_officer_upholds_it(
     assert (again.status_code, again.json()["code"]) == (409, "appeal_already_decided")
     mine = client_for(vendor).get("/api/v1/stalls/appeals/mine").json()["results"]
     assert mine[0]["decision_reason"] == "记录有误"
+    assert client_for(officer).get("/api/v1/stalls/appeals/mine").json()["results"] == []
 
 
 def test_a_dismissed_appeal_leaves_the_stall_suspended(
@@ -519,6 +520,13 @@ def test_appeal_bad_inputs_and_permissions(
     assert ok.status_code == 200
     assert client_for(other_officer).get("/api/v1/stalls/appeals").json()["results"] == []
     assert client_for(vendor).get("/api/v1/stalls/appeals").status_code == 403
+
+
+def test_a_suspended_stall_may_renew_while_its_appeal_waits(client_for, suspended, vendor):
+    set_expiry(suspended, local_today() + 2 * DAY)
+    response = client_for(vendor).post(f"/api/v1/stalls/{suspended.pk}/renew")
+    assert response.status_code == 200
+    assert response.json()["status"] == "suspended"
 
 
 def test_only_a_suspended_stall_is_appealed(client_for, stall, vendor):
