@@ -157,7 +157,7 @@ def _vendor_panel(request, stall) -> dict | None:
         "renewal_opens_on": renewal_opens_on(stall.expires_on),
         "photo_url": stall.photo.url if stall.photo else None,
         "suspended": stall.status == Stall.Status.SUSPENDED,
-        "appeal": stall.appeals.order_by("-pk").first(),
+        "appeal": selectors.latest_appeal(stall=stall),
         "appeal_form": AppealForm(),
         "withdraw_form": WithdrawForm(),
     }
@@ -240,6 +240,10 @@ def stall_photo(request, pk):
         photo = request.FILES.get("photo")
         if photo is None:
             raise Invalid(fields={"photo": [_("Choose a photo.")]})
+        # Each upload is decoded and resized: counted with the reports, as in the API.
+        throttle = ScopedThrottle()
+        if not throttle.allow_request(request, SimpleNamespace(throttle_scope="report")):
+            raise Invalid(_("Too many requests. Try again later."))
         services.stall_photo_set(stall=stall, vendor=request.user, photo=photo)
 
     return _vendor_write(request, pk, write, _("Your photo is on the stall's page."))

@@ -250,6 +250,10 @@ def suspension_violation_officer_ids(*, stall: Stall) -> set[int]:
     return set(violations.values_list("officer_id", flat=True))
 
 
+def latest_appeal(*, stall: Stall) -> StallAppeal | None:
+    return StallAppeal.objects.filter(stall=stall).order_by("-pk").first()
+
+
 def appeals_for_officer(*, user, status: str | None = None) -> QuerySet[StallAppeal]:
     queryset = _within_units(
         StallAppeal.objects.select_related("stall", "stall__site", "stall__registration"),
