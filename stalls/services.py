@@ -235,7 +235,7 @@ def _give_slot_to_waiting_list(*, site: Site, slot: int, actor) -> Stall | None:
         .values_list("pk", flat=True)
     )
     first = None
-    for candidate in waiting.iterator():
+    for candidate in list(waiting):
         first = (
             Registration.objects.select_for_update(of=("self",))
             .select_related("site")
