@@ -396,6 +396,15 @@ LIVESTREAM_QUOTA = {
     "division": env_int("LIVESTREAM_QUOTA_DIVISION", 1),
 }
 LIVESTREAM_TRANSFER_DAYS = env_int("LIVESTREAM_TRANSFER_DAYS", 30)
+
+# A stall's registration lasts this many months from its approval (stalls/terms.py);
+# the vendor may renew in the last STALL_RENEWAL_WINDOW_DAYS days up to the expiry, and
+# reminders are due the given numbers of days before it.
+STALL_REGISTRATION_MONTHS = env_int("STALL_REGISTRATION_MONTHS", 12)
+STALL_RENEWAL_WINDOW_DAYS = env_int("STALL_RENEWAL_WINDOW_DAYS", 30)
+STALL_RENEWAL_REMINDER_DAYS = [
+    int(days) for days in env_list("STALL_RENEWAL_REMINDER_DAYS", "30,7") if days.strip()
+]
 PRIVILEGE_PASS_TTL_SECONDS = 300
 # A grab admission the database has not answered for this long counts as dead (its
 # process crashed): an empty gate then asks the database instead of saying sold out.
@@ -452,6 +461,11 @@ CELERY_BEAT_SCHEDULE = {
     "mark-overdue-bad-reviews": {
         "task": "cadres.tasks.reviews_mark_overdue",
         "schedule": crontab(minute=5),
+    },
+    # Stalls past their expiry lapse (slots to the waiting lists); renewal reminders due.
+    "stalls-expiry-daily": {
+        "task": "stalls.tasks.stalls_expiry_daily",
+        "schedule": crontab(minute=10, hour=0),
     },
 }
 

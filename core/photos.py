@@ -4,9 +4,11 @@ The pixel count is read from the image header (Pillow opens lazily), so a 17 kB 
 that claims 12000x12000 is refused before anything decodes its 144 million pixels.
 """
 
+import io
+
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
-from PIL import Image
+from PIL import Image, ImageOps
 
 from core.errors import Invalid
 
@@ -45,3 +47,25 @@ def check_photo(photo) -> None:
         validate_photo(photo)
     except ValidationError as error:
         raise Invalid(fields={"photo": error.messages}) from None
+
+
+def resized_jpeg(photo, *, max_side: int = 600, quality: int = 85) -> bytes:
+    """A checked photo re-encoded as a JPEG at most `max_side` pixels a side, turned
+    upright by its EXIF orientation and carrying no metadata (EXIF, GPS, comments):
+    what gets stored is only the pixels. Call `check_photo` first (it bounds the pixels)."""
+    position = photo.tell() if hasattr(photo, "tell") else 0
+    photo.seek(0)
+    try:
+        with Image.open(photo) as opened:
+            image = ImageOps.exif_transpose(opened)
+            image.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
+            if image.mode != "RGB":
+                image = image.convert("RGB")
+            out = io.BytesIO()
+            # No exif=, no icc_profile=: Pillow writes none unless asked.
+            image.save(out, format="JPEG", quality=quality, optimize=True)
+    except (OSError, ValueError, Image.DecompressionBombError) as error:
+        raise Invalid(fields={"photo": [str(_("Upload a valid image."))]}) from error
+    finally:
+        photo.seek(position)
+    return out.getvalue()

@@ -48,6 +48,10 @@ class ComputedDecimalField(_Computed, serializers.DecimalField):
     pass
 
 
+class ComputedDateField(_Computed, serializers.DateField):
+    pass
+
+
 class ComputedListField(_Computed, serializers.ListField):
     pass
 

@@ -31,6 +31,8 @@ from .models import (
     Registration,
     Site,
     Stall,
+    StallAppeal,
+    StallRenewal,
     StallReport,
     StallStatusChange,
     TradingWindow,
@@ -347,15 +349,43 @@ class StatusChangeInline(admin.TabularInline):
         return permissions.is_manager(user=request.user)
 
 
+class RenewalInline(admin.TabularInline):
+    model = StallRenewal
+    fields = ["old_expires_on", "new_expires_on", "renewed_by", "created_at"]
+    readonly_fields = fields
+    can_delete = False
+    extra = 0
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_view_permission(self, request, obj=None):
+        return permissions.is_manager(user=request.user)
+
+
 @admin.register(Stall)
 class StallAdmin(UnitScopedAdmin):
-    list_display = ["license_no", "site", "slot", "vendor", "status", "created_at"]
+    list_display = ["license_no", "site", "slot", "vendor", "status", "expires_on", "created_at"]
     list_filter = ["status", "site"]
     search_fields = ["license_no", "registration__vendor_name"]
     list_select_related = ["site", "registration"]
-    fields = ["license_no", "site", "slot", "status", "registration", "created_at"]
+    fields = [
+        "license_no",
+        "site",
+        "slot",
+        "status",
+        "registration",
+        "expires_on",
+        "photo_preview",
+        "created_at",
+    ]
     readonly_fields = fields
-    inlines = [StatusChangeInline]
+    inlines = [StatusChangeInline, RenewalInline]
+
+    @admin.display(description=gettext_lazy("vendor photo"))
+    def photo_preview(self, stall):
+        return uploads.photo_preview(stall.photo)
+
     action_form = StallActionForm
     actions = ["reinstate"]
 
@@ -455,3 +485,62 @@ class StallReportAdmin(UnitScopedAdmin):
                 services.report_close(report=report, officer=request.user, resolution=resolution)
             except DomainError as error:
                 self.message_user(request, f"{report}: {error_message(error)}", messages.ERROR)
+
+
+class AppealActionForm(ActionForm):
+    reason = forms.CharField(
+        label=gettext_lazy("Reason for the decision"), max_length=1000, required=False
+    )
+
+
+@admin.register(StallAppeal)
+class StallAppealAdmin(UnitScopedAdmin):
+    """The appeals queue: decided through stalls.services.appeal_decide, which refuses an
+    officer who recorded a violation behind the suspension."""
+
+    unit_field = "stall__site__unit_id"
+    pending_label = gettext_lazy("Appeals pending")
+    pending_filter = {"status": StallAppeal.Status.PENDING}
+    list_display = ["stall", "vendor_name", "reason", "status", "created_at", "decided_by"]
+    list_filter = ["status"]
+    list_select_related = ["stall", "stall__registration", "decided_by"]
+    fields = [
+        "stall",
+        "reason",
+        "status",
+        "decided_by",
+        "decided_at",
+        "decision_reason",
+        "created_at",
+    ]
+    readonly_fields = fields
+    action_form = AppealActionForm
+    actions = ["uphold", "dismiss"]
+
+    @admin.display(description=gettext_lazy("vendor"))
+    def vendor_name(self, appeal):
+        return mask_name(appeal.stall.registration.vendor_name)
+
+    def has_change_permission(self, request, obj=None):
+        # Actions on the change list need it; the form itself stays read-only.
+        return permissions.is_manager(user=request.user)
+
+    def _decide(self, request, queryset, *, upheld):
+        reason = request.POST.get("reason", "")
+        for appeal in queryset.select_related("stall__site"):
+            try:
+                services.appeal_decide(
+                    appeal=appeal, officer=request.user, upheld=upheld, reason=reason
+                )
+            except DomainError as error:
+                self.message_user(request, f"{appeal}: {error_message(error)}", messages.ERROR)
+            else:
+                self.message_user(request, _("%(appeal)s decided.") % {"appeal": appeal})
+
+    @admin.action(description=gettext_lazy("Uphold the selected appeals (reinstate the stalls)"))
+    def uphold(self, request, queryset):
+        self._decide(request, queryset, upheld=True)
+
+    @admin.action(description=gettext_lazy("Dismiss the selected appeals"))
+    def dismiss(self, request, queryset):
+        self._decide(request, queryset, upheld=False)

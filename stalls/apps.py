@@ -42,6 +42,12 @@ class StallsConfig(AppConfig):
             can_see=permissions.registration_photo_visible,
         )
         uploads.register(
+            "stalls/vendors",
+            model=self.get_model("Stall"),
+            field="photo",
+            can_see=permissions.vendor_photo_visible,
+        )
+        uploads.register(
             "stalls/reports",
             model=self.get_model("StallReport"),
             field="photo",
@@ -61,5 +67,8 @@ class StallsConfig(AppConfig):
                 "stalls.view_stallreport",
                 "stalls.change_stallreport",
                 "stalls.view_stallstatuschange",
+                "stalls.view_stallappeal",
+                "stalls.change_stallappeal",
+                "stalls.view_stallrenewal",
             ],
         )

@@ -51,3 +51,39 @@ class OwnRegistration(DomainError):
     status = status.HTTP_403_FORBIDDEN
     code = "permission_denied"
     default_detail = _("Nobody may decide their own registration.")
+
+
+class StallNotActive(DomainError):
+    code = "stall_not_active"
+    default_detail = _("This stall is no longer registered: it was withdrawn or has lapsed.")
+
+
+class RenewalNotOpen(DomainError):
+    code = "renewal_not_open"
+    default_detail = _(
+        "This registration cannot be renewed now: renewal opens shortly before it expires "
+        "and closes when it expires."
+    )
+
+
+class AppealExists(DomainError):
+    code = "appeal_exists"
+    default_detail = _("This suspension already has an appeal waiting for a decision.")
+
+
+class AppealAlreadyDecided(DomainError):
+    code = "appeal_already_decided"
+    default_detail = _("This appeal has already been decided.")
+
+
+class AppealOwnViolations(DomainError):
+    status = status.HTTP_403_FORBIDDEN
+    code = "permission_denied"
+    default_detail = _(
+        "You recorded a violation behind this suspension: another officer decides the appeal."
+    )
+
+
+class PledgeOutdated(DomainError):
+    code = "pledge_outdated"
+    default_detail = _("The pledge has changed: read the current one and accept it.")

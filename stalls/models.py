@@ -9,6 +9,8 @@ from core.models import RotatableCode
 from core.photos import validate_photo
 from core.uploads import RandomName
 
+from .terms import first_expiry
+
 
 class GoodsCategory(models.TextChoices):
     FRUIT_VEGETABLES = "fruit_vegetables", _("fruit and vegetables")
@@ -113,6 +115,7 @@ class Registration(models.Model):
         WAITING = "waiting", pgettext_lazy("registration status", "on the waiting list")
         APPROVED = "approved", pgettext_lazy("registration status", "approved")
         REJECTED = "rejected", pgettext_lazy("registration status", "rejected")
+        WITHDRAWN = "withdrawn", pgettext_lazy("registration status", "withdrawn")
 
     OPEN_STATUSES = (Status.PENDING, Status.WAITING)
 
@@ -151,6 +154,9 @@ class Registration(models.Model):
     )
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     reject_reason = models.CharField(_("reason for rejection"), max_length=500, blank=True)
+    # The version of the vendor's pledge (stalls.pledge) accepted by registering; blank
+    # for registrations filed before the pledge was recorded.
+    pledge_version = models.CharField(_("pledge version"), max_length=16, blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now, db_index=True)
 
     class Meta:
@@ -176,6 +182,11 @@ class Stall(models.Model):
     class Status(models.TextChoices):
         ACTIVE = "active", pgettext_lazy("stall status", "active")
         SUSPENDED = "suspended", pgettext_lazy("stall status", "suspended")
+        WITHDRAWN = "withdrawn", pgettext_lazy("stall status", "withdrawn")
+        LAPSED = "lapsed", pgettext_lazy("stall status", "lapsed")
+
+    # A stall in these states is over: nothing brings it back (the vendor registers again).
+    ENDED_STATUSES = (Status.WITHDRAWN, Status.LAPSED)
 
     registration = models.OneToOneField(
         Registration,
@@ -194,6 +205,16 @@ class Stall(models.Model):
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     # Violations before this moment no longer count towards a suspension.
     reinstated_at = models.DateTimeField(_("reinstated at"), null=True, blank=True)
+    # The last day (Asia/Shanghai) the registration is valid; renewing moves it on by
+    # STALL_REGISTRATION_MONTHS, and the daily task lapses the stall the day after.
+    expires_on = models.DateField(_("expires on"), default=first_expiry, db_index=True)
+    # The vendor's photo, shown on the public view of an active stall (a licence display).
+    photo = models.ImageField(
+        _("vendor photo"),
+        upload_to=RandomName("stalls/vendors"),
+        blank=True,
+        validators=[validate_photo],
+    )
 
     class Meta:
         verbose_name = _("stall")
@@ -240,6 +261,112 @@ class StallStatusChange(models.Model):
 
     def __str__(self):
         return f"{self.stall}: {self.old_status} -> {self.new_status}"
+
+
+class StallRenewal(models.Model):
+    """One renewal: the stall's expiry moved from `old_expires_on` to `new_expires_on`.
+
+    UNIQUE (stall, old_expires_on) is the truth of "two renewals at once extend once".
+    """
+
+    stall = models.ForeignKey(
+        Stall, on_delete=models.CASCADE, related_name="renewals", verbose_name=_("stall")
+    )
+    old_expires_on = models.DateField(_("expired on"))
+    new_expires_on = models.DateField(_("now expires on"))
+    renewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("renewed by"),
+    )
+    created_at = models.DateTimeField(_("at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("renewal")
+        verbose_name_plural = _("renewals")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["stall", "old_expires_on"], name="renewal_once_per_expiry"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.stall}: {self.old_expires_on} -> {self.new_expires_on}"
+
+
+class RenewalReminder(models.Model):
+    """A reminder due `days_before` the stall's `expires_on`: recorded once (UNIQUE), sent
+    by the notifications (kind `renewal_due`). A renewal starts a new cycle of reminders."""
+
+    stall = models.ForeignKey(
+        Stall, on_delete=models.CASCADE, related_name="reminders", verbose_name=_("stall")
+    )
+    expires_on = models.DateField(_("expires on"))
+    days_before = models.PositiveSmallIntegerField(_("days before"))
+    created_at = models.DateTimeField(_("recorded at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("renewal reminder")
+        verbose_name_plural = _("renewal reminders")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["stall", "expires_on", "days_before"], name="reminder_once"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.stall}: {self.days_before}"
+
+
+class StallAppeal(models.Model):
+    """A vendor's appeal against a suspension, decided by an officer of the site's unit
+    who recorded none of the violations behind it."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", pgettext_lazy("appeal status", "pending")
+        UPHELD = "upheld", pgettext_lazy("appeal status", "upheld")
+        DISMISSED = "dismissed", pgettext_lazy("appeal status", "dismissed")
+
+    stall = models.ForeignKey(
+        Stall, on_delete=models.PROTECT, related_name="appeals", verbose_name=_("stall")
+    )
+    vendor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="stall_appeals",
+        verbose_name=_("vendor account"),
+    )
+    reason = models.CharField(_("reason"), max_length=1000)
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.PENDING
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decision_reason = models.CharField(_("reason for the decision"), max_length=1000, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("appeal")
+        verbose_name_plural = _("appeals")
+        ordering = ["-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["stall"], condition=Q(status="pending"), name="appeal_one_open_per_stall"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.stall}: {self.get_status_display()}"
 
 
 class Inspection(models.Model):

@@ -10,15 +10,17 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from core import codes
-from core.errors import DomainError
-from core.forms import add_form_errors
+from core.errors import DomainError, Invalid
+from core.forms import add_form_errors, error_message
 from core.masking import mask_name
 from core.throttling import ScopedThrottle
 
 from . import selectors, services
 from .api.serializers import StallPublicSerializer
 from .codes import site_token, stall_token
-from .models import GoodsCategory, Registration, Stall, StallReport
+from .models import GoodsCategory, Registration, Stall, StallAppeal, StallReport
+from .pledge import PLEDGE_VERSION, REQUIREMENTS
+from .terms import renewal_open, renewal_opens_on
 
 
 class RegistrationForm(forms.Form):
@@ -31,6 +33,13 @@ class RegistrationForm(forms.Form):
     waitlist = forms.BooleanField(
         label=gettext_lazy("If the site is full, put me on the waiting list"), required=False
     )
+    pledge = forms.BooleanField(
+        label=gettext_lazy("I accept the vendor's pledge above"),
+        error_messages={"required": gettext_lazy("Accept the pledge to register.")},
+    )
+    # The version shown: if the pledge changes before the vendor submits, 409
+    # pledge_outdated asks them to read the new one.
+    pledge_version = forms.CharField(widget=forms.HiddenInput, max_length=16)
 
     def __init__(self, *args, site, **kwargs):
         super().__init__(*args, **kwargs)
@@ -38,6 +47,7 @@ class RegistrationForm(forms.Form):
         self.fields["goods_category"].choices = [
             (code, labels.get(code, code)) for code in site.goods_categories
         ]
+        self.fields["pledge_version"].initial = PLEDGE_VERSION
 
 
 class ReportForm(forms.Form):
@@ -53,11 +63,17 @@ def site_page(request, site, *, form=None):
     site = selectors.sites_public().get(pk=site.pk)
     mine = []
     if request.user.is_authenticated:
-        mine = list(
-            Registration.objects.filter(vendor=request.user, site=site)
+        mine = [
+            {
+                "registration": registration,
+                "stall_url": f"/q/{stall_token(registration.stall)}"
+                if hasattr(registration, "stall")
+                else None,
+            }
+            for registration in Registration.objects.filter(vendor=request.user, site=site)
             .select_related("stall")
             .order_by("-pk")[:5]
-        )
+        ]
     labels = dict(GoodsCategory.choices)
     stalls = [
         {
@@ -82,6 +98,7 @@ def site_page(request, site, *, form=None):
             "mine": mine,
             "form": form or RegistrationForm(site=site),
             "token": site_token(site),
+            "pledge": REQUIREMENTS,
         },
     )
 
@@ -98,10 +115,10 @@ def site_register(request, token):
     form = RegistrationForm(request.POST, site=site)
     if not form.is_valid():
         return site_page(request, site, form=form)
+    values = dict(form.cleaned_data)
+    values.pop("pledge")  # required by the form: registering accepts it
     try:
-        registration = services.registration_create(
-            vendor=request.user, site=site, **form.cleaned_data
-        )
+        registration = services.registration_create(vendor=request.user, site=site, **values)
     except DomainError as error:
         add_form_errors(form, error)
         return site_page(request, site, form=form)
@@ -112,6 +129,38 @@ def site_register(request, token):
             request, _("Your registration was filed with urban management. It is pending.")
         )
     return redirect(f"/q/{site_token(site)}")
+
+
+class WithdrawForm(forms.Form):
+    reason = forms.CharField(label=gettext_lazy("Why (optional)"), max_length=500, required=False)
+    confirm = forms.BooleanField(
+        label=gettext_lazy("I give up this stall: its slot goes to the next vendor waiting"),
+        error_messages={"required": gettext_lazy("Tick the box to give up the stall.")},
+    )
+
+
+class AppealForm(forms.Form):
+    reason = forms.CharField(
+        label=gettext_lazy("Why the suspension is wrong"), max_length=1000, widget=forms.Textarea
+    )
+
+
+def _vendor_panel(request, stall) -> dict | None:
+    """What the stall's own vendor sees on its page: expiry, renewal, photo, appeal."""
+    if not request.user.is_authenticated or stall.registration.vendor_id != request.user.pk:
+        return None
+    ended = stall.status in Stall.ENDED_STATUSES
+    return {
+        "ended": ended,
+        "expires_on": stall.expires_on,
+        "renewal_open": not ended and renewal_open(stall.expires_on),
+        "renewal_opens_on": renewal_opens_on(stall.expires_on),
+        "photo_url": stall.photo.url if stall.photo else None,
+        "suspended": stall.status == Stall.Status.SUSPENDED,
+        "appeal": selectors.latest_appeal(stall=stall),
+        "appeal_form": AppealForm(),
+        "withdraw_form": WithdrawForm(),
+    }
 
 
 def stall_page(request, stall, *, form=None):
@@ -125,8 +174,95 @@ def stall_page(request, stall, *, form=None):
             "goods": stall.registration.get_goods_category_display(),
             "windows": stall.site.windows.all(),
             "form": form or ReportForm(),
+            "vendor": _vendor_panel(request, stall),
+            "pending_appeal": StallAppeal.Status.PENDING,
         },
     )
+
+
+def _vendor_write(request, pk, write, success):
+    """A vendor's form on the stall page: the service decides (and refuses strangers);
+    the outcome is a message on the page the form came from."""
+    stall = get_object_or_404(Stall.objects.select_related("site", "registration"), pk=pk)
+    back = f"/q/{stall_token(stall)}"
+    if not request.user.is_authenticated:
+        return redirect(back)
+    try:
+        write(stall)
+    except DomainError as error:
+        messages.error(request, error_message(error))
+    else:
+        messages.success(request, success)
+    return redirect(back)
+
+
+@require_POST
+def stall_renew(request, pk):
+    return _vendor_write(
+        request,
+        pk,
+        lambda stall: services.stall_renew(stall=stall, vendor=request.user),
+        _("Renewed: your stall keeps its slot for another year."),
+    )
+
+
+@require_POST
+def stall_withdraw(request, pk):
+    form = WithdrawForm(request.POST)
+
+    def write(stall):
+        if not form.is_valid():
+            raise Invalid(fields=form.errors)
+        services.stall_withdraw(
+            stall=stall, vendor=request.user, reason=form.cleaned_data["reason"]
+        )
+
+    return _vendor_write(request, pk, write, _("You gave up the stall."))
+
+
+@require_POST
+def stall_appeal(request, pk):
+    form = AppealForm(request.POST)
+
+    def write(stall):
+        if not form.is_valid():
+            raise Invalid(fields=form.errors)
+        services.appeal_create(stall=stall, vendor=request.user, **form.cleaned_data)
+
+    return _vendor_write(
+        request, pk, write, _("Your appeal was filed. Another officer will decide it.")
+    )
+
+
+@require_POST
+def stall_photo(request, pk):
+    def write(stall):
+        photo = request.FILES.get("photo")
+        if photo is None:
+            raise Invalid(fields={"photo": [_("Choose a photo.")]})
+        # Each upload is decoded and resized: counted with the reports, as in the API.
+        throttle = ScopedThrottle()
+        if not throttle.allow_request(request, SimpleNamespace(throttle_scope="report")):
+            raise Invalid(_("Too many requests. Try again later."))
+        services.stall_photo_set(stall=stall, vendor=request.user, photo=photo)
+
+    return _vendor_write(request, pk, write, _("Your photo is on the stall's page."))
+
+
+@require_POST
+def registration_withdraw(request, pk):
+    """The site page's "withdraw" on a pending or waiting registration."""
+    registration = get_object_or_404(Registration.objects.select_related("site"), pk=pk)
+    back = f"/q/{site_token(registration.site)}"
+    if not request.user.is_authenticated:
+        return redirect(back)
+    try:
+        services.registration_withdraw(registration=registration, vendor=request.user)
+    except DomainError as error:
+        messages.error(request, error_message(error))
+    else:
+        messages.success(request, _("Your registration was withdrawn."))
+    return redirect(back)
 
 
 @require_POST

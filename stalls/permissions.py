@@ -48,3 +48,15 @@ def report_photo_visible(user, report) -> bool:
     if not (user and user.is_authenticated):
         return False
     return report.reporter_id == user.pk or can_manage(user=user, unit_id=report.stall.site.unit_id)
+
+
+def vendor_photo_visible(user, stall) -> bool:
+    """A vendor's photo: anyone while the stall is active (a licence display); otherwise
+    its vendor, the site unit's officers and district admins."""
+    if stall.status == "active":
+        return True
+    if not (user and user.is_authenticated):
+        return False
+    return stall.registration.vendor_id == user.pk or can_manage(
+        user=user, unit_id=stall.site.unit_id
+    )

@@ -12,7 +12,17 @@ from accounts.selectors import user_has_role
 from cadres.selectors import unit_ids_for
 from core.routers import read_database
 
-from .models import Registration, Site, Stall, StallReport, TradingWindow
+from .models import (
+    Inspection,
+    Registration,
+    RenewalReminder,
+    Site,
+    Stall,
+    StallAppeal,
+    StallReport,
+    TradingWindow,
+)
+from .terms import reminder_days
 
 
 def active_stalls_count():
@@ -188,3 +198,74 @@ def trading_now(windows, *, at: datetime.datetime | None = None) -> bool:
             if window.days_mask & (1 << yesterday) and now < window.end:
                 return True
     return False
+
+
+@dataclass(frozen=True)
+class DueReminder:
+    """A renewal reminder due: `days_before` the stall's `expires_on`."""
+
+    stall: Stall
+    days_before: int
+
+
+def stalls_due_for_renewal_reminder(today: datetime.date) -> list[DueReminder]:
+    """Active stalls whose expiry is at most one of the reminder thresholds away (30 and
+    7 days by default) and whose reminder for that threshold and expiry is not recorded.
+
+    A stall gets the nearest threshold at or above its days left: a stall approved 5
+    days before a renewal window would get the 7-day reminder only, never two at once.
+    Two queries, whatever the number of stalls.
+    """
+    thresholds = reminder_days()
+    if not thresholds:
+        return []
+    horizon = today + datetime.timedelta(days=max(thresholds))
+    stalls = list(
+        Stall.objects.filter(
+            status=Stall.Status.ACTIVE, expires_on__gte=today, expires_on__lte=horizon
+        )
+        .select_related("site", "registration", "registration__vendor")
+        .order_by("expires_on", "pk")
+    )
+    recorded = set(
+        RenewalReminder.objects.filter(stall__in=[stall.pk for stall in stalls]).values_list(
+            "stall_id", "expires_on", "days_before"
+        )
+    )
+    due = []
+    for stall in stalls:
+        left = (stall.expires_on - today).days
+        days = min(threshold for threshold in thresholds if threshold >= left)
+        if (stall.pk, stall.expires_on, days) not in recorded:
+            due.append(DueReminder(stall=stall, days_before=days))
+    return due
+
+
+def suspension_violation_officer_ids(*, stall: Stall) -> set[int]:
+    """The officers who recorded a violation of `stall` since its last reinstatement (the
+    violations behind its current suspension): none of them decides its appeal."""
+    violations = Inspection.objects.filter(stall=stall, result=Inspection.Result.VIOLATION)
+    if stall.reinstated_at is not None:
+        violations = violations.filter(inspected_at__gt=stall.reinstated_at)
+    return set(violations.values_list("officer_id", flat=True))
+
+
+def latest_appeal(*, stall: Stall) -> StallAppeal | None:
+    return StallAppeal.objects.filter(stall=stall).order_by("-pk").first()
+
+
+def appeals_for_officer(*, user, status: str | None = None) -> QuerySet[StallAppeal]:
+    queryset = _within_units(
+        StallAppeal.objects.select_related("stall", "stall__site", "stall__registration"),
+        user=user,
+        field="stall__site__unit_id",
+    )
+    if status:
+        queryset = queryset.filter(status=status)
+    return queryset
+
+
+def appeals_of_vendor(*, vendor) -> QuerySet[StallAppeal]:
+    return StallAppeal.objects.filter(vendor=vendor).select_related(
+        "stall", "stall__site", "stall__registration"
+    )

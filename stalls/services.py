@@ -2,25 +2,33 @@
 
 from datetime import timedelta
 
+from django.conf import settings
+from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cadres.services import review_create
 from core.errors import Forbidden, Invalid
-from core.photos import check_photo
+from core.photos import check_photo, resized_jpeg
 
-from . import permissions
+from . import permissions, selectors
 from .cache import PUBLIC
 from .errors import (
+    AppealAlreadyDecided,
+    AppealExists,
+    AppealOwnViolations,
     OfficerNotReviewable,
     OwnRegistration,
+    PledgeOutdated,
     RegistrationAlreadyDecided,
     RegistrationExists,
     RegistrationNotDecided,
+    RenewalNotOpen,
     ReportAlreadyClosed,
     SiteFull,
     SlotTaken,
+    StallNotActive,
     StallNotSuspended,
 )
 from .idcard import encrypt_id_number, normalize_id_number
@@ -28,11 +36,18 @@ from .models import (
     GoodsCategory,
     Inspection,
     Registration,
+    RenewalReminder,
     Site,
     Stall,
+    StallAppeal,
+    StallRenewal,
     StallReport,
     StallStatusChange,
 )
+from .pledge import PLEDGE_VERSION
+from .terms import add_months, first_expiry, local_today, renewal_open
+
+VENDOR_PHOTO_MAX_SIDE = 600
 
 SUSPENSION_VIOLATIONS = 3
 SUSPENSION_WINDOW = timedelta(days=30)
@@ -66,8 +81,16 @@ def registration_create(
     description: str = "",
     photo=None,
     waitlist: bool = False,
+    pledge_version: str | None = None,
 ) -> Registration:
-    """File a vendor's registration with the site's unit: pending, or waiting when full."""
+    """File a vendor's registration with the site's unit: pending, or waiting when full.
+
+    Registering accepts the current pledge (stalls.pledge), whose version is recorded. A
+    caller that showed the vendor a pledge passes its `pledge_version`: an older one is
+    409 `pledge_outdated` (the vendor accepted words that are no longer the pledge).
+    """
+    if pledge_version is not None and pledge_version != PLEDGE_VERSION:
+        raise PledgeOutdated()
     errors = {}
     try:
         id_number = normalize_id_number(id_number)
@@ -100,6 +123,7 @@ def registration_create(
                 goods_category=goods_category,
                 description=description,
                 status=status,
+                pledge_version=PLEDGE_VERSION,
             )
     except IntegrityError:
         # Two submissions at once: the partial UNIQUE constraint let one through.
@@ -110,7 +134,12 @@ def registration_create(
 
 
 def _lock_registration(registration: Registration) -> Registration:
-    return Registration.objects.select_for_update().select_related("site").get(pk=registration.pk)
+    # Only the registration's row: the site's row is what waiting-list promotions queue on.
+    return (
+        Registration.objects.select_for_update(of=("self",))
+        .select_related("site")
+        .get(pk=registration.pk)
+    )
 
 
 def _slot_held(*, site: Site, slot: int) -> bool:
@@ -129,6 +158,7 @@ def _stall_create(*, registration: Registration, slot: int) -> Stall:
                 site=registration.site,
                 slot=slot,
                 license_no=f"KBS-{registration.site_id:03d}-{registration.pk:07d}",
+                expires_on=first_expiry(),
             )
     except IntegrityError:
         raise SlotTaken() from None
@@ -190,14 +220,30 @@ def _status_change(*, stall: Stall, new_status: str, actor, reason: str) -> None
 
 
 def _give_slot_to_waiting_list(*, site: Site, slot: int, actor) -> Stall | None:
-    """The first vendor on the site's waiting list gets the freed slot."""
-    first = (
-        Registration.objects.select_for_update()
-        .select_related("site")
-        .filter(site=site, status=Registration.Status.WAITING)
+    """The first vendor on the site's waiting list gets the freed slot.
+
+    Promotions at a site queue on the site's row, so two slots freed at once (a suspension
+    and a withdrawal) go to the first and the second vendor waiting. Each candidate is
+    locked and checked again: a vendor who withdrew from the list meanwhile is passed
+    over for the next one (a locked `... LIMIT 1` would return nothing on PostgreSQL).
+    `actor` is None when no officer freed the slot (a withdrawal, a lapse).
+    """
+    Site.objects.select_for_update().filter(pk=site.pk).first()
+    waiting = (
+        Registration.objects.filter(site=site, status=Registration.Status.WAITING)
         .order_by("created_at", "pk")
-        .first()
+        .values_list("pk", flat=True)
     )
+    first = None
+    for candidate in list(waiting):
+        first = (
+            Registration.objects.select_for_update(of=("self",))
+            .select_related("site")
+            .filter(pk=candidate, status=Registration.Status.WAITING)
+            .first()
+        )
+        if first is not None:
+            break
     if first is None:
         return None
     stall = _stall_create(registration=first, slot=slot)
@@ -307,3 +353,208 @@ def registration_review(
     if cadre is None:
         raise OfficerNotReviewable()
     return review_create(cadre=cadre, reviewer=vendor, rating=rating, tags=tags, comment=comment)
+
+
+def _lock_stall(stall: Stall) -> Stall:
+    return (
+        Stall.objects.select_for_update(of=("self",))
+        .select_related("site", "registration")
+        .get(pk=stall.pk)
+    )
+
+
+def _ensure_vendor(*, stall: Stall, user) -> None:
+    if stall.registration.vendor_id != user.pk:
+        raise Forbidden()
+
+
+def _end_stall(*, stall: Stall, new_status: str, actor, reason: str) -> Stall | None:
+    """Withdraw or lapse a locked stall; an active one's slot goes to the waiting list
+    (the promoted stall is returned)."""
+    was_active = stall.status == Stall.Status.ACTIVE
+    _status_change(stall=stall, new_status=new_status, actor=actor, reason=reason)
+    promoted = None
+    if was_active:
+        promoted = _give_slot_to_waiting_list(site=stall.site, slot=stall.slot, actor=None)
+    PUBLIC.changed()
+    return promoted
+
+
+def stall_withdraw(*, stall: Stall, vendor, reason: str = "") -> Stall:
+    """The vendor gives up the stall: `withdrawn` for good, its slot to the first waiting."""
+    _ensure_vendor(stall=stall, user=vendor)
+    with transaction.atomic():
+        stall = _lock_stall(stall)
+        if stall.status in Stall.ENDED_STATUSES:
+            raise StallNotActive()
+        _end_stall(
+            stall=stall,
+            new_status=Stall.Status.WITHDRAWN,
+            actor=vendor,
+            reason=reason.strip() or _("Given up by the vendor."),
+        )
+    return stall
+
+
+def registration_withdraw(*, registration: Registration, vendor) -> Registration:
+    """The vendor withdraws a pending or waiting registration (it leaves the queue)."""
+    if registration.vendor_id != vendor.pk:
+        raise Forbidden()
+    with transaction.atomic():
+        registration = _lock_registration(registration)
+        if registration.status not in Registration.OPEN_STATUSES:
+            raise RegistrationAlreadyDecided()
+        registration.status = Registration.Status.WITHDRAWN
+        registration.decided_at = timezone.now()
+        registration.save(update_fields=["status", "decided_at"])
+    return registration
+
+
+def stall_renew(*, stall: Stall, vendor) -> Stall:
+    """Renew in the last STALL_RENEWAL_WINDOW_DAYS days up to the expiry: the stall keeps
+    its slot and its expiry moves on by STALL_REGISTRATION_MONTHS from the old expiry.
+
+    Two renewals at once extend once: the stall's row is locked and the window checked
+    again (the first renewal moved the expiry out of it), and UNIQUE (stall,
+    old_expires_on) on the renewals refuses a second extension of the same expiry.
+    """
+    _ensure_vendor(stall=stall, user=vendor)
+    with transaction.atomic():
+        stall = _lock_stall(stall)
+        if stall.status in Stall.ENDED_STATUSES:
+            raise StallNotActive()
+        if not renewal_open(stall.expires_on):
+            raise RenewalNotOpen()
+        old, new = (
+            stall.expires_on,
+            add_months(stall.expires_on, settings.STALL_REGISTRATION_MONTHS),
+        )
+        try:
+            with transaction.atomic():
+                StallRenewal.objects.create(
+                    stall=stall, old_expires_on=old, new_expires_on=new, renewed_by=vendor
+                )
+        except IntegrityError:
+            raise RenewalNotOpen() from None
+        stall.expires_on = new
+        stall.save(update_fields=["expires_on"])
+        PUBLIC.changed()  # the public view shows the expiry
+    return stall
+
+
+def stalls_lapse_expired(*, today=None) -> int:
+    """Lapse every active or suspended stall whose expiry is before `today` (Asia/Shanghai):
+    `lapsed`, and an active one's slot to the waiting list. Safe to run twice."""
+    today = today or local_today()
+    live = (Stall.Status.ACTIVE, Stall.Status.SUSPENDED)
+    lapsed = 0
+    expired = Stall.objects.filter(status__in=live, expires_on__lt=today).order_by("pk")
+    for pk in list(expired.values_list("pk", flat=True)):
+        with transaction.atomic():
+            stall = (
+                Stall.objects.select_for_update(of=("self",))
+                .select_related("site", "registration")
+                .filter(pk=pk, status__in=live, expires_on__lt=today)
+                .first()
+            )
+            if stall is None:  # renewed or ended meanwhile
+                continue
+            _end_stall(
+                stall=stall,
+                new_status=Stall.Status.LAPSED,
+                actor=None,
+                reason=_("The registration expired on %(day)s and was not renewed.")
+                % {"day": stall.expires_on.isoformat()},
+            )
+            lapsed += 1
+    return lapsed
+
+
+def renewal_reminders_record(*, today=None) -> list[RenewalReminder]:
+    """Record the renewal reminders due today, each once (UNIQUE (stall, expires_on,
+    days_before)); returns those recorded now. Sending them is the notifications' part
+    (kind `renewal_due`): hook it on these rows' commit."""
+    today = today or local_today()
+    recorded = []
+    for due in selectors.stalls_due_for_renewal_reminder(today):
+        try:
+            with transaction.atomic():
+                recorded.append(
+                    RenewalReminder.objects.create(
+                        stall=due.stall,
+                        expires_on=due.stall.expires_on,
+                        days_before=due.days_before,
+                    )
+                )
+        except IntegrityError:
+            continue  # recorded by a run at the same moment
+    return recorded
+
+
+def appeal_create(*, stall: Stall, vendor, reason: str) -> StallAppeal:
+    """The vendor of a suspended stall appeals; one appeal waits at a time."""
+    _ensure_vendor(stall=stall, user=vendor)
+    if not reason.strip():
+        raise Invalid(fields={"reason": [_("Say why the suspension is wrong.")]})
+    with transaction.atomic():
+        stall = _lock_stall(stall)
+        if stall.status != Stall.Status.SUSPENDED:
+            raise StallNotSuspended()
+        if stall.appeals.filter(status=StallAppeal.Status.PENDING).exists():
+            raise AppealExists()
+        try:
+            with transaction.atomic():
+                return StallAppeal.objects.create(stall=stall, vendor=vendor, reason=reason.strip())
+        except IntegrityError:
+            raise AppealExists() from None
+
+
+def appeal_decide(
+    *, appeal: StallAppeal, officer, upheld: bool, reason: str, slot: int | None = None
+) -> StallAppeal:
+    """An officer of the site's unit who recorded none of the suspension's violations
+    decides: upheld reinstates the stall (stall_reinstate, optionally on another `slot`),
+    dismissed leaves it suspended."""
+    _ensure_manager(user=officer, site=appeal.stall.site)
+    if not reason.strip():
+        raise Invalid(fields={"reason": [_("Give the vendor a reason.")]})
+    with transaction.atomic():
+        appeal = (
+            StallAppeal.objects.select_for_update(of=("self",))
+            .select_related("stall", "stall__site")
+            .get(pk=appeal.pk)
+        )
+        if appeal.status != StallAppeal.Status.PENDING:
+            raise AppealAlreadyDecided()
+        if appeal.vendor_id == officer.pk:
+            raise Forbidden()
+        if officer.pk in selectors.suspension_violation_officer_ids(stall=appeal.stall):
+            raise AppealOwnViolations()
+        if upheld:
+            stall_reinstate(stall=appeal.stall, officer=officer, reason=reason, slot=slot)
+        appeal.status = StallAppeal.Status.UPHELD if upheld else StallAppeal.Status.DISMISSED
+        appeal.decided_by = officer
+        appeal.decided_at = timezone.now()
+        appeal.decision_reason = reason.strip()
+        appeal.save(update_fields=["status", "decided_by", "decided_at", "decision_reason"])
+    return appeal
+
+
+def stall_photo_set(*, stall: Stall, vendor, photo) -> Stall:
+    """The vendor's photo for the licence display: checked, resized to at most 600 px a
+    side, re-encoded as JPEG without metadata, stored under a random private name."""
+    _ensure_vendor(stall=stall, user=vendor)
+    if stall.status in Stall.ENDED_STATUSES:
+        raise StallNotActive()
+    check_photo(photo)
+    content = resized_jpeg(photo, max_side=VENDOR_PHOTO_MAX_SIDE)
+    with transaction.atomic():
+        stall = _lock_stall(stall)
+        old = stall.photo.name if stall.photo else ""
+        stall.photo.save("photo.jpg", ContentFile(content), save=False)
+        stall.save(update_fields=["photo"])
+        if old:
+            storage = stall.photo.storage
+            transaction.on_commit(lambda: storage.delete(old))
+        PUBLIC.changed()
+    return stall

@@ -4,11 +4,24 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from core.masking import mask_name, mask_phone
+from core.serializers import ComputedCharField, ComputedDateField
 
 from .. import selectors
 from ..codes import stall_code_url
 from ..idcard import decrypt_id_number, masked_id_number
 from ..models import Stall
+from ..terms import renewal_opens_on
+
+
+def public_photo_url(stall) -> str | None:
+    """The vendor's photo is a licence display: public only while the stall is active."""
+    if stall.status == Stall.Status.ACTIVE and stall.photo:
+        return stall.photo.url
+    return None
+
+
+def own_photo_url(stall) -> str | None:
+    return stall.photo.url if stall.photo else None
 
 
 @extend_schema_field({"type": "string", "pattern": "^[0-2][0-9]:[0-5][0-9]$", "example": "05:30"})
@@ -62,8 +75,16 @@ class StallPublicSerializer(serializers.Serializer):
     site = StallSiteSerializer()
     slot = serializers.IntegerField()
     hours = WindowSerializer(many=True, source="site.windows.all")
-    status = serializers.CharField(help_text="`active` or `suspended`.")
+    status = serializers.CharField(
+        help_text="`active`, `suspended`, `withdrawn` (given up) or `lapsed` (not renewed)."
+    )
     license_no = serializers.CharField()
+    expires_on = serializers.DateField(help_text="The last day the registration is valid.")
+    photo_url = ComputedCharField(
+        public_photo_url,
+        allow_null=True,
+        help_text="The vendor's photo (a licence display); null unless the stall is active.",
+    )
     trading_now = serializers.SerializerMethodField(
         help_text="Active and inside one of the site's trading windows right now."
     )
@@ -97,9 +118,23 @@ class RegistrationStallSerializer(serializers.Serializer):
     status = serializers.CharField()
     license_no = serializers.CharField()
     code_url = serializers.SerializerMethodField()
+    expires_on = serializers.DateField(help_text="The last day the registration is valid.")
+    renewal_opens_on = ComputedDateField(
+        lambda stall: renewal_opens_on(stall.expires_on),
+        help_text="The first day the vendor may renew (POST /stalls/{id}/renew).",
+    )
+    photo_url = ComputedCharField(
+        own_photo_url, allow_null=True, help_text="The vendor's photo (the vendor sees it)."
+    )
 
     def get_code_url(self, stall) -> str:
         return stall_code_url(stall)
+
+
+class StallOwnSerializer(RegistrationStallSerializer):
+    """A stall as its vendor sees it after withdrawing, renewing or adding a photo."""
+
+    site = StallSiteSerializer()
 
 
 class RegistrationSerializer(serializers.Serializer):
@@ -116,6 +151,13 @@ class RegistrationSerializer(serializers.Serializer):
     photo_url = serializers.SerializerMethodField()
     status = serializers.SerializerMethodField()
     waiting_position = serializers.SerializerMethodField()
+    expires_on = ComputedDateField(
+        lambda registration: (
+            registration.stall.expires_on if hasattr(registration, "stall") else None
+        ),
+        allow_null=True,
+        help_text="The last day an approved registration is valid (its stall's); null before.",
+    )
     slot = serializers.SerializerMethodField()
     hours = serializers.SerializerMethodField()
     stall = serializers.SerializerMethodField()
@@ -139,10 +181,11 @@ class RegistrationSerializer(serializers.Serializer):
             return None
 
     def get_status(self, registration) -> str:
-        """pending, waiting, approved, rejected, or suspended (approved, stall suspended)."""
+        """pending, waiting, approved, rejected, withdrawn (a pending or waiting one), or
+        the stall's state when it is not active: suspended, withdrawn, lapsed."""
         stall = self._stall(registration)
-        if stall is not None and stall.status == Stall.Status.SUSPENDED:
-            return "suspended"
+        if stall is not None and stall.status != Stall.Status.ACTIVE:
+            return stall.status
         return registration.status
 
     def get_waiting_position(self, registration) -> int | None:
@@ -195,3 +238,23 @@ class StallReportSerializer(serializers.Serializer):
 
     def get_photo_url(self, report) -> str | None:
         return report.photo.url if report.photo else None
+
+
+class AppealSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    stall = serializers.IntegerField(source="stall_id")
+    license_no = serializers.CharField(source="stall.license_no")
+    site = serializers.CharField(source="stall.site.name")
+    status = serializers.CharField(help_text="`pending`, `upheld` or `dismissed`.")
+    reason = serializers.CharField()
+    decision_reason = serializers.CharField()
+    decided_at = serializers.DateTimeField(allow_null=True)
+    created_at = serializers.DateTimeField()
+    stall_status = serializers.CharField(source="stall.status")
+
+
+class PledgeSerializer(serializers.Serializer):
+    version = serializers.CharField()
+    requirements = serializers.ListField(
+        child=serializers.CharField(), help_text="In the request's language."
+    )

@@ -22,12 +22,16 @@ from core.throttling import AnonRateThrottle, ScopedThrottle, UserRateThrottle
 from .. import permissions, selectors, services
 from ..cache import PUBLIC
 from ..codes import site_code_url, stall_code_url
-from ..models import GoodsCategory, Inspection, Registration, Stall, StallReport
+from ..models import GoodsCategory, Inspection, Registration, Stall, StallAppeal, StallReport
+from ..pledge import PLEDGE_VERSION, REQUIREMENTS
 from ..poster import site_poster_pdf
 from .serializers import (
+    AppealSerializer,
     OfficerRegistrationSerializer,
+    PledgeSerializer,
     RegistrationSerializer,
     SiteSerializer,
+    StallOwnSerializer,
     StallPublicSerializer,
     StallReportSerializer,
 )
@@ -169,6 +173,14 @@ class RegistrationsView(APIView):
             default=False,
             help_text="When the site is full, join its waiting list instead of a 409.",
         )
+        pledge_version = serializers.CharField(
+            max_length=16,
+            required=False,
+            help_text="The version of the pledge (GET /stalls/pledge) the app showed the "
+            "vendor. Registering accepts the current pledge, whose version is recorded; "
+            "an older version is 409 `pledge_outdated`. Optional: without it the current "
+            "pledge is accepted.",
+        )
 
     class OutputSerializer(serializers.Serializer):
         id = serializers.IntegerField()
@@ -193,7 +205,8 @@ class RegistrationsView(APIView):
             404: error_response("`code_invalid`, `code_revoked`: the site code."),
             409: error_response(
                 "`site_full`: no free slot (send `waitlist: true` to wait); "
-                "`registration_exists`: an open registration at this site."
+                "`registration_exists`: an open registration at this site; "
+                "`pledge_outdated`: `pledge_version` is not the current pledge."
             ),
         },
     )
@@ -546,3 +559,222 @@ class ReportCloseView(APIView):
         data.is_valid(raise_exception=True)
         report = services.report_close(report=report, officer=request.user, **data.validated_data)
         return Response(StallReportSerializer(report).data)
+
+
+class PledgeView(APIView):
+    """GET /stalls/pledge: the vendor's pledge, accepted by registering."""
+
+    permission_classes = [AllowAny]
+    throttle_classes = [UserRateThrottle, AnonRateThrottle]
+
+    @extend_schema(
+        responses={200: PledgeSerializer},
+        description="The district's four requirements of a vendor, in the request's "
+        "language, and the version a registration records.",
+    )
+    def get(self, request):
+        pledge = {"version": PLEDGE_VERSION, "requirements": [str(r) for r in REQUIREMENTS]}
+        return Response(PledgeSerializer(pledge).data)
+
+
+class RegistrationWithdrawView(APIView):
+    """POST /stalls/registrations/{id}/withdraw: the vendor withdraws a pending one."""
+
+    @extend_schema(
+        request=None,
+        responses={
+            200: RegistrationSerializer,
+            403: error_response("`permission_denied`: not this registration's vendor."),
+            409: error_response(
+                "`registration_already_decided`: only a pending or waiting registration "
+                "can be withdrawn (an approved one: withdraw its stall)."
+            ),
+        },
+    )
+    def post(self, request, pk):
+        registration = _registration_or_404(pk)
+        services.registration_withdraw(registration=registration, vendor=request.user)
+        row = selectors.registrations_of_vendor(vendor=request.user).get(pk=pk)
+        return Response(RegistrationSerializer(row).data)
+
+
+def _own_stall(pk) -> Stall:
+    return or_404(Stall.objects.select_related("site", "registration").filter(pk=pk).first())
+
+
+class StallWithdrawView(APIView):
+    """POST /stalls/{id}/withdraw: the vendor gives the stall up; the slot goes on."""
+
+    class InputSerializer(serializers.Serializer):
+        reason = serializers.CharField(max_length=500, required=False, allow_blank=True)
+
+    @extend_schema(
+        request=InputSerializer,
+        responses={
+            200: StallOwnSerializer,
+            403: error_response("`permission_denied`: not this stall's vendor."),
+            409: error_response("`stall_not_active`: already withdrawn or lapsed."),
+        },
+        description="The stall becomes `withdrawn` for good; an active stall's slot goes at "
+        "once to the first vendor on the site's waiting list.",
+    )
+    def post(self, request, pk):
+        stall = _own_stall(pk)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        stall = services.stall_withdraw(stall=stall, vendor=request.user, **data.validated_data)
+        return Response(StallOwnSerializer(stall).data)
+
+
+class StallRenewView(APIView):
+    """POST /stalls/{id}/renew: the vendor renews near the expiry; the slot stays."""
+
+    @extend_schema(
+        request=None,
+        responses={
+            200: StallOwnSerializer,
+            403: error_response("`permission_denied`: not this stall's vendor."),
+            409: error_response(
+                "`renewal_not_open`: outside the last STALL_RENEWAL_WINDOW_DAYS (30) days "
+                "up to `expires_on`, or already renewed; `stall_not_active`: withdrawn "
+                "or lapsed."
+            ),
+        },
+        description="Moves `expires_on` on by STALL_REGISTRATION_MONTHS (12) from the old "
+        "expiry. Two renewals at once extend once.",
+    )
+    def post(self, request, pk):
+        stall = services.stall_renew(stall=_own_stall(pk), vendor=request.user)
+        return Response(StallOwnSerializer(stall).data)
+
+
+class StallPhotoView(APIView):
+    """POST /stalls/{id}/photo: the vendor's photo for the licence display."""
+
+    # Each upload is decoded and resized: counted with the reports' uploads.
+    throttle_classes = [UserRateThrottle, ScopedThrottle]
+    throttle_scope = "report"
+
+    class InputSerializer(serializers.Serializer):
+        photo = serializers.ImageField()
+
+    @extend_schema(
+        request={"multipart/form-data": InputSerializer},
+        responses={
+            200: StallOwnSerializer,
+            400: error_response("`invalid`: not an image, over 5 MB or 40 megapixels."),
+            403: error_response("`permission_denied`: not this stall's vendor."),
+            409: error_response("`stall_not_active`: withdrawn or lapsed."),
+        },
+        description="Stored resized (at most 600 px a side), as JPEG without EXIF; "
+        "`photo_url` on the public stall view while the stall is active.",
+    )
+    def post(self, request, pk):
+        stall = _own_stall(pk)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        stall = services.stall_photo_set(
+            stall=stall, vendor=request.user, photo=data.validated_data["photo"]
+        )
+        return Response(StallOwnSerializer(stall).data)
+
+
+class StallAppealCreateView(APIView):
+    """POST /stalls/{id}/appeals: the vendor appeals against the suspension."""
+
+    class InputSerializer(serializers.Serializer):
+        reason = serializers.CharField(max_length=1000)
+
+    @extend_schema(
+        request=InputSerializer,
+        responses={
+            201: AppealSerializer,
+            403: error_response("`permission_denied`: not this stall's vendor."),
+            409: error_response(
+                "`stall_not_suspended`; `appeal_exists`: an appeal is waiting for a decision."
+            ),
+        },
+    )
+    def post(self, request, pk):
+        stall = _own_stall(pk)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        appeal = services.appeal_create(stall=stall, vendor=request.user, **data.validated_data)
+        return Response(AppealSerializer(appeal).data, status=status.HTTP_201_CREATED)
+
+
+class AppealListView(APIView):
+    """GET /stalls/appeals: appeals about stalls of the officer's units (the queue)."""
+
+    permission_classes = [MANAGERS]
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("status", enum=StallAppeal.Status.values, required=False, type=str),
+            *PAGE_PARAMETERS,
+        ],
+        responses=paginated(AppealSerializer)["responses"],
+    )
+    def get(self, request):
+        wanted = request.query_params.get("status")
+        if wanted not in (None, *StallAppeal.Status.values):
+            wanted = "-"
+        return paginate(
+            view=self,
+            request=request,
+            queryset=selectors.appeals_for_officer(user=request.user, status=wanted),
+            serialize=lambda appeal: AppealSerializer(appeal).data,
+        )
+
+
+class AppealMineView(APIView):
+    """GET /stalls/appeals/mine: the vendor's own appeals and their outcome."""
+
+    @extend_schema(**paginated(AppealSerializer))
+    def get(self, request):
+        return paginate(
+            view=self,
+            request=request,
+            queryset=selectors.appeals_of_vendor(vendor=request.user),
+            serialize=lambda appeal: AppealSerializer(appeal).data,
+        )
+
+
+class AppealDecideView(APIView):
+    """POST /stalls/appeals/{id}/decide: an officer who recorded none of the violations."""
+
+    permission_classes = [MANAGERS]
+
+    class InputSerializer(serializers.Serializer):
+        upheld = serializers.BooleanField(help_text="true reinstates the stall.")
+        reason = serializers.CharField(max_length=1000)
+        slot = serializers.IntegerField(
+            min_value=1,
+            max_value=1000,
+            required=False,
+            help_text="Upheld: another free slot, when the old one went to the waiting list.",
+        )
+
+    @extend_schema(
+        request=InputSerializer,
+        responses={
+            200: AppealSerializer,
+            400: error_response("`invalid`: e.g. a slot outside 1..capacity."),
+            403: error_response(
+                "`permission_denied`: not an officer of the site's unit, or an officer who "
+                "recorded a violation behind the suspension."
+            ),
+            409: error_response(
+                "`appeal_already_decided`; upheld: `stall_not_suspended`, `slot_taken`."
+            ),
+        },
+    )
+    def post(self, request, pk):
+        appeal = or_404(
+            StallAppeal.objects.select_related("stall", "stall__site").filter(pk=pk).first()
+        )
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        appeal = services.appeal_decide(appeal=appeal, officer=request.user, **data.validated_data)
+        appeal = selectors.appeals_for_officer(user=request.user).get(pk=appeal.pk)
+        return Response(AppealSerializer(appeal).data)

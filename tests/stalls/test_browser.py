@@ -47,6 +47,8 @@ def test_a_vendor_registers_from_the_poster_and_the_officer_approves_in_the_admi
     page.fill("#id_id_number", number)
     page.select_option("#id_goods_category", "fruit_vegetables")
     page.fill("#id_description", "自家种的西瓜")
+    assert "离开时清扫干净" in page.locator("#pledge").inner_text()
+    page.check("#id_pledge")
     page.click("#register-submit")
     page.wait_for_selector("#my-registrations")
     assert "待审批" in page.locator("#my-registrations").inner_text()

@@ -14,6 +14,7 @@ from stalls import seed, services
 from stalls.codes import site_code_url, site_token, stall_code_url, stall_token
 from stalls.idcard import check_char, normalize_id_number
 from stalls.models import Registration, Site, TradingWindow
+from stalls.pledge import PLEDGE_VERSION
 from stalls.selectors import trading_now
 from tests import pdf_text
 
@@ -163,7 +164,13 @@ def test_it_registers_from_the_site_page(client, resident, site):
     url = f"/stalls/register/{site_token(site)}"
     good = id_number()
     bad = good[:17] + ("0" if good[17] != "0" else "1")
-    form = {"vendor_name": "张三", "goods_category": "snacks", "description": "煎饼"}
+    form = {
+        "vendor_name": "张三",
+        "goods_category": "snacks",
+        "description": "煎饼",
+        "pledge": "on",
+        "pledge_version": PLEDGE_VERSION,
+    }
     response = client.post(url, {**form, "id_number": bad})
     assert response.status_code == 200
     assert not Registration.objects.exists()
