@@ -89,14 +89,20 @@ def _validated_review_input(*, rating, tags, comment) -> tuple[int, list[str], s
 
 
 def review_create(
-    *, cadre: Cadre, reviewer, rating: int, tags: list[str] = (), comment: str = ""
+    *,
+    cadre: Cadre,
+    reviewer,
+    rating: int,
+    tags: list[str] = (),
+    comment: str = "",
+    assisted: bool = False,
 ) -> Review:
     """The one way to create a review (residents through a badge, vendors through stalls).
 
     The scanned code is the caller's business (the badge endpoint checks it). Here: the
     cadre takes reviews, nobody reviews themselves, one review per reviewer per cadre per
     Asia/Shanghai day (a UNIQUE constraint), and the review's points are awarded in the
-    same transaction.
+    same transaction. `assisted`: a service desk agent filed it for the reviewer.
     """
     rating, tags, comment = _validated_review_input(rating=rating, tags=tags, comment=comment)
     if not cadre.active:
@@ -110,6 +116,7 @@ def review_create(
         rating=rating,
         tags=tags,
         comment=comment,
+        assisted=assisted,
         created_at=now,
         local_date=timezone.localtime(now, LOCAL_TZ).date(),
         # What a review earns, written with the row; corrected below when the day is capped.

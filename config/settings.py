@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "axes",
     "opendata",
     "livestream",
+    "desk",
 ]
 
 MIDDLEWARE = [
@@ -370,6 +371,11 @@ IDEMPOTENCY_STALE_AFTER = timedelta(seconds=60)
 # --- Points (issue "Points").
 REVIEW_POINTS = env_int("REVIEW_POINTS", 10)
 REVIEW_POINTS_DAILY_CAP = env_int("REVIEW_POINTS_DAILY_CAP", 3)
+
+# The assisted service desk (docs/assisted-desk.md): minutes a confirmed session stays
+# active, and acts (reviews, moral claims, stall registrations) an agent files a day.
+DESK_SESSION_MINUTES = env_int("DESK_SESSION_MINUTES", 30)
+DESK_DAILY_LIMIT = env_int("DESK_DAILY_LIMIT", 50)
 
 # The livestream duty: sessions each cadre hosts a quarter, by rank; days to transfer income.
 LIVESTREAM_QUOTA = {
