@@ -3,12 +3,12 @@ from django.urls import path
 from . import views
 
 urlpatterns = [
-    path("sessions", views.SessionListView.as_view(), name="desk-sessions"),
-    path("sessions/<id:pk>", views.SessionDetailView.as_view(), name="desk-session"),
+    path("sessions", views.DeskSessionListView.as_view(), name="desk-sessions"),
+    path("sessions/<id:pk>", views.DeskSessionDetailView.as_view(), name="desk-session"),
     path(
-        "sessions/<id:pk>/confirm", views.SessionConfirmView.as_view(), name="desk-session-confirm"
+        "sessions/<id:pk>/confirm", views.DeskSessionConfirmView.as_view(), name="desk-session-confirm"
     ),
-    path("sessions/<id:pk>/close", views.SessionCloseView.as_view(), name="desk-session-close"),
+    path("sessions/<id:pk>/close", views.DeskSessionCloseView.as_view(), name="desk-session-close"),
     path("sessions/<id:pk>/reviews", views.AssistedReviewView.as_view(), name="desk-reviews"),
     path(
         "sessions/<id:pk>/moral-claims",

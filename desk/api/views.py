@@ -14,7 +14,7 @@ from accounts.roles import Role
 from cadres.models import Review
 from cadres.services import MAX_COMMENT
 from core import codes
-from core.errors import Forbidden, Invalid, or_404
+from core.errors import Forbidden, or_404
 from core.idempotency import idempotent
 from core.masking import mask_name, mask_phone
 from core.net import client_ip
@@ -75,7 +75,7 @@ class SessionSerializer(serializers.Serializer):
         ref_name = "DeskSession"
 
 
-class SessionListView(APIView):
+class DeskSessionListView(APIView):
     """POST /desk/sessions: open a session for a resident's phone (texts them a desk code).
     GET /desk/sessions: the agent's own sessions, newest first."""
 
@@ -118,7 +118,7 @@ class SessionListView(APIView):
         )
 
 
-class SessionDetailView(APIView):
+class DeskSessionDetailView(APIView):
     """GET /desk/sessions/{id}: one of the agent's sessions."""
 
     permission_classes = [AGENTS]
@@ -129,15 +129,21 @@ class SessionDetailView(APIView):
         return Response(SessionSerializer(_own_session(request, pk)).data)
 
 
-class SessionConfirmView(APIView):
+class IdCheckSerializer(serializers.Serializer):
+    """What the agent read from the resident's ID card."""
+
+    id_number = serializers.CharField(max_length=32)
+    name = serializers.CharField(max_length=50)
+
+    class Meta:
+        ref_name = "DeskIdCheck"
+
+
+class DeskSessionConfirmView(APIView):
     """POST /desk/sessions/{id}/confirm: the resident's desk code, or an ID check."""
 
     permission_classes = [AGENTS]
     throttle_classes = [UserRateThrottle]
-
-    class IdCheckSerializer(serializers.Serializer):
-        id_number = serializers.CharField(max_length=32)
-        name = serializers.CharField(max_length=50)
 
     class InputSerializer(serializers.Serializer):
         code = serializers.RegexField(
@@ -145,8 +151,7 @@ class SessionConfirmView(APIView):
             required=False,
             help_text="The 6-digit code the resident reads back from the SMS.",
         )
-        id_check = serializers.DictField(
-            child=serializers.CharField(max_length=50),
+        id_check = IdCheckSerializer(
             required=False,
             help_text=(
                 "`{id_number, name}` from the resident's ID card, checked in person: for a "
@@ -161,7 +166,7 @@ class SessionConfirmView(APIView):
             return attrs
 
     @extend_schema(
-        request=InputSerializer,
+        request={"application/json": InputSerializer},
         responses={
             200: SessionSerializer,
             400: error_response(
@@ -185,16 +190,13 @@ class SessionConfirmView(APIView):
                 session_id=pk, code=data.validated_data["code"], address=client_ip(request)
             )
         else:
-            check = self.IdCheckSerializer(data=data.validated_data["id_check"])
-            if not check.is_valid():
-                raise Invalid(
-                    fields={f"id_check.{name}": errors for name, errors in check.errors.items()}
-                )
-            session = services.desk_session_confirm_id(session_id=pk, **check.validated_data)
+            session = services.desk_session_confirm_id(
+                session_id=pk, **data.validated_data["id_check"]
+            )
         return Response(SessionSerializer(session).data)
 
 
-class SessionCloseView(APIView):
+class DeskSessionCloseView(APIView):
     """POST /desk/sessions/{id}/close: the resident has left; no more acts."""
 
     permission_classes = [AGENTS]
