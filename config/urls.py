@@ -39,6 +39,7 @@ urlpatterns = [
     path("", include("stalls.urls")),
     path("", include("opendata.urls")),
     path("", include("livestream.urls")),
+    path("", include("desk.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -68,6 +68,10 @@ class DeskSession(models.Model):
         return self.status_at(timezone.now())
 
     @property
+    def status_label(self) -> str:
+        return self.Status(self.status).label
+
+    @property
     def deadline(self):
         """Until when the resident may confirm, then until when the agent may act."""
         return self.confirm_by if self.confirmed_at is None else self.expires_at
