@@ -251,3 +251,19 @@ def test_the_admin_shows_the_log_read_only_to_a_district_admin(
     resident = Client()
     resident.force_login(grandma)
     assert resident.get("/admin/desk/assistedact/").status_code == 302
+
+
+def test_the_review_honours_an_idempotency_key(agent_api, grandma, active_session, badge):
+    """The same key and body again returns the first answer and files nothing more."""
+    session_id = active_session(agent_api, grandma.phone)
+    url = f"/api/v1/desk/sessions/{session_id}/reviews"
+    first = agent_api.post(
+        url, {"code": badge, "rating": 5}, format="json", HTTP_IDEMPOTENCY_KEY="desk-1"
+    )
+    again = agent_api.post(
+        url, {"code": badge, "rating": 5}, format="json", HTTP_IDEMPOTENCY_KEY="desk-1"
+    )
+    assert first.status_code == again.status_code == 201
+    assert first.json() == again.json()
+    assert Review.objects.count() == 1
+    assert AssistedAct.objects.filter(kind="review").count() == 1
