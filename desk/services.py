@@ -207,7 +207,10 @@ def assisted_review_create(
     *, session_id: int, agent, cadre: Cadre, rating: int, tags: list[str], comment: str
 ) -> Review:
     """The resident's own rating of `cadre`, filed by the agent: marked assisted, the
-    points to the resident, every rule of cadres.services.review_create."""
+    points to the resident, every rule of cadres.services.review_create. An agent who is
+    that cadre does not file reviews of themselves, whoever they are for."""
+    if cadre.user_id is not None and cadre.user_id == agent.pk:
+        raise SelfAssist()
     return _act(
         session_id=session_id,
         agent=agent,

@@ -267,3 +267,15 @@ def test_the_review_honours_an_idempotency_key(agent_api, grandma, active_sessio
     assert first.json() == again.json()
     assert Review.objects.count() == 1
     assert AssistedAct.objects.filter(kind="review").count() == 1
+
+
+def test_an_agent_who_is_the_cadre_cannot_file_reviews_of_themselves(
+    agent_api, agent, grandma, active_session, badge, cadre
+):
+    cadre.user = agent
+    cadre.save(update_fields=["user"])
+    session_id = active_session(agent_api, grandma.phone)
+    response = act(agent_api, session_id, "reviews", code=badge, rating=5)
+    assert response.status_code == 403
+    assert response.json()["code"] == "permission_denied"
+    assert not Review.objects.exists()
