@@ -78,6 +78,12 @@ class OtpCode(models.Model):
         VOIDED = "voided", _("voided after too many wrong tries")
         SUPERSEDED = "superseded", _("replaced by a newer code")
 
+    class Purpose(models.TextChoices):
+        SIGN_IN = "sign_in", _("sign-in")
+        # Read back to a service desk agent who then acts for the resident (desk app):
+        # never accepted for a sign-in, so reading it aloud hands over no account.
+        DESK = "desk", _("service desk")
+
     phone = models.CharField(_("phone number"), max_length=20)
     code_hash = models.CharField(_("code hash"), max_length=64)
     state = models.CharField(_("state"), max_length=16, choices=State.choices, default=State.ACTIVE)
@@ -88,6 +94,9 @@ class OtpCode(models.Model):
     # of codes when Redis is unreachable.
     address = models.CharField(_("requested from"), max_length=45, blank=True, default="")
     slow_lane = models.BooleanField(_("slow lane"), default=False)
+    purpose = models.CharField(
+        _("purpose"), max_length=8, choices=Purpose.choices, default=Purpose.SIGN_IN
+    )
 
     class Meta:
         verbose_name = _("sign-in code")

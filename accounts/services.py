@@ -158,11 +158,13 @@ def _admit_from_database(*, phone: str, address: str, now) -> bool:
     return True
 
 
-def otp_request(*, phone: str, address: str) -> OtpCode:
+def otp_request(*, phone: str, address: str, purpose: str = OtpCode.Purpose.SIGN_IN) -> OtpCode:
     """Send a 6-digit code to `phone`, asked from `address`, within docs/signin-limits.md.
 
-    Every path that sends a code (the API, the pages) comes here: the limits are
-    counted atomically on Redis, or on the database's codes when Redis is unreachable.
+    Every path that sends a code (the API, the pages, a service desk) comes here: the
+    limits are counted atomically on Redis, or on the database's codes when Redis is
+    unreachable, whatever the purpose. A desk code (`OtpCode.Purpose.DESK`) says so in
+    its message and is accepted only by `otp_verify(purpose=DESK)`, never for a sign-in.
     """
     now = timezone.now()
     try:
@@ -173,7 +175,7 @@ def otp_request(*, phone: str, address: str) -> OtpCode:
 
     code = f"{secrets.randbelow(10**6):06d}"
     with transaction.atomic():
-        OtpCode.objects.filter(phone=phone, state=OtpCode.State.ACTIVE).update(
+        OtpCode.objects.filter(phone=phone, purpose=purpose, state=OtpCode.State.ACTIVE).update(
             state=OtpCode.State.SUPERSEDED
         )
         otp = OtpCode.objects.create(
@@ -183,13 +185,16 @@ def otp_request(*, phone: str, address: str) -> OtpCode:
             expires_at=now + timedelta(seconds=settings.OTP_TTL_SECONDS),
             address=address,
             slow_lane=slow_lane,
+            purpose=purpose,
         )
-        message = _(
-            "[Duoduo] Your sign-in code is %(code)s. It expires in %(minutes)d minutes."
-        ) % {
-            "code": code,
-            "minutes": settings.OTP_TTL_SECONDS // 60,
-        }
+        if purpose == OtpCode.Purpose.DESK:
+            text = _(
+                "[Duoduo] A service desk asks to act for you. Read this code %(code)s to the "
+                "agent only if you are at the desk and agree. It expires in %(minutes)d minutes."
+            )
+        else:
+            text = _("[Duoduo] Your sign-in code is %(code)s. It expires in %(minutes)d minutes.")
+        message = text % {"code": code, "minutes": settings.OTP_TTL_SECONDS // 60}
         transaction.on_commit(
             lambda: sms_backend().send_code(phone=phone, code=code, message=message)
         )
@@ -202,8 +207,12 @@ def _guess_wait(guesses, limit: int, now) -> int:
     return math.ceil((times[limit - 1] + timedelta(hours=1) - now).total_seconds())
 
 
-def otp_verify(*, phone: str, code: str, address: str) -> User:
+def otp_verify(
+    *, phone: str, code: str, address: str, purpose: str = OtpCode.Purpose.SIGN_IN
+) -> User:
     """The user signing in with this code (created as a resident on first sign-in).
+
+    Only a code sent for `purpose` is accepted: a desk code never signs anyone in.
 
     A wrong code is recorded against the address that tried it: OTP_MAX_ATTEMPTS void
     the code for that address only, so nobody else's guesses spoil the owner's code.
@@ -214,7 +223,7 @@ def otp_verify(*, phone: str, code: str, address: str) -> User:
     with transaction.atomic():
         otp = (
             OtpCode.objects.select_for_update()
-            .filter(phone=phone, state=OtpCode.State.ACTIVE, expires_at__gt=now)
+            .filter(phone=phone, purpose=purpose, state=OtpCode.State.ACTIVE, expires_at__gt=now)
             .order_by("-created_at")
             .first()
         )

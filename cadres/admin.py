@@ -228,6 +228,7 @@ class ReviewFlagAdmin(admin.ModelAdmin):
         "review_rating",
         "review_comment",
         "review_date",
+        "review_assisted",
         "rule",
         "signal",
         "state",
@@ -242,6 +243,7 @@ class ReviewFlagAdmin(admin.ModelAdmin):
         "review_comment",
         "review_date",
         "review_excluded",
+        "review_assisted",
         "rule",
         "signal",
         "created_at",
@@ -298,6 +300,12 @@ class ReviewFlagAdmin(admin.ModelAdmin):
     @admin.display(description=_("submitted at"), ordering="review__created_at")
     def review_date(self, flag):
         return flag.review.created_at
+
+    # A service desk files many residents' reviews from one address: the moderator
+    # weighs an address signal on assisted reviews with that in mind.
+    @admin.display(description=_("assisted at a service desk"), boolean=True)
+    def review_assisted(self, flag):
+        return flag.review.assisted
 
     @admin.display(description=_("excluded because"))
     def review_excluded(self, flag):

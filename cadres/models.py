@@ -152,6 +152,9 @@ class Review(models.Model):
     # The Asia/Shanghai day of created_at: the one-a-day rule and the month both use it.
     local_date = models.DateField(_("local date"))
     points_awarded = models.PositiveIntegerField(_("points awarded"), default=0)
+    # Filed by a service desk agent for the reviewer (desk app, docs/assisted-desk.md):
+    # the reviewer's own rating, which fraud rules may weigh apart.
+    assisted = models.BooleanField(_("assisted at a service desk"), default=False)
 
     response_message = models.CharField(_("answer"), max_length=1000, blank=True)
     responded_at = models.DateTimeField(_("answered at"), null=True, blank=True)

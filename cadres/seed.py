@@ -1,7 +1,7 @@
 """Demo units of Kangbashi with a few cadres each (idempotent: natural keys)."""
 
 from accounts.roles import Role
-from accounts.services import role_grant
+from accounts.services import role_grant, user_get_or_create
 
 from .models import Cadre, Unit
 
@@ -54,6 +54,11 @@ UNITS = [
 # to the urban-management unit, so vendors' reviews of an officer land on a cadre.
 OFFICER_PHONES = ["+8613847700001", "+8613847700002", "+8613847700003"]
 UNIT_ADMIN_PHONE = "+8613847700010"
+# Who decides appeals of reviews and who moderates ratings (seed_demo prints them).
+DEMO_PEOPLE = [
+    ("+8613847700034", Role.APPEAL_REVIEWER, "申诉复核员"),
+    ("+8613847700035", Role.RATING_MODERATOR, "评价审核员"),
+]
 
 
 def run() -> str:
@@ -75,6 +80,9 @@ def run() -> str:
             role_grant(phone=phone, role=Role.CADRE, links={"cadre": cadre.pk})
     culture = Unit.objects.get(name=UNITS[0][0])
     role_grant(phone=UNIT_ADMIN_PHONE, role=Role.UNIT_ADMIN, links={"unit": culture.pk})
+    for phone, role, name in DEMO_PEOPLE:
+        user_get_or_create(phone=phone, display_name=name)
+        role_grant(phone=phone, role=role)
     return (
         f"{units} units and {cadres} cadres added "
         f"({Unit.objects.count()} units, {Cadre.objects.count()} cadres in all)"

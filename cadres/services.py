@@ -109,6 +109,7 @@ def review_create(
     comment: str = "",
     device_id: str = "",
     address: str = "",
+    assisted: bool = False,
 ) -> Review:
     """The one way to create a review (residents through a badge, vendors through stalls).
 
@@ -118,7 +119,7 @@ def review_create(
     per cadre per Asia/Shanghai day (a UNIQUE constraint), and the review's points are
     awarded in the same transaction. `device_id` (X-Device-Id, or the page's cookie) and
     `address` (the client's) are stored as keyed hashes for the fraud rules, whose
-    cheap ones flag the review here (cadres/fraud.py).
+    cheap ones flag the review here (cadres/fraud.py). `assisted`: a service desk agent filed it for the reviewer.
     """
     rating, tags, comment = _validated_review_input(rating=rating, tags=tags, comment=comment)
     if not cadre.active:
@@ -132,6 +133,7 @@ def review_create(
         rating=rating,
         tags=tags,
         comment=comment,
+        assisted=assisted,
         created_at=now,
         local_date=timezone.localtime(now, LOCAL_TZ).date(),
         # What a review earns, written with the row; corrected below when the day is capped.

@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "axes",
     "opendata",
     "livestream",
+    "desk",
 ]
 
 MIDDLEWARE = [
@@ -389,6 +390,10 @@ FRAUD_FEW_ACCOUNTS_MIN_REVIEWS = env_int("FRAUD_FEW_ACCOUNTS_MIN_REVIEWS", 10)
 FRAUD_FEW_ACCOUNTS_COUNT = env_int("FRAUD_FEW_ACCOUNTS_COUNT", 3)
 FRAUD_FEW_ACCOUNTS_SHARE = env_int("FRAUD_FEW_ACCOUNTS_SHARE", 50)
 FRAUD_FEW_ACCOUNTS_DAYS = env_int("FRAUD_FEW_ACCOUNTS_DAYS", 30)
+# The assisted service desk (docs/assisted-desk.md): minutes a confirmed session stays
+# active, and acts (reviews, moral claims, stall registrations) an agent files a day.
+DESK_SESSION_MINUTES = env_int("DESK_SESSION_MINUTES", 30)
+DESK_DAILY_LIMIT = env_int("DESK_DAILY_LIMIT", 50)
 
 # The livestream duty: sessions each cadre hosts a quarter, by rank; days to transfer income.
 LIVESTREAM_QUOTA = {

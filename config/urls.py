@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from core.converters import IdConverter
 from core.uploads import serve as serve_upload
 from core.views import healthz, scan_page
+from desk.api.views import AssistedMineView
 
 from .me import MeView
 
@@ -13,12 +14,14 @@ register_converter(IdConverter, "id")
 api_v1 = [
     path("", include("accounts.api.urls")),
     path("me", MeView.as_view(), name="me"),
+    path("me/assisted", AssistedMineView.as_view(), name="me-assisted"),
     path("", include("core.api.urls")),
     path("points/", include("points.api.urls")),
     path("", include("cadres.api.urls")),
     path("stalls/", include("stalls.api.urls")),
     path("open/", include("opendata.api.urls")),
     path("livestream/", include("livestream.api.urls")),
+    path("desk/", include("desk.api.urls")),
 ]
 
 urlpatterns = [
@@ -36,6 +39,7 @@ urlpatterns = [
     path("", include("stalls.urls")),
     path("", include("opendata.urls")),
     path("", include("livestream.urls")),
+    path("", include("desk.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -4,6 +4,9 @@ import datetime as dt
 
 from django.utils import timezone
 
+from accounts.roles import Role
+from accounts.services import role_grant, user_get_or_create
+
 from . import services
 from .models import Campaign, MoralCategory, PrivilegeTier, Reward
 
@@ -33,6 +36,15 @@ MERCHANTS = [
 ]
 CAMPAIGN_TITLE = "康巴什多多评积分抢兑"
 
+# People of the points roles, to try each one (seed_demo prints them): the merchant works
+# at the first shop above.
+DEMO_PEOPLE = [
+    ("+8613847700030", Role.MERCHANT, "羊绒店店员"),
+    ("+8613847700031", Role.MORAL_REVIEWER, "道德积分审核员"),
+    ("+8613847700032", Role.PARTNER, "农商银行柜台"),
+    ("+8613847700033", Role.FINANCE, "财务结算员"),
+]
+
 
 def run() -> str:
     for code, name, low, high in CATEGORIES:
@@ -52,6 +64,11 @@ def run() -> str:
                     merchant=merchant, title=title, cost_points=cost, stock=stock
                 )
                 rewards += 1
+    shop = services.merchant_create(name=MERCHANTS[0][0], address=MERCHANTS[0][1])
+    for phone, role, name in DEMO_PEOPLE:
+        user_get_or_create(phone=phone, display_name=name)
+        links = {"merchant": shop.pk} if role == Role.MERCHANT else None
+        role_grant(phone=phone, role=role, links=links)
     campaign = Campaign.objects.filter(title=CAMPAIGN_TITLE).first()
     if campaign is None:
         now = timezone.now()

@@ -56,7 +56,7 @@ def test_it_answers_a_crafted_cursor_with_400_invalid_on_every_list(
     signed in with every role or anonymous."""
     unit = Unit.objects.create(name="Cursor unit", kind=Unit.Kind.BUREAU)
     cadre = Cadre.objects.create(unit=unit, name="Cursor cadre", employee_number="E-cursor")
-    user = make_user(Role.DISTRICT_ADMIN, Role.MORAL_REVIEWER)
+    user = make_user(Role.DISTRICT_ADMIN, Role.MORAL_REVIEWER, Role.DESK_AGENT)
     for role, links in [(Role.URBAN_OFFICER, {"unit": unit.pk}), (Role.CADRE, {"cadre": cadre.pk})]:
         role_grant(phone=user.phone, role=role, links=links)
     if "{month}" in path:  # a published month's rankings (scope=cadre is paginated)
@@ -103,7 +103,7 @@ def test_it_answers_deep_json_without_a_500_on_every_json_endpoint(make_user, cl
     Idempotency-Key: a 4xx with the error body, never a 500."""
     operations = _json_operations()
     assert len(operations) > 10
-    client = client_for(make_user(Role.DISTRICT_ADMIN, Role.MORAL_REVIEWER))
+    client = client_for(make_user(Role.DISTRICT_ADMIN, Role.MORAL_REVIEWER, Role.DESK_AGENT))
     invalid = 0
     for method, path in operations:
         url = path.replace("{id}", "1").replace("{pk}", "1")

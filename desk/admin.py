@@ -1,0 +1,29 @@
+"""The service desk in the admin: sessions and assisted acts, read-only (the log is
+written only by desk.services; district_admin may view it)."""
+
+from django.contrib import admin
+
+from core.admin import ReadOnlyAdminMixin
+
+from .models import AssistedAct, DeskSession
+
+
+@admin.register(DeskSession)
+class DeskSessionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["id", "created_at", "agent", "resident", "centre", "method", "confirmed_at"]
+    list_filter = ["method", "created_at"]
+    search_fields = ["agent__phone", "resident__phone", "centre"]
+    list_select_related = ["agent", "resident"]
+    # Never the ID number itself: only its keyed hash and last 4 characters exist.
+    exclude = ["id_number_hash"]
+    date_hierarchy = "created_at"
+
+
+@admin.register(AssistedAct)
+class AssistedActAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["id", "created_at", "agent", "resident", "kind", "object_id", "session"]
+    list_filter = ["kind", "local_date"]
+    search_fields = ["agent__phone", "resident__phone"]
+    list_select_related = ["agent", "resident", "session"]
+    date_hierarchy = "created_at"
+    show_full_result_count = False

@@ -1,0 +1,18 @@
+"""Reads of the service desk."""
+
+from django.db.models import QuerySet
+
+from .models import AssistedAct, DeskSession
+
+
+def session_get(*, pk: int) -> DeskSession | None:
+    return DeskSession.objects.filter(pk=pk).first()
+
+
+def sessions_of_agent(*, agent) -> QuerySet[DeskSession]:
+    return DeskSession.objects.filter(agent=agent)
+
+
+def acts_for_resident(*, resident) -> QuerySet[AssistedAct]:
+    """The acts agents filed for `resident`, with the agent and the session's centre."""
+    return AssistedAct.objects.filter(resident=resident).select_related("agent", "session")
