@@ -22,9 +22,9 @@ from core.errors import DomainError
 from core.forms import error_message
 from opendata import selectors as open_selectors
 
-from . import publication, rankings, selectors, services
-from .codes import badge_token
-from .models import Cadre, RankingEntry, Review
+from . import charts, publication, rankings, selectors, services
+from .codes import badge_token, review_target, ticket_token
+from .models import Cadre, RankingEntry, Review, ServiceTicket
 
 
 def photo_url(cadre: Cadre, request) -> str | None:
@@ -34,12 +34,23 @@ def photo_url(cadre: Cadre, request) -> str | None:
     return request.build_absolute_uri(url) if request is not None else url
 
 
-def cadre_page(request, cadre: Cadre):
-    """The badge page: the cadre's card; the review form when signed in, sign-in otherwise."""
+def cadre_page(request, cadre: Cadre, *, ticket: ServiceTicket | None = None):
+    """The badge page: the cadre's card, the last 12 published months' scores as a chart,
+    and the review form when signed in (sign-in otherwise). Through a service ticket the
+    form carries the ticket's token, and the review is verified."""
+    history = selectors.cadre_history(cadre=cadre)
     context = {
         "cadre": cadre,
         "photo_url": photo_url(cadre, request),
-        "token": badge_token(cadre),
+        "token": ticket_token(ticket) if ticket else badge_token(cadre),
+        "ticket": ticket,
+        "history": history,
+        "chart": charts.score_chart_svg(
+            [(e.ranking.label, e.score if e.reviews else None) for e in reversed(history)],
+            title=_("Score in the last %(count)d published months") % {"count": len(history)},
+        )
+        if history
+        else None,
         "summary": selectors.cadre_month_summary(cadre=cadre),
         "reviewed_today": selectors.has_reviewed_today(user=request.user, cadre=cadre),
         "is_self": request.user.is_authenticated and cadre.user_id == request.user.pk,
@@ -50,12 +61,17 @@ def cadre_page(request, cadre: Cadre):
     return render(request, "cadres/cadre_page.html", context)
 
 
+def ticket_page(request, ticket: ServiceTicket):
+    """/q/<ticket token>: the cadre's page whose review form uses the ticket."""
+    return cadre_page(request, ticket.cadre, ticket=ticket)
+
+
 @require_POST
 def review_submit(request, pk: int):
     """The badge page's form: the token proves the visit, as `code` does in the API."""
     token = request.POST.get("token", "")[:200]
     try:
-        cadre = codes.resolve_as(token, "cadre")
+        cadre, ticket = review_target(codes.resolve_as(token, "cadre"))
         if cadre.pk != pk:
             raise codes.CodeInvalid()
     except DomainError as error:
@@ -75,15 +91,21 @@ def review_submit(request, pk: int):
             rating=rating,
             tags=request.POST.getlist("tags")[:10],
             comment=request.POST.get("comment", "")[:2000],
+            ticket=ticket,
         )
     except DomainError as error:
         messages.error(request, error_message(error))
+        if ticket is not None:
+            # A used or expired ticket no longer opens its page: back to the badge's.
+            return redirect("scan-page", token=badge_token(cadre))
         return redirect("scan-page", token=token)
     messages.success(
         request,
         _("Thank you for your review. You earned %(points)d points.")
         % {"points": review.points_awarded},
     )
+    if ticket is not None:
+        return redirect("scan-page", token=badge_token(cadre))
     return redirect("scan-page", token=token)
 
 

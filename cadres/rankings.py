@@ -73,6 +73,8 @@ class Counts:
     bad_answered: int = 0
     verdicts: int = 0
     rejected: int = 0
+    # Reviews through a service ticket: published beside the score, not in it.
+    verified: int = 0
 
     def __add__(self, other: "Counts") -> "Counts":
         return Counts(
@@ -82,6 +84,7 @@ class Counts:
             self.bad_answered + other.bad_answered,
             self.verdicts + other.verdicts,
             self.rejected + other.rejected,
+            self.verified + other.verified,
         )
 
 
@@ -185,27 +188,30 @@ WITH counts AS (
            count(*) FILTER (WHERE rating <= 2) AS bad,
            count(*) FILTER (WHERE rating <= 2 AND responded_at IS NOT NULL) AS bad_answered,
            count(*) FILTER (WHERE verdict_at IS NOT NULL) AS verdicts,
-           count(*) FILTER (WHERE verdict_accepted = false) AS rejected
+           count(*) FILTER (WHERE verdict_accepted = false) AS rejected,
+           count(*) FILTER (WHERE verified) AS verified
     FROM cadres_review
     WHERE local_date >= %(start)s AND local_date < %(end)s AND excluded_reason = ''
+          AND (verified OR NOT %(verified_only)s)
     GROUP BY cadre_id
 ), cadres AS (
     SELECT c.id AS cadre_id, c.name, c.unit_id, u.name AS unit_name,
            coalesce(k.n, 0) AS n, coalesce(k.satisfied, 0) AS satisfied,
            coalesce(k.bad, 0) AS bad, coalesce(k.bad_answered, 0) AS bad_answered,
-           coalesce(k.verdicts, 0) AS verdicts, coalesce(k.rejected, 0) AS rejected
+           coalesce(k.verdicts, 0) AS verdicts, coalesce(k.rejected, 0) AS rejected,
+           coalesce(k.verified, 0) AS verified
     FROM cadres_cadre c
     JOIN cadres_unit u ON u.id = c.unit_id
     LEFT JOIN counts k ON k.cadre_id = c.id
     WHERE c.active OR k.n IS NOT NULL
 ), subjects AS (
     SELECT 'cadre' AS scope, unit_id, cadre_id, name, unit_name, n, satisfied, bad,
-           bad_answered, verdicts, rejected
+           bad_answered, verdicts, rejected, verified
     FROM cadres
     UNION ALL
     SELECT 'unit', unit_id, NULL, unit_name, unit_name, sum(n)::bigint,
            sum(satisfied)::bigint, sum(bad)::bigint, sum(bad_answered)::bigint,
-           sum(verdicts)::bigint, sum(rejected)::bigint
+           sum(verdicts)::bigint, sum(rejected)::bigint, sum(verified)::bigint
     FROM cadres
     GROUP BY unit_id, unit_name
 ), rates AS (
@@ -255,7 +261,8 @@ SELECT %(ranking)s::bigint, scope, unit_id, cadre_id, name, unit_name, position,
        CASE WHEN cadre_id IS NOT NULL THEN unit_position END,
        CASE WHEN cadre_id IS NOT NULL AND ranked THEN unit_position END,
        cadre_id IS NOT NULL AND ranked AND unit_position > unit_ranked_count
-           - greatest(1, (unit_ranked_count + %(bottom_divisor)s - 1) / %(bottom_divisor)s)
+           - greatest(1, (unit_ranked_count + %(bottom_divisor)s - 1) / %(bottom_divisor)s),
+       verified
 FROM ordered
 """
 COMPILE_COPY_SQL = "COPY (" + COMPILE_SQL + ") TO STDOUT"
