@@ -29,7 +29,7 @@ from core.throttling import AnonRateThrottle, ScopedThrottle, UserRateThrottle
 from .. import permissions, publication, qr, rankings, selectors, services
 from ..codes import badge_url, review_target, ticket_url
 from ..errors import TicketOtherCadre
-from ..models import Review, ServiceTicket
+from ..models import Review
 from ..pages import photo_url
 
 MAX_INT = 2**31 - 1
