@@ -13,10 +13,10 @@ from django.utils import timezone
 from PIL import Image
 
 from accounts.roles import Role
-from points.models import Account
 from cadres import services
 from cadres.errors import TicketUsed
 from cadres.models import RankingEntry, Review, ServiceTicket
+from points.models import Account
 from tests.conftest import next_phone
 
 from .conftest import at
