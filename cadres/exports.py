@@ -24,6 +24,7 @@ def _header() -> list[str]:
         _("Rejection rate"),
         _("Score"),
         _("Bottom 10%"),
+        _("Verified share"),
     ]
 
 
@@ -45,6 +46,7 @@ def _rows(rankings: list[RankingMonth]):
                 e.rejection_rate,
                 e.score,
                 _("yes") if e.bottom else "",
+                e.verified_share,
             ]
 
 

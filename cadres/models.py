@@ -238,6 +238,11 @@ class RankingMonth(models.Model):
     previous_digest = models.CharField(_("previous digest"), max_length=64, blank=True)
     # RANKINGS_VERIFIED_ONLY when compiled: only reviews through a service ticket counted.
     verified_only = models.BooleanField(_("verified reviews only"), default=False)
+    # Whether the digest covers each entry's verified_share: false for the months published
+    # before service tickets existed, so that their digests stay what they were.
+    digest_covers_verified = models.BooleanField(
+        _("digest covers the verified share"), default=True
+    )
 
     class Meta:
         verbose_name = _("monthly ranking")

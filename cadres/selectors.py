@@ -185,7 +185,9 @@ def ranking_digest_entries(*, ranking: RankingMonth) -> list[list]:
 
     The digest was defined over three scopes of rows (each unit's cadres with the unit's
     id as scope_unit_id); the cadre rows now carry the rank within the unit, and
-    ranking_lines rebuilds that scope, so every digest stays what it was.
+    ranking_lines rebuilds that scope, so every digest stays what it was. The verified
+    share is covered from the months published with service tickets on
+    (`RankingMonth.digest_covers_verified`): `digest_fields` names a month's values.
     """
     within = RankingEntry.Scope.UNIT_CADRE
     return [
@@ -203,6 +205,7 @@ def ranking_digest_entries(*, ranking: RankingMonth) -> list[list]:
             str(e.rejection_rate),
             str(e.score),
             e.bottom,
+            *([str(e.verified_share)] if ranking.digest_covers_verified else []),
         ]
         for e in ranking_lines(ranking=ranking)
     ]
@@ -252,13 +255,19 @@ DIGEST_FIELDS = (
 )
 
 
+VERIFIED_DIGEST_FIELDS = (*DIGEST_FIELDS, "verified_share")
+
+
+def digest_fields(*, ranking: RankingMonth) -> tuple[str, ...]:
+    """The names of the values a month's digest covers, in order."""
+    return VERIFIED_DIGEST_FIELDS if ranking.digest_covers_verified else DIGEST_FIELDS
+
+
 def ranking_digest_records(*, ranking: RankingMonth) -> list[dict]:
     """A published month's entries exactly as its digest covers them, in the digest's
-    order, as records named by DIGEST_FIELDS (the open data's rows)."""
-    return [
-        dict(zip(DIGEST_FIELDS, row, strict=True))
-        for row in ranking_digest_entries(ranking=ranking)
-    ]
+    order, as records named by `digest_fields` (the open data's rows)."""
+    fields = digest_fields(ranking=ranking)
+    return [dict(zip(fields, row, strict=True)) for row in ranking_digest_entries(ranking=ranking)]
 
 
 def ticket_get(*, pk: int) -> ServiceTicket | None:

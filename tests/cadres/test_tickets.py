@@ -13,9 +13,9 @@ from django.utils import timezone
 from PIL import Image
 
 from accounts.roles import Role
-from cadres import services
+from cadres import exports, selectors, services, verify_chain
 from cadres.errors import TicketUsed
-from cadres.models import RankingEntry, Review, ServiceTicket
+from cadres.models import RankingEntry, RankingMonth, Review, ServiceTicket
 from points.models import Account
 from tests.conftest import next_phone
 
@@ -322,3 +322,47 @@ def test_the_database_and_python_compile_the_same_verified_counts(
     services.rankings_compile(month=MARCH, python=True)
     assert entries() == in_sql
     assert [row[-1] for row in in_sql if row[0] == "unit"] == [4]
+
+
+def test_the_open_data_and_the_digest_cover_the_verified_share(client, verified_month):
+    """The month's open files carry verified_share, the digest covers it (the standalone
+    verifier recomputes it from JSON and CSV), and changing a verified count shows."""
+    services.rankings_compile(month=MARCH)
+    ranking = services.ranking_month_publish(month=MARCH)
+    document = client.get("/open/rankings/2026-03/v1.json").json()
+    assert document["fields"] == [*selectors.DIGEST_FIELDS, "verified_share"]
+    shares = {(e["scope"], e["name"]): e["verified_share"] for e in document["entries"]}
+    assert shares[("cadre", "甲")] == "0.6667" and shares[("unit", "验证局")] == "0.3636"
+    rows = verify_chain.rows_from_json(document["entries"], document["fields"])
+    assert verify_chain.digest(previous="", month="2026-03", rows=rows) == ranking.digest
+    table = client.get("/open/rankings/2026-03/v1.csv").content.decode("utf-8")
+    assert verify_chain.rows_from_csv(table) == rows
+    assert selectors.ranking_month_verify(ranking=ranking)
+    RankingEntry.objects.filter(ranking=ranking, name="甲").update(verified=1)
+    assert not selectors.ranking_month_verify(ranking=ranking)
+
+
+def test_a_month_sealed_before_tickets_keeps_its_digest(client, verified_month):
+    """A month whose digest was sealed without the verified share (published before the
+    tickets) still verifies, and its files name only the values its digest covers."""
+    ranking = services.rankings_compile(month=MARCH)
+    RankingMonth.objects.filter(pk=ranking.pk).update(digest_covers_verified=False)
+    ranking = services.ranking_month_publish(month=MARCH)
+    assert selectors.ranking_month_verify(ranking=ranking)
+    document = client.get("/open/rankings/2026-03/v1.json").json()
+    assert document["fields"] == list(selectors.DIGEST_FIELDS)
+    rows = verify_chain.rows_from_json(document["entries"], document["fields"])
+    assert verify_chain.digest(previous="", month="2026-03", rows=rows) == ranking.digest
+
+
+def test_the_page_and_the_exports_show_the_verified_share(client, verified_month, settings):
+    settings.RANKINGS_VERIFIED_ONLY = True
+    services.rankings_compile(month=MARCH)
+    ranking = services.ranking_month_publish(month=MARCH)
+    unit_id = verified_month["unit"].pk
+    html = client.get(f"/leaderboard/2026-03/?unit={unit_id}").content.decode()
+    assert '<span class="verified">1.0000</span>' in html
+    assert 'id="verified-only"' in html
+    table = exports.rankings_csv([ranking]).decode("utf-8-sig").splitlines()
+    assert table[0].split(",")[-1] in {"Verified share", "已核验占比"}
+    assert any(line.startswith("2026-03") and line.endswith(",1.0000") for line in table[1:])
