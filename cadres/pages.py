@@ -3,6 +3,7 @@
 Also the cadre code kind's functions for core.codes (resolve, scan body, page).
 """
 
+import base64
 import hashlib
 
 from django.conf import settings
@@ -17,13 +18,14 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from accounts.roles import Role
 from core import codes
 from core.errors import DomainError
 from core.forms import error_message
 from opendata import selectors as open_selectors
 
-from . import charts, publication, rankings, selectors, services
-from .codes import badge_token, review_target, ticket_token
+from . import charts, permissions, publication, qr, rankings, selectors, services, throttles
+from .codes import badge_token, review_target, ticket_token, ticket_url
 from .models import Cadre, RankingEntry, Review, ServiceTicket
 
 
@@ -244,3 +246,47 @@ def leaderboard_month(request, month: str):
     if first_day is None:
         raise Http404(_("This month has not been published."))
     return _leaderboard(request, first_day)
+
+
+def _ticket_cadres(user) -> list[Cadre]:
+    """Whom `user` may issue tickets for on the window page: their own cadre record, and
+    the active cadres of the units they administer."""
+    found = []
+    own = selectors.cadre_of_user(user=user)
+    if own is not None and own.active:
+        found.append(own)
+    for unit_id in sorted(selectors.unit_ids_for(user=user, role=Role.UNIT_ADMIN)):
+        unit_cadres = Cadre.objects.filter(unit_id=unit_id, active=True).select_related("unit")
+        found.extend(c for c in unit_cadres.order_by("name", "pk") if c not in found)
+    return found
+
+
+def ticket_window(request):
+    """/cadre/ticket: the service window's screen. A signed-in cadre (or unit admin, for a
+    cadre of its unit) issues a one-time ticket and shows its QR to the person just served;
+    the same rules and limit as POST /api/v1/cadre/tickets."""
+    context = {"cadres": [], "ticket": None}
+    if not request.user.is_authenticated:
+        return render(request, "cadres/ticket_window.html", context)
+    cadres = _ticket_cadres(request.user)
+    context["cadres"] = cadres
+    if request.method == "POST":
+        text = request.POST.get("cadre", "")
+        cadre = next((c for c in cadres if text.isdigit() and c.pk == int(text)), None)
+        if cadre is None or not permissions.can_issue_ticket(user=request.user, cadre=cadre):
+            messages.error(request, _("Pick a cadre you may issue tickets for."))
+            return redirect("cadre-ticket-window")
+        if throttles.ticket_refused(cadre_id=cadre.pk) is not None:
+            messages.error(request, _("Too many tickets for this cadre. Try again later."))
+            return redirect("cadre-ticket-window")
+        try:
+            ticket = services.ticket_issue(cadre=cadre, issued_by=request.user)
+        except DomainError as error:
+            messages.error(request, error_message(error))
+            return redirect("cadre-ticket-window")
+        context["ticket"] = ticket
+        context["ticket_url"] = ticket_url(ticket)
+        context["ticket_qr"] = base64.b64encode(qr.ticket_png(ticket, box_size=8)).decode()
+    response = render(request, "cadres/ticket_window.html", context)
+    patch_cache_control(response, private=True, no_store=True)
+    return response

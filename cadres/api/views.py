@@ -13,12 +13,11 @@ from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
-from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView
 
 from accounts.permissions import HasRole
 from accounts.roles import Role
-from core import codes, ratelimit
+from core import codes
 from core.errors import Forbidden, Invalid, or_404
 from core.idempotency import idempotent
 from core.pagination import PAGE_PARAMETERS, CursorPagination, paginate, paginated
@@ -26,7 +25,7 @@ from core.schema import error_response
 from core.serializers import ComputedBooleanField, ComputedCharField, ComputedURLField
 from core.throttling import AnonRateThrottle, ScopedThrottle, UserRateThrottle
 
-from .. import permissions, publication, qr, rankings, selectors, services
+from .. import permissions, publication, qr, rankings, selectors, services, throttles
 from ..codes import badge_url, review_target, ticket_url
 from ..errors import TicketOtherCadre
 from ..models import Review
@@ -304,12 +303,6 @@ class CadreReviewCreateView(APIView):
 # --- Service tickets (proof of presence) -----------------------------------------------
 
 
-def _ticket_rate() -> tuple[int, int]:
-    """THROTTLE_TICKET as (requests, seconds)."""
-    rate = SimpleRateThrottle.THROTTLE_RATES["ticket"]
-    return SimpleRateThrottle.parse_rate(None, rate)
-
-
 class TicketIssueView(APIView):
     """POST /cadre/tickets: a one-time service ticket (the signed-in cadre's own; a unit
     admin's service window passes `cadre`), valid SERVICE_TICKET_HOURS."""
@@ -359,13 +352,9 @@ class TicketIssueView(APIView):
         if not permissions.can_issue_ticket(user=request.user, cadre=cadre):
             raise Forbidden()
         # Per cadre, whoever issues: the window and the cadre share the budget.
-        count, seconds = _ticket_rate()
-        try:
-            outcome = ratelimit.hit(ratelimit.Limit(f"ticket:{cadre.pk}", count, seconds))
-        except ratelimit.RateLimitUnavailable:
-            outcome = None
-        if outcome is not None and not outcome.allowed:
-            self.throttled(request, outcome.retry_after)
+        wait = throttles.ticket_refused(cadre_id=cadre.pk)
+        if wait is not None:
+            self.throttled(request, wait)
         ticket = services.ticket_issue(cadre=cadre, issued_by=request.user)
         body = self.OutputSerializer(ticket, context={"request": request}).data
         return Response(body, status=status.HTTP_201_CREATED)

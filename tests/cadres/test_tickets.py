@@ -366,3 +366,39 @@ def test_the_page_and_the_exports_show_the_verified_share(client, verified_month
     table = exports.rankings_csv([ranking]).decode("utf-8-sig").splitlines()
     assert table[0].split(",")[-1] in {"Verified share", "已核验占比"}
     assert any(line.startswith("2026-03") and line.endswith(",1.0000") for line in table[1:])
+
+
+def test_the_window_page_shows_a_new_ticket_s_qr(client, cadre_user, cadre, resident_api):
+    """/cadre/ticket: the signed-in cadre issues a ticket on the window's screen; its QR
+    (inline PNG) decodes to a ticket a resident then reviews through."""
+    import base64
+    import re
+
+    assert "signin" in client.get("/cadre/ticket").content.decode()
+    client.force_login(cadre_user)
+    page = client.get("/cadre/ticket")
+    assert page.status_code == 200 and 'id="ticket-form"' in page.content.decode()
+    issued = client.post("/cadre/ticket", {"cadre": str(cadre.pk)})
+    assert issued.status_code == 200 and "no-store" in issued["Cache-Control"]
+    html = issued.content.decode()
+    png = base64.b64decode(re.search(r'data:image/png;base64,([A-Za-z0-9+/=]+)"', html).group(1))
+    url = decode(png)
+    assert ServiceTicket.objects.get().cadre == cadre
+    response = review(resident_api, cadre, url)
+    assert response.status_code == 201 and response.json()["verified"] is True
+
+
+def test_the_window_page_issues_only_for_its_own_cadres(
+    client, resident, unit_admin, cadre, make_cadre, make_unit
+):
+    client.force_login(resident)
+    assert 'id="ticket-form"' not in client.get("/cadre/ticket").content.decode()
+    assert client.post("/cadre/ticket", {"cadre": str(cadre.pk)}).status_code == 302
+    client.force_login(unit_admin)
+    foreign = make_cadre(unit=make_unit(), name="外单位干部")
+    html = client.get("/cadre/ticket").content.decode()
+    assert "王丽娜" in html and "外单位干部" not in html
+    assert client.post("/cadre/ticket", {"cadre": str(foreign.pk)}).status_code == 302
+    assert ServiceTicket.objects.count() == 0
+    assert client.post("/cadre/ticket", {"cadre": str(cadre.pk)}).status_code == 200
+    assert ServiceTicket.objects.get().issued_by == unit_admin
