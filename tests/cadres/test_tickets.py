@@ -364,7 +364,7 @@ def test_the_page_and_the_exports_show_the_verified_share(client, verified_month
     assert '<span class="verified">1.0000</span>' in html
     assert 'id="verified-only"' in html
     table = exports.rankings_csv([ranking]).decode("utf-8-sig").splitlines()
-    assert table[0].split(",")[-1] in {"Verified share", "已核验占比"}
+    assert table[0].split(",")[-1] in {"Verified share", "核验占比"}
     assert any(line.startswith("2026-03") and line.endswith(",1.0000") for line in table[1:])
 
 
