@@ -28,6 +28,7 @@ from .models import (
     RankingEntry,
     RankingMonth,
     Review,
+    ServiceTicket,
     Unit,
     UnitMembership,
 )
@@ -307,6 +308,20 @@ class RankingEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_filter = ["ranking", "scope", "bottom"]
     list_select_related = ["ranking"]
     search_fields = ["name", "unit_name"]
+
+
+@admin.register(ServiceTicket)
+class ServiceTicketAdmin(ReadOnlyAdminMixin, UnitScopedAdmin):
+    """Tickets issued (proof of presence): who issued them and whether a review used them.
+    Never who reviewed: the review's reviewer stays with the district."""
+
+    unit_path = "cadre__unit"
+    list_display = ["cadre", "issued_by", "issued_at", "expires_at", "used_at"]
+    list_filter = [("used_at", admin.EmptyFieldListFilter), "cadre__unit"]
+    list_select_related = ["cadre", "cadre__unit", "issued_by"]
+    search_fields = ["cadre__name"]
+    date_hierarchy = "issued_at"
+    fields = ["cadre", "issued_by", "issued_at", "expires_at", "used_at"]
 
 
 class WarningActionForm(ActionForm):

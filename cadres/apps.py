@@ -54,6 +54,7 @@ class CadresConfig(AppConfig):
                 "cadres.view_overduereview",
                 "cadres.view_bottomwarning",
                 "cadres.change_bottomwarning",
+                "cadres.view_serviceticket",
             ],
         )
         register_role_permissions(
@@ -71,6 +72,7 @@ class CadresConfig(AppConfig):
                 "cadres.view_rankingentry",
                 "cadres.view_bottomwarning",
                 "cadres.change_bottomwarning",
+                "cadres.view_serviceticket",
             ],
         )
 

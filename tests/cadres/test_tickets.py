@@ -402,3 +402,14 @@ def test_the_window_page_issues_only_for_its_own_cadres(
     assert ServiceTicket.objects.count() == 0
     assert client.post("/cadre/ticket", {"cadre": str(cadre.pk)}).status_code == 200
     assert ServiceTicket.objects.get().issued_by == unit_admin
+
+
+def test_the_admin_lists_a_unit_its_own_tickets(
+    client, unit_admin, cadre, make_cadre, make_unit, make_user
+):
+    issuer = make_user(phone=next_phone())
+    services.ticket_issue(cadre=cadre, issued_by=issuer)
+    services.ticket_issue(cadre=make_cadre(unit=make_unit(), name="外单位干部"), issued_by=issuer)
+    client.force_login(unit_admin)
+    html = client.get("/admin/cadres/serviceticket/").content.decode()
+    assert "王丽娜" in html and "外单位干部" not in html
