@@ -521,9 +521,10 @@ POST_REVIEW_AFTER = 3  # and more: listed for a post review
 
 
 def _bottom_keys(ranking: RankingMonth) -> dict[tuple, RankingEntry]:
-    """The month's bottom entries (district scopes), by (scope, unit_id, cadre_id)."""
+    """The month's bottom entries (district scopes), by (scope, the unit's or the cadre's
+    id): a cadre who moved to another unit keeps its streak."""
     rows = ranking.entries.filter(scope__in=BOTTOM_SCOPES, bottom=True)
-    return {(e.scope, e.unit_id, e.cadre_id): e for e in rows}
+    return {(e.scope, e.cadre_id or e.unit_id): e for e in rows}
 
 
 def bottom_record(*, ranking: RankingMonth) -> list[BottomWarning]:
@@ -549,9 +550,9 @@ def bottom_record(*, ranking: RankingMonth) -> list[BottomWarning]:
     BottomStreak.objects.bulk_create(
         BottomStreak(
             ranking=ranking,
-            scope=key[0],
-            unit_id=key[1],
-            cadre_id=key[2],
+            scope=current[key].scope,
+            unit_id=current[key].unit_id,
+            cadre_id=current[key].cadre_id,
             name=current[key].name,
             months=months,
         )
@@ -559,7 +560,7 @@ def bottom_record(*, ranking: RankingMonth) -> list[BottomWarning]:
     )
     now = timezone.now()
     warnings = []
-    for key, months in sorted(streaks.items(), key=lambda item: str(item[0])):
+    for key, months in sorted(streaks.items()):
         if months < TALK_AFTER:
             continue
         kind = (
@@ -567,13 +568,14 @@ def bottom_record(*, ranking: RankingMonth) -> list[BottomWarning]:
             if months >= POST_REVIEW_AFTER
             else BottomWarning.Kind.TALK
         )
+        entry = current[key]
         warning, _created = BottomWarning.objects.get_or_create(
             ranking=ranking,
             kind=kind,
-            scope=key[0],
-            unit_id=key[1],
-            cadre_id=key[2],
-            defaults={"name": current[key].name, "streak": months, "created_at": now},
+            scope=entry.scope,
+            unit_id=entry.unit_id,
+            cadre_id=entry.cadre_id,
+            defaults={"name": entry.name, "streak": months, "created_at": now},
         )
         warnings.append(warning)
     return warnings

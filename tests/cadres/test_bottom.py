@@ -220,3 +220,15 @@ def test_the_report_needs_one_published_month(district_admin, district, make_use
         follow=True,
     )
     assert response["Content-Type"].startswith("text/html")
+
+
+def test_a_cadre_who_moves_unit_keeps_the_streak(district, make_user):
+    bad, good = district["bad"], district["good"]
+    month_of_reviews(make_user, JAN, {bad: 1, good: 5})
+    bad.unit = district["good_unit"]
+    bad.save(update_fields=["unit"])
+    feb = month_of_reviews(make_user, FEB, {bad: 1, good: 5})
+    assert streaks(feb)[("cadre", "差干部")] == 2
+    warning = BottomWarning.objects.get(ranking=feb, scope="cadre")
+    # The warning goes to the cadre's unit now.
+    assert warning.unit_id == district["good_unit"].pk
