@@ -311,11 +311,11 @@ class RankingEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(ServiceTicket)
-class ServiceTicketAdmin(ReadOnlyAdminMixin, UnitScopedAdmin):
-    """Tickets issued (proof of presence): who issued them and whether a review used them.
-    Never who reviewed: the review's reviewer stays with the district."""
+class ServiceTicketAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Tickets issued (proof of presence): who issued them and when a review used them.
+    District admins only: a unit that saw when its tickets were used could match them
+    to its reviews and so to the people it served (reviewers stay anonymous)."""
 
-    unit_path = "cadre__unit"
     list_display = ["cadre", "issued_by", "issued_at", "expires_at", "used_at"]
     list_filter = [("used_at", admin.EmptyFieldListFilter), "cadre__unit"]
     list_select_related = ["cadre", "cadre__unit", "issued_by"]

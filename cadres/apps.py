@@ -54,7 +54,6 @@ class CadresConfig(AppConfig):
                 "cadres.view_overduereview",
                 "cadres.view_bottomwarning",
                 "cadres.change_bottomwarning",
-                "cadres.view_serviceticket",
             ],
         )
         register_role_permissions(
