@@ -20,9 +20,10 @@ from core.admin import ReadOnlyAdminMixin
 from core.errors import DomainError
 from core.forms import error_message
 
-from . import exports, permissions, qr, selectors, services
+from . import exports, permissions, qr, reports, selectors, services
 from .codes import badge_url
 from .models import (
+    BottomWarning,
     Cadre,
     Exclusion,
     FlagRule,
@@ -31,6 +32,7 @@ from .models import (
     RankingMonth,
     Review,
     ReviewFlag,
+    ServiceTicket,
     Unit,
     UnitMembership,
 )
@@ -380,9 +382,23 @@ def fraud_signal_text(flag: ReviewFlag) -> str:
 
 @admin.register(RankingMonth)
 class RankingMonthAdmin(admin.ModelAdmin):
-    list_display = ["__str__", "compiled_at", "published_at", "entry_count", "digest"]
-    readonly_fields = ["month", "compiled_at", "published_at", "digest", "previous_digest"]
-    actions = ["publish", "recompile", "export_csv", "export_xlsx"]
+    list_display = [
+        "__str__",
+        "compiled_at",
+        "published_at",
+        "verified_only",
+        "entry_count",
+        "digest",
+    ]
+    readonly_fields = [
+        "month",
+        "compiled_at",
+        "published_at",
+        "verified_only",
+        "digest",
+        "previous_digest",
+    ]
+    actions = ["publish", "recompile", "export_csv", "export_xlsx", "bottom_report"]
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(_entries=Count("entries"))
@@ -429,6 +445,16 @@ class RankingMonthAdmin(admin.ModelAdmin):
             exports.rankings_csv(months), "text/csv; charset=utf-8", "rankings.csv"
         )
 
+    @admin.action(description=_("Bottom report for the standing committee (PDF)"))
+    def bottom_report(self, request, queryset):
+        months = list(queryset.filter(published_at__isnull=False).order_by("-month")[:2])
+        if len(months) != 1:
+            self.message_user(request, _("Pick one published month."), messages.ERROR)
+            return None
+        [ranking] = months
+        pdf = reports.bottom_report_pdf(selectors.bottom_report(ranking=ranking))
+        return self._download(pdf, "application/pdf", f"bottom-{ranking.label}.pdf")
+
     @admin.action(description=_("Export as Excel (XLSX)"))
     def export_xlsx(self, request, queryset):
         months = list(queryset.order_by("month"))
@@ -454,7 +480,86 @@ class RankingEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "rejection_rate",
         "score",
         "bottom",
+        "verified",
     ]
     list_filter = ["ranking", "scope", "bottom"]
     list_select_related = ["ranking"]
     search_fields = ["name", "unit_name"]
+
+
+@admin.register(ServiceTicket)
+class ServiceTicketAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Tickets issued (proof of presence): who issued them and when a review used them.
+    District admins only: a unit that saw when its tickets were used could match them
+    to its reviews and so to the people it served (reviewers stay anonymous)."""
+
+    list_display = ["cadre", "issued_by", "issued_at", "expires_at", "used_at"]
+    list_filter = [("used_at", admin.EmptyFieldListFilter), "cadre__unit"]
+    list_select_related = ["cadre", "cadre__unit", "issued_by"]
+    search_fields = ["cadre__name"]
+    date_hierarchy = "issued_at"
+    fields = ["cadre", "issued_by", "issued_at", "expires_at", "used_at"]
+
+
+class WarningActionForm(ActionForm):
+    note = forms.CharField(label=_("Note"), max_length=services.MAX_NOTE, required=False)
+
+
+@admin.register(BottomWarning)
+class BottomWarningAdmin(UnitScopedAdmin):
+    """Warning talks (two months in a row at the bottom) and post reviews (three and more):
+    the unit admin sees its unit's, the district admin all. The state moves through the
+    actions (services.bottom_warning_change), never by editing the row."""
+
+    pending_label = _("Bottom warnings open")
+    pending_filter = {"state": BottomWarning.State.OPEN}
+    list_display = [
+        "ranking",
+        "kind",
+        "scope",
+        "name",
+        "unit",
+        "streak",
+        "state",
+        "note",
+        "changed_by",
+        "changed_at",
+    ]
+    list_filter = ["state", "kind", "scope", "ranking"]
+    list_select_related = ["ranking", "unit", "changed_by"]
+    search_fields = ["name", "unit__name"]
+    action_form = WarningActionForm
+    actions = ["mark_talk_held", "close"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_readonly_fields(self, request, obj=None):
+        return [field.name for field in BottomWarning._meta.fields]
+
+    def _move(self, request, queryset, state):
+        note = request.POST.get("note", "")
+        for warning in queryset.order_by("pk"):
+            try:
+                services.bottom_warning_change(
+                    warning=warning, state=state, note=note, actor=request.user
+                )
+            except DomainError as error:
+                self.message_user(request, f"{warning}: {error_message(error)}", messages.ERROR)
+            else:
+                self.message_user(
+                    request,
+                    _("%(warning)s: %(state)s.")
+                    % {"warning": warning, "state": warning.get_state_display()},
+                )
+
+    @admin.action(description=_("The warning talk was held"))
+    def mark_talk_held(self, request, queryset):
+        self._move(request, queryset, BottomWarning.State.TALK_HELD)
+
+    @admin.action(description=_("Close with the note"))
+    def close(self, request, queryset):
+        self._move(request, queryset, BottomWarning.State.CLOSED)

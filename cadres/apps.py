@@ -27,6 +27,18 @@ class CadresConfig(AppConfig):
                 body_key="cadre",
             )
         )
+        # A service ticket: the same type as a badge (the app reviews through either),
+        # the cadre's card plus `ticket` under "cadre".
+        core_codes.register(
+            core_codes.CodeKind(
+                tag=codes.TICKET_TAG,
+                type="cadre",
+                resolve=codes.resolve_ticket,
+                serialize=views.ticket_scan_body,
+                render_page=pages.ticket_page,
+                body_key="cadre",
+            )
+        )
         # Cadre photos are on their public badge pages.
         uploads.register(
             "cadres", model=self.get_model("Cadre"), field="photo", can_see=_anyone, public=True
@@ -40,6 +52,8 @@ class CadresConfig(AppConfig):
                 "cadres.change_cadre",
                 "cadres.view_review",
                 "cadres.view_overduereview",
+                "cadres.view_bottomwarning",
+                "cadres.change_bottomwarning",
             ],
         )
         register_role_permissions(
@@ -60,6 +74,9 @@ class CadresConfig(AppConfig):
                 "cadres.view_rankingentry",
                 "cadres.view_reviewflag",
                 "cadres.change_reviewflag",
+                "cadres.view_bottomwarning",
+                "cadres.change_bottomwarning",
+                "cadres.view_serviceticket",
             ],
         )
 

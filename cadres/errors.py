@@ -65,3 +65,23 @@ class MonthNotCompiled(DomainError):
 class LaterMonthPublished(DomainError):
     code = "later_month_published"
     default_detail = _("A later month is already published: months are published in order.")
+
+
+class TicketUsed(DomainError):
+    code = "ticket_used"
+    default_detail = _("This service ticket has already been used for a review.")
+
+
+class TicketExpired(DomainError):
+    code = "ticket_expired"
+    default_detail = _("This service ticket has expired. Ask for a new one.")
+
+
+class TicketOtherCadre(DomainError):
+    code = "ticket_other_cadre"
+    default_detail = _("This service ticket was issued by another cadre.")
+
+
+class WarningStateInvalid(DomainError):
+    code = "warning_state_invalid"
+    default_detail = _("This warning cannot change to that state.")

@@ -27,6 +27,7 @@ def _header() -> list[str]:
         _("Excluded: colleague"),
         _("Excluded: appeal"),
         _("Excluded: fraud"),
+        _("Verified share"),
     ]
 
 
@@ -51,6 +52,7 @@ def _rows(rankings: list[RankingMonth]):
                 e.excluded_colleague,
                 e.excluded_appeal,
                 e.excluded_fraud,
+                e.verified_share,
             ]
 
 

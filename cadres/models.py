@@ -1,3 +1,5 @@
+from decimal import ROUND_HALF_UP, Decimal
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -319,6 +321,14 @@ class RankingMonth(models.Model):
     # SHA-256 of the previous published month's digest and of this month's entries.
     digest = models.CharField(_("digest"), max_length=64, blank=True)
     previous_digest = models.CharField(_("previous digest"), max_length=64, blank=True)
+    # RANKINGS_VERIFIED_ONLY when compiled: only reviews through a service ticket counted.
+    verified_only = models.BooleanField(_("verified reviews only"), default=False)
+    # Whether the digest covers each entry's excluded counts and verified_share: false for
+    # the months published before reviews could be excluded or verified, so that their
+    # digests stay what they were.
+    digest_covers_verified = models.BooleanField(
+        _("digest covers the verified share"), default=True
+    )
 
     class Meta:
         verbose_name = _("monthly ranking")
@@ -392,6 +402,8 @@ class RankingEntry(models.Model):
     bad_answered = models.PositiveIntegerField(_("bad reviews answered"))
     verdicts = models.PositiveIntegerField(_("answers with a verdict"))
     rejected = models.PositiveIntegerField(_("answers rejected"))
+    # Counted reviews submitted through a service ticket (proof of presence).
+    verified = models.PositiveIntegerField(_("verified reviews"), default=0)
     satisfaction_rate = models.DecimalField(_("satisfaction rate"), max_digits=5, decimal_places=4)
     response_rate = models.DecimalField(_("response rate"), max_digits=5, decimal_places=4)
     rejection_rate = models.DecimalField(_("rejection rate"), max_digits=5, decimal_places=4)
@@ -427,3 +439,173 @@ class RankingEntry(models.Model):
 
     def __str__(self):
         return f"{self.ranking} {self.scope} {self.name}"
+
+    @property
+    def verified_share(self) -> Decimal:
+        """Verified reviews / counted reviews, 4 places (0 without reviews)."""
+        if not self.reviews:
+            return Decimal("0.0000")
+        return (Decimal(self.verified) / Decimal(self.reviews)).quantize(
+            Decimal("0.0001"), rounding=ROUND_HALF_UP
+        )
+
+
+class ServiceTicket(models.Model):
+    """A one-time proof of presence: issued by a cadre (or the service window's screen)
+    after serving someone, valid SERVICE_TICKET_HOURS, used by exactly one review.
+
+    A review through a ticket is marked verified; the ticket's `review` is set in the
+    review's own transaction, by one conditional UPDATE (two reviews with one ticket at
+    once: exactly one)."""
+
+    cadre = models.ForeignKey(
+        Cadre, on_delete=models.PROTECT, related_name="tickets", verbose_name=_("cadre")
+    )
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("issued by"),
+    )
+    issued_at = models.DateTimeField(_("issued at"))
+    expires_at = models.DateTimeField(_("expires at"))
+    used_at = models.DateTimeField(_("used at"), null=True, blank=True)
+    review = models.OneToOneField(
+        Review,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="ticket",
+        verbose_name=_("review"),
+    )
+
+    class Meta:
+        verbose_name = _("service ticket")
+        verbose_name_plural = _("service tickets")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(used_at__isnull=True, review__isnull=True)
+                | models.Q(used_at__isnull=False, review__isnull=False),
+                name="service_ticket_used_with_review",
+            ),
+        ]
+        indexes = [models.Index(fields=["cadre", "-issued_at"], name="ticket_cadre_recent")]
+
+    def __str__(self):
+        return f"{self.cadre.name} {self.issued_at:%Y-%m-%d %H:%M}"
+
+
+class BottomStreak(models.Model):
+    """How many published months in a row a cadre or a unit has been in the bottom 10 %
+    of its district scope, as of one published month (written on publication)."""
+
+    ranking = models.ForeignKey(
+        RankingMonth,
+        on_delete=models.CASCADE,
+        related_name="bottom_streaks",
+        verbose_name=_("month"),
+    )
+    scope = models.CharField(_("scope"), max_length=16, choices=RankingEntry.Scope.choices)
+    unit = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, related_name="+", verbose_name=_("unit")
+    )
+    cadre = models.ForeignKey(
+        Cadre,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("cadre"),
+    )
+    name = models.CharField(_("name"), max_length=100)
+    months = models.PositiveSmallIntegerField(_("months in a row"))
+
+    class Meta:
+        verbose_name = _("bottom streak")
+        verbose_name_plural = _("bottom streaks")
+        ordering = ["-ranking__month", "scope", "-months", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["ranking", "scope", "unit", "cadre"], name="bottom_streak_one_per_cadre"
+            ),
+            models.UniqueConstraint(
+                fields=["ranking", "scope", "unit"],
+                condition=models.Q(cadre__isnull=True),
+                name="bottom_streak_one_per_unit",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.ranking} {self.name} {self.months}"
+
+
+class BottomWarning(models.Model):
+    """What the bottom brings: a warning talk (提醒谈话) at two months in a row, a listing
+    for a post review (岗位调整建议) at three or more. Created on publication, once per
+    subject, month and kind; its state changes only through services.bottom_warning_*."""
+
+    class Kind(models.TextChoices):
+        TALK = "talk", _("warning talk")
+        POST_REVIEW = "post_review", _("post review")
+
+    class State(models.TextChoices):
+        OPEN = "open", _("open")
+        TALK_HELD = "talk_held", _("talk held")
+        CLOSED = "closed", _("closed")
+
+    ranking = models.ForeignKey(
+        RankingMonth,
+        on_delete=models.PROTECT,
+        related_name="bottom_warnings",
+        verbose_name=_("month"),
+    )
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    scope = models.CharField(_("scope"), max_length=16, choices=RankingEntry.Scope.choices)
+    unit = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, related_name="bottom_warnings", verbose_name=_("unit")
+    )
+    cadre = models.ForeignKey(
+        Cadre,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="bottom_warnings",
+        verbose_name=_("cadre"),
+    )
+    name = models.CharField(_("name"), max_length=100)
+    streak = models.PositiveSmallIntegerField(_("months in a row"))
+    state = models.CharField(_("state"), max_length=16, choices=State.choices, default=State.OPEN)
+    note = models.CharField(_("note"), max_length=1000, blank=True)
+    created_at = models.DateTimeField(_("created at"))
+    changed_at = models.DateTimeField(_("changed at"), null=True, blank=True)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("changed by"),
+    )
+
+    class Meta:
+        verbose_name = _("bottom warning")
+        verbose_name_plural = _("bottom warnings")
+        ordering = ["-ranking__month", "kind", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["ranking", "kind", "scope", "unit", "cadre"],
+                name="bottom_warning_one_per_cadre",
+            ),
+            models.UniqueConstraint(
+                fields=["ranking", "kind", "scope", "unit"],
+                condition=models.Q(cadre__isnull=True),
+                name="bottom_warning_one_per_unit",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(state="closed") | ~models.Q(note=""),
+                name="bottom_warning_closed_has_note",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.ranking} {self.get_kind_display()} {self.name}"

@@ -3,6 +3,7 @@
 Also the cadre code kind's functions for core.codes (resolve, scan body, page).
 """
 
+import base64
 import hashlib
 import secrets
 
@@ -18,15 +19,16 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from accounts.roles import Role
 from core import codes
 from core.errors import DomainError
 from core.forms import error_message
 from core.net import client_ip
 from opendata import selectors as open_selectors
 
-from . import fraud, publication, rankings, selectors, services
-from .codes import badge_token
-from .models import Cadre, RankingEntry, Review
+from . import charts, fraud, permissions, publication, qr, rankings, selectors, services, throttles
+from .codes import badge_token, review_target, ticket_token, ticket_url
+from .models import Cadre, RankingEntry, Review, ServiceTicket
 
 
 def photo_url(cadre: Cadre, request) -> str | None:
@@ -36,12 +38,23 @@ def photo_url(cadre: Cadre, request) -> str | None:
     return request.build_absolute_uri(url) if request is not None else url
 
 
-def cadre_page(request, cadre: Cadre):
-    """The badge page: the cadre's card; the review form when signed in, sign-in otherwise."""
+def cadre_page(request, cadre: Cadre, *, ticket: ServiceTicket | None = None):
+    """The badge page: the cadre's card, the last 12 published months' scores as a chart,
+    and the review form when signed in (sign-in otherwise). Through a service ticket the
+    form carries the ticket's token, and the review is verified."""
+    history = selectors.cadre_history(cadre=cadre)
     context = {
         "cadre": cadre,
         "photo_url": photo_url(cadre, request),
-        "token": badge_token(cadre),
+        "token": ticket_token(ticket) if ticket else badge_token(cadre),
+        "ticket": ticket,
+        "history": history,
+        "chart": charts.score_chart_svg(
+            [(e.ranking.label, e.score if e.reviews else None) for e in reversed(history)],
+            title=_("Score in the last %(count)d published months") % {"count": len(history)},
+        )
+        if history
+        else None,
         "summary": selectors.cadre_month_summary(cadre=cadre),
         "reviewed_today": selectors.has_reviewed_today(user=request.user, cadre=cadre),
         "is_self": request.user.is_authenticated and cadre.user_id == request.user.pk,
@@ -78,12 +91,17 @@ def _set_device_cookie(response, value: str | None = None) -> str:
     return value
 
 
+def ticket_page(request, ticket: ServiceTicket):
+    """/q/<ticket token>: the cadre's page whose review form uses the ticket."""
+    return cadre_page(request, ticket.cadre, ticket=ticket)
+
+
 @require_POST
 def review_submit(request, pk: int):
     """The badge page's form: the token proves the visit, as `code` does in the API."""
     token = request.POST.get("token", "")[:200]
     try:
-        cadre = codes.resolve_as(token, "cadre")
+        cadre, ticket = review_target(codes.resolve_as(token, "cadre"))
         if cadre.pk != pk:
             raise codes.CodeInvalid()
     except DomainError as error:
@@ -97,7 +115,8 @@ def review_submit(request, pk: int):
     except ValueError:
         rating = 0
     device = _device_cookie(request)
-    response = redirect("scan-page", token=token)
+    # A used or expired ticket no longer opens its page: back to the badge's.
+    response = redirect("scan-page", token=badge_token(cadre) if ticket is not None else token)
     if not device:
         device = _set_device_cookie(response)
     try:
@@ -109,6 +128,7 @@ def review_submit(request, pk: int):
             comment=request.POST.get("comment", "")[:2000],
             device_id=device,
             address=client_ip(request),
+            ticket=ticket,
         )
     except DomainError as error:
         messages.error(request, error_message(error))
@@ -256,3 +276,47 @@ def leaderboard_month(request, month: str):
     if first_day is None:
         raise Http404(_("This month has not been published."))
     return _leaderboard(request, first_day)
+
+
+def _ticket_cadres(user) -> list[Cadre]:
+    """Whom `user` may issue tickets for on the window page: their own cadre record, and
+    the active cadres of the units they administer."""
+    found = []
+    own = selectors.cadre_of_user(user=user)
+    if own is not None and own.active:
+        found.append(own)
+    for unit_id in sorted(selectors.unit_ids_for(user=user, role=Role.UNIT_ADMIN)):
+        unit_cadres = Cadre.objects.filter(unit_id=unit_id, active=True).select_related("unit")
+        found.extend(c for c in unit_cadres.order_by("name", "pk") if c not in found)
+    return found
+
+
+def ticket_window(request):
+    """/cadre/ticket: the service window's screen. A signed-in cadre (or unit admin, for a
+    cadre of its unit) issues a one-time ticket and shows its QR to the person just served;
+    the same rules and limit as POST /api/v1/cadre/tickets."""
+    context = {"cadres": [], "ticket": None}
+    if not request.user.is_authenticated:
+        return render(request, "cadres/ticket_window.html", context)
+    cadres = _ticket_cadres(request.user)
+    context["cadres"] = cadres
+    if request.method == "POST":
+        text = request.POST.get("cadre", "")
+        cadre = next((c for c in cadres if text.isdigit() and c.pk == int(text)), None)
+        if cadre is None or not permissions.can_issue_ticket(user=request.user, cadre=cadre):
+            messages.error(request, _("Pick a cadre you may issue tickets for."))
+            return redirect("cadre-ticket-window")
+        if throttles.ticket_refused(cadre_id=cadre.pk) is not None:
+            messages.error(request, _("Too many tickets for this cadre. Try again later."))
+            return redirect("cadre-ticket-window")
+        try:
+            ticket = services.ticket_issue(cadre=cadre, issued_by=request.user)
+        except DomainError as error:
+            messages.error(request, error_message(error))
+            return redirect("cadre-ticket-window")
+        context["ticket"] = ticket
+        context["ticket_url"] = ticket_url(ticket)
+        context["ticket_qr"] = base64.b64encode(qr.ticket_png(ticket, box_size=8)).decode()
+    response = render(request, "cadres/ticket_window.html", context)
+    patch_cache_control(response, private=True, no_store=True)
+    return response

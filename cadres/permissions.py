@@ -4,7 +4,7 @@ only the API uses the rule, in the service when the admin or a page shares it.""
 from accounts.roles import Role
 from accounts.selectors import user_has_role
 
-from .models import Cadre, Review
+from .models import Cadre, Review, ServiceTicket
 from .selectors import unit_ids_for
 
 
@@ -43,3 +43,18 @@ def can_answer(*, user, review: Review) -> bool:
 def is_reviewer_of(*, user, review: Review) -> bool:
     """Only the reviewer accepts or rejects the answer to their review (the verdict)."""
     return user.is_authenticated and review.reviewer_id == user.pk
+
+
+def can_issue_ticket(*, user, cadre: Cadre) -> bool:
+    """The cadre themselves, or the service window of its unit (its unit_admin; district
+    admins too)."""
+    if user.is_authenticated and cadre.user_id == user.pk:
+        return True
+    return can_manage_unit(user=user, unit_id=cadre.unit_id)
+
+
+def can_see_ticket(*, user, ticket: ServiceTicket) -> bool:
+    """A ticket's QR: whoever issued it, and the cadre it is for."""
+    if not user.is_authenticated:
+        return False
+    return user.pk in (ticket.issued_by_id, ticket.cadre.user_id)

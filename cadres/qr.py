@@ -14,14 +14,18 @@ from reportlab.pdfgen import canvas
 from core.pdf import cjk_font, fit
 from core.qr import qr_png, qr_svg
 
-from .codes import badge_url
-from .models import Cadre
+from .codes import badge_url, ticket_url
+from .models import Cadre, ServiceTicket
 
 COLUMNS, ROWS = 2, 4  # 8 badges an A4 page
 
 
 def badge_png(cadre: Cadre, *, box_size: int = 10) -> bytes:
     return qr_png(badge_url(cadre), box_size=box_size)
+
+
+def ticket_png(ticket: ServiceTicket, *, box_size: int = 10) -> bytes:
+    return qr_png(ticket_url(ticket), box_size=box_size)
 
 
 def badge_svg(cadre: Cadre) -> bytes:

@@ -73,6 +73,8 @@ class Counts:
     bad_answered: int = 0
     verdicts: int = 0
     rejected: int = 0
+    # Reviews through a service ticket: published beside the score, not in it.
+    verified: int = 0
 
     def __add__(self, other: "Counts") -> "Counts":
         return Counts(
@@ -82,6 +84,7 @@ class Counts:
             self.bad_answered + other.bad_answered,
             self.verdicts + other.verdicts,
             self.rejected + other.rejected,
+            self.verified + other.verified,
         )
 
 
@@ -170,26 +173,12 @@ def rank_lines(lines: list[Line]) -> list[Line]:
     return result
 
 
-# An entry's values before the excluded counts (selectors.DIGEST_FIELDS).
-DIGEST_BASE_VALUES = 13
-
-
-def hashed_values(entry: list) -> list:
-    """The values of an entry that the digest covers: the three excluded counts (the
-    last values) only when one of them is not zero, so that every month sealed before
-    they existed keeps its digest (docs/review-fraud.md)."""
-    if len(entry) > DIGEST_BASE_VALUES and not any(entry[DIGEST_BASE_VALUES:]):
-        return list(entry[:DIGEST_BASE_VALUES])
-    return list(entry)
-
-
 def entries_digest(*, previous_digest: str, month: dt.date, entries: list[dict]) -> str:
     """SHA-256 of the previous month's digest, the month and its entries (canonical JSON).
 
     Anyone holding the published entries can recompute it; changing any figure of a
     published month, or of any month before it, changes every digest after it.
     """
-    entries = [hashed_values(entry) for entry in entries]
     canonical = json.dumps(
         {"previous": previous_digest, "month": month.strftime("%Y-%m"), "entries": entries},
         ensure_ascii=False,
@@ -214,9 +203,11 @@ WITH counts AS (
            count(*) FILTER (WHERE rating <= 2) AS bad,
            count(*) FILTER (WHERE rating <= 2 AND responded_at IS NOT NULL) AS bad_answered,
            count(*) FILTER (WHERE verdict_at IS NOT NULL) AS verdicts,
-           count(*) FILTER (WHERE verdict_accepted = false) AS rejected
+           count(*) FILTER (WHERE verdict_accepted = false) AS rejected,
+           count(*) FILTER (WHERE verified) AS verified
     FROM cadres_review
     WHERE local_date >= %(start)s AND local_date < %(end)s AND excluded_reason = ''
+          AND (verified OR NOT %(verified_only)s)
     GROUP BY cadre_id
 ), excluded AS (
     -- Counts only of the reviews left out, by ground (through a partial index: few rows).
@@ -233,7 +224,7 @@ WITH counts AS (
            coalesce(k.bad, 0) AS bad, coalesce(k.bad_answered, 0) AS bad_answered,
            coalesce(k.verdicts, 0) AS verdicts, coalesce(k.rejected, 0) AS rejected,
            coalesce(x.x_colleague, 0) AS x_colleague, coalesce(x.x_appeal, 0) AS x_appeal,
-           coalesce(x.x_fraud, 0) AS x_fraud
+           coalesce(x.x_fraud, 0) AS x_fraud, coalesce(k.verified, 0) AS verified
     FROM cadres_cadre c
     JOIN cadres_unit u ON u.id = c.unit_id
     LEFT JOIN counts k ON k.cadre_id = c.id
@@ -241,13 +232,13 @@ WITH counts AS (
     WHERE c.active OR k.n IS NOT NULL
 ), subjects AS (
     SELECT 'cadre' AS scope, unit_id, cadre_id, name, unit_name, n, satisfied, bad,
-           bad_answered, verdicts, rejected, x_colleague, x_appeal, x_fraud
+           bad_answered, verdicts, rejected, x_colleague, x_appeal, x_fraud, verified
     FROM cadres
     UNION ALL
     SELECT 'unit', unit_id, NULL, unit_name, unit_name, sum(n)::bigint,
            sum(satisfied)::bigint, sum(bad)::bigint, sum(bad_answered)::bigint,
            sum(verdicts)::bigint, sum(rejected)::bigint, sum(x_colleague)::bigint,
-           sum(x_appeal)::bigint, sum(x_fraud)::bigint
+           sum(x_appeal)::bigint, sum(x_fraud)::bigint, sum(verified)::bigint
     FROM cadres
     GROUP BY unit_id, unit_name
 ), rates AS (
@@ -298,7 +289,7 @@ SELECT %(ranking)s::bigint, scope, unit_id, cadre_id, name, unit_name, position,
        CASE WHEN cadre_id IS NOT NULL AND ranked THEN unit_position END,
        cadre_id IS NOT NULL AND ranked AND unit_position > unit_ranked_count
            - greatest(1, (unit_ranked_count + %(bottom_divisor)s - 1) / %(bottom_divisor)s),
-       x_colleague, x_appeal, x_fraud
+       x_colleague, x_appeal, x_fraud, verified
 FROM ordered
 """
 COMPILE_COPY_SQL = "COPY (" + COMPILE_SQL + ") TO STDOUT"

@@ -8,7 +8,17 @@ from django.db.models import Count, Q
 from core.routers import read_database
 
 from . import rankings
-from .models import Cadre, RankingEntry, RankingMonth, Review, Unit, UnitMembership
+from .models import (
+    BottomStreak,
+    BottomWarning,
+    Cadre,
+    RankingEntry,
+    RankingMonth,
+    Review,
+    ServiceTicket,
+    Unit,
+    UnitMembership,
+)
 
 
 def unit_ids_for(*, user, role: str) -> set[int]:
@@ -175,7 +185,9 @@ def ranking_digest_entries(*, ranking: RankingMonth) -> list[list]:
 
     The digest was defined over three scopes of rows (each unit's cadres with the unit's
     id as scope_unit_id); the cadre rows now carry the rank within the unit, and
-    ranking_lines rebuilds that scope, so every digest stays what it was.
+    ranking_lines rebuilds that scope, so every digest stays what it was. The excluded
+    counts and the verified share are covered from the months compiled with them
+    (`RankingMonth.digest_covers_verified`): `digest_fields` names a month's values.
     """
     within = RankingEntry.Scope.UNIT_CADRE
     return [
@@ -193,9 +205,11 @@ def ranking_digest_entries(*, ranking: RankingMonth) -> list[list]:
             str(e.rejection_rate),
             str(e.score),
             e.bottom,
-            e.excluded_colleague,
-            e.excluded_appeal,
-            e.excluded_fraud,
+            *(
+                [e.excluded_colleague, e.excluded_appeal, e.excluded_fraud, str(e.verified_share)]
+                if ranking.digest_covers_verified
+                else []
+            ),
         ]
         for e in ranking_lines(ranking=ranking)
     ]
@@ -242,16 +256,108 @@ DIGEST_FIELDS = (
     "rejection_rate",
     "score",
     "bottom",
+)
+
+# Months compiled since reviews can be excluded and verified by a service ticket
+# (`RankingMonth.digest_covers_verified`) also seal these, in this order; the months
+# sealed before keep the digest of the fields above.
+VERIFIED_DIGEST_FIELDS = (
+    *DIGEST_FIELDS,
     "excluded_colleague",
     "excluded_appeal",
     "excluded_fraud",
+    "verified_share",
 )
+
+
+def digest_fields(*, ranking: RankingMonth) -> tuple[str, ...]:
+    """The names of the values a month's digest covers, in order."""
+    return VERIFIED_DIGEST_FIELDS if ranking.digest_covers_verified else DIGEST_FIELDS
 
 
 def ranking_digest_records(*, ranking: RankingMonth) -> list[dict]:
     """A published month's entries exactly as its digest covers them, in the digest's
-    order, as records named by DIGEST_FIELDS (the open data's rows)."""
-    return [
-        dict(zip(DIGEST_FIELDS, row, strict=True))
-        for row in ranking_digest_entries(ranking=ranking)
-    ]
+    order, as records named by `digest_fields` (the open data's rows)."""
+    fields = digest_fields(ranking=ranking)
+    return [dict(zip(fields, row, strict=True)) for row in ranking_digest_entries(ranking=ranking)]
+
+
+def ticket_get(*, pk: int) -> ServiceTicket | None:
+    return ServiceTicket.objects.select_related("cadre", "cadre__unit").filter(pk=pk).first()
+
+
+HISTORY_MONTHS = 12
+
+
+def cadre_history(*, cadre: Cadre, months: int = HISTORY_MONTHS) -> list[RankingEntry]:
+    """The cadre's lines (scope cadre) in the last `months` published months, newest first;
+    a month where the cadre was not listed is left out. Through the (ranking, cadre) index:
+    the months first, then their lines."""
+    ids = list(published_months().values_list("pk", flat=True)[:months])
+    rows = (
+        RankingEntry.objects.using(read_database())
+        .filter(ranking_id__in=ids, cadre_id=cadre.pk, scope=RankingEntry.Scope.CADRE)
+        .select_related("ranking")
+    )
+    return sorted(rows, key=lambda entry: entry.ranking.month, reverse=True)
+
+
+def bottom_report(*, ranking: RankingMonth) -> "BottomReport":
+    """The standing committee's report of a month: the bottom units and cadres with their
+    months in a row and last three months, and the warnings still open (every month)."""
+    bottom = list(
+        ranking.entries.filter(
+            scope__in=[RankingEntry.Scope.UNIT, RankingEntry.Scope.CADRE], bottom=True
+        ).order_by("scope", "position")
+    )
+    streaks = {
+        (s.scope, s.unit_id, s.cadre_id): s.months
+        for s in BottomStreak.objects.filter(ranking=ranking)
+    }
+    earlier = list(
+        RankingMonth.objects.filter(month__lte=ranking.month, published_at__isnull=False)
+        .exclude(pk=ranking.pk)
+        .order_by("-month")[:2]
+    )
+    trend_months = [ranking, *earlier][::-1]
+    trend_rows = RankingEntry.objects.filter(
+        ranking__in=trend_months, scope__in=[RankingEntry.Scope.UNIT, RankingEntry.Scope.CADRE]
+    ).filter(Q(cadre_id__in=[e.cadre_id for e in bottom if e.cadre_id]) | Q(cadre__isnull=True))
+    by_key = {(e.ranking_id, e.scope, e.unit_id, e.cadre_id): e for e in trend_rows}
+    lines = []
+    for entry in bottom:
+        key = (entry.scope, entry.unit_id, entry.cadre_id)
+        trend = [(m.label, by_key.get((m.pk, *key))) for m in trend_months]
+        lines.append(BottomLine(entry=entry, months=streaks.get(key, 1), trend=trend))
+    warnings = list(
+        BottomWarning.objects.filter(
+            state__in=[BottomWarning.State.OPEN, BottomWarning.State.TALK_HELD]
+        )
+        .filter(ranking__month__lte=ranking.month)
+        .select_related("ranking")
+        .order_by("-ranking__month", "kind", "name")
+    )
+    return BottomReport(ranking=ranking, lines=lines, warnings=warnings)
+
+
+@dataclass(frozen=True)
+class BottomLine:
+    entry: RankingEntry
+    months: int
+    # (YYYY-MM, the entry that month or None), oldest first.
+    trend: list
+
+
+@dataclass(frozen=True)
+class BottomReport:
+    ranking: RankingMonth
+    lines: list[BottomLine]
+    warnings: list[BottomWarning]
+
+
+@dataclass(frozen=True)
+class CadreHistory:
+    """GET /cadres/{id}/history: the cadre and its lines, newest first."""
+
+    cadre: Cadre
+    months: list[RankingEntry]

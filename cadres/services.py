@@ -13,7 +13,7 @@ from core.errors import Forbidden, Invalid, or_404
 from core.timezones import LOCAL_TZ
 from points.services import TakenBack, review_points_award, review_points_take_back
 
-from . import fraud, permissions, rankings, selectors
+from . import codes, fraud, permissions, rankings, selectors
 from .cache import RANKINGS
 from .errors import (
     AlreadyResponded,
@@ -27,9 +27,14 @@ from .errors import (
     NotResponded,
     ReviewByColleague,
     SelfReview,
+    TicketExpired,
+    TicketOtherCadre,
     VerdictAlreadyGiven,
+    WarningStateInvalid,
 )
 from .models import (
+    BottomStreak,
+    BottomWarning,
     Cadre,
     Exclusion,
     FlagRule,
@@ -37,6 +42,7 @@ from .models import (
     RankingMonth,
     Review,
     ReviewFlag,
+    ServiceTicket,
     Unit,
     UnitMembership,
 )
@@ -110,8 +116,10 @@ def review_create(
     device_id: str = "",
     address: str = "",
     assisted: bool = False,
+    ticket: ServiceTicket | None = None,
 ) -> Review:
-    """The one way to create a review (residents through a badge, vendors through stalls).
+    """The one way to create a review (residents through a badge or a service ticket,
+    vendors through stalls).
 
     The scanned code is the caller's business (the badge endpoint checks it). Here: the
     cadre takes reviews, nobody reviews themselves, no colleague (a cadre or staff of the
@@ -119,9 +127,15 @@ def review_create(
     per cadre per Asia/Shanghai day (a UNIQUE constraint), and the review's points are
     awarded in the same transaction. `device_id` (X-Device-Id, or the page's cookie) and
     `address` (the client's) are stored as keyed hashes for the fraud rules, whose
-    cheap ones flag the review here (cadres/fraud.py). `assisted`: a service desk agent filed it for the reviewer.
+    cheap ones flag the review here (cadres/fraud.py). `assisted`: a service desk agent
+    filed it for the reviewer. With a `ticket` (proof of presence) the review is verified
+    and the ticket is used in the same transaction, by one conditional UPDATE: of two
+    reviews with one ticket at once exactly one commits; the other is TicketUsed and
+    leaves nothing.
     """
     rating, tags, comment = _validated_review_input(rating=rating, tags=tags, comment=comment)
+    if ticket is not None and ticket.cadre_id != cadre.pk:
+        raise TicketOtherCadre()
     if not cadre.active:
         raise CadreInactive()
     if cadre.user_id is not None and cadre.user_id == reviewer.pk:
@@ -140,10 +154,13 @@ def review_create(
         points_awarded=settings.REVIEW_POINTS,
         device_hash=fraud.device_hash(device_id),
         address_hash=fraud.address_hash(address),
+        verified=ticket is not None,
     )
     # No savepoint: nothing in here is caught; an error rolls back the caller's transaction.
     with transaction.atomic(savepoint=False):
         colleague, counts = _review_insert(review, unit_id=cadre.unit_id)
+        if counts is not None and ticket is not None:
+            _ticket_use(ticket=ticket, review=review, now=now)
         if counts is not None:
             points = review_points_award(review_id=review.pk, resident=reviewer)
             if points != review.points_awarded:
@@ -156,6 +173,33 @@ def review_create(
             raise ReviewByColleague()
         raise AlreadyReviewedToday()
     return review
+
+
+def _ticket_use(*, ticket: ServiceTicket, review: Review, now: dt.datetime) -> None:
+    """Mark the ticket used by `review`, or raise (inside the review's transaction, so the
+    review and its points go too). The UPDATE's row lock makes a second review with the
+    same ticket wait for the first, then find it used."""
+    used = ServiceTicket.objects.filter(
+        pk=ticket.pk, cadre_id=review.cadre_id, used_at__isnull=True, expires_at__gt=now
+    ).update(used_at=now, review=review)
+    if not used:
+        codes.ticket_check(ServiceTicket.objects.get(pk=ticket.pk))
+        raise TicketExpired()
+    ticket.used_at, ticket.review = now, review
+
+
+def ticket_issue(*, cadre: Cadre, issued_by) -> ServiceTicket:
+    """A one-time service ticket of `cadre`, valid SERVICE_TICKET_HOURS (who may issue it,
+    the cadre or its unit's window, is checked by cadres.permissions.can_issue_ticket)."""
+    if not cadre.active:
+        raise CadreInactive()
+    now = timezone.now()
+    return ServiceTicket.objects.create(
+        cadre=cadre,
+        issued_by=issued_by,
+        issued_at=now,
+        expires_at=now + dt.timedelta(hours=settings.SERVICE_TICKET_HOURS),
+    )
 
 
 def _review_insert(review: Review, *, unit_id: int) -> tuple[bool, tuple | None]:
@@ -398,14 +442,18 @@ def reviews_mark_overdue(*, now: dt.datetime | None = None) -> int:
 # --- Rankings --------------------------------------------------------------------------
 
 
-def month_counts(*, month: dt.date) -> dict[int, rankings.Counts]:
-    """Counts per cadre for the month: one grouped query with conditional counts."""
+def month_counts(*, month: dt.date, verified_only: bool = False) -> dict[int, rankings.Counts]:
+    """Counts per cadre for the month: one grouped query with conditional counts.
+    `verified_only` (RANKINGS_VERIFIED_ONLY): only reviews through a service ticket."""
     bad = Q(rating__lte=2)
     answered = Q(responded_at__isnull=False)
+    reviews = Review.objects.filter(
+        local_date__gte=month, local_date__lt=rankings.next_month(month), excluded_reason=""
+    )
+    if verified_only:
+        reviews = reviews.filter(verified=True)
     rows = (
-        Review.objects.filter(local_date__gte=month, local_date__lt=rankings.next_month(month))
-        .filter(excluded_reason="")
-        .order_by()
+        reviews.order_by()
         .values("cadre_id")
         .annotate(
             n=Count("id"),
@@ -414,8 +462,11 @@ def month_counts(*, month: dt.date) -> dict[int, rankings.Counts]:
             bad_answered=Count("id", filter=bad & answered),
             verdicts=Count("id", filter=Q(verdict_at__isnull=False)),
             rejected=Count("id", filter=Q(verdict_accepted=False)),
+            verified=Count("id", filter=Q(verified=True)),
         )
-        .values_list("cadre_id", "n", "satisfied", "bad", "bad_answered", "verdicts", "rejected")
+        .values_list(
+            "cadre_id", "n", "satisfied", "bad", "bad_answered", "verdicts", "rejected", "verified"
+        )
     )
     return {row[0]: rankings.Counts(*row[1:]) for row in rows}
 
@@ -463,6 +514,7 @@ ENTRY_COLUMNS = [
     "excluded_colleague",
     "excluded_appeal",
     "excluded_fraud",
+    "verified",
 ]
 
 
@@ -496,6 +548,7 @@ def _entry(ranking, scope, line, *, unit_id, unit_name, cadre_id=None, within=No
         line.excluded.colleague,
         line.excluded.appeal,
         line.excluded.fraud,
+        c.verified,
     )
 
 
@@ -532,13 +585,14 @@ def rankings_compile(*, month: dt.date, python: bool = False) -> RankingMonth:
         ranking = RankingMonth.objects.select_for_update().get(month=month)
         if ranking.published_at is not None:
             raise MonthPublished()
+        ranking.verified_only = settings.RANKINGS_VERIFIED_ONLY
         if connection.vendor == "postgresql" and not python:
             RankingEntry.objects.filter(ranking=ranking).delete()
             _compile_in_postgres(ranking)
             ranking.compiled_at = timezone.now()
-            ranking.save(update_fields=["compiled_at"])
+            ranking.save(update_fields=["compiled_at", "verified_only"])
             return ranking
-        counts = month_counts(month=month)
+        counts = month_counts(month=month, verified_only=ranking.verified_only)
         excluded = month_excluded(month=month)
         # Every active cadre is listed; an inactive one only with reviews in the month.
         columns = ("id", "name", "unit_id", "unit__id", "unit__name")
@@ -613,7 +667,7 @@ def rankings_compile(*, month: dt.date, python: bool = False) -> RankingMonth:
         RankingEntry.objects.filter(ranking=ranking).delete()
         _store_entries(entries)
         ranking.compiled_at = timezone.now()
-        ranking.save(update_fields=["compiled_at"])
+        ranking.save(update_fields=["compiled_at", "verified_only"])
     return ranking
 
 
@@ -627,6 +681,7 @@ def _compile_in_postgres(ranking: RankingMonth) -> None:
         "end": rankings.next_month(ranking.month),
         "min_reviews": rankings.MIN_REVIEWS,
         "bottom_divisor": rankings.BOTTOM_DIVISOR,
+        "verified_only": ranking.verified_only,
     }
     table = RankingEntry._meta.db_table
     with connection.cursor() as cursor:
@@ -663,8 +718,108 @@ def ranking_month_publish(*, month: dt.date) -> RankingMonth:
         )
         ranking.published_at = timezone.now()
         ranking.save(update_fields=["previous_digest", "digest", "published_at"])
+        bottom_record(ranking=ranking)
         RANKINGS.changed()
     return ranking
+
+
+# --- The bottom and its consequences ---------------------------------------------------
+
+BOTTOM_SCOPES = (RankingEntry.Scope.UNIT, RankingEntry.Scope.CADRE)
+TALK_AFTER = 2  # months in a row in the bottom 10 %: a warning talk
+POST_REVIEW_AFTER = 3  # and more: listed for a post review
+
+
+def _bottom_keys(ranking: RankingMonth) -> dict[tuple, RankingEntry]:
+    """The month's bottom entries (district scopes), by (scope, the unit's or the cadre's
+    id): a cadre who moved to another unit keeps its streak."""
+    rows = ranking.entries.filter(scope__in=BOTTOM_SCOPES, bottom=True)
+    return {(e.scope, e.cadre_id or e.unit_id): e for e in rows}
+
+
+def bottom_record(*, ranking: RankingMonth) -> list[BottomWarning]:
+    """On publication: each bottom cadre's and unit's months in a row in the bottom 10 %
+    (counted back over published months without a gap) and the warnings they bring: a
+    warning talk at TALK_AFTER, a post review listing from POST_REVIEW_AFTER.
+
+    Idempotent: the month's streaks are replaced, a warning already recorded for the
+    same subject, month and kind is kept as it is (its state and note included)."""
+    current = _bottom_keys(ranking)
+    streaks = dict.fromkeys(current, 1)
+    alive = set(current)
+    month = ranking.month
+    while alive:
+        month = rankings.previous_month(month)
+        earlier = RankingMonth.objects.filter(month=month, published_at__isnull=False).first()
+        if earlier is None:
+            break
+        alive &= set(_bottom_keys(earlier))
+        for key in alive:
+            streaks[key] += 1
+    BottomStreak.objects.filter(ranking=ranking).delete()
+    BottomStreak.objects.bulk_create(
+        BottomStreak(
+            ranking=ranking,
+            scope=current[key].scope,
+            unit_id=current[key].unit_id,
+            cadre_id=current[key].cadre_id,
+            name=current[key].name,
+            months=months,
+        )
+        for key, months in streaks.items()
+    )
+    now = timezone.now()
+    warnings = []
+    for key, months in sorted(streaks.items()):
+        if months < TALK_AFTER:
+            continue
+        kind = (
+            BottomWarning.Kind.POST_REVIEW
+            if months >= POST_REVIEW_AFTER
+            else BottomWarning.Kind.TALK
+        )
+        entry = current[key]
+        warning, _created = BottomWarning.objects.get_or_create(
+            ranking=ranking,
+            kind=kind,
+            scope=entry.scope,
+            unit_id=entry.unit_id,
+            cadre_id=entry.cadre_id,
+            defaults={"name": entry.name, "streak": months, "created_at": now},
+        )
+        warnings.append(warning)
+    return warnings
+
+
+WARNING_MOVES = {
+    BottomWarning.State.OPEN: {BottomWarning.State.TALK_HELD, BottomWarning.State.CLOSED},
+    BottomWarning.State.TALK_HELD: {BottomWarning.State.CLOSED},
+    BottomWarning.State.CLOSED: set(),
+}
+MAX_NOTE = 1000
+
+
+def bottom_warning_change(*, warning: BottomWarning, state: str, note: str, actor) -> BottomWarning:
+    """Move a warning on (open -> talk held -> closed; closing needs a note), recording who
+    and when. District admins for every warning, a unit admin for its unit's."""
+    if not permissions.can_manage_unit(user=actor, unit_id=warning.unit_id):
+        raise Forbidden()
+    note = (note or "").strip()
+    if len(note) > MAX_NOTE:
+        raise Invalid(fields={"note": [_("At most %(count)d characters.") % {"count": MAX_NOTE}]})
+    if state == BottomWarning.State.CLOSED and not note:
+        raise Invalid(fields={"note": [_("Say how the warning was closed.")]})
+    allowed = WARNING_MOVES.get(warning.state, set())
+    if state not in allowed:
+        raise WarningStateInvalid()
+    # Conditional: two admins at once move it once.
+    changed = BottomWarning.objects.filter(pk=warning.pk, state=warning.state).update(
+        state=state, note=note or warning.note, changed_at=timezone.now(), changed_by=actor
+    )
+    if not changed:
+        raise WarningStateInvalid()
+    warning.refresh_from_db()
+    return warning
 
 
 def rankings_compile_and_publish(*, month: dt.date, publish: bool) -> RankingMonth:

@@ -35,9 +35,16 @@ FIELDS = (
     "rejection_rate",
     "score",
     "bottom",
+)
+# Covered too by the months compiled since reviews can be excluded and verified by a
+# service ticket: each file names its own fields ("fields" in the JSON, the CSV's
+# header), in the hashed order.
+KNOWN_FIELDS = (
+    *FIELDS,
     "excluded_colleague",
     "excluded_appeal",
     "excluded_fraud",
+    "verified_share",
 )
 _INTEGERS = {
     "scope_unit_id",
@@ -54,8 +61,6 @@ TIMEOUT = 30
 
 def digest(*, previous: str, month: str, rows: list[list]) -> str:
     """What the server computes (cadres.rankings.entries_digest)."""
-    # The excluded counts (the last three values) are hashed only when one is not zero.
-    rows = [row[:13] if len(row) > 13 and not any(row[13:]) else row for row in rows]
     canonical = json.dumps(
         {"previous": previous, "month": month, "entries": rows},
         ensure_ascii=False,
@@ -65,17 +70,31 @@ def digest(*, previous: str, month: str, rows: list[list]) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def rows_from_json(entries: list[dict]) -> list[list]:
-    return [[entry[name] for name in FIELDS] for entry in entries]
+def checked_fields(fields) -> tuple[str, ...]:
+    """A file's fields: the base ones in order, then only known additions."""
+    fields = tuple(fields or FIELDS)
+    if fields[: len(FIELDS)] != FIELDS or not set(fields) <= set(KNOWN_FIELDS):
+        raise ValueError(f"unexpected fields {list(fields)}")
+    return fields
+
+
+def rows_from_json(entries: list[dict], fields=None) -> list[list]:
+    """The entries' values in the hashed order: `fields` as the file names them, or
+    (without) the known fields the entries carry."""
+    if fields is None:
+        present = set(entries[0]) if entries else set()
+        fields = [name for name in KNOWN_FIELDS if name in present]
+    return [[entry[name] for name in checked_fields(fields)] for entry in entries]
 
 
 def rows_from_csv(text: str) -> list[list]:
     """CSV cells back to the JSON types: integers, null for empty ids/ranks, booleans."""
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    fields = checked_fields(reader.fieldnames)
     rows = []
     for record in reader:
         row = []
-        for name in FIELDS:
+        for name in fields:
             value = record[name]
             if name in _INTEGERS:
                 value = int(value) if value != "" else None
@@ -127,9 +146,12 @@ def verify(base_url: str, out=sys.stdout) -> list[str]:
                 fail(f"{label}: the index and the JSON state different digests")
             if document.get("month") != month or document.get("version") != item["version"]:
                 fail(f"{label}: the JSON is of {document.get('month')} v{document.get('version')}")
-            computed = digest(
-                previous=previous, month=month, rows=rows_from_json(document.get("entries", []))
-            )
+            try:
+                rows = rows_from_json(document.get("entries", []), document.get("fields"))
+            except (KeyError, ValueError) as error:
+                fail(f"{label}: unreadable JSON ({error})")
+                continue
+            computed = digest(previous=previous, month=month, rows=rows)
             if computed != stated:
                 fail(f"{label}: JSON figures give digest {computed}, published {stated}")
             try:

@@ -335,6 +335,8 @@ REST_FRAMEWORK = {
         "scan": os.environ.get("THROTTLE_SCAN", "120/min"),
         "claim": os.environ.get("THROTTLE_CLAIM", "60/min"),
         "pass_verify": os.environ.get("THROTTLE_PASS_VERIFY", "120/min"),
+        # Service tickets issued per cadre (whoever issues them: the cadre or the window).
+        "ticket": os.environ.get("THROTTLE_TICKET", "200/hour"),
     },
     # The client address of every limit comes from core.net.client_ip (NUM_PROXIES).
     "NUM_PROXIES": NUM_PROXIES,
@@ -394,6 +396,11 @@ FRAUD_FEW_ACCOUNTS_DAYS = env_int("FRAUD_FEW_ACCOUNTS_DAYS", 30)
 # active, and acts (reviews, moral claims, stall registrations) an agent files a day.
 DESK_SESSION_MINUTES = env_int("DESK_SESSION_MINUTES", 30)
 DESK_DAILY_LIMIT = env_int("DESK_DAILY_LIMIT", 50)
+# --- Cadres: proof of presence and the rankings it feeds.
+# A service ticket (one review, proof of presence) is valid this many hours.
+SERVICE_TICKET_HOURS = env_int("SERVICE_TICKET_HOURS", 24)
+# Rank on reviews through a service ticket only (the published month says so).
+RANKINGS_VERIFIED_ONLY = env_bool("RANKINGS_VERIFIED_ONLY", False)
 
 # The livestream duty: sessions each cadre hosts a quarter, by rank; days to transfer income.
 LIVESTREAM_QUOTA = {

@@ -82,7 +82,7 @@ def open_page(request):
         "months": sorted(months.items(), reverse=True),
         "licence": selectors.LICENCE,
         "licence_url": selectors.LICENCE_URL,
-        "fields": cadres_selectors.DIGEST_FIELDS,
+        "fields": cadres_selectors.VERIFIED_DIGEST_FIELDS,
         "stall_month": stall_month.strftime("%Y-%m"),
         "stall_rows": selectors.stall_counts(month=stall_month),
         "stall_months": selectors.stall_months(),
@@ -106,7 +106,7 @@ def version_body(version) -> dict:
         "digest": version.digest,
         "previous_digest": version.previous_digest,
         "licence": selectors.LICENCE,
-        "fields": list(cadres_selectors.DIGEST_FIELDS),
+        "fields": list(cadres_selectors.digest_fields(ranking=version.ranking)),
         "entries": selectors.version_entries(version=version),
     }
 
@@ -128,7 +128,7 @@ def version_file(request, month: str, version: str, fmt: str):
         return _json_response(version_body(found))
     out = io.StringIO()
     writer = csv.writer(out)
-    fields = cadres_selectors.DIGEST_FIELDS
+    fields = cadres_selectors.digest_fields(ranking=found.ranking)
     writer.writerow(fields)
     for entry in selectors.version_entries(version=found):
         writer.writerow([_csv_cell(entry[name]) for name in fields])

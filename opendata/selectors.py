@@ -112,7 +112,9 @@ def index_body(versions: list[Version]) -> dict:
     return {
         "licence": LICENCE,
         "licence_url": LICENCE_URL,
-        "fields": list(cadres_selectors.DIGEST_FIELDS),
+        # verified_share from the months published with service tickets on (each file's
+        # own "fields" names its values).
+        "fields": list(cadres_selectors.VERIFIED_DIGEST_FIELDS),
         "months": [{"month": month, "versions": items} for month, items in sorted(months.items())],
     }
 

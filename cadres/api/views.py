@@ -5,6 +5,7 @@ import hashlib
 from urllib.parse import urlencode
 
 from django.http import HttpResponse
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -25,8 +26,9 @@ from core.schema import error_response
 from core.serializers import ComputedBooleanField, ComputedCharField, ComputedURLField
 from core.throttling import AnonRateThrottle, ScopedThrottle, UserRateThrottle
 
-from .. import permissions, publication, qr, rankings, selectors, services
-from ..codes import badge_url
+from .. import permissions, publication, qr, rankings, selectors, services, throttles
+from ..codes import badge_url, review_target, ticket_url
+from ..errors import TicketOtherCadre
 from ..models import Review
 from ..pages import photo_url
 
@@ -53,6 +55,26 @@ class CadreSerializer(serializers.Serializer):
 def cadre_scan_body(cadre, request) -> dict:
     """The body under "cadre" in POST /scan (API.md)."""
     return CadreSerializer(cadre, context={"request": request}).data
+
+
+class TicketRefSerializer(serializers.Serializer):
+    expires_at = serializers.DateTimeField()
+
+
+class TicketScanSerializer(CadreSerializer):
+    """A service ticket scanned: the cadre's card and the ticket's expiry."""
+
+    ticket = TicketRefSerializer(source="*")
+
+    def to_representation(self, ticket):
+        data = CadreSerializer(ticket.cadre, context=self.context).data
+        data["ticket"] = TicketRefSerializer(ticket).data
+        return data
+
+
+def ticket_scan_body(ticket, request) -> dict:
+    """The body under "cadre" in POST /scan for a service ticket: the card + `ticket`."""
+    return TicketScanSerializer(ticket, context={"request": request}).data
 
 
 class ResponseBodySerializer(serializers.Serializer):
@@ -215,7 +237,10 @@ class CadreReviewCreateView(APIView):
     throttle_scope = "review"
 
     class InputSerializer(serializers.Serializer):
-        code = serializers.CharField(max_length=512, help_text="The badge URL the user scanned.")
+        code = serializers.CharField(
+            max_length=512,
+            help_text="The badge URL the user scanned, or a service ticket's (then verified).",
+        )
         rating = serializers.IntegerField(
             min_value=1, max_value=5, help_text="5 very satisfied ... 1 very dissatisfied."
         )
@@ -232,6 +257,7 @@ class CadreReviewCreateView(APIView):
     class OutputSerializer(serializers.Serializer):
         id = serializers.IntegerField()
         points_awarded = serializers.IntegerField()
+        verified = serializers.BooleanField(help_text="Submitted through a service ticket.")
 
     @extend_schema(
         request=InputSerializer,
@@ -256,10 +282,12 @@ class CadreReviewCreateView(APIView):
             ),
             404: error_response(
                 "`not_found` (no such cadre), `code_invalid` (forged, malformed, or another "
-                "cadre's code), `code_revoked` (a badge replaced by a newer one)."
+                "cadre's badge), `code_revoked` (a badge replaced by a newer one)."
             ),
             409: error_response(
-                "`already_reviewed_today`, `cadre_inactive`, `idempotency_key_in_progress`."
+                "`already_reviewed_today`, `cadre_inactive`, `idempotency_key_in_progress`; "
+                "a service ticket: `ticket_used`, `ticket_expired`, `ticket_other_cadre` "
+                "(a ticket issued for another cadre)."
             ),
         },
     )
@@ -269,12 +297,14 @@ class CadreReviewCreateView(APIView):
         data.is_valid(raise_exception=True)
         # The code's cadre is the one loaded; an unknown cadre stays a 404 `not_found`.
         try:
-            cadre = codes.resolve_as(data.validated_data["code"], "cadre")
+            cadre, ticket = review_target(codes.resolve_as(data.validated_data["code"], "cadre"))
         except (codes.CodeInvalid, codes.CodeRevoked):
             or_404(selectors.cadre_get(pk=pk))
             raise
         if cadre.pk != pk:
             or_404(selectors.cadre_get(pk=pk))
+            if ticket is not None:
+                raise TicketOtherCadre()
             raise codes.CodeInvalid()
         review = services.review_create(
             cadre=cadre,
@@ -284,8 +314,129 @@ class CadreReviewCreateView(APIView):
             comment=data.validated_data["comment"],
             device_id=request.headers.get("X-Device-Id", ""),
             address=client_ip(request),
+            ticket=ticket,
         )
         return Response(self.OutputSerializer(review).data, status=status.HTTP_201_CREATED)
+
+
+# --- Service tickets (proof of presence) -----------------------------------------------
+
+
+class TicketIssueView(APIView):
+    """POST /cadre/tickets: a one-time service ticket (the signed-in cadre's own; a unit
+    admin's service window passes `cadre`), valid SERVICE_TICKET_HOURS."""
+
+    throttle_classes = [UserRateThrottle]
+
+    class InputSerializer(serializers.Serializer):
+        cadre = serializers.IntegerField(
+            min_value=1,
+            max_value=MAX_INT,
+            required=False,
+            help_text="The cadre served (a unit admin's window); default: the signed-in cadre.",
+        )
+
+    class OutputSerializer(serializers.Serializer):
+        id = serializers.IntegerField()
+        code_url = ComputedCharField(ticket_url)
+        qr_png_url = ComputedURLField(
+            lambda ticket, context: context["request"].build_absolute_uri(
+                reverse("cadre-ticket-qr", kwargs={"pk": ticket.pk})
+            ),
+            with_context=True,
+        )
+        expires_at = serializers.DateTimeField()
+
+    @extend_schema(
+        request=InputSerializer,
+        responses={
+            201: OutputSerializer,
+            403: error_response(
+                "`permission_denied`: not linked to a cadre, or not the admin of the cadre's unit."
+            ),
+            404: error_response("`not_found`: no such cadre."),
+            409: error_response("`cadre_inactive`."),
+            429: error_response("`throttled`: THROTTLE_TICKET tickets per cadre."),
+        },
+    )
+    def post(self, request):
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        if "cadre" in data.validated_data:
+            cadre = or_404(selectors.cadre_get(pk=data.validated_data["cadre"]))
+        else:
+            cadre = selectors.cadre_of_user(user=request.user)
+            if cadre is None:
+                raise Forbidden()
+        if not permissions.can_issue_ticket(user=request.user, cadre=cadre):
+            raise Forbidden()
+        # Per cadre, whoever issues: the window and the cadre share the budget.
+        wait = throttles.ticket_refused(cadre_id=cadre.pk)
+        if wait is not None:
+            self.throttled(request, wait)
+        ticket = services.ticket_issue(cadre=cadre, issued_by=request.user)
+        body = self.OutputSerializer(ticket, context={"request": request}).data
+        return Response(body, status=status.HTTP_201_CREATED)
+
+
+class TicketQrPngView(APIView):
+    """GET /cadre/tickets/{id}/qr.png: the ticket's code, to its issuer and its cadre."""
+
+    @extend_schema(
+        responses={
+            (200, "image/png"): OpenApiTypes.BINARY,
+            404: error_response("`not_found`: no such ticket, or not yours."),
+        }
+    )
+    def get(self, request, pk):
+        ticket = or_404(selectors.ticket_get(pk=pk))
+        # Someone else's ticket is as absent as a missing one.
+        or_404(permissions.can_see_ticket(user=request.user, ticket=ticket) or None)
+        return HttpResponse(qr.ticket_png(ticket), content_type="image/png")
+
+
+# --- A cadre's history -----------------------------------------------------------------
+
+
+class CadreHistoryEntrySerializer(serializers.Serializer):
+    month = serializers.CharField(source="ranking.label", help_text="YYYY-MM")
+    rank = serializers.IntegerField(allow_null=True, help_text="Across the district.")
+    unit_rank = serializers.IntegerField(allow_null=True, help_text="Within the cadre's unit.")
+    score = serializers.DecimalField(
+        max_digits=5, decimal_places=2, allow_null=True, help_text="null without reviews."
+    )
+    reviews = serializers.IntegerField()
+    verified_share = serializers.DecimalField(
+        max_digits=5, decimal_places=4, help_text="Reviews through a service ticket / reviews."
+    )
+    bottom = serializers.BooleanField()
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        if not instance.reviews:
+            data["score"] = None
+        return data
+
+
+class CadreHistoryView(APIView):
+    """GET /cadres/{id}/history: the cadre's line in each of the last 12 published months,
+    newest first (not paginated: at most 12). Public; never a reviewer."""
+
+    permission_classes = [AllowAny]
+    authentication_classes = []
+    throttle_classes = [AnonRateThrottle]
+
+    class OutputSerializer(serializers.Serializer):
+        cadre = CadreSerializer()
+        months = CadreHistoryEntrySerializer(many=True)
+
+    @extend_schema(
+        responses={200: OutputSerializer, 404: error_response("`not_found`: no such cadre.")}
+    )
+    def get(self, request, pk):
+        cadre = or_404(selectors.cadre_get(pk=pk))
+        history = selectors.CadreHistory(cadre=cadre, months=selectors.cadre_history(cadre=cadre))
+        return Response(self.OutputSerializer(history, context={"request": request}).data)
 
 
 class MyReviewSerializer(serializers.Serializer):
@@ -482,6 +633,11 @@ class RankingEntrySerializer(serializers.Serializer):
         help_text="null for a unit or cadre without reviews in the month (listed last).",
     )
     bottom = serializers.BooleanField()
+    verified_share = serializers.DecimalField(
+        max_digits=5,
+        decimal_places=4,
+        help_text="Reviews through a service ticket (proof of presence) / reviews; 0 without.",
+    )
     excluded = ExcludedCountsSerializer(
         help_text="Reviews of the month not counted (colleague, upheld appeal, fraud)."
     )
@@ -551,6 +707,10 @@ class RankingMonthView(APIView):
         unit = UnitRefSerializer(allow_null=True, required=False)
         digest = serializers.CharField(source="ranking.digest")
         previous_digest = serializers.CharField(source="ranking.previous_digest")
+        verified_only = serializers.BooleanField(
+            source="ranking.verified_only",
+            help_text="Only reviews through a service ticket counted (RANKINGS_VERIFIED_ONLY).",
+        )
         entries = RankingEntrySerializer(many=True)
         next = ComputedURLField(
             lambda page, context: _page_url(page.next_offset, context),

@@ -32,10 +32,17 @@ class ScanView(APIView):
             200: OpenApiResponse(
                 response=OutputSerializer,
                 description='`type` names the object; the object is under the key "cadre", '
-                '"site", "stall", "redemption" (type voucher) or "pass" (type privilege_pass).',
+                '"site", "stall", "redemption" (type voucher) or "pass" (type privilege_pass). '
+                "A cadre's service ticket is of type cadre: the card plus "
+                "`ticket: {expires_at}`.",
             ),
         },
-        extensions={"x-error-codes": {"404": ["code_invalid", "code_revoked"]}},
+        extensions={
+            "x-error-codes": {
+                "404": ["code_invalid", "code_revoked"],
+                "409": ["ticket_used", "ticket_expired", "pass_expired"],
+            }
+        },
     )
     def post(self, request):
         data = self.InputSerializer(data=request.data)

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from cadres import exports, services, verify_chain
-from cadres.models import Exclusion, RankingEntry
+from cadres.models import Exclusion, RankingEntry, RankingMonth
 
 from .conftest import at
 
@@ -102,8 +102,8 @@ def test_every_published_view_shows_the_counts(api, client, month):
 
     text = exports.rankings_csv([ranking]).decode("utf-8-sig")
     header, *lines = text.splitlines()
-    assert header.count(",") == 14
-    an_line = next(line for line in lines if "安红" in line and line.endswith(",2,1,0"))
+    assert header.count(",") == 15  # the excluded counts, then the verified share
+    an_line = next(line for line in lines if "安红" in line and ",2,1,0," in line)
     assert an_line
 
     document = client.get("/open/rankings/2026-03/v1.json").json()
@@ -134,18 +134,17 @@ def test_the_digest_covers_the_excluded_counts(month):
     assert not selectors.ranking_month_verify(ranking=ranking)
 
 
-def test_a_month_without_exclusions_keeps_the_digest_it_had_before_the_counts(month):
-    """Entries whose three counts are all zero are hashed as before they existed."""
-    from cadres import rankings, selectors
+def test_a_month_sealed_before_the_counts_keeps_its_digest(month):
+    """A month sealed before reviews could be excluded (digest_covers_verified false)
+    hashes only the values it covered then, and still verifies."""
+    from cadres import selectors
 
-    services.rankings_compile(month=MARCH)
+    ranking = services.rankings_compile(month=MARCH)
+    RankingMonth.objects.filter(pk=ranking.pk).update(digest_covers_verified=False)
     ranking = services.ranking_month_publish(month=MARCH)
     entries = selectors.ranking_digest_entries(ranking=ranking)
-    chen = next(row for row in entries if row[4] == "陈刚")
-    bai = next(row for row in entries if row[4] == "白雪")
-    assert rankings.hashed_values(chen) == chen[:13]
-    assert rankings.hashed_values(bai) == bai
-    old_style = [row[:13] if not any(row[13:]) else row for row in entries]
+    assert {len(row) for row in entries} == {len(selectors.DIGEST_FIELDS)}
+    assert selectors.ranking_month_verify(ranking=ranking)
     assert ranking.digest == verify_chain.digest(
-        previous=ranking.previous_digest, month="2026-03", rows=old_style
+        previous=ranking.previous_digest, month="2026-03", rows=entries
     )

@@ -405,7 +405,9 @@ def test_the_api_shows_published_months_only(api, march):
         "score": "65.72",
         "bottom": False,
         "excluded": {"colleague": 0, "appeal": 0, "fraud": 0},
+        "verified_share": "0.0000",
     }
+    assert body["verified_only"] is False
     cadres = api.get("/api/v1/rankings/2026-03?scope=cadre").json()["entries"]
     assert [e["name"] for e in cadres] == CADRE_ORDER
     unit_b = march["units"]["乙局"].pk

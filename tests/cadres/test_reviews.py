@@ -22,11 +22,13 @@ def review(client, cadre, scanned, **body):
 
 
 def test_it_creates_a_review_and_awards_points(resident_api, resident, cadre, badge):
-    """A resident who scanned the badge reviews the cadre: 201 {id, points_awarded}."""
+    """A resident who scanned the badge reviews the cadre: 201 {id, points_awarded,
+    verified}; through a badge the review is not verified."""
     response = review(resident_api, cadre, badge(cadre), tags=["efficiency", "attitude"])
     assert response.status_code == 201, response.json()
     body = response.json()
-    assert set(body) == {"id", "points_awarded"}
+    assert set(body) == {"id", "points_awarded", "verified"}
+    assert body["verified"] is False
     assert body["points_awarded"] == 10
     stored = Review.objects.get(pk=body["id"])
     assert (stored.cadre, stored.reviewer, stored.rating) == (cadre, resident, 5)
