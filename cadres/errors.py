@@ -52,3 +52,18 @@ class MonthNotCompiled(DomainError):
 class LaterMonthPublished(DomainError):
     code = "later_month_published"
     default_detail = _("A later month is already published: months are published in order.")
+
+
+class AppealExists(DomainError):
+    code = "appeal_exists"
+    default_detail = _("This review has already been appealed.")
+
+
+class AppealWindowClosed(DomainError):
+    code = "appeal_window_closed"
+    default_detail = _("A review can be appealed only within 7 days of it.")
+
+
+class AppealAlreadyDecided(DomainError):
+    code = "appeal_already_decided"
+    default_detail = _("This appeal has already been decided.")

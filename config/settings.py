@@ -330,6 +330,7 @@ REST_FRAMEWORK = {
         "user": os.environ.get("THROTTLE_USER", "600/min"),
         "anon": os.environ.get("THROTTLE_ANON", "1000/min"),
         "review": os.environ.get("THROTTLE_REVIEW", "30/hour"),
+        "appeal": os.environ.get("THROTTLE_APPEAL", "30/hour"),
         "report": os.environ.get("THROTTLE_REPORT", "20/hour"),
         "scan": os.environ.get("THROTTLE_SCAN", "120/min"),
         "claim": os.environ.get("THROTTLE_CLAIM", "60/min"),
@@ -370,6 +371,9 @@ IDEMPOTENCY_STALE_AFTER = timedelta(seconds=60)
 # --- Points (issue "Points").
 REVIEW_POINTS = env_int("REVIEW_POINTS", 10)
 REVIEW_POINTS_DAILY_CAP = env_int("REVIEW_POINTS_DAILY_CAP", 3)
+# Seconds between a review of a published month being excluded (an upheld appeal, a
+# fraud verdict) and the correction's publication: exclusions within it make one version.
+RANKINGS_CORRECTION_DELAY = env_int("RANKINGS_CORRECTION_DELAY", 60)
 
 # The livestream duty: sessions each cadre hosts a quarter, by rank; days to transfer income.
 LIVESTREAM_QUOTA = {
