@@ -8,8 +8,8 @@ import base64
 
 from django import forms
 from django.contrib import admin, messages
-from django.db.models import Count, Q
 from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
