@@ -46,7 +46,7 @@ def reviews_mine(*, user):
 
 
 def reviews_of_cadre(*, cadre: Cadre):
-    return Review.objects.filter(cadre=cadre)
+    return Review.objects.filter(cadre=cadre).select_related("appeal")
 
 
 def has_reviewed_today(*, user, cadre: Cadre) -> bool:

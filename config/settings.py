@@ -354,7 +354,10 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {"LiveIncomeKindEnum": "livestream.models.Income.Kind"},
+    "ENUM_NAME_OVERRIDES": {
+        "LiveIncomeKindEnum": "livestream.models.Income.Kind",
+        "AppealStatusEnum": "cadres.models.Appeal.Status",
+    },
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
     "SERVE_AUTHENTICATION": [],
     "POSTPROCESSING_HOOKS": [

@@ -329,6 +329,7 @@ class CadreReviewSerializer(serializers.Serializer):
     )
     overdue = ComputedBooleanField(lambda review: review.overdue_at is not None)
     response = ResponseBodySerializer(allow_null=True)
+    appeal = ReviewAppealSerializer(allow_null=True, help_text="The appeal against it, if any.")
 
 
 class CadreMyReviewsView(APIView):

@@ -239,6 +239,12 @@ def test_a_review_without_appeal_shows_null(client_for, resident, review):
     assert client_for(resident).get("/api/v1/reviews/mine").json()["results"][0]["appeal"] is None
 
 
+def test_the_cadre_sees_its_appeal_on_its_reviews(client_for, cadre_user, pending, resident):
+    rows = client_for(cadre_user).get("/api/v1/cadre/reviews").json()["results"]
+    assert rows[0]["appeal"]["status"] == "pending"
+    assert_no_reviewer_in(rows, resident)
+
+
 def test_it_decides_once(client_for, appeal_reviewer, make_user, pending):
     assert decide(client_for(appeal_reviewer), pending).status_code == 200
     second = decide(client_for(make_user(Role.APPEAL_REVIEWER)), pending, upheld=False)
