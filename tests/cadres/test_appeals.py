@@ -429,3 +429,23 @@ def test_cadres_appealing_more_than_half_their_bad_reviews(make_cadre, make_user
             services.review_create(cadre=cadre, reviewer=make_user(), rating=5)
     assert selectors.cadres_appealing_most(month=dt.date(2026, 11, 1)) == [a.pk]
     assert selectors.cadres_appealing_most(month=dt.date(2026, 10, 1)) == []
+
+
+def test_the_queue_pages_reach_every_appeal_once_due_first(
+    client_for, appeal_reviewer, cadre, cadre_user, make_user
+):
+    created = []
+    for day in (24, 23, 25):  # appealed out of order: due dates out of order too
+        moment = dt.datetime(2026, 11, day, 10, 0, tzinfo=LOCAL_TZ)
+        with at(moment):
+            review = services.review_create(cadre=cadre, reviewer=make_user(), rating=1)
+            created.append(
+                services.appeal_create(review=review, appellant=cadre_user, reason=REASON)
+            )
+    client = client_for(appeal_reviewer)
+    url, seen = "/api/v1/appeals?page_size=1", []
+    while url:
+        page = client.get(url).json()
+        seen += [item["id"] for item in page["results"]]
+        url = page["next"]
+    assert seen == [created[1].pk, created[0].pk, created[2].pk]

@@ -123,6 +123,9 @@ def test_the_correction_chain_from_the_public_api(
     assert _digest_of_open_file(client, "2026-03", 2)[2] == v1["digest"]
     assert selectors.ranking_month_verify(ranking=first)
     assert selectors.ranking_month_verify(ranking=second)
+    # The Atom feed has an entry for the correction, pointing at its file.
+    feed = client.get("/open/feed.atom").content.decode()
+    assert "rankings/2026-03/v2.json" in feed and "rankings/2026-03/v1.json" in feed
     # The list of months shows March once, as its latest version.
     months = api.get("/api/v1/rankings").json()["results"]
     assert [(m["month"], m["version"]) for m in months] == [("2026-03", 2)]
