@@ -524,6 +524,10 @@ def ranking_month_correct(*, month: dt.date) -> RankingMonth | None:
             month=month, version=latest.version + 1, compiled_at=now, corrected_at=now
         )
         _compile_into(ranking)
+        if connection.vendor == "postgresql":
+            # The compile turned it off for itself; a publication waits for the disk.
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL synchronous_commit = on")
         ranking.excluded_reviews = ranking.excluded_total - latest.excluded_total
         ranking.previous_digest = latest.digest
         ranking.digest = selectors.ranking_digest(ranking=ranking, previous_digest=latest.digest)

@@ -330,3 +330,19 @@ def test_a_real_worker_publishes_the_correction_once_for_several_exclusions(
     versions = selectors.month_versions(month=MARCH)
     assert [(v.version, v.excluded_reviews) for v in versions] == [(1, 0), (2, 2)]
     assert selectors.ranking_month_verify(ranking=versions[1])
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_a_correction_commits_synchronously(make_user, make_cadre):
+    """The compile turns synchronous_commit off for itself; a correction publishes in the
+    same transaction, whose commit must reach the disk before the task is acknowledged."""
+    from django.db import connection
+
+    _cadres, bad = _month_of_reviews(make_user, make_cadre)
+    _publish()
+    services.review_exclude(review_id=bad[0].pk, reason=Exclusion.FRAUD)
+    assert services.ranking_month_correct(month=MARCH).version == 2
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW synchronous_commit")
+        assert cursor.fetchone()[0] == "on"
