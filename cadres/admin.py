@@ -9,24 +9,31 @@ import base64
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
 from django.http import HttpResponse
-from django.shortcuts import redirect
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.roles import Role
 from core.admin import ReadOnlyAdminMixin
 from core.errors import DomainError
-from core.forms import error_message
+from core.forms import add_form_errors, error_message
 
 from . import exports, permissions, qr, reports, selectors, services
 from .codes import badge_url
 from .models import (
+    Appeal,
     BottomWarning,
     Cadre,
     Exclusion,
     FlagRule,
+    Holiday,
     OverdueReview,
     RankingEntry,
     RankingMonth,
@@ -384,17 +391,23 @@ def fraud_signal_text(flag: ReviewFlag) -> str:
 class RankingMonthAdmin(admin.ModelAdmin):
     list_display = [
         "__str__",
+        "version",
         "compiled_at",
         "published_at",
         "verified_only",
+        "excluded_reviews",
         "entry_count",
         "digest",
     ]
     readonly_fields = [
         "month",
+        "version",
         "compiled_at",
         "published_at",
+        "corrected_at",
         "verified_only",
+        "excluded_total",
+        "excluded_reviews",
         "digest",
         "previous_digest",
     ]
@@ -563,3 +576,131 @@ class BottomWarningAdmin(UnitScopedAdmin):
     @admin.action(description=_("Close with the note"))
     def close(self, request, queryset):
         self._move(request, queryset, BottomWarning.State.CLOSED)
+
+
+class AppealOverdueFilter(admin.SimpleListFilter):
+    title = _("overdue")
+    parameter_name = "overdue"
+
+    def lookups(self, request, model_admin):
+        return [("1", _("Pending past the due date"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "1":
+            return queryset.filter(status=Appeal.Status.PENDING, due_at__lt=timezone.now())
+        return queryset
+
+
+class AppealDecideForm(forms.Form):
+    reason = forms.CharField(
+        label=_("reason of the decision"),
+        max_length=services.MAX_DECISION_REASON,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+@admin.register(Appeal)
+class AppealAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """The appeals queue of the district's appeal reviewers: never who wrote the review."""
+
+    pending_label = _("Appeals pending")
+    pending_filter = {"status": Appeal.Status.PENDING}
+    list_display = [
+        "review_cadre",
+        "review_rating",
+        "created_at",
+        "due_at",
+        "status",
+        "outcome",
+        "decide_link",
+    ]
+    list_filter = ["status", AppealOverdueFilter, "outcome"]
+    list_select_related = ["review", "review__cadre", "review__cadre__unit"]
+    search_fields = ["review__cadre__name", "reason"]
+    fields = [
+        "review_cadre",
+        "review_rating",
+        "review_comment",
+        "review_date",
+        "reason",
+        "status",
+        "created_at",
+        "due_at",
+        "outcome",
+        "decision_reason",
+        "decided_at",
+        "decided_by",
+    ]
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related(*self.list_select_related)
+
+    @admin.display(description=_("cadre"))
+    def review_cadre(self, appeal):
+        return appeal.review.cadre
+
+    @admin.display(description=_("rating"))
+    def review_rating(self, appeal):
+        return appeal.review.get_rating_display()
+
+    @admin.display(description=_("comment"))
+    def review_comment(self, appeal):
+        return appeal.review.comment
+
+    @admin.display(description=_("submitted at"))
+    def review_date(self, appeal):
+        return appeal.review.local_date
+
+    @admin.display(description=_("decision"))
+    def decide_link(self, appeal):
+        if appeal.status != Appeal.Status.PENDING:
+            return "-"
+        url = reverse("admin:cadres_appeal_decide", args=[appeal.pk])
+        return format_html('<a class="button" href="{}">{}</a>', url, gettext("Decide"))
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:pk>/decide/",
+                self.admin_site.admin_view(self.decide_view),
+                name="cadres_appeal_decide",
+            ),
+            *super().get_urls(),
+        ]
+
+    def decide_view(self, request, pk):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        appeal = get_object_or_404(self.get_queryset(request), pk=pk)
+        form = AppealDecideForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                services.appeal_decide(
+                    appeal=appeal,
+                    decider=request.user,
+                    upheld="uphold" in request.POST,
+                    reason=form.cleaned_data["reason"],
+                )
+            except DomainError as error:
+                add_form_errors(form, error)
+            else:
+                self.message_user(request, gettext("The appeal is decided."))
+                return redirect("admin:cadres_appeal_changelist")
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": gettext("Decide the appeal against a review of %(name)s")
+            % {"name": appeal.review.cadre.name},
+            "appeal": appeal,
+            "form": form,
+        }
+        return TemplateResponse(request, "admin/cadres/appeal/decide.html", context)
+
+
+@admin.register(Holiday)
+class HolidayAdmin(admin.ModelAdmin):
+    """Public holidays: not working days for the appeals' deadlines."""
+
+    list_display = ["date", "name"]
+    date_hierarchy = "date"

@@ -77,8 +77,12 @@ class CadresConfig(AppConfig):
                 "cadres.view_bottomwarning",
                 "cadres.change_bottomwarning",
                 "cadres.view_serviceticket",
-            ],
+                "cadres.view_appeal",
+            ]
+            + [f"cadres.{action}_holiday" for action in ("view", "add", "change", "delete")],
         )
+        # Appeals are decided in the admin (through services.appeal_decide), never edited.
+        register_role_permissions(Role.APPEAL_REVIEWER, ["cadres.view_appeal"])
 
 
 def _anyone(user, cadre) -> bool:

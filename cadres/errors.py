@@ -85,3 +85,18 @@ class TicketOtherCadre(DomainError):
 class WarningStateInvalid(DomainError):
     code = "warning_state_invalid"
     default_detail = _("This warning cannot change to that state.")
+
+
+class AppealExists(DomainError):
+    code = "appeal_exists"
+    default_detail = _("This review has already been appealed.")
+
+
+class AppealWindowClosed(DomainError):
+    code = "appeal_window_closed"
+    default_detail = _("A review can be appealed only within 7 days of it.")
+
+
+class AppealAlreadyDecided(DomainError):
+    code = "appeal_already_decided"
+    default_detail = _("This appeal has already been decided.")

@@ -34,10 +34,10 @@ def _header() -> list[str]:
 def _rows(rankings: list[RankingMonth]):
     scopes = dict(RankingEntry.Scope.choices)
     within = RankingEntry.Scope.UNIT_CADRE
-    for ranking in sorted(rankings, key=lambda r: r.month):
+    for ranking in sorted(rankings, key=lambda r: (r.month, r.version)):
         for e in selectors.ranking_lines(ranking=ranking):
             yield [
-                ranking.label,
+                str(ranking),  # a correction as "2026-03 v2"
                 str(scopes[e.scope]),
                 e.unit_name if e.scope == within else "",
                 e.rank if e.rank is not None else "",

@@ -315,10 +315,13 @@ class ReviewFlag(models.Model):
 class RankingMonth(models.Model):
     """The snapshot of one month's rankings; publishing freezes it and seals its digest."""
 
-    month = models.DateField(_("month"), unique=True, help_text=_("The first day of the month."))
+    month = models.DateField(_("month"), help_text=_("The first day of the month."))
+    # 1: the month as published on the 1st; 2, 3...: corrections (docs/cadres-corrections.md).
+    version = models.PositiveSmallIntegerField(_("version"), default=1)
     compiled_at = models.DateTimeField(_("compiled at"))
     published_at = models.DateTimeField(_("published at"), null=True, blank=True)
-    # SHA-256 of the previous published month's digest and of this month's entries.
+    # SHA-256 of the digest this version follows and of this version's entries: version 1
+    # follows a version of the month published before it, version n the version n - 1.
     digest = models.CharField(_("digest"), max_length=64, blank=True)
     previous_digest = models.CharField(_("previous digest"), max_length=64, blank=True)
     # RANKINGS_VERIFIED_ONLY when compiled: only reviews through a service ticket counted.
@@ -329,20 +332,34 @@ class RankingMonth(models.Model):
     digest_covers_verified = models.BooleanField(
         _("digest covers the verified share"), default=True
     )
+    corrected_at = models.DateTimeField(_("corrected at"), null=True, blank=True)
+    # The month's reviews excluded when this version was compiled, and how many of them
+    # were not yet excluded in the version it replaces (0 for version 1).
+    excluded_total = models.PositiveIntegerField(_("reviews excluded in all"), default=0)
+    excluded_reviews = models.PositiveIntegerField(
+        _("reviews excluded since the previous version"), default=0
+    )
 
     class Meta:
         verbose_name = _("monthly ranking")
         verbose_name_plural = _("monthly rankings")
-        ordering = ["-month"]
+        ordering = ["-month", "-version"]
         constraints = [
+            models.UniqueConstraint(fields=["month", "version"], name="ranking_month_version"),
             models.CheckConstraint(
                 condition=models.Q(published_at__isnull=True) | ~models.Q(digest=""),
                 name="ranking_published_has_digest",
             ),
+            models.CheckConstraint(
+                condition=models.Q(version=1, corrected_at__isnull=True)
+                | models.Q(version__gt=1, corrected_at__isnull=False),
+                name="ranking_correction_dated",
+            ),
         ]
 
     def __str__(self):
-        return self.month.strftime("%Y-%m")
+        label = self.month.strftime("%Y-%m")
+        return label if self.version == 1 else f"{label} v{self.version}"
 
     @property
     def label(self) -> str:
@@ -609,3 +626,86 @@ class BottomWarning(models.Model):
 
     def __str__(self):
         return f"{self.ranking} {self.get_kind_display()} {self.name}"
+
+
+class Holiday(models.Model):
+    """A public holiday: not a working day for the appeal deadlines (weekends never are)."""
+
+    date = models.DateField(_("date"), unique=True)
+    name = models.CharField(_("name"), max_length=100)
+
+    class Meta:
+        verbose_name = _("holiday")
+        verbose_name_plural = _("holidays")
+        ordering = ["date"]
+
+    def __str__(self):
+        return f"{self.date} {self.name}"
+
+
+class Appeal(models.Model):
+    """A cadre's (or their unit admin's) appeal against one review, decided at district level.
+
+    Upheld: the review is excluded from the rankings (cadres.services.review_exclude) and
+    kept; a published month then gets a correction. Who decided is recorded here and
+    shown to nobody but the admin of the appeals.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("pending")
+        DECIDED = "decided", _("decided")
+
+    class Outcome(models.TextChoices):
+        UPHELD = "upheld", _("upheld")
+        DISMISSED = "dismissed", _("dismissed")
+
+    review = models.OneToOneField(
+        Review, on_delete=models.PROTECT, related_name="appeal", verbose_name=_("review")
+    )
+    appellant = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("appealed by"),
+    )
+    reason = models.CharField(_("reason"), max_length=500)
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.PENDING
+    )
+    created_at = models.DateTimeField(_("appealed at"))
+    # The end of the 5th working day after the appeal (Asia/Shanghai).
+    due_at = models.DateTimeField(_("decision due by"))
+    outcome = models.CharField(_("outcome"), max_length=16, choices=Outcome.choices, blank=True)
+    decision_reason = models.CharField(_("reason of the decision"), max_length=500, blank=True)
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
+
+    class Meta:
+        verbose_name = _("appeal")
+        verbose_name_plural = _("appeals")
+        ordering = ["due_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(
+                    status="pending", outcome="", decided_at__isnull=True, decided_by__isnull=True
+                )
+                | models.Q(
+                    status="decided",
+                    outcome__in=["upheld", "dismissed"],
+                    decided_at__isnull=False,
+                    decided_by__isnull=False,
+                ),
+                name="appeal_decision_complete",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "due_at"], name="appeal_queue")]
+
+    def __str__(self):
+        return f"{self.review} ({self.get_status_display()})"

@@ -180,6 +180,7 @@ def _leaderboard_parts(request, first_day, *, unit_id, query):
         title = f"{title} · {ranking.label}"
         versions = open_selectors.month_versions(ranking=ranking)
         context["version"] = versions[-1].number if versions else None
+        context["versions"] = versions
         context["unit_entries"] = list(
             selectors.ranking_entries(ranking=ranking, scope=RankingEntry.Scope.UNIT)
         )

@@ -4,7 +4,7 @@ only the API uses the rule, in the service when the admin or a page shares it.""
 from accounts.roles import Role
 from accounts.selectors import user_has_role
 
-from .models import Cadre, Review, ServiceTicket
+from .models import Cadre, Review, ServiceTicket, UnitMembership
 from .selectors import unit_ids_for
 
 
@@ -58,3 +58,34 @@ def can_see_ticket(*, user, ticket: ServiceTicket) -> bool:
     if not user.is_authenticated:
         return False
     return user.pk in (ticket.issued_by_id, ticket.cadre.user_id)
+
+
+def can_appeal(*, user, review: Review) -> bool:
+    """The reviewed cadre, or an admin of the cadre's unit (as for answers)."""
+    if not user.is_authenticated:
+        return False
+    if review.cadre.user_id is not None and review.cadre.user_id == user.pk:
+        return True
+    return user_has_role(user=user, role=Role.UNIT_ADMIN) and review.cadre.unit_id in (
+        unit_ids_for(user=user, role=Role.UNIT_ADMIN)
+    )
+
+
+def can_list_appeals(*, user) -> bool:
+    return user_has_role(user=user, role=Role.APPEAL_REVIEWER) or is_district_admin(user=user)
+
+
+def is_of_unit(*, user, unit_id: int) -> bool:
+    """A cadre of the unit, or anyone acting for it (unit_admin, urban_officer...)."""
+    if Cadre.objects.filter(user=user, unit_id=unit_id).exists():
+        return True
+    return UnitMembership.objects.filter(user=user, unit_id=unit_id).exists()
+
+
+def can_decide_appeal(*, user, review: Review) -> bool:
+    """An appeal_reviewer (district level) who is neither the cadre nor of the cadre's unit."""
+    if not (user.is_authenticated and user_has_role(user=user, role=Role.APPEAL_REVIEWER)):
+        return False
+    if review.cadre.user_id == user.pk:
+        return False
+    return not is_of_unit(user=user, unit_id=review.cadre.unit_id)

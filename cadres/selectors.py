@@ -1,14 +1,15 @@
 """Reads of the cadres app."""
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, OuterRef, Q
 
 from core.routers import read_database
 
 from . import rankings
 from .models import (
+    Appeal,
     BottomStreak,
     BottomWarning,
     Cadre,
@@ -52,11 +53,11 @@ def review_get(*, pk: int) -> Review | None:
 
 
 def reviews_mine(*, user):
-    return Review.objects.filter(reviewer=user).select_related("cadre", "cadre__unit")
+    return Review.objects.filter(reviewer=user).select_related("cadre", "cadre__unit", "appeal")
 
 
 def reviews_of_cadre(*, cadre: Cadre):
-    return Review.objects.filter(cadre=cadre)
+    return Review.objects.filter(cadre=cadre).select_related("appeal")
 
 
 def has_reviewed_today(*, user, cadre: Cadre) -> bool:
@@ -86,17 +87,30 @@ def unit_review_summary(*, unit: Unit) -> dict:
     )
 
 
+def published_versions():
+    """Every published version of every month: public, immutable, from the replica."""
+    return RankingMonth.objects.using(read_database()).filter(published_at__isnull=False)
+
+
 def published_months():
-    """Published months only: public, immutable, read from the replica when there is one."""
-    return (
-        RankingMonth.objects.using(read_database())
-        .filter(published_at__isnull=False)
-        .order_by("-month")
+    """Published months, newest first, each as its latest version (a correction replaces
+    the version before it)."""
+    later = RankingMonth.objects.filter(
+        month=OuterRef("month"), version__gt=OuterRef("version"), published_at__isnull=False
     )
+    return published_versions().exclude(Exists(later)).order_by("-month")
 
 
-def published_month(*, month: dt.date) -> RankingMonth | None:
-    return published_months().filter(month=month).first()
+def published_month(*, month: dt.date, version: int | None = None) -> RankingMonth | None:
+    """The month's latest published version, or version `version` of it."""
+    if version is None:
+        return published_months().filter(month=month).first()
+    return published_versions().filter(month=month, version=version).first()
+
+
+def month_versions(*, month: dt.date) -> list[RankingMonth]:
+    """Every published version of a month, oldest first."""
+    return list(published_versions().filter(month=month).order_by("version"))
 
 
 def ranking_entries(*, ranking: RankingMonth, scope: str, unit_id: int | None = None):
@@ -119,6 +133,8 @@ class RankingPage:
     entries: list[RankingEntry]
     next_offset: int | None = None
     previous_offset: int | None = None
+    # Every published version of the month, oldest first (the page is of `ranking`).
+    versions: list[RankingMonth] = field(default_factory=list)
 
     @property
     def unit(self) -> dict | None:
@@ -131,11 +147,14 @@ def ranking_page(
     """A month's lines in `scope` (a unit's own cadres with `unit_id`), the `size` lines from
     `offset` when paged; None for a unit without lines or a page past the end."""
     entries = ranking_entries(ranking=ranking, scope=scope, unit_id=unit_id)
+    versions = month_versions(month=ranking.month)
     if size is None:
         entries = list(entries)
         if unit_id is not None and not entries:
             return None
-        return RankingPage(ranking=ranking, scope=scope, unit_id=unit_id, entries=entries)
+        return RankingPage(
+            ranking=ranking, scope=scope, unit_id=unit_id, entries=entries, versions=versions
+        )
     # A published month never changes, so an offset names the same line on every read.
     entries = list(entries[offset : offset + size + 1])
     if not entries and offset > 0:
@@ -147,6 +166,7 @@ def ranking_page(
         entries=entries[:size],
         next_offset=offset + size if len(entries) > size else None,
         previous_offset=max(0, offset - size) if offset > 0 else None,
+        versions=versions,
     )
 
 
@@ -228,12 +248,23 @@ def ranking_month_verify(*, ranking: RankingMonth) -> bool:
     """Recompute a published month's digest from its stored entries: True when it matches."""
     if ranking.published_at is None:
         return False
-    previous = (
-        RankingMonth.objects.filter(month__lt=ranking.month, published_at__isnull=False)
-        .order_by("-month")
-        .first()
-    )
-    if ranking.previous_digest != (previous.digest if previous else ""):
+    published = RankingMonth.objects.filter(published_at__isnull=False)
+    if ranking.version > 1:
+        # A correction follows the version it replaces.
+        follows = set(
+            published.filter(month=ranking.month, version=ranking.version - 1).values_list(
+                "digest", flat=True
+            )
+        )
+    else:
+        # A month's first version follows a version of the month published before it.
+        before = published.filter(month__lt=ranking.month).order_by("-month").first()
+        follows = (
+            set(published.filter(month=before.month).values_list("digest", flat=True))
+            if before
+            else {""}
+        )
+    if ranking.previous_digest not in follows:
         return False
     return (
         ranking_digest(ranking=ranking, previous_digest=ranking.previous_digest) == ranking.digest
@@ -314,11 +345,7 @@ def bottom_report(*, ranking: RankingMonth) -> "BottomReport":
         (s.scope, s.unit_id, s.cadre_id): s.months
         for s in BottomStreak.objects.filter(ranking=ranking)
     }
-    earlier = list(
-        RankingMonth.objects.filter(month__lte=ranking.month, published_at__isnull=False)
-        .exclude(pk=ranking.pk)
-        .order_by("-month")[:2]
-    )
+    earlier = list(published_months().filter(month__lt=ranking.month)[:2])
     trend_months = [ranking, *earlier][::-1]
     trend_rows = RankingEntry.objects.filter(
         ranking__in=trend_months, scope__in=[RankingEntry.Scope.UNIT, RankingEntry.Scope.CADRE]
@@ -361,3 +388,59 @@ class CadreHistory:
 
     cadre: Cadre
     months: list[RankingEntry]
+
+
+# --- Appeals ---------------------------------------------------------------------------
+
+
+def appeals_of_cadre(*, cadre: Cadre):
+    return Appeal.objects.filter(review__cadre=cadre).select_related("review").order_by("-pk")
+
+
+def appeals_of_units(*, unit_ids: set[int]):
+    return (
+        Appeal.objects.filter(review__cadre__unit_id__in=unit_ids)
+        .select_related("review")
+        .order_by("-pk")
+    )
+
+
+APPEAL_STATES = ("pending", "overdue", "decided")
+
+
+def appeals_queue(*, state: str | None, now: dt.datetime):
+    """The district's appeals: pending (due first), overdue (pending past due), decided."""
+    queryset = Appeal.objects.select_related("review", "review__cadre", "review__cadre__unit")
+    if state == "decided":
+        return queryset.filter(status=Appeal.Status.DECIDED).order_by("-decided_at", "-pk")
+    queryset = queryset.filter(status=Appeal.Status.PENDING)
+    if state == "overdue":
+        queryset = queryset.filter(due_at__lt=now)
+    return queryset.order_by("due_at", "pk")
+
+
+def appeal_get(*, pk: int) -> Appeal | None:
+    return (
+        Appeal.objects.select_related("review", "review__cadre", "review__cadre__unit")
+        .filter(pk=pk)
+        .first()
+    )
+
+
+def cadres_appealing_most(*, month: dt.date) -> list[int]:
+    """Cadres whose appeals against reviews of `month` number more than half of their bad
+    reviews of that month (a signal for moderation: appealing as a habit)."""
+    month = month.replace(day=1)
+    in_month = Q(local_date__gte=month, local_date__lt=rankings.next_month(month))
+    rows = (
+        Review.objects.filter(in_month)
+        .order_by()
+        .values("cadre_id")
+        .annotate(
+            bad=Count("id", filter=Q(rating__lte=2)),
+            appealed=Count("appeal", filter=Q(appeal__isnull=False)),
+        )
+        .filter(appealed__gt=0)
+        .values_list("cadre_id", "bad", "appealed")
+    )
+    return sorted(cadre_id for cadre_id, bad, appealed in rows if 2 * appealed > bad)

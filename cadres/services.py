@@ -3,7 +3,7 @@
 import datetime as dt
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -13,11 +13,14 @@ from core.errors import Forbidden, Invalid, or_404
 from core.timezones import LOCAL_TZ
 from points.services import TakenBack, review_points_award, review_points_take_back
 
-from . import codes, fraud, permissions, rankings, selectors
+from . import codes, fraud, permissions, rankings, selectors, workdays
 from .cache import RANKINGS
 from .errors import (
     AlreadyResponded,
     AlreadyReviewedToday,
+    AppealAlreadyDecided,
+    AppealExists,
+    AppealWindowClosed,
     CadreInactive,
     FlagAlreadyDecided,
     LaterMonthPublished,
@@ -33,6 +36,7 @@ from .errors import (
     WarningStateInvalid,
 )
 from .models import (
+    Appeal,
     BottomStreak,
     BottomWarning,
     Cadre,
@@ -302,12 +306,30 @@ def review_exclude(*, review_id: int, reason: str, now: dt.datetime | None = Non
     The one way a review leaves the rankings: appeals, moderation and the colleague
     rule all call it inside their own transaction, where they record who decided and
     why. Returns False when the review was already excluded (the first reason stays).
+
+    A review of a month that has ended (published, or about to be on the 1st) schedules
+    a correction of that month once the caller's transaction commits: the task
+    publishes a new version when the month's exclusions changed, and several
+    exclusions in a row make one version (see tasks.publish_correction).
     """
-    return bool(
+    excluded = bool(
         Review.objects.filter(pk=review_id, excluded_reason="").update(
             excluded_reason=reason, excluded_at=now or timezone.now()
         )
     )
+    if excluded:
+        local_date = Review.objects.filter(pk=review_id).values_list("local_date", flat=True)[0]
+        month = local_date.replace(day=1)
+        if rankings.month_has_ended(month):
+            label = month.strftime("%Y-%m")
+            transaction.on_commit(lambda: _schedule_correction(label))
+    return excluded
+
+
+def _schedule_correction(label: str) -> None:
+    from . import tasks  # tasks import this module
+
+    tasks.publish_correction.apply_async(args=[label], countdown=settings.RANKINGS_CORRECTION_DELAY)
 
 
 # --- Fraud signals and moderation (cadres/fraud.py, docs/review-fraud.md) -------------
@@ -581,94 +603,110 @@ def rankings_compile(*, month: dt.date, python: bool = False) -> RankingMonth:
     if month > rankings.local_today():
         raise Invalid(fields={"month": [_("This month has not started yet.")]})
     with transaction.atomic():
-        RankingMonth.objects.get_or_create(month=month, defaults={"compiled_at": timezone.now()})
-        ranking = RankingMonth.objects.select_for_update().get(month=month)
+        # Version 1's row is the month's lock (corrections take it too).
+        RankingMonth.objects.get_or_create(
+            month=month, version=1, defaults={"compiled_at": timezone.now()}
+        )
+        ranking = RankingMonth.objects.select_for_update().get(month=month, version=1)
         if ranking.published_at is not None:
             raise MonthPublished()
         ranking.verified_only = settings.RANKINGS_VERIFIED_ONLY
-        if connection.vendor == "postgresql" and not python:
-            RankingEntry.objects.filter(ranking=ranking).delete()
-            _compile_in_postgres(ranking)
-            ranking.compiled_at = timezone.now()
-            ranking.save(update_fields=["compiled_at", "verified_only"])
-            return ranking
-        counts = month_counts(month=month, verified_only=ranking.verified_only)
-        excluded = month_excluded(month=month)
-        # Every active cadre is listed; an inactive one only with reviews in the month.
-        columns = ("id", "name", "unit_id", "unit__id", "unit__name")
-        cadres = list(Cadre.objects.filter(active=True).select_related("unit").only(*columns))
-        missing = set(counts) - {cadre.pk for cadre in cadres}
-        if missing:
-            cadres += Cadre.objects.filter(pk__in=missing).select_related("unit").only(*columns)
-        units = {c.unit_id: c.unit for c in cadres}
-        for unit in Unit.objects.filter(cadres__active=True).distinct():
-            units.setdefault(unit.pk, unit)
-
-        cadre_lines = {}
-        unit_counts = {unit_id: rankings.Counts() for unit_id in units}
-        unit_excluded = {unit_id: rankings.Excluded() for unit_id in units}
-        for cadre in cadres:
-            c = counts.get(cadre.pk, rankings.Counts())
-            x = excluded.get(cadre.pk, rankings.Excluded())
-            unit_counts[cadre.unit_id] += c
-            unit_excluded[cadre.unit_id] += x
-            cadre_lines[cadre.pk] = rankings.Line(
-                key=cadre.pk, name=cadre.name, counts=c, figures=rankings.figures(c), excluded=x
-            )
-        cadre_by_pk = {c.pk: c for c in cadres}
-
-        entries = []
-        unit_lines = [
-            rankings.Line(
-                key=uid,
-                name=units[uid].name,
-                counts=c,
-                figures=rankings.figures(c),
-                excluded=unit_excluded[uid],
-            )
-            for uid, c in unit_counts.items()
-        ]
-        for line in rankings.rank_lines(unit_lines):
-            entries.append(
-                _entry(
-                    ranking, RankingEntry.Scope.UNIT, line, unit_id=line.key, unit_name=line.name
-                )
-            )
-        # Each unit ranks its own cadres first: fresh Line objects, since rank_lines
-        # sets rank and bottom on the lines it is given.
-        by_unit: dict[int, list] = {}
-        for cadre in cadres:
-            line = cadre_lines[cadre.pk]
-            by_unit.setdefault(cadre.unit_id, []).append(
-                rankings.Line(
-                    key=line.key,
-                    name=line.name,
-                    counts=line.counts,
-                    figures=line.figures,
-                    excluded=line.excluded,
-                )
-            )
-        within = {
-            line.key: line for lines in by_unit.values() for line in rankings.rank_lines(lines)
-        }
-        for line in rankings.rank_lines(list(cadre_lines.values())):
-            cadre = cadre_by_pk[line.key]
-            entries.append(
-                _entry(
-                    ranking,
-                    RankingEntry.Scope.CADRE,
-                    line,
-                    unit_id=cadre.unit_id,
-                    unit_name=cadre.unit.name,
-                    cadre_id=cadre.pk,
-                    within=within[cadre.pk],
-                )
-            )
-        RankingEntry.objects.filter(ranking=ranking).delete()
-        _store_entries(entries)
-        ranking.compiled_at = timezone.now()
-        ranking.save(update_fields=["compiled_at", "verified_only"])
+        _compile_into(ranking, python=python)
     return ranking
+
+
+def _month_excluded_count(month: dt.date) -> int:
+    return (
+        Review.objects.filter(local_date__gte=month, local_date__lt=rankings.next_month(month))
+        .exclude(excluded_reason="")
+        .count()
+    )
+
+
+def _compile_into(ranking: RankingMonth, *, python: bool = False) -> None:
+    """Replace `ranking`'s entries with the month's figures now (its row locked by the
+    caller). The excluded reviews are counted first: an exclusion committed during the
+    compile is then at worst counted in the next correction, never lost from every one."""
+    month = ranking.month
+    ranking.excluded_total = _month_excluded_count(month)
+    if connection.vendor == "postgresql" and not python:
+        RankingEntry.objects.filter(ranking=ranking).delete()
+        _compile_in_postgres(ranking)
+        ranking.compiled_at = timezone.now()
+        ranking.save(update_fields=["compiled_at", "verified_only", "excluded_total"])
+        return
+    counts = month_counts(month=month, verified_only=ranking.verified_only)
+    excluded = month_excluded(month=month)
+    # Every active cadre is listed; an inactive one only with reviews in the month.
+    columns = ("id", "name", "unit_id", "unit__id", "unit__name")
+    cadres = list(Cadre.objects.filter(active=True).select_related("unit").only(*columns))
+    missing = set(counts) - {cadre.pk for cadre in cadres}
+    if missing:
+        cadres += Cadre.objects.filter(pk__in=missing).select_related("unit").only(*columns)
+    units = {c.unit_id: c.unit for c in cadres}
+    for unit in Unit.objects.filter(cadres__active=True).distinct():
+        units.setdefault(unit.pk, unit)
+
+    cadre_lines = {}
+    unit_counts = {unit_id: rankings.Counts() for unit_id in units}
+    unit_excluded = {unit_id: rankings.Excluded() for unit_id in units}
+    for cadre in cadres:
+        c = counts.get(cadre.pk, rankings.Counts())
+        x = excluded.get(cadre.pk, rankings.Excluded())
+        unit_counts[cadre.unit_id] += c
+        unit_excluded[cadre.unit_id] += x
+        cadre_lines[cadre.pk] = rankings.Line(
+            key=cadre.pk, name=cadre.name, counts=c, figures=rankings.figures(c), excluded=x
+        )
+    cadre_by_pk = {c.pk: c for c in cadres}
+
+    entries = []
+    unit_lines = [
+        rankings.Line(
+            key=uid,
+            name=units[uid].name,
+            counts=c,
+            figures=rankings.figures(c),
+            excluded=unit_excluded[uid],
+        )
+        for uid, c in unit_counts.items()
+    ]
+    for line in rankings.rank_lines(unit_lines):
+        entries.append(
+            _entry(ranking, RankingEntry.Scope.UNIT, line, unit_id=line.key, unit_name=line.name)
+        )
+    # Each unit ranks its own cadres first: fresh Line objects, since rank_lines
+    # sets rank and bottom on the lines it is given.
+    by_unit: dict[int, list] = {}
+    for cadre in cadres:
+        line = cadre_lines[cadre.pk]
+        by_unit.setdefault(cadre.unit_id, []).append(
+            rankings.Line(
+                key=line.key,
+                name=line.name,
+                counts=line.counts,
+                figures=line.figures,
+                excluded=line.excluded,
+            )
+        )
+    within = {line.key: line for lines in by_unit.values() for line in rankings.rank_lines(lines)}
+    for line in rankings.rank_lines(list(cadre_lines.values())):
+        cadre = cadre_by_pk[line.key]
+        entries.append(
+            _entry(
+                ranking,
+                RankingEntry.Scope.CADRE,
+                line,
+                unit_id=cadre.unit_id,
+                unit_name=cadre.unit.name,
+                cadre_id=cadre.pk,
+                within=within[cadre.pk],
+            )
+        )
+    RankingEntry.objects.filter(ranking=ranking).delete()
+    _store_entries(entries)
+    ranking.compiled_at = timezone.now()
+    ranking.save(update_fields=["compiled_at", "verified_only", "excluded_total"])
 
 
 def _compile_in_postgres(ranking: RankingMonth) -> None:
@@ -700,16 +738,18 @@ def ranking_month_publish(*, month: dt.date) -> RankingMonth:
     if not rankings.month_has_ended(month):
         raise MonthNotEnded()
     with transaction.atomic():
-        ranking = RankingMonth.objects.select_for_update().filter(month=month).first()
+        ranking = RankingMonth.objects.select_for_update().filter(month=month, version=1).first()
         if ranking is None:
             raise MonthNotCompiled()
         if ranking.published_at is not None:
             raise MonthPublished()
         if RankingMonth.objects.filter(month__gt=month, published_at__isnull=False).exists():
             raise LaterMonthPublished()
+        # The latest version of the month before: a correction published earlier is
+        # what the next month follows (docs/cadres-corrections.md).
         previous = (
             RankingMonth.objects.filter(month__lt=month, published_at__isnull=False)
-            .order_by("-month")
+            .order_by("-month", "-version")
             .first()
         )
         ranking.previous_digest = previous.digest if previous else ""
@@ -827,3 +867,122 @@ def rankings_compile_and_publish(*, month: dt.date, publish: bool) -> RankingMon
     if publish:
         ranking = ranking_month_publish(month=month)
     return ranking
+
+
+def ranking_month_correct(*, month: dt.date) -> RankingMonth | None:
+    """Publish a correction of a published month when reviews of it were excluded since
+    its latest version: a new version, compiled now, chained to the version it replaces.
+
+    Idempotent and coalescing: nothing new excluded, nothing published (None); two runs
+    at once queue on the month's lock (version 1's row) and the second finds nothing new.
+    """
+    month = month.replace(day=1)
+    with transaction.atomic():
+        first = RankingMonth.objects.select_for_update().filter(month=month, version=1).first()
+        if first is None or first.published_at is None:
+            return None
+        latest = (
+            RankingMonth.objects.filter(month=month, published_at__isnull=False)
+            .order_by("-version")
+            .first()
+        )
+        if _month_excluded_count(month) <= latest.excluded_total:
+            return None
+        now = timezone.now()
+        # Counted as the version it replaces was (RANKINGS_VERIFIED_ONLY then).
+        ranking = RankingMonth.objects.create(
+            month=month,
+            version=latest.version + 1,
+            compiled_at=now,
+            corrected_at=now,
+            verified_only=latest.verified_only,
+        )
+        _compile_into(ranking)
+        if connection.vendor == "postgresql":
+            # The compile turned it off for itself; a publication waits for the disk.
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL synchronous_commit = on")
+        ranking.excluded_reviews = ranking.excluded_total - latest.excluded_total
+        ranking.previous_digest = latest.digest
+        ranking.digest = selectors.ranking_digest(ranking=ranking, previous_digest=latest.digest)
+        ranking.published_at = now
+        ranking.save(
+            update_fields=["excluded_reviews", "previous_digest", "digest", "published_at"]
+        )
+        RANKINGS.changed()
+    return ranking
+
+
+# --- Appeals ---------------------------------------------------------------------------
+
+APPEAL_WINDOW = dt.timedelta(days=7)
+APPEAL_WORKING_DAYS = 5
+MIN_APPEAL_REASON = 10
+MAX_APPEAL_REASON = 500
+MAX_DECISION_REASON = 500
+
+
+def appeal_create(*, review: Review, appellant, reason: str) -> Appeal:
+    """The cadre's (or their unit admin's, checked by the view: permissions.can_appeal)
+    appeal against a review, within 7 days of it; one per review (a UNIQUE constraint).
+    Due at the end of the 5th working day after today (Asia/Shanghai)."""
+    reason = (reason or "").strip()
+    if not MIN_APPEAL_REASON <= len(reason) <= MAX_APPEAL_REASON:
+        raise Invalid(
+            fields={
+                "reason": [
+                    _("Write %(min)d to %(max)d characters.")
+                    % {"min": MIN_APPEAL_REASON, "max": MAX_APPEAL_REASON}
+                ]
+            }
+        )
+    now = timezone.now()
+    if now - review.created_at > APPEAL_WINDOW:
+        raise AppealWindowClosed()
+    appeal = Appeal(
+        review=review,
+        appellant=appellant,
+        reason=reason,
+        created_at=now,
+        due_at=workdays.due_after(now, APPEAL_WORKING_DAYS),
+    )
+    try:
+        with transaction.atomic():
+            appeal.save()
+    except IntegrityError:
+        raise AppealExists() from None
+    return appeal
+
+
+def appeal_decide(*, appeal: Appeal, decider, upheld: bool, reason: str) -> Appeal:
+    """An appeal_reviewer's decision, once: neither the cadre nor anyone of the cadre's
+    unit decides (permissions.can_decide_appeal, for the API and the admin alike).
+
+    Upheld: the review is excluded (review_exclude, which corrects a published month);
+    its points stay paid. One conditional UPDATE: two deciders at once leave one decision.
+    """
+    review = appeal.review
+    if not permissions.can_decide_appeal(user=decider, review=review):
+        raise Forbidden(_("Only an appeal reviewer outside the cadre's unit decides."))
+    reason = (reason or "").strip()
+    if not reason or len(reason) > MAX_DECISION_REASON:
+        raise Invalid(
+            fields={
+                "reason": [_("Write 1 to %(count)d characters.") % {"count": MAX_DECISION_REASON}]
+            }
+        )
+    outcome = Appeal.Outcome.UPHELD if upheld else Appeal.Outcome.DISMISSED
+    with transaction.atomic():
+        updated = Appeal.objects.filter(pk=appeal.pk, status=Appeal.Status.PENDING).update(
+            status=Appeal.Status.DECIDED,
+            outcome=outcome,
+            decision_reason=reason,
+            decided_at=timezone.now(),
+            decided_by=decider,
+        )
+        if not updated:
+            raise AppealAlreadyDecided()
+        if upheld:
+            review_exclude(review_id=review.pk, reason=Exclusion.APPEAL)
+    appeal.refresh_from_db()
+    return appeal

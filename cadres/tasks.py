@@ -24,7 +24,9 @@ def rankings_compile_month(month: str | None = None) -> str:
     )
     if first_day is None:
         raise ValueError(f"not a month: {month!r}")
-    published = RankingMonth.objects.filter(month=first_day, published_at__isnull=False).first()
+    published = RankingMonth.objects.filter(
+        month=first_day, version=1, published_at__isnull=False
+    ).first()
     if published is not None:
         return published.label
     ranking = services.rankings_compile_and_publish(
@@ -44,3 +46,15 @@ def reviews_fraud_scan(day: str | None = None) -> dict:
     """Nightly: the fraud rules over yesterday's reviews (or `day`, YYYY-MM-DD), and the
     colleague exclusions. Safe to run twice: a flag is unique per review and rule."""
     return services.reviews_fraud_scan(day=dt.date.fromisoformat(day) if day else None)
+
+
+@shared_task(name="cadres.tasks.publish_correction")
+def publish_correction(month: str) -> int | None:
+    """Publish a correction of a published month whose reviews were excluded since its
+    latest version (review_exclude schedules it). Safe to run twice, or once for several
+    exclusions: with nothing new excluded it publishes nothing. Returns the new version."""
+    first_day = rankings.parse_month(month)
+    if first_day is None:
+        raise ValueError(f"not a month: {month!r}")
+    ranking = services.ranking_month_correct(month=first_day)
+    return ranking.version if ranking else None

@@ -331,6 +331,7 @@ REST_FRAMEWORK = {
         "user": os.environ.get("THROTTLE_USER", "600/min"),
         "anon": os.environ.get("THROTTLE_ANON", "1000/min"),
         "review": os.environ.get("THROTTLE_REVIEW", "30/hour"),
+        "appeal": os.environ.get("THROTTLE_APPEAL", "30/hour"),
         "report": os.environ.get("THROTTLE_REPORT", "20/hour"),
         "scan": os.environ.get("THROTTLE_SCAN", "120/min"),
         "claim": os.environ.get("THROTTLE_CLAIM", "60/min"),
@@ -356,7 +357,10 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {"LiveIncomeKindEnum": "livestream.models.Income.Kind"},
+    "ENUM_NAME_OVERRIDES": {
+        "LiveIncomeKindEnum": "livestream.models.Income.Kind",
+        "AppealStatusEnum": "cadres.models.Appeal.Status",
+    },
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
     "SERVE_AUTHENTICATION": [],
     "POSTPROCESSING_HOOKS": [
@@ -373,6 +377,9 @@ IDEMPOTENCY_STALE_AFTER = timedelta(seconds=60)
 # --- Points (issue "Points").
 REVIEW_POINTS = env_int("REVIEW_POINTS", 10)
 REVIEW_POINTS_DAILY_CAP = env_int("REVIEW_POINTS_DAILY_CAP", 3)
+# Seconds between a review of a published month being excluded (an upheld appeal, a
+# fraud verdict) and the correction's publication: exclusions within it make one version.
+RANKINGS_CORRECTION_DELAY = env_int("RANKINGS_CORRECTION_DELAY", 60)
 
 # Fraud signals on cadre reviews (cadres/fraud.py, docs/review-fraud.md): each rule flags
 # reviews for a rating_moderator; none of them excludes a review by itself.

@@ -45,17 +45,19 @@ class Version:
 
 
 def month_versions(*, ranking: RankingMonth) -> list[Version]:
-    """The versions of a published month, oldest first (one until corrections exist)."""
+    """The versions of a published month, oldest first: version 1 as published on the
+    1st, then each correction, chained to the version before it."""
     if ranking.published_at is None:
         return []
     return [
         Version(
-            ranking=ranking,
-            number=1,
-            digest=ranking.digest,
-            previous_digest=ranking.previous_digest,
-            published_at=ranking.published_at,
+            ranking=version,
+            number=version.version,
+            digest=version.digest,
+            previous_digest=version.previous_digest,
+            published_at=version.published_at,
         )
+        for version in cadres_selectors.month_versions(month=ranking.month)
     ]
 
 

@@ -22,6 +22,10 @@ urlpatterns = [
     path("cadre/reviews", views.CadreMyReviewsView.as_view(), name="cadre-my-reviews"),
     path("reviews/<id:pk>/response", views.ReviewRespondView.as_view(), name="review-response"),
     path("reviews/<id:pk>/verdict", views.ReviewVerdictView.as_view(), name="review-verdict"),
+    path("reviews/<id:pk>/appeal", views.ReviewAppealCreateView.as_view(), name="review-appeal"),
+    path("cadre/appeals", views.CadreAppealListView.as_view(), name="cadre-appeals"),
+    path("appeals", views.AppealListView.as_view(), name="appeals"),
+    path("appeals/<id:pk>/decide", views.AppealDecideView.as_view(), name="appeal-decide"),
     path("rankings", views.RankingMonthListView.as_view(), name="rankings"),
     path("rankings/<str:month>", views.RankingMonthView.as_view(), name="ranking-month"),
 ]

@@ -6,6 +6,7 @@ from urllib.parse import urlencode
 
 from django.http import HttpResponse
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -29,7 +30,7 @@ from core.throttling import AnonRateThrottle, ScopedThrottle, UserRateThrottle
 from .. import permissions, publication, qr, rankings, selectors, services, throttles
 from ..codes import badge_url, review_target, ticket_url
 from ..errors import TicketOtherCadre
-from ..models import Review
+from ..models import Appeal, Review
 from ..pages import photo_url
 
 MAX_INT = 2**31 - 1
@@ -94,6 +95,27 @@ class ResponseBodySerializer(serializers.Serializer):
         if review.responded_at is None:
             return None
         return super().to_representation(review)
+
+
+def _outcome(appeal) -> str | None:
+    return appeal.outcome or None
+
+
+class ReviewAppealSerializer(serializers.Serializer):
+    """The appeal against a review, as its reviewer sees it: the outcome, not the decider."""
+
+    status = serializers.ChoiceField(choices=Appeal.Status.choices)
+    outcome = ComputedCharField(
+        _outcome,
+        allow_null=True,
+        help_text="`upheld` (the review no longer counts) or `dismissed`; null while pending.",
+    )
+    reason = ComputedCharField(
+        lambda appeal: appeal.decision_reason or None,
+        allow_null=True,
+        help_text="The decision's reason; null while pending.",
+    )
+    decided_at = serializers.DateTimeField(allow_null=True)
 
 
 # --- Units and cadres ------------------------------------------------------------------
@@ -448,6 +470,7 @@ class MyReviewSerializer(serializers.Serializer):
     created_at = serializers.DateTimeField()
     points_awarded = serializers.IntegerField()
     response = ResponseBodySerializer(allow_null=True)
+    appeal = ReviewAppealSerializer(allow_null=True, help_text="The cadre's appeal, if any.")
 
 
 class ReviewMineView(APIView):
@@ -476,6 +499,7 @@ class CadreReviewSerializer(serializers.Serializer):
     )
     overdue = ComputedBooleanField(lambda review: review.overdue_at is not None)
     response = ResponseBodySerializer(allow_null=True)
+    appeal = ReviewAppealSerializer(allow_null=True, help_text="The appeal against it, if any.")
 
 
 class CadreMyReviewsView(APIView):
@@ -573,8 +597,24 @@ class MonthPagination(CursorPagination):
     ordering = "-month"
 
 
+class RankingVersionSerializer(serializers.Serializer):
+    """One publication of a month: version 1 on the 1st, then each correction."""
+
+    version = serializers.IntegerField()
+    published_at = serializers.DateTimeField()
+    corrected_at = serializers.DateTimeField(allow_null=True)
+    digest = serializers.CharField()
+    previous_digest = serializers.CharField(
+        help_text="Version 1: the digest of a version of the month before; version n: "
+        "the digest of version n - 1."
+    )
+    excluded_reviews = serializers.IntegerField(
+        help_text="Reviews of the month excluded since the version before (0 for version 1)."
+    )
+
+
 class RankingMonthListView(APIView):
-    """GET /rankings: the published months, newest first."""
+    """GET /rankings: the published months, newest first (each as its latest version)."""
 
     permission_classes = [AllowAny]
     authentication_classes = []
@@ -583,6 +623,7 @@ class RankingMonthListView(APIView):
     class OutputSerializer(serializers.Serializer):
         month = serializers.CharField(source="label", help_text="YYYY-MM")
         published_at = serializers.DateTimeField()
+        version = serializers.IntegerField(help_text="The latest version (1: no correction).")
         digest = serializers.CharField()
         previous_digest = serializers.CharField()
 
@@ -672,7 +713,8 @@ def _page_url(offset: int | None, context) -> str | None:
 
 
 class RankingMonthView(APIView):
-    """GET /rankings/{YYYY-MM}: one published month, in one scope.
+    """GET /rankings/{YYYY-MM}: one published month, in one scope, as its latest version
+    (`?version=N`: that version) with the list of every version.
 
     A published month is frozen: each body is rendered once (this serializer, DRF's JSON
     renderer) and served as stored bytes with an ETag (cadres.publication). No
@@ -693,6 +735,7 @@ class RankingMonthView(APIView):
         page_size = serializers.IntegerField(
             min_value=1, max_value=CursorPagination.max_page_size, required=False
         )
+        version = serializers.IntegerField(min_value=1, max_value=32767, required=False)
 
         def validate_cursor(self, value):
             offset = ranking_offset(value)
@@ -705,12 +748,19 @@ class RankingMonthView(APIView):
         published_at = serializers.DateTimeField(source="ranking.published_at")
         scope = serializers.CharField()
         unit = UnitRefSerializer(allow_null=True, required=False)
+        version = serializers.IntegerField(source="ranking.version")
+        corrected_at = serializers.DateTimeField(source="ranking.corrected_at", allow_null=True)
+        excluded_reviews = serializers.IntegerField(
+            source="ranking.excluded_reviews",
+            help_text="Reviews excluded since the version before (0 for version 1).",
+        )
         digest = serializers.CharField(source="ranking.digest")
         previous_digest = serializers.CharField(source="ranking.previous_digest")
         verified_only = serializers.BooleanField(
             source="ranking.verified_only",
             help_text="Only reviews through a service ticket counted (RANKINGS_VERIFIED_ONLY).",
         )
+        versions = RankingVersionSerializer(many=True)
         entries = RankingEntrySerializer(many=True)
         next = ComputedURLField(
             lambda page, context: _page_url(page.next_offset, context),
@@ -731,7 +781,10 @@ class RankingMonthView(APIView):
         request that passed validation)."""
         params = request.GET
         scope, unit = params.get("scope"), params.get("unit")
-        key = f"{month}:{scope}:{unit}:{params.get('cursor')}:{params.get('page_size')}"
+        key = (
+            f"{month}:{scope}:{unit}:{params.get('cursor')}:{params.get('page_size')}"
+            f":{params.get('version')}"
+        )
         if scope == "cadre" and unit is None:
             # The page's URLs are absolute, as in every list: one stored body per origin.
             key = f"{key}:{request.scheme}://{request.get_host()}"
@@ -761,6 +814,11 @@ class RankingMonthView(APIView):
             OpenApiParameter("unit", int, description="With scope=cadre: that unit's cadres."),
             OpenApiParameter("cursor", str, description="scope=cadre: from `next` or `previous`."),
             OpenApiParameter(
+                "version",
+                int,
+                description="A version of the month (see `versions`); the latest by default.",
+            ),
+            OpenApiParameter(
                 "page_size",
                 int,
                 description=(
@@ -776,8 +834,9 @@ class RankingMonthView(APIView):
                 "`invalid`: a bad scope, unit, cursor or page_size; unit without scope=cadre."
             ),
             404: error_response(
-                "`not_found`: a month that is unknown, malformed or unpublished; a unit "
-                "without cadres in it; a cursor past the last entry."
+                "`not_found`: a month that is unknown, malformed or unpublished; a version "
+                "that was not published; a unit without cadres in it; a cursor past the "
+                "last entry."
             ),
             429: error_response("`throttled`: too many reads that had to go to the database."),
         },
@@ -790,6 +849,7 @@ class RankingMonthView(APIView):
         unit_id = query.validated_data.get("unit")
         offset = query.validated_data.get("cursor")
         page_size = query.validated_data.get("page_size")
+        version = query.validated_data.get("version")
         if unit_id is not None and scope != "cadre":
             raise Invalid(fields={"unit": [_("Use unit with scope=cadre.")]})
         paged = scope == "cadre" and unit_id is None
@@ -804,13 +864,15 @@ class RankingMonthView(APIView):
             params = {"scope": "cadre", "cursor": ranking_cursor(at)}
             if size != CursorPagination.page_size:
                 params["page_size"] = size
+            if version is not None:
+                params["version"] = version
             return f"{request.build_absolute_uri(request.path)}?{urlencode(params)}"
 
         def build():
             for throttle in (cls() for cls in self.miss_throttle_classes):
                 if not throttle.allow_request(request, self):
                     self.throttled(request, throttle.wait())
-            ranking = selectors.published_month(month=first_day)
+            ranking = selectors.published_month(month=first_day, version=version)
             if ranking is None:
                 return None
             page = selectors.ranking_page(
@@ -831,3 +893,196 @@ class RankingMonthView(APIView):
 
         key = self.stored_key(request, month)
         return publication.respond(request, or_404(publication.stored(key, build)))
+
+
+# --- Appeals ---------------------------------------------------------------------------
+
+
+class AppealSerializer(serializers.Serializer):
+    """An appeal as the cadre and the unit see it: never who reviewed, nor who decided."""
+
+    id = serializers.IntegerField()
+    review = serializers.IntegerField(source="review_id")
+    reason = serializers.CharField()
+    status = serializers.ChoiceField(choices=Appeal.Status.choices)
+    due_at = serializers.DateTimeField(help_text="The end of the 5th working day after it.")
+    created_at = serializers.DateTimeField()
+    decided_at = serializers.DateTimeField(allow_null=True)
+    outcome = ComputedCharField(
+        _outcome, allow_null=True, help_text="`upheld` or `dismissed`; null while pending."
+    )
+    decision_reason = serializers.CharField(help_text="Why it was decided so; empty while pending.")
+
+
+class AppealReviewSerializer(serializers.Serializer):
+    """The appealed review, for the deciders: what was said and when, never by whom."""
+
+    id = serializers.IntegerField()
+    rating = serializers.IntegerField()
+    tags = serializers.ListField(child=serializers.CharField())
+    comment = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    cadre = CadreSerializer()
+    response = ResponseBodySerializer(allow_null=True)
+
+
+class AppealQueueSerializer(AppealSerializer):
+    review = AppealReviewSerializer()
+    overdue = ComputedBooleanField(
+        lambda appeal, context: (
+            appeal.status == Appeal.Status.PENDING and appeal.due_at < context["now"]
+        ),
+        with_context=True,
+    )
+
+
+class ReviewAppealCreateView(APIView):
+    """POST /reviews/{id}/appeal: the cadre (or its unit_admin) appeals a review."""
+
+    throttle_classes = [UserRateThrottle, ScopedThrottle]
+    throttle_scope = "appeal"
+
+    class InputSerializer(serializers.Serializer):
+        reason = serializers.CharField(
+            min_length=services.MIN_APPEAL_REASON, max_length=services.MAX_APPEAL_REASON
+        )
+
+    @extend_schema(
+        request=InputSerializer,
+        responses={
+            201: AppealSerializer,
+            400: error_response(
+                "`invalid`: a reason of fewer than 10 or more than 500 characters."
+            ),
+            403: error_response("`permission_denied`: not the cadre nor its unit's admin."),
+            404: error_response("`not_found`: no such review."),
+            409: error_response(
+                "`appeal_exists` (one appeal per review), `appeal_window_closed` (the review "
+                "is more than 7 days old)."
+            ),
+            429: error_response("`throttled`."),
+        },
+    )
+    def post(self, request, pk):
+        review = or_404(selectors.review_get(pk=pk))
+        if not permissions.can_appeal(user=request.user, review=review):
+            raise Forbidden()
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        appeal = services.appeal_create(
+            review=review, appellant=request.user, reason=data.validated_data["reason"]
+        )
+        return Response(AppealSerializer(appeal).data, status=status.HTTP_201_CREATED)
+
+
+class CadreAppealListView(APIView):
+    """GET /cadre/appeals: the signed-in cadre's appeals (a unit_admin: its units')."""
+
+    permission_classes = [HasRole(Role.CADRE, Role.UNIT_ADMIN)]
+
+    @extend_schema(
+        operation_id="cadre_appeals_list",
+        parameters=PAGE_PARAMETERS,
+        responses={
+            **paginated(AppealSerializer)["responses"],
+            403: error_response("`permission_denied`: neither a cadre nor a unit admin."),
+        },
+    )
+    def get(self, request):
+        units = selectors.unit_ids_for(user=request.user, role=Role.UNIT_ADMIN)
+        if units:
+            queryset = selectors.appeals_of_units(unit_ids=units)
+        else:
+            cadre = selectors.cadre_of_user(user=request.user)
+            if cadre is None:
+                raise Forbidden()
+            queryset = selectors.appeals_of_cadre(cadre=cadre)
+        return paginate(
+            view=self,
+            request=request,
+            queryset=queryset,
+            serialize=lambda appeal: AppealSerializer(appeal).data,
+        )
+
+
+class AppealQueuePagination(CursorPagination):
+    ordering = ("due_at", "pk")
+
+
+class AppealListView(APIView):
+    """GET /appeals?state=pending|overdue|decided: the appeals to decide (appeal_reviewer,
+    district_admin); the review without its reviewer."""
+
+    permission_classes = [HasRole(Role.APPEAL_REVIEWER, Role.DISTRICT_ADMIN)]
+
+    class QuerySerializer(serializers.Serializer):
+        state = serializers.ChoiceField(
+            choices=selectors.APPEAL_STATES, default="pending", required=False
+        )
+
+    @extend_schema(
+        operation_id="appeals_list",
+        parameters=[
+            OpenApiParameter(
+                "state",
+                str,
+                enum=list(selectors.APPEAL_STATES),
+                description="pending (default, due first), overdue (pending past due_at), "
+                "decided (newest first).",
+            ),
+            *PAGE_PARAMETERS,
+        ],
+        responses={
+            **paginated(AppealQueueSerializer)["responses"],
+            400: error_response("`invalid`: an unknown state."),
+            403: error_response("`permission_denied`: not an appeal reviewer."),
+        },
+    )
+    def get(self, request):
+        query = self.QuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        state = query.validated_data.get("state") or "pending"
+        now = timezone.now()
+        return paginate(
+            view=self,
+            request=request,
+            queryset=selectors.appeals_queue(state=state, now=now),
+            serialize=lambda appeal: (
+                AppealQueueSerializer(appeal, context={"request": request, "now": now}).data
+            ),
+            pagination_class=CursorPagination if state == "decided" else AppealQueuePagination,
+        )
+
+
+class AppealDecideView(APIView):
+    """POST /appeals/{id}/decide: an appeal_reviewer outside the cadre's unit decides, once."""
+
+    permission_classes = [HasRole(Role.APPEAL_REVIEWER)]
+
+    class InputSerializer(serializers.Serializer):
+        upheld = serializers.BooleanField()
+        reason = serializers.CharField(max_length=services.MAX_DECISION_REASON)
+
+    @extend_schema(
+        request=InputSerializer,
+        responses={
+            200: AppealSerializer,
+            400: error_response("`invalid`: upheld missing, a reason missing or too long."),
+            403: error_response(
+                "`permission_denied`: not an appeal reviewer, or the cadre, or of its unit."
+            ),
+            404: error_response("`not_found`: no such appeal."),
+            409: error_response("`appeal_already_decided`."),
+        },
+    )
+    def post(self, request, pk):
+        appeal = or_404(selectors.appeal_get(pk=pk))
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        appeal = services.appeal_decide(
+            appeal=appeal,
+            decider=request.user,
+            upheld=data.validated_data["upheld"],
+            reason=data.validated_data["reason"],
+        )
+        return Response(AppealSerializer(appeal).data)
