@@ -19,6 +19,7 @@ api_v1 = [
     path("stalls/", include("stalls.api.urls")),
     path("open/", include("opendata.api.urls")),
     path("livestream/", include("livestream.api.urls")),
+    path("", include("notifications.api.urls")),
 ]
 
 urlpatterns = [
@@ -36,6 +37,7 @@ urlpatterns = [
     path("", include("stalls.urls")),
     path("", include("opendata.urls")),
     path("", include("livestream.urls")),
+    path("", include("notifications.urls")),
     path("admin/", admin.site.urls),
 ]
 
