@@ -139,45 +139,45 @@ MORAL_CLAIM_APPROVED = _kind(
     "moral_claim_approved",
     "resident",
     _("Moral claim approved"),
-    _("Your claim \u201c%(category)s\u201d was approved: %(points)s moral points."),
+    _('Your claim "%(category)s" was approved: %(points)s moral points.'),
     sms=True,
 )
 MORAL_CLAIM_REJECTED = _kind(
     "moral_claim_rejected",
     "resident",
     _("Moral claim rejected"),
-    _("Your claim \u201c%(category)s\u201d was rejected: %(reason)s"),
+    _('Your claim "%(category)s" was rejected: %(reason)s'),
     sms=True,
 )
 MORAL_CLAIM_REVOKED = _kind(
     "moral_claim_revoked",
     "resident",
     _("Moral points revoked"),
-    _("The %(points)s points of your claim \u201c%(category)s\u201d were revoked: %(reason)s"),
+    _('The %(points)s points of your claim "%(category)s" were revoked: %(reason)s'),
 )
 VOUCHER_USED = _kind(
     "voucher_used",
     "resident",
     _("Voucher used"),
-    _("Your voucher for \u201c%(reward)s\u201d was used at %(merchant)s."),
+    _('Your voucher for "%(reward)s" was used at %(merchant)s.'),
 )
 VOUCHER_CANCELLED = _kind(
     "voucher_cancelled",
     "resident",
     _("Voucher cancelled"),
-    _("Your voucher for \u201c%(reward)s\u201d was cancelled; %(points)s points came back."),
+    _('Your voucher for "%(reward)s" was cancelled; %(points)s points came back.'),
 )
 TIER_GAINED = _kind(
     "tier_gained",
     "resident",
     _("Privilege tier gained"),
-    _("With %(score)s moral points you are now in the tier \u201c%(tier)s\u201d."),
+    _('With %(score)s moral points you are now in the tier "%(tier)s".'),
 )
 TIER_LOST = _kind(
     "tier_lost",
     "resident",
     _("Privilege tier changed"),
-    _("With %(score)s moral points you left the tier \u201c%(tier)s\u201d."),
+    _('With %(score)s moral points you left the tier "%(tier)s".'),
 )
 REPORT_CLOSED = _kind(
     "report_closed",
@@ -189,7 +189,7 @@ CAMPAIGN_ANNOUNCED = _kind(
     "campaign_announced",
     "resident",
     _("Grab campaign opens soon"),
-    _("\u201c%(title)s\u201d opens at %(starts_at)s: %(points)s points a claim."),
+    _('"%(title)s" opens at %(starts_at)s: %(points)s points a claim.'),
     sms=True,
     sms_default=False,  # opt-in: turning its SMS on subscribes
 )

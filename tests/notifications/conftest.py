@@ -94,7 +94,9 @@ def moral_reviewer(make_user):
 
 @pytest.fixture
 def category(db):
-    return MoralCategory.objects.create(code="good_deed", name="好人好事", min_points=2, max_points=100)
+    return MoralCategory.objects.create(
+        code="good_deed", name="好人好事", min_points=2, max_points=100
+    )
 
 
 @pytest.fixture

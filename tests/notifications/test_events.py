@@ -23,7 +23,9 @@ pytestmark = pytest.mark.django_db
 
 
 def kinds_of(user) -> list[str]:
-    return list(Notification.objects.filter(user=user).order_by("pk").values_list("kind", flat=True))
+    return list(
+        Notification.objects.filter(user=user).order_by("pk").values_list("kind", flat=True)
+    )
 
 
 def only(user, kind) -> Notification:
@@ -149,10 +151,14 @@ def test_moral_claims_approved_rejected_revoked_and_the_tiers(
         resident=resident, category=category, description="捡钱包", occurred_on=dt.date(2026, 1, 6)
     )
     with committed():
-        points_services.moral_claim_reject(claim_id=other.pk, reviewer=moral_reviewer, reason="无证据")
+        points_services.moral_claim_reject(
+            claim_id=other.pk, reviewer=moral_reviewer, reason="无证据"
+        )
     assert "无证据" in only(resident, "moral_claim_rejected").body
     with committed():
-        points_services.moral_claim_revoke(claim_id=claim.pk, admin=district_admin, reason="重复申报")
+        points_services.moral_claim_revoke(
+            claim_id=claim.pk, admin=district_admin, reason="重复申报"
+        )
     revoked = only(resident, "moral_claim_revoked")
     assert "重复申报" in revoked.body and revoked.sms_status == Notification.Sms.NONE
     lost = only(resident, "tier_lost")
@@ -165,7 +171,9 @@ def test_moral_claims_approved_rejected_revoked_and_the_tiers(
 
 def test_a_moral_adjustment_that_crosses_a_tier_tells_the_resident(resident, district_admin, tiers):
     account = ledger.resident_account(user=resident, currency=Currency.MORAL)
-    points_services.adjustment_post(account=account, amount=120, reason="补录", admin=district_admin)
+    points_services.adjustment_post(
+        account=account, amount=120, reason="补录", admin=district_admin
+    )
     assert "Green" in only(resident, "tier_gained").body
     points_services.adjustment_post(account=account, amount=5, reason="补录", admin=district_admin)
     assert kinds_of(resident) == ["tier_gained"]
@@ -219,7 +227,9 @@ def test_vendors_hear_of_approval_rejection_suspension_promotion_and_reinstateme
     waiting = _register(second, site, waitlist=True)
     rejected = _register(third, site, waitlist=True)
     with committed():
-        stalls_services.registration_reject(registration=rejected, officer=officer, reason="证件不全")
+        stalls_services.registration_reject(
+            registration=rejected, officer=officer, reason="证件不全"
+        )
     assert "证件不全" in only(third, "registration_rejected").body
     with committed():
         for _n in range(3):
