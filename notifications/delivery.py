@@ -64,21 +64,40 @@ def notification_insert(
         row.sms_not_before = sms_allowed_at(now)
         due = row.sms_not_before <= now
         row.sms_queued_at = now if due else None
+    inserted = notifications_insert([row])
+    return (inserted[0] if inserted else None), due
+
+
+# At most this many rows in one INSERT (PostgreSQL takes 65,535 parameters a statement).
+INSERT_CHUNK = 2000
+
+
+def notifications_insert(rows: list[Notification]) -> list[int]:
+    """INSERT ... ON CONFLICT (user, event_key) DO NOTHING RETURNING id, in chunks of
+    INSERT_CHUNK rows: the ids of the rows that were new (not already notified)."""
     meta = Notification._meta
     quote = connection.ops.quote_name
     fields = [field for field in meta.concrete_fields if not field.primary_key]
-    sql = (
-        f"INSERT INTO {quote(meta.db_table)} "  # noqa: S608 (model metadata only)
-        f"({', '.join(quote(field.column) for field in fields)}) "
-        f"VALUES ({', '.join(['%s'] * len(fields))}) "
-        f"ON CONFLICT ({quote('user_id')}, {quote('event_key')}) DO NOTHING "
-        f"RETURNING {quote(meta.pk.column)}"
-    )
-    values = [field.get_db_prep_save(field.pre_save(row, True), connection) for field in fields]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, values)
-        found = cursor.fetchone()
-    return (found[0] if found else None), due
+    columns = ", ".join(quote(field.column) for field in fields)
+    placeholder = f"({', '.join(['%s'] * len(fields))})"
+    ids = []
+    for start in range(0, len(rows), INSERT_CHUNK):
+        chunk = rows[start : start + INSERT_CHUNK]
+        sql = (
+            f"INSERT INTO {quote(meta.db_table)} ({columns}) "  # noqa: S608 (model metadata only)
+            f"VALUES {', '.join([placeholder] * len(chunk))} "
+            f"ON CONFLICT ({quote('user_id')}, {quote('event_key')}) DO NOTHING "
+            f"RETURNING {quote(meta.pk.column)}"
+        )
+        values = [
+            field.get_db_prep_save(field.pre_save(row, True), connection)
+            for row in chunk
+            for field in fields
+        ]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, values)
+            ids.extend(found[0] for found in cursor.fetchall())
+    return ids
 
 
 # --- SMS.
@@ -201,10 +220,10 @@ register_audience("subscribers", subscribers)
 def broadcast_write(
     *, broadcast_id: int, batch_size: int, on_sms: Callable[[list[int]], None]
 ) -> int:
-    """Write a broadcast's rows in batches: the audience's ids in order, each batch one
-    bulk INSERT ... ON CONFLICT DO NOTHING (a second run writes nothing twice). When
-    the kind has an SMS due now, `on_sms` gets each batch's pending ids. Returns the
-    rows written."""
+    """Write a broadcast's rows in batches: the audience's ids in order, each batch
+    bulk INSERTs ... ON CONFLICT DO NOTHING (a second run writes nothing twice). When
+    the kind has an SMS due now, `on_sms` gets each batch's new ids. Returns the rows
+    written."""
     broadcast = Broadcast.objects.get(pk=broadcast_id)
     spec = kinds.get(broadcast.kind)
     users = audience_users(broadcast.audience).order_by("pk").values_list("pk", flat=True)
@@ -228,15 +247,10 @@ def broadcast_write(
             )
             for user_id in ids
         ]
-        written += len(Notification.objects.bulk_create(rows, ignore_conflicts=True))
-        if sms_now:
-            on_sms(
-                list(
-                    Notification.objects.filter(
-                        event_key=broadcast.key, user_id__in=ids, sms_status=Sms.PENDING
-                    ).values_list("pk", flat=True)
-                )
-            )
+        new = notifications_insert(rows)
+        written += len(new)
+        if sms_now and new:
+            on_sms(new)
     Broadcast.objects.filter(pk=broadcast.pk).update(
         status=Broadcast.Status.DONE,
         recipients=Notification.objects.filter(event_key=broadcast.key).count(),

@@ -76,7 +76,9 @@ def test_a_task_that_runs_into_the_night_waits_too(resident, sms_sent):
     assert len(sms_sent()) == 1
 
 
-def test_sign_in_codes_go_out_at_night(resident, settings, sms_sent, django_capture_on_commit_callbacks):
+def test_sign_in_codes_go_out_at_night(
+    resident, settings, sms_sent, django_capture_on_commit_callbacks
+):
     with clock(at(2, 30)), django_capture_on_commit_callbacks(execute=True):
         accounts_services.otp_request(phone=resident.phone, address="203.0.113.9")
     [sms] = sms_sent()

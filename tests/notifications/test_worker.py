@@ -71,7 +71,9 @@ def test_a_retried_and_redelivered_task_sends_exactly_once(resident, tmp_path):
     assert row.sms_attempts == 2  # the failure, then the one success
 
 
-def test_a_provider_outage_ends_as_failed_visible_in_the_admin(resident, make_user, tmp_path, client):
+def test_a_provider_outage_ends_as_failed_visible_in_the_admin(
+    resident, make_user, tmp_path, client
+):
     pk = pending_notification(resident)
     queue = f"notifications-outage-{os.getpid()}"
     worker = start_worker(queue, env=worker_env(tmp_path, failures=100))
