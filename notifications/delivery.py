@@ -5,6 +5,7 @@ It queues nothing itself (`tasks` does, `services` after a commit), so the three
 modules import one way: services -> tasks -> delivery.
 """
 
+import copy
 import datetime as dt
 from collections.abc import Callable
 
@@ -98,6 +99,39 @@ def notifications_insert(rows: list[Notification]) -> list[int]:
             cursor.execute(sql, values)
             ids.extend(found[0] for found in cursor.fetchall())
     return ids
+
+
+def notifications_insert_same(template: Notification, user_ids: list[int]) -> list[int]:
+    """The same notification (`template`, its user aside) for each of `user_ids`, as
+    `notifications_insert` does; on PostgreSQL one INSERT ... SELECT FROM unnest(ids),
+    so the shared values travel once. The ids of the rows that were new."""
+    if connection.vendor != "postgresql":
+        rows = []
+        for user_id in user_ids:
+            row = copy.copy(template)
+            row.user_id = user_id
+            rows.append(row)
+        return notifications_insert(rows)
+    meta = Notification._meta
+    quote = connection.ops.quote_name
+    fields = [field for field in meta.concrete_fields if not field.primary_key]
+    user_column = meta.get_field("user").column
+    selected = ["u" if field.column == user_column else "%s" for field in fields]
+    values = [
+        field.get_db_prep_save(field.pre_save(template, True), connection)
+        for field in fields
+        if field.column != user_column
+    ]
+    sql = (
+        f"INSERT INTO {quote(meta.db_table)} "  # noqa: S608 (model metadata only)
+        f"({', '.join(quote(field.column) for field in fields)}) "
+        f"SELECT {', '.join(selected)} FROM unnest(%s::bigint[]) AS u "
+        f"ON CONFLICT ({quote('user_id')}, {quote('event_key')}) DO NOTHING "
+        f"RETURNING {quote(meta.pk.column)}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*values, list(user_ids)])
+        return [found[0] for found in cursor.fetchall()]
 
 
 # --- SMS.
@@ -220,8 +254,8 @@ register_audience("subscribers", subscribers)
 def broadcast_write(
     *, broadcast_id: int, batch_size: int, on_sms: Callable[[list[int]], None]
 ) -> int:
-    """Write a broadcast's rows in batches: the audience's ids in order, each batch
-    bulk INSERTs ... ON CONFLICT DO NOTHING (a second run writes nothing twice). When
+    """Write a broadcast's rows in batches: the audience's ids in order, each batch one
+    INSERT ... ON CONFLICT DO NOTHING (a second run writes nothing twice). When
     the kind has an SMS due now, `on_sms` gets each batch's new ids. Returns the rows
     written."""
     broadcast = Broadcast.objects.get(pk=broadcast_id)
@@ -230,24 +264,20 @@ def broadcast_write(
     now = timezone.now()
     sms_at = sms_allowed_at(now) if spec.sms else None
     sms_now = spec.sms and sms_at <= now
+    template = Notification(
+        kind=broadcast.kind,
+        event_key=broadcast.key,
+        params=broadcast.params,
+        link=broadcast.link,
+        created_at=now,
+        sms_status=Sms.PENDING if spec.sms else Sms.NONE,
+        sms_not_before=sms_at,
+        sms_queued_at=now if sms_now else None,
+    )
     last, written = 0, 0
     while ids := list(users.filter(pk__gt=last)[:batch_size]):
         last = ids[-1]
-        rows = [
-            Notification(
-                user_id=user_id,
-                kind=broadcast.kind,
-                event_key=broadcast.key,
-                params=broadcast.params,
-                link=broadcast.link,
-                created_at=now,
-                sms_status=Sms.PENDING if spec.sms else Sms.NONE,
-                sms_not_before=sms_at,
-                sms_queued_at=now if sms_now else None,
-            )
-            for user_id in ids
-        ]
-        new = notifications_insert(rows)
+        new = notifications_insert_same(template, ids)
         written += len(new)
         if sms_now and new:
             on_sms(new)

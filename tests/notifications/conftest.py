@@ -24,10 +24,12 @@ def _notifications(settings, tmp_path):
     settings.NOTIFY_QUIET_START, settings.NOTIFY_QUIET_END = 24, 0
     settings.NOTIFY_SMS_BATCH_PAUSE = 0
     settings.MEDIA_ROOT = tmp_path / "media"
+    # The app reads Django's settings under the CELERY_ namespace: set it by that name.
     eager = app.conf.task_always_eager
-    app.conf.task_always_eager = True
+    app.conf.update(CELERY_TASK_ALWAYS_EAGER=True)
+    assert app.conf.task_always_eager
     yield
-    app.conf.task_always_eager = eager
+    app.conf.update(CELERY_TASK_ALWAYS_EAGER=eager)
 
 
 @pytest.fixture

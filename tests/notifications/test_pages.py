@@ -48,4 +48,7 @@ def test_a_q_page_shows_the_signed_in_users_unread_count(resident, cadre, badge,
     assert 'id="inbox-link"' not in client.get(path).content.decode()
     client.force_login(resident)
     page = client.get(path).content.decode()
-    assert '<a class="inbox" id="inbox-link" href="/notifications">通知 <span id="unread-count">1</span></a>' in page
+    assert (
+        '<a class="inbox" id="inbox-link" href="/notifications">通知 <span id="unread-count">1</span></a>'
+        in page
+    )
