@@ -273,3 +273,22 @@ def test_a_closed_report_tells_who_filed_it(make_user, site, officer, resident):
     stalls_services.report_close(report=report, officer=officer, resolution="已清理")
     closed = only(resident, "report_closed")
     assert "已清理" in closed.body and closed.link == "/api/v1/stalls/reports/mine"
+
+
+def test_a_provider_outage_never_blocks_the_action(
+    resident, cadre, cadre_user, badge, client_for, committed, settings, monkeypatch, sms_sent
+):
+    settings.SMS_BACKEND = "tests.notifications.flaky_sms.FlakyFileBackend"
+    settings.NOTIFY_SMS_RETRIES = 2
+    monkeypatch.setenv("FLAKY_SMS_FAILURES", "100")
+    with committed():
+        response = client_for(resident).post(
+            f"/api/v1/cadres/{cadre.pk}/reviews",
+            {"code": badge(cadre), "rating": 2},
+            format="json",
+        )
+    assert response.status_code == 201
+    row = only(cadre_user, "review_bad")
+    assert (row.sms_status, row.sms_attempts) == (Notification.Sms.FAILED, 3)
+    assert "provider unavailable" in row.sms_error
+    assert sms_sent() == []
