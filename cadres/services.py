@@ -246,7 +246,7 @@ def reviews_mark_overdue(*, now: dt.datetime | None = None) -> int:
     now = now or timezone.now()
     with transaction.atomic():
         overdue = list(
-            Review.objects.select_for_update()
+            Review.objects.select_for_update(of=("self",))
             .filter(
                 rating__lte=2,
                 responded_at__isnull=True,
