@@ -9,7 +9,7 @@ TEST_STAMP := $(VENV)/.installed-test
 DEV_ENV := DEBUG=1
 TEST_ENV := SECRET_KEY=test-only-insecure-key-0123456789abcdef SECURE_SSL_REDIRECT=0 SECURE_COOKIES=0
 
-.PHONY: run test lint messages compilemessages migrate serve bench-grab bench-rankings bench-sites bench-review bench-leaderboard clean
+.PHONY: run test lint messages compilemessages migrate serve bench-grab bench-rankings bench-sites bench-review bench-leaderboard bench-broadcast clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -42,7 +42,7 @@ test: $(TEST_STAMP) compilemessages lint
 
 # Extract new strings into each app's zh_Hans catalogue (needs GNU gettext's xgettext).
 messages: | $(PY)
-	for app in core accounts points cadres stalls opendata livestream desk; do \
+	for app in core accounts notifications points cadres stalls opendata livestream desk; do \
 	  (cd $$app && $(DEV_ENV) ../$(PY) ../manage.py makemessages -l zh_Hans --no-obsolete --no-location); done
 
 bench-grab: $(TEST_STAMP)
@@ -56,6 +56,9 @@ bench-sites: $(TEST_STAMP)
 
 bench-review: $(TEST_STAMP)
 	$(PY) bench/review.py
+
+bench-broadcast: $(TEST_STAMP)
+	$(PY) bench/notifications_broadcast.py
 
 bench-leaderboard: $(TEST_STAMP)
 	$(PY) bench/leaderboard.py

@@ -7,10 +7,13 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.roles import Role
 from core.errors import Forbidden, Invalid, or_404
 from core.timezones import LOCAL_TZ
+from notifications import kinds as notification_kinds
+from notifications.services import notify
 from points.services import TakenBack, review_points_award, review_points_take_back
 
 from . import codes, fraud, permissions, rankings, selectors, workdays
@@ -54,6 +57,8 @@ from .models import (
 MAX_COMMENT = 500
 MAX_RESPONSE = 1000
 OVERDUE_AFTER = dt.timedelta(hours=72)
+# The cadre is reminded when this much of the 72 hours is left.
+ANSWER_DUE_WARNING = dt.timedelta(hours=24)
 
 
 def unit_membership_grant(*, user, object_id: int, role: str) -> UnitMembership:
@@ -171,6 +176,16 @@ def review_create(
                 review.points_awarded = points
                 Review.objects.filter(pk=review.pk).update(points_awarded=points)
             fraud.flags_add(fraud.submission_flags(review=review, reviewer=reviewer, counts=counts))
+            if review.is_bad:
+                # The cadre is told of the review, never of its reviewer.
+                notify(
+                    user_id=cadre.user_id,
+                    kind="review_bad",
+                    key=review.pk,
+                    params={"rating": rating},
+                    link=f"/api/v1/reviews/{review.pk}/response",
+                    now=now,
+                )
     if counts is None:
         # Raised outside the block: a caller's own transaction is left usable.
         if colleague:
@@ -276,13 +291,22 @@ def review_respond(*, review: Review, responder, message: str) -> Review:
             fields={"message": [_("Write 1 to %(count)d characters.") % {"count": MAX_RESPONSE}]}
         )
     now = timezone.now()
-    # One conditional UPDATE: two answers at once leave exactly one.
-    updated = Review.objects.filter(pk=review.pk, responded_at__isnull=True).update(
-        response_message=message, responded_at=now, responder=responder
-    )
-    if not updated:
-        raise AlreadyResponded()
-    review.refresh_from_db()
+    with transaction.atomic():
+        # One conditional UPDATE: two answers at once leave exactly one.
+        updated = Review.objects.filter(pk=review.pk, responded_at__isnull=True).update(
+            response_message=message, responded_at=now, responder=responder
+        )
+        if not updated:
+            raise AlreadyResponded()
+        review.refresh_from_db()
+        notify(
+            user_id=review.reviewer_id,
+            kind="review_answered",
+            key=review.pk,
+            params={"cadre": review.cadre.name},
+            link=f"/api/v1/reviews/{review.pk}/verdict",
+            now=now,
+        )
     return review
 
 
@@ -291,12 +315,27 @@ def review_verdict(*, review: Review, reviewer, accepted: bool) -> Review:
     reviewer: cadres.permissions.is_reviewer_of)."""
     if review.responded_at is None:
         raise NotResponded()
-    updated = Review.objects.filter(
-        pk=review.pk, responded_at__isnull=False, verdict_at__isnull=True
-    ).update(verdict_accepted=bool(accepted), verdict_at=timezone.now())
-    if not updated:
-        raise VerdictAlreadyGiven()
-    review.refresh_from_db()
+    with transaction.atomic():
+        updated = Review.objects.filter(
+            pk=review.pk, responded_at__isnull=False, verdict_at__isnull=True
+        ).update(verdict_accepted=bool(accepted), verdict_at=timezone.now())
+        if not updated:
+            raise VerdictAlreadyGiven()
+        review.refresh_from_db()
+        notify(
+            user_id=review.cadre.user_id,
+            kind="review_verdict",
+            key=review.pk,
+            params={
+                "rating": review.rating,
+                "verdict": notification_kinds.each_language(
+                    gettext_lazy("accepted")
+                    if review.verdict_accepted
+                    else gettext_lazy("rejected")
+                ),
+            },
+            link="/api/v1/cadre/reviews",
+        )
     return review
 
 
@@ -451,14 +490,59 @@ def reviews_fraud_scan(*, day: dt.date | None = None, now: dt.datetime | None = 
 
 
 def reviews_mark_overdue(*, now: dt.datetime | None = None) -> int:
-    """Record bad reviews still unanswered 72 hours on; returns how many were new."""
+    """Record bad reviews still unanswered 72 hours on, and tell their cadres; returns
+    how many were new."""
     now = now or timezone.now()
-    return Review.objects.filter(
+    with transaction.atomic():
+        overdue = list(
+            Review.objects.select_for_update(of=("self",))
+            .filter(
+                rating__lte=2,
+                responded_at__isnull=True,
+                overdue_at__isnull=True,
+                created_at__lte=now - OVERDUE_AFTER,
+            )
+            .values_list("pk", "rating", "local_date", "cadre__user_id")
+        )
+        Review.objects.filter(pk__in=[row[0] for row in overdue]).update(overdue_at=now)
+        for pk, rating, day, user_id in overdue:
+            notify(
+                user_id=user_id,
+                kind="review_overdue",
+                key=pk,
+                params={"rating": rating, "date": day.isoformat()},
+                link=f"/api/v1/reviews/{pk}/response",
+                now=now,
+            )
+    return len(overdue)
+
+
+def reviews_notify_answer_due(*, now: dt.datetime | None = None) -> int:
+    """Tell the cadres of bad reviews unanswered 48 hours on that 24 hours remain
+    (hourly; each review once: the event key). Returns how many were told now."""
+    now = now or timezone.now()
+    due = Review.objects.filter(
         rating__lte=2,
         responded_at__isnull=True,
         overdue_at__isnull=True,
-        created_at__lte=now - OVERDUE_AFTER,
-    ).update(overdue_at=now)
+        created_at__lte=now - OVERDUE_AFTER + ANSWER_DUE_WARNING,
+        created_at__gt=now - OVERDUE_AFTER,
+        cadre__user__isnull=False,
+    ).values_list("pk", "rating", "local_date", "cadre__user_id")
+    told = 0
+    for pk, rating, day, user_id in due:
+        with transaction.atomic():
+            told += bool(
+                notify(
+                    user_id=user_id,
+                    kind="review_answer_due",
+                    key=pk,
+                    params={"rating": rating, "date": day.isoformat()},
+                    link=f"/api/v1/reviews/{pk}/response",
+                    now=now,
+                )
+            )
+    return told
 
 
 # --- Rankings --------------------------------------------------------------------------

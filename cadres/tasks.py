@@ -37,7 +37,9 @@ def rankings_compile_month(month: str | None = None) -> str:
 
 @shared_task(name="cadres.tasks.reviews_mark_overdue")
 def reviews_mark_overdue() -> int:
-    """Hourly: record bad reviews unanswered after 72 hours."""
+    """Hourly: remind cadres of bad reviews with 24 hours left, and record (and tell
+    them of) bad reviews unanswered after 72 hours."""
+    services.reviews_notify_answer_due()
     return services.reviews_mark_overdue()
 
 

@@ -1,7 +1,7 @@
-"""GET/PATCH /me: the signed-in user with their points.
+"""GET/PATCH /me: the signed-in user with their points and unread notifications.
 
 It lives here, above the apps it summarises (accounts for the user, points for the
-balances), so no app imports one above it.
+balances, notifications for the unread count), so no app imports one above it.
 """
 
 from drf_spectacular.utils import extend_schema
@@ -13,6 +13,7 @@ from accounts import services
 from accounts.api.serializers import UserSerializer
 from core.serializers import ComputedDictField, ComputedIntegerField
 from core.throttling import UserRateThrottle
+from notifications.selectors import unread_count
 from points.selectors import resident_summary
 
 
@@ -32,6 +33,7 @@ class MeView(APIView):
         moral_tier = ComputedDictField(
             lambda user, context: context["summary"].tier, with_context=True, allow_null=True
         )
+        unread_notifications = ComputedIntegerField(lambda user: unread_count(user=user))
 
     class InputSerializer(serializers.Serializer):
         display_name = serializers.CharField(max_length=50, min_length=1)

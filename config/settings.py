@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "core",
     "accounts",
+    "notifications",
     "points",
     "cadres",
     "stalls",
@@ -486,7 +487,34 @@ CELERY_BEAT_SCHEDULE = {
         "task": "stalls.tasks.stalls_expiry_daily",
         "schedule": crontab(minute=10, hour=0),
     },
+    # Notification SMS held back by the quiet hours (or whose queueing was lost).
+    "dispatch-due-sms": {
+        "task": "notifications.tasks.sms_dispatch_due",
+        "schedule": crontab(),
+    },
+    # Grab campaigns opening within NOTIFY_CAMPAIGN_LEAD_MINUTES: tell the subscribers.
+    "announce-campaigns": {
+        "task": "points.tasks.campaigns_announce_due",
+        "schedule": crontab(),
+    },
+    # Each staff member's pending work, one message a day.
+    "staff-digest": {
+        "task": "notifications.tasks.staff_digest_send",
+        "schedule": crontab(minute=0, hour=9),
+    },
 }
+
+# --- Notifications (notifications/): SMS retries, quiet hours, batches.
+NOTIFY_SMS_RETRIES = env_int("NOTIFY_SMS_RETRIES", 5)
+NOTIFY_SMS_BACKOFF = env_int("NOTIFY_SMS_BACKOFF", 30)  # seconds, doubled each retry
+NOTIFY_SMS_REQUEUE_SECONDS = env_int("NOTIFY_SMS_REQUEUE_SECONDS", 900)
+NOTIFY_SMS_DISPATCH_LIMIT = env_int("NOTIFY_SMS_DISPATCH_LIMIT", 10000)
+NOTIFY_SMS_BATCH_SIZE = env_int("NOTIFY_SMS_BATCH_SIZE", 200)
+NOTIFY_SMS_BATCH_PAUSE = env_int("NOTIFY_SMS_BATCH_PAUSE", 2)  # seconds between batches
+NOTIFY_QUIET_START = env_int("NOTIFY_QUIET_START", 22)  # hours, Asia/Shanghai
+NOTIFY_QUIET_END = env_int("NOTIFY_QUIET_END", 8)
+NOTIFY_BROADCAST_BATCH_SIZE = env_int("NOTIFY_BROADCAST_BATCH_SIZE", 5000)
+NOTIFY_CAMPAIGN_LEAD_MINUTES = env_int("NOTIFY_CAMPAIGN_LEAD_MINUTES", 10)
 
 LOGGING = {
     "version": 1,

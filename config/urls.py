@@ -22,6 +22,7 @@ api_v1 = [
     path("open/", include("opendata.api.urls")),
     path("livestream/", include("livestream.api.urls")),
     path("desk/", include("desk.api.urls")),
+    path("", include("notifications.api.urls")),
 ]
 
 urlpatterns = [
@@ -40,6 +41,7 @@ urlpatterns = [
     path("", include("opendata.urls")),
     path("", include("livestream.urls")),
     path("", include("desk.urls")),
+    path("", include("notifications.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -12,6 +12,7 @@ APPS = [
     "config",
     "core",
     "accounts",
+    "notifications",
     "points",
     "cadres",
     "stalls",

@@ -15,6 +15,7 @@ from core import codes
 from core.errors import Forbidden, Invalid, or_404
 from core.photos import check_photo
 from core.timezones import LOCAL_TZ
+from notifications.services import broadcast_create, notify
 
 from . import gate, ledger, permissions, selectors
 from .errors import (
@@ -199,6 +200,31 @@ def campaign_create(
         # Best effort: with Redis down the first claim builds the gate, or no gate at all.
         transaction.on_commit(lambda: gate.gate_sync(campaign=campaign))
     return campaign
+
+
+def campaigns_announce_due(*, now: dt.datetime | None = None) -> int:
+    """Beat, every minute: each campaign opening within NOTIFY_CAMPAIGN_LEAD_MINUTES is
+    announced once to the residents who turned its SMS on (a broadcast keyed by the
+    campaign; a worker writes it and sends the SMS in batches). Returns how many."""
+    now = now or timezone.now()
+    lead = dt.timedelta(minutes=settings.NOTIFY_CAMPAIGN_LEAD_MINUTES)
+    announced = 0
+    for campaign in Campaign.objects.filter(starts_at__gt=now, starts_at__lte=now + lead):
+        starts = timezone.localtime(campaign.starts_at, LOCAL_TZ)
+        announced += bool(
+            broadcast_create(
+                key=f"campaign_announced:{campaign.pk}",
+                kind="campaign_announced",
+                audience="subscribers:campaign_announced",
+                params={
+                    "title": campaign.title,
+                    "starts_at": starts.strftime("%H:%M"),
+                    "points": campaign.points_per_claim,
+                },
+                link=f"/api/v1/points/campaigns/{campaign.pk}/claim",
+            )
+        )
+    return announced
 
 
 @dataclass(frozen=True)
@@ -475,6 +501,13 @@ def redemption_cancel(*, redemption_id: int, resident) -> Redemption:
             ],
             created_by=resident,
         )
+        notify(
+            user_id=redemption.resident_id,
+            kind="voucher_cancelled",
+            key=redemption.pk,
+            params={"reward": redemption.reward.title, "points": redemption.cost_points},
+            link="/api/v1/points/redemptions",
+        )
     return redemption
 
 
@@ -499,6 +532,16 @@ def redemption_confirm(*, code: str, merchant_user) -> Redemption:
         redemption.used_at = timezone.now()
         redemption.used_by = merchant_user
         redemption.save(update_fields=["status", "used_at", "used_by"])
+        notify(
+            user_id=redemption.resident_id,
+            kind="voucher_used",
+            key=redemption.pk,
+            params={
+                "reward": redemption.reward.title,
+                "merchant": redemption.reward.merchant.name,
+            },
+            link="/api/v1/points/redemptions",
+        )
     return redemption
 
 
@@ -563,6 +606,14 @@ def moral_claim_approve(*, claim_id: int, reviewer, points: int) -> MoralClaim:
             ],
             created_by=reviewer,
         )
+        notify(
+            user_id=claim.resident_id,
+            kind="moral_claim_approved",
+            key=claim.pk,
+            params={"category": claim.category.name, "points": points},
+            link="/api/v1/points/moral/claims",
+        )
+        _notify_tier_change(resident_id=claim.resident_id, change=points, key=f"claim:{claim.pk}")
     return claim
 
 
@@ -578,6 +629,13 @@ def moral_claim_reject(*, claim_id: int, reviewer, reason: str) -> MoralClaim:
         claim.decided_by = reviewer
         claim.decided_at = timezone.now()
         claim.save(update_fields=["status", "reject_reason", "decided_by", "decided_at"])
+        notify(
+            user_id=claim.resident_id,
+            kind="moral_claim_rejected",
+            key=claim.pk,
+            params={"category": claim.category.name, "reason": reason},
+            link="/api/v1/points/moral/claims",
+        )
     return claim
 
 
@@ -608,7 +666,41 @@ def moral_claim_revoke(*, claim_id: int, admin, reason: str) -> MoralClaim:
             memo=reason,
             created_by=admin,
         )
+        notify(
+            user_id=claim.resident_id,
+            kind="moral_claim_revoked",
+            key=claim.pk,
+            params={"category": claim.category.name, "points": claim.points, "reason": reason},
+            link="/api/v1/points/moral/claims",
+        )
+        _notify_tier_change(
+            resident_id=claim.resident_id, change=-claim.points, key=f"revoked:{claim.pk}"
+        )
     return claim
+
+
+def _notify_tier_change(*, resident_id: int, change: int, key: str) -> None:
+    """After a moral posting (in its transaction, the account row locked by it): tell the
+    resident when their privilege tier changed."""
+    after = (
+        Account.objects.filter(owner_id=resident_id, kind=Account.Kind.RESIDENT)
+        .filter(currency=Currency.MORAL)
+        .values_list("balance", flat=True)
+        .first()
+        or 0
+    )
+    old = selectors.tier_for_score(score=after - change)
+    new = selectors.tier_for_score(score=after)
+    if old == new:
+        return
+    gained = new is not None and (old is None or new.min_score > old.min_score)
+    notify(
+        user_id=resident_id,
+        kind="tier_gained" if gained else "tier_lost",
+        key=key,
+        params={"tier": (new if gained else old).name, "score": after},
+        link="/api/v1/points/balance",
+    )
 
 
 # --- Administrator adjustments.
@@ -624,12 +716,19 @@ def adjustment_post(*, account: Account, amount: int, reason: str, admin) -> Led
         raise Invalid(fields={"account": [_("System accounts cannot be adjusted.")]})
     other = ledger.system_account(kind=Account.Kind.ADJUSTMENT, currency=account.currency)
     try:
-        posted = ledger.post(
-            reason=Reason.ADJUSTMENT,
-            lines=[(account, amount), (other, -amount)],
-            memo=reason.strip()[:500],
-            created_by=admin,
-        )
+        with transaction.atomic():
+            posted = ledger.post(
+                reason=Reason.ADJUSTMENT,
+                lines=[(account, amount), (other, -amount)],
+                memo=reason.strip()[:500],
+                created_by=admin,
+            )
+            if account.kind == Account.Kind.RESIDENT and account.currency == Currency.MORAL:
+                _notify_tier_change(
+                    resident_id=account.owner_id,
+                    change=amount,
+                    key=f"adjustment:{posted.transaction.pk}",
+                )
     except ledger.Overdrawn:
         raise InsufficientPoints(_("The account would go below zero.")) from None
     return posted.transaction

@@ -2,10 +2,16 @@
 
 from celery import shared_task
 
-from . import reconcile
+from . import reconcile, services
 
 
 @shared_task(name="points.tasks.campaign_gates_reconcile")
 def campaign_gates_reconcile() -> int:
     """Rebuild the Redis gate of every open campaign from the database (the truth)."""
     return reconcile.campaign_gates_reconcile()
+
+
+@shared_task(name="points.tasks.campaigns_announce_due")
+def campaigns_announce_due() -> int:
+    """Every minute: announce the campaigns opening within the lead time, once each."""
+    return services.campaigns_announce_due()

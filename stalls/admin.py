@@ -213,7 +213,7 @@ class DecideForm(forms.Form):
 
 @admin.register(Registration)
 class RegistrationAdmin(UnitScopedAdmin):
-    pending_label = _("Registrations pending")
+    pending_label = gettext_lazy("Registrations pending")
     pending_filter = {"status": Registration.Status.PENDING}
     list_display = [
         "vendor_name",
@@ -460,7 +460,7 @@ class ReportActionForm(ActionForm):
 @admin.register(StallReport)
 class StallReportAdmin(UnitScopedAdmin):
     unit_field = "stall__site__unit_id"
-    pending_label = _("Reports open")
+    pending_label = gettext_lazy("Reports open")
     pending_filter = {"status": StallReport.Status.OPEN}
     list_display = ["stall", "category", "comment", "status", "created_at", "resolution"]
     list_filter = ["status", "category"]

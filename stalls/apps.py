@@ -11,10 +11,12 @@ class StallsConfig(AppConfig):
         from accounts.roles import Role, register_role_permissions
         from core import codes as core_codes
         from core import uploads
+        from notifications.delivery import register_audience
 
-        from . import codes, pages, permissions
+        from . import codes, pages, permissions, selectors
         from .api import serializers
 
+        register_audience("site_vendors", selectors.site_vendors, selectors.site_vendor_audiences)
         core_codes.register(
             core_codes.CodeKind(
                 tag=codes.SITE_TAG,

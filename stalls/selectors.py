@@ -3,9 +3,11 @@
 import datetime
 from dataclasses import dataclass
 
+from django.contrib.auth import get_user_model
 from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.roles import Role
 from accounts.selectors import user_has_role
@@ -269,3 +271,23 @@ def appeals_of_vendor(*, vendor) -> QuerySet[StallAppeal]:
     return StallAppeal.objects.filter(vendor=vendor).select_related(
         "stall", "stall__site", "stall__registration"
     )
+
+
+def site_vendors(site_id: str) -> QuerySet:
+    """The vendors trading at a site (an active stall there): a broadcast's audience
+    "site_vendors:<site id>" (registered with notifications in StallsConfig.ready)."""
+    if not site_id.isdigit():
+        return get_user_model().objects.none()
+    return get_user_model().objects.filter(
+        pk__in=Stall.objects.filter(site_id=int(site_id), status=Stall.Status.ACTIVE).values(
+            "registration__vendor_id"
+        )
+    )
+
+
+def site_vendor_audiences() -> list[tuple[str, str]]:
+    """The broadcast form's choices: the vendors of each site."""
+    return [
+        (f"site_vendors:{site.pk}", _("Vendors of %(site)s") % {"site": site.name})
+        for site in Site.objects.order_by("name")
+    ]

@@ -7,10 +7,13 @@ from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from cadres.services import review_create
 from core.errors import Forbidden, Invalid
 from core.photos import check_photo, resized_jpeg
+from notifications.kinds import each_language
+from notifications.services import notify
 
 from . import permissions, selectors
 from .cache import PUBLIC
@@ -51,6 +54,7 @@ VENDOR_PHOTO_MAX_SIDE = 600
 
 SUSPENSION_VIOLATIONS = 3
 SUSPENSION_WINDOW = timedelta(days=30)
+SUSPENSION_REASON = gettext_lazy("%(count)d violations within 30 days.")
 
 
 def _ensure_manager(*, user, site: Site) -> None:
@@ -190,8 +194,25 @@ def registration_approve(*, registration: Registration, officer, slot: int) -> S
         registration.decided_by = officer
         registration.decided_at = timezone.now()
         registration.save(update_fields=["status", "decided_by", "decided_at"])
+        _notify_stall(kind="registration_approved", registration=registration, stall=stall)
         PUBLIC.changed()
     return stall
+
+
+def _notify_stall(*, kind: str, registration: Registration, stall: Stall, **params) -> None:
+    """The vendor of a stall hears of its approval, suspension, reinstatement."""
+    notify(
+        user_id=registration.vendor_id,
+        kind=kind,
+        key=f"{stall.pk}:{(stall.reinstated_at or stall.created_at).timestamp():.0f}",
+        params={
+            "site": stall.site.name,
+            "slot": stall.slot,
+            "licence": stall.license_no,
+            **params,
+        },
+        link=f"/api/v1/stalls/{stall.pk}",
+    )
 
 
 def registration_reject(*, registration: Registration, officer, reason: str) -> Registration:
@@ -208,6 +229,13 @@ def registration_reject(*, registration: Registration, officer, reason: str) -> 
         registration.decided_at = timezone.now()
         registration.reject_reason = reason.strip()
         registration.save(update_fields=["status", "decided_by", "decided_at", "reject_reason"])
+        notify(
+            user_id=registration.vendor_id,
+            kind="registration_rejected",
+            key=registration.pk,
+            params={"site": registration.site.name, "reason": registration.reject_reason},
+            link="/api/v1/stalls/registrations",
+        )
     return registration
 
 
@@ -251,6 +279,7 @@ def _give_slot_to_waiting_list(*, site: Site, slot: int, actor) -> Stall | None:
     first.decided_by = actor
     first.decided_at = timezone.now()
     first.save(update_fields=["status", "decided_by", "decided_at"])
+    _notify_stall(kind="waitlist_promoted", registration=first, stall=stall)
     return stall
 
 
@@ -282,7 +311,13 @@ def inspection_record(
                 stall=stall,
                 new_status=Stall.Status.SUSPENDED,
                 actor=officer,
-                reason=_("%(count)d violations within 30 days.") % {"count": violations},
+                reason=str(SUSPENSION_REASON) % {"count": violations},
+            )
+            _notify_stall(
+                kind="stall_suspended",
+                registration=stall.registration,
+                stall=stall,
+                reason=each_language(SUSPENSION_REASON, {"count": violations}),
             )
             _give_slot_to_waiting_list(site=stall.site, slot=stall.slot, actor=officer)
             PUBLIC.changed()
@@ -309,6 +344,7 @@ def stall_reinstate(*, stall: Stall, officer, reason: str, slot: int | None = No
                 )
         except IntegrityError:
             raise SlotTaken() from None
+        _notify_stall(kind="stall_reinstated", registration=stall.registration, stall=stall)
         PUBLIC.changed()
     return stall
 
@@ -338,6 +374,13 @@ def report_close(*, report: StallReport, officer, resolution: str) -> StallRepor
         report.closed_at = timezone.now()
         report.resolution = resolution.strip()
         report.save(update_fields=["status", "closed_by", "closed_at", "resolution"])
+        notify(
+            user_id=report.reporter_id,
+            kind="report_closed",
+            key=report.pk,
+            params={"site": report.stall.site.name, "resolution": report.resolution},
+            link="/api/v1/stalls/reports/mine",
+        )
     return report
 
 

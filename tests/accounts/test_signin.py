@@ -57,7 +57,9 @@ def test_it_signs_in_with_an_sms_code_and_creates_a_resident(api, send_code):
         "redeemable_balance",
         "moral_score",
         "moral_tier",
+        "unread_notifications",
     }
+    assert me["unread_notifications"] == 0
     assert OtpCode.objects.get().state == OtpCode.State.USED
 
 

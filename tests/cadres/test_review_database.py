@@ -14,6 +14,7 @@ from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from cadres.models import Review
+from notifications.models import Notification
 from points.models import Entry, ReviewAward
 from points.selectors import resident_summary
 from points.verification import ledger_verify
@@ -24,6 +25,9 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 # Authentication (the user row), the cadre, BEGIN, the review (with its points), the
 # resident's account, the award, the ledger posting, COMMIT.
 MAX_STATEMENTS = 8
+# A bad review (1-2) adds one: the cadre's notification (the outbox row) in the same
+# transaction. A good review adds nothing.
+MAX_STATEMENTS_BAD = MAX_STATEMENTS + 1
 THREADS = 20
 
 
@@ -80,6 +84,20 @@ def test_it_creates_a_review_in_at_most_8_statements(resident, make_cadre, badge
     assert len(queries.captured_queries) <= 5
     assert resident_summary(user=resident).redeemable == 20
     assert ledger_verify().ok
+
+
+def test_a_bad_review_adds_only_the_cadres_notification(resident, cadre, cadre_user, badge):
+    """The cadre (linked to a user) is notified in the review's transaction: one INSERT
+    more than a good review, no savepoint; its SMS is queued after the commit."""
+    cadre.refresh_from_db()
+    api = client(resident)
+    with CaptureQueriesContext(connection) as queries:
+        response = post_review(api, cadre, badge(cadre), rating=1)
+    assert response.status_code == 201, response.json()
+    statements = [query["sql"] for query in queries.captured_queries]
+    assert len(statements) <= MAX_STATEMENTS_BAD, "\n".join(statements)
+    assert not [sql for sql in statements if "SAVEPOINT" in sql.upper()]
+    assert Notification.objects.get().user == cadre_user
 
 
 def test_it_answers_twin_reviews_with_one_201_and_one_409(resident, cadre, badge):

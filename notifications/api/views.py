@@ -1,0 +1,126 @@
+"""The inbox: GET /notifications, POST /notifications/read, GET|PATCH
+/notifications/preferences. Only the signed-in user's own notifications, ever."""
+
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from core.errors import Invalid
+from core.pagination import paginate, paginated
+from core.schema import error_response
+from core.serializers import ComputedCharField
+from core.throttling import UserRateThrottle
+
+from .. import kinds, selectors, services
+
+NEITHER = _("Give the ids to mark read, or all: true.")
+
+
+class NotificationSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    kind = serializers.ChoiceField(choices=sorted(kinds.KINDS))
+    title = ComputedCharField(lambda notification: notification.title)
+    body = ComputedCharField(lambda notification: notification.body)
+    link = serializers.CharField(help_text="The object the notification is about (a path).")
+    created_at = serializers.DateTimeField()
+    read_at = serializers.DateTimeField(allow_null=True)
+
+
+class NotificationListView(APIView):
+    """GET /notifications: the user's notifications, newest first, in their language."""
+
+    throttle_classes = [UserRateThrottle]
+
+    @extend_schema(**paginated(NotificationSerializer, operation_id="notifications_list"))
+    def get(self, request):
+        return paginate(
+            view=self,
+            request=request,
+            queryset=selectors.inbox(user=request.user),
+            serialize=lambda notification: NotificationSerializer(notification).data,
+        )
+
+
+class NotificationReadView(APIView):
+    """POST /notifications/read {ids: [...]} or {all: true}: mark them read."""
+
+    throttle_classes = [UserRateThrottle]
+
+    class InputSerializer(serializers.Serializer):
+        ids = serializers.ListField(
+            child=serializers.IntegerField(min_value=1, max_value=2**63 - 1),
+            max_length=100,
+            required=False,
+        )
+        all = serializers.BooleanField(required=False, default=False)
+
+    class OutputSerializer(serializers.Serializer):
+        marked = serializers.IntegerField(help_text="How many were unread and are read now.")
+        unread = serializers.IntegerField()
+
+    @extend_schema(
+        request=InputSerializer,
+        responses={
+            200: OutputSerializer,
+            400: error_response("`invalid`: neither `ids` nor `all: true`."),
+        },
+    )
+    def post(self, request):
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        ids, everything = data.validated_data.get("ids"), data.validated_data["all"]
+        if not everything and not ids:
+            raise Invalid(fields={"ids": [str(NEITHER)]})
+        marked = services.notifications_mark_read(user=request.user, ids=ids, everything=everything)
+        return Response(
+            self.OutputSerializer(
+                {"marked": marked, "unread": selectors.unread_count(user=request.user)}
+            ).data
+        )
+
+
+class PreferenceSerializer(serializers.Serializer):
+    kind = serializers.CharField()
+    title = serializers.CharField()
+    in_app = serializers.BooleanField(help_text="Always true: every kind reaches the inbox.")
+    sms_allowed = serializers.BooleanField()
+    sms = serializers.BooleanField()
+
+
+class NotificationPreferencesView(APIView):
+    """GET /notifications/preferences: every kind and whether it comes by SMS;
+    PATCH {preferences: [{kind, sms}]}: turn SMS on or off (where the kind allows it)."""
+
+    throttle_classes = [UserRateThrottle]
+
+    class InputSerializer(serializers.Serializer):
+        class ChoiceSerializer(serializers.Serializer):
+            kind = serializers.CharField(max_length=40)
+            sms = serializers.BooleanField()
+
+        preferences = serializers.ListField(
+            child=ChoiceSerializer(), min_length=1, max_length=len(kinds.KINDS)
+        )
+
+    def _body(self, user):
+        return PreferenceSerializer(selectors.preferences(user=user), many=True).data
+
+    @extend_schema(responses={200: PreferenceSerializer(many=True)})
+    def get(self, request):
+        return Response(self._body(request.user))
+
+    @extend_schema(
+        request=InputSerializer,
+        responses={
+            200: PreferenceSerializer(many=True),
+            400: error_response("`invalid`: an unknown kind, or SMS for a kind without it."),
+        },
+    )
+    def patch(self, request):
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        changes = {choice["kind"]: choice["sms"] for choice in data.validated_data["preferences"]}
+        services.preferences_update(user=request.user, changes=changes)
+        return Response(self._body(request.user))

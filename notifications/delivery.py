@@ -1,0 +1,323 @@
+"""The machinery under `services` and `tasks`: writing rows, the quiet hours, sending
+one SMS at most once, the rows of a broadcast, the staff digest's rows.
+
+It queues nothing itself (`tasks` does, `services` after a commit), so the three
+modules import one way: services -> tasks -> delivery.
+"""
+
+import copy
+import datetime as dt
+from collections.abc import Callable
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import connection, transaction
+from django.db.models import F, Q, QuerySet
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from accounts.sms import sms_backend
+from core.errors import Invalid
+from core.timezones import LOCAL_TZ
+
+from . import kinds
+from .models import Broadcast, Notification, Preference
+
+Sms = Notification.Sms
+
+
+# --- Quiet hours.
+
+
+def sms_allowed_at(now: dt.datetime) -> dt.datetime:
+    """The first moment an SMS may go out: `now`, or 08:00 Asia/Shanghai after a night
+    (NOTIFY_QUIET_START to NOTIFY_QUIET_END). Sign-in codes never wait (accounts)."""
+    local = timezone.localtime(now, LOCAL_TZ)
+    start, end = settings.NOTIFY_QUIET_START, settings.NOTIFY_QUIET_END
+    morning = local.replace(hour=end, minute=0, second=0, microsecond=0)
+    if local.hour >= start:
+        return morning + dt.timedelta(days=1)
+    if local.hour < end:
+        return morning
+    return now
+
+
+# --- Rows.
+
+
+def notification_insert(
+    *, user_id: int, kind: str, key: str, params: dict, link: str, now: dt.datetime
+) -> tuple[int | None, bool]:
+    """One INSERT ... ON CONFLICT DO NOTHING RETURNING id: (the new id or None when this
+    event was already recorded for this person, whether its SMS is due now)."""
+    spec = kinds.get(kind)
+    row = Notification(
+        user_id=user_id,
+        kind=kind,
+        event_key=f"{kind}:{key}",
+        params=params,
+        link=link,
+        created_at=now,
+    )
+    due = False
+    if spec.sms:
+        row.sms_status = Sms.PENDING
+        row.sms_not_before = sms_allowed_at(now)
+        due = row.sms_not_before <= now
+        row.sms_queued_at = now if due else None
+    inserted = notifications_insert([row])
+    return (inserted[0] if inserted else None), due
+
+
+# At most this many rows in one INSERT (PostgreSQL takes 65,535 parameters a statement).
+INSERT_CHUNK = 2000
+
+
+def notifications_insert(rows: list[Notification]) -> list[int]:
+    """INSERT ... ON CONFLICT (user, event_key) DO NOTHING RETURNING id, in chunks of
+    INSERT_CHUNK rows: the ids of the rows that were new (not already notified)."""
+    meta = Notification._meta
+    quote = connection.ops.quote_name
+    fields = [field for field in meta.concrete_fields if not field.primary_key]
+    columns = ", ".join(quote(field.column) for field in fields)
+    placeholder = f"({', '.join(['%s'] * len(fields))})"
+    ids = []
+    for start in range(0, len(rows), INSERT_CHUNK):
+        chunk = rows[start : start + INSERT_CHUNK]
+        sql = (
+            f"INSERT INTO {quote(meta.db_table)} ({columns}) "  # noqa: S608 (model metadata only)
+            f"VALUES {', '.join([placeholder] * len(chunk))} "
+            f"ON CONFLICT ({quote('user_id')}, {quote('event_key')}) DO NOTHING "
+            f"RETURNING {quote(meta.pk.column)}"
+        )
+        values = [
+            field.get_db_prep_save(field.pre_save(row, True), connection)
+            for row in chunk
+            for field in fields
+        ]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, values)
+            ids.extend(found[0] for found in cursor.fetchall())
+    return ids
+
+
+def notifications_insert_same(template: Notification, user_ids: list[int]) -> list[int]:
+    """The same notification (`template`, its user aside) for each of `user_ids`, as
+    `notifications_insert` does; on PostgreSQL one INSERT ... SELECT FROM unnest(ids),
+    so the shared values travel once. The ids of the rows that were new."""
+    if connection.vendor != "postgresql":
+        rows = []
+        for user_id in user_ids:
+            row = copy.copy(template)
+            row.user_id = user_id
+            rows.append(row)
+        return notifications_insert(rows)
+    meta = Notification._meta
+    quote = connection.ops.quote_name
+    fields = [field for field in meta.concrete_fields if not field.primary_key]
+    user_column = meta.get_field("user").column
+    selected = ["u" if field.column == user_column else "%s" for field in fields]
+    values = [
+        field.get_db_prep_save(field.pre_save(template, True), connection)
+        for field in fields
+        if field.column != user_column
+    ]
+    sql = (
+        f"INSERT INTO {quote(meta.db_table)} "  # noqa: S608 (model metadata only)
+        f"({', '.join(quote(field.column) for field in fields)}) "
+        f"SELECT {', '.join(selected)} FROM unnest(%s::bigint[]) AS u "
+        f"ON CONFLICT ({quote('user_id')}, {quote('event_key')}) DO NOTHING "
+        f"RETURNING {quote(meta.pk.column)}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*values, list(user_ids)])
+        return [found[0] for found in cursor.fetchall()]
+
+
+# --- SMS.
+
+
+def sms_text(notification: Notification) -> str:
+    """The SMS text, in Chinese (the district's language; users keep no language yet)."""
+    with translation.override(settings.LANGUAGE_CODE):
+        title, body = notification.kind_spec.render(notification.params)
+        return _("[Duoduo] %(title)s: %(body)s") % {"title": title, "body": body}
+
+
+def wants_sms(*, user_id: int, kind: str) -> bool:
+    spec = kinds.get(kind)
+    if not spec.sms:
+        return False
+    choice = Preference.objects.filter(user_id=user_id, kind=kind).values_list("sms", flat=True)
+    return next(iter(choice), spec.sms_default)
+
+
+def sms_deliver(*, notification_id: int, final: bool, now: dt.datetime | None = None) -> str:
+    """Send one notification's SMS, at most once however often this runs.
+
+    "sent"; "retry" (the provider failed: try again later); "failed" (it failed and
+    `final`); "later" (quiet hours: the dispatch beat sends it at 08:00); "skipped"
+    (turned off); "nothing" (not pending: sent, being sent, or no such row).
+    The row is claimed (pending -> sending) by one conditional UPDATE, committed before
+    the provider is called: a second run of the task, or a twin, finds nothing to do.
+    """
+    now = now or timezone.now()
+    row = Notification.objects.select_related("user").filter(pk=notification_id).first()
+    if row is None or row.sms_status != Sms.PENDING:
+        return "nothing"
+    pending = Notification.objects.filter(pk=row.pk, sms_status=Sms.PENDING)
+    allowed = sms_allowed_at(now)
+    if allowed > now or (row.sms_not_before and row.sms_not_before > now):
+        pending.update(
+            sms_not_before=max(allowed, row.sms_not_before or allowed), sms_queued_at=None
+        )
+        return "later"
+    if not row.user.is_active or not wants_sms(user_id=row.user_id, kind=row.kind):
+        pending.update(sms_status=Sms.SKIPPED)
+        return "skipped"
+    if not pending.update(sms_status=Sms.SENDING, sms_attempts=F("sms_attempts") + 1):
+        return "nothing"
+    try:
+        sms_backend().send_text(phone=row.user.phone, text=sms_text(row), key=row.event_key)
+    except Exception as error:  # any provider failure: recorded, retried, never raised
+        Notification.objects.filter(pk=row.pk).update(
+            sms_status=Sms.FAILED if final else Sms.PENDING,
+            sms_error=f"{type(error).__name__}: {error}"[:300],
+        )
+        return "failed" if final else "retry"
+    Notification.objects.filter(pk=row.pk).update(
+        sms_status=Sms.SENT, sms_sent_at=timezone.now(), sms_error=""
+    )
+    return "sent"
+
+
+def sms_due_ids(*, now: dt.datetime, limit: int) -> list[int]:
+    """The pending SMS whose time has come (after quiet hours) or whose queueing was lost
+    (the broker was down, or queued long ago and never run), marked queued now."""
+    stale = now - dt.timedelta(seconds=settings.NOTIFY_SMS_REQUEUE_SECONDS)
+    ids = list(
+        Notification.objects.filter(sms_status=Sms.PENDING, sms_not_before__lte=now)
+        .filter(Q(sms_queued_at__isnull=True) | Q(sms_queued_at__lt=stale))
+        .order_by("sms_not_before", "pk")
+        .values_list("pk", flat=True)[:limit]
+    )
+    Notification.objects.filter(pk__in=ids).update(sms_queued_at=now)
+    return ids
+
+
+# --- Audiences of broadcasts.
+
+# An audience name -> its users. "residents" and "subscribers:<kind>" here; other apps
+# register theirs in their AppConfig.ready() (stalls: "site_vendors:<site id>").
+AUDIENCES: dict[str, Callable[[str], QuerySet]] = {}
+# What the admin's broadcast form offers: callables returning [(audience, label)].
+AUDIENCE_CHOICES: list[Callable[[], list[tuple[str, str]]]] = []
+
+
+def register_audience(
+    prefix: str,
+    resolve: Callable[[str], QuerySet],
+    choices: Callable[[], list[tuple[str, str]]] | None = None,
+) -> None:
+    AUDIENCES[prefix] = resolve
+    if choices is not None:
+        AUDIENCE_CHOICES.append(choices)
+
+
+def audience_choices() -> list[tuple[str, str]]:
+    return [choice for choices in AUDIENCE_CHOICES for choice in choices()]
+
+
+def audience_users(audience: str) -> QuerySet:
+    prefix, _sep, argument = audience.partition(":")
+    resolve = AUDIENCES.get(prefix)
+    if resolve is None:
+        raise Invalid(fields={"audience": [_("No such audience.")]})
+    return resolve(argument).filter(is_active=True)
+
+
+def residents(argument: str) -> QuerySet:
+    return get_user_model().objects.all()
+
+
+def subscribers(kind: str) -> QuerySet:
+    """Those who turned on the SMS of `kind` (campaign announcements are opt-in)."""
+    return get_user_model().objects.filter(
+        notification_preferences__kind=kind, notification_preferences__sms=True
+    )
+
+
+register_audience("residents", residents, lambda: [("residents", _("All residents"))])
+register_audience("subscribers", subscribers)
+
+
+def broadcast_write(
+    *, broadcast_id: int, batch_size: int, on_sms: Callable[[list[int]], None]
+) -> int:
+    """Write a broadcast's rows in batches: the audience's ids in order, each batch one
+    INSERT ... ON CONFLICT DO NOTHING (a second run writes nothing twice). When
+    the kind has an SMS due now, `on_sms` gets each batch's new ids. Returns the rows
+    written."""
+    broadcast = Broadcast.objects.get(pk=broadcast_id)
+    spec = kinds.get(broadcast.kind)
+    users = audience_users(broadcast.audience).order_by("pk").values_list("pk", flat=True)
+    now = timezone.now()
+    sms_at = sms_allowed_at(now) if spec.sms else None
+    sms_now = spec.sms and sms_at <= now
+    template = Notification(
+        kind=broadcast.kind,
+        event_key=broadcast.key,
+        params=broadcast.params,
+        link=broadcast.link,
+        created_at=now,
+        sms_status=Sms.PENDING if spec.sms else Sms.NONE,
+        sms_not_before=sms_at,
+        sms_queued_at=now if sms_now else None,
+    )
+    last, written = 0, 0
+    while ids := list(users.filter(pk__gt=last)[:batch_size]):
+        last = ids[-1]
+        new = notifications_insert_same(template, ids)
+        written += len(new)
+        if sms_now and new:
+            on_sms(new)
+    Broadcast.objects.filter(pk=broadcast.pk).update(
+        status=Broadcast.Status.DONE,
+        recipients=Notification.objects.filter(event_key=broadcast.key).count(),
+        finished_at=timezone.now(),
+    )
+    return written
+
+
+# --- The staff digest.
+
+
+def staff_digest_write(*, queues_for: Callable, now: dt.datetime | None = None) -> int:
+    """One notification per staff member per Asia/Shanghai day with the pending counts of
+    the queues they may see (`queues_for(user)` -> [(label, count)] in the active
+    language); nobody with nothing pending is notified. In-app only (no SMS to queue).
+    Returns how many were notified."""
+    now = now or timezone.now()
+    day = timezone.localtime(now, LOCAL_TZ).date().isoformat()
+    notified = 0
+    staff = get_user_model().objects.filter(is_active=True, is_staff=True).order_by("pk")
+    for user in staff:
+        summary, total = {}, 0
+        for language, _name in settings.LANGUAGES:
+            with translation.override(language):
+                queues = [(label, count) for label, count in queues_for(user) if count]
+                summary[language] = _(", ").join(f"{label} {count}" for label, count in queues)
+                total = sum(count for _label, count in queues)
+        if not total:
+            continue
+        with transaction.atomic():
+            pk, _due = notification_insert(
+                user_id=user.pk,
+                kind=kinds.STAFF_DIGEST.name,
+                key=day,
+                params={"summary": summary, "total": total},
+                link="/admin/",
+                now=now,
+            )
+        notified += pk is not None
+    return notified

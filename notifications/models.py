@@ -1,0 +1,136 @@
+"""The notifications (an outbox: each row is written in the transaction of the change it
+reports, and its SMS, if any, is sent after the commit), preferences, and broadcasts."""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from . import kinds
+
+
+class Notification(models.Model):
+    class Sms(models.TextChoices):
+        NONE = "none", _("no SMS")
+        PENDING = "pending", _("to send")
+        SENDING = "sending", _("sending")
+        SENT = "sent", _("sent")
+        SKIPPED = "skipped", _("turned off")
+        FAILED = "failed", _("failed")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="notifications",
+        verbose_name=_("recipient"),
+    )
+    kind = models.CharField(_("kind"), max_length=40)
+    # What happened, once per recipient: a second notify of the same event is nothing.
+    event_key = models.CharField(_("event key"), max_length=120)
+    params = models.JSONField(_("parameters"), default=dict, blank=True)
+    link = models.CharField(_("link"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("created at"))
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+    sms_status = models.CharField(_("SMS"), max_length=10, choices=Sms.choices, default=Sms.NONE)
+    # Quiet hours: not before this time (08:00 Asia/Shanghai after a night-time event).
+    sms_not_before = models.DateTimeField(_("SMS not before"), null=True, blank=True)
+    sms_queued_at = models.DateTimeField(_("SMS queued at"), null=True, blank=True)
+    sms_attempts = models.PositiveSmallIntegerField(_("SMS attempts"), default=0)
+    sms_sent_at = models.DateTimeField(_("SMS sent at"), null=True, blank=True)
+    sms_error = models.CharField(_("SMS error"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "event_key"], name="notification_once")
+        ]
+        indexes = [
+            models.Index(
+                fields=["user"],
+                condition=models.Q(read_at__isnull=True),
+                name="notification_unread",
+            ),
+            models.Index(
+                fields=["sms_not_before"],
+                condition=models.Q(sms_status="pending"),
+                name="notification_sms_pending",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.kind} {self.event_key}"
+
+    @property
+    def kind_spec(self) -> kinds.Kind:
+        return kinds.get(self.kind)
+
+    @property
+    def title(self) -> str:
+        return self.kind_spec.render(self.params)[0]
+
+    @property
+    def body(self) -> str:
+        return self.kind_spec.render(self.params)[1]
+
+
+class Preference(models.Model):
+    """A person's choice for one kind: SMS on or off (in-app is always on)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="notification_preferences",
+        verbose_name=_("user"),
+    )
+    kind = models.CharField(_("kind"), max_length=40)
+    sms = models.BooleanField(_("SMS"))
+
+    class Meta:
+        verbose_name = _("notification preference")
+        verbose_name_plural = _("notification preferences")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "kind"], name="notification_preference_once")
+        ]
+
+    def __str__(self):
+        return f"{self.kind} sms={self.sms}"
+
+
+class Broadcast(models.Model):
+    """One message to many: the district's notices and the campaign announcements.
+
+    Created by a request or beat in a moment; a Celery task then writes its rows in
+    batches (`services.broadcast_run`). Its `key` is the event key of every row.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("queued")
+        DONE = "done", _("done")
+
+    key = models.CharField(_("key"), max_length=120, unique=True)
+    kind = models.CharField(_("kind"), max_length=40)
+    audience = models.CharField(_("audience"), max_length=60)
+    params = models.JSONField(_("parameters"), default=dict, blank=True)
+    link = models.CharField(_("link"), max_length=200, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.QUEUED
+    )
+    recipients = models.PositiveIntegerField(_("recipients"), default=0)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("broadcast")
+        verbose_name_plural = _("broadcasts")
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return self.key

@@ -1,0 +1,41 @@
+"""Reading notifications: a person's inbox, unread count, preferences."""
+
+from dataclasses import dataclass
+
+from django.db.models import QuerySet
+
+from . import kinds
+from .models import Notification, Preference
+
+
+def inbox(*, user) -> QuerySet:
+    """The user's own notifications (the view pages them newest first)."""
+    return Notification.objects.filter(user=user)
+
+
+def unread_count(*, user) -> int:
+    return Notification.objects.filter(user=user, read_at__isnull=True).count()
+
+
+@dataclass(frozen=True)
+class KindPreference:
+    kind: str
+    title: str
+    in_app: bool
+    sms_allowed: bool
+    sms: bool
+
+
+def preferences(*, user) -> list[KindPreference]:
+    """Every kind with the user's choice: in-app always, SMS where the kind allows it."""
+    chosen = dict(Preference.objects.filter(user=user).values_list("kind", "sms"))
+    return [
+        KindPreference(
+            kind=spec.name,
+            title=str(spec.title) % kinds.Params({"title": ""}),
+            in_app=True,
+            sms_allowed=spec.sms,
+            sms=spec.sms and chosen.get(spec.name, spec.sms_default),
+        )
+        for spec in kinds.KINDS.values()
+    ]

@@ -1,0 +1,96 @@
+"""The SMS task on a real Celery worker through Redis: a provider failure is retried
+with backoff, a task delivered twice sends once, an outage ends as "failed" in the
+admin, and the change that caused the message stays committed throughout."""
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+from django.utils import timezone
+
+from config.celery import app
+from notifications import delivery
+from notifications.models import Notification
+from tests.workers import start_worker, stop_worker
+
+pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.django_db(transaction=True)]
+
+
+def worker_env(tmp_path, failures: int) -> dict:
+    return {
+        "SMS_BACKEND": "tests.notifications.flaky_sms.FlakyFileBackend",
+        "SMS_FILE_PATH": str(tmp_path / "worker-sms.jsonl"),
+        "FLAKY_SMS_FAILURES": str(failures),
+        "NOTIFY_SMS_BACKOFF": "1",
+        "NOTIFY_SMS_RETRIES": "2",
+        "NOTIFY_QUIET_START": "24",
+        "NOTIFY_QUIET_END": "0",
+    }
+
+
+def sent_lines(tmp_path) -> list[dict]:
+    path = Path(tmp_path / "worker-sms.jsonl")
+    return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
+
+
+def pending_notification(user) -> int:
+    """A committed notification whose SMS is due (queued by the test, not on commit)."""
+    pk, due = delivery.notification_insert(
+        user_id=user.pk,
+        kind="moral_claim_approved",
+        key="42",
+        params={"category": "好人好事", "points": 30},
+        link="/api/v1/points/moral/claims",
+        now=timezone.now(),
+    )
+    assert due
+    return pk
+
+
+def test_a_retried_and_redelivered_task_sends_exactly_once(resident, tmp_path):
+    pk = pending_notification(resident)
+    queue = f"notifications-test-{os.getpid()}"
+    worker = start_worker(queue, env=worker_env(tmp_path, failures=1))
+    try:
+        # The same task twice (a redelivery): the first attempt fails and is retried.
+        first = app.send_task("notifications.tasks.sms_send", args=[pk], queue=queue)
+        second = app.send_task("notifications.tasks.sms_send", args=[pk], queue=queue)
+        outcomes = sorted([first.get(timeout=90), second.get(timeout=90)])
+        third = app.send_task("notifications.tasks.sms_send", args=[pk], queue=queue)
+        assert third.get(timeout=90) == "nothing"
+    finally:
+        output = stop_worker(worker)
+    assert outcomes == ["nothing", "sent"], output
+    assert "Retry in 1s" in output, output
+    [sms] = sent_lines(tmp_path)
+    assert sms["phone"] == resident.phone and sms["key"] == "moral_claim_approved:42"
+    assert "30" in sms["text"]
+    row = Notification.objects.get(pk=pk)
+    assert row.sms_status == Notification.Sms.SENT
+    assert row.sms_attempts == 2  # the failure, then the one success
+
+
+def test_a_provider_outage_ends_as_failed_visible_in_the_admin(
+    resident, make_user, tmp_path, client
+):
+    pk = pending_notification(resident)
+    queue = f"notifications-outage-{os.getpid()}"
+    worker = start_worker(queue, env=worker_env(tmp_path, failures=100))
+    try:
+        result = app.send_task("notifications.tasks.sms_send", args=[pk], queue=queue)
+        assert result.get(timeout=90) == "failed"
+    finally:
+        output = stop_worker(worker)
+    assert output.count("Retry in") == 2, output  # NOTIFY_SMS_RETRIES, then recorded
+    assert sent_lines(tmp_path) == []
+    row = Notification.objects.get(pk=pk)
+    assert (row.sms_status, row.sms_attempts) == (Notification.Sms.FAILED, 3)
+    assert "provider unavailable" in row.sms_error
+    admin = make_user("district_admin")
+    admin.is_superuser = True
+    admin.save()
+    client.force_login(admin)
+    page = client.get("/admin/notifications/notification/?sms_status__exact=failed")
+    assert page.status_code == 200
+    assert f"/admin/notifications/notification/{pk}/change/" in page.content.decode()
