@@ -15,6 +15,7 @@ api_v1 = [
     path("me", MeView.as_view(), name="me"),
     path("", include("core.api.urls")),
     path("points/", include("points.api.urls")),
+    path("", include("merchants.api.urls")),
     path("", include("cadres.api.urls")),
     path("stalls/", include("stalls.api.urls")),
     path("open/", include("opendata.api.urls")),
@@ -36,6 +37,7 @@ urlpatterns = [
     path("", include("stalls.urls")),
     path("", include("opendata.urls")),
     path("", include("livestream.urls")),
+    path("", include("merchants.urls")),
     path("admin/", admin.site.urls),
 ]
 

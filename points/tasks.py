@@ -2,10 +2,16 @@
 
 from celery import shared_task
 
-from . import reconcile
+from . import reconcile, services
 
 
 @shared_task(name="points.tasks.campaign_gates_reconcile")
 def campaign_gates_reconcile() -> int:
     """Rebuild the Redis gate of every open campaign from the database (the truth)."""
     return reconcile.campaign_gates_reconcile()
+
+
+@shared_task(name="points.tasks.redemptions_expire")
+def redemptions_expire() -> int:
+    """Refund from escrow every voucher unused after VOUCHER_VALID_DAYS (idempotent)."""
+    return services.redemptions_expire()
