@@ -10,7 +10,7 @@ from PIL import Image
 
 from accounts.roles import Role
 from merchants import services
-from merchants.codes import counter_url, request_url
+from merchants.codes import counter_url
 from merchants.models import Payment, PaymentRefund, PaymentRequest
 from points.models import Currency, Entry
 from points.selectors import resident_summary

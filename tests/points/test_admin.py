@@ -7,8 +7,8 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.roles import Role
-from points.codes import voucher_url
 from points import ledger, services
+from points.codes import voucher_url
 from points.models import Account, Campaign, Entry, LedgerTransaction, MoralClaim
 from points.selectors import campaign_pool_balance, resident_summary
 from points.verification import ledger_verify
