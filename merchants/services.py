@@ -111,6 +111,7 @@ def payment_create(
                     resident=resident,
                     amount_points=amount_points,
                     request=request,
+                    created_at=timezone.now(),
                 )
         except IntegrityError:
             raise PaymentRequestPaid() from None
@@ -155,7 +156,10 @@ def payment_refund(*, payment_id: int, merchant_ids, amount_points: int, created
         except IntegrityError:
             raise RefundExceedsPayment() from None
         refund = PaymentRefund.objects.create(
-            payment=payment, amount_points=amount_points, created_by=created_by
+            payment=payment,
+            amount_points=amount_points,
+            created_by=created_by,
+            created_at=timezone.now(),
         )
         try:
             ledger.post(

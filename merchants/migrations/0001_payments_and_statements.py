@@ -155,7 +155,8 @@ FORWARD = """
 CREATE OR REPLACE FUNCTION merchants_statement_paid_frozen() RETURNS trigger AS $$
 BEGIN
   IF OLD.status = 'paid' THEN
-    RAISE EXCEPTION 'a paid statement never changes (statement %%)', OLD.id;
+    RAISE EXCEPTION 'a paid statement never changes (statement %%)', OLD.id
+      USING ERRCODE = 'integrity_constraint_violation';
   END IF;
   IF TG_OP = 'DELETE' THEN RETURN OLD; END IF;
   RETURN NEW;
@@ -169,7 +170,8 @@ DECLARE
 BEGIN
   IF TG_OP = 'DELETE' THEN target := OLD.statement_id; ELSE target := NEW.statement_id; END IF;
   IF (SELECT status FROM merchants_statement WHERE id = target) <> 'open' THEN
-    RAISE EXCEPTION 'entries of a closed statement never change (statement %%)', target;
+    RAISE EXCEPTION 'entries of a closed statement never change (statement %%)', target
+      USING ERRCODE = 'integrity_constraint_violation';
   END IF;
   IF TG_OP = 'DELETE' THEN RETURN OLD; END IF;
   RETURN NEW;
