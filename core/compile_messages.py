@@ -8,7 +8,17 @@ from pathlib import Path
 import polib
 
 ROOT = Path(__file__).resolve().parent.parent
-APPS = ["config", "core", "accounts", "points", "cadres", "stalls", "opendata", "livestream"]
+APPS = [
+    "config",
+    "core",
+    "accounts",
+    "points",
+    "merchants",
+    "cadres",
+    "stalls",
+    "opendata",
+    "livestream",
+]
 
 
 def compile_all() -> list[Path]:

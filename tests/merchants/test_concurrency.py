@@ -82,7 +82,9 @@ def test_parallel_payments_never_overdraw_one_balance(resident, grant, merchant,
     assert ledger_verify().ok
 
 
-def test_a_till_request_is_paid_once_whoever_scans_it(make_user, grant, merchant, merchant_user, no_throttles):
+def test_a_till_request_is_paid_once_whoever_scans_it(
+    make_user, grant, merchant, merchant_user, no_throttles
+):
     """16 residents pay the same request at once: one payment; the others 409 paid."""
     request = services.payment_request_create(
         merchant=merchant, amount_points=250, created_by=merchant_user
@@ -115,14 +117,10 @@ def test_parallel_refunds_never_exceed_the_payment(resident, grant, merchant, me
     ).payment
     api = client(merchant_user)
     url = f"/api/v1/merchant/payments/{payment.pk}/refunds"
-    answers = run_at_once(
-        [lambda: api.post(url, {"amount_points": 150}, format="json")] * THREADS
-    )
+    answers = run_at_once([lambda: api.post(url, {"amount_points": 150}, format="json")] * THREADS)
     statuses = sorted(answer.status_code for answer in answers)
     assert statuses == [201] * 6 + [409] * (THREADS - 6)
-    assert {a.json()["code"] for a in answers if a.status_code == 409} == {
-        "refund_exceeds_payment"
-    }
+    assert {a.json()["code"] for a in answers if a.status_code == 409} == {"refund_exceeds_payment"}
     payment.refresh_from_db()
     assert payment.refunded_points == 900
     assert PaymentRefund.objects.count() == 6
