@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from core.models import RotatableCode
 from points.models import MAX_POINTS, Entry, Merchant
@@ -37,9 +38,9 @@ class PaymentRequest(models.Model):
     """A till's one-time request for an amount: paid once, within its validity."""
 
     class Status(models.TextChoices):
-        PENDING = "pending", _("pending")
-        PAID = "paid", _("paid")
-        EXPIRED = "expired", _("expired")
+        PENDING = "pending", pgettext_lazy("payment request", "pending")
+        PAID = "paid", pgettext_lazy("payment request", "paid")
+        EXPIRED = "expired", pgettext_lazy("payment request", "expired")
 
     merchant = models.ForeignKey(
         Merchant,
@@ -80,6 +81,10 @@ class PaymentRequest(models.Model):
     @property
     def status(self) -> str:
         return self.status_at()
+
+    @property
+    def status_label(self) -> str:
+        return self.Status(self.status).label
 
     @property
     def paid_payment(self):
@@ -179,9 +184,9 @@ class Statement(models.Model):
     """
 
     class Status(models.TextChoices):
-        OPEN = "open", _("open")
-        CONFIRMED = "confirmed", _("confirmed")
-        PAID = "paid", _("paid")
+        OPEN = "open", pgettext_lazy("statement", "open")
+        CONFIRMED = "confirmed", pgettext_lazy("statement", "confirmed")
+        PAID = "paid", pgettext_lazy("statement", "paid")
 
     merchant = models.ForeignKey(
         Merchant, on_delete=models.PROTECT, related_name="statements", verbose_name=_("merchant")
