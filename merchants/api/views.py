@@ -36,9 +36,13 @@ from ..models import PaymentRequest, Statement
 MAX_INT = 2_147_483_647
 THROTTLES = api_settings.DEFAULT_THROTTLE_CLASSES
 
-MerchantRefSerializer = inline_serializer(
-    "PaymentMerchant", {"id": serializers.IntegerField(), "name": serializers.CharField()}
-)
+
+class MerchantRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+    class Meta:
+        ref_name = "PaymentMerchant"
 
 
 def _my_merchant_ids(request) -> list[int]:
@@ -56,7 +60,7 @@ def _qr_png_url(payment_request, context) -> str:
 
 class PaymentRequestSerializer(serializers.Serializer):
     id = serializers.IntegerField()
-    merchant = MerchantRefSerializer
+    merchant = MerchantRefSerializer()
     amount_points = serializers.IntegerField()
     amount_yuan = ComputedCharField(lambda found: yuan(found.amount_points))
     code_url = ComputedCharField(request_url)
@@ -177,7 +181,7 @@ class CounterCodeQrView(APIView):
 # What a resident's phone shows after scanning a till or counter code (POST /scan).
 class RequestScanSerializer(serializers.Serializer):
     id = serializers.IntegerField()
-    merchant = MerchantRefSerializer
+    merchant = MerchantRefSerializer()
     amount_points = serializers.IntegerField()
     amount_yuan = ComputedCharField(lambda found: yuan(found.amount_points))
     status = serializers.ChoiceField(choices=PaymentRequest.Status.choices)
@@ -262,7 +266,7 @@ class PaymentCreateView(APIView):
 
 class MerchantPaymentSerializer(serializers.Serializer):
     id = serializers.IntegerField()
-    merchant = MerchantRefSerializer
+    merchant = MerchantRefSerializer()
     amount_points = serializers.IntegerField()
     amount_yuan = ComputedCharField(lambda payment: yuan(payment.amount_points))
     refunded_points = serializers.IntegerField()
@@ -379,7 +383,7 @@ def _csv_url(statement, context) -> str:
 
 class StatementSerializer(serializers.Serializer):
     id = serializers.IntegerField()
-    merchant = MerchantRefSerializer
+    merchant = MerchantRefSerializer()
     month = ComputedCharField(lambda statement: statement.label)
     status = serializers.ChoiceField(choices=Statement.Status.choices)
     payments_points = serializers.IntegerField()
