@@ -183,11 +183,20 @@ def test_the_database_refuses_to_edit_a_paid_statement(october, finance):
 
 
 def test_a_merchant_sees_its_own_statements_and_their_csv(
-    october, other_merchant, client_for, merchant_user, other_merchant_user, finance
+    october,
+    other_merchant,
+    client_for,
+    merchant_user,
+    other_merchant_user,
+    finance,
+    django_assert_max_num_queries,
 ):
+    services.statement_build(merchant=october, month=dt.date(2026, 9, 1))
     statement = services.statement_build(merchant=october, month=OCTOBER)
     services.statement_build(merchant=other_merchant, month=OCTOBER)
-    body = client_for(merchant_user).get(f"{BASE}/merchant/statements").json()
+    client = client_for(merchant_user)
+    with django_assert_max_num_queries(8):
+        body = client.get(f"{BASE}/merchant/statements?page_size=1").json()
     assert [row["id"] for row in body["results"]] == [statement.pk]
     row = body["results"][0]
     assert row["yuan"] == "18.00" and row["csv_url"].endswith(f"/statements/{statement.pk}/csv")
@@ -204,7 +213,7 @@ def test_a_merchant_sees_its_own_statements_and_their_csv(
     others = client_for(other_merchant_user).get(f"{BASE}/merchant/statements").json()
     assert [r["id"] for r in others["results"]] != [statement.pk]
     listed = client_for(finance).get(f"{BASE}/settlement/statements?status=open").json()
-    assert len(listed["results"]) == 2
+    assert len(listed["results"]) == 3
     assert client_for(finance).get(f"{BASE}/settlement/statements?status=x").status_code == 400
 
 
