@@ -153,6 +153,7 @@ def merchant_page(request):
                 "till": till,
                 "till_qr": qr_svg(request_url(till)).decode() if till else None,
                 "counter_url": counter_url(merchant),
+                "counter_qr": qr_svg(counter_url(merchant)).decode(),
                 "form": AmountForm(),
             }
         )

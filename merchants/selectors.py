@@ -54,6 +54,11 @@ def payments_of(*, merchant_ids, day: dt.date | None = None):
     return payments.order_by("-created_at", "-pk")
 
 
+def payments_by(*, resident):
+    """The resident's own payments, newest first."""
+    return Payment.objects.filter(resident=resident).select_related("merchant").order_by("-pk")
+
+
 def vouchers_of(*, merchant_ids, day: dt.date | None = None, status: str | None = None):
     """Vouchers of the merchants' rewards, newest first: redeemed or used on `day`."""
     vouchers = Redemption.objects.filter(reward__merchant_id__in=list(merchant_ids)).select_related(

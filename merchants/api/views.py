@@ -202,8 +202,21 @@ def counter_scan_body(merchant, request) -> dict:
     return CounterScanSerializer(merchant).data
 
 
+class ResidentPaymentSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    merchant = MerchantRefSerializer()
+    amount_points = serializers.IntegerField()
+    amount_yuan = ComputedCharField(lambda payment: yuan(payment.amount_points))
+    refunded_points = serializers.IntegerField()
+    created_at = serializers.DateTimeField()
+
+    class Meta:
+        ref_name = "ResidentPayment"
+
+
 class PaymentCreateView(APIView):
-    """POST /points/payments: the resident pays a scanned till or counter code."""
+    """GET /points/payments: the resident's own payments, newest first; POST: pay a
+    scanned till or counter code."""
 
     throttle_classes = [*THROTTLES, ScopedThrottle]
     throttle_scope = "payment"
@@ -228,6 +241,20 @@ class PaymentCreateView(APIView):
         amount_yuan = ComputedCharField(lambda made: yuan(made.payment.amount_points))
         balance = serializers.IntegerField()
         created_at = serializers.DateTimeField(source="payment.created_at")
+
+    def get_throttles(self):
+        if self.request is not None and self.request.method == "GET":
+            return [throttle() for throttle in THROTTLES]
+        return super().get_throttles()
+
+    @extend_schema(**paginated(ResidentPaymentSerializer))
+    def get(self, request):
+        return paginate(
+            view=self,
+            request=request,
+            queryset=selectors.payments_by(resident=request.user),
+            serialize=lambda payment: ResidentPaymentSerializer(payment).data,
+        )
 
     @extend_schema(
         request=InputSerializer,

@@ -401,3 +401,16 @@ def test_the_merchant_lists_its_own_vouchers(
     )
     assert client_for(merchant_user).get(f"{BASE}/merchant/vouchers?status=x").status_code == 400
     assert client_for(other_merchant_user).get(f"{BASE}/merchant/vouchers").json()["results"] == []
+
+
+def test_a_resident_lists_only_their_own_payments(
+    merchant, resident, other_resident, grant, resident_api, client_for
+):
+    grant(resident, 100)
+    grant(other_resident, 100)
+    mine = services.payment_create(resident=resident, merchant=merchant, amount_points=30).payment
+    services.payment_create(resident=other_resident, merchant=merchant, amount_points=40)
+    body = resident_api.get(f"{BASE}/points/payments").json()
+    assert [row["id"] for row in body["results"]] == [mine.pk]
+    assert body["results"][0]["merchant"]["name"] == merchant.name
+    assert body["results"][0]["amount_yuan"] == "0.30"
