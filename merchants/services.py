@@ -114,6 +114,9 @@ def payment_create(
                     created_at=timezone.now(),
                 )
         except IntegrityError:
+            if request is None:
+                raise
+            # Another payment of the request committed after the check: UNIQUE said no.
             raise PaymentRequestPaid() from None
         account = ledger.resident_account(user=resident)
         try:
