@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "accounts",
     "notifications",
     "points",
+    "merchants",
     "cadres",
     "stalls",
     "axes",
@@ -339,6 +340,7 @@ REST_FRAMEWORK = {
         "pass_verify": os.environ.get("THROTTLE_PASS_VERIFY", "120/min"),
         # Service tickets issued per cadre (whoever issues them: the cadre or the window).
         "ticket": os.environ.get("THROTTLE_TICKET", "200/hour"),
+        "payment": os.environ.get("THROTTLE_PAYMENT", "20/min"),
     },
     # The client address of every limit comes from core.net.client_ip (NUM_PROXIES).
     "NUM_PROXIES": NUM_PROXIES,
@@ -426,6 +428,11 @@ STALL_RENEWAL_REMINDER_DAYS = [
     int(days) for days in env_list("STALL_RENEWAL_REMINDER_DAYS", "30,7") if days.strip()
 ]
 PRIVILEGE_PASS_TTL_SECONDS = 300
+# Merchants (docs/merchant-payments.md): a voucher unused this many days is refunded; a
+# till's payment request is valid this many seconds; a payment is refundable this long.
+VOUCHER_VALID_DAYS = env_int("VOUCHER_VALID_DAYS", 90)
+PAYMENT_REQUEST_TTL_SECONDS = env_int("PAYMENT_REQUEST_TTL_SECONDS", 300)
+PAYMENT_REFUND_DAYS = env_int("PAYMENT_REFUND_DAYS", 30)
 # A grab admission the database has not answered for this long counts as dead (its
 # process crashed): an empty gate then asks the database instead of saying sold out.
 GRAB_GATE_UNSETTLED_SECONDS = env_int("GRAB_GATE_UNSETTLED_SECONDS", 10)
@@ -477,6 +484,16 @@ CELERY_BEAT_SCHEDULE = {
     "review-fraud-scan": {
         "task": "cadres.tasks.reviews_fraud_scan",
         "schedule": crontab(minute=30, hour=2),
+    },
+    # Vouchers unused after VOUCHER_VALID_DAYS go back to their residents from escrow.
+    "expire-vouchers": {
+        "task": "points.tasks.redemptions_expire",
+        "schedule": crontab(minute=23),
+    },
+    # Each merchant's statement of the month just ended, at 02:00 on the 1st (Shanghai).
+    "build-merchant-statements": {
+        "task": "merchants.tasks.statements_build_month",
+        "schedule": crontab(minute=0, hour=2, day_of_month=1),
     },
     "mark-overdue-bad-reviews": {
         "task": "cadres.tasks.reviews_mark_overdue",

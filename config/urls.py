@@ -17,6 +17,7 @@ api_v1 = [
     path("me/assisted", AssistedMineView.as_view(), name="me-assisted"),
     path("", include("core.api.urls")),
     path("points/", include("points.api.urls")),
+    path("", include("merchants.api.urls")),
     path("", include("cadres.api.urls")),
     path("stalls/", include("stalls.api.urls")),
     path("open/", include("opendata.api.urls")),
@@ -42,6 +43,7 @@ urlpatterns = [
     path("", include("livestream.urls")),
     path("", include("desk.urls")),
     path("", include("notifications.urls")),
+    path("", include("merchants.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -14,6 +14,7 @@ APPS = [
     "accounts",
     "notifications",
     "points",
+    "merchants",
     "cadres",
     "stalls",
     "opendata",

@@ -34,6 +34,9 @@ class Account(models.Model):
         ISSUANCE = "issuance", _("issuance")
         POOL = "pool", _("campaign pool")
         MERCHANT = "merchant", _("merchant receivable")
+        # Redeemed vouchers' points, held until the merchant confirms or the voucher is
+        # cancelled or expires (docs/merchant-payments.md).
+        ESCROW = "escrow", _("voucher escrow")
         REVOCATION = "revocation", _("revocations")
         ADJUSTMENT = "adjustment", _("adjustments")
 
@@ -93,6 +96,10 @@ class LedgerTransaction(models.Model):
         CAMPAIGN_CLAIM = "campaign_claim", _("campaign claim")
         REDEMPTION = "redemption", _("redemption")
         REDEMPTION_REFUND = "redemption_refund", _("redemption refund")
+        REDEMPTION_CONFIRM = "redemption_confirm", _("voucher used: paid to the merchant")
+        REDEMPTION_EXPIRY = "redemption_expiry", _("voucher expired: refunded")
+        PAYMENT = "payment", _("payment at a merchant")
+        PAYMENT_REFUND = "payment_refund", _("payment refunded by the merchant")
         REVIEW_AWARD = "review_award", _("points for a review")
         REVIEW_REVOCATION = "review_revocation", _("review points taken back (fraud)")
         MORAL_AWARD = "moral_award", _("moral claim approved")
@@ -302,7 +309,8 @@ class Reward(models.Model):
 
 
 class Redemption(models.Model):
-    """A voucher: points paid to the merchant, used once at the shop or cancelled."""
+    """A voucher: points held in escrow until the merchant confirms it (then paid to the
+    merchant), refunded when cancelled or unused after VOUCHER_VALID_DAYS."""
 
     class Status(models.TextChoices):
         ISSUED = "issued", _("issued")
@@ -337,7 +345,11 @@ class Redemption(models.Model):
     class Meta:
         verbose_name = _("redemption")
         verbose_name_plural = _("redemptions")
-        indexes = [models.Index(fields=["resident", "-id"], name="points_redemption_resident")]
+        indexes = [
+            models.Index(fields=["resident", "-id"], name="points_redemption_resident"),
+            # The expiry task's scan of issued vouchers, oldest first.
+            models.Index(fields=["status", "created_at"], name="points_redemption_status_age"),
+        ]
 
     def __str__(self):
         return f"#{self.pk} {self.reward.title}"

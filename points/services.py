@@ -37,6 +37,7 @@ from .models import (
     Campaign,
     CampaignClaim,
     Currency,
+    Entry,
     LedgerTransaction,
     Merchant,
     MoralCategory,
@@ -450,8 +451,22 @@ def reward_create(*, merchant: Merchant, title: str, cost_points: int, stock: in
     )
 
 
+def escrow_account(*, merchant_id: int) -> Account:
+    """The escrow shard holding a merchant's redeemed, unconfirmed vouchers.
+
+    Sharded by merchant (ISSUANCE_SHARDS rows) so that redemptions at different
+    merchants do not queue on one row lock.
+    """
+    return ledger.system_account(
+        kind=Account.Kind.ESCROW, currency=Currency.REDEEMABLE, shard=merchant_id
+    )
+
+
 def redemption_create(*, reward: Reward, resident) -> Redemption:
-    """Spend points on a reward: the resident pays the merchant; a voucher is issued."""
+    """Spend points on a reward: the points go into escrow; a voucher is issued.
+
+    The merchant is paid from escrow when it confirms the voucher (redemption_confirm).
+    """
     if not reward.is_available():
         raise RewardNotAvailable()
     with transaction.atomic():
@@ -461,12 +476,12 @@ def redemption_create(*, reward: Reward, resident) -> Redemption:
             reward=reward, resident=resident, cost_points=reward.cost_points
         )
         account = ledger.resident_account(user=resident)
-        merchant_account = Account(pk=reward.merchant.account_id, currency=Currency.REDEEMABLE)
+        escrow = escrow_account(merchant_id=reward.merchant_id)
         try:
             ledger.post(
                 reason=Reason.REDEMPTION,
                 reference=f"redemption:{redemption.pk}",
-                lines=[(account, -reward.cost_points), (merchant_account, reward.cost_points)],
+                lines=[(account, -reward.cost_points), (escrow, reward.cost_points)],
                 created_by=resident,
             )
         except ledger.Overdrawn:
@@ -474,32 +489,57 @@ def redemption_create(*, reward: Reward, resident) -> Redemption:
     return redemption
 
 
+def _redemption_holder(redemption: Redemption) -> Account:
+    """The account that holds a voucher's points: escrow, or (a voucher redeemed before
+    escrow existed) the merchant's own account, credited at redemption."""
+    credited = (
+        Entry.objects.filter(
+            transaction__reason=Reason.REDEMPTION,
+            transaction__reference=f"redemption:{redemption.pk}",
+            amount__gt=0,
+        )
+        .select_related("account")
+        .first()
+    )
+    if credited is None:
+        raise LookupError(f"redemption {redemption.pk} has no posting")
+    return credited.account
+
+
+def _redemption_refund(
+    *, redemption: Redemption, reason: str, created_by, memo: str = ""
+) -> Redemption:
+    """Cancel a locked, issued voucher: its points back to the resident, the stock too."""
+    redemption.status = Redemption.Status.CANCELLED
+    redemption.cancelled_at = timezone.now()
+    redemption.save(update_fields=["status", "cancelled_at"])
+    Reward.objects.filter(pk=redemption.reward_id).update(stock=F("stock") + 1)
+    ledger.post(
+        reason=reason,
+        reference=f"redemption:{redemption.pk}",
+        lines=[
+            (_redemption_holder(redemption), -redemption.cost_points),
+            (ledger.resident_account(user=redemption.resident), redemption.cost_points),
+        ],
+        memo=memo,
+        created_by=created_by,
+    )
+    return redemption
+
+
 def redemption_cancel(*, redemption_id: int, resident) -> Redemption:
-    """The owner cancels an unused voucher: the points come back, the stock too."""
+    """The owner cancels an unused voucher: the points come back from escrow, the stock too."""
     with transaction.atomic():
         redemption = or_404(
             Redemption.objects.select_for_update()
-            .select_related("reward__merchant")
+            .select_related("reward__merchant", "resident")
             .filter(pk=redemption_id, resident=resident)
             .first()
         )
         if redemption.status != Redemption.Status.ISSUED:
             raise RedemptionNotCancellable()
-        redemption.status = Redemption.Status.CANCELLED
-        redemption.cancelled_at = timezone.now()
-        redemption.save(update_fields=["status", "cancelled_at"])
-        Reward.objects.filter(pk=redemption.reward_id).update(stock=F("stock") + 1)
-        merchant_account = Account(
-            pk=redemption.reward.merchant.account_id, currency=Currency.REDEEMABLE
-        )
-        ledger.post(
-            reason=Reason.REDEMPTION_REFUND,
-            reference=f"redemption:{redemption.pk}",
-            lines=[
-                (merchant_account, -redemption.cost_points),
-                (ledger.resident_account(user=resident), redemption.cost_points),
-            ],
-            created_by=resident,
+        _redemption_refund(
+            redemption=redemption, reason=Reason.REDEMPTION_REFUND, created_by=resident
         )
         notify(
             user_id=redemption.resident_id,
@@ -511,8 +551,52 @@ def redemption_cancel(*, redemption_id: int, resident) -> Redemption:
     return redemption
 
 
+def redemption_expire(*, redemption_id: int, now=None) -> bool:
+    """Refund a voucher still unused VOUCHER_VALID_DAYS after it was redeemed.
+
+    True when this call refunded it; False when it was used, cancelled or is still
+    valid (so running it twice, or alongside a confirmation, refunds at most once).
+    """
+    now = now or timezone.now()
+    valid_for = dt.timedelta(days=settings.VOUCHER_VALID_DAYS)
+    with transaction.atomic():
+        redemption = (
+            Redemption.objects.select_for_update()
+            .select_related("resident")
+            .filter(pk=redemption_id, status=Redemption.Status.ISSUED)
+            .first()
+        )
+        if redemption is None or redemption.created_at > now - valid_for:
+            return False
+        _redemption_refund(
+            redemption=redemption,
+            reason=Reason.REDEMPTION_EXPIRY,
+            created_by=None,
+            memo=f"unused after {settings.VOUCHER_VALID_DAYS} days",
+        )
+    return True
+
+
+def redemptions_expire(*, now=None, batch: int = 500) -> int:
+    """Refund every voucher unused after VOUCHER_VALID_DAYS; how many were refunded."""
+    now = now or timezone.now()
+    cutoff = now - dt.timedelta(days=settings.VOUCHER_VALID_DAYS)
+    expired = 0
+    while True:
+        ids = list(
+            Redemption.objects.filter(status=Redemption.Status.ISSUED, created_at__lte=cutoff)
+            .order_by("created_at", "pk")
+            .values_list("pk", flat=True)[:batch]
+        )
+        refunded = sum(redemption_expire(redemption_id=pk, now=now) for pk in ids)
+        expired += refunded
+        if len(ids) < batch or not refunded:
+            return expired
+
+
 def redemption_confirm(*, code: str, merchant_user) -> Redemption:
-    """The merchant of the reward scans the voucher and marks it used, once."""
+    """The merchant of the reward scans the voucher and marks it used, once: the points
+    held in escrow are paid to the merchant in the same transaction."""
     found = codes.resolve_as(code, "voucher")
     with transaction.atomic():
         redemption = (
@@ -532,6 +616,21 @@ def redemption_confirm(*, code: str, merchant_user) -> Redemption:
         redemption.used_at = timezone.now()
         redemption.used_by = merchant_user
         redemption.save(update_fields=["status", "used_at", "used_by"])
+        holder = _redemption_holder(redemption)
+        merchant_account_id = redemption.reward.merchant.account_id
+        if holder.pk != merchant_account_id:
+            merchant_account = Account(
+                pk=merchant_account_id, kind=Account.Kind.MERCHANT, currency=Currency.REDEEMABLE
+            )
+            ledger.post(
+                reason=Reason.REDEMPTION_CONFIRM,
+                reference=f"redemption:{redemption.pk}",
+                lines=[
+                    (holder, -redemption.cost_points),
+                    (merchant_account, redemption.cost_points),
+                ],
+                created_by=merchant_user,
+            )
         notify(
             user_id=redemption.resident_id,
             kind="voucher_used",

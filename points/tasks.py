@@ -15,3 +15,9 @@ def campaign_gates_reconcile() -> int:
 def campaigns_announce_due() -> int:
     """Every minute: announce the campaigns opening within the lead time, once each."""
     return services.campaigns_announce_due()
+
+
+@shared_task(name="points.tasks.redemptions_expire")
+def redemptions_expire() -> int:
+    """Refund from escrow every voucher unused after VOUCHER_VALID_DAYS (idempotent)."""
+    return services.redemptions_expire()

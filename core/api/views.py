@@ -18,12 +18,22 @@ class ScanView(APIView):
 
     class OutputSerializer(serializers.Serializer):
         type = serializers.ChoiceField(
-            choices=["cadre", "site", "stall", "voucher", "privilege_pass"]
+            choices=[
+                "cadre",
+                "site",
+                "stall",
+                "voucher",
+                "privilege_pass",
+                "payment_request",
+                "merchant",
+            ]
         )
         cadre = serializers.DictField(required=False)
         site = serializers.DictField(required=False)
         stall = serializers.DictField(required=False)
         redemption = serializers.DictField(required=False)
+        payment_request = serializers.DictField(required=False)
+        merchant = serializers.DictField(required=False)
         # "pass" is a Python keyword; the schema names it below.
 
     @extend_schema(
@@ -32,9 +42,10 @@ class ScanView(APIView):
             200: OpenApiResponse(
                 response=OutputSerializer,
                 description='`type` names the object; the object is under the key "cadre", '
-                '"site", "stall", "redemption" (type voucher) or "pass" (type privilege_pass). '
-                "A cadre's service ticket is of type cadre: the card plus "
-                "`ticket: {expires_at}`.",
+                '"site", "stall", "redemption" (type voucher), "pass" (type privilege_pass), '
+                '"payment_request" (a till\'s code: merchant, amount, status) or "merchant" '
+                "(a merchant's counter code: the resident types the amount). A cadre's "
+                "service ticket is of type cadre: the card plus `ticket: {expires_at}`.",
             ),
         },
         extensions={

@@ -10,6 +10,7 @@ from accounts.roles import Role
 from accounts.services import role_grant
 from cadres import services
 from cadres.models import Cadre, Unit
+from points.services import merchant_create
 
 pytestmark = pytest.mark.django_db
 
@@ -56,8 +57,13 @@ def test_it_answers_a_crafted_cursor_with_400_invalid_on_every_list(
     signed in with every role or anonymous."""
     unit = Unit.objects.create(name="Cursor unit", kind=Unit.Kind.BUREAU)
     cadre = Cadre.objects.create(unit=unit, name="Cursor cadre", employee_number="E-cursor")
-    user = make_user(Role.DISTRICT_ADMIN, Role.MORAL_REVIEWER, Role.DESK_AGENT)
-    for role, links in [(Role.URBAN_OFFICER, {"unit": unit.pk}), (Role.CADRE, {"cadre": cadre.pk})]:
+    shop = merchant_create(name="Cursor shop")
+    user = make_user(Role.DISTRICT_ADMIN, Role.MORAL_REVIEWER, Role.FINANCE, Role.DESK_AGENT)
+    for role, links in [
+        (Role.URBAN_OFFICER, {"unit": unit.pk}),
+        (Role.CADRE, {"cadre": cadre.pk}),
+        (Role.MERCHANT, {"merchant": shop.pk}),
+    ]:
         role_grant(phone=user.phone, role=role, links=links)
     if "{month}" in path:  # a published month's rankings (scope=cadre is paginated)
         services.rankings_compile(month=dt.date(2026, 3, 1))

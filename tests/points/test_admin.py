@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from accounts.roles import Role
 from points import ledger, services
+from points.codes import voucher_url
 from points.models import Account, Campaign, Entry, LedgerTransaction, MoralClaim
 from points.selectors import campaign_pool_balance, resident_summary
 from points.verification import ledger_verify
@@ -215,10 +216,11 @@ def test_it_creates_funded_campaigns_from_the_admin(su_client):
     assert ledger_verify().ok
 
 
-def test_it_exports_the_settlement(su_client, resident, grant, reward):
-    """Settlement by month, in yuan, as a page and as CSV."""
+def test_it_exports_the_settlement(su_client, resident, grant, reward, merchant_user):
+    """Settlement by month (vouchers the merchant confirmed), in yuan, page and CSV."""
     grant(resident, 1000)
-    services.redemption_create(reward=reward, resident=resident)
+    redemption = services.redemption_create(reward=reward, resident=resident)
+    services.redemption_confirm(code=voucher_url(redemption), merchant_user=merchant_user)
     merchant = reward.merchant
     page = su_client.get(reverse("admin:points_merchant_settlement", args=[merchant.pk]))
     assert page.status_code == 200

@@ -269,7 +269,8 @@ def test_it_lets_a_district_admin_add_rewards_for_a_merchant(client_for, admin_u
 
 
 def test_it_redeems_a_reward(resident_api, resident, reward, grant):
-    """POST /points/redemptions: points go to the merchant, a voucher is issued."""
+    """POST /points/redemptions: points go into escrow (not yet to the merchant), a
+    voucher is issued."""
     grant(resident, 600)
     response = resident_api.post(f"{BASE}/redemptions", {"reward": reward.pk}, format="json")
     assert response.status_code == 201, response.json()
@@ -282,7 +283,8 @@ def test_it_redeems_a_reward(resident_api, resident, reward, grant):
     reward.refresh_from_db()
     assert reward.stock == 9
     reward.merchant.account.refresh_from_db()
-    assert reward.merchant.account.balance == 500
+    assert reward.merchant.account.balance == 0
+    assert services.escrow_account(merchant_id=reward.merchant_id).balance == 500
     assert ledger_verify().ok
 
 

@@ -1,0 +1,214 @@
+"""Pages: a till's or counter code opened in a phone browser (/q/<token>, pay with a
+session signed in by SMS code), and the merchant's own page (/merchant/): today's
+payments and vouchers, the till, refunds, statements and their CSV."""
+
+import secrets
+
+from django import forms
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from core import codes
+from core.errors import DomainError
+from core.forms import error_message
+from core.qr import qr_svg
+from points.models import Merchant
+from points.selectors import resident_summary
+
+from . import selectors, services
+from .api.views import statement_csv
+from .codes import counter_url, request_url
+from .models import PaymentRequest, Statement
+
+NONCE_KEY = "merchants_pay_nonces"
+
+
+class AmountForm(forms.Form):
+    amount_points = forms.IntegerField(
+        label=gettext_lazy("Points"), min_value=1, max_value=100_000_000
+    )
+
+
+def _nonce(request) -> str:
+    """A one-time value for a pay form: a second submit of the same form pays nothing."""
+    nonce = secrets.token_urlsafe(12)
+    request.session[NONCE_KEY] = [*request.session.get(NONCE_KEY, [])[-9:], nonce]
+    return nonce
+
+
+def _spend_nonce(request) -> bool:
+    nonces = request.session.get(NONCE_KEY, [])
+    nonce = request.POST.get("nonce", "")
+    if nonce not in nonces:
+        return False
+    nonces.remove(nonce)
+    request.session[NONCE_KEY] = nonces
+    return True
+
+
+def _pay_context(request) -> dict:
+    if not request.user.is_authenticated:
+        return {}
+    return {
+        "nonce": _nonce(request),
+        "balance": resident_summary(user=request.user).redeemable,
+    }
+
+
+def request_page(request, payment_request: PaymentRequest):
+    return render(
+        request,
+        "merchants/request_page.html",
+        {
+            "payment_request": payment_request,
+            "token": codes.token_from_code(request_url(payment_request)),
+            **_pay_context(request),
+        },
+    )
+
+
+def counter_page(request, merchant: Merchant):
+    return render(
+        request,
+        "merchants/counter_page.html",
+        {
+            "merchant": merchant,
+            "token": codes.token_from_code(counter_url(merchant)),
+            "form": AmountForm(),
+            **_pay_context(request),
+        },
+    )
+
+
+@require_POST
+def pay(request, token):
+    """A signed-in resident pays the code of `token` (the amount typed for a counter code)."""
+    back = f"/q/{token}"
+    if not request.user.is_authenticated:
+        return redirect(back)
+    if not _spend_nonce(request):
+        messages.error(request, _("This form was already sent. Check your payments."))
+        return redirect(back)
+    try:
+        resolved = codes.resolve(token)
+        if resolved.kind.type == "payment_request":
+            made = services.payment_create(resident=request.user, request=resolved.obj)
+        elif resolved.kind.type == "merchant":
+            form = AmountForm(request.POST)
+            if not form.is_valid():
+                messages.error(request, _("Type a whole number of points."))
+                return redirect(back)
+            made = services.payment_create(
+                resident=request.user,
+                merchant=resolved.obj,
+                amount_points=form.cleaned_data["amount_points"],
+            )
+        else:
+            raise Http404
+    except DomainError as error:
+        messages.error(request, error_message(error))
+        return redirect(back)
+    messages.success(
+        request,
+        _("Paid %(points)d points to %(merchant)s. Balance: %(balance)d.")
+        % {
+            "points": made.payment.amount_points,
+            "merchant": made.payment.merchant.name,
+            "balance": made.balance,
+        },
+    )
+    return redirect(back)
+
+
+def _merchant_or_none(request) -> Merchant | None:
+    if not request.user.is_authenticated:
+        return None
+    return selectors.merchant_of(user=request.user)
+
+
+def merchant_page(request):
+    """/merchant/: the signed-in merchant's day (its own data only)."""
+    merchant = _merchant_or_none(request)
+    context = {"merchant": merchant}
+    if merchant is not None:
+        ids = [merchant.pk]
+        till = None
+        till_id = request.GET.get("request", "")
+        if till_id.isdigit() and len(till_id) <= 18:
+            till = selectors.payment_request_of(pk=int(till_id), merchant_ids=ids)
+        context.update(
+            {
+                "today": selectors.local_today(),
+                "payments": selectors.payments_of(merchant_ids=ids, day=selectors.local_today())[
+                    :100
+                ],
+                "vouchers": selectors.vouchers_of(merchant_ids=ids, day=selectors.local_today())[
+                    :100
+                ],
+                "statements": selectors.statements_of(merchant_ids=ids)[:24],
+                "till": till,
+                "till_qr": qr_svg(request_url(till)).decode() if till else None,
+                "counter_url": counter_url(merchant),
+                "counter_qr": qr_svg(counter_url(merchant)).decode(),
+                "form": AmountForm(),
+            }
+        )
+    return render(request, "merchants/merchant_page.html", context)
+
+
+@require_POST
+def till_request(request):
+    merchant = _merchant_or_none(request)
+    if merchant is None:
+        return redirect("merchant-page")
+    form = AmountForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Type a whole number of points."))
+        return redirect("merchant-page")
+    created = services.payment_request_create(
+        merchant=merchant,
+        amount_points=form.cleaned_data["amount_points"],
+        created_by=request.user,
+    )
+    return redirect(f"/merchant/?request={created.pk}")
+
+
+@require_POST
+def refund(request, pk):
+    merchant = _merchant_or_none(request)
+    if merchant is None:
+        return redirect("merchant-page")
+    form = AmountForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Type a whole number of points."))
+        return redirect("merchant-page")
+    try:
+        made = services.payment_refund(
+            payment_id=pk,
+            merchant_ids=[merchant.pk],
+            amount_points=form.cleaned_data["amount_points"],
+            created_by=request.user,
+        )
+    except DomainError as error:
+        messages.error(request, error_message(error))
+    else:
+        messages.success(
+            request,
+            _("Refunded %(points)d points of payment #%(payment)d.")
+            % {"points": made.amount_points, "payment": made.payment_id},
+        )
+    return redirect("merchant-page")
+
+
+def statement_csv_page(request, pk):
+    merchant = _merchant_or_none(request)
+    if merchant is None:
+        raise Http404
+    statement = get_object_or_404(
+        Statement.objects.select_related("merchant"), pk=pk, merchant=merchant
+    )
+    return statement_csv(statement)

@@ -1,0 +1,286 @@
+"""Writes of the merchants app. Points move only through `points.ledger.post`."""
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Count, F, Q, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from core.errors import Invalid, or_404
+from core.timezones import LOCAL_TZ
+from points import ledger
+from points.errors import InsufficientPoints
+from points.models import MAX_POINTS, Account, Currency, Entry, LedgerTransaction, Merchant
+
+from .errors import (
+    PaymentRequestExpired,
+    PaymentRequestPaid,
+    RefundExceedsPayment,
+    RefundWindowClosed,
+    StatementMonthNotEnded,
+    StatementNotConfirmed,
+    StatementNotOpen,
+)
+from .models import MerchantCode, Payment, PaymentRefund, PaymentRequest, Statement, StatementEntry
+
+Reason = LedgerTransaction.Reason
+
+
+def _check_amount(amount_points: int, field: str = "amount_points") -> None:
+    if isinstance(amount_points, bool) or not isinstance(amount_points, int):
+        raise Invalid(fields={field: [_("A whole number of points.")]})
+    if not 1 <= amount_points <= MAX_POINTS:
+        raise Invalid(fields={field: [_("Between 1 and 100,000,000 points.")]})
+
+
+def _merchant_account(merchant: Merchant) -> Account:
+    return Account(pk=merchant.account_id, kind=Account.Kind.MERCHANT, currency=Currency.REDEEMABLE)
+
+
+# --- The till and the counter code.
+
+
+def payment_request_create(*, merchant: Merchant, amount_points: int, created_by) -> PaymentRequest:
+    """A one-time request for `amount_points`, valid PAYMENT_REQUEST_TTL_SECONDS."""
+    _check_amount(amount_points)
+    now = timezone.now()
+    return PaymentRequest.objects.create(
+        merchant=merchant,
+        amount_points=amount_points,
+        created_by=created_by,
+        created_at=now,
+        expires_at=now + dt.timedelta(seconds=settings.PAYMENT_REQUEST_TTL_SECONDS),
+    )
+
+
+def merchant_code_rotate(*, merchant: Merchant, actor) -> MerchantCode:
+    """A new counter code for the merchant; the printed one stops resolving."""
+    with transaction.atomic():
+        code, _created = MerchantCode.objects.get_or_create(merchant=merchant)
+        code.rotate_code(actor=actor)
+        code.refresh_from_db()
+    return code
+
+
+# --- Payments.
+
+
+@dataclass(frozen=True)
+class PaymentMade:
+    """A new payment and the resident's redeemable balance it left."""
+
+    payment: Payment
+    balance: int
+
+
+def payment_create(
+    *,
+    resident,
+    merchant: Merchant | None = None,
+    request: PaymentRequest | None = None,
+    amount_points: int | None = None,
+) -> PaymentMade:
+    """The resident pays the merchant redeemable points, once (moral points never pay).
+
+    With a till's `request`: its amount, once (the UNIQUE request of Payment is the
+    truth, the row lock the friendly answer), before it expires. With the counter code:
+    the `amount_points` the resident typed. 409 insufficient_points leaves nothing.
+    """
+    with transaction.atomic():
+        if request is not None:
+            request = (
+                PaymentRequest.objects.select_for_update()
+                .select_related("merchant")
+                .get(pk=request.pk)
+            )
+            if Payment.objects.filter(request=request).exists():
+                raise PaymentRequestPaid()
+            if timezone.now() >= request.expires_at:
+                raise PaymentRequestExpired()
+            merchant = request.merchant
+            amount_points = request.amount_points
+        else:
+            _check_amount(amount_points)
+        try:
+            with transaction.atomic():
+                payment = Payment.objects.create(
+                    merchant=merchant,
+                    resident=resident,
+                    amount_points=amount_points,
+                    request=request,
+                    created_at=timezone.now(),
+                )
+        except IntegrityError:
+            if request is None:
+                raise
+            # Another payment of the request committed after the check: UNIQUE said no.
+            raise PaymentRequestPaid() from None
+        account = ledger.resident_account(user=resident)
+        try:
+            posted = ledger.post(
+                reason=Reason.PAYMENT,
+                reference=f"payment:{payment.pk}",
+                lines=[(account, -amount_points), (_merchant_account(merchant), amount_points)],
+                created_by=resident,
+            )
+        except ledger.Overdrawn:
+            raise InsufficientPoints() from None
+    return PaymentMade(payment=payment, balance=posted.balance_of(account))
+
+
+def payment_refund(*, payment_id: int, merchant_ids, amount_points: int, created_by):
+    """The merchant gives back part or all of a payment, within PAYMENT_REFUND_DAYS.
+
+    The payment row is locked, so refunds of one payment run one after the other; the
+    CHECK on `refunded_points` is the truth that their sum never exceeds the payment.
+    Only the payment's merchant (`merchant_ids`: the user's merchants) sees it: 404.
+    """
+    _check_amount(amount_points)
+    with transaction.atomic():
+        payment = or_404(
+            Payment.objects.select_for_update()
+            .filter(pk=payment_id, merchant_id__in=list(merchant_ids))
+            .select_related("merchant", "resident")
+            .first()
+        )
+        window = dt.timedelta(days=settings.PAYMENT_REFUND_DAYS)
+        if timezone.now() - payment.created_at > window:
+            raise RefundWindowClosed()
+        if amount_points > payment.refundable_points:
+            raise RefundExceedsPayment()
+        try:
+            with transaction.atomic():
+                Payment.objects.filter(pk=payment.pk).update(
+                    refunded_points=F("refunded_points") + amount_points
+                )
+        except IntegrityError:
+            raise RefundExceedsPayment() from None
+        refund = PaymentRefund.objects.create(
+            payment=payment,
+            amount_points=amount_points,
+            created_by=created_by,
+            created_at=timezone.now(),
+        )
+        try:
+            ledger.post(
+                reason=Reason.PAYMENT_REFUND,
+                reference=f"payment_refund:{refund.pk}",
+                lines=[
+                    (_merchant_account(payment.merchant), -amount_points),
+                    (ledger.resident_account(user=payment.resident), amount_points),
+                ],
+                created_by=created_by,
+            )
+        except ledger.Overdrawn:
+            raise InsufficientPoints(_("The merchant's account would go below zero.")) from None
+        payment.refresh_from_db(fields=["refunded_points"])
+    return refund
+
+
+# --- Settlement statements.
+
+
+def month_bounds(month: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    """The Asia/Shanghai month starting on `month` as aware datetimes [start, end)."""
+    start = dt.datetime(month.year, month.month, 1, tzinfo=LOCAL_TZ)
+    following = (start + dt.timedelta(days=32)).replace(day=1)
+    return start, following
+
+
+_VOUCHER_REASONS = [Reason.REDEMPTION, Reason.REDEMPTION_CONFIRM, Reason.REDEMPTION_REFUND]
+
+
+def statement_build(*, merchant: Merchant, month: dt.date) -> Statement:
+    """The merchant's statement of `month`, (re)built from the ledger while open.
+
+    Every entry on the merchant's account before the month's end that no statement
+    holds yet joins it: late entries of earlier months (whose statements were
+    confirmed) land here, the next open one. A confirmed or paid statement is left
+    as it is. Builds of one merchant run one at a time (the merchant row is locked).
+    """
+    month = month.replace(day=1)
+    _start, end = month_bounds(month)
+    with transaction.atomic():
+        Merchant.objects.select_for_update().filter(pk=merchant.pk).first()
+        statement, _created = Statement.objects.get_or_create(merchant=merchant, month=month)
+        if statement.status != Statement.Status.OPEN:
+            return statement
+        fresh = Entry.objects.filter(
+            account_id=merchant.account_id, created_at__lt=end, statement_line__isnull=True
+        ).values_list("pk", flat=True)
+        StatementEntry.objects.bulk_create(
+            [StatementEntry(statement=statement, entry_id=pk) for pk in fresh]
+        )
+        totals = Entry.objects.filter(statement_line__statement=statement).aggregate(
+            payments=Sum("amount", filter=Q(reason=Reason.PAYMENT)),
+            refunds=Sum("amount", filter=Q(reason=Reason.PAYMENT_REFUND)),
+            vouchers=Sum("amount", filter=Q(reason__in=_VOUCHER_REASONS)),
+            total=Sum("amount"),
+            count=Count("pk"),
+        )
+        statement.payments_points = totals["payments"] or 0
+        statement.refunds_points = -(totals["refunds"] or 0)
+        statement.vouchers_points = totals["vouchers"] or 0
+        statement.points = totals["total"] or 0
+        statement.other_points = (
+            statement.points
+            - statement.payments_points
+            + statement.refunds_points
+            - statement.vouchers_points
+        )
+        statement.entries_count = totals["count"]
+        statement.built_at = timezone.now()
+        statement.save()
+    return statement
+
+
+def statements_build_month(*, month: dt.date) -> int:
+    """Every merchant's statement of `month` (beat: the month just ended); how many."""
+    built = 0
+    for merchant in Merchant.objects.order_by("pk"):
+        statement_build(merchant=merchant, month=month)
+        built += 1
+    return built
+
+
+def statement_confirm(*, statement_id: int, actor) -> Statement:
+    """Finance confirms an ended month's open statement, rebuilt first to the last entry."""
+    statement = or_404(Statement.objects.select_related("merchant").filter(pk=statement_id).first())
+    _start, end = month_bounds(statement.month)
+    if timezone.now() < end:
+        raise StatementMonthNotEnded()
+    with transaction.atomic():
+        statement = statement_build(merchant=statement.merchant, month=statement.month)
+        statement = Statement.objects.select_for_update().get(pk=statement.pk)
+        if statement.status != Statement.Status.OPEN:
+            raise StatementNotOpen()
+        statement.status = Statement.Status.CONFIRMED
+        statement.confirmed_by = actor
+        statement.confirmed_at = timezone.now()
+        statement.save(update_fields=["status", "confirmed_by", "confirmed_at"])
+    return statement
+
+
+def statement_pay(*, statement_id: int, actor, reference: str) -> Statement:
+    """Finance records the transfer of a confirmed statement; paid, it never changes."""
+    reference = (reference or "").strip()
+    if not reference or len(reference) > 100:
+        raise Invalid(fields={"reference": [_("The payment reference (1 to 100 characters).")]})
+    with transaction.atomic():
+        statement = or_404(Statement.objects.select_for_update().filter(pk=statement_id).first())
+        if statement.status != Statement.Status.CONFIRMED:
+            raise StatementNotConfirmed()
+        statement.status = Statement.Status.PAID
+        statement.paid_by = actor
+        statement.paid_at = timezone.now()
+        statement.payment_reference = reference
+        statement.save(update_fields=["status", "paid_by", "paid_at", "payment_reference"])
+    return statement
+
+
+def previous_month(*, now=None) -> dt.date:
+    today = (now or timezone.now()).astimezone(LOCAL_TZ).date()
+    return (today.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
