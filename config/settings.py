@@ -370,6 +370,11 @@ IDEMPOTENCY_STALE_AFTER = timedelta(seconds=60)
 # --- Points (issue "Points").
 REVIEW_POINTS = env_int("REVIEW_POINTS", 10)
 REVIEW_POINTS_DAILY_CAP = env_int("REVIEW_POINTS_DAILY_CAP", 3)
+# Redeemable points earned in month M expire at the end of month M + this (points/lots.py);
+# a change applies to points earned from then on.
+POINTS_EXPIRY_MONTHS = env_int("POINTS_EXPIRY_MONTHS", 12)
+# Residents hear of points about to expire this many days before (selectors.lots_expiring_between).
+POINTS_EXPIRY_NOTICE_DAYS = env_int("POINTS_EXPIRY_NOTICE_DAYS", 30)
 
 # The livestream duty: sessions each cadre hosts a quarter, by rank; days to transfer income.
 LIVESTREAM_QUOTA = {
@@ -424,6 +429,11 @@ CELERY_BEAT_SCHEDULE = {
     "flush-expired-tokens": {
         "task": "accounts.tasks.expired_tokens_flush",
         "schedule": crontab(minute=41, hour=3),
+    },
+    # Redeemable points past their lot's last day go to the expiry account (idempotent).
+    "expire-points": {
+        "task": "points.tasks.points_expire",
+        "schedule": crontab(minute=10, hour=0),
     },
     "mark-overdue-bad-reviews": {
         "task": "cadres.tasks.reviews_mark_overdue",

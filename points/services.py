@@ -16,7 +16,7 @@ from core.errors import Forbidden, Invalid, or_404
 from core.photos import check_photo
 from core.timezones import LOCAL_TZ
 
-from . import gate, ledger, permissions, selectors
+from . import gate, ledger, lots, permissions, selectors
 from .errors import (
     AlreadyClaimed,
     CampaignNotActive,
@@ -37,6 +37,7 @@ from .models import (
     CampaignClaim,
     Currency,
     LedgerTransaction,
+    Lot,
     Merchant,
     MoralCategory,
     MoralClaim,
@@ -567,6 +568,47 @@ def moral_claim_revoke(*, claim_id: int, admin, reason: str) -> MoralClaim:
             created_by=admin,
         )
     return claim
+
+
+# --- Expiry of redeemable points (docs/points-expiry.md).
+
+
+def points_expire(*, today: dt.date | None = None) -> int:
+    """Expire every unspent lot whose last day is before `today` (Asia/Shanghai).
+
+    One ledger transaction per lot, from the resident to the expiry account, with the
+    lot as its cause (`lot:<id>`, UNIQUE): running it again, or two at once, moves
+    nothing twice. Each account is locked, its expired lots read under the lock and
+    posted in one database transaction; the ledger takes a debit from the lots that
+    expire first, which are these. Returns the number of lots expired.
+    """
+    today = today or lots.today()
+    expiry = ledger.system_account(kind=Account.Kind.EXPIRY, currency=Currency.REDEEMABLE)
+    account_ids = list(
+        Lot.objects.filter(remaining__gt=0, expires_on__lt=today)
+        .order_by("account_id")
+        .values_list("account_id", flat=True)
+        .distinct()
+    )
+    expired = 0
+    for account_id in account_ids:
+        with transaction.atomic():
+            account = Account.objects.select_for_update(no_key=True).get(pk=account_id)
+            due = Lot.objects.filter(
+                account_id=account_id, remaining__gt=0, expires_on__lt=today
+            ).order_by("expires_on", "month")
+            for lot in due:
+                try:
+                    ledger.post(
+                        reason=Reason.EXPIRY,
+                        reference=f"lot:{lot.pk}",
+                        lines=[(account, -lot.remaining), (expiry, lot.remaining)],
+                        memo=f"{lot.month:%Y-%m}, last day {lot.expires_on:%Y-%m-%d}",
+                    )
+                except ledger.AlreadyPosted:
+                    continue
+                expired += 1
+    return expired
 
 
 # --- Administrator adjustments.

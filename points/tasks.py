@@ -1,11 +1,19 @@
 """Celery tasks of the points app: safe to run twice."""
 
+import datetime as dt
+
 from celery import shared_task
 
-from . import reconcile
+from . import reconcile, services
 
 
 @shared_task(name="points.tasks.campaign_gates_reconcile")
 def campaign_gates_reconcile() -> int:
     """Rebuild the Redis gate of every open campaign from the database (the truth)."""
     return reconcile.campaign_gates_reconcile()
+
+
+@shared_task(name="points.tasks.points_expire")
+def points_expire(today: str | None = None) -> int:
+    """Beat, 00:10 Asia/Shanghai: expire the lots whose last day was before today."""
+    return services.points_expire(today=dt.date.fromisoformat(today) if today else None)
