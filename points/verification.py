@@ -101,6 +101,8 @@ def ledger_verify() -> Report:
                     f"account {key}: balance {balance} but its lots hold {total}"
                 )
             else:
-                report.problems.append(f"account {key}: {count} lot(s) on a {kind} account")
+                report.problems.append(
+                    f"account {key}: {count} lot(s) on a {kind} {currency} account"
+                )
     del report.problems[MAX_REPORTED:]
     return report
