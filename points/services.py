@@ -394,7 +394,11 @@ def redemption_create(*, reward: Reward, resident) -> Redemption:
             reward=reward, resident=resident, cost_points=reward.cost_points
         )
         account = ledger.resident_account(user=resident)
-        merchant_account = Account(pk=reward.merchant.account_id, currency=Currency.REDEEMABLE)
+        merchant_account = Account(
+            pk=reward.merchant.account_id,
+            kind=Account.Kind.MERCHANT,
+            currency=Currency.REDEEMABLE,
+        )
         try:
             ledger.post(
                 reason=Reason.REDEMPTION,
@@ -423,7 +427,9 @@ def redemption_cancel(*, redemption_id: int, resident) -> Redemption:
         redemption.save(update_fields=["status", "cancelled_at"])
         Reward.objects.filter(pk=redemption.reward_id).update(stock=F("stock") + 1)
         merchant_account = Account(
-            pk=redemption.reward.merchant.account_id, currency=Currency.REDEEMABLE
+            pk=redemption.reward.merchant.account_id,
+            kind=Account.Kind.MERCHANT,
+            currency=Currency.REDEEMABLE,
         )
         ledger.post(
             reason=Reason.REDEMPTION_REFUND,

@@ -37,7 +37,7 @@ class TierSerializer(serializers.Serializer):
     privileges = serializers.ListField(child=serializers.CharField())
 
 
-class ExpiringSerializer(serializers.Serializer):
+class PointsExpiringSerializer(serializers.Serializer):
     date = serializers.DateField(help_text=_("The last day on which these points can be spent."))
     points = serializers.IntegerField()
 
@@ -51,7 +51,7 @@ class BalanceView(APIView):
         redeemable_yuan = ComputedCharField(lambda summary: selectors.yuan(summary.redeemable))
         moral = serializers.IntegerField()
         tier = TierSerializer(allow_null=True)
-        expiring = ExpiringSerializer(
+        expiring = PointsExpiringSerializer(
             many=True,
             help_text=_(
                 "The next (at most three) dates on which redeemable points expire, soonest "

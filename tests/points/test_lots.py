@@ -429,3 +429,28 @@ def test_parallel_debits_and_credits_keep_the_lots_summing_to_the_balance(
     assert kept == fifo_replay(resident)
     report = ledger_verify()
     assert report.ok, report.problems
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_credit_is_one_statement_and_a_residents_debit_two(resident, grant):
+    """Lots add no statement to a credit; a debit of a resident locks first (one more)."""
+    from django.db import connection, transaction
+    from django.test.utils import CaptureQueriesContext
+
+    grant(resident, 50)
+    account = ledger.resident_account(user=resident)
+    other = ledger.system_account(kind=Account.Kind.ADJUSTMENT, currency=Currency.REDEEMABLE)
+    with transaction.atomic():
+        with CaptureQueriesContext(connection) as credit:
+            ledger.post(
+                reason=Reason.ADJUSTMENT, lines=[(account, 5), (other, -5)], savepoint=False
+            )
+        with CaptureQueriesContext(connection) as debit:
+            ledger.post(
+                reason=Reason.ADJUSTMENT, lines=[(account, -7), (other, 7)], savepoint=False
+            )
+    assert len(credit.captured_queries) == 1, credit.captured_queries
+    assert len(debit.captured_queries) == 2, debit.captured_queries
+    assert "FOR NO KEY UPDATE" in debit.captured_queries[0]["sql"]
+    assert sum(remaining for _m, remaining, _d in lots_of(resident)) == 48 == balance_of(resident)
