@@ -180,6 +180,19 @@ def test_expiry_moves_what_is_left_of_expired_lots_once(
     assert ledger_verify().ok
 
 
+def test_a_lot_that_disagrees_with_its_balance_is_left_and_the_others_expire(
+    resident, other_resident, grant, monkeypatch, caplog
+):
+    at(monkeypatch, 2025, 1, 10, 4)
+    grant(resident, 100)
+    grant(other_resident, 10)
+    Lot.objects.filter(account__owner=resident).update(remaining=F("remaining") + 1)
+    assert services.points_expire(today=dt.date(2026, 2, 1)) == 1
+    assert balance_of(resident) == 100 and balance_of(other_resident) == 0
+    assert "holds more than account" in caplog.text
+    assert "lots hold 101" in " ".join(ledger_verify().problems)
+
+
 def test_the_command_expires_as_of_a_given_day(resident, grant, monkeypatch):
     at(monkeypatch, 2025, 1, 10, 4)
     grant(resident, 100)
