@@ -86,13 +86,16 @@ def points_expiring(*, user, today: dt.date | None = None) -> list[Expiring]:
 
 
 def points_balance(*, user) -> PointsBalance:
-    """The resident's summary (as /me shows it) with the points about to expire."""
+    """The resident's summary (as /me shows it) with the points about to expire.
+
+    No redeemable points, no lots to read: the summary's reads alone.
+    """
     summary = resident_summary(user=user)
     return PointsBalance(
         redeemable=summary.redeemable,
         moral=summary.moral,
         tier=summary.tier,
-        expiring=points_expiring(user=user),
+        expiring=points_expiring(user=user) if summary.redeemable > 0 else [],
     )
 
 
