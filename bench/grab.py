@@ -23,6 +23,7 @@ import argparse
 import datetime as dt
 import io
 import json
+import os
 import statistics
 import sys
 import time
@@ -39,9 +40,10 @@ from bench.common import (  # noqa: E402
     start_gunicorn,
 )
 
-PORT = 8701
-DB_NAME = "duoduo_bench_points"
-REDIS_DB = 13
+# BENCH_PORT, BENCH_DB and BENCH_REDIS_DB let two people run it at once on one machine.
+PORT = int(os.environ.get("BENCH_PORT", 8701))
+DB_NAME = os.environ.get("BENCH_DB", "duoduo_bench_points")
+REDIS_DB = int(os.environ.get("BENCH_REDIS_DB", 13))
 
 
 def make_residents(count: int) -> list:
@@ -145,8 +147,8 @@ def load_entries(total_entries: int, residents: list) -> None:
     from django.db import connection
     from django.utils import timezone
 
-    from points import ledger
-    from points.models import Account, Currency, Entry, LedgerTransaction
+    from points import ledger, lots
+    from points.models import Account, Currency, Entry, LedgerTransaction, Lot
 
     accounts = [ledger.resident_account(user=user) for user in residents]
     issuance = ledger.system_account(
@@ -187,8 +189,37 @@ def load_entries(total_entries: int, residents: list) -> None:
                 f"UPDATE {Account._meta.db_table} SET balance = %s WHERE id = %s",  # noqa: S608
                 [balance, pk],
             )
+        # The residents' points earned this month: into this month's lots, as postings do.
+        month, expires_on = lots.lot_dates(timezone.now())
+        added = {account.pk: balances[account.pk] - account.balance for account in accounts}
+        cursor.executemany(
+            f"INSERT INTO {Lot._meta.db_table} (account_id, month, expires_on, remaining) "  # noqa: S608
+            "VALUES (%s, %s, %s, %s) ON CONFLICT (account_id, month) "
+            f"DO UPDATE SET remaining = {Lot._meta.db_table}.remaining + excluded.remaining",
+            [(pk, month, expires_on, points) for pk, points in added.items() if points],
+        )
         cursor.execute(f"ANALYZE {entry_table}")
         cursor.execute(f"ANALYZE {txn_table}")
+
+
+def statement_counts(user, campaign) -> dict[str, int]:
+    """The SQL statements of one winning claim and of one GET /points/balance (the plain
+    baseline), through the whole stack in this process, BEGIN and COMMIT included."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from rest_framework.test import APIClient
+
+    api = APIClient(HTTP_HOST="127.0.0.1")
+    api.credentials(HTTP_AUTHORIZATION=f"Bearer {access_token(user)}")
+    counts = {}
+    for name, call in (
+        ("claim (winner)", lambda: api.post(f"/api/v1/points/campaigns/{campaign.pk}/claim")),
+        ("GET /points/balance", lambda: api.get("/api/v1/points/balance")),
+    ):
+        with CaptureQueriesContext(connection) as queries:
+            response = call()
+        counts[f"{name} (HTTP {response.status_code})"] = len(queries.captured_queries)
+    return counts
 
 
 def main():
@@ -251,6 +282,9 @@ def main():
 
     report = ledger_verify()
     print(f"verify_ledger after the runs: {'clean' if report.ok else report.problems[:5]}")
+    counted = make_campaign("statements", 1)
+    for name, count in statement_counts(residents[0], counted).items():
+        print(f"SQL statements of one {name}: {count}")
 
     if args.entries:
         started = time.monotonic()

@@ -20,6 +20,7 @@ Environment: BENCH_PG (default postgres://postgres@127.0.0.1:5432).
 
 import argparse
 import json
+import os
 import statistics
 import sys
 from pathlib import Path
@@ -35,9 +36,10 @@ from bench.common import (  # noqa: E402
     start_gunicorn,
 )
 
-PORT = 8705
-DB_NAME = "duoduo_bench_review"
-REDIS_DB = 11
+# BENCH_PORT, BENCH_DB and BENCH_REDIS_DB let two people run it at once on one machine.
+PORT = int(os.environ.get("BENCH_PORT", 8705))
+DB_NAME = os.environ.get("BENCH_DB", "duoduo_bench_review")
+REDIS_DB = int(os.environ.get("BENCH_REDIS_DB", 11))
 WARM_UP = 200
 
 

@@ -412,6 +412,12 @@ SERVICE_TICKET_HOURS = env_int("SERVICE_TICKET_HOURS", 24)
 # Rank on reviews through a service ticket only (the published month says so).
 RANKINGS_VERIFIED_ONLY = env_bool("RANKINGS_VERIFIED_ONLY", False)
 
+# Redeemable points earned in month M expire at the end of month M + this (points/lots.py);
+# a change applies to points earned from then on.
+POINTS_EXPIRY_MONTHS = env_int("POINTS_EXPIRY_MONTHS", 12)
+# Residents hear of points about to expire this many days before (selectors.lots_expiring_between).
+POINTS_EXPIRY_NOTICE_DAYS = env_int("POINTS_EXPIRY_NOTICE_DAYS", 30)
+
 # The livestream duty: sessions each cadre hosts a quarter, by rank; days to transfer income.
 LIVESTREAM_QUOTA = {
     "section": env_int("LIVESTREAM_QUOTA_SECTION", 0),
@@ -494,6 +500,11 @@ CELERY_BEAT_SCHEDULE = {
     "build-merchant-statements": {
         "task": "merchants.tasks.statements_build_month",
         "schedule": crontab(minute=0, hour=2, day_of_month=1),
+    },
+    # Redeemable points past their lot's last day go to the expiry account (idempotent).
+    "expire-points": {
+        "task": "points.tasks.points_expire",
+        "schedule": crontab(minute=10, hour=0),
     },
     "mark-overdue-bad-reviews": {
         "task": "cadres.tasks.reviews_mark_overdue",

@@ -29,6 +29,7 @@ from .models import (
     CampaignClaim,
     Entry,
     LedgerTransaction,
+    Lot,
     Merchant,
     MoralCategory,
     MoralClaim,
@@ -367,6 +368,17 @@ class RedemptionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_filter = ["status", "reward__merchant"]
     search_fields = ["resident__phone", "reward__title"]
     list_select_related = ["reward__merchant", "resident"]
+
+
+@admin.register(Lot)
+class LotAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Read-only: lots move only with the ledger's postings (docs/points-expiry.md)."""
+
+    list_display = ["account", "month", "expires_on", "remaining"]
+    list_filter = ["expires_on", "month"]
+    search_fields = ["account__key", "account__owner__phone"]
+    list_select_related = ["account"]
+    show_full_result_count = False
 
 
 @admin.register(ReviewAward)

@@ -5,6 +5,13 @@ caller says it needs none): the transaction row, the balance updates (accounts l
 in primary-key order, so two postings never wait on each other in a cycle) and the
 entries. On PostgreSQL all of it is one statement. The database's CHECK constraint on
 `Account.balance` refuses an overdraft; `Overdrawn` says which account.
+
+Lots (docs/points-expiry.md): every line on a resident's redeemable account also moves
+its lots, whoever posts it: a credit adds to the lot of the current Asia/Shanghai month,
+a debit takes from the lots that expire first (the oldest). On PostgreSQL that is two more CTEs of the same
+statement; a debit of a resident's redeemable account first locks the posting's accounts
+in one statement of their own, so that the posting's snapshot sees every lot change
+committed before (see `_lock_before_debit`).
 """
 
 from dataclasses import dataclass, field
@@ -12,7 +19,8 @@ from dataclasses import dataclass, field
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from .models import MAX_POINTS, Account, Currency, Entry, LedgerTransaction
+from . import lots
+from .models import MAX_POINTS, Account, Currency, Entry, LedgerTransaction, Lot
 
 # System accounts that every award draws from are split in shards: a single issuance
 # row would serialise every award of the district on its row lock.
@@ -165,7 +173,7 @@ def _upsert(cursor, table: str, account: Account, amount: int, now):
         f"INSERT INTO {table} (key, kind, currency, owner_id, balance, created_at) "  # noqa: S608
         "VALUES (%s, %s, %s, %s, %s, %s) "
         f"ON CONFLICT (key) DO UPDATE SET balance = {table}.balance + excluded.balance "
-        "RETURNING balance, id",
+        "RETURNING balance, id, kind, currency",
         [account.key, account.kind, account.currency, account.owner_id, amount, now],
     )
     return cursor.fetchone()
@@ -192,6 +200,8 @@ def post(
     with transaction.atomic(savepoint=savepoint):
         # An error inside this block rolls back to its savepoint, whatever is raised.
         if connection.vendor == "postgresql":
+            if _debits_a_resident(ordered):
+                _lock_before_debit(ordered)
             txn_id, balances = _post_in_one_statement(
                 reason=reason,
                 reference=reference,
@@ -226,10 +236,47 @@ def post(
     return posted
 
 
+def _debits_a_resident(lines: list[tuple[Account, int]]) -> bool:
+    """Whether a line may debit a resident's redeemable account (unknown kind: maybe)."""
+    return any(
+        amount < 0
+        and account.pk is not None
+        and account.kind in (Account.Kind.RESIDENT, "")
+        and account.currency in (Currency.REDEEMABLE, "")
+        for account, amount in lines
+    )
+
+
+def _lock_before_debit(lines: list[tuple[Account, int]]) -> None:
+    """Lock the posting's saved accounts, in the posting's lock order, in a statement
+    before it.
+
+    A debit reads the account's lots to take the oldest first. Read in the posting's own
+    statement, they would come from that statement's snapshot, taken before it waited for
+    the account's row lock: blind to what the posting that held the lock did to them.
+    Locked in an earlier statement, the posting's snapshot follows every posting that
+    held the account before (each one moves lots only while it holds the account's lock).
+    Credits need none of this: `INSERT ... ON CONFLICT DO UPDATE` adds to the latest
+    version of the month's lot. So the review award and the grab keep their statements.
+    """
+    ids = [account.pk for account, _amount in lines if account.pk is not None]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT a.id FROM {Account._meta.db_table} a "  # noqa: S608
+            "JOIN unnest(%s::bigint[]) WITH ORDINALITY u(id, n) ON u.id = a.id "
+            "ORDER BY u.n FOR NO KEY UPDATE OF a",
+            [ids],
+        )
+        cursor.fetchall()
+
+
 # One statement: the transaction row, the accounts created-or-credited (at most one
 # unsaved account, see _check_lines) and then the saved ones locked in the lines' order
 # (the scalar subquery on `created` makes it run before `locked` takes its locks),
-# their balances moved, and one entry per account with the balance it leaves.
+# their balances moved, and one entry per account with the balance it leaves. The lots
+# of resident redeemable accounts move with them (`lot_credit`, `lot_debit`: after the
+# account rows are moved, since both read `moved`): a credit adds to the month's lot, a
+# debit takes from the oldest lots, each lot giving at most what it holds.
 _POST_SQL = """
 WITH txn AS (
     INSERT INTO {txn} (reason, reference, memo, created_by_id, created_at)
@@ -247,7 +294,7 @@ created AS (
     SELECT key, kind, currency, owner_id, amount, %(now)s FROM lines
     WHERE id IS NULL ORDER BY n
     ON CONFLICT (key) DO UPDATE SET balance = {account}.balance + excluded.balance
-    RETURNING id, key, balance
+    RETURNING id, key, balance, kind, currency
 ),
 locked AS MATERIALIZED (
     SELECT a.id FROM {account} a JOIN lines l ON l.id = a.id
@@ -259,12 +306,31 @@ updated AS (
     UPDATE {account} a SET balance = a.balance + l.amount
     FROM lines l, locked k
     WHERE a.id = l.id AND k.id = a.id
-    RETURNING l.n, a.id, a.balance
+    RETURNING l.n, a.id, a.balance, a.kind, a.currency
 ),
 moved AS (
-    SELECT n, id, balance FROM updated
+    SELECT n, id, balance, kind, currency FROM updated
     UNION ALL
-    SELECT l.n, c.id, c.balance FROM created c JOIN lines l ON l.key = c.key AND l.id IS NULL
+    SELECT l.n, c.id, c.balance, c.kind, c.currency
+    FROM created c JOIN lines l ON l.key = c.key AND l.id IS NULL
+),
+lot_credit AS (
+    INSERT INTO {lot} (account_id, month, expires_on, remaining)
+    SELECT m.id, %(month)s, %(expires_on)s, l.amount FROM moved m JOIN lines l ON l.n = m.n
+    WHERE l.amount > 0 AND m.kind = 'resident' AND m.currency = 'redeemable'
+    ON CONFLICT (account_id, month) DO UPDATE SET remaining = {lot}.remaining + excluded.remaining
+),
+lot_debit AS (
+    UPDATE {lot} t SET remaining = t.remaining - LEAST(t.remaining, d.need - d.before)
+    FROM (
+        SELECT o.id, -l.amount AS need, COALESCE(SUM(o.remaining) OVER (
+            PARTITION BY o.account_id ORDER BY o.expires_on, o.month
+            ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS before
+        FROM moved m JOIN lines l ON l.n = m.n JOIN {lot} o ON o.account_id = m.id
+        WHERE l.amount < 0 AND m.kind = 'resident' AND m.currency = 'redeemable'
+              AND o.remaining > 0
+    ) d
+    WHERE t.id = d.id AND d.before < d.need
 )
 INSERT INTO {entry} (transaction_id, account_id, amount, balance_after, reason, created_at)
 SELECT txn.id, m.id, l.amount, m.balance, %(reason)s, %(now)s
@@ -290,8 +356,12 @@ def _post_in_one_statement(*, reason, reference, memo, created_by_id, now, lines
         txn=LedgerTransaction._meta.db_table,
         account=Account._meta.db_table,
         entry=Entry._meta.db_table,
+        lot=Lot._meta.db_table,
     )
+    month, expires_on = lots.lot_dates(now)
     params = {
+        "month": month,
+        "expires_on": expires_on,
         "reason": reason,
         "reference": reference,
         "memo": memo,
@@ -346,17 +416,22 @@ def _post_statement_by_statement(*, reason, reference, memo, created_by, now, li
                 if account.pk is None:
                     row = _upsert(cursor, table, account, amount, now)
                     account.pk = account.id = row[1]
+                    kind, currency = row[2], row[3]
                 else:
                     cursor.execute(
                         f"UPDATE {table} SET balance = balance + %s WHERE id = %s "  # noqa: S608
-                        "RETURNING balance",
+                        "RETURNING balance, kind, currency",
                         [amount, account.pk],
                     )
                     row = cursor.fetchone()
+                    if row is not None:
+                        kind, currency = row[1], row[2]
             except IntegrityError:
                 raise Overdrawn(account) from None
             if row is None:
                 raise ValueError(f"no account {account.pk}")
+            if kind == Account.Kind.RESIDENT and currency == Currency.REDEEMABLE:
+                _move_lots_statement_by_statement(cursor, account.pk, amount, now)
             balances.append(row[0])
             entries.append(
                 Entry(
@@ -370,3 +445,32 @@ def _post_statement_by_statement(*, reason, reference, memo, created_by, now, li
             )
     Entry.objects.bulk_create(entries)
     return txn.pk, balances
+
+
+def _move_lots_statement_by_statement(cursor, account_id: int, amount: int, now) -> None:
+    """SQLite: a credit adds to the month's lot; a debit takes from the oldest lots first."""
+    table = Lot._meta.db_table
+    if amount > 0:
+        month, expires_on = lots.lot_dates(now)
+        cursor.execute(
+            f"INSERT INTO {table} (account_id, month, expires_on, remaining) "  # noqa: S608
+            "VALUES (%s, %s, %s, %s) ON CONFLICT (account_id, month) "
+            "DO UPDATE SET remaining = remaining + excluded.remaining",
+            [account_id, month, expires_on, amount],
+        )
+        return
+    cursor.execute(
+        f"SELECT id, remaining FROM {table} "  # noqa: S608
+        "WHERE account_id = %s AND remaining > 0 ORDER BY expires_on, month",
+        [account_id],
+    )
+    need = -amount
+    for lot_id, remaining in cursor.fetchall():
+        if need <= 0:
+            break
+        take = min(remaining, need)
+        cursor.execute(
+            f"UPDATE {table} SET remaining = remaining - %s WHERE id = %s",  # noqa: S608
+            [take, lot_id],
+        )
+        need -= take

@@ -39,6 +39,7 @@ class Account(models.Model):
         ESCROW = "escrow", _("voucher escrow")
         REVOCATION = "revocation", _("revocations")
         ADJUSTMENT = "adjustment", _("adjustments")
+        EXPIRY = "expiry", _("expired points")
 
     key = models.CharField(_("key"), max_length=64, unique=True)
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
@@ -105,6 +106,7 @@ class LedgerTransaction(models.Model):
         MORAL_AWARD = "moral_award", _("moral claim approved")
         MORAL_REVOCATION = "moral_revocation", _("moral claim revoked")
         ADJUSTMENT = "adjustment", _("administrator adjustment")
+        EXPIRY = "expiry", _("points expired")
 
     reason = models.CharField(_("reason"), max_length=32, choices=Reason.choices)
     # What caused it ("claim:12", "redemption:7", "review:3"): unique per reason, so the
@@ -182,6 +184,43 @@ class Entry(models.Model):
 
     def delete(self, *args, **kwargs):
         raise TypeError("Ledger entries are append-only.")
+
+
+class Lot(models.Model):
+    """The redeemable points a resident earned in one month (Asia/Shanghai) not yet spent.
+
+    Kept by `points.ledger.post` only, in the posting's own statement: a credit adds to
+    the lot of its month, a debit takes from the oldest lots first. The lots of an
+    account sum to its balance (`verify_ledger` checks it). Moral points have none.
+    """
+
+    account = models.ForeignKey(
+        Account, on_delete=models.PROTECT, related_name="lots", verbose_name=_("account")
+    )
+    month = models.DateField(_("month earned (its first day)"))
+    expires_on = models.DateField(_("expires after"))
+    remaining = models.BigIntegerField(_("points remaining"), default=0)
+
+    class Meta:
+        verbose_name = _("lot of points")
+        verbose_name_plural = _("lots of points")
+        constraints = [
+            models.UniqueConstraint(fields=["account", "month"], name="points_lot_one_per_month"),
+            models.CheckConstraint(
+                condition=Q(remaining__gte=0), name="points_lot_remaining_not_negative"
+            ),
+        ]
+        indexes = [
+            # The nightly sweep and the 30-day notice: unspent lots by expiry date.
+            models.Index(
+                fields=["expires_on"],
+                condition=Q(remaining__gt=0),
+                name="points_lot_unspent_expiry",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.account} {self.month:%Y-%m}: {self.remaining}"
 
 
 class Campaign(models.Model):

@@ -10,7 +10,8 @@ from django.utils import timezone
 
 from core.timezones import LOCAL_TZ
 
-from .models import Account, Campaign, Currency, Entry, PrivilegeTier, Reward
+from . import lots
+from .models import Account, Campaign, Currency, Entry, Lot, PrivilegeTier, Reward
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,87 @@ def resident_summary(*, user) -> ResidentSummary:
         moral=moral,
         tier=tier.as_dict() if tier else None,
     )
+
+
+@dataclass(frozen=True)
+class Expiring:
+    """Points that expire after `date` (their last day), unless spent before."""
+
+    date: dt.date
+    points: int
+
+
+@dataclass(frozen=True)
+class PointsBalance(ResidentSummary):
+    """GET /points/balance: the summary and the next dates on which points expire."""
+
+    expiring: list[Expiring]
+
+
+EXPIRING_DATES_SHOWN = 3
+
+
+def _unspent_lots():
+    return Lot.objects.filter(
+        remaining__gt=0,
+        account__kind=Account.Kind.RESIDENT,
+        account__currency=Currency.REDEEMABLE,
+    )
+
+
+def points_expiring(*, user, today: dt.date | None = None) -> list[Expiring]:
+    """The next EXPIRING_DATES_SHOWN dates on which some of the resident's points expire."""
+    today = today or lots.today()
+    rows = (
+        _unspent_lots()
+        .filter(account__owner=user, expires_on__gte=today)
+        .values("expires_on")
+        .annotate(points=Sum("remaining"))
+        .order_by("expires_on")[:EXPIRING_DATES_SHOWN]
+    )
+    return [Expiring(date=row["expires_on"], points=row["points"]) for row in rows]
+
+
+def points_balance(*, user) -> PointsBalance:
+    """The resident's summary (as /me shows it) with the points about to expire.
+
+    No redeemable points, no lots to read: the summary's reads alone.
+    """
+    summary = resident_summary(user=user)
+    return PointsBalance(
+        redeemable=summary.redeemable,
+        moral=summary.moral,
+        tier=summary.tier,
+        expiring=points_expiring(user=user) if summary.redeemable > 0 else [],
+    )
+
+
+@dataclass(frozen=True)
+class ExpiringLots:
+    """A resident's unspent points whose last day is `date` (for the notice before)."""
+
+    user_id: int
+    points: int
+    date: dt.date
+
+
+def lots_expiring_between(*, start: dt.date, end: dt.date) -> list[ExpiringLots]:
+    """Per resident and date, the unspent points whose last day falls in [start, end].
+
+    The notice 30 days before (POINTS_EXPIRY_NOTICE_DAYS) asks for one day:
+    `lots_expiring_between(start=d, end=d)` with d = today + 30 days, every day.
+    """
+    rows = (
+        _unspent_lots()
+        .filter(expires_on__gte=start, expires_on__lte=end)
+        .values("account__owner_id", "expires_on")
+        .annotate(points=Sum("remaining"))
+        .order_by("expires_on", "account__owner_id")
+    )
+    return [
+        ExpiringLots(user_id=row["account__owner_id"], points=row["points"], date=row["expires_on"])
+        for row in rows
+    ]
 
 
 @dataclass(frozen=True)

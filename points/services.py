@@ -1,6 +1,7 @@
 """Writes of the points app. Every movement of points goes through `points.ledger.post`."""
 
 import datetime as dt
+import logging
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -17,7 +18,7 @@ from core.photos import check_photo
 from core.timezones import LOCAL_TZ
 from notifications.services import broadcast_create, notify
 
-from . import gate, ledger, permissions, selectors
+from . import gate, ledger, lots, permissions, selectors
 from .errors import (
     AlreadyClaimed,
     CampaignNotActive,
@@ -39,6 +40,7 @@ from .models import (
     Currency,
     Entry,
     LedgerTransaction,
+    Lot,
     Merchant,
     MoralCategory,
     MoralClaim,
@@ -46,6 +48,8 @@ from .models import (
     ReviewAward,
     Reward,
 )
+
+logger = logging.getLogger(__name__)
 
 # Pool accounts per campaign: winners of a grab spread over this many rows.
 POOL_SHARDS = 16
@@ -800,6 +804,51 @@ def _notify_tier_change(*, resident_id: int, change: int, key: str) -> None:
         params={"tier": (new if gained else old).name, "score": after},
         link="/api/v1/points/balance",
     )
+
+
+# --- Expiry of redeemable points (docs/points-expiry.md).
+
+
+def points_expire(*, today: dt.date | None = None) -> int:
+    """Expire every unspent lot whose last day is before `today` (Asia/Shanghai).
+
+    One ledger transaction per lot, from the resident to the expiry account, with the
+    lot as its cause (`lot:<id>`, UNIQUE): running it again, or two at once, moves
+    nothing twice. Each account is locked, its expired lots read under the lock and
+    posted in one database transaction; the ledger takes a debit from the lots that
+    expire first, which are these. Returns the number of lots expired.
+    """
+    today = today or lots.today()
+    expiry = ledger.system_account(kind=Account.Kind.EXPIRY, currency=Currency.REDEEMABLE)
+    account_ids = list(
+        Lot.objects.filter(remaining__gt=0, expires_on__lt=today)
+        .order_by("account_id")
+        .values_list("account_id", flat=True)
+        .distinct()
+    )
+    expired = 0
+    for account_id in account_ids:
+        with transaction.atomic():
+            account = Account.objects.select_for_update(no_key=True).get(pk=account_id)
+            due = Lot.objects.filter(
+                account_id=account_id, remaining__gt=0, expires_on__lt=today
+            ).order_by("expires_on", "month")
+            for lot in due:
+                try:
+                    ledger.post(
+                        reason=Reason.EXPIRY,
+                        reference=f"lot:{lot.pk}",
+                        lines=[(account, -lot.remaining), (expiry, lot.remaining)],
+                        memo=f"{lot.month:%Y-%m}, last day {lot.expires_on:%Y-%m-%d}",
+                    )
+                except ledger.AlreadyPosted:
+                    continue
+                except ledger.Overdrawn:
+                    # Lots that disagree with the balance: verify_ledger says where.
+                    logger.error("lot %s holds more than account %s: not expired", lot.pk, account)
+                    break
+                expired += 1
+    return expired
 
 
 # --- Administrator adjustments.

@@ -1,5 +1,7 @@
 """Celery tasks of the points app: safe to run twice."""
 
+import datetime as dt
+
 from celery import shared_task
 
 from . import reconcile, services
@@ -21,3 +23,9 @@ def campaigns_announce_due() -> int:
 def redemptions_expire() -> int:
     """Refund from escrow every voucher unused after VOUCHER_VALID_DAYS (idempotent)."""
     return services.redemptions_expire()
+
+
+@shared_task(name="points.tasks.points_expire")
+def points_expire(today: str | None = None) -> int:
+    """Beat, 00:10 Asia/Shanghai: expire the lots whose last day was before today."""
+    return services.points_expire(today=dt.date.fromisoformat(today) if today else None)

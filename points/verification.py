@@ -4,7 +4,7 @@ from dataclasses import dataclass, field
 
 from django.db import connection
 
-from .models import Account, Entry, LedgerTransaction
+from .models import Account, Entry, LedgerTransaction, Lot
 
 MAX_REPORTED = 1000
 
@@ -25,6 +25,7 @@ def ledger_verify() -> Report:
     account = Account._meta.db_table
     entry = Entry._meta.db_table
     txn = LedgerTransaction._meta.db_table
+    lot = Lot._meta.db_table
     report = Report()
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT COUNT(*) FROM {account}")  # noqa: S608
@@ -80,5 +81,28 @@ def ledger_verify() -> Report:
         )
         for key, balance in cursor.fetchall():
             report.problems.append(f"account {key}: negative balance {balance}")
+
+        # 4. The unspent lots of each resident redeemable account sum to its balance; no
+        #    other account has lots (moral points do not expire).
+        cursor.execute(
+            f"""
+            SELECT a.key, a.kind, a.currency, a.balance, COALESCE(s.total, 0), s.lots
+            FROM {account} a
+            LEFT JOIN (SELECT account_id, SUM(remaining) AS total, COUNT(*) AS lots
+                       FROM {lot} GROUP BY account_id) s ON s.account_id = a.id
+            WHERE (a.kind = 'resident' AND a.currency = 'redeemable'
+                   AND a.balance <> COALESCE(s.total, 0))
+               OR ((a.kind <> 'resident' OR a.currency <> 'redeemable') AND s.lots > 0)
+            """  # noqa: S608
+        )
+        for key, kind, currency, balance, total, count in cursor.fetchall():
+            if kind == "resident" and currency == "redeemable":
+                report.problems.append(
+                    f"account {key}: balance {balance} but its lots hold {total}"
+                )
+            else:
+                report.problems.append(
+                    f"account {key}: {count} lot(s) on a {kind} {currency} account"
+                )
     del report.problems[MAX_REPORTED:]
     return report

@@ -37,19 +37,33 @@ class TierSerializer(serializers.Serializer):
     privileges = serializers.ListField(child=serializers.CharField())
 
 
+class PointsExpiringSerializer(serializers.Serializer):
+    date = serializers.DateField(help_text=_("The last day on which these points can be spent."))
+    points = serializers.IntegerField()
+
+
 class BalanceView(APIView):
-    """GET /points/balance: the resident's redeemable and moral points and tier."""
+    """GET /points/balance: the resident's redeemable and moral points and tier, and the
+    next dates on which redeemable points expire."""
 
     class OutputSerializer(serializers.Serializer):
         redeemable = serializers.IntegerField()
         redeemable_yuan = ComputedCharField(lambda summary: selectors.yuan(summary.redeemable))
         moral = serializers.IntegerField()
         tier = TierSerializer(allow_null=True)
+        expiring = PointsExpiringSerializer(
+            many=True,
+            help_text=_(
+                "The next (at most three) dates on which redeemable points expire, soonest "
+                "first: points earned in a month can be spent until the end of the 12th "
+                "month after it (POINTS_EXPIRY_MONTHS), oldest spent first."
+            ),
+        )
 
     @extend_schema(responses={200: OutputSerializer})
     def get(self, request):
-        summary = selectors.resident_summary(user=request.user)
-        return Response(self.OutputSerializer(summary).data)
+        balance = selectors.points_balance(user=request.user)
+        return Response(self.OutputSerializer(balance).data)
 
 
 class EntryListView(APIView):

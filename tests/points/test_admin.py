@@ -42,6 +42,7 @@ def test_it_shows_every_points_page_in_chinese(su_client, resident, grant, rewar
     for model in (
         "account",
         "entry",
+        "lot",
         "ledgertransaction",
         "campaign",
         "campaignclaim",
@@ -56,6 +57,7 @@ def test_it_shows_every_points_page_in_chinese(su_client, resident, grant, rewar
         response = su_client.get(reverse(f"admin:points_{model}_changelist"))
         assert response.status_code == 200, model
     assert "账本分录" in su_client.get(reverse("admin:points_entry_changelist")).content.decode()
+    assert "积分批次" in su_client.get(reverse("admin:points_lot_changelist")).content.decode()
 
 
 def test_it_keeps_the_ledger_read_only_in_the_admin(su_client, resident, grant):

@@ -10,7 +10,7 @@ from PIL import Image
 
 from accounts.roles import Role
 from core import photos
-from points import services
+from points import lots, services
 from points.codes import privilege_pass_issue, voucher_url
 from points.models import Campaign, Entry, LedgerTransaction, MoralClaim, Redemption, Reward
 from points.selectors import campaign_pool_balance, resident_summary
@@ -29,15 +29,18 @@ def ledger_size():
 
 
 def test_it_shows_balances_in_points_and_yuan(resident_api, resident, grant, tiers):
-    """GET /points/balance: redeemable, its yuan value, moral score and tier."""
+    """GET /points/balance: redeemable, its yuan value, moral score and tier, and when
+    the redeemable points expire (moral points never do)."""
     grant(resident, 1234)
     grant(resident, 60, currency="moral")
     body = resident_api.get(f"{BASE}/balance").json()
+    _month, last_day = lots.lot_dates(timezone.now())
     assert body == {
         "redeemable": 1234,
         "redeemable_yuan": "12.34",
         "moral": 60,
         "tier": {"code": "bank_vip", "name": "Bank VIP", "privileges": ["bank VIP queue"]},
+        "expiring": [{"date": last_day.isoformat(), "points": 1234}],
     }
 
 

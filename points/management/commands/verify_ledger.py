@@ -8,7 +8,8 @@ from points.verification import ledger_verify
 class Command(BaseCommand):
     help = (
         "Check the points ledger: every balance equals the sum of its entries, every "
-        "transaction sums to zero, no resident balance is negative. Exit status 1 if not."
+        "transaction sums to zero, no resident balance is negative, the unspent lots of each "
+        "resident redeemable account sum to its balance. Exit status 1 if not."
     )
 
     def handle(self, *args, **options):
