@@ -34,6 +34,7 @@ from django.utils import timezone
 from accounts.models import User
 from core.timezones import LOCAL_TZ
 
+from . import rankings, selectors
 from .models import Cadre, FlagRule, Review, ReviewFlag
 
 DEVICE_ID_MAX = 64
@@ -322,6 +323,41 @@ def day_flags(*, day: dt.date, now: dt.datetime) -> list[ReviewFlag]:
         ),
         *unit_sweep_flags([row for row in rows if row.local_date == day], now),
         *few_accounts_flags(day=day, now=now),
+        *appeals_most_flags(day=day, now=now),
+    ]
+
+
+def appeals_most_flags(*, day: dt.date, now: dt.datetime) -> list[ReviewFlag]:
+    """A cadre who appealed more than half of its bad reviews of `day`'s month
+    (selectors.cadres_appealing_most): appealing as a habit is itself a signal, so each
+    appealed review of that month goes to the moderators, who see the pattern whole."""
+    month = day.replace(day=1)
+    cadre_ids = selectors.cadres_appealing_most(month=month)
+    if not cadre_ids:
+        return []
+    in_month = Q(local_date__gte=month, local_date__lt=rankings.next_month(month))
+    appealed = (
+        Review.objects.filter(in_month, cadre_id__in=cadre_ids, appeal__isnull=False)
+        .order_by("pk")
+        .values_list("pk", "cadre_id")
+    )
+    bad = dict(
+        Review.objects.filter(in_month, cadre_id__in=cadre_ids, rating__lte=2)
+        .order_by()
+        .values("cadre_id")
+        .annotate(n=Count("id"))
+        .values_list("cadre_id", "n")
+    )
+    rows = list(appealed)
+    per_cadre = Counter(cadre_id for _pk, cadre_id in rows)
+    return [
+        ReviewFlag(
+            review_id=pk,
+            rule=FlagRule.APPEALS_MOST,
+            detail={"appealed": per_cadre[cadre_id], "bad_reviews": bad.get(cadre_id, 0)},
+            created_at=now,
+        )
+        for pk, cadre_id in rows
     ]
 
 

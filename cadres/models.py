@@ -257,6 +257,7 @@ class FlagRule(models.TextChoices):
     UNIT_SWEEP = "unit_sweep", _("every cadre of a unit rated 1 or 2 in a day")
     FEW_ACCOUNTS = "few_accounts", _("most reviews from a few accounts")
     COLLEAGUE = "colleague", _("review by a colleague")
+    APPEALS_MOST = "appeals_most", _("the cadre appealed most of its bad reviews")
 
 
 class ReviewFlag(models.Model):

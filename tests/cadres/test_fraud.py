@@ -301,3 +301,22 @@ def test_the_schema_documents_the_device_header(api):
     names = {(p["in"], p["name"]) for p in operation["parameters"]}
     assert ("header", "X-Device-Id") in names
     assert "review_by_colleague" in operation["responses"]["403"]["description"]
+
+
+def test_a_cadre_appealing_most_of_its_bad_reviews_is_flagged(make_user, make_cadre, cadre_user):
+    """Two of a cadre's three bad reviews of the month appealed (more than half): both
+    appealed reviews go to the moderators; a cadre who appealed one of three does not."""
+    habitual, fair = make_cadre(), make_cadre()
+    bad = {c: [review(c, make_user(), rating=1) for _ in range(3)] for c in (habitual, fair)}
+    appealed = bad[habitual][:2]
+    with at(minutes(60)):
+        for r in [*appealed, bad[fair][0]]:
+            services.appeal_create(
+                review=r, appellant=cadre_user, reason="This review is malicious."
+            )
+    services.reviews_fraud_scan(day=DAY, now=minutes(60 * 20))
+    rows = flags(FlagRule.APPEALS_MOST)
+    assert set(rows.values_list("review_id", flat=True)) == {r.pk for r in appealed}
+    assert rows.first().detail == {"appealed": 2, "bad_reviews": 3}
+    services.reviews_fraud_scan(day=DAY, now=minutes(60 * 21))
+    assert flags(FlagRule.APPEALS_MOST).count() == 2
