@@ -603,7 +603,7 @@ class AppealDecideForm(forms.Form):
 class AppealAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """The appeals queue of the district's appeal reviewers: never who wrote the review."""
 
-    pending_label = _("Appeals pending")
+    pending_label = _("Review appeals pending")
     pending_filter = {"status": Appeal.Status.PENDING}
     list_display = [
         "review_cadre",

@@ -499,7 +499,7 @@ class StallAppealAdmin(UnitScopedAdmin):
     officer who recorded a violation behind the suspension."""
 
     unit_field = "stall__site__unit_id"
-    pending_label = gettext_lazy("Appeals pending")
+    pending_label = gettext_lazy("Suspension appeals pending")
     pending_filter = {"status": StallAppeal.Status.PENDING}
     list_display = ["stall", "vendor_name", "reason", "status", "created_at", "decided_by"]
     list_filter = ["status"]

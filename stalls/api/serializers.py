@@ -240,7 +240,7 @@ class StallReportSerializer(serializers.Serializer):
         return report.photo.url if report.photo else None
 
 
-class AppealSerializer(serializers.Serializer):
+class StallAppealSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     stall = serializers.IntegerField(source="stall_id")
     license_no = serializers.CharField(source="stall.license_no")

@@ -42,7 +42,9 @@ urlpatterns = [
     path("pledge", views.PledgeView.as_view(), name="stalls-pledge"),
     path("appeals", views.AppealListView.as_view(), name="stalls-appeals"),
     path("appeals/mine", views.AppealMineView.as_view(), name="stalls-appeals-mine"),
-    path("appeals/<id:pk>/decide", views.AppealDecideView.as_view(), name="stalls-appeal-decide"),
+    path(
+        "appeals/<id:pk>/decide", views.StallAppealDecideView.as_view(), name="stalls-appeal-decide"
+    ),
     path("reports", views.ReportListView.as_view(), name="stalls-reports"),
     path("reports/mine", views.ReportMineView.as_view(), name="stalls-reports-mine"),
     path("reports/<id:pk>/close", views.ReportCloseView.as_view(), name="stalls-report-close"),

@@ -26,11 +26,11 @@ from ..models import GoodsCategory, Inspection, Registration, Stall, StallAppeal
 from ..pledge import PLEDGE_VERSION, REQUIREMENTS
 from ..poster import site_poster_pdf
 from .serializers import (
-    AppealSerializer,
     OfficerRegistrationSerializer,
     PledgeSerializer,
     RegistrationSerializer,
     SiteSerializer,
+    StallAppealSerializer,
     StallOwnSerializer,
     StallPublicSerializer,
     StallReportSerializer,
@@ -688,7 +688,7 @@ class StallAppealCreateView(APIView):
     @extend_schema(
         request=InputSerializer,
         responses={
-            201: AppealSerializer,
+            201: StallAppealSerializer,
             403: error_response("`permission_denied`: not this stall's vendor."),
             409: error_response(
                 "`stall_not_suspended`; `appeal_exists`: an appeal is waiting for a decision."
@@ -700,7 +700,7 @@ class StallAppealCreateView(APIView):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         appeal = services.appeal_create(stall=stall, vendor=request.user, **data.validated_data)
-        return Response(AppealSerializer(appeal).data, status=status.HTTP_201_CREATED)
+        return Response(StallAppealSerializer(appeal).data, status=status.HTTP_201_CREATED)
 
 
 class AppealListView(APIView):
@@ -713,7 +713,7 @@ class AppealListView(APIView):
             OpenApiParameter("status", enum=StallAppeal.Status.values, required=False, type=str),
             *PAGE_PARAMETERS,
         ],
-        responses=paginated(AppealSerializer)["responses"],
+        responses=paginated(StallAppealSerializer)["responses"],
     )
     def get(self, request):
         wanted = request.query_params.get("status")
@@ -723,24 +723,24 @@ class AppealListView(APIView):
             view=self,
             request=request,
             queryset=selectors.appeals_for_officer(user=request.user, status=wanted),
-            serialize=lambda appeal: AppealSerializer(appeal).data,
+            serialize=lambda appeal: StallAppealSerializer(appeal).data,
         )
 
 
 class AppealMineView(APIView):
     """GET /stalls/appeals/mine: the vendor's own appeals and their outcome."""
 
-    @extend_schema(**paginated(AppealSerializer))
+    @extend_schema(**paginated(StallAppealSerializer))
     def get(self, request):
         return paginate(
             view=self,
             request=request,
             queryset=selectors.appeals_of_vendor(vendor=request.user),
-            serialize=lambda appeal: AppealSerializer(appeal).data,
+            serialize=lambda appeal: StallAppealSerializer(appeal).data,
         )
 
 
-class AppealDecideView(APIView):
+class StallAppealDecideView(APIView):
     """POST /stalls/appeals/{id}/decide: an officer who recorded none of the violations."""
 
     permission_classes = [MANAGERS]
@@ -758,7 +758,7 @@ class AppealDecideView(APIView):
     @extend_schema(
         request=InputSerializer,
         responses={
-            200: AppealSerializer,
+            200: StallAppealSerializer,
             400: error_response("`invalid`: e.g. a slot outside 1..capacity."),
             403: error_response(
                 "`permission_denied`: not an officer of the site's unit, or an officer who "
@@ -777,4 +777,4 @@ class AppealDecideView(APIView):
         data.is_valid(raise_exception=True)
         appeal = services.appeal_decide(appeal=appeal, officer=request.user, **data.validated_data)
         appeal = selectors.appeals_for_officer(user=request.user).get(pk=appeal.pk)
-        return Response(AppealSerializer(appeal).data)
+        return Response(StallAppealSerializer(appeal).data)

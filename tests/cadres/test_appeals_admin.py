@@ -39,7 +39,7 @@ def appeal_reviewer(make_user):
 def test_the_queue_shows_the_appeal_but_not_the_reviewer(appeal_reviewer, pending, resident):
     client = admin_client(appeal_reviewer)
     index = client.get("/admin/").content.decode()
-    assert "待复核的申诉" in index  # the pending queue on the index, with its count
+    assert "待复核的评价申诉" in index  # the pending queue on the index, with its count
     html = client.get("/admin/cadres/appeal/").content.decode()
     assert pending.review.cadre.name in html
     page = client.get(f"/admin/cadres/appeal/{pending.pk}/decide/").content.decode()

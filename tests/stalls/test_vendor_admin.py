@@ -40,7 +40,7 @@ def test_the_admin_queues_appeals_and_another_officer_upholds(
     second = make_user("urban_officer", unit=unit.pk)
     client.force_login(second)
     index = client.get("/admin/").content.decode()
-    assert "待处理的申诉" in index
+    assert "待处理的停业申诉" in index
     html = client.get("/admin/stalls/stallappeal/?status__exact=pending").content.decode()
     assert "那天没出摊" in html and "赵*" in html
 
