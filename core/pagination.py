@@ -1,6 +1,6 @@
 """Lists: `{"next", "previous", "results"}`, cursor-paginated, newest first."""
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, inline_serializer
 from rest_framework import serializers
@@ -68,7 +68,7 @@ PAGE_PARAMETERS = [
     ),
     OpenApiParameter("page_size", int, description="1 to 100; 20 by default."),
 ]
-_PAGE_SERIALIZERS: dict[str, type] = {}
+_PAGE_SERIALIZERS: dict[str, tuple[type, serializers.Serializer]] = {}
 
 
 def paginated(item_serializer, *, operation_id: str | None = None) -> dict:
@@ -77,15 +77,24 @@ def paginated(item_serializer, *, operation_id: str | None = None) -> dict:
     name = item_class.__qualname__.replace("View.", "").replace(".", "").removesuffix("Serializer")
     name = f"Paginated{name}List"
     if name not in _PAGE_SERIALIZERS:
-        _PAGE_SERIALIZERS[name] = inline_serializer(
-            name,
-            {
-                "next": serializers.URLField(allow_null=True),
-                "previous": serializers.URLField(allow_null=True),
-                "results": item_class(many=True),
-            },
+        _PAGE_SERIALIZERS[name] = (
+            item_class,
+            inline_serializer(
+                name,
+                {
+                    "next": serializers.URLField(allow_null=True),
+                    "previous": serializers.URLField(allow_null=True),
+                    "results": item_class(many=True),
+                },
+            ),
         )
-    arguments = {"parameters": PAGE_PARAMETERS, "responses": {200: _PAGE_SERIALIZERS[name]}}
+    elif _PAGE_SERIALIZERS[name][0] is not item_class:
+        # Two item serializers of one name would share one page in the schema.
+        raise ImproperlyConfigured(
+            f"{item_class.__module__}.{item_class.__qualname__}: another list is named "
+            f"{name}; rename one of the item serializers"
+        )
+    arguments = {"parameters": PAGE_PARAMETERS, "responses": {200: _PAGE_SERIALIZERS[name][1]}}
     if operation_id:
         arguments["operation_id"] = operation_id
     return arguments

@@ -54,7 +54,7 @@ def _own_session(request, pk: int) -> DeskSession:
     return session
 
 
-class SessionSerializer(serializers.Serializer):
+class DeskSessionSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     phone_masked = ComputedCharField(lambda session: mask_phone(session.phone))
     status = serializers.ChoiceField(choices=DeskSession.Status.choices)
@@ -95,7 +95,7 @@ class DeskSessionListView(APIView):
     @extend_schema(
         request=InputSerializer,
         responses={
-            201: SessionSerializer,
+            201: DeskSessionSerializer,
             403: error_response("`permission_denied`: not a desk agent, or one's own phone."),
             429: error_response("`throttled`: the sign-in code limits of the phone or address."),
         },
@@ -106,15 +106,15 @@ class DeskSessionListView(APIView):
         session = services.desk_session_start(
             agent=request.user, address=client_ip(request), **data.validated_data
         )
-        return Response(SessionSerializer(session).data, status=status.HTTP_201_CREATED)
+        return Response(DeskSessionSerializer(session).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(**paginated(SessionSerializer, operation_id="desk_sessions_list"))
+    @extend_schema(**paginated(DeskSessionSerializer, operation_id="desk_sessions_list"))
     def get(self, request):
         return paginate(
             view=self,
             request=request,
             queryset=selectors.sessions_of_agent(agent=request.user).select_related("resident"),
-            serialize=lambda session: SessionSerializer(session).data,
+            serialize=lambda session: DeskSessionSerializer(session).data,
         )
 
 
@@ -124,9 +124,9 @@ class DeskSessionDetailView(APIView):
     permission_classes = [AGENTS]
     throttle_classes = [UserRateThrottle]
 
-    @extend_schema(responses={200: SessionSerializer, **SESSION_ERRORS})
+    @extend_schema(responses={200: DeskSessionSerializer, **SESSION_ERRORS})
     def get(self, request, pk):
-        return Response(SessionSerializer(_own_session(request, pk)).data)
+        return Response(DeskSessionSerializer(_own_session(request, pk)).data)
 
 
 class IdCheckSerializer(serializers.Serializer):
@@ -168,7 +168,7 @@ class DeskSessionConfirmView(APIView):
     @extend_schema(
         request={"application/json": InputSerializer},
         responses={
-            200: SessionSerializer,
+            200: DeskSessionSerializer,
             400: error_response(
                 "`invalid`, or `otp_invalid`: wrong, expired or voided code. A wrong ID "
                 "number (its check digit) is `invalid` on `id_check.id_number`."
@@ -193,7 +193,7 @@ class DeskSessionConfirmView(APIView):
             session = services.desk_session_confirm_id(
                 session_id=pk, **data.validated_data["id_check"]
             )
-        return Response(SessionSerializer(session).data)
+        return Response(DeskSessionSerializer(session).data)
 
 
 class DeskSessionCloseView(APIView):
@@ -202,10 +202,10 @@ class DeskSessionCloseView(APIView):
     permission_classes = [AGENTS]
     throttle_classes = [UserRateThrottle]
 
-    @extend_schema(request=None, responses={200: SessionSerializer, **SESSION_ERRORS})
+    @extend_schema(request=None, responses={200: DeskSessionSerializer, **SESSION_ERRORS})
     def post(self, request, pk):
         _own_session(request, pk)
-        return Response(SessionSerializer(services.desk_session_close(session_id=pk)).data)
+        return Response(DeskSessionSerializer(services.desk_session_close(session_id=pk)).data)
 
 
 class AssistedReviewView(APIView):
