@@ -515,8 +515,8 @@ def stalls_lapse_expired(*, today=None) -> int:
 
 def renewal_reminders_record(*, today=None) -> list[RenewalReminder]:
     """Record the renewal reminders due today, each once (UNIQUE (stall, expires_on,
-    days_before)); returns those recorded now. Each new row tells its vendor (kind `renewal_due`,
-    keyed by the row: SMS after its commit)."""
+    days_before)); returns those recorded now. Each new row tells its vendor in its own
+    transaction (kind `renewal_due`, keyed by the row; the SMS after the commit)."""
     today = today or local_today()
     recorded = []
     for due in selectors.stalls_due_for_renewal_reminder(today):
