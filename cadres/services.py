@@ -176,6 +176,16 @@ def review_create(
                 review.points_awarded = points
                 Review.objects.filter(pk=review.pk).update(points_awarded=points)
             fraud.flags_add(fraud.submission_flags(review=review, reviewer=reviewer, counts=counts))
+            if ticket is not None:
+                # A verified review arrived: neither its rating nor the ticket (the cadre
+                # knows whom they served with which ticket), nor a link to the review.
+                notify(
+                    user_id=cadre.user_id,
+                    kind="ticket_review",
+                    key=review.pk,
+                    link="/api/v1/cadre/reviews",
+                    now=now,
+                )
             if review.is_bad:
                 # The cadre is told of the review, never of its reviewer.
                 notify(
@@ -903,7 +913,7 @@ def bottom_record(*, ranking: RankingMonth) -> list[BottomWarning]:
             else BottomWarning.Kind.TALK
         )
         entry = current[key]
-        warning, _created = BottomWarning.objects.get_or_create(
+        warning, created = BottomWarning.objects.get_or_create(
             ranking=ranking,
             kind=kind,
             scope=entry.scope,
@@ -911,8 +921,26 @@ def bottom_record(*, ranking: RankingMonth) -> list[BottomWarning]:
             cadre_id=entry.cadre_id,
             defaults={"name": entry.name, "streak": months, "created_at": now},
         )
+        if created and warning.scope == RankingEntry.Scope.CADRE:
+            _notify_warning(warning=warning, month=ranking.month, now=now)
         warnings.append(warning)
     return warnings
+
+
+def _notify_warning(*, warning: BottomWarning, month: dt.date, now: dt.datetime) -> None:
+    """The cadre (when they have an account) hears of a new warning once (its id)."""
+    notify(
+        user_id=Cadre.objects.filter(pk=warning.cadre_id).values_list("user_id", flat=True).first(),
+        kind="warning_issued",
+        key=warning.pk,
+        params={
+            "warning": notification_kinds.each_language(BottomWarning.Kind(warning.kind).label),
+            "months": warning.streak,
+            "month": f"{month:%Y-%m}",
+        },
+        link="/api/v1/cadre/reviews",
+        now=now,
+    )
 
 
 WARNING_MOVES = {
@@ -1068,5 +1096,25 @@ def appeal_decide(*, appeal: Appeal, decider, upheld: bool, reason: str) -> Appe
             raise AppealAlreadyDecided()
         if upheld:
             review_exclude(review_id=review.pk, reason=Exclusion.APPEAL)
+        _notify_appeal_decided(appeal=appeal, review=review, outcome=outcome)
     appeal.refresh_from_db()
     return appeal
+
+
+def _notify_appeal_decided(*, appeal: Appeal, review: Review, outcome: str) -> None:
+    """The review's cadre, and the unit admin who appealed for them, hear the outcome and
+    the review's date: never the reviewer, never who decided."""
+    recipients = dict.fromkeys(
+        user_id for user_id in (review.cadre.user_id, appeal.appellant_id) if user_id is not None
+    )
+    for user_id in recipients:
+        notify(
+            user_id=user_id,
+            kind="appeal_decided",
+            key=appeal.pk,
+            params={
+                "outcome": notification_kinds.each_language(Appeal.Outcome(outcome).label),
+                "date": f"{review.local_date:%Y-%m-%d}",
+            },
+            link="/api/v1/cadre/appeals",
+        )

@@ -515,6 +515,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "stalls.tasks.stalls_expiry_daily",
         "schedule": crontab(minute=10, hour=0),
     },
+    # Residents whose points expire in POINTS_EXPIRY_NOTICE_DAYS days, told once (09:30).
+    "notify-points-expiring": {
+        "task": "points.tasks.points_expiry_notify",
+        "schedule": crontab(minute=30, hour=9),
+    },
     # Notification SMS held back by the quiet hours (or whose queueing was lost).
     "dispatch-due-sms": {
         "task": "notifications.tasks.sms_dispatch_due",

@@ -110,20 +110,21 @@ REVIEW_VERDICT = _kind(
 TICKET_REVIEW = _kind(
     "ticket_review",
     "cadre",
-    _("Service ticket reviewed"),
-    _("Your service ticket %(ticket)s was reviewed: %(outcome)s"),
+    _("Verified review received"),
+    # Neither the rating nor the ticket: the cadre knows whom they served with which ticket.
+    _("A verified review of your service (through a service ticket) has arrived."),
 )
 APPEAL_DECIDED = _kind(
     "appeal_decided",
     "cadre",
     _("Appeal decided"),
-    _("Your appeal %(appeal)s was decided: %(outcome)s"),
+    _("Your appeal against the review of %(date)s was decided: %(outcome)s."),
 )
 WARNING_ISSUED = _kind(
     "warning_issued",
     "cadre",
     _("Warning issued"),
-    _("A warning was issued to you: %(reason)s"),
+    _("In the bottom 10%% of the ranking %(months)s months in a row up to %(month)s: %(warning)s."),
     sms=True,
 )
 
@@ -197,7 +198,7 @@ POINTS_EXPIRING = _kind(
     "points_expiring",
     "resident",
     _("Points expiring"),
-    _("%(points)s of your points expire on %(date)s."),
+    _("%(points)s of your points expire at the end of %(date)s; spend them before then."),
     sms=True,
 )
 

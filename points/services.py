@@ -809,6 +809,26 @@ def _notify_tier_change(*, resident_id: int, change: int, key: str) -> None:
 # --- Expiry of redeemable points (docs/points-expiry.md).
 
 
+def points_expiry_notify(*, today: dt.date | None = None) -> int:
+    """Tell each resident whose points expire on today + POINTS_EXPIRY_NOTICE_DAYS
+    (Asia/Shanghai) how many, once: the event is the resident and the day, so a rerun
+    (or two at once) sends nothing twice. Returns the number told now."""
+    today = today or lots.today()
+    day = today + dt.timedelta(days=settings.POINTS_EXPIRY_NOTICE_DAYS)
+    told = 0
+    for due in selectors.lots_expiring_between(start=day, end=day):
+        with transaction.atomic():
+            pk = notify(
+                user_id=due.user_id,
+                kind="points_expiring",
+                key=f"{due.user_id}:{due.date:%Y-%m-%d}",
+                params={"points": due.points, "date": f"{due.date:%Y-%m-%d}"},
+                link="/api/v1/points/balance",
+            )
+        told += pk is not None
+    return told
+
+
 def points_expire(*, today: dt.date | None = None) -> int:
     """Expire every unspent lot whose last day is before `today` (Asia/Shanghai).
 

@@ -29,3 +29,10 @@ def redemptions_expire() -> int:
 def points_expire(today: str | None = None) -> int:
     """Beat, 00:10 Asia/Shanghai: expire the lots whose last day was before today."""
     return services.points_expire(today=dt.date.fromisoformat(today) if today else None)
+
+
+@shared_task(name="points.tasks.points_expiry_notify")
+def points_expiry_notify(today: str | None = None) -> int:
+    """Beat, 09:30 Asia/Shanghai: tell the residents of points expiring in
+    POINTS_EXPIRY_NOTICE_DAYS days (once per resident and day)."""
+    return services.points_expiry_notify(today=dt.date.fromisoformat(today) if today else None)

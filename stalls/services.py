@@ -515,20 +515,29 @@ def stalls_lapse_expired(*, today=None) -> int:
 
 def renewal_reminders_record(*, today=None) -> list[RenewalReminder]:
     """Record the renewal reminders due today, each once (UNIQUE (stall, expires_on,
-    days_before)); returns those recorded now. Sending them is the notifications' part
-    (kind `renewal_due`): hook it on these rows' commit."""
+    days_before)); returns those recorded now. Each new row tells its vendor in its own
+    transaction (kind `renewal_due`, keyed by the row; the SMS after the commit)."""
     today = today or local_today()
     recorded = []
     for due in selectors.stalls_due_for_renewal_reminder(today):
         try:
             with transaction.atomic():
-                recorded.append(
-                    RenewalReminder.objects.create(
-                        stall=due.stall,
-                        expires_on=due.stall.expires_on,
-                        days_before=due.days_before,
-                    )
+                reminder = RenewalReminder.objects.create(
+                    stall=due.stall,
+                    expires_on=due.stall.expires_on,
+                    days_before=due.days_before,
                 )
+                notify(
+                    user_id=due.stall.registration.vendor_id,
+                    kind="renewal_due",
+                    key=reminder.pk,
+                    params={
+                        "site": due.stall.site.name,
+                        "date": f"{reminder.expires_on:%Y-%m-%d}",
+                    },
+                    link=f"/api/v1/stalls/{due.stall.pk}",
+                )
+                recorded.append(reminder)
         except IntegrityError:
             continue  # recorded by a run at the same moment
     return recorded

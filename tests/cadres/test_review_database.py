@@ -28,6 +28,9 @@ MAX_STATEMENTS = 8
 # A bad review (1-2) adds one: the cadre's notification (the outbox row) in the same
 # transaction. A good review adds nothing.
 MAX_STATEMENTS_BAD = MAX_STATEMENTS + 1
+# A review through a service ticket adds the ticket's conditional UPDATE and the cadre's
+# `ticket_review` notification (the outbox row), in the same transaction.
+MAX_STATEMENTS_TICKET = MAX_STATEMENTS + 2
 THREADS = 20
 
 
@@ -136,3 +139,30 @@ def test_it_keeps_the_ledger_verified_under_many_concurrent_reviews(
         assert resident_summary(user=user).redeemable == 20
     assert Entry.objects.filter(reason="review_award").count() == 160
     assert ledger_verify().ok
+
+
+def test_a_ticket_review_adds_only_the_cadres_notification(
+    resident, other_resident, cadre, cadre_user, badge
+):
+    """A good review through a service ticket: the ticket's conditional UPDATE and one
+    INSERT more, the cadre's `ticket_review` (in-app: nothing queued after the commit);
+    a good badge review of the same cadre (with a user) gains nothing."""
+    cadre.refresh_from_db()
+    first, second = client(resident), client(other_resident)
+    with CaptureQueriesContext(connection) as queries:
+        response = post_review(first, cadre, badge(cadre))
+    assert response.status_code == 201, response.json()
+    badge_statements = [query["sql"] for query in queries.captured_queries]
+    assert len(badge_statements) <= MAX_STATEMENTS, "\n".join(badge_statements)
+    assert not Notification.objects.exists()
+    url = client(cadre_user).post("/api/v1/cadre/tickets", {}, format="json").json()["code_url"]
+    with CaptureQueriesContext(connection) as queries:
+        response = post_review(second, cadre, url)
+    assert response.status_code == 201, response.json()
+    statements = [query["sql"] for query in queries.captured_queries]
+    notices = [sql for sql in statements if Notification._meta.db_table in sql]
+    assert len(notices) == 1 and notices[0].startswith("INSERT"), "\n".join(statements)
+    assert len(statements) <= MAX_STATEMENTS_TICKET, "\n".join(statements)
+    assert len(statements) == len(badge_statements) + 2, "\n".join(statements)
+    assert not [sql for sql in statements if "SAVEPOINT" in sql.upper()]
+    assert Notification.objects.get().kind == "ticket_review"
