@@ -1,5 +1,6 @@
-"""Demo merchants' staff and the district's finance officer (idempotent): the cashmere
-shop's till (+8613847700050, /merchant/) and finance (+8613847700051, the admin)."""
+"""The demo merchant's counter code (idempotent). Its till (+8613847700030, /merchant/)
+and the finance officer (+8613847700033, the admin) are points.seed's demo people,
+granted again here so this runs on its own."""
 
 from accounts.roles import Role
 from accounts.services import role_grant
@@ -8,8 +9,8 @@ from points.models import Merchant
 from . import codes
 
 SHOP = "鄂尔多斯羊绒专卖店"
-SHOP_PHONE = "+8613847700050"
-FINANCE_PHONE = "+8613847700051"
+SHOP_PHONE = "+8613847700030"
+FINANCE_PHONE = "+8613847700033"
 
 
 def run() -> str:
