@@ -181,7 +181,8 @@ def load_reviews(*, cadres: int, reviews: int) -> None:
     rng = random.Random(42)
     with connection.cursor() as cursor:
         raw = cursor.cursor
-        cursor.execute("TRUNCATE cadres_review")
+        # CASCADE: flags, appeals and tickets refer to reviews (none in a bench database).
+        cursor.execute("TRUNCATE cadres_review CASCADE")
         per_cadre = reviews // cadres
 
         def review_rows():
@@ -211,6 +212,12 @@ def load_reviews(*, cadres: int, reviews: int) -> None:
                         responder,
                         accepted,
                         verdict_at,
+                        # Counted, through the badge, not at a desk, no device or address.
+                        "",
+                        "f",
+                        "f",
+                        "",
+                        "",
                     )
 
         copy_rows(
@@ -230,6 +237,11 @@ def load_reviews(*, cadres: int, reviews: int) -> None:
                 "responder_id",
                 "verdict_accepted",
                 "verdict_at",
+                "excluded_reason",
+                "verified",
+                "assisted",
+                "device_hash",
+                "address_hash",
             ],
             review_rows(),
         )
