@@ -371,11 +371,3 @@ def colleague_review_ids() -> list[int]:
     cadres = counted.filter(reviewer__cadre__unit_id=F("cadre__unit_id"))
     found = set(staff.values_list("pk", flat=True)) | set(cadres.values_list("pk", flat=True))
     return sorted(found)
-
-
-def is_colleague(*, user_id: int, unit_id: int) -> bool:
-    """Whether the user is a cadre or staff (unit_admin, urban_officer) of the unit."""
-    return (
-        Cadre.objects.filter(user_id=user_id, unit_id=unit_id).exists()
-        or User.objects.filter(pk=user_id, unit_memberships__unit_id=unit_id).exists()
-    )
