@@ -72,14 +72,25 @@ def local_day_start(day: dt.date) -> dt.datetime:
 # reviews by accounts created today, and the other cadres the device and the address
 # reviewed within the hour. PostgreSQL evaluates them in the INSERT's RETURNING against
 # the statement's snapshot; elsewhere they run as a SELECT after the INSERT.
+#
+# Each reads at most FRAUD_SCAN_ROWS rows, newest first, so a review costs the same on a
+# busy day as on a quiet one: a carrier's NAT puts thousands of residents behind one
+# address, and counting all its reviews of the hour at every review grows with the
+# square of the traffic. The burst's count stops at that many (more says nothing more),
+# and the device's and the address's cadres are those of their latest reviews of the
+# hour. The burst is counted only for an account created today. The nightly pass counts
+# the whole day.
 SUBMISSION_COUNTS = (
-    "(SELECT count(*) FROM {review} r JOIN {user} u ON u.id = r.reviewer_id"
+    "(SELECT count(*) FROM (SELECT 1 FROM {review} r JOIN {user} u ON u.id = r.reviewer_id"
     " WHERE r.cadre_id = %s AND r.created_at >= %s AND u.date_joined >= %s"
-    " AND r.reviewer_id <> %s),"
-    " (SELECT count(DISTINCT cadre_id) FROM {review} WHERE device_hash = %s"
-    " AND device_hash <> '' AND created_at >= %s AND cadre_id <> %s),"
-    " (SELECT count(DISTINCT cadre_id) FROM {review} WHERE address_hash = %s"
-    " AND address_hash <> '' AND created_at >= %s AND cadre_id <> %s)"
+    " AND r.reviewer_id <> %s AND EXISTS (SELECT 1 FROM {user} me WHERE me.id = %s"
+    " AND me.date_joined >= %s) ORDER BY r.created_at DESC LIMIT %s) burst),"
+    " (SELECT count(DISTINCT cadre_id) FROM (SELECT cadre_id FROM {review}"
+    " WHERE device_hash = %s AND device_hash <> '' AND created_at >= %s"
+    " ORDER BY created_at DESC LIMIT %s) device WHERE cadre_id <> %s),"
+    " (SELECT count(DISTINCT cadre_id) FROM (SELECT cadre_id FROM {review}"
+    " WHERE address_hash = %s AND created_at >= %s"
+    " ORDER BY created_at DESC LIMIT %s) address WHERE cadre_id <> %s)"
 )
 
 
@@ -95,16 +106,23 @@ def submission_counts_params(review: Review) -> list:
     now = review.created_at
     burst_since = moment(now - dt.timedelta(minutes=settings.FRAUD_BURST_MINUTES))
     hour_ago = moment(now - HOUR)
+    day_start = moment(local_day_start(review.local_date))
+    rows = settings.FRAUD_SCAN_ROWS
     return [
         review.cadre_id,
         burst_since,
-        moment(local_day_start(review.local_date)),
+        day_start,
         review.reviewer_id,
+        review.reviewer_id,
+        day_start,
+        rows,
         review.device_hash or "-",  # never equal to a stored hash
         hour_ago,
+        rows,
         review.cadre_id,
         review.address_hash or "-",
         hour_ago,
+        rows,
         review.cadre_id,
     ]
 

@@ -25,7 +25,12 @@ from core.net import client_ip
 from core.pagination import PAGE_PARAMETERS, CursorPagination, paginate, paginated
 from core.schema import error_response
 from core.serializers import ComputedBooleanField, ComputedCharField, ComputedURLField
-from core.throttling import AnonRateThrottle, ScopedThrottle, UserRateThrottle
+from core.throttling import (
+    AnonRateThrottle,
+    ScopedThrottle,
+    UserAndScopeThrottle,
+    UserRateThrottle,
+)
 
 from .. import permissions, publication, qr, rankings, selectors, services, throttles
 from ..codes import badge_url, review_target, ticket_url
@@ -255,7 +260,8 @@ class UnitBadgesPdfView(APIView):
 class CadreReviewCreateView(APIView):
     """POST /cadres/{id}/reviews: review a cadre whose badge the user just scanned."""
 
-    throttle_classes = [UserRateThrottle, ScopedThrottle]
+    # The user's rate and the review scope in one Redis round trip.
+    throttle_classes = [UserAndScopeThrottle]
     throttle_scope = "review"
 
     class InputSerializer(serializers.Serializer):

@@ -19,13 +19,12 @@ from core.pagination import PAGE_PARAMETERS, paginate, paginated
 from core.photos import validate_photo
 from core.schema import error_response
 from core.serializers import ComputedCharField, ComputedIntegerField, as_object
-from core.throttling import AnonRateThrottle, ScopedThrottle
+from core.throttling import AnonRateThrottle, ScopedThrottle, UserAndScopeThrottle
 
 from .. import permissions, selectors, services
 from ..codes import PrivilegePass, privilege_pass_issue, voucher_url
 from ..models import Currency, Merchant, MoralCategory, MoralClaim, Redemption, Reward
 from .authentication import ClaimAuthentication
-from .throttling import UserAndScopeThrottle
 
 MAX_INT = 2_147_483_647
 THROTTLES = api_settings.DEFAULT_THROTTLE_CLASSES

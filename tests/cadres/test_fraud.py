@@ -210,6 +210,40 @@ def test_a_review_that_trips_nothing_costs_no_statement_more(resident, cadre):
     assert flag_inserts == []
 
 
+def test_at_submission_an_address_is_judged_on_its_latest_reviews(make_user, make_cadre, settings):
+    """A busy shared address (a carrier's NAT) costs a review FRAUD_SCAN_ROWS rows at
+    most: its other cadres are counted among its latest reviews of the hour. Four
+    cadres reviewed, then four reviews of one more: with a window of 3 rows the fifth
+    cadre's next review sees only that cadre; with 8 rows it sees all five."""
+    settings.FRAUD_ADDRESS_CADRES_PER_HOUR = 5
+    settings.FRAUD_SCAN_ROWS = 3
+    spread = [make_cadre() for _ in range(4)]
+    busy = make_cadre()
+    for i, cadre in enumerate(spread):
+        review(cadre, make_user(), moment=minutes(i), address="203.0.113.9")
+    for i in range(4):
+        review(busy, make_user(), moment=minutes(10 + i), address="203.0.113.9")
+    assert not flags().exists()
+    settings.FRAUD_SCAN_ROWS = 8
+    last = review(spread[0], make_user(), moment=minutes(20), address="203.0.113.9")
+    assert list(flags().values_list("review_id", "rule", "detail")) == [
+        (last.pk, FlagRule.ADDRESS, {"cadres": 5, "minutes": 60})
+    ]
+
+
+def test_at_submission_a_burst_count_stops_at_the_scan_window(make_user, cadre, settings):
+    """The burst's count reads at most FRAUD_SCAN_ROWS reviews: the flag still comes,
+    its count says at least that many."""
+    settings.FRAUD_BURST_REVIEWS, settings.FRAUD_BURST_MINUTES = 3, 10
+    settings.FRAUD_SCAN_ROWS = 2
+    made = [
+        review(cadre, user, moment=minutes(i)) for i, user in enumerate(new_users(make_user, 6))
+    ]
+    flagged = list(flags(FlagRule.BURST).order_by("review_id"))
+    assert [f.review_id for f in flagged] == [r.pk for r in made[2:]]
+    assert {f.detail["reviews"] for f in flagged} == {3}
+
+
 # --- One reviewer sweeping a unit ----------------------------------------------------------
 
 

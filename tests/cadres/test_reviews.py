@@ -192,6 +192,26 @@ def test_reviews_are_throttled_per_user(resident_api, make_cadre, badge, setting
     assert statuses == [201, 201, 429]
 
 
+def test_the_user_rate_holds_for_reviews_in_the_same_step(
+    resident_api, make_cadre, badge, settings, monkeypatch
+):
+    """The review counts against the user's overall rate too (one Redis call for both):
+    with that rate full the scope's room does not help."""
+    from rest_framework.throttling import SimpleRateThrottle
+
+    rates = {
+        **settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"],
+        "user": "2/hour",
+        "review": "100/hour",
+    }
+    monkeypatch.setattr(SimpleRateThrottle, "THROTTLE_RATES", rates)
+    statuses = [
+        review(resident_api, c, badge(c)).status_code for c in [make_cadre() for _ in range(3)]
+    ]
+    assert statuses == [201, 201, 429]
+    assert Review.objects.count() == 2
+
+
 def test_the_service_guards_its_own_input(resident, cadre):
     """Callers other than the API (the stalls app) get the same 400s from the service."""
     from core.errors import Invalid
