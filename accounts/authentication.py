@@ -2,6 +2,7 @@
 
 from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
 from rest_framework_simplejwt.authentication import JWTAuthentication as BaseJWTAuthentication
+from rest_framework_simplejwt.authentication import JWTStatelessUserAuthentication
 from rest_framework_simplejwt.exceptions import InvalidToken
 from rest_framework_simplejwt.settings import api_settings
 
@@ -30,3 +31,35 @@ class JWTAuthenticationScheme(SimpleJWTScheme):
     """The OpenAPI security scheme of this class: simplejwt's bearer scheme."""
 
     target_class = "accounts.authentication.JWTAuthentication"
+
+
+class StatelessJWTAuthentication(JWTStatelessUserAuthentication):
+    """The signed token alone, no database read, for the hot writes: the grab's claim
+    and the review at the badge.
+
+    When a campaign opens, most answers are `sold_out` from the Redis gate, and a review
+    is one INSERT that can check its reviewer itself: loading the user row first would
+    cost each of them a round trip. The token's signature and expiry prove who is
+    asking; the service checks that the user exists and is active in its own statement
+    (InactiveUser, 401 `token_invalid`, otherwise). `request.user` is simplejwt's
+    TokenUser: only its `pk` may be used. With an Idempotency-Key the user is loaded as
+    usual: the stored answer belongs to a user row.
+    """
+
+    def authenticate(self, request):
+        # Imported here: core.idempotency reaches DRF's settings, which import this module.
+        from core.idempotency import HEADER
+
+        if request.headers.get(HEADER) is not None:
+            return JWTAuthentication().authenticate(request)
+        found = super().authenticate(request)
+        if found is not None and not valid_user_id(found[1].get(api_settings.USER_ID_CLAIM)):
+            raise InvalidToken()
+        return found
+
+
+class StatelessJWTAuthenticationScheme(SimpleJWTScheme):
+    """The same Bearer access token as everywhere else, under its own scheme name."""
+
+    target_class = "accounts.authentication.StatelessJWTAuthentication"
+    name = "jwtAuthStateless"

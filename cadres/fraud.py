@@ -78,13 +78,14 @@ def local_day_start(day: dt.date) -> dt.datetime:
 # address, and counting all its reviews of the hour at every review grows with the
 # square of the traffic. The burst's count stops at that many (more says nothing more),
 # and the device's and the address's cadres are those of their latest reviews of the
-# hour. The burst is counted only for an account created today. The nightly pass counts
-# the whole day.
+# hour. The burst is counted only for an account created today (None otherwise). The
+# nightly pass counts the whole day.
 SUBMISSION_COUNTS = (
-    "(SELECT count(*) FROM (SELECT 1 FROM {review} r JOIN {user} u ON u.id = r.reviewer_id"
-    " WHERE r.cadre_id = %s AND r.created_at >= %s AND u.date_joined >= %s"
-    " AND r.reviewer_id <> %s AND EXISTS (SELECT 1 FROM {user} me WHERE me.id = %s"
-    " AND me.date_joined >= %s) ORDER BY r.created_at DESC LIMIT %s) burst),"
+    "(SELECT CASE WHEN EXISTS (SELECT 1 FROM {user} me WHERE me.id = %s"
+    " AND me.date_joined >= %s AND me.date_joined < %s) THEN (SELECT count(*) FROM (SELECT 1 FROM {review} r"
+    " JOIN {user} u ON u.id = r.reviewer_id WHERE r.cadre_id = %s AND r.created_at >= %s"
+    " AND u.date_joined >= %s AND r.reviewer_id <> %s"
+    " ORDER BY r.created_at DESC LIMIT %s) burst) END),"
     " (SELECT count(DISTINCT cadre_id) FROM (SELECT cadre_id FROM {review}"
     " WHERE device_hash = %s AND device_hash <> '' AND created_at >= %s"
     " ORDER BY created_at DESC LIMIT %s) device WHERE cadre_id <> %s),"
@@ -109,12 +110,13 @@ def submission_counts_params(review: Review) -> list:
     day_start = moment(local_day_start(review.local_date))
     rows = settings.FRAUD_SCAN_ROWS
     return [
+        review.reviewer_id,
+        day_start,
+        moment(local_day_start(review.local_date + dt.timedelta(days=1))),
         review.cadre_id,
         burst_since,
         day_start,
         review.reviewer_id,
-        review.reviewer_id,
-        day_start,
         rows,
         review.device_hash or "-",  # never equal to a stored hash
         hour_ago,
@@ -127,12 +129,12 @@ def submission_counts_params(review: Review) -> list:
     ]
 
 
-def submission_flags(*, review: Review, reviewer, counts) -> list[ReviewFlag]:
-    """The flags the cheap rules put on a new review, from the counts of the others."""
-    burst, device_cadres, address_cadres = (int(n) for n in counts)
+def submission_flags(*, review: Review, counts) -> list[ReviewFlag]:
+    """The flags the cheap rules put on a new review, from the counts of the others (the
+    burst's is None unless the reviewer's account was created that day)."""
+    burst, device_cadres, address_cadres = counts
     flags = []
-    joined = timezone.localtime(reviewer.date_joined, LOCAL_TZ).date()
-    if joined == review.local_date and burst + 1 >= settings.FRAUD_BURST_REVIEWS:
+    if burst is not None and burst + 1 >= settings.FRAUD_BURST_REVIEWS:
         flags.append(
             (FlagRule.BURST, {"reviews": burst + 1, "minutes": settings.FRAUD_BURST_MINUTES})
         )

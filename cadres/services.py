@@ -9,11 +9,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from accounts.models import User
 from accounts.roles import Role
 from core.errors import Forbidden, Invalid, or_404
 from core.timezones import LOCAL_TZ
 from notifications import kinds as notification_kinds
 from notifications.services import notify
+from points.errors import InactiveUser
 from points.services import TakenBack, review_points_award, review_points_take_back
 
 from . import codes, fraud, permissions, rankings, selectors, workdays
@@ -128,7 +130,8 @@ def review_create(
     ticket: ServiceTicket | None = None,
 ) -> Review:
     """The one way to create a review (residents through a badge or a service ticket,
-    vendors through stalls).
+    vendors through stalls). `reviewer` may be the API's token user (its `pk` only): the
+    INSERT checks the account exists and is active (InactiveUser otherwise).
 
     The scanned code is the caller's business (the badge endpoint checks it). Here: the
     cadre takes reviews, nobody reviews themselves, no colleague (a cadre or staff of the
@@ -147,12 +150,13 @@ def review_create(
         raise TicketOtherCadre()
     if not cadre.active:
         raise CadreInactive()
-    if cadre.user_id is not None and cadre.user_id == reviewer.pk:
+    reviewer_id = int(reviewer.pk)
+    if cadre.user_id is not None and cadre.user_id == reviewer_id:
         raise SelfReview()
     now = timezone.now()
     review = Review(
         cadre=cadre,
-        reviewer=reviewer,
+        reviewer_id=reviewer_id,
         rating=rating,
         tags=tags,
         comment=comment,
@@ -167,7 +171,7 @@ def review_create(
     )
     # No savepoint: nothing in here is caught; an error rolls back the caller's transaction.
     with transaction.atomic(savepoint=False):
-        colleague, counts = _review_insert(review, unit_id=cadre.unit_id)
+        refusal, counts = _review_insert(review, unit_id=cadre.unit_id)
         if counts is not None and ticket is not None:
             _ticket_use(ticket=ticket, review=review, now=now)
         if counts is not None:
@@ -175,7 +179,7 @@ def review_create(
             if points != review.points_awarded:
                 review.points_awarded = points
                 Review.objects.filter(pk=review.pk).update(points_awarded=points)
-            fraud.flags_add(fraud.submission_flags(review=review, reviewer=reviewer, counts=counts))
+            fraud.flags_add(fraud.submission_flags(review=review, counts=counts))
             if ticket is not None:
                 # A verified review arrived: neither its rating nor the ticket (the cadre
                 # knows whom they served with which ticket), nor a link to the review.
@@ -198,7 +202,9 @@ def review_create(
                 )
     if counts is None:
         # Raised outside the block: a caller's own transaction is left usable.
-        if colleague:
+        if refusal == "inactive":
+            raise InactiveUser()
+        if refusal == "colleague":
             raise ReviewByColleague()
         raise AlreadyReviewedToday()
     return review
@@ -231,16 +237,18 @@ def ticket_issue(*, cadre: Cadre, issued_by) -> ServiceTicket:
     )
 
 
-def _review_insert(review: Review, *, unit_id: int) -> tuple[bool, tuple | None]:
+def _review_insert(review: Review, *, unit_id: int) -> tuple[str, tuple | None]:
     """INSERT ... SELECT ... ON CONFLICT DO NOTHING: the UNIQUE (reviewer, cadre,
     local_date) answers a second review of the day, and a twin request waits for the
-    first and finds it, all without a savepoint; the SELECT refuses a colleague of the
-    cadre (a cadre or staff of the unit).
+    first and finds it, all without a savepoint; the SELECT refuses a reviewer whose
+    account is gone or inactive (the API authenticates by the token alone) and a
+    colleague of the cadre (a cadre or staff of the unit).
 
-    Returns (colleague, counts): counts is None when nothing was inserted, otherwise the
-    counts of the submission's fraud rules (fraud.SUBMISSION_COUNTS). On PostgreSQL it
-    is one statement (the colleague test in a CTE, the counts in the RETURNING); on
-    SQLite the counts, and on a refusal the colleague test, follow as SELECTs.
+    Returns (refusal, counts): counts is None when nothing was inserted, and refusal
+    then says why ("inactive", "colleague", or "" for the day's review already there);
+    otherwise the counts of the submission's fraud rules (fraud.SUBMISSION_COUNTS). On
+    PostgreSQL it is one statement (the guard in a CTE, the counts in the RETURNING); on
+    SQLite the counts, and on a refusal the guard, follow as SELECTs.
     """
     meta = Review._meta
     quote = connection.ops.quote_name
@@ -248,13 +256,16 @@ def _review_insert(review: Review, *, unit_id: int) -> tuple[bool, tuple | None]
     unique = [meta.get_field(name).column for name in ("reviewer", "cadre", "local_date")]
     counts_sql = fraud.submission_counts_sql(quote)
     counts_params = fraud.submission_counts_params(review)
-    colleague_sql = (
-        f"(EXISTS (SELECT 1 FROM {quote(UnitMembership._meta.db_table)} "  # noqa: S608
+    guard_sql = (
+        f"SELECT EXISTS (SELECT 1 FROM {quote(User._meta.db_table)} "  # noqa: S608
+        "WHERE id = %s AND is_active) AS active, "
+        f"(EXISTS (SELECT 1 FROM {quote(UnitMembership._meta.db_table)} "
         "WHERE user_id = %s AND unit_id = %s) "
         f"OR EXISTS (SELECT 1 FROM {quote(Cadre._meta.db_table)} "
-        "WHERE user_id = %s AND unit_id = %s))"
+        "WHERE user_id = %s AND unit_id = %s)) AS colleague"
     )
-    colleague_params = [review.reviewer_id, unit_id, review.reviewer_id, unit_id]
+    reviewer_id = review.reviewer_id
+    guard_params = [reviewer_id, reviewer_id, unit_id, reviewer_id, unit_id]
     insert = (
         f"INSERT INTO {quote(meta.db_table)} "  # noqa: S608 (model metadata only)
         f"({', '.join(quote(field.column) for field in fields)}) "
@@ -266,31 +277,35 @@ def _review_insert(review: Review, *, unit_id: int) -> tuple[bool, tuple | None]
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute(
-                f"WITH guard AS (SELECT {colleague_sql} AS colleague), "  # noqa: S608
-                f"ins AS ({insert} FROM guard WHERE NOT guard.colleague {conflict}"
-                f"RETURNING {pk}, {counts_sql}) "
-                "SELECT guard.colleague, ins.* FROM guard LEFT JOIN ins ON true",
-                [*colleague_params, *values, *counts_params],
+                f"WITH guard AS ({guard_sql}), "  # noqa: S608
+                f"ins AS ({insert} FROM guard WHERE guard.active AND NOT guard.colleague "
+                f"{conflict}RETURNING {pk}, {counts_sql}) "
+                "SELECT guard.active, guard.colleague, ins.* FROM guard LEFT JOIN ins ON true",
+                [*guard_params, *values, *counts_params],
             )
-            colleague, pk_value, *counts = cursor.fetchone()
-            if pk_value is None:
-                return colleague, None
+            active, colleague, pk_value, *counts = cursor.fetchone()
         else:
             cursor.execute(
-                f"{insert} WHERE NOT {colleague_sql} {conflict}RETURNING {pk}",
-                [*values, *colleague_params],
+                f"{insert} FROM ({guard_sql}) guard WHERE guard.active AND NOT guard.colleague "
+                f"{conflict}RETURNING {pk}",
+                [*values, *guard_params],
             )
             row = cursor.fetchone()
-            if row is None:
-                cursor.execute(f"SELECT {colleague_sql}", colleague_params)  # noqa: S608
-                return bool(cursor.fetchone()[0]), None
-            pk_value = row[0]
-            cursor.execute(f"SELECT {counts_sql}", counts_params)  # noqa: S608
-            counts = cursor.fetchone()
+            pk_value = None if row is None else row[0]
+            if pk_value is None:
+                cursor.execute(guard_sql, guard_params)
+                active, colleague = cursor.fetchone()
+            else:
+                cursor.execute(f"SELECT {counts_sql}", counts_params)  # noqa: S608
+                counts = cursor.fetchone()
+    if pk_value is None:
+        if not active:
+            return "inactive", None
+        return ("colleague" if colleague else ""), None
     review.pk = pk_value
     review._state.adding = False
     review._state.db = connection.alias
-    return False, tuple(counts)
+    return "", tuple(counts)
 
 
 def review_respond(*, review: Review, responder, message: str) -> Review:

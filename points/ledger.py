@@ -189,6 +189,8 @@ def post(
     savepoint: bool = True,
 ) -> Posted:
     """Move points: `lines` are (account, signed amount) pairs that sum to zero.
+    `created_by`: the user who asked, of whom only the `pk` is read (an API's token user
+    will do).
 
     `savepoint=False` spares the savepoint (two statements) for a caller that does not
     go on with its transaction after AlreadyPosted or Overdrawn: the error then rolls
@@ -206,7 +208,7 @@ def post(
                 reason=reason,
                 reference=reference,
                 memo=memo,
-                created_by_id=created_by.pk if created_by is not None else None,
+                created_by_id=int(created_by.pk) if created_by is not None else None,
                 now=now,
                 lines=ordered,
             )
@@ -224,7 +226,7 @@ def post(
             reason=reason,
             reference=reference,
             memo=memo,
-            created_by=created_by,
+            created_by_id=int(created_by.pk) if created_by is not None else None,
             created_at=now,
         )
         txn._state.adding = False
@@ -403,7 +405,7 @@ def _post_statement_by_statement(*, reason, reference, memo, created_by, now, li
             reason=reason,
             reference=reference,
             memo=memo,
-            created_by=created_by,
+            created_by_id=int(created_by.pk) if created_by is not None else None,
             created_at=now,
         )
     except IntegrityError:

@@ -73,14 +73,15 @@ def review_points_award(*, review_id: int, resident) -> int:
     posts. No savepoint: a database error here rolls back the caller's transaction.
     """
     today = timezone.now().astimezone(LOCAL_TZ).date()
+    resident_id = int(resident.pk)  # a user, or the API's token user (its pk may be text)
     with transaction.atomic(savepoint=False):
-        account = ledger.resident_account_lock(user_id=resident.pk)
-        points = _review_award_insert(review_id=review_id, resident_id=resident.pk, day=today)
+        account = ledger.resident_account_lock(user_id=resident_id)
+        points = _review_award_insert(review_id=review_id, resident_id=resident_id, day=today)
         if points is None:
             return ReviewAward.objects.get(review_id=review_id).points
         if points:
             issuance = ledger.issuance_account_unsaved(
-                currency=Currency.REDEEMABLE, shard=resident.pk
+                currency=Currency.REDEEMABLE, shard=resident_id
             )
             ledger.post(
                 reason=Reason.REVIEW_AWARD,

@@ -16,6 +16,7 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.authentication import StatelessJWTAuthentication
 from accounts.permissions import HasRole
 from accounts.roles import Role
 from core import codes
@@ -260,7 +261,9 @@ class UnitBadgesPdfView(APIView):
 class CadreReviewCreateView(APIView):
     """POST /cadres/{id}/reviews: review a cadre whose badge the user just scanned."""
 
-    # The user's rate and the review scope in one Redis round trip.
+    # The token alone (the review's INSERT checks the reviewer is active), and the
+    # user's rate and the review scope in one Redis round trip.
+    authentication_classes = [StatelessJWTAuthentication]
     throttle_classes = [UserAndScopeThrottle]
     throttle_scope = "review"
 

@@ -8,6 +8,7 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
+from accounts.authentication import StatelessJWTAuthentication
 from accounts.permissions import HasRole
 from accounts.roles import Role
 from accounts.selectors import user_has_role
@@ -24,7 +25,6 @@ from core.throttling import AnonRateThrottle, ScopedThrottle, UserAndScopeThrott
 from .. import permissions, selectors, services
 from ..codes import PrivilegePass, privilege_pass_issue, voucher_url
 from ..models import Currency, Merchant, MoralCategory, MoralClaim, Redemption, Reward
-from .authentication import ClaimAuthentication
 
 MAX_INT = 2_147_483_647
 THROTTLES = api_settings.DEFAULT_THROTTLE_CLASSES
@@ -148,7 +148,7 @@ class CampaignListView(APIView):
 class CampaignClaimView(APIView):
     """POST /points/campaigns/{id}/claim: grab one claim of the campaign."""
 
-    authentication_classes = [ClaimAuthentication]
+    authentication_classes = [StatelessJWTAuthentication]
     # The per-user rate and the claim scope in one Redis call; the anonymous one as usual.
     throttle_classes = [AnonRateThrottle, UserAndScopeThrottle]
     throttle_scope = "claim"

@@ -212,6 +212,33 @@ def test_the_user_rate_holds_for_reviews_in_the_same_step(
     assert Review.objects.count() == 2
 
 
+def test_a_deactivated_or_deleted_account_cannot_review_with_its_token(
+    client_for, resident, make_user, make_cadre, badge
+):
+    """The token alone authenticates the review; its INSERT refuses an account that was
+    deactivated (or deleted) since the token was issued: 401 `token_invalid`, nothing
+    written; reactivated, the same token reviews."""
+    from points.models import Entry
+
+    cadre = make_cadre()
+    api = client_for(resident)
+    resident.is_active = False
+    resident.save(update_fields=["is_active"])
+    response = review(api, cadre, badge(cadre))
+    assert response.status_code == 401, response.json()
+    assert response.json()["code"] == "token_invalid"
+    gone = make_user()
+    gone_api = client_for(gone)
+    gone.delete()
+    response = review(gone_api, cadre, badge(cadre))
+    assert response.status_code == 401, response.json()
+    assert not Review.objects.exists()
+    assert not Entry.objects.exists()
+    resident.is_active = True
+    resident.save(update_fields=["is_active"])
+    assert review(api, cadre, badge(cadre)).status_code == 201
+
+
 def test_the_service_guards_its_own_input(resident, cadre):
     """Callers other than the API (the stalls app) get the same 400s from the service."""
     from core.errors import Invalid
