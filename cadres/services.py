@@ -15,7 +15,9 @@ from core.errors import Forbidden, Invalid, or_404
 from core.timezones import LOCAL_TZ
 from notifications import kinds as notification_kinds
 from notifications.services import notify
+from points import ledger
 from points.errors import InactiveUser
+from points.models import Account
 from points.services import TakenBack, review_points_award, review_points_take_back
 
 from . import codes, fraud, permissions, rankings, selectors, workdays
@@ -171,11 +173,11 @@ def review_create(
     )
     # No savepoint: nothing in here is caught; an error rolls back the caller's transaction.
     with transaction.atomic(savepoint=False):
-        refusal, counts = _review_insert(review, unit_id=cadre.unit_id)
+        refusal, counts, account = _review_insert(review, unit_id=cadre.unit_id)
         if counts is not None and ticket is not None:
             _ticket_use(ticket=ticket, review=review, now=now)
         if counts is not None:
-            points = review_points_award(review_id=review.pk, resident=reviewer)
+            points = review_points_award(review_id=review.pk, resident=reviewer, account=account)
             if points != review.points_awarded:
                 review.points_awarded = points
                 Review.objects.filter(pk=review.pk).update(points_awarded=points)
@@ -237,18 +239,21 @@ def ticket_issue(*, cadre: Cadre, issued_by) -> ServiceTicket:
     )
 
 
-def _review_insert(review: Review, *, unit_id: int) -> tuple[str, tuple | None]:
+def _review_insert(review: Review, *, unit_id: int) -> tuple[str, tuple | None, Account | None]:
     """INSERT ... SELECT ... ON CONFLICT DO NOTHING: the UNIQUE (reviewer, cadre,
     local_date) answers a second review of the day, and a twin request waits for the
     first and finds it, all without a savepoint; the SELECT refuses a reviewer whose
     account is gone or inactive (the API authenticates by the token alone) and a
     colleague of the cadre (a cadre or staff of the unit).
 
-    Returns (refusal, counts): counts is None when nothing was inserted, and refusal
-    then says why ("inactive", "colleague", or "" for the day's review already there);
-    otherwise the counts of the submission's fraud rules (fraud.SUBMISSION_COUNTS). On
-    PostgreSQL it is one statement (the guard in a CTE, the counts in the RETURNING); on
-    SQLite the counts, and on a refusal the guard, follow as SELECTs.
+    Returns (refusal, counts, account): counts is None when nothing was inserted, and
+    refusal then says why ("inactive", "colleague", or "" for the day's review already
+    there); otherwise the counts of the submission's fraud rules
+    (fraud.SUBMISSION_COUNTS). On PostgreSQL it is one statement: the guard in a CTE,
+    the counts in the RETURNING, and the reviewer's points account created-or-locked
+    once the row is in (`account`, for the award; the lock of an earlier statement than
+    the award's count, as review_points_award needs). On SQLite the counts, and on a
+    refusal the guard, follow as SELECTs, and `account` is None.
     """
     meta = Review._meta
     quote = connection.ops.quote_name
@@ -276,14 +281,21 @@ def _review_insert(review: Review, *, unit_id: int) -> tuple[str, tuple | None]:
     pk = quote(meta.pk.column)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
+            lock_sql, lock_params, account = ledger.resident_account_lock_cte(
+                user_id=reviewer_id, when="EXISTS (SELECT 1 FROM ins)"
+            )
             cursor.execute(
                 f"WITH guard AS ({guard_sql}), "  # noqa: S608
                 f"ins AS ({insert} FROM guard WHERE guard.active AND NOT guard.colleague "
-                f"{conflict}RETURNING {pk}, {counts_sql}) "
-                "SELECT guard.active, guard.colleague, ins.* FROM guard LEFT JOIN ins ON true",
-                [*guard_params, *values, *counts_params],
+                f"{conflict}RETURNING {pk}, {counts_sql}), {lock_sql} "
+                "SELECT guard.active, guard.colleague, account_locked.id, "
+                "account_locked.balance, ins.* FROM guard LEFT JOIN ins ON true "
+                "LEFT JOIN account_locked ON true",
+                [*guard_params, *values, *counts_params, *lock_params],
             )
-            active, colleague, pk_value, *counts = cursor.fetchone()
+            active, colleague, account_id, balance, pk_value, *counts = cursor.fetchone()
+            if pk_value is not None:
+                account = ledger.resident_account_locked(account, (account_id, balance))
         else:
             cursor.execute(
                 f"{insert} FROM ({guard_sql}) guard WHERE guard.active AND NOT guard.colleague "
@@ -291,7 +303,7 @@ def _review_insert(review: Review, *, unit_id: int) -> tuple[str, tuple | None]:
                 [*values, *guard_params],
             )
             row = cursor.fetchone()
-            pk_value = None if row is None else row[0]
+            pk_value, account = (None if row is None else row[0]), None
             if pk_value is None:
                 cursor.execute(guard_sql, guard_params)
                 active, colleague = cursor.fetchone()
@@ -300,12 +312,12 @@ def _review_insert(review: Review, *, unit_id: int) -> tuple[str, tuple | None]:
                 counts = cursor.fetchone()
     if pk_value is None:
         if not active:
-            return "inactive", None
-        return ("colleague" if colleague else ""), None
+            return "inactive", None, None
+        return ("colleague" if colleague else ""), None, None
     review.pk = pk_value
     review._state.adding = False
     review._state.db = connection.alias
-    return "", tuple(counts)
+    return "", tuple(counts), account
 
 
 def review_respond(*, review: Review, responder, message: str) -> Review:

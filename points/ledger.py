@@ -123,6 +123,47 @@ def resident_account_lock(*, user_id: int, currency: str = Currency.REDEEMABLE) 
     return account
 
 
+def resident_account_lock_cte(*, user_id: int, when: str) -> tuple[str, list, Account]:
+    """`resident_account_lock` as two CTEs (`account_new`, `account_locked`) for another
+    module's statement to carry, so that the lock costs no round trip of its own: the
+    review's INSERT locks its reviewer's account this way (cadres.services). `when` is a
+    condition on that statement's other CTEs (the lock is taken only if it holds).
+
+    Returns (SQL, its parameters, the unsaved Account); pass the statement's
+    `account_locked` row (id, balance) to `resident_account_locked`. The caveat of
+    `resident_account_lock` holds: a row another transaction created meanwhile is not in
+    the statement's snapshot; `resident_account_locked` then locks it in a statement of
+    its own. PostgreSQL only.
+    """
+    account = Account(
+        key=f"r:{user_id}",
+        kind=Account.Kind.RESIDENT,
+        currency=Currency.REDEEMABLE,
+        owner_id=user_id,
+    )
+    table = Account._meta.db_table
+    sql = (
+        f"account_new AS (INSERT INTO {table} "  # noqa: S608
+        "(key, kind, currency, owner_id, balance, created_at) "
+        f"SELECT %s, %s, %s, %s, 0, %s WHERE {when} "
+        "ON CONFLICT DO NOTHING RETURNING id, balance), "
+        "account_locked AS (SELECT id, balance FROM account_new UNION ALL "
+        f"SELECT * FROM (SELECT id, balance FROM {table} WHERE key = %s AND {when} "
+        "FOR NO KEY UPDATE) existing)"
+    )
+    params = [account.key, account.kind, account.currency, user_id, timezone.now(), account.key]
+    return sql, params, account
+
+
+def resident_account_locked(account: Account, row: tuple | None) -> Account:
+    """The account of `resident_account_lock_cte`, from its statement's row."""
+    if row is None or row[0] is None:
+        return resident_account_lock(user_id=account.owner_id)
+    account.pk, account.balance = row
+    account._state.adding = False
+    return account
+
+
 def _check_lines(lines: list[tuple[Account, int]]) -> None:
     if len(lines) < 2:
         raise ValueError("a transaction needs at least two entries")

@@ -59,7 +59,7 @@ Reason = LedgerTransaction.Reason
 # --- Points for cadre reviews (called by the cadres app inside its own transaction).
 
 
-def review_points_award(*, review_id: int, resident) -> int:
+def review_points_award(*, review_id: int, resident, account: Account | None = None) -> int:
     """Award REVIEW_POINTS redeemable points for a review; returns the points awarded.
 
     At most REVIEW_POINTS_DAILY_CAP awards per resident per Asia/Shanghai day (0 once
@@ -71,11 +71,14 @@ def review_points_award(*, review_id: int, resident) -> int:
     with its points counted against the day's awards in the same statement (a later
     statement than the lock, so it sees every award committed before), and the ledger
     posts. No savepoint: a database error here rolls back the caller's transaction.
+    `account`: the resident's account, already locked by an earlier statement of this
+    transaction (ledger.resident_account_lock_cte): one statement fewer.
     """
     today = timezone.now().astimezone(LOCAL_TZ).date()
     resident_id = int(resident.pk)  # a user, or the API's token user (its pk may be text)
     with transaction.atomic(savepoint=False):
-        account = ledger.resident_account_lock(user_id=resident_id)
+        if account is None:
+            account = ledger.resident_account_lock(user_id=resident_id)
         points = _review_award_insert(review_id=review_id, resident_id=resident_id, day=today)
         if points is None:
             return ReviewAward.objects.get(review_id=review_id).points

@@ -22,10 +22,10 @@ from tests.conftest import next_phone
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
-# The cadre, BEGIN, the review (with its points; the reviewer's account checked active
-# in the same INSERT, the token alone authenticates), the resident's account, the
-# award, the ledger posting, COMMIT.
-MAX_STATEMENTS = 7
+# The cadre, BEGIN, the review (with its points; in the same statement the reviewer's
+# account checked active, since the token alone authenticates, and the resident's
+# points account created-or-locked), the award, the ledger posting, COMMIT.
+MAX_STATEMENTS = 6
 # A bad review (1-2) adds one: the cadre's notification (the outbox row) in the same
 # transaction. A good review adds nothing.
 MAX_STATEMENTS_BAD = MAX_STATEMENTS + 1
@@ -67,7 +67,7 @@ def run_at_once(calls):
         return list(pool.map(run, calls))
 
 
-def test_it_creates_a_review_in_at_most_7_statements(resident, make_cadre, badge):
+def test_it_creates_a_review_in_at_most_6_statements(resident, make_cadre, badge):
     """A review with points, through the API with a real token: every statement counted,
     BEGIN and COMMIT included, and no savepoint; the same for a resident's first review
     and a later one, and for a refused second review of the day."""
