@@ -9,8 +9,10 @@ import datetime as dt
 
 import pytest
 from django.test import Client
+from django.urls import resolve
 
-from cadres import services
+from cadres import pages, services
+from cadres.api.views import RankingMonthView
 from cadres.middleware import PublishedRankingsMiddleware
 from cadres.models import Unit
 from core.timezones import LOCAL_TZ
@@ -201,6 +203,9 @@ def test_the_paths_are_the_views(published):
     assert middleware.latest_page == "/leaderboard/"
     assert middleware.month_page == ("/leaderboard/", "/")
     assert middleware.api_month == ("/api/v1/rankings/", "")
+    assert resolve("/leaderboard/").func is pages.leaderboard
+    assert resolve("/leaderboard/2026-03/").func is pages.leaderboard_month
+    assert resolve("/api/v1/rankings/2026-03").func.view_class is RankingMonthView
 
 
 @pytest.mark.skipif(REDIS_SERVER is None, reason="needs redis-server (apt-get install redis)")
@@ -219,3 +224,13 @@ def test_with_redis_down_every_request_goes_to_the_view(doomed_redis, published,
         response = who.get(url)
         assert response.status_code == 200 and not answered_early(response), url
         assert response.content == content, url
+
+
+def test_a_miss_hands_the_version_it_read_to_the_view(published, client):
+    """The middleware's miss is noted on the request with the version it read; the view
+    builds and stores under that version without asking again, and the next request is a
+    hit."""
+    first = client.get("/leaderboard/2026-03/")
+    key, version = first.wsgi_request.publication_missed
+    assert key == pages.leaderboard_key(first.wsgi_request, MARCH) and version is not None
+    assert answered_early(client.get("/leaderboard/2026-03/"))
