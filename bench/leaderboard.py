@@ -20,12 +20,14 @@ month (100 units, 5,000 cadres) against their ceilings, in the same gunicorn.
     .venv/bin/python bench/leaderboard.py [--requests 2000] [--rounds 3] [--clients 16]
         [--reviews 100000] [--db NAME] [--redis-db N]
 
-Environment: BENCH_PG (default postgres://postgres@127.0.0.1:5432).
+Environment: BENCH_PG (default postgres://postgres@127.0.0.1:5432), BENCH_PORT (8706),
+BENCH_DB and BENCH_REDIS_DB (the defaults of --db and --redis-db).
 """
 
 import argparse
 import datetime as dt
 import http.client
+import os
 import statistics
 import sys
 from pathlib import Path
@@ -41,9 +43,10 @@ from bench.common import (  # noqa: E402
 )
 from bench.rankings import load_people, load_reviews  # noqa: E402
 
-PORT = 8706
-DB_NAME = "duoduo_bench_leaderboard"
-REDIS_DB = 11
+# BENCH_PORT, BENCH_DB and BENCH_REDIS_DB let two people run it at once on one machine.
+PORT = int(os.environ.get("BENCH_PORT", 8706))
+DB_NAME = os.environ.get("BENCH_DB", "duoduo_bench_leaderboard")
+REDIS_DB = int(os.environ.get("BENCH_REDIS_DB", 11))
 MONTH = dt.date(2026, 1, 1)
 UNITS, CADRES = 100, 5_000
 PATHS = {

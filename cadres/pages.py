@@ -201,19 +201,32 @@ def _leaderboard_parts(request, first_day, *, unit_id, query):
     return title, content, ranking.published_at if ranking else None
 
 
+def _leaderboard_filter(request) -> tuple[int | None, str]:
+    """(unit id, search text) of the page's query; the unit wins over a search."""
+    unit_id = _unit_param(request)
+    return unit_id, "" if unit_id is not None else _query_param(request)
+
+
+def leaderboard_key(request, first_day) -> str:
+    """The stored page's key: the month (None: the latest), the language and the filter.
+    cadres.middleware looks it up before the URLs are resolved."""
+    unit_id, query = _leaderboard_filter(request)
+    variant = f"unit={unit_id}" if unit_id is not None else ""
+    if query:
+        variant = "q=" + hashlib.sha256(query.encode()).hexdigest()[:32]
+    return f"page:{first_day or 'latest'}:{get_language()}:{variant}"
+
+
 def _leaderboard(request, first_day):
     """A published month's page (the latest when `first_day` is None): its units, a
     search box, and with ?unit= that unit's cadres or with ?q= the cadres so named.
 
     Rendered once per month, language and filter and then served as stored bytes
-    (cadres.publication): no SQL and no template a hit. A request that carries flash
-    messages gets the stored content around its messages, privately."""
-    unit_id = _unit_param(request)
-    query = "" if unit_id is not None else _query_param(request)
-    variant = f"unit={unit_id}" if unit_id is not None else ""
-    if query:
-        variant = "q=" + hashlib.sha256(query.encode()).hexdigest()[:32]
-    key = f"page:{first_day or 'latest'}:{get_language()}:{variant}"
+    (cadres.publication), on a hit by cadres.middleware before this view: no SQL and no
+    template. A request that carries flash messages gets the stored content around its
+    messages, privately."""
+    unit_id, query = _leaderboard_filter(request)
+    key = leaderboard_key(request, first_day)
     seconds = publication.SEARCH_SECONDS if query else publication.STORED_SECONDS
 
     def parts():
@@ -249,21 +262,24 @@ def _leaderboard(request, first_day):
         patch_cache_control(response, private=True, no_cache=True, max_age=0)
         patch_vary_headers(response, ["Cookie"])
         return response
-    found = publication.stored(key, page, seconds=seconds)
+    found = publication.stored(key, page, seconds=seconds, request=request)
     if found is None:
         raise Http404(_("This month has not been published."))
     return publication.respond(request, found)
 
 
-def _has_messages(request) -> bool:
-    """Whether flash messages wait for this request; without a session or messages
-    cookie nothing is looked at (the anonymous hit stays free of SQL)."""
-    if not (
+def may_have_messages(request) -> bool:
+    """Whether the request carries a session or messages cookie, where flash messages
+    may wait; without one nothing is looked at (the anonymous hit stays free of SQL)."""
+    return (
         settings.SESSION_COOKIE_NAME in request.COOKIES
         or CookieStorage.cookie_name in request.COOKIES
-    ):
-        return False
-    return len(messages.get_messages(request)) > 0
+    )
+
+
+def _has_messages(request) -> bool:
+    """Whether flash messages wait for this request."""
+    return may_have_messages(request) and len(messages.get_messages(request)) > 0
 
 
 @require_GET

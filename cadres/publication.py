@@ -53,15 +53,23 @@ def rendering(body: bytes, *, content_type: str, last_modified: dt.datetime | No
     )
 
 
-def stored(key: str, build, *, seconds: int = STORED_SECONDS):
+def stored(key: str, build, *, seconds: int = STORED_SECONDS, request=None):
     """The value stored under `key` for the current publication version, built when
-    missing (None, for a 404, is never stored)."""
+    missing (None, for a 404, is never stored). With the `request` that `peek` just
+    missed this key for, Redis is not asked a second time."""
+    missed = getattr(request, "publication_missed", None)
+    if missed is not None and missed[0] == key:
+        return RANKINGS.fetch(f"{FORMAT}:{key}", build, seconds=seconds, missed=missed[1])
     return RANKINGS.fetch(f"{FORMAT}:{key}", build, seconds=seconds)
 
 
-def peek(key: str) -> Rendering | None:
-    """What `stored` holds under `key` for the current version (one round trip), or None."""
-    return RANKINGS.peek(f"{FORMAT}:{key}")
+def peek(key: str, request=None) -> Rendering | None:
+    """What `stored` holds under `key` for the current version (one round trip), or None.
+    A miss is noted on `request`, for `stored`."""
+    version, found = RANKINGS.lookup(f"{FORMAT}:{key}")
+    if found is None and request is not None:
+        request.publication_missed = (key, version)
+    return found
 
 
 def respond(request, found: Rendering) -> HttpResponse:

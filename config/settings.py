@@ -86,6 +86,9 @@ MIDDLEWARE = [
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
+    # Stored published rankings, before the URLs are resolved: after the language is
+    # chosen and the headers of every response are added (X-Frame-Options it adds itself).
+    "cadres.middleware.PublishedRankingsMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",

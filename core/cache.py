@@ -95,6 +95,10 @@ class FailSoftRedisCache(RedisCache):
             return None
 
 
+# `VersionedCache.fetch` without a version read beforehand.
+_UNREAD = object()
+
+
 class VersionedCache:
     """A versioned cache of public reads: every entry's key carries a version number, and
     a write that changes what the public sees bumps the version after it commits, which
@@ -147,10 +151,12 @@ class VersionedCache:
             cache.set(full_key, value, self.seconds)
         return value
 
-    def _lookup(self, key: str):
-        """(current version or None, the entry's value when built under it or None)."""
-        found = cache.get_many([self.version_key, f"{self.prefix}:entry:{key}"])
-        version, entry = found.get(self.version_key), found.get(f"{self.prefix}:entry:{key}")
+    def lookup(self, key: str):
+        """(current version or None, the entry's value when built under it or None): one
+        MGET. A caller that missed may pass the version on to `fetch`."""
+        entry_key = f"{self.prefix}:entry:{key}"
+        found = cache.get_many([self.version_key, entry_key])
+        version, entry = found.get(self.version_key), found.get(entry_key)
         if version is not None and entry is not None and entry[0] == version:
             return version, entry[1]
         return version, None
@@ -158,18 +164,22 @@ class VersionedCache:
     def peek(self, key: str):
         """The value `fetch` stored under `key` for the current version, or None; one
         round trip, never builds."""
-        return self._lookup(key)[1]
+        return self.lookup(key)[1]
 
-    def fetch(self, key: str, build, *, seconds: int | None = None):
+    def fetch(self, key: str, build, *, seconds: int | None = None, missed=_UNREAD):
         """`get_or_build` in one round trip, for reads served at the cost of one GET.
 
         The entry's key carries no version: the entry holds the version it was built
         under, read with the current version in one MGET. A bump (a publication, a
         correction) makes every older entry a miss, rebuilt once and overwritten. `build`
-        returning None (a 404) stores nothing."""
-        version, value = self._lookup(key)
-        if value is not None:
-            return value
+        returning None (a 404) stores nothing. `missed`: the version a `lookup` of this
+        key that found nothing just read (skips asking again)."""
+        if missed is _UNREAD:
+            version, value = self.lookup(key)
+            if value is not None:
+                return value
+        else:
+            version = missed
         if version is None:
             version = self.version()
             if version is None:  # Redis unreachable: from the database

@@ -726,7 +726,8 @@ class RankingMonthView(APIView):
     (`?version=N`: that version) with the list of every version.
 
     A published month is frozen: each body is rendered once (this serializer, DRF's JSON
-    renderer) and served as stored bytes with an ETag (cadres.publication). No
+    renderer) and served as stored bytes with an ETag (cadres.publication), on a hit by
+    cadres.middleware before the URLs are resolved and DRF wraps the request. No
     throttle on the stored bytes: one Redis GET is cheaper than counting the address
     (also a Redis call) would be, and the public Cache-Control lets any proxy absorb a
     flood. The throttle guards what reads the database: a miss (first hit, unknown
@@ -787,7 +788,7 @@ class RankingMonthView(APIView):
     @staticmethod
     def stored_key(request, month: str) -> str:
         """The stored body's key, from the query as sent (a key is only ever stored by a
-        request that passed validation)."""
+        request that passed validation); cadres.middleware looks it up before this view."""
         params = request.GET
         scope, unit = params.get("scope"), params.get("unit")
         key = (
@@ -799,15 +800,6 @@ class RankingMonthView(APIView):
             key = f"{key}:{request.scheme}://{request.get_host()}"
         # Hashed: the query is the client's text, of any length and characters.
         return "api:" + hashlib.sha256(key.encode()).hexdigest()[:32]
-
-    def dispatch(self, request, *args, **kwargs):
-        # Publication day: a stored body is answered before DRF's request handling
-        # (wrapping, negotiation, validating the query); a miss goes the usual way.
-        if request.method == "GET":
-            found = publication.peek(self.stored_key(request, kwargs.get("month", "")))
-            if found is not None:
-                return publication.respond(request, found)
-        return super().dispatch(request, *args, **kwargs)
 
     @extend_schema(
         description=(
@@ -901,7 +893,8 @@ class RankingMonthView(APIView):
             )
 
         key = self.stored_key(request, month)
-        return publication.respond(request, or_404(publication.stored(key, build)))
+        found = publication.stored(key, build, request=request)
+        return publication.respond(request, or_404(found))
 
 
 # --- Appeals ---------------------------------------------------------------------------
