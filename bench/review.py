@@ -13,12 +13,13 @@
    review (BEGIN and COMMIT included, counted in-process through the same stack).
 
     .venv/bin/python bench/review.py [--requests 1500] [--rounds 3] [--clients 16]
-        [--cadres 3]
+        [--cadres 3] [--new-accounts]
 
 Environment: BENCH_PG (default postgres://postgres@127.0.0.1:5432).
 """
 
 import argparse
+import datetime as dt
 import json
 import os
 import statistics
@@ -43,12 +44,21 @@ REDIS_DB = int(os.environ.get("BENCH_REDIS_DB", 11))
 WARM_UP = 200
 
 
-def make_people(*, residents: int, cadres: int):
+def make_people(*, residents: int, cadres: int, new_accounts: bool):
+    from django.utils import timezone
+
     from accounts.models import User
     from cadres.models import Cadre, Unit
 
+    # Residents who signed up before today, as most do: accounts created today and
+    # reviewing one cadre by the thousand are a burst (cadres/fraud.py), and every
+    # review would add its flag's INSERT (run with --new-accounts to measure that).
+    joined = timezone.now() - dt.timedelta(days=0 if new_accounts else 30)
     User.objects.bulk_create(
-        [User(phone=f"+86135{i:08d}", display_name=f"Reviewer {i}") for i in range(residents)],
+        [
+            User(phone=f"+86135{i:08d}", display_name=f"Reviewer {i}", date_joined=joined)
+            for i in range(residents)
+        ],
         batch_size=2000,
     )
     unit = Unit.objects.create(name="康巴什区政务服务局")
@@ -92,6 +102,9 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--cadres", type=int, default=3)
+    parser.add_argument(
+        "--new-accounts", action="store_true", help="reviewers whose accounts were created today"
+    )
     args = parser.parse_args()
 
     env = bench_env(
@@ -109,7 +122,9 @@ def main() -> None:
     # Every request of the run (reviews and ceiling inserts) is a new reviewer-cadre pair.
     pairs_needed = 2 * args.rounds * args.requests + WARM_UP + 1
     residents = -(-pairs_needed // args.cadres)
-    users, cadres = make_people(residents=residents, cadres=args.cadres)
+    users, cadres = make_people(
+        residents=residents, cadres=args.cadres, new_accounts=args.new_accounts
+    )
     pairs = iter([(user, cadre) for cadre in cadres for user in users])
     status, statements = statement_count(*next(pairs))
     tokens = {user.pk: access_token(user) for user in users}

@@ -28,7 +28,7 @@ def badge_url(cadre: Cadre) -> str:
 
 
 def resolve_cadre(payload: str) -> Cadre:
-    return codes.resolve_versioned(Cadre.objects.select_related("unit"), payload)
+    return codes.resolve_versioned(Cadre, payload, related="unit")
 
 
 def ticket_token(ticket: ServiceTicket) -> str:

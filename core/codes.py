@@ -29,6 +29,7 @@ from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 from rest_framework import status
 
+from . import rows
 from .errors import DomainError
 
 SIGNATURE_LENGTH = 16
@@ -147,10 +148,12 @@ def versioned_token(tag: str, obj) -> str:
     return make_token(tag, versioned_payload(obj.pk, obj.code_version))
 
 
-def resolve_versioned(queryset, payload: str):
-    """The row a rotatable code names; CodeInvalid when gone, CodeRevoked when rotated."""
+def resolve_versioned(model, payload: str, *, related: str | None = None):
+    """The row a rotatable code names (with its `related` foreign key's row loaded);
+    CodeInvalid when gone, CodeRevoked when rotated. Read by core.rows.by_pk: a code is
+    resolved at every scan and every review."""
     pk, version = parse_versioned_payload(payload)
-    obj = queryset.filter(pk=pk).first()
+    obj = rows.by_pk(model, pk, related=related)
     if obj is None:
         raise CodeInvalid()
     if obj.code_version != version:

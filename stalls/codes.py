@@ -27,7 +27,7 @@ def stall_code_url(stall: Stall) -> str:
 
 
 def resolve_site(payload: str) -> Site:
-    return codes.resolve_versioned(Site.objects, payload)
+    return codes.resolve_versioned(Site, payload)
 
 
 def resolve_stall(payload: str) -> Stall:
