@@ -303,7 +303,7 @@ def _review_insert(review: Review, *, unit_id: int) -> tuple[str, tuple | None, 
                 [*values, *guard_params],
             )
             row = cursor.fetchone()
-            pk_value, account = (None if row is None else row[0]), None
+            pk_value, account = (row[0] if row else None), None  # no lock to carry here
             if pk_value is None:
                 cursor.execute(guard_sql, guard_params)
                 active, colleague = cursor.fetchone()

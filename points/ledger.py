@@ -135,12 +135,7 @@ def resident_account_lock_cte(*, user_id: int, when: str) -> tuple[str, list, Ac
     the statement's snapshot; `resident_account_locked` then locks it in a statement of
     its own. PostgreSQL only.
     """
-    account = Account(
-        key=f"r:{user_id}",
-        kind=Account.Kind.RESIDENT,
-        currency=Currency.REDEEMABLE,
-        owner_id=user_id,
-    )
+    account = resident_account_unsaved(user_id=user_id)
     table = Account._meta.db_table
     sql = (
         f"account_new AS (INSERT INTO {table} "  # noqa: S608
