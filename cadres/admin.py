@@ -21,7 +21,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.roles import Role
-from core.admin import ReadOnlyAdminMixin
+from core.admin import ModelAdmin, ReadOnlyAdminMixin
 from core.errors import DomainError
 from core.forms import add_form_errors, error_message
 
@@ -53,7 +53,7 @@ def _own_units(request) -> set[int]:
     return selectors.unit_ids_for(user=request.user, role=Role.UNIT_ADMIN)
 
 
-class UnitScopedAdmin(admin.ModelAdmin):
+class UnitScopedAdmin(ModelAdmin):
     """Rows limited to the user's units unless the user is a district admin."""
 
     unit_path = "unit"
@@ -156,7 +156,7 @@ class CadreAdmin(UnitScopedAdmin):
 
 
 @admin.register(UnitMembership)
-class UnitMembershipAdmin(admin.ModelAdmin):
+class UnitMembershipAdmin(ModelAdmin):
     list_display = ["user", "unit", "role"]
     list_filter = ["role", "unit"]
     raw_id_fields = ["user"]
@@ -226,7 +226,7 @@ class FlagActionForm(ActionForm):
 
 
 @admin.register(ReviewFlag)
-class ReviewFlagAdmin(admin.ModelAdmin):
+class ReviewFlagAdmin(ModelAdmin):
     """The rating moderator's queue: flagged reviews, the signals (counts only), and
     the review as far as needed (cadre, rating, comment, date), never the reviewer."""
 
@@ -388,7 +388,7 @@ def fraud_signal_text(flag: ReviewFlag) -> str:
 
 
 @admin.register(RankingMonth)
-class RankingMonthAdmin(admin.ModelAdmin):
+class RankingMonthAdmin(ModelAdmin):
     list_display = [
         "__str__",
         "version",
@@ -479,7 +479,7 @@ class RankingMonthAdmin(admin.ModelAdmin):
 
 
 @admin.register(RankingEntry)
-class RankingEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class RankingEntryAdmin(ReadOnlyAdminMixin, ModelAdmin):
     list_display = [
         "ranking",
         "scope",
@@ -501,7 +501,7 @@ class RankingEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(ServiceTicket)
-class ServiceTicketAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class ServiceTicketAdmin(ReadOnlyAdminMixin, ModelAdmin):
     """Tickets issued (proof of presence): who issued them and when a review used them.
     District admins only: a unit that saw when its tickets were used could match them
     to its reviews and so to the people it served (reviewers stay anonymous)."""
@@ -600,7 +600,7 @@ class AppealDecideForm(forms.Form):
 
 
 @admin.register(Appeal)
-class AppealAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class AppealAdmin(ReadOnlyAdminMixin, ModelAdmin):
     """The appeals queue of the district's appeal reviewers: never who wrote the review."""
 
     pending_label = _("Review appeals pending")
@@ -699,7 +699,7 @@ class AppealAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Holiday)
-class HolidayAdmin(admin.ModelAdmin):
+class HolidayAdmin(ModelAdmin):
     """Public holidays: not working days for the appeals' deadlines."""
 
     list_display = ["date", "name"]

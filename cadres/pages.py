@@ -23,6 +23,7 @@ from accounts.roles import Role
 from core import codes
 from core.errors import DomainError
 from core.forms import error_message
+from core.integers import MAX_ID, parse_int
 from core.net import client_ip
 from opendata import selectors as open_selectors
 
@@ -110,10 +111,7 @@ def review_submit(request, pk: int):
     if not request.user.is_authenticated:
         messages.error(request, _("Sign in to review."))
         return redirect("scan-page", token=token)
-    try:
-        rating = int(request.POST.get("rating", ""))
-    except ValueError:
-        rating = 0
+    rating = parse_int(request.POST.get("rating", "")) or 0
     device = _device_cookie(request)
     # A used or expired ticket no longer opens its page: back to the badge's.
     response = redirect("scan-page", token=badge_token(cadre) if ticket is not None else token)
@@ -148,8 +146,7 @@ SEARCH_LIMIT = 100
 
 
 def _unit_param(request) -> int | None:
-    text = request.GET.get("unit", "")
-    return int(text) if text.isdigit() and len(text) <= 18 else None
+    return parse_int(request.GET.get("unit", ""), min_value=1, max_value=MAX_ID)
 
 
 def _query_param(request) -> str:
@@ -318,8 +315,8 @@ def ticket_window(request):
     cadres = _ticket_cadres(request.user)
     context["cadres"] = cadres
     if request.method == "POST":
-        text = request.POST.get("cadre", "")
-        cadre = next((c for c in cadres if text.isdigit() and c.pk == int(text)), None)
+        chosen = parse_int(request.POST.get("cadre", ""))
+        cadre = next((c for c in cadres if c.pk == chosen), None)
         if cadre is None or not permissions.can_issue_ticket(user=request.user, cadre=cadre):
             messages.error(request, _("Pick a cadre you may issue tickets for."))
             return redirect("cadre-ticket-window")

@@ -19,6 +19,7 @@ from cadres.services import MAX_COMMENT
 from core import codes
 from core.errors import DomainError
 from core.forms import error_message
+from core.integers import parse_int
 from core.net import client_ip
 from core.timezones import LOCAL_TZ
 from points.models import MoralCategory
@@ -120,10 +121,7 @@ def session_close(request, pk: int):
 @require_POST
 def review_submit(request, pk: int):
     _own_session_or_403(request, pk)
-    try:
-        rating = int(request.POST.get("rating", ""))
-    except ValueError:
-        rating = 0
+    rating = parse_int(request.POST.get("rating", "")) or 0
     try:
         cadre = codes.resolve_as(request.POST.get("code", "")[:512], "cadre")
         review = services.assisted_review_create(

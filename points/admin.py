@@ -18,9 +18,11 @@ from django.utils.translation import gettext_lazy as _
 from accounts.roles import Role
 from accounts.selectors import user_has_role
 from core import uploads
-from core.admin import ReadOnlyAdminMixin
+from core.admin import ModelAdmin, ReadOnlyAdminMixin, TabularInline
 from core.errors import DomainError
+from core.formfields import StrictIntegerField
 from core.forms import error_message
+from core.integers import parse_int
 
 from . import gate, selectors, services
 from .models import (
@@ -43,7 +45,7 @@ from .models import (
 
 
 class AdjustmentForm(forms.Form):
-    amount = forms.IntegerField(
+    amount = StrictIntegerField(
         label=_("amount"),
         min_value=-10_000_000,
         max_value=10_000_000,
@@ -59,7 +61,7 @@ class AdjustmentForm(forms.Form):
 
 
 @admin.register(Account)
-class AccountAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class AccountAdmin(ReadOnlyAdminMixin, ModelAdmin):
     list_display = ["key", "kind", "currency", "owner", "balance", "entries_link"]
     list_filter = ["kind", "currency"]
     search_fields = ["key", "owner__phone", "owner__display_name"]
@@ -121,22 +123,22 @@ class AccountIdFilter(admin.SimpleListFilter):
 
     def lookups(self, request, model_admin):
         # Only the chosen account: a filter with no choices would not be applied at all.
-        value = request.GET.get(self.parameter_name, "")
-        if value.isdigit():
-            account = Account.objects.filter(pk=int(value)).first()
+        value = parse_int(request.GET.get(self.parameter_name, ""), min_value=1)
+        if value is not None:
+            account = Account.objects.filter(pk=value).first()
             if account is not None:
                 return [(str(account.pk), account.key)]
         return []
 
     def queryset(self, request, queryset):
-        value = self.value()
-        if value and value.isdigit():
-            return queryset.filter(account_id=int(value))
+        value = parse_int(self.value() or "", min_value=1)
+        if value is not None:
+            return queryset.filter(account_id=value)
         return queryset
 
 
 @admin.register(Entry)
-class EntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class EntryAdmin(ReadOnlyAdminMixin, ModelAdmin):
     list_display = ["id", "created_at", "account", "amount", "balance_after", "reason", "txn"]
     list_filter = [AccountIdFilter, "account__kind", "account__currency", "reason", "created_at"]
     search_fields = ["account__key", "account__owner__phone", "transaction__reference"]
@@ -151,7 +153,7 @@ class EntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         return format_html('<a href="{}">#{}</a>', url, obj.transaction_id)
 
 
-class EntryInline(ReadOnlyAdminMixin, admin.TabularInline):
+class EntryInline(ReadOnlyAdminMixin, TabularInline):
     model = Entry
     fields = ["account", "amount", "balance_after"]
     readonly_fields = fields
@@ -160,7 +162,7 @@ class EntryInline(ReadOnlyAdminMixin, admin.TabularInline):
 
 
 @admin.register(LedgerTransaction)
-class LedgerTransactionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class LedgerTransactionAdmin(ReadOnlyAdminMixin, ModelAdmin):
     list_display = ["id", "created_at", "reason", "reference", "created_by", "memo"]
     list_filter = ["reason", "created_at"]
     search_fields = ["reference", "memo", "created_by__phone"]
@@ -187,7 +189,7 @@ class CampaignForm(forms.ModelForm):
 
 
 @admin.register(Campaign)
-class CampaignAdmin(admin.ModelAdmin):
+class CampaignAdmin(ModelAdmin):
     form = CampaignForm
     list_display = [
         "title",
@@ -251,7 +253,7 @@ class CampaignAdmin(admin.ModelAdmin):
 
 
 @admin.register(CampaignClaim)
-class CampaignClaimAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class CampaignClaimAdmin(ReadOnlyAdminMixin, ModelAdmin):
     list_display = ["campaign", "resident", "amount", "created_at"]
     list_filter = ["campaign"]
     search_fields = ["resident__phone"]
@@ -274,7 +276,7 @@ def settlement_csv(merchants) -> HttpResponse:
 
 
 @admin.register(Merchant)
-class MerchantAdmin(admin.ModelAdmin):
+class MerchantAdmin(ModelAdmin):
     list_display = ["name", "address", "balance", "balance_yuan", "settlement_link"]
     search_fields = ["name"]
     filter_horizontal = ["users"]
@@ -334,7 +336,7 @@ class MerchantAdmin(admin.ModelAdmin):
 
 
 @admin.register(Reward)
-class RewardAdmin(admin.ModelAdmin):
+class RewardAdmin(ModelAdmin):
     list_display = ["title", "merchant", "cost_points", "stock", "active", "redeemed"]
     list_filter = ["active", "merchant"]
     search_fields = ["title", "merchant__name"]
@@ -363,7 +365,7 @@ class RewardAdmin(admin.ModelAdmin):
 
 
 @admin.register(Redemption)
-class RedemptionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class RedemptionAdmin(ReadOnlyAdminMixin, ModelAdmin):
     list_display = ["id", "reward", "resident", "cost_points", "status", "created_at", "used_at"]
     list_filter = ["status", "reward__merchant"]
     search_fields = ["resident__phone", "reward__title"]
@@ -371,7 +373,7 @@ class RedemptionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Lot)
-class LotAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class LotAdmin(ReadOnlyAdminMixin, ModelAdmin):
     """Read-only: lots move only with the ledger's postings (docs/points-expiry.md)."""
 
     list_display = ["account", "month", "expires_on", "remaining"]
@@ -382,7 +384,7 @@ class LotAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(ReviewAward)
-class ReviewAwardAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class ReviewAwardAdmin(ReadOnlyAdminMixin, ModelAdmin):
     list_display = ["review_id", "resident", "points", "awarded_on"]
     list_filter = ["awarded_on"]
     search_fields = ["resident__phone"]
@@ -393,18 +395,18 @@ class ReviewAwardAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(MoralCategory)
-class MoralCategoryAdmin(admin.ModelAdmin):
+class MoralCategoryAdmin(ModelAdmin):
     list_display = ["code", "name", "min_points", "max_points", "active"]
     list_filter = ["active"]
 
 
 @admin.register(PrivilegeTier)
-class PrivilegeTierAdmin(admin.ModelAdmin):
+class PrivilegeTierAdmin(ModelAdmin):
     list_display = ["code", "name", "min_score", "privileges"]
 
 
 class DecisionForm(forms.Form):
-    points = forms.IntegerField(label=_("points"), min_value=1, max_value=10_000, required=False)
+    points = StrictIntegerField(label=_("points"), min_value=1, max_value=10_000, required=False)
     reason = forms.CharField(label=_("reason"), max_length=500, required=False)
 
 
@@ -434,7 +436,7 @@ class StatusDefaultPendingFilter(admin.SimpleListFilter):
 
 
 @admin.register(MoralClaim)
-class MoralClaimAdmin(admin.ModelAdmin):
+class MoralClaimAdmin(ModelAdmin):
     pending_label = _("Moral claims pending")
     pending_filter = {"status": MoralClaim.Status.PENDING}
     list_display = [
