@@ -77,9 +77,12 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # The headers of every response first, so that whatever answers early gets them too
+    # (/healthz, a refused body, a static file, a published ranking).
     "django.middleware.security.SecurityMiddleware",
-    "core.middleware.HealthCheckMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "core.middleware.ContentSecurityPolicyMiddleware",
+    "core.middleware.HealthCheckMiddleware",
     "core.middleware.RequestSizeLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "core.middleware.PrivateWhenPersonalMiddleware",
@@ -88,11 +91,10 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     # Stored published rankings, before the URLs are resolved: after the language is
-    # chosen and the headers of every response are added (X-Frame-Options it adds itself).
+    # chosen and the headers of every response are added.
     "cadres.middleware.PublishedRankingsMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "core.middleware.ServiceUnavailableMiddleware",
     # Last, as django-axes asks: turns a locked-out sign-in into its lock-out page.
     "axes.middleware.AxesMiddleware",
@@ -278,13 +280,14 @@ SECURE_HSTS_PRELOAD = not DEBUG
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
-# Content-Security-Policy of every response (core.middleware): scripts only from this
-# site, never inline; inline styles stay allowed (the pages' <style> blocks, the admin's
-# and Swagger UI's style attributes); images from here and data: URIs (Swagger's icons).
+# Content-Security-Policy of every response (core.middleware): scripts and styles only
+# from this site's files, never inline (no <style> block, no style attribute: the pages'
+# styles are the apps' static/*.css; scripts may still set element.style); images from
+# here and data: URIs (Swagger's icons).
 CONTENT_SECURITY_POLICY = {
     "default-src": ["'self'"],
     "script-src": ["'self'"],
-    "style-src": ["'self'", "'unsafe-inline'"],
+    "style-src": ["'self'"],
     "img-src": ["'self'", "data:"],
     "font-src": ["'self'", "data:"],
     "connect-src": ["'self'"],

@@ -30,9 +30,16 @@ api_v1 = [
 urlpatterns = [
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    # The split view serves Swagger UI's start-up script as a file: no inline script, so
-    # the Content-Security-Policy needs no exception for the docs.
-    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
+    # The split view serves Swagger UI's start-up script as a file (no inline script) and
+    # our template its styles (no inline style): the Content-Security-Policy needs no
+    # exception for the docs.
+    path(
+        "api/docs/",
+        SpectacularSwaggerSplitView.as_view(
+            url_name="schema", template_name="core/swagger_ui.html"
+        ),
+        name="api-docs",
+    ),
     path("healthz", healthz, name="healthz"),
     path("metrics", metrics_view, name="metrics"),
     # Uploads, only to who may see them (core.uploads): MEDIA_URL is "media/".

@@ -58,3 +58,12 @@ class ReadOnlyAdminMixin:
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class PhotoPreviewMixin:
+    """A ModelAdmin that shows a photo with core.uploads.photo_preview: the preview's size
+    comes from core/admin.css, not an inline style (the Content-Security-Policy allows
+    none)."""
+
+    class Media:
+        css = {"all": ["core/admin.css"]}

@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.roles import Role
 from accounts.selectors import user_has_role
 from core import uploads
-from core.admin import ReadOnlyAdminMixin
+from core.admin import PhotoPreviewMixin, ReadOnlyAdminMixin
 from core.errors import DomainError
 from core.forms import error_message
 
@@ -434,7 +434,7 @@ class StatusDefaultPendingFilter(admin.SimpleListFilter):
 
 
 @admin.register(MoralClaim)
-class MoralClaimAdmin(admin.ModelAdmin):
+class MoralClaimAdmin(PhotoPreviewMixin, admin.ModelAdmin):
     pending_label = _("Moral claims pending")
     pending_filter = {"status": MoralClaim.Status.PENDING}
     list_display = [
