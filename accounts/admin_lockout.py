@@ -1,13 +1,25 @@
-"""django-axes hooks for the admin's password sign-in: who is trying, and the lock-out page."""
+"""django-axes hooks for the admin's password sign-in: who is trying, the three limits,
+and the lock-out page.
+
+Axes records every failure (per phone, address and browser) in the database. Its own
+check locks a phone from one address (AXES_FAILURE_LIMIT); `AdminLockoutHandler` adds
+the limits across addresses and across phones (accounts.selectors.admin_lock), read
+from the same rows, so every process sees them.
+"""
 
 import contextlib
 
 from axes.backends import AxesStandaloneBackend
-from django.conf import settings
+from axes.handlers.database import AxesDatabaseHandler
 from django.core.exceptions import ValidationError
 from django.shortcuts import render
+from django.utils import timezone
+
+from core.net import client_ip
 
 from .phone import normalize_phone
+from .selectors import admin_lock, admin_locks
+from .services import admin_signin_refused
 
 
 class AxesBackend(AxesStandaloneBackend):
@@ -31,13 +43,35 @@ def axes_username(request, credentials) -> str:
     return str(raw)[:64]
 
 
+def current_lock(request, credentials):
+    """The full limit that refuses this sign-in, or None."""
+    return admin_lock(
+        phone=axes_username(request, credentials), address=client_ip(request), now=timezone.now()
+    )
+
+
+class AdminLockoutHandler(AxesDatabaseHandler):
+    """Axes' database handler, locked by any of the three limits, not the pair's alone.
+
+    Axes still locks the pair at its AXES_FAILURE_LIMIT-th failure itself; the limits
+    across addresses or phones refuse the tries after the one that filled them.
+    """
+
+    def is_locked(self, request, credentials=None) -> bool:
+        return current_lock(request, credentials) is not None
+
+
 def lockout_response(request, original_response=None, credentials=None):
-    """429, in the request's language, with Retry-After."""
-    seconds = int(settings.AXES_COOLOFF_TIME.total_seconds())
+    """429, in the request's language, saying which limit is full, with Retry-After (at
+    most that limit's cool-off); the refusal is counted for /metrics."""
+    # The try that filled the pair's limit itself is answered here too.
+    lock = current_lock(request, credentials) or admin_locks()["pair"]
+    admin_signin_refused(limit=lock.limit)
+    seconds = int(lock.cooloff.total_seconds())
     response = render(
         request,
         "accounts/admin_lockout.html",
-        {"failure_limit": settings.AXES_FAILURE_LIMIT, "cooloff_minutes": seconds // 60},
+        {"limit": lock.limit, "failure_limit": lock.failures, "cooloff_minutes": seconds // 60},
         status=429,
     )
     response["Retry-After"] = str(seconds)

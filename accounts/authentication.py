@@ -1,10 +1,13 @@
-"""JWT authentication that refuses, rather than fails on, a token naming no valid user id."""
+"""JWT authentication that refuses, rather than fails on, a token naming no valid user id,
+and refuses the access tokens of a signed-out session."""
 
 from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
 from rest_framework_simplejwt.authentication import JWTAuthentication as BaseJWTAuthentication
 from rest_framework_simplejwt.authentication import JWTStatelessUserAuthentication
 from rest_framework_simplejwt.exceptions import InvalidToken
 from rest_framework_simplejwt.settings import api_settings
+
+from .selectors import SESSION_CLAIM, session_signed_out
 
 # The largest id a bigint column holds: a larger number names nobody.
 MAX_USER_ID = 2**63 - 1
@@ -19,7 +22,19 @@ def valid_user_id(value) -> bool:
     return isinstance(value, int) and 0 < value <= MAX_USER_ID
 
 
-class JWTAuthentication(BaseJWTAuthentication):
+class SignedOutRefusal:
+    """Refuses (401 `token_invalid`) an access token whose session was signed out: one
+    Redis EXISTS per request (accounts.selectors.session_signed_out)."""
+
+    def get_validated_token(self, raw_token):
+        token = super().get_validated_token(raw_token)
+        sid = token.get(SESSION_CLAIM)
+        if sid is not None and (not isinstance(sid, str) or session_signed_out(sid=sid)):
+            raise InvalidToken()
+        return token
+
+
+class JWTAuthentication(SignedOutRefusal, BaseJWTAuthentication):
     def get_user(self, validated_token):
         # A signed token with "user_id": "abc" would make the lookup raise (500).
         if not valid_user_id(validated_token.get(api_settings.USER_ID_CLAIM)):
@@ -33,15 +48,16 @@ class JWTAuthenticationScheme(SimpleJWTScheme):
     target_class = "accounts.authentication.JWTAuthentication"
 
 
-class StatelessJWTAuthentication(JWTStatelessUserAuthentication):
+class StatelessJWTAuthentication(SignedOutRefusal, JWTStatelessUserAuthentication):
     """The signed token alone, no database read, for the hot writes: the grab's claim
     and the review at the badge.
 
     When a campaign opens, most answers are `sold_out` from the Redis gate, and a review
     is one INSERT that can check its reviewer itself: loading the user row first would
     cost each of them a round trip. The token's signature and expiry prove who is
-    asking; the service checks that the user exists and is active in its own statement
-    (InactiveUser, 401 `token_invalid`, otherwise). `request.user` is simplejwt's
+    asking, and one Redis EXISTS that its session was not signed out; the service checks
+    that the user exists and is active in its own statement (InactiveUser, 401
+    `token_invalid`, otherwise). `request.user` is simplejwt's
     TokenUser: only its `pk` may be used. With an Idempotency-Key the user is loaded as
     usual: the stored answer belongs to a user row.
     """

@@ -128,3 +128,19 @@ class OtpGuess(models.Model):
 
     def __str__(self):
         return f"{self.phone} {self.address} {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class SignedOutSession(models.Model):
+    """A sign-in session ended by `/auth/logout`: the access tokens carrying its id (the
+    `sid` claim) are refused until the last of them expires (`expires_at`). Redis holds the
+    same entry for the fast check; this row answers while Redis cannot be reached."""
+
+    sid = models.CharField(_("session id"), max_length=64, unique=True)
+    expires_at = models.DateTimeField(_("expires at"), db_index=True)
+
+    class Meta:
+        verbose_name = _("signed-out session")
+        verbose_name_plural = _("signed-out sessions")
+
+    def __str__(self):
+        return self.sid

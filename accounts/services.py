@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth.models import Group
+from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
@@ -17,12 +18,13 @@ from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.settings import api_settings as jwt_settings
 from rest_framework_simplejwt.tokens import RefreshToken
 
-from core import ratelimit
+from core import metrics, ratelimit
 from core.errors import DomainError, Throttled
 
 from .authentication import valid_user_id
-from .models import OtpCode, OtpGuess, User
+from .models import OtpCode, OtpGuess, SignedOutSession, User
 from .roles import STAFF_ROLES, Role, role_link
+from .selectors import ADMIN_REFUSED_METRIC, SESSION_CLAIM, signed_out_key
 from .sms import sms_backend
 
 logger = logging.getLogger(__name__)
@@ -40,8 +42,8 @@ class TokenInvalid(DomainError):
     default_detail = gettext_lazy("The token is invalid or expired.")
 
 
-def _refresh_spend(raw: str) -> User:
-    """The user of a valid, unspent refresh token, which is blacklisted in the same step.
+def _refresh_spend(raw: str) -> tuple[RefreshToken, User]:
+    """A valid, unspent refresh token and its user; the token is blacklisted in the same step.
 
     Two requests with the same token: the blacklist's unique row lets one through.
     """
@@ -58,19 +60,58 @@ def _refresh_spend(raw: str) -> User:
     _entry, created = refresh.blacklist()
     if not created:
         raise TokenInvalid()
-    return user
+    return refresh, user
+
+
+def tokens_issue(*, user: User) -> RefreshToken:
+    """A new sign-in session's refresh token. The session's id (its `sid` claim, the first
+    token's own id) goes into its access tokens and every refresh token rotated from it,
+    so `/auth/logout` can end them all."""
+    refresh = RefreshToken.for_user(user)
+    refresh[SESSION_CLAIM] = refresh[jwt_settings.JTI_CLAIM]
+    return refresh
 
 
 def tokens_refresh(*, refresh: str) -> dict:
-    """A new access token and a new refresh token; the one presented is spent."""
-    user = _refresh_spend(refresh)
+    """A new access token and a new refresh token of the same session; the one presented
+    is spent."""
+    spent, user = _refresh_spend(refresh)
     new = RefreshToken.for_user(user)
+    new[SESSION_CLAIM] = spent.get(SESSION_CLAIM) or new[jwt_settings.JTI_CLAIM]
     return {"access": str(new.access_token), "refresh": str(new)}
 
 
+@transaction.atomic
 def tokens_revoke(*, refresh: str) -> None:
-    """Sign out: the refresh token can no longer be used."""
-    _refresh_spend(refresh)
+    """Sign out: the refresh token can no longer be used, and the access tokens of its
+    session are refused until they expire.
+
+    The session is denied in the database and in Redis: if Redis cannot take it, nothing
+    is revoked (503 `service_unavailable`, the client tries again), so Redis's quick
+    "not signed out" is never wrong for a session the database has signed out.
+    """
+    spent, _user = _refresh_spend(refresh)
+    sid = spent.get(SESSION_CLAIM)
+    if not isinstance(sid, str):
+        return  # issued before sessions had ids: its access tokens expire on their own
+    lifetime = jwt_settings.ACCESS_TOKEN_LIFETIME
+    SignedOutSession.objects.update_or_create(
+        sid=sid, defaults={"expires_at": timezone.now() + lifetime}
+    )
+    if settings.REDIS_URL:
+        # A minute more than the lifetime, for clocks that differ between workers.
+        cache.add(signed_out_key(sid), 1, timeout=math.ceil(lifetime.total_seconds()) + 60)
+
+
+def signed_out_sessions_flush() -> int:
+    """Forget signed-out sessions whose access tokens have all expired."""
+    deleted, _ = SignedOutSession.objects.filter(expires_at__lte=timezone.now()).delete()
+    return deleted
+
+
+def admin_signin_refused(*, limit: str) -> None:
+    """Count an admin password sign-in answered with the lock-out page (metrics)."""
+    metrics.increment(ADMIN_REFUSED_METRIC, limit=limit)
 
 
 def _otp_hash(phone: str, code: str) -> str:

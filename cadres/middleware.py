@@ -1,13 +1,10 @@
 """Published rankings answered before the URLs are resolved."""
 
-from django.conf import settings
-from django.middleware.clickjacking import XFrameOptionsMiddleware
 from django.urls import get_script_prefix, reverse
 
 from . import pages, publication, rankings
 from .api.views import RankingMonthView
 
-_FRAME_OPTIONS = "django.middleware.clickjacking.XFrameOptionsMiddleware"
 # Stands for the month in the reversed URLs, to find where it goes.
 _MONTH = "YYYY-MM"
 
@@ -33,10 +30,9 @@ class PublishedRankingsMiddleware:
 
     Listed after LocaleMiddleware (the page's key names the language, and the response
     gets its Vary and Content-Language), after the middlewares that add headers to every
-    response (security, CSP) and after CsrfViewMiddleware (it renews a bad CSRF cookie),
-    before those that have nothing to do with public bytes (auth, messages). Of those
-    after it, X-Frame-Options is the one header a response gets: added here as
-    XFrameOptionsMiddleware adds it. A page request with a session or messages cookie goes
+    response (security, X-Frame-Options, CSP) and after CsrfViewMiddleware (it renews a
+    bad CSRF cookie), before those that have nothing to do with public bytes (auth,
+    messages). A page request with a session or messages cookie goes
     to the view, which shows any flash message. The page takes GET only (its view answers
     HEAD 405); the API, GET and HEAD."""
 
@@ -45,9 +41,6 @@ class PublishedRankingsMiddleware:
         self.latest_page = _path_info(reverse("leaderboard"))
         self.month_page = self._around("leaderboard-month")
         self.api_month = self._around("ranking-month")
-        self.frame_options = None
-        if _FRAME_OPTIONS in settings.MIDDLEWARE:
-            self.frame_options = XFrameOptionsMiddleware(get_response)
 
     @staticmethod
     def _around(name: str) -> tuple[str, str]:
@@ -61,10 +54,7 @@ class PublishedRankingsMiddleware:
         found = publication.peek(key, request) if key is not None else None
         if found is None:
             return self.get_response(request)
-        response = publication.respond(request, found)
-        if self.frame_options is not None:
-            response = self.frame_options.process_response(request, response)
-        return response
+        return publication.respond(request, found)
 
     def key(self, request) -> str | None:
         """The stored key the view would answer this request from; None: not one of ours."""

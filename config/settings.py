@@ -3,6 +3,7 @@
 The README's "Settings" table documents each variable read here.
 """
 
+import ipaddress
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -76,9 +77,12 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # The headers of every response first, so that whatever answers early gets them too
+    # (/healthz, a refused body, a static file, a published ranking).
     "django.middleware.security.SecurityMiddleware",
-    "core.middleware.HealthCheckMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "core.middleware.ContentSecurityPolicyMiddleware",
+    "core.middleware.HealthCheckMiddleware",
     "core.middleware.RequestSizeLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "core.middleware.PrivateWhenPersonalMiddleware",
@@ -89,11 +93,10 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     # Stored published rankings, before the URLs are resolved: after the language is
-    # chosen and the headers of every response are added (X-Frame-Options it adds itself).
+    # chosen and the headers of every response are added.
     "cadres.middleware.PublishedRankingsMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "core.middleware.ServiceUnavailableMiddleware",
     # Last, as django-axes asks: turns a locked-out sign-in into its lock-out page.
     "axes.middleware.AxesMiddleware",
@@ -209,11 +212,23 @@ AUTHENTICATION_BACKENDS = [
 ]
 # Password sign-in (the admin; its login is the phone): after AXES_FAILURE_LIMIT failures
 # in a row for one phone from one address, that pair is locked for AXES_COOLOFF_MINUTES.
+# Across addresses (accounts/admin_lockout.py): ADMIN_PHONE_FAILURE_LIMIT failures on one
+# phone lock it for ADMIN_PHONE_COOLOFF_MINUTES (at most 15, so nobody can keep its owner
+# out for long at little cost), and ADMIN_ADDRESS_FAILURE_LIMIT failures from one address,
+# whatever the phones, lock that address for AXES_COOLOFF_MINUTES. Refused tries are not
+# failures: they neither extend a lock nor count towards another.
 # The address is core.net.client_ip's, so NUM_PROXIES counts here too.
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_HANDLER = "accounts.admin_lockout.AdminLockoutHandler"
+ADMIN_PHONE_FAILURE_LIMIT = env_int("ADMIN_PHONE_FAILURE_LIMIT", 10)
+ADMIN_PHONE_COOLOFF_TIME = timedelta(minutes=env_int("ADMIN_PHONE_COOLOFF_MINUTES", 15))
+if not timedelta(0) < ADMIN_PHONE_COOLOFF_TIME <= timedelta(minutes=15):
+    raise ImproperlyConfigured("ADMIN_PHONE_COOLOFF_MINUTES must be between 1 and 15.")
+ADMIN_ADDRESS_FAILURE_LIMIT = env_int("ADMIN_ADDRESS_FAILURE_LIMIT", 20)
 AXES_CLIENT_IP_CALLABLE = "core.net.client_ip"
 AXES_USERNAME_CALLABLE = "accounts.admin_lockout.axes_username"
 AXES_LOCKOUT_CALLABLE = "accounts.admin_lockout.lockout_response"
@@ -267,13 +282,14 @@ SECURE_HSTS_PRELOAD = not DEBUG
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
-# Content-Security-Policy of every response (core.middleware): scripts only from this
-# site, never inline; inline styles stay allowed (the pages' <style> blocks, the admin's
-# and Swagger UI's style attributes); images from here and data: URIs (Swagger's icons).
+# Content-Security-Policy of every response (core.middleware): scripts and styles only
+# from this site's files, never inline (no <style> block, no style attribute: the pages'
+# styles are the apps' static/*.css; scripts may still set element.style); images from
+# here and data: URIs (Swagger's icons).
 CONTENT_SECURITY_POLICY = {
     "default-src": ["'self'"],
     "script-src": ["'self'"],
-    "style-src": ["'self'", "'unsafe-inline'"],
+    "style-src": ["'self'"],
     "img-src": ["'self'", "data:"],
     "font-src": ["'self'", "data:"],
     "connect-src": ["'self'"],
@@ -282,8 +298,8 @@ CONTENT_SECURITY_POLICY = {
     "frame-ancestors": ["'none'"],
     "form-action": ["'self'"],
 }
-# Health checks come over plain HTTP from the load balancer.
-SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+# Health checks come over plain HTTP from the load balancer, scrapes from Prometheus.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^metrics$"]
 
 # --- Sign-in by SMS code.
 SMS_BACKEND = os.environ.get("SMS_BACKEND", "console")
@@ -313,6 +329,13 @@ OTP_ADDRESS_WRONG_PER_HOUR = 30
 # Proxies in front of the application: 0 trusts only REMOTE_ADDR; a deployment behind
 # N proxies sets N, and the client address is the N-th X-Forwarded-For entry from the right.
 NUM_PROXIES = env_int("NUM_PROXIES", 0)
+
+# GET /metrics (Prometheus) answers loopback and these networks (comma-separated CIDRs,
+# checked at start-up); every other address gets 404.
+METRICS_ALLOWED_NETWORKS = [
+    str(ipaddress.ip_network(network, strict=False))
+    for network in env_list("METRICS_ALLOWED_NETWORKS")
+]
 
 SIMPLE_JWT = {
     "ACCESS_TOKEN_LIFETIME": timedelta(minutes=env_int("JWT_ACCESS_MINUTES", 30)),

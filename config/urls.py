@@ -3,6 +3,7 @@ from django.urls import include, path, register_converter
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from core.converters import IdConverter
+from core.metrics import metrics_view
 from core.uploads import serve as serve_upload
 from core.views import healthz, scan_page
 from desk.api.views import AssistedMineView
@@ -29,10 +30,18 @@ api_v1 = [
 urlpatterns = [
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    # The split view serves Swagger UI's start-up script as a file: no inline script, so
-    # the Content-Security-Policy needs no exception for the docs.
-    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
+    # The split view serves Swagger UI's start-up script as a file (no inline script) and
+    # our template its styles (no inline style): the Content-Security-Policy needs no
+    # exception for the docs.
+    path(
+        "api/docs/",
+        SpectacularSwaggerSplitView.as_view(
+            url_name="schema", template_name="core/swagger_ui.html"
+        ),
+        name="api-docs",
+    ),
     path("healthz", healthz, name="healthz"),
+    path("metrics", metrics_view, name="metrics"),
     # Uploads, only to who may see them (core.uploads): MEDIA_URL is "media/".
     path("media/<path:name>", serve_upload, name="upload"),
     path("q/<str:token>", scan_page, name="scan-page"),

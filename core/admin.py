@@ -80,3 +80,12 @@ class ModelAdmin(admin.ModelAdmin):
 
 class TabularInline(admin.TabularInline):
     formfield_overrides = STRICT_INTEGER_FORMFIELDS
+
+
+class PhotoPreviewMixin:
+    """A ModelAdmin that shows a photo with core.uploads.photo_preview: the preview's size
+    comes from core/admin.css, not an inline style (the Content-Security-Policy allows
+    none)."""
+
+    class Media:
+        css = {"all": ["core/admin.css"]}

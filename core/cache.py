@@ -6,7 +6,8 @@ throttle histories) can be rebuilt from the database, so a Redis that is down tu
 read into a miss and a write into nothing, with a warning in the log, instead of a 500.
 Throttles on this cache therefore fail open. `add` stays strict: callers use it as an
 atomic claim (SET NX) and must not be told they won when nothing was stored; its
-connection error reaches the API's handler as 503 `service_unavailable`.
+connection error reaches the API's handler as 503 `service_unavailable`. So does
+`has_key_strict`, for a caller that falls back on the database itself.
 """
 
 import logging
@@ -51,6 +52,11 @@ class FailSoftRedisCache(RedisCache):
         except UNREACHABLE as error:
             _warn("has_key", error)
             return False
+
+    def has_key_strict(self, key, version=None):
+        """`has_key` that raises while Redis is down: for a caller that must tell "no"
+        from "cannot know" (the sign-out denylist, accounts.selectors)."""
+        return super().has_key(key, version)
 
     def set(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
         try:

@@ -16,7 +16,9 @@ class HealthCheckMiddleware:
     """/healthz answers whatever the Host header says.
 
     The container's own health check asks http://127.0.0.1:8000/healthz, a host that
-    ALLOWED_HOSTS rightly does not list; this runs before anything validates the Host.
+    ALLOWED_HOSTS rightly does not list; this runs before anything validates the Host,
+    and after the middlewares that add the security headers, which its answer carries
+    like any other.
     """
 
     def __init__(self, get_response):

@@ -98,10 +98,11 @@ def serve(request, name: str):
 
 
 def photo_preview(photo):
-    """The admin's read-only view of a photo field: the image itself, through `serve`."""
+    """The admin's read-only view of a photo field: the image itself, through `serve`
+    (sized by core/admin.css, which core.admin.PhotoPreviewMixin adds to the page)."""
     if not photo:
         return "-"
     return format_html(
-        '<a href="{0}"><img src="{0}" alt="" style="max-width: 480px; max-height: 480px"></a>',
+        '<a href="{0}"><img src="{0}" alt="" class="photo-preview"></a>',
         photo.url,
     )

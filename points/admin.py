@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.roles import Role
 from accounts.selectors import user_has_role
 from core import uploads
-from core.admin import ModelAdmin, ReadOnlyAdminMixin, TabularInline
+from core.admin import ModelAdmin, PhotoPreviewMixin, ReadOnlyAdminMixin, TabularInline
 from core.errors import DomainError
 from core.formfields import StrictIntegerField
 from core.forms import error_message
@@ -436,7 +436,7 @@ class StatusDefaultPendingFilter(admin.SimpleListFilter):
 
 
 @admin.register(MoralClaim)
-class MoralClaimAdmin(ModelAdmin):
+class MoralClaimAdmin(PhotoPreviewMixin, ModelAdmin):
     pending_label = _("Moral claims pending")
     pending_filter = {"status": MoralClaim.Status.PENDING}
     list_display = [

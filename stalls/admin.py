@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from core import uploads
-from core.admin import ModelAdmin, ReadOnlyAdminMixin, TabularInline
+from core.admin import ModelAdmin, PhotoPreviewMixin, ReadOnlyAdminMixin, TabularInline
 from core.errors import DomainError, Invalid
 from core.forms import add_form_errors, error_message
 from core.masking import mask_name, mask_phone
@@ -212,7 +212,7 @@ class DecideForm(forms.Form):
 
 
 @admin.register(Registration)
-class RegistrationAdmin(UnitScopedAdmin):
+class RegistrationAdmin(PhotoPreviewMixin, UnitScopedAdmin):
     pending_label = gettext_lazy("Registrations pending")
     pending_filter = {"status": Registration.Status.PENDING}
     list_display = [
@@ -364,7 +364,7 @@ class RenewalInline(TabularInline):
 
 
 @admin.register(Stall)
-class StallAdmin(UnitScopedAdmin):
+class StallAdmin(PhotoPreviewMixin, UnitScopedAdmin):
     list_display = ["license_no", "site", "slot", "vendor", "status", "expires_on", "created_at"]
     list_filter = ["status", "site"]
     search_fields = ["license_no", "registration__vendor_name"]
@@ -458,7 +458,7 @@ class ReportActionForm(ActionForm):
 
 
 @admin.register(StallReport)
-class StallReportAdmin(UnitScopedAdmin):
+class StallReportAdmin(PhotoPreviewMixin, UnitScopedAdmin):
     unit_field = "stall__site__unit_id"
     pending_label = gettext_lazy("Reports open")
     pending_filter = {"status": StallReport.Status.OPEN}

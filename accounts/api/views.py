@@ -3,7 +3,6 @@ from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
-from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts import services
 from core.net import client_ip
@@ -95,7 +94,7 @@ class TokenView(APIView):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         user = services.otp_verify(**data.validated_data, address=client_ip(request))
-        signed_in = SignedIn(user=user, refresh=RefreshToken.for_user(user))
+        signed_in = SignedIn(user=user, refresh=services.tokens_issue(user=user))
         return Response(TokensSerializer(signed_in).data)
 
 
@@ -142,13 +141,17 @@ class LogoutView(APIView):
     @extend_schema(
         request=InputSerializer,
         description=(
-            "The refresh token is blacklisted: it can no longer be refreshed. Access tokens "
-            "already issued stay valid until they expire (JWT_ACCESS_MINUTES)."
+            "The refresh token is blacklisted: it can no longer be refreshed, and every "
+            "access token of its sign-in session (this device) is refused from now on "
+            "(401 `token_invalid`). Other sessions of the user stay signed in."
         ),
         responses={
             204: None,
             401: error_response(
                 "`token_invalid`: the refresh token is bad, expired, already used or revoked."
+            ),
+            503: error_response(
+                "`service_unavailable`: Redis is down; nothing was revoked, try again."
             ),
         },
     )

@@ -83,3 +83,19 @@ def test_makemigrations_check_runs_on_a_clean_checkout_without_a_secret_key():
     result = run_manage("makemigrations", "--check", "--dry-run", env={"DEBUG": "0"})
     assert result.returncode == 0, result.stdout + result.stderr
     assert "No changes detected" in result.stdout
+
+
+def test_it_refuses_an_admin_phone_cooloff_over_fifteen_minutes():
+    """ADMIN_PHONE_COOLOFF_MINUTES above 15 stops the start: nobody may configure a lock
+    across addresses that an attacker could keep an admin out with for long."""
+    result = run_manage("check", env={**PRODUCTION_ENV, "ADMIN_PHONE_COOLOFF_MINUTES": "60"})
+    assert result.returncode != 0
+    assert "ADMIN_PHONE_COOLOFF_MINUTES must be between 1 and 15" in result.stderr
+
+
+def test_it_refuses_a_metrics_network_that_is_not_one():
+    """METRICS_ALLOWED_NETWORKS is checked at start-up: a typo is an error, not a
+    silently closed (or open) /metrics."""
+    result = run_manage("check", env={**PRODUCTION_ENV, "METRICS_ALLOWED_NETWORKS": "10.0.0/8"})
+    assert result.returncode != 0
+    assert "10.0.0/8" in result.stderr

@@ -1,0 +1,149 @@
+"""GET /metrics: Prometheus text read at scrape time, for loopback and the allowed
+networks only; apps register their samples in one line."""
+
+import threading
+
+import pytest
+from django.db import connection
+from django.test import Client
+from prometheus_client.parser import text_string_to_metric_families
+
+from core import metrics
+from core.models import StoredCount
+
+pytestmark = pytest.mark.django_db
+
+
+def scrape(remote="127.0.0.1", **headers):
+    return Client(REMOTE_ADDR=remote).get("/metrics", **headers)
+
+
+def families(response) -> dict:
+    return {f.name: f for f in text_string_to_metric_families(response.content.decode())}
+
+
+@pytest.fixture
+def registered():
+    """Names registered by a test, unregistered after it."""
+    names = []
+    yield names
+    for name in names:
+        metrics.unregister(name)
+
+
+def test_it_answers_loopback_in_the_prometheus_format():
+    """From 127.0.0.1 (and ::1): 200, Prometheus' content type, the admin sign-in
+    refusals by limit (0 until one happens)."""
+    for remote in ("127.0.0.1", "::1", "::ffff:127.0.0.1"):
+        response = scrape(remote)
+        assert response.status_code == 200, remote
+        assert response["Content-Type"].startswith("text/plain; version=")
+        refused = families(response)["duoduo_admin_login_refused"]
+        assert refused.type == "counter"
+        assert {s.labels["limit"]: s.value for s in refused.samples} == {
+            "pair": 0,
+            "phone": 0,
+            "address": 0,
+        }
+
+
+def test_it_is_404_for_any_other_address():
+    """Another address gets the site's 404, not the metrics."""
+    response = scrape("203.0.113.9")
+    assert response.status_code == 404
+    assert b"duoduo_" not in response.content
+
+
+def test_it_answers_the_allowed_networks(settings):
+    """METRICS_ALLOWED_NETWORKS opens /metrics to those networks only."""
+    settings.METRICS_ALLOWED_NETWORKS = ["10.20.0.0/16", "2001:db8::/32"]
+    assert scrape("10.20.3.4").status_code == 200
+    assert scrape("2001:db8::5").status_code == 200
+    assert scrape("10.21.3.4").status_code == 404
+
+
+def test_it_believes_forwarded_addresses_only_as_num_proxies_says(settings):
+    """Without proxies a client-made X-Forwarded-For never opens it, and a request that
+    carries one is refused even from loopback (a proxy on this host that NUM_PROXIES
+    does not count would make every outside client look local). Behind one proxy the
+    address is the one that proxy saw."""
+    assert scrape("127.0.0.1", HTTP_X_FORWARDED_FOR="203.0.113.9").status_code == 404
+    assert scrape("203.0.113.9", HTTP_X_FORWARDED_FOR="127.0.0.1").status_code == 404
+    settings.NUM_PROXIES = 1
+    settings.METRICS_ALLOWED_NETWORKS = ["10.20.0.0/16"]
+    forged = scrape("10.0.0.2", HTTP_X_FORWARDED_FOR="10.20.0.1, 203.0.113.9")
+    assert forged.status_code == 404
+    assert scrape("10.0.0.2", HTTP_X_FORWARDED_FOR="10.20.0.7").status_code == 200
+    assert scrape("10.0.0.2", HTTP_X_FORWARDED_FOR="127.0.0.1, 203.0.113.9").status_code == 404
+
+
+def test_it_reads_registered_samples_at_scrape_time(registered):
+    """A gauge registered in one line is read at each scrape, with or without labels;
+    a sample that fails is left out while the others are served."""
+    box = {"value": 3}
+    metrics.register_gauge("duoduo_test_plain", "A plain gauge.", lambda: box["value"])
+    metrics.register_gauge(
+        "duoduo_test_labelled",
+        "A labelled gauge.",
+        lambda: {("a", "x"): 1, ("b", "y"): 2},
+        labels=("first", "second"),
+    )
+    metrics.register_gauge("duoduo_test_broken", "Fails.", lambda: 1 / 0)
+    registered += ["duoduo_test_plain", "duoduo_test_labelled", "duoduo_test_broken"]
+
+    found = families(scrape())
+    assert found["duoduo_test_plain"].samples[0].value == 3
+    assert {
+        (s.labels["first"], s.labels["second"]): s.value
+        for s in found["duoduo_test_labelled"].samples
+    } == {("a", "x"): 1, ("b", "y"): 2}
+    assert "duoduo_test_broken" not in found
+    assert "duoduo_admin_login_refused" in found
+    box["value"] = 7
+    assert families(scrape())["duoduo_test_plain"].samples[0].value == 7
+
+
+def test_it_keeps_stored_counts_in_the_database(registered):
+    """`increment` adds to a row every process reads; `stored_counts` reads it back."""
+    metrics.increment("duoduo_test_total", kind="a")
+    metrics.increment("duoduo_test_total", kind="a")
+    metrics.increment("duoduo_test_total", kind="b")
+    assert metrics.stored_counts("duoduo_test_total", ("kind",), zeros=[("c",)]) == {
+        ("a",): 2,
+        ("b",): 1,
+        ("c",): 0,
+    }
+    metrics.register_counter(
+        "duoduo_test_total",
+        "Counted.",
+        lambda: metrics.stored_counts("duoduo_test_total", ("kind",)),
+        labels=("kind",),
+    )
+    registered.append("duoduo_test_total")
+    samples = families(scrape())["duoduo_test"].samples
+    assert {s.labels["kind"]: s.value for s in samples if s.name == "duoduo_test_total"} == {
+        "a": 2,
+        "b": 1,
+    }
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_it_loses_no_increment_when_many_count_a_new_label_at_once():
+    """8 threads increment a counter none has stored yet: the value is 8 (the row's
+    creation race is settled by its UNIQUE constraint)."""
+    barrier = threading.Barrier(8)
+
+    def count():
+        try:
+            barrier.wait()
+            metrics.increment("duoduo_race_total", kind="new")
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=count) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert StoredCount.objects.get(name="duoduo_race_total").value == 8
