@@ -1,4 +1,4 @@
-from .models import User
+from .models import OtpCode, User
 
 
 def user_roles(*, user: User) -> list[str]:
@@ -8,3 +8,8 @@ def user_roles(*, user: User) -> list[str]:
 
 def user_has_role(*, user, role: str) -> bool:
     return bool(user and user.is_authenticated) and role in user_roles(user=user)
+
+
+def otp_sms_unknown_count() -> int:
+    """Sign-in codes whose SMS has an unknown outcome (its sender stopped mid-way)."""
+    return OtpCode.objects.filter(sms_status=OtpCode.Sms.UNKNOWN).count()
