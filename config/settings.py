@@ -581,6 +581,9 @@ CELERY_BEAT_SCHEDULE = {
 NOTIFY_SMS_RETRIES = env_int("NOTIFY_SMS_RETRIES", 5)
 NOTIFY_SMS_BACKOFF = env_int("NOTIFY_SMS_BACKOFF", 30)  # seconds, doubled each retry
 NOTIFY_SMS_REQUEUE_SECONDS = env_int("NOTIFY_SMS_REQUEUE_SECONDS", 900)
+# An SMS (a notification, a sign-in code) `sending` this long: its sender stopped before
+# the provider answered; the dispatch beat records it as `unknown`.
+NOTIFY_SMS_SENDING_TIMEOUT = env_int("NOTIFY_SMS_SENDING_TIMEOUT", 300)
 NOTIFY_SMS_DISPATCH_LIMIT = env_int("NOTIFY_SMS_DISPATCH_LIMIT", 10000)
 NOTIFY_SMS_BATCH_SIZE = env_int("NOTIFY_SMS_BATCH_SIZE", 200)
 NOTIFY_SMS_BATCH_PAUSE = env_int("NOTIFY_SMS_BATCH_PAUSE", 2)  # seconds between batches

@@ -19,6 +19,12 @@ class ErrorSerializer(serializers.Serializer):
         required=False,
         help_text="Validation errors only: field name to its messages.",
     )
+    retry_after = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        help_text="`idempotency_key_in_progress` only: seconds until a retry with the same "
+        "key may take it over (also in `Retry-After`).",
+    )
 
     class Meta:
         ref_name = "Error"
@@ -35,7 +41,8 @@ _COMMON_ERRORS = {
     "405": "`method_not_allowed`.",
     "406": "`not_acceptable`.",
     "429": "`throttled`; `Retry-After` says when to try again.",
-    "503": "`service_unavailable`: Redis or the task broker is down; `Retry-After` says when.",
+    "503": "`service_unavailable`: the database, Redis or the task broker is down; "
+    "`Retry-After` says when to try again.",
     "431": "`request_too_large`: a request header over 8190 bytes (refused by gunicorn).",
 }
 _AUTHENTICATED_ERRORS = {"403": "`permission_denied`."}
@@ -45,7 +52,8 @@ _WRITE_ERRORS = {
     "415": "`unsupported_media_type`.",
 }
 _IDEMPOTENT_ERRORS = {
-    "409": "A business conflict, or `idempotency_key_in_progress`; `code` says which.",
+    "409": "A business conflict, or `idempotency_key_in_progress` (`retry_after` and "
+    "`Retry-After` say in how many seconds the key may be taken over); `code` says which.",
     "422": "`idempotency_key_reused`: the key was used with a different request.",
 }
 

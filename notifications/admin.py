@@ -29,8 +29,12 @@ class NotificationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     date_hierarchy = "created_at"
     actions = ["send_again"]
     show_full_result_count = False
+    # The admin index counts them: SMS whose sender stopped mid-way (never sent again by
+    # themselves; "send again" below does it, for those staff decide on).
+    pending_label = gettext_lazy("SMS of unknown outcome")
+    pending_filter = {"sms_status": Notification.Sms.UNKNOWN}
 
-    @admin.action(description=gettext_lazy("Send the failed SMS again"))
+    @admin.action(description=gettext_lazy("Send the failed or unknown SMS again"))
     def send_again(self, request, queryset):
         count = services.sms_retry(notification_ids=list(queryset.values_list("pk", flat=True)))
         self.message_user(request, _("%(count)d SMS queued again.") % {"count": count})
