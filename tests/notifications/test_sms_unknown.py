@@ -6,7 +6,9 @@ metrics (`sms_unknown_count`), and sent again only when staff ask."""
 import datetime as dt
 
 import pytest
+from django.test import Client
 from django.utils import timezone
+from prometheus_client.parser import text_string_to_metric_families
 
 from accounts.models import OtpCode
 from notifications import delivery, services, tasks
@@ -15,6 +17,13 @@ from notifications.selectors import sms_unknown_count
 
 pytestmark = pytest.mark.django_db
 Sms = Notification.Sms
+
+
+def unknown_in_metrics() -> float:
+    """The gauge `duoduo_sms_unknown` as /metrics shows it to loopback."""
+    text = Client(REMOTE_ADDR="127.0.0.1").get("/metrics").content.decode()
+    (family,) = [f for f in text_string_to_metric_families(text) if f.name == "duoduo_sms_unknown"]
+    return family.samples[0].value
 
 
 def claimed(user, key: str, *, ago: dt.timedelta) -> Notification:
@@ -54,6 +63,7 @@ def test_the_dispatch_beat_records_sms_sending_too_long_as_unknown(resident, set
         sms_status=OtpCode.Sms.SENT,
     )
     assert sms_unknown_count() == 0
+    assert unknown_in_metrics() == 0
 
     assert tasks.sms_dispatch_due() == 0  # nothing queued again
 
@@ -65,6 +75,7 @@ def test_the_dispatch_beat_records_sms_sending_too_long_as_unknown(resident, set
     assert OtpCode.objects.get(pk=sent_code.pk).sms_status == OtpCode.Sms.SENT
     assert sms_unknown_count() == 2
     assert sms_sent() == []
+    assert unknown_in_metrics() == 2
 
 
 def test_staff_see_unknown_sms_and_may_send_them_again(
