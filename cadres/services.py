@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy
 from accounts.models import User
 from accounts.roles import Role
 from core.errors import Forbidden, Invalid, or_404
+from core.parties import refuse_party
 from core.timezones import LOCAL_TZ
 from notifications import kinds as notification_kinds
 from notifications.services import notify
@@ -416,7 +417,8 @@ MAX_DECISION_REASON = 500
 
 def _open_flags_locked(*, flag_id: int, moderator, reason: str) -> tuple[list, str]:
     """The moderator's check, the reason, and every open flag of the flag's review,
-    locked: deciding a review decides all its signals at once."""
+    locked: deciding a review decides all its signals at once. A party to the review
+    (permissions.party_to_flag) decides none of them."""
     if not permissions.can_moderate(user=moderator):
         raise Forbidden()
     reason = (reason or "").strip()
@@ -426,7 +428,8 @@ def _open_flags_locked(*, flag_id: int, moderator, reason: str) -> tuple[list, s
                 "reason": [_("Write 1 to %(count)d characters.") % {"count": MAX_DECISION_REASON}]
             }
         )
-    flag = or_404(ReviewFlag.objects.filter(pk=flag_id).first())
+    flag = or_404(ReviewFlag.objects.select_related("review__cadre").filter(pk=flag_id).first())
+    refuse_party(permissions.party_to_flag(user=moderator, flag=flag))
     flags = list(
         ReviewFlag.objects.select_for_update()
         .filter(review_id=flag.review_id, state=ReviewFlag.State.OPEN)
@@ -983,6 +986,7 @@ def bottom_warning_change(*, warning: BottomWarning, state: str, note: str, acto
     and when. District admins for every warning, a unit admin for its unit's."""
     if not permissions.can_manage_unit(user=actor, unit_id=warning.unit_id):
         raise Forbidden()
+    refuse_party(permissions.party_to_warning(user=actor, warning=warning))
     note = (note or "").strip()
     if len(note) > MAX_NOTE:
         raise Invalid(fields={"note": [_("At most %(count)d characters.") % {"count": MAX_NOTE}]})
@@ -1094,15 +1098,17 @@ def appeal_create(*, review: Review, appellant, reason: str) -> Appeal:
 
 
 def appeal_decide(*, appeal: Appeal, decider, upheld: bool, reason: str) -> Appeal:
-    """An appeal_reviewer's decision, once: neither the cadre nor anyone of the cadre's
-    unit decides (permissions.can_decide_appeal, for the API and the admin alike).
+    """An appeal_reviewer's decision, once, by no party to the appeal: neither who wrote
+    the review, nor the cadre, nor anyone of the cadre's unit (permissions.party_to_appeal,
+    for the API and the admin alike).
 
     Upheld: the review is excluded (review_exclude, which corrects a published month);
     its points stay paid. One conditional UPDATE: two deciders at once leave one decision.
     """
     review = appeal.review
-    if not permissions.can_decide_appeal(user=decider, review=review):
-        raise Forbidden(_("Only an appeal reviewer outside the cadre's unit decides."))
+    if not permissions.can_decide_appeal(user=decider):
+        raise Forbidden(_("Only an appeal reviewer decides appeals."))
+    refuse_party(permissions.party_to_appeal(user=decider, appeal=appeal))
     reason = (reason or "").strip()
     if not reason or len(reason) > MAX_DECISION_REASON:
         raise Invalid(

@@ -16,6 +16,7 @@ from accounts.services import otp_request, otp_verify, user_get_or_create
 from cadres.models import Cadre, Review
 from cadres.services import review_create
 from core.errors import Invalid, or_404
+from core.parties import refuse_party
 from core.timezones import LOCAL_TZ
 from points.models import MoralCategory, MoralClaim
 from points.services import moral_claim_create
@@ -23,10 +24,10 @@ from stalls.idcard import normalize_id_number
 from stalls.models import Registration, Site
 from stalls.services import registration_create
 
+from . import permissions
 from .errors import (
     DailyLimit,
     IdCheckUnbound,
-    SelfAssist,
     SessionAlreadyConfirmed,
     SessionExpired,
     SessionNotConfirmed,
@@ -71,8 +72,7 @@ def desk_session_start(*, agent, phone: str, address: str, centre: str = "") -> 
     apply to the resident's phone and to the agent's address; a refused request (429)
     writes nothing.
     """
-    if phone == agent.phone:
-        raise SelfAssist()
+    refuse_party(permissions.party_to_desk_phone(user=agent, phone=phone))
     with transaction.atomic():
         otp = otp_request(phone=phone, address=address, purpose=OtpCode.Purpose.DESK)
         return DeskSession.objects.create(
@@ -192,6 +192,7 @@ def _act(*, session_id: int, agent, kind: str, perform: Callable):
             raise SessionNotConfirmed()
         if status != DeskSession.Status.ACTIVE:
             raise SessionExpired()
+        refuse_party(permissions.party_to_desk_session(user=agent, session=session))
         today = timezone.localtime(now, LOCAL_TZ).date()
         done = AssistedAct.objects.filter(
             agent_id=agent.pk, local_date=today, kind__in=AssistedAct.LIMITED_KINDS
@@ -217,8 +218,7 @@ def assisted_review_create(
     points to the resident, every rule of cadres.services.review_create. An agent who is
     that cadre does not file reviews of themselves, whoever they are for. `address` is the
     desk's: the fraud rules see the centre's reviews together, marked assisted."""
-    if cadre.user_id is not None and cadre.user_id == agent.pk:
-        raise SelfAssist()
+    refuse_party(permissions.party_to_assisted_review(user=agent, cadre=cadre))
     return _act(
         session_id=session_id,
         agent=agent,
@@ -254,6 +254,7 @@ def assisted_moral_claim_create(
             description=description,
             occurred_on=occurred_on,
             photo=photo,
+            filed_by=agent,
         ),
     )
 
@@ -283,5 +284,6 @@ def assisted_registration_create(
             description=description,
             photo=photo,
             waitlist=waitlist,
+            filed_by=agent,
         ),
     )

@@ -1071,7 +1071,9 @@ class AppealDecideView(APIView):
             200: AppealSerializer,
             400: error_response("`invalid`: upheld missing, a reason missing or too long."),
             403: error_response(
-                "`permission_denied`: not an appeal reviewer, or the cadre, or of its unit."
+                "`permission_denied`: not an appeal reviewer; `own_case_author`: wrote the "
+                "review or the appeal; `own_case_subject`: the cadre; `own_case_unit`: of the "
+                "cadre's unit."
             ),
             404: error_response("`not_found`: no such appeal."),
             409: error_response("`appeal_already_decided`."),

@@ -72,7 +72,7 @@ def test_the_admin_refuses_a_decider_of_the_cadres_unit(make_user, pending, unit
         f"/admin/cadres/appeal/{pending.pk}/decide/", {"reason": "核实属实", "uphold": "1"}
     )
     assert response.status_code == 200  # the form again, with the refusal
-    assert "不属于该干部所在单位" in response.content.decode()
+    assert "此案涉及您所在单位" in response.content.decode()
     assert Appeal.objects.get().status == "pending"
 
 

@@ -46,7 +46,7 @@ def test_the_admin_queues_appeals_and_another_officer_upholds(
 
     client.force_login(officer)
     refused = decide(client, appeal, "uphold").content.decode()
-    assert "另一名队员" in refused
+    assert "此案所涉事项由您记录或代办" in refused
     assert StallAppeal.objects.get().status == "pending"
 
     client.force_login(other_officer)
