@@ -45,6 +45,10 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_staff = models.BooleanField(_("staff status"), default=False)
     is_active = models.BooleanField(_("active"), default=True)
     date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
+    # When an SMS code first proved the phone is the user's. Empty for an account a
+    # service desk made from an ID check alone: its reviews earn no points and wait for
+    # a moderator until then (docs/assisted-desk.md).
+    phone_verified_at = models.DateTimeField(_("phone confirmed by SMS at"), null=True, blank=True)
 
     objects = UserManager()
 

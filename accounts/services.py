@@ -371,11 +371,29 @@ def otp_verify(
     # Raised after the block commits, so the wrong try stays counted.
     if wrong:
         raise OtpInvalid()
-    return user_get_or_create(phone=phone)
+    user = user_get_or_create(phone=phone)
+    if user.phone_verified_at is None:
+        # The code reached the phone: an account a desk made from an ID check alone is
+        # now confirmed (once; a later sign-in leaves the first time).
+        user_phone_verify(user=user, now=now)
+    return user
 
 
-def user_get_or_create(*, phone: str, display_name: str = "") -> User:
-    """The user with this phone; a new one is a resident named after the phone's last digits."""
+def user_phone_verify(*, user: User, now) -> None:
+    """Record that an SMS code reached the user's phone, the first time only."""
+    if User.objects.filter(pk=user.pk, phone_verified_at__isnull=True).update(
+        phone_verified_at=now
+    ):
+        user.phone_verified_at = now
+
+
+def user_get_or_create(*, phone: str, display_name: str = "", phone_verified: bool = True) -> User:
+    """The user with this phone; a new one is a resident named after the phone's last digits.
+
+    A new account's phone counts as confirmed (an SMS sign-in, an administrator's grant,
+    a seed) unless `phone_verified` is False: a service desk's ID check alone, which
+    proves a person, not the phone (docs/assisted-desk.md).
+    """
     user = User.objects.filter(phone=phone).first()
     if user is not None:
         return user
@@ -383,7 +401,8 @@ def user_get_or_create(*, phone: str, display_name: str = "") -> User:
         user, created = User.objects.get_or_create(
             phone=phone,
             defaults={
-                "display_name": display_name or _("Resident %(tail)s") % {"tail": phone[-4:]}
+                "display_name": display_name or _("Resident %(tail)s") % {"tail": phone[-4:]},
+                "phone_verified_at": timezone.now() if phone_verified else None,
             },
         )
         if created:

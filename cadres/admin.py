@@ -349,7 +349,7 @@ class ReviewFlagAdmin(admin.ModelAdmin):
             _("%(count)d reviews excluded."),
         )
 
-    @admin.action(description=_("Clear the selected flags (the reviews keep counting)"))
+    @admin.action(description=_("Clear the selected flags (the reviews count)"))
     def clear_flags(self, request, queryset):
         self._decide(
             request,
@@ -377,6 +377,17 @@ def fraud_signal_text(flag: ReviewFlag) -> str:
             "%(accounts)s accounts wrote %(share_percent)s%% of the cadre's %(reviews)s reviews"
         ),
         FlagRule.COLLEAGUE: _("the reviewer works in the cadre's unit (excluded automatically)"),
+        FlagRule.ACCOUNT: _("one account reviewed %(cadres)s cadres within %(minutes)s minutes"),
+        FlagRule.ACCOUNT_DEVICES: _(
+            "one account presented %(devices)s devices within %(minutes)s minutes"
+        ),
+        FlagRule.ADDRESS_DEVICES: _(
+            "one address presented %(devices)s devices within %(minutes)s minutes"
+        ),
+        FlagRule.UNCONFIRMED: _(
+            "the account was made at a service desk and its phone is not confirmed by SMS: "
+            "held out of the rankings until decided, no points"
+        ),
     }
     text = texts.get(flag.rule)
     if text is None:

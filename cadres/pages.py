@@ -5,7 +5,6 @@ Also the cadre code kind's functions for core.codes (resolve, scan body, page).
 
 import base64
 import hashlib
-import secrets
 
 from django.conf import settings
 from django.contrib import messages
@@ -20,13 +19,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.roles import Role
-from core import codes
+from core import codes, devices
 from core.errors import DomainError
 from core.forms import error_message
 from core.net import client_ip
 from opendata import selectors as open_selectors
 
-from . import charts, fraud, permissions, publication, qr, rankings, selectors, services, throttles
+from . import charts, permissions, publication, qr, rankings, selectors, services, throttles
 from .codes import badge_token, review_target, ticket_token, ticket_url
 from .models import Cadre, RankingEntry, Review, ServiceTicket
 
@@ -63,32 +62,11 @@ def cadre_page(request, cadre: Cadre, *, ticket: ServiceTicket | None = None):
         "max_comment": services.MAX_COMMENT,
     }
     response = render(request, "cadres/cadre_page.html", context)
-    if request.user.is_authenticated and not _device_cookie(request):
-        _set_device_cookie(response)
+    # The page's first-party device token (core.devices), for signed-in visitors only:
+    # an anonymous page may be cached, and a cached Set-Cookie would be everyone's.
+    if request.user.is_authenticated:
+        devices.device_ensure(request, response)
     return response
-
-
-# The page's first-party device id: what X-Device-Id is to the app (cadres/fraud.py).
-DEVICE_COOKIE = "duoduo_device"
-DEVICE_COOKIE_SECONDS = 2 * 365 * 24 * 3600
-
-
-def _device_cookie(request) -> str:
-    value = request.COOKIES.get(DEVICE_COOKIE, "")
-    return value if 16 <= len(value) <= fraud.DEVICE_ID_MAX and value.isalnum() else ""
-
-
-def _set_device_cookie(response, value: str | None = None) -> str:
-    value = value or secrets.token_hex(16)
-    response.set_cookie(
-        DEVICE_COOKIE,
-        value,
-        max_age=DEVICE_COOKIE_SECONDS,
-        httponly=True,
-        samesite="Lax",
-        secure=settings.SESSION_COOKIE_SECURE,
-    )
-    return value
 
 
 def ticket_page(request, ticket: ServiceTicket):
@@ -114,11 +92,13 @@ def review_submit(request, pk: int):
         rating = int(request.POST.get("rating", ""))
     except ValueError:
         rating = 0
-    device = _device_cookie(request)
+    # A server-signed token only (core.devices); without one the review has no device,
+    # and the answer issues one.
+    device = devices.device_id(request)
     # A used or expired ticket no longer opens its page: back to the badge's.
     response = redirect("scan-page", token=badge_token(cadre) if ticket is not None else token)
     if not device:
-        device = _set_device_cookie(response)
+        devices.device_issue(response)
     try:
         review = services.review_create(
             cadre=cadre,

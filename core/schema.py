@@ -34,6 +34,34 @@ def error_response(description: str) -> OpenApiResponse:
     return OpenApiResponse(response=ErrorSerializer, description=description)
 
 
+# The device token (core.devices): the request header the app sends back, and the
+# response header of the answer that issues one.
+DEVICE_TOKEN_PARAMETERS = [
+    OpenApiParameter(
+        "X-Device-Id",
+        str,
+        OpenApiParameter.HEADER,
+        required=False,
+        description=(
+            "The device token this server issued (the `X-Device-Id` response header of an "
+            "earlier answer), sent back as it came. An id the server did not sign counts "
+            "as no device. Stored only as a keyed hash, for the fraud rules."
+        ),
+    ),
+    OpenApiParameter(
+        "X-Device-Id",
+        str,
+        OpenApiParameter.HEADER,
+        response=True,
+        description=(
+            "Set when the request carried no valid device token (nor the `duoduo_device` "
+            "cookie): a new signed token, also set as the HttpOnly cookie "
+            "`duoduo_device`. Send it back in `X-Device-Id` on later requests."
+        ),
+    ),
+]
+
+
 _COMMON_ERRORS = {
     "400": "`invalid`: validation failed (`fields` says where) or the body is malformed.",
     "401": "`not_authenticated` (no token) or `token_invalid` (bad or expired token).",

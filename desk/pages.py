@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 from accounts.phone import normalize_phone
 from accounts.roles import Role
 from accounts.selectors import user_has_role
-from cadres.models import Review
+from cadres.models import Exclusion, Review
 from cadres.services import MAX_COMMENT
 from core import codes
 from core.errors import DomainError
@@ -138,6 +138,15 @@ def review_submit(request, pk: int):
     except DomainError as error:
         messages.error(request, error_message(error))
         return redirect("desk-page-session", pk=pk)
+    if review.excluded_reason == Exclusion.UNCONFIRMED:
+        return _done(
+            request,
+            pk,
+            _(
+                "The review is filed. It counts once a moderator has checked it, and it earns "
+                "no points: the resident's phone is not confirmed by SMS yet."
+            ),
+        )
     return _done(
         request,
         pk,

@@ -32,7 +32,7 @@ from .errors import (
     SessionExpired,
     SessionNotConfirmed,
 )
-from .models import AssistedAct, DeskSession
+from .models import AgentFlag, AssistedAct, DeskSession
 
 
 def id_number_hash(number: str) -> str:
@@ -144,7 +144,9 @@ def desk_session_confirm_id(*, session_id: int, id_number: str, name: str) -> De
         resident = User.objects.filter(phone=session.phone).first()
         created = resident is None
         if created:
-            resident = user_get_or_create(phone=session.phone)
+            # An ID check proves a person, not the phone: the account earns no review
+            # points, and its reviews wait for a moderator, until an SMS code reaches it.
+            resident = user_get_or_create(phone=session.phone, phone_verified=False)
         elif not DeskSession.objects.filter(
             resident=resident, method=DeskSession.Method.ID_CHECK, id_number_hash=digest
         ).exists():
@@ -159,13 +161,32 @@ def desk_session_confirm_id(*, session_id: int, id_number: str, name: str) -> De
             id_name=name,
         )
         if created:
-            _log(
+            act = _log(
                 session=session,
                 kind=AssistedAct.Kind.ACCOUNT_CREATED,
                 object_id=resident.pk,
                 now=now,
             )
+            _agent_id_accounts_check(agent_id=session.agent_id, day=act.local_date, now=now)
     return session
+
+
+def _agent_id_accounts_check(*, agent_id: int, day: dt.date, now: dt.datetime) -> None:
+    """Flag the agent (AgentFlag) past DESK_ID_ACCOUNTS_PER_DAY accounts made from an ID
+    check alone on `day`. Two made at once may both count one short; the next flags."""
+    made = AssistedAct.objects.filter(
+        agent_id=agent_id,
+        local_date=day,
+        kind=AssistedAct.Kind.ACCOUNT_CREATED,
+        session__method=DeskSession.Method.ID_CHECK,
+    ).count()
+    if made > settings.DESK_ID_ACCOUNTS_PER_DAY:
+        AgentFlag.objects.update_or_create(
+            agent_id=agent_id,
+            local_date=day,
+            defaults={"accounts": made, "updated_at": now},
+            create_defaults={"accounts": made, "created_at": now, "updated_at": now},
+        )
 
 
 def desk_session_close(*, session_id: int) -> DeskSession:

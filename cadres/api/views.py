@@ -20,11 +20,12 @@ from accounts.authentication import StatelessJWTAuthentication
 from accounts.permissions import HasRole
 from accounts.roles import Role
 from core import codes
+from core.devices import IssuesDeviceToken, device_id
 from core.errors import Forbidden, Invalid, or_404
 from core.idempotency import idempotent
 from core.net import client_ip
 from core.pagination import PAGE_PARAMETERS, CursorPagination, paginate, paginated
-from core.schema import error_response
+from core.schema import DEVICE_TOKEN_PARAMETERS, error_response
 from core.serializers import ComputedBooleanField, ComputedCharField, ComputedURLField
 from core.throttling import (
     AnonRateThrottle,
@@ -258,8 +259,9 @@ class UnitBadgesPdfView(APIView):
 # --- Reviews ---------------------------------------------------------------------------
 
 
-class CadreReviewCreateView(APIView):
-    """POST /cadres/{id}/reviews: review a cadre whose badge the user just scanned."""
+class CadreReviewCreateView(IssuesDeviceToken, APIView):
+    """POST /cadres/{id}/reviews: review a cadre whose badge the user just scanned.
+    Answers a client without a valid device token with a new one (core.devices)."""
 
     # The token alone (the review's INSERT checks the reviewer is active), and the
     # user's rate and the review scope in one Redis round trip.
@@ -287,24 +289,16 @@ class CadreReviewCreateView(APIView):
 
     class OutputSerializer(serializers.Serializer):
         id = serializers.IntegerField()
-        points_awarded = serializers.IntegerField()
+        points_awarded = serializers.IntegerField(
+            help_text="0 past the day's cap, or for an account whose phone no SMS has "
+            "confirmed (made at a service desk from an ID check: the review then waits "
+            "for a moderator)."
+        )
         verified = serializers.BooleanField(help_text="Submitted through a service ticket.")
 
     @extend_schema(
         request=InputSerializer,
-        parameters=[
-            OpenApiParameter(
-                "X-Device-Id",
-                str,
-                OpenApiParameter.HEADER,
-                required=False,
-                description=(
-                    "A stable random id of the app's installation (at most 64 characters). "
-                    "Stored only as a keyed hash, for the fraud rules (one device "
-                    "reviewing many cadres in an hour)."
-                ),
-            )
-        ],
+        parameters=DEVICE_TOKEN_PARAMETERS,
         responses={
             201: OutputSerializer,
             403: error_response(
@@ -343,7 +337,7 @@ class CadreReviewCreateView(APIView):
             rating=data.validated_data["rating"],
             tags=data.validated_data["tags"],
             comment=data.validated_data["comment"],
-            device_id=request.headers.get("X-Device-Id", ""),
+            device_id=device_id(request),
             address=client_ip(request),
             ticket=ticket,
         )
