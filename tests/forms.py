@@ -5,6 +5,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 
 from django.conf import settings
+from django.contrib.auth import SESSION_KEY, get_user_model
 from django.db import connection
 from django.test import Client
 
@@ -16,6 +17,12 @@ TAPS = 8
 def nonce_for(user) -> dict:
     """The hidden field of one form shown to `user`, to merge into a POST's data."""
     return {FIELD: form_nonce(user)}
+
+
+def nonce_of(client) -> dict:
+    """`nonce_for` the user signed in on the test `client`."""
+    user_id = client.session[SESSION_KEY]
+    return nonce_for(get_user_model().objects.get(pk=user_id))
 
 
 def signed_in(user) -> Client:

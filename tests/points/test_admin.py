@@ -12,6 +12,7 @@ from points.codes import voucher_url
 from points.models import Account, Campaign, Entry, LedgerTransaction, MoralClaim
 from points.selectors import campaign_pool_balance, resident_summary
 from points.verification import ledger_verify
+from tests.forms import nonce_of
 
 pytestmark = pytest.mark.django_db
 
@@ -153,12 +154,26 @@ def test_it_lets_a_reviewer_approve_from_the_queue(make_user, resident, categori
     form = client.post(url, {"action": "approve", "_selected_action": [claim.pk]})
     assert form.status_code == 200
     client.post(
-        url, {"action": "approve", "_selected_action": [claim.pk], "apply": "1", "points": 99}
+        url,
+        {
+            "action": "approve",
+            "_selected_action": [claim.pk],
+            "apply": "1",
+            "points": 99,
+            **nonce_of(client),
+        },
     )
     claim.refresh_from_db()
     assert claim.status == "pending"
     client.post(
-        url, {"action": "approve", "_selected_action": [claim.pk], "apply": "1", "points": 40}
+        url,
+        {
+            "action": "approve",
+            "_selected_action": [claim.pk],
+            "apply": "1",
+            "points": 40,
+            **nonce_of(client),
+        },
     )
     claim.refresh_from_db()
     assert (claim.status, claim.points, claim.decided_by) == ("approved", 40, reviewer)
@@ -173,7 +188,14 @@ def test_it_lets_a_reviewer_reject_but_not_their_own(make_user, categories):
     own = claim_for(reviewer, categories)
     url = reverse("admin:points_moralclaim_changelist")
     client.post(
-        url, {"action": "reject", "_selected_action": [own.pk], "apply": "1", "reason": "no"}
+        url,
+        {
+            "action": "reject",
+            "_selected_action": [own.pk],
+            "apply": "1",
+            "reason": "no",
+            **nonce_of(client),
+        },
     )
     own.refresh_from_db()
     assert own.status == "pending"
@@ -191,6 +213,7 @@ def test_it_lets_a_district_admin_revoke(su_client, superuser, resident, reviewe
             "_selected_action": [claim.pk],
             "apply": "1",
             "reason": "false report",
+            **nonce_of(su_client),
         },
     )
     claim.refresh_from_db()
