@@ -109,10 +109,14 @@ def test_it_posts_an_adjustment_with_a_reason(admin_client_zh, admin_user, resid
     assert admin_client_zh.get(url).status_code == 200
     response = admin_client_zh.post(url, {"amount": -30, "reason": ""})
     assert response.status_code == 200
-    response = admin_client_zh.post(url, {"amount": -130, "reason": "too much"})
+    response = admin_client_zh.post(
+        url, {"amount": -130, "reason": "too much", **nonce_of(admin_client_zh)}
+    )
     assert response.status_code == 200
     assert resident_summary(user=resident).redeemable == 100
-    response = admin_client_zh.post(url, {"amount": -30, "reason": "duplicate grant"})
+    response = admin_client_zh.post(
+        url, {"amount": -30, "reason": "duplicate grant", **nonce_of(admin_client_zh)}
+    )
     assert response.status_code == 302
     assert resident_summary(user=resident).redeemable == 70
     txn = LedgerTransaction.objects.order_by("-pk").first()
