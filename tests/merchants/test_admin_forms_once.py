@@ -6,17 +6,23 @@ import pytest
 from django.urls import reverse
 
 from accounts.roles import Role
+from merchants import services
 from merchants.models import Statement
 from tests.forms import signed_in, tapped_at_once, texts
 
-from .test_admin import statement  # noqa: F401 (a fixture)
+from .test_admin import OCTOBER
 
 ERROR = 'class="error"'
 
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_it_confirms_then_pays_a_statement_once_per_double_submit(make_user, statement):  # noqa: F811
+def test_it_confirms_then_pays_a_statement_once_per_double_submit(
+    make_user, merchant, resident, grant
+):
+    grant(resident, 1000)
+    services.payment_create(resident=resident, merchant=merchant, amount_points=400)
+    statement = services.statement_build(merchant=merchant, month=OCTOBER)
     finance = make_user(Role.FINANCE)
     changelist = reverse("admin:merchants_statement_changelist")
     confirmed = tapped_at_once(
@@ -36,7 +42,8 @@ def test_it_confirms_then_pays_a_statement_once_per_double_submit(make_user, sta
 
 
 @pytest.mark.django_db
-def test_a_statement_action_without_its_nonce_does_nothing(make_user, statement):  # noqa: F811
+def test_a_statement_action_without_its_nonce_does_nothing(make_user, merchant):
+    statement = services.statement_build(merchant=merchant, month=OCTOBER)
     page = signed_in(make_user(Role.FINANCE)).post(
         reverse("admin:merchants_statement_changelist"),
         {"action": "confirm_statements", "_selected_action": [statement.pk]},
