@@ -21,9 +21,9 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.roles import Role
-from core.admin import OncePerFormAdminMixin, ReadOnlyAdminMixin
+from core.admin import ReadOnlyAdminMixin
 from core.errors import DomainError
-from core.form_nonces import once_per_form, submit_once
+from core.form_nonces import OncePerFormAdminMixin, once_per_form, submit_once
 from core.forms import add_form_errors, error_message
 
 from . import exports, permissions, qr, reports, selectors, services

@@ -46,14 +46,6 @@ class DuoduoAdminConfig(AdminConfig):
     default_site = "core.admin.DuoduoAdminSite"
 
 
-class OncePerFormAdminMixin:
-    """A ModelAdmin whose actions act once per submitted changelist form: the form
-    carries a nonce, and each acting action is decorated with
-    `core.form_nonces.once_per_form` (e.g. merchants.admin.StatementAdmin)."""
-
-    change_list_template = "core/admin_change_list.html"
-
-
 class ReadOnlyAdminMixin:
     """Rows written only by the services: visible in the admin, never added, edited or
     deleted there (e.g. points.admin.EntryAdmin)."""

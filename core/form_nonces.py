@@ -11,7 +11,7 @@ carries a one-time nonce, spent in the same database transaction as its act.
   replays the first's outcome, its messages and its redirect, doing nothing itself.
   A missing or refused nonce does nothing and says so, back at `back`.
 - `once_per_form` does the same for an admin action; `OncePerFormAdminMixin` puts the
-  nonce into the changelist's action form.
+  nonce into the changelist's action form and the add form, and adds once.
 
 Only an act that ends in a redirect is recorded. One that shows its form again (its
 errors) did nothing: its transaction is rolled back and the nonce stays unspent.
@@ -25,6 +25,7 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.admin.options import IS_POPUP_VAR
 from django.core import signing
 from django.db import IntegrityError, transaction
 from django.http import HttpResponseRedirect
@@ -131,3 +132,22 @@ def form_submissions_purge(*, older_than=None) -> int:
     cutoff = timezone.now() - (older_than or settings.IDEMPOTENCY_KEY_TTL)
     deleted, _counts = FormSubmission.objects.filter(created_at__lt=cutoff).delete()
     return deleted
+
+
+class OncePerFormAdminMixin:
+    """A ModelAdmin whose forms act once per submit: its add form (e.g.
+    points.admin.CampaignAdmin, which funds a pool), and its changelist's actions
+    decorated with `once_per_form` (e.g. merchants.admin.StatementAdmin). Both forms
+    carry the nonce."""
+
+    change_list_template = "core/admin_change_list.html"
+    change_form_template = "core/admin_change_form.html"
+
+    def add_view(self, request, form_url="", extra_context=None):
+        add = super().add_view
+        if request.method != "POST" or IS_POPUP_VAR in request.GET or IS_POPUP_VAR in request.POST:
+            # A popup answers with a page, not a redirect: it cannot be replayed.
+            return add(request, form_url, extra_context)
+        return submit_once(
+            request, lambda: add(request, form_url, extra_context), back=request.get_full_path()
+        )

@@ -7,9 +7,8 @@ from django.utils.translation import gettext_lazy as _
 
 from cadres.models import Unit
 from cadres.permissions import is_district_admin
-from core.admin import OncePerFormAdminMixin
 from core.errors import DomainError
-from core.form_nonces import once_per_form
+from core.form_nonces import OncePerFormAdminMixin, once_per_form
 
 from . import permissions, selectors, services
 from .models import OverdueIncome, Product, QuotaShortfall, Session, Transfer

@@ -10,9 +10,9 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from core.admin import OncePerFormAdminMixin, ReadOnlyAdminMixin
+from core.admin import ReadOnlyAdminMixin
 from core.errors import DomainError
-from core.form_nonces import once_per_form
+from core.form_nonces import OncePerFormAdminMixin, once_per_form
 from core.forms import error_message
 from points.selectors import yuan
 

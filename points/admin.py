@@ -20,7 +20,7 @@ from accounts.selectors import user_has_role
 from core import uploads
 from core.admin import ReadOnlyAdminMixin
 from core.errors import DomainError
-from core.form_nonces import submit_once
+from core.form_nonces import OncePerFormAdminMixin, submit_once
 from core.forms import error_message
 
 from . import gate, selectors, services
@@ -193,7 +193,7 @@ class CampaignForm(forms.ModelForm):
 
 
 @admin.register(Campaign)
-class CampaignAdmin(admin.ModelAdmin):
+class CampaignAdmin(OncePerFormAdminMixin, admin.ModelAdmin):
     form = CampaignForm
     list_display = [
         "title",

@@ -16,9 +16,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from core import uploads
-from core.admin import OncePerFormAdminMixin, ReadOnlyAdminMixin
+from core.admin import ReadOnlyAdminMixin
 from core.errors import DomainError, Invalid
-from core.form_nonces import once_per_form, submit_once
+from core.form_nonces import OncePerFormAdminMixin, once_per_form, submit_once
 from core.forms import add_form_errors, error_message
 from core.masking import mask_name, mask_phone
 
@@ -426,7 +426,7 @@ class InspectionForm(forms.ModelForm):
 
 
 @admin.register(Inspection)
-class InspectionAdmin(UnitScopedAdmin):
+class InspectionAdmin(OncePerFormAdminMixin, UnitScopedAdmin):
     unit_field = "stall__site__unit_id"
     list_display = ["stall", "result", "officer", "inspected_at"]
     list_filter = ["result"]

@@ -7,12 +7,12 @@ from django.urls import reverse
 
 from accounts.roles import Role
 from points import ledger, services
-from points.models import LedgerTransaction, MoralClaim
+from points.models import Campaign, LedgerTransaction, MoralClaim
 from points.selectors import resident_summary
 from points.verification import ledger_verify
 from tests.forms import signed_in, tapped_at_once, texts
 
-from .test_admin import claim_for
+from .test_admin import claim_for, superuser  # noqa: F401 (a fixture)
 
 
 @pytest.mark.postgres
@@ -92,3 +92,26 @@ def test_an_adjustment_without_its_nonce_posts_nothing(admin_user, resident):
     )
     assert "此表单已过期或不完整" in page.content.decode()
     assert LedgerTransaction.objects.count() == transactions
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_it_funds_one_campaign_for_a_double_submit_of_the_add_form(superuser):  # noqa: F811
+    transactions = LedgerTransaction.objects.count()
+    responses = tapped_at_once(
+        superuser,
+        reverse("admin:points_campaign_add"),
+        {
+            "title": "Grab",
+            "starts_at_0": "2026-12-01",
+            "starts_at_1": "08:00:00",
+            "ends_at_0": "2026-12-31",
+            "ends_at_1": "20:00:00",
+            "points_per_claim": "88",
+            "claims": "5",
+        },
+    )
+    assert Campaign.objects.count() == 1
+    assert LedgerTransaction.objects.count() == transactions + 1
+    assert all(response.redirect_chain for response in responses)
+    assert ledger_verify().ok

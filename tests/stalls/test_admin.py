@@ -83,7 +83,8 @@ def test_it_records_inspections_and_closes_reports_in_the_admin(client, officer,
     report = services.report_create(stall=stall, reporter=resident, category="pricing")
     client.force_login(officer)
     response = client.post(
-        "/admin/stalls/inspection/add/", {"stall": stall.pk, "result": "pass", "notes": "良好"}
+        "/admin/stalls/inspection/add/",
+        {"stall": stall.pk, "result": "pass", "notes": "良好", **nonce_of(client)},
     )
     assert response.status_code == 302
     assert stall.inspections.get().officer == officer

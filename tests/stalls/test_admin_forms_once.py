@@ -5,7 +5,7 @@ a registration's decide page, and the appeal and report actions."""
 import pytest
 
 from stalls import services
-from stalls.models import Registration, Stall, StallAppeal, StallReport
+from stalls.models import Inspection, Registration, Stall, StallAppeal, StallReport
 from tests.forms import signed_in, tapped_at_once, texts
 
 from .conftest import id_number
@@ -87,3 +87,20 @@ def test_a_decision_without_its_nonce_decides_nothing(site, vendor, officer):
     )
     assert "此表单已过期或不完整" in page.content.decode()
     assert Registration.objects.get().status == Registration.Status.PENDING
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_it_records_one_inspection_for_a_double_submit_of_the_add_form(site, vendor, officer):
+    stall = services.registration_approve(
+        registration=registration(site, vendor), officer=officer, slot=1
+    )
+    responses = tapped_at_once(
+        officer,
+        "/admin/stalls/inspection/add/",
+        {"stall": stall.pk, "result": "violation", "notes": "占道"},
+    )
+    assert Inspection.objects.count() == 1
+    assert all(
+        response.redirect_chain and ERROR not in response.content.decode() for response in responses
+    )
