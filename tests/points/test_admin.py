@@ -237,6 +237,7 @@ def test_it_creates_funded_campaigns_from_the_admin(su_client):
             "ends_at_1": "08:00:00",
             "points_per_claim": 10,
             "claims": 7,
+            **nonce_of(su_client),
         },
     )
     assert response.status_code == 302, response.content.decode()[:2000]
