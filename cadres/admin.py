@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.roles import Role
 from core.admin import ReadOnlyAdminMixin
 from core.errors import DomainError
+from core.form_nonces import OncePerFormAdminMixin, once_per_form, submit_once
 from core.forms import add_form_errors, error_message
 
 from . import exports, permissions, qr, reports, selectors, services
@@ -226,7 +227,7 @@ class FlagActionForm(ActionForm):
 
 
 @admin.register(ReviewFlag)
-class ReviewFlagAdmin(admin.ModelAdmin):
+class ReviewFlagAdmin(OncePerFormAdminMixin, admin.ModelAdmin):
     """The rating moderator's queue: flagged reviews, the signals (counts only), and
     the review as far as needed (cadre, rating, comment, date), never the reviewer."""
 
@@ -338,6 +339,7 @@ class ReviewFlagAdmin(admin.ModelAdmin):
             self.message_user(request, done % {"count": decided}, messages.SUCCESS)
 
     @admin.action(description=_("Exclude the selected reviews (with the reason and ground)"))
+    @once_per_form
     def exclude_reviews(self, request, queryset):
         ground = request.POST.get("ground") or Exclusion.FRAUD
         self._decide(
@@ -350,6 +352,7 @@ class ReviewFlagAdmin(admin.ModelAdmin):
         )
 
     @admin.action(description=_("Clear the selected flags (the reviews count)"))
+    @once_per_form
     def clear_flags(self, request, queryset):
         self._decide(
             request,
@@ -399,7 +402,7 @@ def fraud_signal_text(flag: ReviewFlag) -> str:
 
 
 @admin.register(RankingMonth)
-class RankingMonthAdmin(admin.ModelAdmin):
+class RankingMonthAdmin(OncePerFormAdminMixin, admin.ModelAdmin):
     list_display = [
         "__str__",
         "version",
@@ -438,6 +441,7 @@ class RankingMonthAdmin(admin.ModelAdmin):
         return False
 
     @admin.action(description=_("Publish (ended months only; freezes them)"))
+    @once_per_form
     def publish(self, request, queryset):
         for ranking in queryset.order_by("month"):
             try:
@@ -448,6 +452,7 @@ class RankingMonthAdmin(admin.ModelAdmin):
                 self.message_user(request, _("%(month)s published.") % {"month": ranking})
 
     @admin.action(description=_("Compile again (unpublished months only)"))
+    @once_per_form
     def recompile(self, request, queryset):
         for ranking in queryset.order_by("month"):
             try:
@@ -530,7 +535,7 @@ class WarningActionForm(ActionForm):
 
 
 @admin.register(BottomWarning)
-class BottomWarningAdmin(UnitScopedAdmin):
+class BottomWarningAdmin(OncePerFormAdminMixin, UnitScopedAdmin):
     """Warning talks (two months in a row at the bottom) and post reviews (three and more):
     the unit admin sees its unit's, the district admin all. The state moves through the
     actions (services.bottom_warning_change), never by editing the row."""
@@ -581,10 +586,12 @@ class BottomWarningAdmin(UnitScopedAdmin):
                 )
 
     @admin.action(description=_("The warning talk was held"))
+    @once_per_form
     def mark_talk_held(self, request, queryset):
         self._move(request, queryset, BottomWarning.State.TALK_HELD)
 
     @admin.action(description=_("Close with the note"))
+    @once_per_form
     def close(self, request, queryset):
         self._move(request, queryset, BottomWarning.State.CLOSED)
 
@@ -680,6 +687,16 @@ class AppealAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             *super().get_urls(),
         ]
 
+    def _decide(self, request, appeal, form):
+        services.appeal_decide(
+            appeal=appeal,
+            decider=request.user,
+            upheld="uphold" in request.POST,
+            reason=form.cleaned_data["reason"],
+        )
+        self.message_user(request, gettext("The appeal is decided."))
+        return redirect("admin:cadres_appeal_changelist")
+
     def decide_view(self, request, pk):
         if not self.has_view_permission(request):
             raise PermissionDenied
@@ -687,17 +704,14 @@ class AppealAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         form = AppealDecideForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
             try:
-                services.appeal_decide(
-                    appeal=appeal,
-                    decider=request.user,
-                    upheld="uphold" in request.POST,
-                    reason=form.cleaned_data["reason"],
+                # Once per form: a second submit shows the first's outcome.
+                return submit_once(
+                    request,
+                    lambda: self._decide(request, appeal, form),
+                    back=request.get_full_path(),
                 )
             except DomainError as error:
                 add_form_errors(form, error)
-            else:
-                self.message_user(request, gettext("The appeal is decided."))
-                return redirect("admin:cadres_appeal_changelist")
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,

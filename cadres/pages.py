@@ -12,6 +12,7 @@ from django.contrib.messages.storage.cookie import CookieStorage
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
@@ -21,6 +22,7 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts.roles import Role
 from core import codes, devices
 from core.errors import DomainError
+from core.form_nonces import submit_once
 from core.forms import error_message
 from core.net import client_ip
 from opendata import selectors as open_selectors
@@ -88,6 +90,14 @@ def review_submit(request, pk: int):
     if not request.user.is_authenticated:
         messages.error(request, _("Sign in to review."))
         return redirect("scan-page", token=token)
+    return submit_once(
+        request,
+        lambda: _review_create(request, cadre, ticket, token),
+        back=reverse("scan-page", kwargs={"token": token}),
+    )
+
+
+def _review_create(request, cadre, ticket, token):
     try:
         rating = int(request.POST.get("rating", ""))
     except ValueError:

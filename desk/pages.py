@@ -7,6 +7,7 @@ import datetime as dt
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -18,6 +19,7 @@ from cadres.models import Exclusion, Review
 from cadres.services import MAX_COMMENT
 from core import codes
 from core.errors import DomainError
+from core.form_nonces import submit_once
 from core.forms import error_message
 from core.net import client_ip
 from core.timezones import LOCAL_TZ
@@ -53,6 +55,10 @@ def desk_home(request):
 @require_POST
 def session_start(request):
     _agent_or_403(request)
+    return submit_once(request, lambda: _session_start(request), back=reverse("desk-page"))
+
+
+def _session_start(request):
     try:
         phone = normalize_phone(request.POST.get("phone", "")[:32])
         session = services.desk_session_start(
@@ -85,6 +91,10 @@ def session_page(request, pk: int):
     return render(request, "desk/session.html", context)
 
 
+def _session_url(pk: int) -> str:
+    return reverse("desk-page-session", kwargs={"pk": pk})
+
+
 def _done(request, pk: int, message: str):
     messages.success(request, message)
     return redirect("desk-page-session", pk=pk)
@@ -93,6 +103,10 @@ def _done(request, pk: int, message: str):
 @require_POST
 def session_confirm(request, pk: int):
     _own_session_or_403(request, pk)
+    return submit_once(request, lambda: _session_confirm(request, pk), back=_session_url(pk))
+
+
+def _session_confirm(request, pk: int):
     try:
         if request.POST.get("method") == "id_check":
             services.desk_session_confirm_id(
@@ -113,6 +127,10 @@ def session_confirm(request, pk: int):
 @require_POST
 def session_close(request, pk: int):
     _own_session_or_403(request, pk)
+    return submit_once(request, lambda: _session_close(request, pk), back=_session_url(pk))
+
+
+def _session_close(request, pk: int):
     services.desk_session_close(session_id=pk)
     return _done(request, pk, _("The session is closed."))
 
@@ -120,6 +138,10 @@ def session_close(request, pk: int):
 @require_POST
 def review_submit(request, pk: int):
     _own_session_or_403(request, pk)
+    return submit_once(request, lambda: _review_submit(request, pk), back=_session_url(pk))
+
+
+def _review_submit(request, pk: int):
     try:
         rating = int(request.POST.get("rating", ""))
     except ValueError:
@@ -158,6 +180,10 @@ def review_submit(request, pk: int):
 @require_POST
 def moral_claim_submit(request, pk: int):
     _own_session_or_403(request, pk)
+    return submit_once(request, lambda: _moral_claim_submit(request, pk), back=_session_url(pk))
+
+
+def _moral_claim_submit(request, pk: int):
     category = MoralCategory.objects.filter(
         code=request.POST.get("category", "")[:50], active=True
     ).first()
@@ -186,6 +212,10 @@ def moral_claim_submit(request, pk: int):
 @require_POST
 def registration_submit(request, pk: int):
     _own_session_or_403(request, pk)
+    return submit_once(request, lambda: _registration_submit(request, pk), back=_session_url(pk))
+
+
+def _registration_submit(request, pk: int):
     try:
         site = codes.resolve_as(request.POST.get("site_code", "")[:512], "site")
         services.assisted_registration_create(

@@ -14,6 +14,7 @@ from cadres.models import Exclusion, FlagRule, Review, ReviewFlag
 from core import devices
 from points.models import Entry
 from points.selectors import resident_summary
+from tests.forms import nonce_for
 
 from .conftest import at
 
@@ -82,7 +83,7 @@ def test_the_page_tells_a_colleague_why(client, unit_admin, cadre):
     client.force_login(unit_admin)
     response = client.post(
         f"/cadres/{cadre.pk}/review",
-        {"token": codes.badge_token(cadre), "rating": "1"},
+        {"token": codes.badge_token(cadre), "rating": "1", **nonce_for(unit_admin)},
         follow=True,
         HTTP_ACCEPT_LANGUAGE="zh-hans",
     )
@@ -328,7 +329,10 @@ def test_the_badge_page_sets_a_first_party_device_cookie_and_uses_it(client, res
     assert cookie["httponly"] and cookie["samesite"] == "Lax"
     assert devices.device_token_valid(cookie.value)
     assert response["X-Device-Id"] == cookie.value
-    client.post(f"/cadres/{cadre.pk}/review", {"token": codes.badge_token(cadre), "rating": "5"})
+    client.post(
+        f"/cadres/{cadre.pk}/review",
+        {"token": codes.badge_token(cadre), "rating": "5", **nonce_for(resident)},
+    )
     assert Review.objects.get().device_hash == fraud.device_hash(cookie.value)
     # The cookie stays the same on later visits.
     assert "duoduo_device" not in client.get(f"/q/{codes.badge_token(cadre)}").cookies
