@@ -35,10 +35,18 @@ class UserAdmin(DjangoUserAdmin):
 
 @admin.register(OtpCode)
 class OtpCodeAdmin(ModelAdmin):
-    list_display = ["phone", "state", "attempts", "created_at", "expires_at"]
-    list_filter = ["state"]
+    list_display = ["phone", "state", "sms_status", "attempts", "created_at", "expires_at"]
+    list_filter = ["state", "sms_status"]
     search_fields = ["phone"]
-    readonly_fields = ["phone", "code_hash", "state", "attempts", "created_at", "expires_at"]
+    readonly_fields = [
+        "phone",
+        "code_hash",
+        "state",
+        "sms_status",
+        "attempts",
+        "created_at",
+        "expires_at",
+    ]
 
     def has_add_permission(self, request):
         return False

@@ -45,6 +45,10 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_staff = models.BooleanField(_("staff status"), default=False)
     is_active = models.BooleanField(_("active"), default=True)
     date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
+    # When an SMS code first proved the phone is the user's. Empty for an account a
+    # service desk made from an ID check alone: its reviews earn no points and wait for
+    # a moderator until then (docs/assisted-desk.md).
+    phone_verified_at = models.DateTimeField(_("phone confirmed by SMS at"), null=True, blank=True)
 
     objects = UserManager()
 
@@ -78,6 +82,17 @@ class OtpCode(models.Model):
         VOIDED = "voided", _("voided after too many wrong tries")
         SUPERSEDED = "superseded", _("replaced by a newer code")
 
+    class Sms(models.TextChoices):
+        """The code's SMS: `sending` while the request that asked for it calls the
+        provider (holding the row locked), then `sent` or `failed`; `unknown` when that
+        process stopped mid-way (the lock is free, the row still `sending`) or it stayed
+        `sending` longer than NOTIFY_SMS_SENDING_TIMEOUT."""
+
+        SENDING = "sending", _("sending")
+        SENT = "sent", _("sent")
+        FAILED = "failed", _("failed")
+        UNKNOWN = "unknown", _("outcome unknown")
+
     class Purpose(models.TextChoices):
         SIGN_IN = "sign_in", _("sign-in")
         # Read back to a service desk agent who then acts for the resident (desk app):
@@ -97,6 +112,7 @@ class OtpCode(models.Model):
     purpose = models.CharField(
         _("purpose"), max_length=8, choices=Purpose.choices, default=Purpose.SIGN_IN
     )
+    sms_status = models.CharField(_("SMS"), max_length=8, choices=Sms.choices, default=Sms.SENDING)
 
     class Meta:
         verbose_name = _("sign-in code")
@@ -104,6 +120,16 @@ class OtpCode(models.Model):
         indexes = [
             models.Index(fields=["phone", "-created_at"], name="otp_phone_recent"),
             models.Index(fields=["address", "-created_at"], name="otp_address_recent"),
+            models.Index(
+                fields=["created_at"],
+                condition=models.Q(sms_status="sending"),
+                name="otp_sms_sending",
+            ),
+            models.Index(
+                fields=["created_at"],
+                condition=models.Q(sms_status="unknown"),
+                name="otp_sms_unknown",
+            ),
         ]
 
     def __str__(self):

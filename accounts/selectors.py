@@ -11,7 +11,7 @@ from django.utils import timezone
 from core import metrics
 from core.cache import UNREACHABLE
 
-from .models import SignedOutSession, User
+from .models import OtpCode, SignedOutSession, User
 
 logger = logging.getLogger(__name__)
 
@@ -110,3 +110,8 @@ def admin_signin_refusals() -> dict[tuple[str], int]:
     return metrics.stored_counts(
         ADMIN_REFUSED_METRIC, ("limit",), zeros=[(limit,) for limit in ADMIN_LIMITS]
     )
+
+
+def otp_sms_unknown_count() -> int:
+    """Sign-in codes whose SMS has an unknown outcome (its sender stopped mid-way)."""
+    return OtpCode.objects.filter(sms_status=OtpCode.Sms.UNKNOWN).count()

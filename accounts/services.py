@@ -29,6 +29,10 @@ from .sms import sms_backend
 
 logger = logging.getLogger(__name__)
 
+# A code `sending` for less than this has maybe not been locked by its sender yet (it
+# locks the row just after the code commits): never judged lost before.
+OTP_SMS_LOCK_GRACE = timedelta(seconds=2)
+
 
 class OtpInvalid(DomainError):
     status = status.HTTP_400_BAD_REQUEST
@@ -128,14 +132,17 @@ def _guessed_wrong(*, phone: str, address: str, since) -> bool:
     return OtpGuess.objects.filter(phone=phone, address=address, created_at__gt=since).exists()
 
 
-def _request_limits(phone: str, address: str):
-    """The counters of docs/signin-limits.md: (per address, fast lane, slow lane)."""
+def _request_limits(phone: str, address: str, *, last_lost: bool):
+    """The counters of docs/signin-limits.md: (per address, fast lane, slow lane). After
+    a code whose SMS was lost (`_last_code_lost`) the 1-a-minute counter does not count."""
     address_count, address_period = _rate(settings.OTP_ADDRESS_RATE)
     per_address = [
-        ratelimit.Limit(f"otp:pa:m:{phone}:{address}", settings.OTP_PER_MINUTE, 60),
         ratelimit.Limit(f"otp:pa:h:{phone}:{address}", settings.OTP_PER_HOUR, 3600),
         ratelimit.Limit(f"otp:a:{address}", address_count, address_period),
     ]
+    if not last_lost:
+        minute = ratelimit.Limit(f"otp:pa:m:{phone}:{address}", settings.OTP_PER_MINUTE, 60)
+        per_address.insert(0, minute)
     fast = ratelimit.Limit(f"otp:p:h:{phone}", settings.OTP_PHONE_PER_HOUR, 3600)
     slow = [
         ratelimit.Limit(f"otp:p:slow:{phone}", 1, settings.OTP_SLOW_LANE_SECONDS),
@@ -144,9 +151,9 @@ def _request_limits(phone: str, address: str):
     return per_address, fast, slow
 
 
-def _admit(*, phone: str, address: str, now) -> bool:
+def _admit(*, phone: str, address: str, now, last_lost: bool) -> bool:
     """Count this request on Redis (or local memory); True if it takes the slow lane."""
-    per_address, fast, slow = _request_limits(phone, address)
+    per_address, fast, slow = _request_limits(phone, address, last_lost=last_lost)
     outcome = ratelimit.hit(*per_address, fast)
     if outcome.allowed:
         return False
@@ -168,14 +175,14 @@ def _db_wait(times, limit: int, period: int, now) -> float:
     return (recent[limit - 1] + timedelta(seconds=period) - now).total_seconds()
 
 
-def _admit_from_database(*, phone: str, address: str, now) -> bool:
+def _admit_from_database(*, phone: str, address: str, now, last_lost: bool) -> bool:
     """The same rules counted on OtpCode rows, while Redis is unreachable."""
     day = OtpCode.objects.filter(created_at__gt=now - timedelta(days=1)).order_by("-created_at")
     mine = list(day.filter(phone=phone, address=address).values_list("created_at", flat=True))
     from_address = list(day.filter(address=address).values_list("created_at", flat=True))
     address_count, address_period = _rate(settings.OTP_ADDRESS_RATE)
     address_wait = max(
-        _db_wait(mine, settings.OTP_PER_MINUTE, 60, now),
+        0 if last_lost else _db_wait(mine, settings.OTP_PER_MINUTE, 60, now),
         _db_wait(mine, settings.OTP_PER_HOUR, 3600, now),
         _db_wait(from_address, address_count, address_period, now),
     )
@@ -208,11 +215,12 @@ def otp_request(*, phone: str, address: str, purpose: str = OtpCode.Purpose.SIGN
     its message and is accepted only by `otp_verify(purpose=DESK)`, never for a sign-in.
     """
     now = timezone.now()
+    last_lost = _last_code_lost(phone=phone, address=address, now=now)
     try:
-        slow_lane = _admit(phone=phone, address=address, now=now)
+        slow_lane = _admit(phone=phone, address=address, now=now, last_lost=last_lost)
     except ratelimit.RateLimitUnavailable:
         logger.warning("Sign-in code limits counted in the database: Redis unreachable")
-        slow_lane = _admit_from_database(phone=phone, address=address, now=now)
+        slow_lane = _admit_from_database(phone=phone, address=address, now=now, last_lost=last_lost)
 
     code = f"{secrets.randbelow(10**6):06d}"
     with transaction.atomic():
@@ -237,9 +245,71 @@ def otp_request(*, phone: str, address: str, purpose: str = OtpCode.Purpose.SIGN
             text = _("[Duoduo] Your sign-in code is %(code)s. It expires in %(minutes)d minutes.")
         message = text % {"code": code, "minutes": settings.OTP_TTL_SECONDS // 60}
         transaction.on_commit(
-            lambda: sms_backend().send_code(phone=phone, code=code, message=message)
+            lambda: _otp_sms_send(otp_id=otp.pk, phone=phone, code=code, message=message)
         )
     return otp
+
+
+def _otp_sms_send(*, otp_id: int, phone: str, code: str, message: str) -> None:
+    """Send a code's SMS (after the code committed) holding its row locked: another
+    request sees it locked while the provider is called. A process that stops here
+    (killed, timed out) releases the lock with its connection and leaves the row
+    `sending`: lost (`_last_code_lost`). A provider's error is recorded (`failed`) and
+    raised."""
+    error = None
+    with transaction.atomic():
+        list(OtpCode.objects.select_for_update().filter(pk=otp_id).values_list("pk"))
+        try:
+            sms_backend().send_code(phone=phone, code=code, message=message)
+        except Exception as failure:  # the provider's, whatever it is: recorded, raised
+            error = failure
+        OtpCode.objects.filter(pk=otp_id, sms_status=OtpCode.Sms.SENDING).update(
+            sms_status=OtpCode.Sms.FAILED if error else OtpCode.Sms.SENT
+        )
+    if error is not None:
+        raise error
+
+
+def _last_code_lost(*, phone: str, address: str, now) -> bool:
+    """Whether the last code asked for `phone` from `address` surely did not reach the
+    phone: its SMS failed or is of unknown outcome, or it is `sending` while nobody
+    sends it (its row is not locked: the process stopped mid-way), which is recorded
+    as `unknown` here. The resident may then ask again at once."""
+    last = (
+        OtpCode.objects.filter(phone=phone, address=address)
+        .order_by("-created_at")
+        .values_list("pk", "sms_status", "created_at")
+        .first()
+    )
+    if last is None:
+        return False
+    pk, sms_status, created_at = last
+    if sms_status in (OtpCode.Sms.FAILED, OtpCode.Sms.UNKNOWN):
+        return True
+    if sms_status != OtpCode.Sms.SENDING or created_at > now - OTP_SMS_LOCK_GRACE:
+        return False
+    with transaction.atomic():
+        unsent = OtpCode.objects.select_for_update(skip_locked=True).filter(
+            pk=pk, sms_status=OtpCode.Sms.SENDING
+        )
+        lost = bool(list(unsent.values_list("pk")))
+        if lost:
+            OtpCode.objects.filter(pk=pk).update(sms_status=OtpCode.Sms.UNKNOWN)
+    return lost
+
+
+def otp_sms_expire(*, now) -> int:
+    """Record as `unknown` the codes whose SMS is `sending` for longer than
+    NOTIFY_SMS_SENDING_TIMEOUT with nobody sending it (the row is not locked); the
+    dispatch beat runs it. Returns how many."""
+    stale = now - timedelta(seconds=settings.NOTIFY_SMS_SENDING_TIMEOUT)
+    with transaction.atomic():
+        lost = list(
+            OtpCode.objects.select_for_update(skip_locked=True)
+            .filter(sms_status=OtpCode.Sms.SENDING, created_at__lt=stale)
+            .values_list("pk", flat=True)
+        )
+        return OtpCode.objects.filter(pk__in=lost).update(sms_status=OtpCode.Sms.UNKNOWN)
 
 
 def _guess_wait(guesses, limit: int, now) -> int:
@@ -301,11 +371,29 @@ def otp_verify(
     # Raised after the block commits, so the wrong try stays counted.
     if wrong:
         raise OtpInvalid()
-    return user_get_or_create(phone=phone)
+    user = user_get_or_create(phone=phone)
+    if user.phone_verified_at is None:
+        # The code reached the phone: an account a desk made from an ID check alone is
+        # now confirmed (once; a later sign-in leaves the first time).
+        user_phone_verify(user=user, now=now)
+    return user
 
 
-def user_get_or_create(*, phone: str, display_name: str = "") -> User:
-    """The user with this phone; a new one is a resident named after the phone's last digits."""
+def user_phone_verify(*, user: User, now) -> None:
+    """Record that an SMS code reached the user's phone, the first time only."""
+    if User.objects.filter(pk=user.pk, phone_verified_at__isnull=True).update(
+        phone_verified_at=now
+    ):
+        user.phone_verified_at = now
+
+
+def user_get_or_create(*, phone: str, display_name: str = "", phone_verified: bool = True) -> User:
+    """The user with this phone; a new one is a resident named after the phone's last digits.
+
+    A new account's phone counts as confirmed (an SMS sign-in, an administrator's grant,
+    a seed) unless `phone_verified` is False: a service desk's ID check alone, which
+    proves a person, not the phone (docs/assisted-desk.md).
+    """
     user = User.objects.filter(phone=phone).first()
     if user is not None:
         return user
@@ -313,7 +401,8 @@ def user_get_or_create(*, phone: str, display_name: str = "") -> User:
         user, created = User.objects.get_or_create(
             phone=phone,
             defaults={
-                "display_name": display_name or _("Resident %(tail)s") % {"tail": phone[-4:]}
+                "display_name": display_name or _("Resident %(tail)s") % {"tail": phone[-4:]},
+                "phone_verified_at": timezone.now() if phone_verified else None,
             },
         )
         if created:

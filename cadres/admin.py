@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.roles import Role
 from core.admin import ModelAdmin, ReadOnlyAdminMixin
 from core.errors import DomainError
+from core.form_nonces import OncePerFormAdminMixin, once_per_form, submit_once
 from core.forms import add_form_errors, error_message
 
 from . import exports, permissions, qr, reports, selectors, services
@@ -226,7 +227,7 @@ class FlagActionForm(ActionForm):
 
 
 @admin.register(ReviewFlag)
-class ReviewFlagAdmin(ModelAdmin):
+class ReviewFlagAdmin(OncePerFormAdminMixin, ModelAdmin):
     """The rating moderator's queue: flagged reviews, the signals (counts only), and
     the review as far as needed (cadre, rating, comment, date), never the reviewer."""
 
@@ -338,6 +339,7 @@ class ReviewFlagAdmin(ModelAdmin):
             self.message_user(request, done % {"count": decided}, messages.SUCCESS)
 
     @admin.action(description=_("Exclude the selected reviews (with the reason and ground)"))
+    @once_per_form
     def exclude_reviews(self, request, queryset):
         ground = request.POST.get("ground") or Exclusion.FRAUD
         self._decide(
@@ -349,7 +351,8 @@ class ReviewFlagAdmin(ModelAdmin):
             _("%(count)d reviews excluded."),
         )
 
-    @admin.action(description=_("Clear the selected flags (the reviews keep counting)"))
+    @admin.action(description=_("Clear the selected flags (the reviews count)"))
+    @once_per_form
     def clear_flags(self, request, queryset):
         self._decide(
             request,
@@ -377,6 +380,17 @@ def fraud_signal_text(flag: ReviewFlag) -> str:
             "%(accounts)s accounts wrote %(share_percent)s%% of the cadre's %(reviews)s reviews"
         ),
         FlagRule.COLLEAGUE: _("the reviewer works in the cadre's unit (excluded automatically)"),
+        FlagRule.ACCOUNT: _("one account reviewed %(cadres)s cadres within %(minutes)s minutes"),
+        FlagRule.ACCOUNT_DEVICES: _(
+            "one account presented %(devices)s devices within %(minutes)s minutes"
+        ),
+        FlagRule.ADDRESS_DEVICES: _(
+            "one address presented %(devices)s devices within %(minutes)s minutes"
+        ),
+        FlagRule.UNCONFIRMED: _(
+            "the account was made at a service desk and its phone is not confirmed by SMS: "
+            "held out of the rankings until decided, no points"
+        ),
     }
     text = texts.get(flag.rule)
     if text is None:
@@ -388,7 +402,7 @@ def fraud_signal_text(flag: ReviewFlag) -> str:
 
 
 @admin.register(RankingMonth)
-class RankingMonthAdmin(ModelAdmin):
+class RankingMonthAdmin(OncePerFormAdminMixin, ModelAdmin):
     list_display = [
         "__str__",
         "version",
@@ -427,6 +441,7 @@ class RankingMonthAdmin(ModelAdmin):
         return False
 
     @admin.action(description=_("Publish (ended months only; freezes them)"))
+    @once_per_form
     def publish(self, request, queryset):
         for ranking in queryset.order_by("month"):
             try:
@@ -437,6 +452,7 @@ class RankingMonthAdmin(ModelAdmin):
                 self.message_user(request, _("%(month)s published.") % {"month": ranking})
 
     @admin.action(description=_("Compile again (unpublished months only)"))
+    @once_per_form
     def recompile(self, request, queryset):
         for ranking in queryset.order_by("month"):
             try:
@@ -519,7 +535,7 @@ class WarningActionForm(ActionForm):
 
 
 @admin.register(BottomWarning)
-class BottomWarningAdmin(UnitScopedAdmin):
+class BottomWarningAdmin(OncePerFormAdminMixin, UnitScopedAdmin):
     """Warning talks (two months in a row at the bottom) and post reviews (three and more):
     the unit admin sees its unit's, the district admin all. The state moves through the
     actions (services.bottom_warning_change), never by editing the row."""
@@ -570,10 +586,12 @@ class BottomWarningAdmin(UnitScopedAdmin):
                 )
 
     @admin.action(description=_("The warning talk was held"))
+    @once_per_form
     def mark_talk_held(self, request, queryset):
         self._move(request, queryset, BottomWarning.State.TALK_HELD)
 
     @admin.action(description=_("Close with the note"))
+    @once_per_form
     def close(self, request, queryset):
         self._move(request, queryset, BottomWarning.State.CLOSED)
 
@@ -669,6 +687,16 @@ class AppealAdmin(ReadOnlyAdminMixin, ModelAdmin):
             *super().get_urls(),
         ]
 
+    def _decide(self, request, appeal, form):
+        services.appeal_decide(
+            appeal=appeal,
+            decider=request.user,
+            upheld="uphold" in request.POST,
+            reason=form.cleaned_data["reason"],
+        )
+        self.message_user(request, gettext("The appeal is decided."))
+        return redirect("admin:cadres_appeal_changelist")
+
     def decide_view(self, request, pk):
         if not self.has_view_permission(request):
             raise PermissionDenied
@@ -676,17 +704,14 @@ class AppealAdmin(ReadOnlyAdminMixin, ModelAdmin):
         form = AppealDecideForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
             try:
-                services.appeal_decide(
-                    appeal=appeal,
-                    decider=request.user,
-                    upheld="uphold" in request.POST,
-                    reason=form.cleaned_data["reason"],
+                # Once per form: a second submit shows the first's outcome.
+                return submit_once(
+                    request,
+                    lambda: self._decide(request, appeal, form),
+                    back=request.get_full_path(),
                 )
             except DomainError as error:
                 add_form_errors(form, error)
-            else:
-                self.message_user(request, gettext("The appeal is decided."))
-                return redirect("admin:cadres_appeal_changelist")
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,

@@ -6,8 +6,11 @@ who excludes or clears it through cadres.services. The one exception is a collea
 review, which is refused at submission and excluded when found later.
 
 - At submission (services.review_create, same transaction): a burst of reviews of one
-  cadre by accounts created that day, and one device or one address reviewing many
-  cadres within an hour. On PostgreSQL the counts come back with the review's INSERT
+  cadre by accounts created that day; one device, one address or one account reviewing
+  many cadres within a window; one account or one address presenting many devices (a
+  device is a token the server signed, core.devices: an id the client made up is no
+  device); and a review by an account whose phone no SMS has confirmed (made at a desk
+  from an ID check alone), held out of the rankings until a moderator decides it. On PostgreSQL the counts come back with the review's INSERT
   (`SUBMISSION_COUNTS` in its RETURNING), so a review that trips nothing costs no
   statement more; a flagged one costs one (the flags' INSERT).
 - Nightly (reviews_fraud_scan, beat at 02:30): the same rules over the whole day (the
@@ -32,12 +35,12 @@ from django.db.models import Count, F, Q
 from django.utils import timezone
 
 from accounts.models import User
+from core.devices import device_token_valid
 from core.timezones import LOCAL_TZ
 
 from . import rankings, selectors
-from .models import Cadre, FlagRule, Review, ReviewFlag
+from .models import Cadre, Exclusion, FlagRule, Review, ReviewFlag
 
-DEVICE_ID_MAX = 64
 HOUR = dt.timedelta(hours=1)
 
 
@@ -50,9 +53,10 @@ def keyed_hash(value: str, *, purpose: str) -> str:
 
 
 def device_hash(device_id: str) -> str:
-    """The X-Device-Id header (or the page's cookie), at most 64 printable characters."""
-    device_id = (device_id or "").strip()[:DEVICE_ID_MAX]
-    if not device_id.isprintable():
+    """The device token (X-Device-Id, or the page's cookie) as stored; "" (no device)
+    for anything the server did not sign (core.devices)."""
+    device_id = (device_id or "").strip()
+    if not device_token_valid(device_id):
         return ""
     return keyed_hash(device_id, purpose="device")
 
@@ -67,19 +71,21 @@ def local_day_start(day: dt.date) -> dt.datetime:
 
 # --- At submission ---------------------------------------------------------------------
 
-# Three scalar subqueries over the reviews before this one (the new row is left out by
-# its reviewer, who has one review of the cadre a day, or by its cadre): the burst's
-# reviews by accounts created today, and the other cadres the device and the address
-# reviewed within the hour. PostgreSQL evaluates them in the INSERT's RETURNING against
-# the statement's snapshot; elsewhere they run as a SELECT after the INSERT.
+# Six scalar subqueries over the reviews before this one (the new row is left out by
+# its reviewer, who has one review of the cadre a day, or by its cadre, or by its own
+# device): the burst's reviews by accounts created today; the other cadres the device,
+# the address and the account reviewed within their windows; the other devices the
+# account and the address presented within theirs. PostgreSQL evaluates them in the
+# INSERT's RETURNING against the statement's snapshot; elsewhere they run as a SELECT
+# after the INSERT.
 #
 # Each reads at most FRAUD_SCAN_ROWS rows, newest first, so a review costs the same on a
 # busy day as on a quiet one: a carrier's NAT puts thousands of residents behind one
 # address, and counting all its reviews of the hour at every review grows with the
 # square of the traffic. The burst's count stops at that many (more says nothing more),
-# and the device's and the address's cadres are those of their latest reviews of the
-# hour. The burst is counted only for an account created today (None otherwise). The
-# nightly pass counts the whole day.
+# and the other counts are those of the latest reviews of the window. The burst is
+# counted only for an account created today (None otherwise). The nightly pass counts
+# the whole day.
 SUBMISSION_COUNTS = (
     "(SELECT CASE WHEN EXISTS (SELECT 1 FROM {user} me WHERE me.id = %s"
     " AND me.date_joined >= %s AND me.date_joined < %s) THEN (SELECT count(*) FROM (SELECT 1 FROM {review} r"
@@ -91,7 +97,16 @@ SUBMISSION_COUNTS = (
     " ORDER BY created_at DESC LIMIT %s) device WHERE cadre_id <> %s),"
     " (SELECT count(DISTINCT cadre_id) FROM (SELECT cadre_id FROM {review}"
     " WHERE address_hash = %s AND created_at >= %s"
-    " ORDER BY created_at DESC LIMIT %s) address WHERE cadre_id <> %s)"
+    " ORDER BY created_at DESC LIMIT %s) address WHERE cadre_id <> %s),"
+    " (SELECT count(DISTINCT cadre_id) FROM (SELECT cadre_id FROM {review}"
+    " WHERE reviewer_id = %s AND created_at >= %s"
+    " ORDER BY created_at DESC LIMIT %s) account WHERE cadre_id <> %s),"
+    " (SELECT count(DISTINCT device_hash) FROM (SELECT device_hash FROM {review}"
+    " WHERE reviewer_id = %s AND device_hash <> '' AND created_at >= %s"
+    " ORDER BY created_at DESC LIMIT %s) account_devices WHERE device_hash <> %s),"
+    " (SELECT count(DISTINCT device_hash) FROM (SELECT device_hash FROM {review}"
+    " WHERE address_hash = %s AND device_hash <> '' AND created_at >= %s"
+    " ORDER BY created_at DESC LIMIT %s) address_devices WHERE device_hash <> %s)"
 )
 
 
@@ -108,7 +123,10 @@ def submission_counts_params(review: Review) -> list:
     burst_since = moment(now - dt.timedelta(minutes=settings.FRAUD_BURST_MINUTES))
     hour_ago = moment(now - HOUR)
     day_start = moment(local_day_start(review.local_date))
+    account_since = moment(now - dt.timedelta(minutes=settings.FRAUD_ACCOUNT_MINUTES))
+    devices_since = moment(now - dt.timedelta(minutes=settings.FRAUD_DEVICES_MINUTES))
     rows = settings.FRAUD_SCAN_ROWS
+    device = review.device_hash or "-"  # never equal to a stored hash
     return [
         review.reviewer_id,
         day_start,
@@ -118,7 +136,7 @@ def submission_counts_params(review: Review) -> list:
         day_start,
         review.reviewer_id,
         rows,
-        review.device_hash or "-",  # never equal to a stored hash
+        device,
         hour_ago,
         rows,
         review.cadre_id,
@@ -126,13 +144,27 @@ def submission_counts_params(review: Review) -> list:
         hour_ago,
         rows,
         review.cadre_id,
+        review.reviewer_id,
+        account_since,
+        rows,
+        review.cadre_id,
+        review.reviewer_id,
+        devices_since,
+        rows,
+        device,
+        review.address_hash or "-",
+        devices_since,
+        rows,
+        device,
     ]
 
 
 def submission_flags(*, review: Review, counts) -> list[ReviewFlag]:
     """The flags the cheap rules put on a new review, from the counts of the others (the
     burst's is None unless the reviewer's account was created that day)."""
-    burst, device_cadres, address_cadres = counts
+    burst, device_cadres, address_cadres, account_cadres, account_devices, address_devices = counts
+    own_device = 1 if review.device_hash else 0
+    devices_minutes = settings.FRAUD_DEVICES_MINUTES
     flags = []
     if burst is not None and burst + 1 >= settings.FRAUD_BURST_REVIEWS:
         flags.append(
@@ -142,6 +174,29 @@ def submission_flags(*, review: Review, counts) -> list[ReviewFlag]:
         flags.append((FlagRule.DEVICE, {"cadres": device_cadres + 1, "minutes": 60}))
     if review.address_hash and address_cadres + 1 >= settings.FRAUD_ADDRESS_CADRES_PER_HOUR:
         flags.append((FlagRule.ADDRESS, {"cadres": address_cadres + 1, "minutes": 60}))
+    if account_cadres + 1 >= settings.FRAUD_ACCOUNT_CADRES:
+        flags.append(
+            (
+                FlagRule.ACCOUNT,
+                {"cadres": account_cadres + 1, "minutes": settings.FRAUD_ACCOUNT_MINUTES},
+            )
+        )
+    if account_devices + own_device >= settings.FRAUD_ACCOUNT_DEVICES:
+        flags.append(
+            (
+                FlagRule.ACCOUNT_DEVICES,
+                {"devices": account_devices + own_device, "minutes": devices_minutes},
+            )
+        )
+    if review.address_hash and address_devices + own_device >= settings.FRAUD_ADDRESS_DEVICES:
+        flags.append(
+            (
+                FlagRule.ADDRESS_DEVICES,
+                {"devices": address_devices + own_device, "minutes": devices_minutes},
+            )
+        )
+    if review.excluded_reason == Exclusion.UNCONFIRMED:
+        flags.append((FlagRule.UNCONFIRMED, {}))
     return [
         ReviewFlag(review_id=review.pk, rule=rule, detail=detail, created_at=review.created_at)
         for rule, detail in flags
@@ -226,20 +281,28 @@ def burst_flags(rows: list[Row], now: dt.datetime) -> list[ReviewFlag]:
     ]
 
 
-def _same_source_flags(rows, now, *, key, rule, threshold) -> list[ReviewFlag]:
+def _same_source_flags(
+    rows, now, *, key, rule, threshold, span=HOUR, counted=None
+) -> list[ReviewFlag]:
+    """The reviews of one source (a device, an address, an account) in any window of
+    `span` where it reviewed `threshold` different cadres (or presented that many
+    different devices, with `counted` the row's device)."""
+    name = "cadres" if counted is None else "devices"
+    counted = counted or (lambda row: row.cadre_id)
     by_source = defaultdict(list)
     for row in rows:
         if key(row):
             by_source[key(row)].append(row)
     flagged: dict[int, int] = {}
     for source_rows in by_source.values():
-        for window in _windows(source_rows, HOUR):
-            cadres = len({row.cadre_id for row in window})
-            if cadres >= threshold:
+        for window in _windows(source_rows, span):
+            found = len({counted(row) for row in window if counted(row)})
+            if found >= threshold:
                 for row in window:
-                    flagged[row.id] = max(flagged.get(row.id, 0), cadres)
+                    flagged[row.id] = max(flagged.get(row.id, 0), found)
+    minutes = int(span.total_seconds() // 60)
     return [
-        ReviewFlag(review_id=pk, rule=rule, detail={"cadres": n, "minutes": 60}, created_at=now)
+        ReviewFlag(review_id=pk, rule=rule, detail={name: n, "minutes": minutes}, created_at=now)
         for pk, n in flagged.items()
     ]
 
@@ -322,9 +385,14 @@ def few_accounts_flags(*, day: dt.date, now: dt.datetime) -> list[ReviewFlag]:
 
 def day_flags(*, day: dt.date, now: dt.datetime) -> list[ReviewFlag]:
     """Every rule but the colleague one over the reviews of `day` (Asia/Shanghai); the
-    hour before the day is read too, so that windows across midnight are whole."""
+    longest window before the day is read too, so that windows across midnight are whole."""
     start = local_day_start(day)
-    rows = _rows(start - HOUR, start + dt.timedelta(days=1))
+    before = max(
+        HOUR,
+        dt.timedelta(minutes=settings.FRAUD_ACCOUNT_MINUTES),
+        dt.timedelta(minutes=settings.FRAUD_DEVICES_MINUTES),
+    )
+    rows = _rows(start - before, start + dt.timedelta(days=1))
     return [
         *burst_flags(rows, now),
         *_same_source_flags(
@@ -340,6 +408,32 @@ def day_flags(*, day: dt.date, now: dt.datetime) -> list[ReviewFlag]:
             key=lambda row: row.address,
             rule=FlagRule.ADDRESS,
             threshold=settings.FRAUD_ADDRESS_CADRES_PER_HOUR,
+        ),
+        *_same_source_flags(
+            rows,
+            now,
+            key=lambda row: row.reviewer_id,
+            rule=FlagRule.ACCOUNT,
+            threshold=settings.FRAUD_ACCOUNT_CADRES,
+            span=dt.timedelta(minutes=settings.FRAUD_ACCOUNT_MINUTES),
+        ),
+        *_same_source_flags(
+            rows,
+            now,
+            key=lambda row: row.reviewer_id,
+            rule=FlagRule.ACCOUNT_DEVICES,
+            threshold=settings.FRAUD_ACCOUNT_DEVICES,
+            span=dt.timedelta(minutes=settings.FRAUD_DEVICES_MINUTES),
+            counted=lambda row: row.device,
+        ),
+        *_same_source_flags(
+            rows,
+            now,
+            key=lambda row: row.address,
+            rule=FlagRule.ADDRESS_DEVICES,
+            threshold=settings.FRAUD_ADDRESS_DEVICES,
+            span=dt.timedelta(minutes=settings.FRAUD_DEVICES_MINUTES),
+            counted=lambda row: row.device,
         ),
         *unit_sweep_flags([row for row in rows if row.local_date == day], now),
         *few_accounts_flags(day=day, now=now),

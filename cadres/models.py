@@ -114,6 +114,10 @@ class Exclusion(models.TextChoices):
     COLLEAGUE = "colleague", _("colleague of the cadre")
     APPEAL = "appeal", _("appeal upheld")
     FRAUD = "fraud", _("fraud")
+    # Not a verdict: a review by an account whose phone no SMS has confirmed (made at a
+    # service desk from an ID check alone) waits here until a moderator decides it
+    # (cleared: it counts; excluded: fraud or colleague). See docs/review-fraud.md.
+    UNCONFIRMED = "unconfirmed", _("held: the reviewer's phone is not confirmed")
 
 
 class Review(models.Model):
@@ -258,6 +262,10 @@ class FlagRule(models.TextChoices):
     FEW_ACCOUNTS = "few_accounts", _("most reviews from a few accounts")
     COLLEAGUE = "colleague", _("review by a colleague")
     APPEALS_MOST = "appeals_most", _("the cadre appealed most of its bad reviews")
+    ACCOUNT = "account", _("one account reviewing many cadres")
+    ACCOUNT_DEVICES = "account_devices", _("one account presenting many devices")
+    ADDRESS_DEVICES = "address_devices", _("one address presenting many devices")
+    UNCONFIRMED = "unconfirmed", _("reviewer's phone not confirmed by SMS")
 
 
 class ReviewFlag(models.Model):

@@ -5,7 +5,6 @@ Also the cadre code kind's functions for core.codes (resolve, scan body, page).
 
 import base64
 import hashlib
-import secrets
 
 from django.conf import settings
 from django.contrib import messages
@@ -13,6 +12,7 @@ from django.contrib.messages.storage.cookie import CookieStorage
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
@@ -20,14 +20,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.roles import Role
-from core import codes
+from core import codes, devices
 from core.errors import DomainError
+from core.form_nonces import submit_once
 from core.forms import error_message
 from core.integers import MAX_ID, parse_int
 from core.net import client_ip
 from opendata import selectors as open_selectors
 
-from . import charts, fraud, permissions, publication, qr, rankings, selectors, services, throttles
+from . import charts, permissions, publication, qr, rankings, selectors, services, throttles
 from .codes import badge_token, review_target, ticket_token, ticket_url
 from .models import Cadre, RankingEntry, Review, ServiceTicket
 
@@ -64,32 +65,11 @@ def cadre_page(request, cadre: Cadre, *, ticket: ServiceTicket | None = None):
         "max_comment": services.MAX_COMMENT,
     }
     response = render(request, "cadres/cadre_page.html", context)
-    if request.user.is_authenticated and not _device_cookie(request):
-        _set_device_cookie(response)
+    # The page's first-party device token (core.devices), for signed-in visitors only:
+    # an anonymous page may be cached, and a cached Set-Cookie would be everyone's.
+    if request.user.is_authenticated:
+        devices.device_ensure(request, response)
     return response
-
-
-# The page's first-party device id: what X-Device-Id is to the app (cadres/fraud.py).
-DEVICE_COOKIE = "duoduo_device"
-DEVICE_COOKIE_SECONDS = 2 * 365 * 24 * 3600
-
-
-def _device_cookie(request) -> str:
-    value = request.COOKIES.get(DEVICE_COOKIE, "")
-    return value if 16 <= len(value) <= fraud.DEVICE_ID_MAX and value.isalnum() else ""
-
-
-def _set_device_cookie(response, value: str | None = None) -> str:
-    value = value or secrets.token_hex(16)
-    response.set_cookie(
-        DEVICE_COOKIE,
-        value,
-        max_age=DEVICE_COOKIE_SECONDS,
-        httponly=True,
-        samesite="Lax",
-        secure=settings.SESSION_COOKIE_SECURE,
-    )
-    return value
 
 
 def ticket_page(request, ticket: ServiceTicket):
@@ -111,12 +91,22 @@ def review_submit(request, pk: int):
     if not request.user.is_authenticated:
         messages.error(request, _("Sign in to review."))
         return redirect("scan-page", token=token)
+    return submit_once(
+        request,
+        lambda: _review_create(request, cadre, ticket, token),
+        back=reverse("scan-page", kwargs={"token": token}),
+    )
+
+
+def _review_create(request, cadre, ticket, token):
     rating = parse_int(request.POST.get("rating", "")) or 0
-    device = _device_cookie(request)
+    # A server-signed token only (core.devices); without one the review has no device,
+    # and the answer issues one.
+    device = devices.device_id(request)
     # A used or expired ticket no longer opens its page: back to the badge's.
     response = redirect("scan-page", token=badge_token(cadre) if ticket is not None else token)
     if not device:
-        device = _set_device_cookie(response)
+        devices.device_issue(response)
     try:
         review = services.review_create(
             cadre=cadre,

@@ -3,8 +3,9 @@ only the API uses the rule, in the service when the admin or a page shares it.""
 
 from accounts.roles import Role
 from accounts.selectors import user_has_role
+from core.parties import Party
 
-from .models import Cadre, Review, ServiceTicket, UnitMembership
+from .models import Appeal, BottomWarning, Cadre, Review, ReviewFlag, ServiceTicket, UnitMembership
 from .selectors import unit_ids_for
 
 
@@ -82,10 +83,42 @@ def is_of_unit(*, user, unit_id: int) -> bool:
     return UnitMembership.objects.filter(user=user, unit_id=unit_id).exists()
 
 
-def can_decide_appeal(*, user, review: Review) -> bool:
-    """An appeal_reviewer (district level) who is neither the cadre nor of the cadre's unit."""
-    if not (user.is_authenticated and user_has_role(user=user, role=Role.APPEAL_REVIEWER)):
-        return False
-    if review.cadre.user_id == user.pk:
-        return False
-    return not is_of_unit(user=user, unit_id=review.cadre.unit_id)
+def can_decide_appeal(*, user) -> bool:
+    """An appeal_reviewer (district level); party_to_appeal says who of them may not."""
+    return user.is_authenticated and user_has_role(user=user, role=Role.APPEAL_REVIEWER)
+
+
+# --- Nobody decides their own case (core/parties.py): who is a party to each decision.
+# A reviewer's verdict on the answer to their own review is theirs by design (not here).
+
+
+def party_to_review(*, user, review: Review) -> Party | None:
+    """A decision on a review (an appeal against it, its fraud flags): who wrote it, the
+    reviewed cadre, and anyone of the cadre's unit (its cadres, unit admins, officers)."""
+    if review.reviewer_id == user.pk:
+        return Party.AUTHOR
+    if review.cadre.user_id is not None and review.cadre.user_id == user.pk:
+        return Party.SUBJECT
+    if is_of_unit(user=user, unit_id=review.cadre.unit_id):
+        return Party.UNIT
+    return None
+
+
+def party_to_appeal(*, user, appeal: Appeal) -> Party | None:
+    """Deciding an appeal: the parties to its review, and whoever appealed."""
+    party = party_to_review(user=user, review=appeal.review)
+    if party is None and appeal.appellant_id == user.pk:
+        return Party.AUTHOR
+    return party
+
+
+def party_to_flag(*, user, flag: ReviewFlag) -> Party | None:
+    """Excluding a flagged review or clearing its flags: the parties to the review."""
+    return party_to_review(user=user, review=flag.review)
+
+
+def party_to_warning(*, user, warning: BottomWarning) -> Party | None:
+    """Moving a bottom warning on (talk held, closed): the warned cadre."""
+    if warning.cadre_id is not None and warning.cadre.user_id == user.pk:
+        return Party.SUBJECT
+    return None

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy
 from accounts.models import User
 from accounts.roles import Role
 from core.errors import Forbidden, Invalid, or_404
+from core.parties import refuse_party
 from core.timezones import LOCAL_TZ
 from notifications import kinds as notification_kinds
 from notifications.services import notify
@@ -141,7 +142,10 @@ def review_create(
     per cadre per Asia/Shanghai day (a UNIQUE constraint), and the review's points are
     awarded in the same transaction. `device_id` (X-Device-Id, or the page's cookie) and
     `address` (the client's) are stored as keyed hashes for the fraud rules, whose
-    cheap ones flag the review here (cadres/fraud.py). `assisted`: a service desk agent
+    cheap ones flag the review here (cadres/fraud.py). A reviewer whose phone no SMS has
+    confirmed (an account a service desk made from an ID check alone) earns no points,
+    and the review is held out of the rankings (Exclusion.UNCONFIRMED, flagged
+    `unconfirmed`) until a moderator decides it. `assisted`: a service desk agent
     filed it for the reviewer. With a `ticket` (proof of presence) the review is verified
     and the ticket is used in the same transaction, by one conditional UPDATE: of two
     reviews with one ticket at once exactly one commits; the other is TicketUsed and
@@ -176,11 +180,12 @@ def review_create(
         refusal, counts, account = _review_insert(review, unit_id=cadre.unit_id)
         if counts is not None and ticket is not None:
             _ticket_use(ticket=ticket, review=review, now=now)
-        if counts is not None:
+        if counts is not None and review.excluded_reason != Exclusion.UNCONFIRMED:
             points = review_points_award(review_id=review.pk, resident=reviewer, account=account)
             if points != review.points_awarded:
                 review.points_awarded = points
                 Review.objects.filter(pk=review.pk).update(points_awarded=points)
+        if counts is not None:
             fraud.flags_add(fraud.submission_flags(review=review, counts=counts))
             if ticket is not None:
                 # A verified review arrived: neither its rating nor the ticket (the cadre
@@ -249,7 +254,8 @@ def _review_insert(review: Review, *, unit_id: int) -> tuple[str, tuple | None, 
     Returns (refusal, counts, account): counts is None when nothing was inserted, and
     refusal then says why ("inactive", "colleague", or "" for the day's review already
     there); otherwise the counts of the submission's fraud rules
-    (fraud.SUBMISSION_COUNTS). On PostgreSQL it is one statement: the guard in a CTE,
+    (fraud.SUBMISSION_COUNTS). The same guard holds the review of a reviewer whose
+    phone is not confirmed (no points, Exclusion.UNCONFIRMED), in the INSERT itself. On PostgreSQL it is one statement: the guard in a CTE,
     the counts in the RETURNING, and the reviewer's points account created-or-locked
     once the row is in (`account`, for the award; the lock of an earlier statement than
     the award's count, as review_points_award needs). On SQLite the counts, and on a
@@ -267,17 +273,32 @@ def _review_insert(review: Review, *, unit_id: int) -> tuple[str, tuple | None, 
         f"(EXISTS (SELECT 1 FROM {quote(UnitMembership._meta.db_table)} "
         "WHERE user_id = %s AND unit_id = %s) "
         f"OR EXISTS (SELECT 1 FROM {quote(Cadre._meta.db_table)} "
-        "WHERE user_id = %s AND unit_id = %s)) AS colleague"
+        "WHERE user_id = %s AND unit_id = %s)) AS colleague, "
+        f"EXISTS (SELECT 1 FROM {quote(User._meta.db_table)} "
+        "WHERE id = %s AND phone_verified_at IS NOT NULL) AS verified"
     )
     reviewer_id = review.reviewer_id
-    guard_params = [reviewer_id, reviewer_id, unit_id, reviewer_id, unit_id]
+    guard_params = [reviewer_id, reviewer_id, unit_id, reviewer_id, unit_id, reviewer_id]
+    held = {
+        "points_awarded": 0,
+        "excluded_reason": Exclusion.UNCONFIRMED,
+        "excluded_at": review.created_at,
+    }
+    columns, values = [], []
+    for field in fields:
+        value = field.get_db_prep_save(field.pre_save(review, True), connection)
+        if field.name in held:
+            columns.append("CASE WHEN guard.verified THEN %s ELSE %s END")
+            values += [value, field.get_db_prep_save(held[field.name], connection)]
+        else:
+            columns.append("%s")
+            values.append(value)
     insert = (
         f"INSERT INTO {quote(meta.db_table)} "  # noqa: S608 (model metadata only)
         f"({', '.join(quote(field.column) for field in fields)}) "
-        f"SELECT {', '.join(['%s'] * len(fields))} "
+        f"SELECT {', '.join(columns)} "
     )
     conflict = f"ON CONFLICT ({', '.join(map(quote, unique))}) DO NOTHING "
-    values = [field.get_db_prep_save(field.pre_save(review, True), connection) for field in fields]
     pk = quote(meta.pk.column)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
@@ -288,25 +309,27 @@ def _review_insert(review: Review, *, unit_id: int) -> tuple[str, tuple | None, 
                 f"WITH guard AS ({guard_sql}), "  # noqa: S608
                 f"ins AS ({insert} FROM guard WHERE guard.active AND NOT guard.colleague "
                 f"{conflict}RETURNING {pk}, {counts_sql}), {lock_sql} "
-                "SELECT guard.active, guard.colleague, account_locked.id, "
+                "SELECT guard.active, guard.colleague, guard.verified, account_locked.id, "
                 "account_locked.balance, ins.* FROM guard LEFT JOIN ins ON true "
                 "LEFT JOIN account_locked ON true",
                 [*guard_params, *values, *counts_params, *lock_params],
             )
-            active, colleague, account_id, balance, pk_value, *counts = cursor.fetchone()
+            row = cursor.fetchone()
+            active, colleague, verified, account_id, balance, pk_value, *counts = row
             if pk_value is not None:
                 account = ledger.resident_account_locked(account, (account_id, balance))
         else:
             cursor.execute(
                 f"{insert} FROM ({guard_sql}) guard WHERE guard.active AND NOT guard.colleague "
-                f"{conflict}RETURNING {pk}",
+                f"{conflict}RETURNING {pk}, {quote('excluded_reason')}",
                 [*values, *guard_params],
             )
             row = cursor.fetchone()
             pk_value, account = (row[0] if row else None), None  # no lock to carry here
+            verified = row is not None and row[1] != Exclusion.UNCONFIRMED
             if pk_value is None:
                 cursor.execute(guard_sql, guard_params)
-                active, colleague = cursor.fetchone()
+                active, colleague, _verified = cursor.fetchone()
             else:
                 cursor.execute(f"SELECT {counts_sql}", counts_params)  # noqa: S608
                 counts = cursor.fetchone()
@@ -315,6 +338,9 @@ def _review_insert(review: Review, *, unit_id: int) -> tuple[str, tuple | None, 
             return "inactive", None, None
         return ("colleague" if colleague else ""), None, None
     review.pk = pk_value
+    if not verified:
+        for name, value in held.items():
+            setattr(review, name, value)
     review._state.adding = False
     review._state.db = connection.alias
     return "", tuple(counts), account
@@ -381,7 +407,8 @@ def review_exclude(*, review_id: int, reason: str, now: dt.datetime | None = Non
 
     The one way a review leaves the rankings: appeals, moderation and the colleague
     rule all call it inside their own transaction, where they record who decided and
-    why. Returns False when the review was already excluded (the first reason stays).
+    why. Returns False when the review was already excluded (the first reason stays);
+    a review held for moderation (Exclusion.UNCONFIRMED) takes the ground instead.
 
     A review of a month that has ended (published, or about to be on the 1st) schedules
     a correction of that month once the caller's transaction commits: the task
@@ -389,7 +416,7 @@ def review_exclude(*, review_id: int, reason: str, now: dt.datetime | None = Non
     exclusions in a row make one version (see tasks.publish_correction).
     """
     excluded = bool(
-        Review.objects.filter(pk=review_id, excluded_reason="").update(
+        Review.objects.filter(pk=review_id, excluded_reason__in=["", Exclusion.UNCONFIRMED]).update(
             excluded_reason=reason, excluded_at=now or timezone.now()
         )
     )
@@ -416,7 +443,8 @@ MAX_DECISION_REASON = 500
 
 def _open_flags_locked(*, flag_id: int, moderator, reason: str) -> tuple[list, str]:
     """The moderator's check, the reason, and every open flag of the flag's review,
-    locked: deciding a review decides all its signals at once."""
+    locked: deciding a review decides all its signals at once. A party to the review
+    (permissions.party_to_flag) decides none of them."""
     if not permissions.can_moderate(user=moderator):
         raise Forbidden()
     reason = (reason or "").strip()
@@ -426,7 +454,8 @@ def _open_flags_locked(*, flag_id: int, moderator, reason: str) -> tuple[list, s
                 "reason": [_("Write 1 to %(count)d characters.") % {"count": MAX_DECISION_REASON}]
             }
         )
-    flag = or_404(ReviewFlag.objects.filter(pk=flag_id).first())
+    flag = or_404(ReviewFlag.objects.select_related("review__cadre").filter(pk=flag_id).first())
+    refuse_party(permissions.party_to_flag(user=moderator, flag=flag))
     flags = list(
         ReviewFlag.objects.select_for_update()
         .filter(review_id=flag.review_id, state=ReviewFlag.State.OPEN)
@@ -480,10 +509,17 @@ def review_flag_exclude(
 
 
 def review_flag_clear(*, flag_id: int, moderator, reason: str) -> ReviewFlag:
-    """A moderator finds nothing wrong: the review keeps counting (audited: who, when, why)."""
+    """A moderator finds nothing wrong: the review counts (audited: who, when, why).
+
+    A review held because its reviewer's phone was not confirmed counts from now on, for
+    the months not yet published (a correction only ever excludes); it earns no points.
+    """
     with transaction.atomic():
         flags, reason = _open_flags_locked(flag_id=flag_id, moderator=moderator, reason=reason)
         now = timezone.now()
+        Review.objects.filter(pk=flags[0].review_id, excluded_reason=Exclusion.UNCONFIRMED).update(
+            excluded_reason="", excluded_at=None
+        )
         for flag in flags:
             flag.state = ReviewFlag.State.CLEARED
             flag.decided_by = moderator
@@ -737,9 +773,11 @@ def rankings_compile(*, month: dt.date, python: bool = False) -> RankingMonth:
 
 
 def _month_excluded_count(month: dt.date) -> int:
+    """The month's excluded reviews, held ones aside (not a verdict: a held review that
+    is cleared must not hide a later exclusion from the correction's count)."""
     return (
         Review.objects.filter(local_date__gte=month, local_date__lt=rankings.next_month(month))
-        .exclude(excluded_reason="")
+        .exclude(excluded_reason__in=["", Exclusion.UNCONFIRMED])
         .count()
     )
 
@@ -983,6 +1021,7 @@ def bottom_warning_change(*, warning: BottomWarning, state: str, note: str, acto
     and when. District admins for every warning, a unit admin for its unit's."""
     if not permissions.can_manage_unit(user=actor, unit_id=warning.unit_id):
         raise Forbidden()
+    refuse_party(permissions.party_to_warning(user=actor, warning=warning))
     note = (note or "").strip()
     if len(note) > MAX_NOTE:
         raise Invalid(fields={"note": [_("At most %(count)d characters.") % {"count": MAX_NOTE}]})
@@ -1094,15 +1133,17 @@ def appeal_create(*, review: Review, appellant, reason: str) -> Appeal:
 
 
 def appeal_decide(*, appeal: Appeal, decider, upheld: bool, reason: str) -> Appeal:
-    """An appeal_reviewer's decision, once: neither the cadre nor anyone of the cadre's
-    unit decides (permissions.can_decide_appeal, for the API and the admin alike).
+    """An appeal_reviewer's decision, once, by no party to the appeal: neither who wrote
+    the review, nor the cadre, nor anyone of the cadre's unit (permissions.party_to_appeal,
+    for the API and the admin alike).
 
     Upheld: the review is excluded (review_exclude, which corrects a published month);
     its points stay paid. One conditional UPDATE: two deciders at once leave one decision.
     """
     review = appeal.review
-    if not permissions.can_decide_appeal(user=decider, review=review):
-        raise Forbidden(_("Only an appeal reviewer outside the cadre's unit decides."))
+    if not permissions.can_decide_appeal(user=decider):
+        raise Forbidden(_("Only an appeal reviewer decides appeals."))
+    refuse_party(permissions.party_to_appeal(user=decider, appeal=appeal))
     reason = (reason or "").strip()
     if not reason or len(reason) > MAX_DECISION_REASON:
         raise Invalid(

@@ -444,10 +444,20 @@ FRAUD_FEW_ACCOUNTS_MIN_REVIEWS = env_int("FRAUD_FEW_ACCOUNTS_MIN_REVIEWS", 10)
 FRAUD_FEW_ACCOUNTS_COUNT = env_int("FRAUD_FEW_ACCOUNTS_COUNT", 3)
 FRAUD_FEW_ACCOUNTS_SHARE = env_int("FRAUD_FEW_ACCOUNTS_SHARE", 50)
 FRAUD_FEW_ACCOUNTS_DAYS = env_int("FRAUD_FEW_ACCOUNTS_DAYS", 30)
+# One account reviewing this many different cadres within this many minutes.
+FRAUD_ACCOUNT_CADRES = env_int("FRAUD_ACCOUNT_CADRES", 5)
+FRAUD_ACCOUNT_MINUTES = env_int("FRAUD_ACCOUNT_MINUTES", 60)
+# Device churn: one account, or one address, presenting this many different device
+# tokens within FRAUD_DEVICES_MINUTES (an address's is higher: a NAT shares one).
+FRAUD_ACCOUNT_DEVICES = env_int("FRAUD_ACCOUNT_DEVICES", 3)
+FRAUD_ADDRESS_DEVICES = env_int("FRAUD_ADDRESS_DEVICES", 6)
+FRAUD_DEVICES_MINUTES = env_int("FRAUD_DEVICES_MINUTES", 60)
 # The assisted service desk (docs/assisted-desk.md): minutes a confirmed session stays
 # active, and acts (reviews, moral claims, stall registrations) an agent files a day.
 DESK_SESSION_MINUTES = env_int("DESK_SESSION_MINUTES", 30)
 DESK_DAILY_LIMIT = env_int("DESK_DAILY_LIMIT", 50)
+# An agent who makes more accounts than this from an ID check alone in a day is flagged.
+DESK_ID_ACCOUNTS_PER_DAY = env_int("DESK_ID_ACCOUNTS_PER_DAY", 3)
 # --- Cadres: proof of presence and the rankings it feeds.
 # A service ticket (one review, proof of presence) is valid this many hours.
 SERVICE_TICKET_HOURS = env_int("SERVICE_TICKET_HOURS", 24)
@@ -583,6 +593,9 @@ CELERY_BEAT_SCHEDULE = {
 NOTIFY_SMS_RETRIES = env_int("NOTIFY_SMS_RETRIES", 5)
 NOTIFY_SMS_BACKOFF = env_int("NOTIFY_SMS_BACKOFF", 30)  # seconds, doubled each retry
 NOTIFY_SMS_REQUEUE_SECONDS = env_int("NOTIFY_SMS_REQUEUE_SECONDS", 900)
+# An SMS (a notification, a sign-in code) `sending` this long: its sender stopped before
+# the provider answered; the dispatch beat records it as `unknown`.
+NOTIFY_SMS_SENDING_TIMEOUT = env_int("NOTIFY_SMS_SENDING_TIMEOUT", 300)
 NOTIFY_SMS_DISPATCH_LIMIT = env_int("NOTIFY_SMS_DISPATCH_LIMIT", 10000)
 NOTIFY_SMS_BATCH_SIZE = env_int("NOTIFY_SMS_BATCH_SIZE", 200)
 NOTIFY_SMS_BATCH_PAUSE = env_int("NOTIFY_SMS_BATCH_PAUSE", 2)  # seconds between batches

@@ -8,9 +8,12 @@ handlers (404 and 500 outside DRF) for API paths.
 
 import logging
 
+import psycopg
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.db import DataError
+from django.db import InterfaceError as DatabaseInterfaceError
+from django.db import OperationalError as DatabaseOperationalError
 from django.http import Http404, JsonResponse
 from django.utils.translation import gettext_lazy as _
 from kombu.exceptions import OperationalError as BrokerUnreachable
@@ -32,10 +35,15 @@ class DomainError(Exception):
     code = "conflict"
     default_detail = _("The request conflicts with the current state.")
 
-    def __init__(self, detail=None, *, fields=None, headers=None):
+    def __init__(self, detail=None, *, fields=None, headers=None, retry_after=None):
         self.detail = detail if detail is not None else self.default_detail
         self.fields = fields
         self.headers = headers or {}
+        # Seconds until the same request may succeed: the body's `retry_after` and the
+        # `Retry-After` header (an error that passes it says when to try again).
+        self.retry_after = None if retry_after is None else max(1, int(retry_after))
+        if self.retry_after is not None:
+            self.headers.setdefault("Retry-After", str(self.retry_after))
         super().__init__(str(self.detail))
 
 
@@ -68,7 +76,8 @@ class Throttled(DomainError):
 
 
 class ServiceUnavailable(DomainError):
-    """Something the request truly needs (Redis, the task broker) cannot be reached."""
+    """Something the request truly needs (the database, Redis, the task broker) cannot be
+    reached."""
 
     status = status.HTTP_503_SERVICE_UNAVAILABLE
     code = "service_unavailable"
@@ -79,8 +88,32 @@ class ServiceUnavailable(DomainError):
         super().__init__(detail, headers={"Retry-After": str(self.retry_after_seconds)})
 
 
+# What "the database cannot be reached" raises: refused or reset while connecting, the
+# server gone away or shutting down mid-request, a connection already closed, the pool
+# exhausted. Django wraps psycopg's errors in its own; psycopg's are listed for those
+# raised outside Django's wrapper. (A lock or statement timeout and a deadlock are
+# OperationalErrors too: transient as well, so a retry is the right answer to them.)
+DATABASE_UNREACHABLE = (
+    DatabaseOperationalError,
+    DatabaseInterfaceError,
+    psycopg.OperationalError,
+    psycopg.InterfaceError,
+)
+
 # Errors of a backing service that is down: 503 with Retry-After, never a 500.
-SERVICE_DOWN = (*REDIS_UNREACHABLE, BrokerUnreachable)
+SERVICE_DOWN = (*REDIS_UNREACHABLE, BrokerUnreachable, *DATABASE_UNREACHABLE)
+
+
+def service_down(error: BaseException | None) -> bool:
+    """`error` is a SERVICE_DOWN error, or was raised from one or while handling one (a
+    rollback failing on the dead connection after the query that found it dead)."""
+    for _depth in range(10):
+        if error is None:
+            return False
+        if isinstance(error, SERVICE_DOWN):
+            return True
+        error = error.__cause__ or error.__context__
+    return False
 
 
 # DRF's exception classes to the contract's codes (the most specific class first).
@@ -100,10 +133,12 @@ _DRF_CODES = [
 ]
 
 
-def error_body(code: str, detail, fields=None) -> dict:
+def error_body(code: str, detail, fields=None, retry_after=None) -> dict:
     body = {"code": code, "detail": str(detail)}
     if fields:
         body["fields"] = fields
+    if retry_after is not None:
+        body["retry_after"] = retry_after
     return body
 
 
@@ -128,15 +163,32 @@ def _view_name(context) -> str:
     return context.get("view").__class__.__name__
 
 
+def _known(exc) -> bool:
+    """An exception with an answer of its own below, whatever it was raised from."""
+    return isinstance(
+        exc,
+        DomainError
+        | exceptions.APIException
+        | Http404
+        | DjangoPermissionDenied
+        | RequestDataTooBig
+        | DataError
+        | SuspiciousOperation,
+    )
+
+
 def api_exception_handler(exc, context):
     """DRF's EXCEPTION_HANDLER: every exception becomes the contract's error body."""
     set_rollback()
-    if isinstance(exc, SERVICE_DOWN):
+    if isinstance(exc, SERVICE_DOWN) or (not _known(exc) and service_down(exc)):
+        # Anywhere in DRF's handling: authentication, permissions, throttles, the view.
         logger.warning("%s: a backing service is unreachable: %r", _view_name(context), exc)
         exc = ServiceUnavailable()
     if isinstance(exc, DomainError):
         return Response(
-            error_body(exc.code, exc.detail, exc.fields), status=exc.status, headers=exc.headers
+            error_body(exc.code, exc.detail, exc.fields, exc.retry_after),
+            status=exc.status,
+            headers=exc.headers,
         )
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()

@@ -8,7 +8,9 @@ Decorate an APIView method with `@idempotent`. With the header:
 - the same key and body from the same user replays the stored response and writes
   nothing again (header `Idempotent-Replayed: true`);
 - the same key with another body is 422 `idempotency_key_reused`;
-- the same key while the first request runs is 409 `idempotency_key_in_progress`.
+- the same key while the first request runs is 409 `idempotency_key_in_progress`,
+  whose `retry_after` (body) and `Retry-After` (header) say in how many seconds the key
+  may be taken over.
 
 A key whose request died mid-way (no response after IDEMPOTENCY_STALE_AFTER) may be
 claimed again. Records are purged after IDEMPOTENCY_KEY_TTL by a beat task.
@@ -17,6 +19,7 @@ claimed again. Records are purged after IDEMPOTENCY_KEY_TTL by a beat task.
 import functools
 import hashlib
 import json
+import math
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -41,6 +44,9 @@ class IdempotencyKeyInProgress(DomainError):
     status = status.HTTP_409_CONFLICT
     code = "idempotency_key_in_progress"
     default_detail = _("A request with this Idempotency-Key is still being processed.")
+
+    def __init__(self, *, retry_after: float):
+        super().__init__(retry_after=math.ceil(retry_after))
 
 
 def request_fingerprint(request) -> str:
@@ -78,8 +84,9 @@ def _claim(*, user, key: str, fingerprint: str) -> IdempotencyRecord | Response:
             response = Response(record.response_body, status=record.response_status)
             response["Idempotent-Replayed"] = "true"
             return response
-        if timezone.now() - record.updated_at < settings.IDEMPOTENCY_STALE_AFTER:
-            raise IdempotencyKeyInProgress()
+        free_at = record.updated_at + settings.IDEMPOTENCY_STALE_AFTER
+        if timezone.now() < free_at:
+            raise IdempotencyKeyInProgress(retry_after=(free_at - timezone.now()).total_seconds())
         # The first request died without an answer: this one takes the key over.
         record.save(update_fields=["updated_at"])
         return record
@@ -115,7 +122,7 @@ def idempotent(view_method):
             return error.response
         except DomainError as error:
             # A refusal is a final answer: store it like any other response.
-            body = error_body(error.code, error.detail, error.fields)
+            body = error_body(error.code, error.detail, error.fields, error.retry_after)
             IdempotencyRecord.objects.filter(pk=claimed.pk).update(
                 state=IdempotencyRecord.State.DONE,
                 response_status=error.status,

@@ -1,3 +1,4 @@
+import logging
 import re
 
 from django.conf import settings
@@ -8,8 +9,10 @@ from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.translation import gettext as _
 
 from . import views
-from .errors import SERVICE_DOWN, ServiceUnavailable, error_response
+from .errors import error_response, service_down
 from .parsers import form_has_refused_text, refused_text
+
+logger = logging.getLogger(__name__)
 
 
 class HealthCheckMiddleware:
@@ -31,7 +34,14 @@ class HealthCheckMiddleware:
 
 
 class ServiceUnavailableMiddleware:
-    """Pages (outside DRF) that need Redis while it is down: 503 with Retry-After, not 500."""
+    """A view outside DRF (a page, the admin) whose database or Redis is down: 503 with
+    Retry-After (`views.service_unavailable`), not 500.
+
+    This sees the view's exceptions only: Django turns an exception raised in a
+    middleware (a session loaded or saved, axes, the published rankings) into a response
+    at that middleware, through handler500 (`views.error_500`), which answers the same
+    503. DRF's views answer theirs in `core.errors.api_exception_handler`.
+    """
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -40,18 +50,10 @@ class ServiceUnavailableMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request, exception):
-        if not isinstance(exception, SERVICE_DOWN):
+        if not service_down(exception):
             return None
-        error = ServiceUnavailable()
-        if request.path.startswith("/api/"):
-            response = error_response(error.code, error.detail, error.status)
-        else:
-            response = HttpResponse(
-                str(error.detail), status=error.status, content_type="text/plain; charset=utf-8"
-            )
-        for name, value in error.headers.items():
-            response[name] = value
-        return response
+        logger.warning("%s: a backing service is unreachable: %r", request.path, exception)
+        return views.service_unavailable(request)
 
 
 def _too_large(request) -> HttpResponse:

@@ -83,3 +83,27 @@ class StoredCount(models.Model):
 
     def __str__(self):
         return f"{self.name}{self.labels}"
+
+
+class FormSubmission(models.Model):
+    """A page or admin form's one-time nonce, spent in the transaction of its act, with
+    the act's outcome (its messages and where it went) for a second submit to replay
+    (core/form_nonces.py)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, verbose_name=_("user")
+    )
+    key = models.CharField(_("key"), max_length=64)
+    messages = models.JSONField(_("messages"), default=list)
+    redirect_url = models.CharField(_("redirect URL"), max_length=2000)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("form submission")
+        verbose_name_plural = _("form submissions")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "key"], name="form_submission_unique_user_key"),
+        ]
+
+    def __str__(self):
+        return self.key

@@ -19,6 +19,12 @@ class ErrorSerializer(serializers.Serializer):
         required=False,
         help_text="Validation errors only: field name to its messages.",
     )
+    retry_after = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        help_text="`idempotency_key_in_progress` only: seconds until a retry with the same "
+        "key may take it over (also in `Retry-After`).",
+    )
 
     class Meta:
         ref_name = "Error"
@@ -28,6 +34,34 @@ def error_response(description: str) -> OpenApiResponse:
     return OpenApiResponse(response=ErrorSerializer, description=description)
 
 
+# The device token (core.devices): the request header the app sends back, and the
+# response header of the answer that issues one.
+DEVICE_TOKEN_PARAMETERS = [
+    OpenApiParameter(
+        "X-Device-Id",
+        str,
+        OpenApiParameter.HEADER,
+        required=False,
+        description=(
+            "The device token this server issued (the `X-Device-Id` response header of an "
+            "earlier answer), sent back as it came. An id the server did not sign counts "
+            "as no device. Stored only as a keyed hash, for the fraud rules."
+        ),
+    ),
+    OpenApiParameter(
+        "X-Device-Id",
+        str,
+        OpenApiParameter.HEADER,
+        response=True,
+        description=(
+            "Set when the request carried no valid device token (nor the `duoduo_device` "
+            "cookie): a new signed token, also set as the HttpOnly cookie "
+            "`duoduo_device`. Send it back in `X-Device-Id` on later requests."
+        ),
+    ),
+]
+
+
 _COMMON_ERRORS = {
     "400": "`invalid`: validation failed (`fields` says where) or the body is malformed.",
     "401": "`not_authenticated` (no token) or `token_invalid` (bad or expired token).",
@@ -35,7 +69,8 @@ _COMMON_ERRORS = {
     "405": "`method_not_allowed`.",
     "406": "`not_acceptable`.",
     "429": "`throttled`; `Retry-After` says when to try again.",
-    "503": "`service_unavailable`: Redis or the task broker is down; `Retry-After` says when.",
+    "503": "`service_unavailable`: the database, Redis or the task broker is down; "
+    "`Retry-After` says when to try again.",
     "431": "`request_too_large`: a request header over 8190 bytes (refused by gunicorn).",
 }
 _AUTHENTICATED_ERRORS = {"403": "`permission_denied`."}
@@ -45,7 +80,8 @@ _WRITE_ERRORS = {
     "415": "`unsupported_media_type`.",
 }
 _IDEMPOTENT_ERRORS = {
-    "409": "A business conflict, or `idempotency_key_in_progress`; `code` says which.",
+    "409": "A business conflict, or `idempotency_key_in_progress` (`retry_after` and "
+    "`Retry-After` say in how many seconds the key may be taken over); `code` says which.",
     "422": "`idempotency_key_reused`: the key was used with a different request.",
 }
 

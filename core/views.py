@@ -1,16 +1,20 @@
 import logging
+import sys
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils.cache import add_never_cache_headers
+from django.utils.html import format_html
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from . import codes
-from .errors import DomainError, error_response
+from .errors import DomainError, ServiceUnavailable, error_response, service_down
 
 logger = logging.getLogger(__name__)
 
@@ -87,7 +91,46 @@ def error_404(request, exception=None):
     )
 
 
+# The page of a 503: no template, no session, no database (it answers while they are down).
+UNAVAILABLE_PAGE = (
+    '<!doctype html><html lang="{}"><head><meta charset="utf-8">'
+    '<meta name="viewport" content="width=device-width, initial-scale=1">'
+    "<title>{}</title></head><body><h1>{}</h1><p>{}</p></body></html>"
+)
+
+
+def service_unavailable(request):
+    """503 `service_unavailable` with Retry-After: the API's error body on API paths, a
+    small plain page in the request's language (Chinese unless it asked for English)
+    elsewhere; never cached."""
+    error = ServiceUnavailable()
+    if _is_api(request):
+        response = error_response(error.code, error.detail, error.status)
+    else:
+        title = _("Service unavailable")
+        response = HttpResponse(
+            format_html(
+                UNAVAILABLE_PAGE,
+                get_language() or settings.LANGUAGE_CODE,
+                title,
+                title,
+                error.detail,
+            ),
+            status=error.status,
+            content_type="text/html; charset=utf-8",
+        )
+    for name, value in error.headers.items():
+        response[name] = value
+    add_never_cache_headers(response)
+    return response
+
+
 def error_500(request):
+    """Django's handler500, called while the unhandled exception is being handled: a
+    backing service that is down (the database restarting, refusing connections or gone
+    away in a middleware, a session save or the view) is 503, not 500."""
+    if service_down(sys.exc_info()[1]):
+        return service_unavailable(request)
     if _is_api(request):
         return error_response("server_error", _("A server error occurred."), 500)
     return HttpResponse(

@@ -5,7 +5,7 @@ from django.contrib import admin
 
 from core.admin import ModelAdmin, ReadOnlyAdminMixin
 
-from .models import AssistedAct, DeskSession
+from .models import AgentFlag, AssistedAct, DeskSession
 
 
 @admin.register(DeskSession)
@@ -27,3 +27,15 @@ class AssistedActAdmin(ReadOnlyAdminMixin, ModelAdmin):
     list_select_related = ["agent", "resident", "session"]
     date_hierarchy = "created_at"
     show_full_result_count = False
+
+
+@admin.register(AgentFlag)
+class AgentFlagAdmin(ReadOnlyAdminMixin, ModelAdmin):
+    """Agents who made more accounts from ID checks alone in a day than
+    DESK_ID_ACCOUNTS_PER_DAY (docs/assisted-desk.md): the day's acts are in the log."""
+
+    list_display = ["local_date", "agent", "accounts", "created_at", "updated_at"]
+    list_filter = ["local_date"]
+    search_fields = ["agent__phone"]
+    list_select_related = ["agent"]
+    date_hierarchy = "local_date"

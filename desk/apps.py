@@ -11,5 +11,6 @@ class DeskConfig(AppConfig):
         from accounts.roles import Role, register_role_permissions
 
         register_role_permissions(
-            Role.DISTRICT_ADMIN, ["desk.view_assistedact", "desk.view_desksession"]
+            Role.DISTRICT_ADMIN,
+            ["desk.view_assistedact", "desk.view_desksession", "desk.view_agentflag"],
         )

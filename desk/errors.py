@@ -2,7 +2,7 @@
 
 from django.utils.translation import gettext_lazy as _
 
-from core.errors import DomainError, Forbidden
+from core.errors import DomainError
 
 
 class SessionNotConfirmed(DomainError):
@@ -31,7 +31,3 @@ class IdCheckUnbound(DomainError):
         "This account was never confirmed at a desk with this ID card: ask the resident "
         "for the SMS code instead."
     )
-
-
-class SelfAssist(Forbidden):
-    default_detail = _("A desk agent cannot act for themselves.")

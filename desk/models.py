@@ -129,3 +129,34 @@ class AssistedAct(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} #{self.object_id}"
+
+
+class AgentFlag(models.Model):
+    """An agent who made more than DESK_ID_ACCOUNTS_PER_DAY accounts from ID checks
+    alone (no SMS to the phone) in one Asia/Shanghai day: a made-up number with a valid
+    check digit makes one, so staff look into who did it (the admin, read-only). One
+    row per agent and day; `accounts` is the day's count when it was last raised."""
+
+    agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("agent"),
+    )
+    local_date = models.DateField(_("day"))
+    accounts = models.PositiveIntegerField(_("accounts made from an ID check alone"))
+    created_at = models.DateTimeField(_("flagged at"))
+    updated_at = models.DateTimeField(_("last raised at"))
+
+    class Meta:
+        verbose_name = _("desk agent flag")
+        verbose_name_plural = _("desk agent flags")
+        ordering = ["-local_date", "-accounts"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["agent", "local_date"], name="desk_agent_flag_once_a_day"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.agent} {self.local_date} ({self.accounts})"

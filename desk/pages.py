@@ -7,6 +7,7 @@ import datetime as dt
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -14,10 +15,11 @@ from django.views.decorators.http import require_POST
 from accounts.phone import normalize_phone
 from accounts.roles import Role
 from accounts.selectors import user_has_role
-from cadres.models import Review
+from cadres.models import Exclusion, Review
 from cadres.services import MAX_COMMENT
 from core import codes
 from core.errors import DomainError
+from core.form_nonces import submit_once
 from core.forms import error_message
 from core.integers import parse_int
 from core.net import client_ip
@@ -54,6 +56,10 @@ def desk_home(request):
 @require_POST
 def session_start(request):
     _agent_or_403(request)
+    return submit_once(request, lambda: _session_start(request), back=reverse("desk-page"))
+
+
+def _session_start(request):
     try:
         phone = normalize_phone(request.POST.get("phone", "")[:32])
         session = services.desk_session_start(
@@ -86,6 +92,10 @@ def session_page(request, pk: int):
     return render(request, "desk/session.html", context)
 
 
+def _session_url(pk: int) -> str:
+    return reverse("desk-page-session", kwargs={"pk": pk})
+
+
 def _done(request, pk: int, message: str):
     messages.success(request, message)
     return redirect("desk-page-session", pk=pk)
@@ -94,6 +104,10 @@ def _done(request, pk: int, message: str):
 @require_POST
 def session_confirm(request, pk: int):
     _own_session_or_403(request, pk)
+    return submit_once(request, lambda: _session_confirm(request, pk), back=_session_url(pk))
+
+
+def _session_confirm(request, pk: int):
     try:
         if request.POST.get("method") == "id_check":
             services.desk_session_confirm_id(
@@ -114,6 +128,10 @@ def session_confirm(request, pk: int):
 @require_POST
 def session_close(request, pk: int):
     _own_session_or_403(request, pk)
+    return submit_once(request, lambda: _session_close(request, pk), back=_session_url(pk))
+
+
+def _session_close(request, pk: int):
     services.desk_session_close(session_id=pk)
     return _done(request, pk, _("The session is closed."))
 
@@ -121,6 +139,10 @@ def session_close(request, pk: int):
 @require_POST
 def review_submit(request, pk: int):
     _own_session_or_403(request, pk)
+    return submit_once(request, lambda: _review_submit(request, pk), back=_session_url(pk))
+
+
+def _review_submit(request, pk: int):
     rating = parse_int(request.POST.get("rating", "")) or 0
     try:
         cadre = codes.resolve_as(request.POST.get("code", "")[:512], "cadre")
@@ -136,6 +158,15 @@ def review_submit(request, pk: int):
     except DomainError as error:
         messages.error(request, error_message(error))
         return redirect("desk-page-session", pk=pk)
+    if review.excluded_reason == Exclusion.UNCONFIRMED:
+        return _done(
+            request,
+            pk,
+            _(
+                "The review is filed. It counts once a moderator has checked it, and it earns "
+                "no points: the resident's phone is not confirmed by SMS yet."
+            ),
+        )
     return _done(
         request,
         pk,
@@ -147,6 +178,10 @@ def review_submit(request, pk: int):
 @require_POST
 def moral_claim_submit(request, pk: int):
     _own_session_or_403(request, pk)
+    return submit_once(request, lambda: _moral_claim_submit(request, pk), back=_session_url(pk))
+
+
+def _moral_claim_submit(request, pk: int):
     category = MoralCategory.objects.filter(
         code=request.POST.get("category", "")[:50], active=True
     ).first()
@@ -175,6 +210,10 @@ def moral_claim_submit(request, pk: int):
 @require_POST
 def registration_submit(request, pk: int):
     _own_session_or_403(request, pk)
+    return submit_once(request, lambda: _registration_submit(request, pk), back=_session_url(pk))
+
+
+def _registration_submit(request, pk: int):
     try:
         site = codes.resolve_as(request.POST.get("site_code", "")[:512], "site")
         services.assisted_registration_create(

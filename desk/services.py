@@ -16,6 +16,7 @@ from accounts.services import otp_request, otp_verify, user_get_or_create
 from cadres.models import Cadre, Review
 from cadres.services import review_create
 from core.errors import Invalid, or_404
+from core.parties import refuse_party
 from core.timezones import LOCAL_TZ
 from points.models import MoralCategory, MoralClaim
 from points.services import moral_claim_create
@@ -23,15 +24,15 @@ from stalls.idcard import normalize_id_number
 from stalls.models import Registration, Site
 from stalls.services import registration_create
 
+from . import permissions
 from .errors import (
     DailyLimit,
     IdCheckUnbound,
-    SelfAssist,
     SessionAlreadyConfirmed,
     SessionExpired,
     SessionNotConfirmed,
 )
-from .models import AssistedAct, DeskSession
+from .models import AgentFlag, AssistedAct, DeskSession
 
 
 def id_number_hash(number: str) -> str:
@@ -71,8 +72,7 @@ def desk_session_start(*, agent, phone: str, address: str, centre: str = "") -> 
     apply to the resident's phone and to the agent's address; a refused request (429)
     writes nothing.
     """
-    if phone == agent.phone:
-        raise SelfAssist()
+    refuse_party(permissions.party_to_desk_phone(user=agent, phone=phone))
     with transaction.atomic():
         otp = otp_request(phone=phone, address=address, purpose=OtpCode.Purpose.DESK)
         return DeskSession.objects.create(
@@ -144,7 +144,9 @@ def desk_session_confirm_id(*, session_id: int, id_number: str, name: str) -> De
         resident = User.objects.filter(phone=session.phone).first()
         created = resident is None
         if created:
-            resident = user_get_or_create(phone=session.phone)
+            # An ID check proves a person, not the phone: the account earns no review
+            # points, and its reviews wait for a moderator, until an SMS code reaches it.
+            resident = user_get_or_create(phone=session.phone, phone_verified=False)
         elif not DeskSession.objects.filter(
             resident=resident, method=DeskSession.Method.ID_CHECK, id_number_hash=digest
         ).exists():
@@ -159,13 +161,32 @@ def desk_session_confirm_id(*, session_id: int, id_number: str, name: str) -> De
             id_name=name,
         )
         if created:
-            _log(
+            act = _log(
                 session=session,
                 kind=AssistedAct.Kind.ACCOUNT_CREATED,
                 object_id=resident.pk,
                 now=now,
             )
+            _agent_id_accounts_check(agent_id=session.agent_id, day=act.local_date, now=now)
     return session
+
+
+def _agent_id_accounts_check(*, agent_id: int, day: dt.date, now: dt.datetime) -> None:
+    """Flag the agent (AgentFlag) past DESK_ID_ACCOUNTS_PER_DAY accounts made from an ID
+    check alone on `day`. Two made at once may both count one short; the next flags."""
+    made = AssistedAct.objects.filter(
+        agent_id=agent_id,
+        local_date=day,
+        kind=AssistedAct.Kind.ACCOUNT_CREATED,
+        session__method=DeskSession.Method.ID_CHECK,
+    ).count()
+    if made > settings.DESK_ID_ACCOUNTS_PER_DAY:
+        AgentFlag.objects.update_or_create(
+            agent_id=agent_id,
+            local_date=day,
+            defaults={"accounts": made, "updated_at": now},
+            create_defaults={"accounts": made, "created_at": now, "updated_at": now},
+        )
 
 
 def desk_session_close(*, session_id: int) -> DeskSession:
@@ -192,6 +213,7 @@ def _act(*, session_id: int, agent, kind: str, perform: Callable):
             raise SessionNotConfirmed()
         if status != DeskSession.Status.ACTIVE:
             raise SessionExpired()
+        refuse_party(permissions.party_to_desk_session(user=agent, session=session))
         today = timezone.localtime(now, LOCAL_TZ).date()
         done = AssistedAct.objects.filter(
             agent_id=agent.pk, local_date=today, kind__in=AssistedAct.LIMITED_KINDS
@@ -217,8 +239,7 @@ def assisted_review_create(
     points to the resident, every rule of cadres.services.review_create. An agent who is
     that cadre does not file reviews of themselves, whoever they are for. `address` is the
     desk's: the fraud rules see the centre's reviews together, marked assisted."""
-    if cadre.user_id is not None and cadre.user_id == agent.pk:
-        raise SelfAssist()
+    refuse_party(permissions.party_to_assisted_review(user=agent, cadre=cadre))
     return _act(
         session_id=session_id,
         agent=agent,
@@ -254,6 +275,7 @@ def assisted_moral_claim_create(
             description=description,
             occurred_on=occurred_on,
             photo=photo,
+            filed_by=agent,
         ),
     )
 
@@ -283,5 +305,6 @@ def assisted_registration_create(
             description=description,
             photo=photo,
             waitlist=waitlist,
+            filed_by=agent,
         ),
     )

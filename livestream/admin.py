@@ -9,6 +9,7 @@ from cadres.models import Unit
 from cadres.permissions import is_district_admin
 from core.admin import ModelAdmin
 from core.errors import DomainError
+from core.form_nonces import OncePerFormAdminMixin, once_per_form
 
 from . import permissions, selectors, services
 from .models import OverdueIncome, Product, QuotaShortfall, Session, Transfer
@@ -91,7 +92,7 @@ class SessionAdmin(ModelAdmin):
 
 
 @admin.register(Transfer)
-class TransferAdmin(ReadOnlyAdmin):
+class TransferAdmin(OncePerFormAdminMixin, ReadOnlyAdmin):
     list_display = [
         "income",
         "amount",
@@ -111,6 +112,7 @@ class TransferAdmin(ReadOnlyAdmin):
         return queryset if units is None else queryset.filter(income__cadre__unit_id__in=units)
 
     @admin.action(description=_("Confirm the selected transfers against their evidence"))
+    @once_per_form
     def confirm(self, request, queryset):
         done = 0
         for transfer in queryset:

@@ -3,6 +3,7 @@
 from accounts.roles import Role
 from accounts.selectors import user_has_role
 from cadres import selectors as cadres_selectors
+from core.parties import Party
 
 
 def is_operator(user) -> bool:
@@ -37,8 +38,8 @@ def can_record_income(user, *, cadre) -> bool:
 
 
 def can_confirm_transfer(user, *, transfer) -> bool:
-    """Only a discipline inspector, and never the one who recorded the transfer."""
-    return is_inspector(user) and transfer.recorded_by_id != user.pk
+    """Only a discipline inspector; party_to_transfer says who of them may not."""
+    return is_inspector(user)
 
 
 def can_see_session_evidence(user, *, session) -> bool:
@@ -59,3 +60,27 @@ def compliance_unit_ids(user) -> set[int] | None:
     if is_inspector(user):
         return None
     return admin_unit_ids(user)
+
+
+# --- Nobody decides their own case (core/parties.py): who is a party to each decision.
+
+
+def party_to_session(user, *, session) -> Party | None:
+    """Recording a session's outcome: its hosts (an operator who went on air)."""
+    if user.is_authenticated and session.hosts.filter(user=user).exists():
+        return Party.HOST
+    return None
+
+
+def party_to_transfer(user, *, transfer) -> Party | None:
+    """Confirming or rejecting a transfer: the cadre whose income it is, every host of the
+    session, and whoever recorded the transfer or the income."""
+    income = transfer.income
+    if income.cadre.user_id is not None and income.cadre.user_id == user.pk:
+        return Party.SUBJECT
+    host = party_to_session(user, session=income.session)
+    if host is not None:
+        return host
+    if user.pk in (transfer.recorded_by_id, income.recorded_by_id):
+        return Party.RECORDER
+    return None

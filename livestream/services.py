@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.errors import Forbidden, Invalid
+from core.parties import refuse_party
 
 from . import permissions
 from .errors import (
@@ -56,10 +57,11 @@ def session_outcome_record(
     sales,
     evidence,
 ) -> Session:
-    """Once, by the operator, after the session started (a conditional UPDATE: two
-    operators at once leave exactly one outcome)."""
+    """Once, by an operator who did not host it (permissions.party_to_session), after the
+    session started (a conditional UPDATE: two operators at once leave exactly one outcome)."""
     if not permissions.can_record_outcome(user):
         raise Forbidden()
+    refuse_party(permissions.party_to_session(user, session=session))
     now = timezone.now()
     if session.starts_at > now:
         raise SessionNotStarted()
@@ -148,8 +150,10 @@ def transfer_record(
 
 
 def _decide(*, user, transfer: Transfer, status: str, reason: str = "") -> Transfer:
+    """A discipline inspector who is no party to the transfer (permissions.party_to_transfer)."""
     if not permissions.can_confirm_transfer(user, transfer=transfer):
         raise Forbidden()
+    refuse_party(permissions.party_to_transfer(user, transfer=transfer))
     updated = Transfer.objects.filter(pk=transfer.pk, status=Transfer.Status.PENDING).update(
         status=status, decided_by=user, decided_at=timezone.now(), reject_reason=reason
     )

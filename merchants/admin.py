@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.admin import ModelAdmin, ReadOnlyAdminMixin, TabularInline
 from core.errors import DomainError
+from core.form_nonces import OncePerFormAdminMixin, once_per_form
 from core.forms import error_message
 from points.selectors import yuan
 
@@ -25,7 +26,7 @@ class StatementActionForm(ActionForm):
 
 
 @admin.register(Statement)
-class StatementAdmin(ModelAdmin):
+class StatementAdmin(OncePerFormAdminMixin, ModelAdmin):
     pending_label = _("Statements to confirm")
     pending_filter = {"status": Statement.Status.OPEN}
     list_display = [
@@ -99,6 +100,7 @@ class StatementAdmin(ModelAdmin):
         return False
 
     @admin.action(description=_("Confirm the selected statements"), permissions=["change"])
+    @once_per_form
     def confirm_statements(self, request, queryset):
         done = 0
         for statement in queryset.select_related("merchant"):
@@ -115,6 +117,7 @@ class StatementAdmin(ModelAdmin):
         description=_("Mark the selected statements paid with the payment reference"),
         permissions=["change"],
     )
+    @once_per_form
     def pay_statements(self, request, queryset):
         reference = request.POST.get("reference", "")
         done = 0

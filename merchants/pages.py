@@ -2,8 +2,6 @@
 session signed in by SMS code), and the merchant's own page (/merchant/): today's
 payments and vouchers, the till, refunds, statements and their CSV."""
 
-import secrets
-
 from django import forms
 from django.contrib import messages
 from django.http import Http404
@@ -14,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from core import codes
 from core.errors import DomainError
+from core.form_nonces import submit_once
 from core.formfields import StrictIntegerField
 from core.forms import error_message
 from core.integers import MAX_ID, parse_int
@@ -26,8 +25,6 @@ from .api.views import statement_csv
 from .codes import counter_url, request_url
 from .models import PaymentRequest, Statement
 
-NONCE_KEY = "merchants_pay_nonces"
-
 
 class AmountForm(forms.Form):
     amount_points = StrictIntegerField(
@@ -35,28 +32,10 @@ class AmountForm(forms.Form):
     )
 
 
-def _nonce(request) -> str:
-    """A one-time value for a pay form: a second submit of the same form pays nothing."""
-    nonce = secrets.token_urlsafe(12)
-    request.session[NONCE_KEY] = [*request.session.get(NONCE_KEY, [])[-9:], nonce]
-    return nonce
-
-
-def _spend_nonce(request) -> bool:
-    nonces = request.session.get(NONCE_KEY, [])
-    nonce = request.POST.get("nonce", "")
-    if nonce not in nonces:
-        return False
-    nonces.remove(nonce)
-    request.session[NONCE_KEY] = nonces
-    return True
-
-
 def _pay_context(request) -> dict:
     if not request.user.is_authenticated:
         return {}
     return {
-        "nonce": _nonce(request),
         "balance": resident_summary(user=request.user).redeemable,
     }
 
@@ -88,13 +67,15 @@ def counter_page(request, merchant: Merchant):
 
 @require_POST
 def pay(request, token):
-    """A signed-in resident pays the code of `token` (the amount typed for a counter code)."""
+    """A signed-in resident pays the code of `token` (the amount typed for a counter code),
+    once per form: a second submit of the same form shows the first's outcome."""
     back = f"/q/{token}"
     if not request.user.is_authenticated:
         return redirect(back)
-    if not _spend_nonce(request):
-        messages.error(request, _("This form was already sent. Check your payments."))
-        return redirect(back)
+    return submit_once(request, lambda: _pay(request, token, back), back=back)
+
+
+def _pay(request, token, back):
     try:
         resolved = codes.resolve(token)
         if resolved.kind.type == "payment_request":
@@ -181,9 +162,14 @@ def till_request(request):
 
 @require_POST
 def refund(request, pk):
+    """A refund of payment `pk`, once per form (as `pay`)."""
     merchant = _merchant_or_none(request)
     if merchant is None:
         return redirect("merchant-page")
+    return submit_once(request, lambda: _refund(request, pk, merchant), back="/merchant/")
+
+
+def _refund(request, pk, merchant):
     form = AmountForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Type a whole number of points."))

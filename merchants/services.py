@@ -10,11 +10,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.errors import Invalid, or_404
+from core.parties import refuse_party
 from core.timezones import LOCAL_TZ
 from points import ledger
 from points.errors import InsufficientPoints
 from points.models import MAX_POINTS, Account, Currency, Entry, LedgerTransaction, Merchant
 
+from . import permissions
 from .errors import (
     PaymentRequestExpired,
     PaymentRequestPaid,
@@ -247,8 +249,10 @@ def statements_build_month(*, month: dt.date) -> int:
 
 
 def statement_confirm(*, statement_id: int, actor) -> Statement:
-    """Finance confirms an ended month's open statement, rebuilt first to the last entry."""
+    """Finance confirms an ended month's open statement, rebuilt first to the last entry;
+    never the merchant's own staff (permissions.party_to_statement)."""
     statement = or_404(Statement.objects.select_related("merchant").filter(pk=statement_id).first())
+    refuse_party(permissions.party_to_statement(user=actor, statement=statement))
     _start, end = month_bounds(statement.month)
     if timezone.now() < end:
         raise StatementMonthNotEnded()
@@ -265,12 +269,14 @@ def statement_confirm(*, statement_id: int, actor) -> Statement:
 
 
 def statement_pay(*, statement_id: int, actor, reference: str) -> Statement:
-    """Finance records the transfer of a confirmed statement; paid, it never changes."""
+    """Finance records the transfer of a confirmed statement; paid, it never changes.
+    Never by the merchant's own staff (permissions.party_to_statement)."""
     reference = (reference or "").strip()
     if not reference or len(reference) > 100:
         raise Invalid(fields={"reference": [_("The payment reference (1 to 100 characters).")]})
     with transaction.atomic():
         statement = or_404(Statement.objects.select_for_update().filter(pk=statement_id).first())
+        refuse_party(permissions.party_to_statement(user=actor, statement=statement))
         if statement.status != Statement.Status.CONFIRMED:
             raise StatementNotConfirmed()
         statement.status = Statement.Status.PAID

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy
 
 from core.admin import ModelAdmin, ReadOnlyAdminMixin
 from core.errors import DomainError
+from core.form_nonces import submit_once
 from core.forms import add_form_errors
 
 from . import delivery, kinds, services
@@ -29,8 +30,12 @@ class NotificationAdmin(ReadOnlyAdminMixin, ModelAdmin):
     date_hierarchy = "created_at"
     actions = ["send_again"]
     show_full_result_count = False
+    # The admin index counts them: SMS whose sender stopped mid-way (never sent again by
+    # themselves; "send again" below does it, for those staff decide on).
+    pending_label = gettext_lazy("SMS of unknown outcome")
+    pending_filter = {"sms_status": Notification.Sms.UNKNOWN}
 
-    @admin.action(description=gettext_lazy("Send the failed SMS again"))
+    @admin.action(description=gettext_lazy("Send the failed or unknown SMS again"))
     def send_again(self, request, queryset):
         count = services.sms_retry(notification_ids=list(queryset.values_list("pk", flat=True)))
         self.message_user(request, _("%(count)d SMS queued again.") % {"count": count})
@@ -68,6 +73,22 @@ class BroadcastAdmin(ReadOnlyAdminMixin, ModelAdmin):
     def add_view(self, request, form_url="", extra_context=None):
         return redirect("admin:notifications_broadcast_new")
 
+    def _broadcast(self, request, data, params, count):
+        key = f"notice:{timezone.now():%Y%m%d%H%M%S}-{get_random_string(6)}"
+        services.broadcast_create(
+            key=key,
+            kind=kinds.NOTICE.name,
+            audience=data["audience"],
+            params=params,
+            created_by=request.user,
+        )
+        self.message_user(
+            request,
+            _("The notice is being sent to %(count)d people.") % {"count": count},
+            messages.SUCCESS,
+        )
+        return redirect(reverse("admin:notifications_broadcast_changelist"))
+
     def new_view(self, request):
         """A notice to all residents or to the vendors of one site: first the preview
         and the count, then (confirmed) queued for a worker that writes it in batches."""
@@ -81,20 +102,12 @@ class BroadcastAdmin(ReadOnlyAdminMixin, ModelAdmin):
             try:
                 count = services.broadcast_preview(audience=data["audience"])
                 if request.POST.get("confirm") == "1":
-                    key = f"notice:{timezone.now():%Y%m%d%H%M%S}-{get_random_string(6)}"
-                    services.broadcast_create(
-                        key=key,
-                        kind=kinds.NOTICE.name,
-                        audience=data["audience"],
-                        params=params,
-                        created_by=request.user,
-                    )
-                    self.message_user(
+                    # Once per form: a second submit shows the first's outcome.
+                    return submit_once(
                         request,
-                        _("The notice is being sent to %(count)d people.") % {"count": count},
-                        messages.SUCCESS,
+                        lambda: self._broadcast(request, data, params, count),
+                        back=request.get_full_path(),
                     )
-                    return redirect(reverse("admin:notifications_broadcast_changelist"))
                 title, body = kinds.NOTICE.render(params)
                 preview = {"title": title, "body": body, "count": count}
             except DomainError as error:

@@ -158,8 +158,10 @@ def sms_deliver(*, notification_id: int, final: bool, now: dt.datetime | None = 
     "sent"; "retry" (the provider failed: try again later); "failed" (it failed and
     `final`); "later" (quiet hours: the dispatch beat sends it at 08:00); "skipped"
     (turned off); "nothing" (not pending: sent, being sent, or no such row).
-    The row is claimed (pending -> sending) by one conditional UPDATE, committed before
-    the provider is called: a second run of the task, or a twin, finds nothing to do.
+    The row is claimed (pending -> sending, `sms_claimed_at`) by one conditional UPDATE,
+    committed before the provider is called: a second run of the task, or a twin, finds
+    nothing to do. A worker that dies after the claim leaves it `sending`; the dispatch
+    beat records it as `unknown` after NOTIFY_SMS_SENDING_TIMEOUT (`sms_sending_expire`).
     """
     now = now or timezone.now()
     row = Notification.objects.select_related("user").filter(pk=notification_id).first()
@@ -175,7 +177,10 @@ def sms_deliver(*, notification_id: int, final: bool, now: dt.datetime | None = 
     if not row.user.is_active or not wants_sms(user_id=row.user_id, kind=row.kind):
         pending.update(sms_status=Sms.SKIPPED)
         return "skipped"
-    if not pending.update(sms_status=Sms.SENDING, sms_attempts=F("sms_attempts") + 1):
+    claimed = pending.update(
+        sms_status=Sms.SENDING, sms_attempts=F("sms_attempts") + 1, sms_claimed_at=timezone.now()
+    )
+    if not claimed:
         return "nothing"
     try:
         sms_backend().send_text(phone=row.user.phone, text=sms_text(row), key=row.event_key)
@@ -189,6 +194,22 @@ def sms_deliver(*, notification_id: int, final: bool, now: dt.datetime | None = 
         sms_status=Sms.SENT, sms_sent_at=timezone.now(), sms_error=""
     )
     return "sent"
+
+
+def sms_sending_expire(*, now: dt.datetime) -> int:
+    """Record as `unknown` the SMS claimed more than NOTIFY_SMS_SENDING_TIMEOUT ago and
+    still `sending`: their worker stopped between the claim and the provider's answer,
+    so whether they went out is not known. Not sent again by themselves (that could send
+    twice): staff see them in the admin and may send them again. Returns how many."""
+    seconds = settings.NOTIFY_SMS_SENDING_TIMEOUT
+    stale = now - dt.timedelta(seconds=seconds)
+    with translation.override(settings.LANGUAGE_CODE):
+        error = _("No outcome within %(seconds)d s: the worker stopped while sending.") % {
+            "seconds": seconds
+        }
+    return Notification.objects.filter(sms_status=Sms.SENDING, sms_claimed_at__lt=stale).update(
+        sms_status=Sms.UNKNOWN, sms_error=error
+    )
 
 
 def sms_due_ids(*, now: dt.datetime, limit: int) -> list[int]:

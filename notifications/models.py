@@ -16,6 +16,10 @@ class Notification(models.Model):
         SENT = "sent", _("sent")
         SKIPPED = "skipped", _("turned off")
         FAILED = "failed", _("failed")
+        # Claimed (`sending`) and never finished: the worker stopped between the claim and
+        # the provider's answer, so nobody knows whether it went out (never sent again
+        # by itself; staff may send it again from the admin).
+        UNKNOWN = "unknown", _("outcome unknown")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -35,6 +39,9 @@ class Notification(models.Model):
     sms_not_before = models.DateTimeField(_("SMS not before"), null=True, blank=True)
     sms_queued_at = models.DateTimeField(_("SMS queued at"), null=True, blank=True)
     sms_attempts = models.PositiveSmallIntegerField(_("SMS attempts"), default=0)
+    # When the last claim (pending -> sending) was made: `sending` for longer than
+    # NOTIFY_SMS_SENDING_TIMEOUT is `unknown` (delivery.sms_sending_expire).
+    sms_claimed_at = models.DateTimeField(_("SMS claimed at"), null=True, blank=True)
     sms_sent_at = models.DateTimeField(_("SMS sent at"), null=True, blank=True)
     sms_error = models.CharField(_("SMS error"), max_length=300, blank=True)
 
@@ -54,6 +61,16 @@ class Notification(models.Model):
                 fields=["sms_not_before"],
                 condition=models.Q(sms_status="pending"),
                 name="notification_sms_pending",
+            ),
+            models.Index(
+                fields=["sms_claimed_at"],
+                condition=models.Q(sms_status="sending"),
+                name="notification_sms_sending",
+            ),
+            models.Index(
+                fields=["created_at"],
+                condition=models.Q(sms_status="unknown"),
+                name="notification_sms_unknown",
             ),
         ]
 

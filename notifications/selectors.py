@@ -4,6 +4,8 @@ from dataclasses import dataclass
 
 from django.db.models import QuerySet
 
+from accounts.selectors import otp_sms_unknown_count
+
 from . import kinds
 from .models import Notification, Preference
 
@@ -11,6 +13,13 @@ from .models import Notification, Preference
 def inbox(*, user) -> QuerySet:
     """The user's own notifications (the view pages them newest first)."""
     return Notification.objects.filter(user=user)
+
+
+def sms_unknown_count() -> int:
+    """SMS whose outcome is unknown (their sender stopped between the claim and the
+    provider's answer): notifications and sign-in codes. For the metrics."""
+    unknown = Notification.objects.filter(sms_status=Notification.Sms.UNKNOWN).count()
+    return unknown + otp_sms_unknown_count()
 
 
 def unread_count(*, user) -> int:

@@ -113,12 +113,14 @@ def broadcast_queue(*, broadcast_id: int) -> None:
 
 
 def sms_retry(*, notification_ids: list[int]) -> int:
-    """The admin's "send again" for failed SMS."""
+    """The admin's "send again" for failed SMS and those of unknown outcome (staff
+    decide: an unknown one may have gone out already)."""
+    again = [Notification.Sms.FAILED, Notification.Sms.UNKNOWN]
     with transaction.atomic():
         ids = list(
-            Notification.objects.filter(
-                pk__in=notification_ids, sms_status=Notification.Sms.FAILED
-            ).values_list("pk", flat=True)
+            Notification.objects.filter(pk__in=notification_ids, sms_status__in=again).values_list(
+                "pk", flat=True
+            )
         )
         Notification.objects.filter(pk__in=ids).update(
             sms_status=Notification.Sms.PENDING, sms_queued_at=timezone.now(), sms_error=""

@@ -10,6 +10,8 @@ from django.contrib import admin
 from django.http import HttpRequest
 from django.utils import timezone
 
+from accounts.services import otp_sms_expire
+
 from . import delivery
 
 logger = logging.getLogger(__name__)
@@ -47,8 +49,14 @@ def sms_send(self, notification_id: int) -> str:
 
 @shared_task(name="notifications.tasks.sms_dispatch_due")
 def sms_dispatch_due() -> int:
-    """Every minute: queue the SMS held back by the quiet hours, or whose queueing was lost."""
-    ids = delivery.sms_due_ids(now=timezone.now(), limit=settings.NOTIFY_SMS_DISPATCH_LIMIT)
+    """Every minute: queue the SMS held back by the quiet hours, or whose queueing was
+    lost; record as `unknown` those `sending` for longer than NOTIFY_SMS_SENDING_TIMEOUT
+    (notifications and sign-in codes: their sender stopped mid-way)."""
+    now = timezone.now()
+    lost = delivery.sms_sending_expire(now=now) + otp_sms_expire(now=now)
+    if lost:
+        logger.warning("%d SMS of unknown outcome: their sender stopped while sending", lost)
+    ids = delivery.sms_due_ids(now=now, limit=settings.NOTIFY_SMS_DISPATCH_LIMIT)
     sms_enqueue(ids)
     return len(ids)
 

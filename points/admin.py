@@ -20,6 +20,7 @@ from accounts.selectors import user_has_role
 from core import uploads
 from core.admin import ModelAdmin, PhotoPreviewMixin, ReadOnlyAdminMixin, TabularInline
 from core.errors import DomainError
+from core.form_nonces import OncePerFormAdminMixin, submit_once
 from core.formfields import StrictIntegerField
 from core.forms import error_message
 from core.integers import parse_int
@@ -84,6 +85,16 @@ class AccountAdmin(ReadOnlyAdminMixin, ModelAdmin):
             *super().get_urls(),
         ]
 
+    def _adjust(self, request, account, form):
+        services.adjustment_post(
+            account=account,
+            amount=form.cleaned_data["amount"],
+            reason=form.cleaned_data["reason"],
+            admin=request.user,
+        )
+        self.message_user(request, gettext("The adjustment was posted."))
+        return HttpResponseRedirect(reverse("admin:points_account_change", args=[account.pk]))
+
     def adjust_view(self, request, pk):
         """Post a compensating transaction against the adjustments account."""
         if not user_has_role(user=request.user, role=Role.DISTRICT_ADMIN):
@@ -92,19 +103,14 @@ class AccountAdmin(ReadOnlyAdminMixin, ModelAdmin):
         form = AdjustmentForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
             try:
-                services.adjustment_post(
-                    account=account,
-                    amount=form.cleaned_data["amount"],
-                    reason=form.cleaned_data["reason"],
-                    admin=request.user,
+                # Once per form: a second submit shows the first's outcome.
+                return submit_once(
+                    request,
+                    lambda: self._adjust(request, account, form),
+                    back=request.get_full_path(),
                 )
             except DomainError as error:
                 form.add_error(None, error_message(error))
-            else:
-                self.message_user(request, gettext("The adjustment was posted."))
-                return HttpResponseRedirect(
-                    reverse("admin:points_account_change", args=[account.pk])
-                )
         context = {
             **self.admin_site.each_context(request),
             "title": gettext("Adjust %(account)s") % {"account": account.key},
@@ -189,7 +195,7 @@ class CampaignForm(forms.ModelForm):
 
 
 @admin.register(Campaign)
-class CampaignAdmin(ModelAdmin):
+class CampaignAdmin(OncePerFormAdminMixin, ModelAdmin):
     form = CampaignForm
     list_display = [
         "title",
@@ -485,6 +491,17 @@ class MoralClaimAdmin(PhotoPreviewMixin, ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
+    def _decide_each(self, request, queryset, action, points, reason) -> None:
+        done = 0
+        for claim in queryset:
+            try:
+                action(claim, points, reason)
+                done += 1
+            except DomainError as error:
+                self.message_user(request, f"#{claim.pk}: {error_message(error)}", messages.ERROR)
+        if done:
+            self.message_user(request, gettext("%(n)d claim(s) done.") % {"n": done})
+
     def _decide(self, request, queryset, *, action, title, needs_points):
         form = DecisionForm(request.POST if "apply" in request.POST else None)
         if "apply" in request.POST and form.is_valid():
@@ -494,18 +511,12 @@ class MoralClaimAdmin(PhotoPreviewMixin, ModelAdmin):
             elif not needs_points and not reason.strip():
                 form.add_error("reason", gettext("A reason is required."))
             else:
-                done = 0
-                for claim in queryset:
-                    try:
-                        action(claim, points, reason)
-                        done += 1
-                    except DomainError as error:
-                        self.message_user(
-                            request, f"#{claim.pk}: {error_message(error)}", messages.ERROR
-                        )
-                if done:
-                    self.message_user(request, gettext("%(n)d claim(s) done.") % {"n": done})
-                return None
+                # Once per form: a second submit shows the first's messages.
+                return submit_once(
+                    request,
+                    lambda: self._decide_each(request, queryset, action, points, reason),
+                    back=request.get_full_path(),
+                )
         context = {
             **self.admin_site.each_context(request),
             "title": title,

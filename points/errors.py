@@ -61,12 +61,6 @@ class PassExpired(DomainError):
     default_detail = _("This privilege pass has expired. Ask for a new one.")
 
 
-class OwnClaim(DomainError):
-    status = status.HTTP_403_FORBIDDEN
-    code = "permission_denied"
-    default_detail = _("Nobody may decide their own claim.")
-
-
 class InactiveUser(DomainError):
     status = status.HTTP_401_UNAUTHORIZED
     code = "token_invalid"

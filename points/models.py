@@ -463,6 +463,16 @@ class MoralClaim(models.Model):
     category = models.ForeignKey(
         MoralCategory, on_delete=models.PROTECT, related_name="claims", verbose_name=_("category")
     )
+    # The service desk agent who filed the claim for the resident (desk app): a party to
+    # it, so never its decider (points.permissions.party_to_moral_claim).
+    filed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("filed at a service desk by"),
+    )
     description = models.TextField(_("description"), max_length=2000)
     occurred_on = models.DateField(_("date of the deed"))
     photo = models.ImageField(

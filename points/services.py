@@ -14,6 +14,7 @@ from accounts.models import User
 from accounts.roles import Role
 from core import codes
 from core.errors import Forbidden, Invalid, or_404
+from core.parties import refuse_party
 from core.photos import check_photo
 from core.timezones import LOCAL_TZ
 from notifications.services import broadcast_create, notify
@@ -27,7 +28,6 @@ from .errors import (
     InactiveUser,
     InsufficientPoints,
     OutOfStock,
-    OwnClaim,
     RedemptionAlreadyUsed,
     RedemptionNotCancellable,
     RewardNotAvailable,
@@ -656,13 +656,25 @@ def redemption_confirm(*, code: str, merchant_user) -> Redemption:
 
 
 def moral_claim_create(
-    *, resident, category: MoralCategory, description: str, occurred_on: dt.date, photo=None
+    *,
+    resident,
+    category: MoralCategory,
+    description: str,
+    occurred_on: dt.date,
+    photo=None,
+    filed_by=None,
 ) -> MoralClaim:
+    """A resident's claim, pending a moral reviewer; `filed_by` is the service desk agent
+    who filed it for them (a party to it: permissions.party_to_moral_claim)."""
     if occurred_on > timezone.now().astimezone(LOCAL_TZ).date():
         raise Invalid(fields={"occurred_on": [_("The date cannot be in the future.")]})
     check_photo(photo)
     claim = MoralClaim(
-        resident=resident, category=category, description=description, occurred_on=occurred_on
+        resident=resident,
+        category=category,
+        description=description,
+        occurred_on=occurred_on,
+        filed_by=filed_by,
     )
     if photo is not None:
         claim.photo = photo
@@ -684,8 +696,7 @@ def moral_claim_approve(*, claim_id: int, reviewer, points: int) -> MoralClaim:
     """Credit moral points inside the category's range; a decision is final."""
     with transaction.atomic():
         claim = _locked_claim(claim_id)
-        if claim.resident_id == reviewer.pk:
-            raise OwnClaim()
+        refuse_party(permissions.party_to_moral_claim(user=reviewer, claim=claim))
         if claim.status != MoralClaim.Status.PENDING:
             raise ClaimAlreadyDecided()
         category = claim.category
@@ -727,8 +738,7 @@ def moral_claim_approve(*, claim_id: int, reviewer, points: int) -> MoralClaim:
 def moral_claim_reject(*, claim_id: int, reviewer, reason: str) -> MoralClaim:
     with transaction.atomic():
         claim = _locked_claim(claim_id)
-        if claim.resident_id == reviewer.pk:
-            raise OwnClaim()
+        refuse_party(permissions.party_to_moral_claim(user=reviewer, claim=claim))
         if claim.status != MoralClaim.Status.PENDING:
             raise ClaimAlreadyDecided()
         claim.status = MoralClaim.Status.REJECTED
@@ -752,6 +762,7 @@ def moral_claim_revoke(*, claim_id: int, admin, reason: str) -> MoralClaim:
         raise Invalid(fields={"reason": [_("A reason is required.")]})
     with transaction.atomic():
         claim = _locked_claim(claim_id)
+        refuse_party(permissions.party_to_moral_claim(user=admin, claim=claim))
         if claim.status != MoralClaim.Status.APPROVED:
             raise ClaimNotRevocable()
         claim.status = MoralClaim.Status.REVOKED
@@ -886,6 +897,7 @@ def adjustment_post(*, account: Account, amount: int, reason: str, admin) -> Led
         raise Invalid(fields={"amount": [_("A non-zero amount of at most 10,000,000.")]})
     if account.kind in (Account.Kind.ISSUANCE, Account.Kind.ADJUSTMENT):
         raise Invalid(fields={"account": [_("System accounts cannot be adjusted.")]})
+    refuse_party(permissions.party_to_adjustment(user=admin, account=account))
     other = ledger.system_account(kind=Account.Kind.ADJUSTMENT, currency=account.currency)
     try:
         with transaction.atomic():

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy
 from core import uploads
 from core.admin import ModelAdmin, PhotoPreviewMixin, ReadOnlyAdminMixin, TabularInline
 from core.errors import DomainError, Invalid
+from core.form_nonces import OncePerFormAdminMixin, once_per_form, submit_once
 from core.forms import add_form_errors, error_message
 from core.masking import mask_name, mask_phone
 
@@ -281,6 +282,29 @@ class RegistrationAdmin(PhotoPreviewMixin, UnitScopedAdmin):
             *super().get_urls(),
         ]
 
+    def _decide(self, request, registration, form):
+        if "approve" in request.POST:
+            if not form.cleaned_data["slot"]:
+                raise Invalid(fields={"slot": [_("Pick a free slot.")]})
+            stall = services.registration_approve(
+                registration=registration,
+                officer=request.user,
+                slot=form.cleaned_data["slot"],
+            )
+            self.message_user(
+                request,
+                _("Approved: slot %(slot)s, license %(license)s.")
+                % {"slot": stall.slot, "license": stall.license_no},
+            )
+        else:
+            services.registration_reject(
+                registration=registration,
+                officer=request.user,
+                reason=form.cleaned_data["reason"],
+            )
+            self.message_user(request, _("Rejected."))
+        return redirect("admin:stalls_registration_changelist")
+
     def decide_view(self, request, pk):
         registration = get_object_or_404(
             self.get_queryset(request).select_related("site", "vendor"), pk=pk
@@ -291,27 +315,12 @@ class RegistrationAdmin(PhotoPreviewMixin, UnitScopedAdmin):
         form.fields["slot"].choices = [("", "---")] + [(slot, slot) for slot in free]
         if request.method == "POST" and form.is_valid():
             try:
-                if "approve" in request.POST:
-                    if not form.cleaned_data["slot"]:
-                        raise Invalid(fields={"slot": [_("Pick a free slot.")]})
-                    stall = services.registration_approve(
-                        registration=registration,
-                        officer=request.user,
-                        slot=form.cleaned_data["slot"],
-                    )
-                    self.message_user(
-                        request,
-                        _("Approved: slot %(slot)s, license %(license)s.")
-                        % {"slot": stall.slot, "license": stall.license_no},
-                    )
-                else:
-                    services.registration_reject(
-                        registration=registration,
-                        officer=request.user,
-                        reason=form.cleaned_data["reason"],
-                    )
-                    self.message_user(request, _("Rejected."))
-                return redirect("admin:stalls_registration_changelist")
+                # Once per form: a second submit shows the first's outcome.
+                return submit_once(
+                    request,
+                    lambda: self._decide(request, registration, form),
+                    back=request.get_full_path(),
+                )
             except DomainError as error:
                 add_form_errors(form, error)
         context = {
@@ -364,7 +373,7 @@ class RenewalInline(TabularInline):
 
 
 @admin.register(Stall)
-class StallAdmin(PhotoPreviewMixin, UnitScopedAdmin):
+class StallAdmin(PhotoPreviewMixin, OncePerFormAdminMixin, UnitScopedAdmin):
     list_display = ["license_no", "site", "slot", "vendor", "status", "expires_on", "created_at"]
     list_filter = ["status", "site"]
     search_fields = ["license_no", "registration__vendor_name"]
@@ -398,6 +407,7 @@ class StallAdmin(PhotoPreviewMixin, UnitScopedAdmin):
         return permissions.is_manager(user=request.user)
 
     @admin.action(description=gettext_lazy("Reinstate the selected suspended stalls"))
+    @once_per_form
     def reinstate(self, request, queryset):
         reason = request.POST.get("reason", "")
         for stall in queryset:
@@ -416,7 +426,7 @@ class InspectionForm(forms.ModelForm):
 
 
 @admin.register(Inspection)
-class InspectionAdmin(UnitScopedAdmin):
+class InspectionAdmin(OncePerFormAdminMixin, UnitScopedAdmin):
     unit_field = "stall__site__unit_id"
     list_display = ["stall", "result", "officer", "inspected_at"]
     list_filter = ["result"]
@@ -458,7 +468,7 @@ class ReportActionForm(ActionForm):
 
 
 @admin.register(StallReport)
-class StallReportAdmin(PhotoPreviewMixin, UnitScopedAdmin):
+class StallReportAdmin(PhotoPreviewMixin, OncePerFormAdminMixin, UnitScopedAdmin):
     unit_field = "stall__site__unit_id"
     pending_label = gettext_lazy("Reports open")
     pending_filter = {"status": StallReport.Status.OPEN}
@@ -478,6 +488,7 @@ class StallReportAdmin(PhotoPreviewMixin, UnitScopedAdmin):
         return permissions.is_manager(user=request.user)
 
     @admin.action(description=gettext_lazy("Close the selected reports with the outcome note"))
+    @once_per_form
     def close_reports(self, request, queryset):
         resolution = request.POST.get("resolution", "")
         for report in queryset.select_related("stall__site"):
@@ -494,7 +505,7 @@ class AppealActionForm(ActionForm):
 
 
 @admin.register(StallAppeal)
-class StallAppealAdmin(UnitScopedAdmin):
+class StallAppealAdmin(OncePerFormAdminMixin, UnitScopedAdmin):
     """The appeals queue: decided through stalls.services.appeal_decide, which refuses an
     officer who recorded a violation behind the suspension."""
 
@@ -538,9 +549,11 @@ class StallAppealAdmin(UnitScopedAdmin):
                 self.message_user(request, _("%(appeal)s decided.") % {"appeal": appeal})
 
     @admin.action(description=gettext_lazy("Uphold the selected appeals (reinstate the stalls)"))
+    @once_per_form
     def uphold(self, request, queryset):
         self._decide(request, queryset, upheld=True)
 
     @admin.action(description=gettext_lazy("Dismiss the selected appeals"))
+    @once_per_form
     def dismiss(self, request, queryset):
         self._decide(request, queryset, upheld=False)

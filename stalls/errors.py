@@ -47,12 +47,6 @@ class OfficerNotReviewable(DomainError):
     default_detail = _("The officer who decided this registration has no cadre record to review.")
 
 
-class OwnRegistration(DomainError):
-    status = status.HTTP_403_FORBIDDEN
-    code = "permission_denied"
-    default_detail = _("Nobody may decide their own registration.")
-
-
 class StallNotActive(DomainError):
     code = "stall_not_active"
     default_detail = _("This stall is no longer registered: it was withdrawn or has lapsed.")
@@ -74,14 +68,6 @@ class AppealExists(DomainError):
 class AppealAlreadyDecided(DomainError):
     code = "appeal_already_decided"
     default_detail = _("This appeal has already been decided.")
-
-
-class AppealOwnViolations(DomainError):
-    status = status.HTTP_403_FORBIDDEN
-    code = "permission_denied"
-    default_detail = _(
-        "You recorded a violation behind this suspension: another officer decides the appeal."
-    )
 
 
 class PledgeOutdated(DomainError):

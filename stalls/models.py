@@ -128,6 +128,16 @@ class Registration(models.Model):
         related_name="stall_registrations",
         verbose_name=_("vendor account"),
     )
+    # The service desk agent who filed the registration for the vendor (desk app): a party
+    # to it, so never its decider (stalls.permissions.party_to_registration).
+    filed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("filed at a service desk by"),
+    )
     vendor_name = models.CharField(_("vendor name"), max_length=50)
     # Fernet ciphertext (stalls.crypto); the number itself is never stored in clear.
     id_number_encrypted = models.TextField(_("ID-card number (encrypted)"))

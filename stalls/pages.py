@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 
 from core import codes
 from core.errors import DomainError, Invalid
+from core.form_nonces import submit_once
 from core.forms import add_form_errors, error_message
 from core.masking import mask_name
 from core.throttling import ScopedThrottle
@@ -112,6 +113,10 @@ def site_register(request, token):
         return render(request, "core/code_error.html", {"error": error}, status=error.status)
     if not request.user.is_authenticated:
         return redirect(f"/q/{token}")
+    return submit_once(request, lambda: _site_register(request, site), back=f"/q/{token}")
+
+
+def _site_register(request, site):
     form = RegistrationForm(request.POST, site=site)
     if not form.is_valid():
         return site_page(request, site, form=form)
@@ -187,6 +192,11 @@ def _vendor_write(request, pk, write, success):
     back = f"/q/{stall_token(stall)}"
     if not request.user.is_authenticated:
         return redirect(back)
+    return submit_once(request, lambda: _vendor_act(request, stall, write, success), back=back)
+
+
+def _vendor_act(request, stall, write, success):
+    back = f"/q/{stall_token(stall)}"
     try:
         write(stall)
     except DomainError as error:
@@ -256,6 +266,11 @@ def registration_withdraw(request, pk):
     back = f"/q/{site_token(registration.site)}"
     if not request.user.is_authenticated:
         return redirect(back)
+    return submit_once(request, lambda: _registration_withdraw(request, registration), back=back)
+
+
+def _registration_withdraw(request, registration):
+    back = f"/q/{site_token(registration.site)}"
     try:
         services.registration_withdraw(registration=registration, vendor=request.user)
     except DomainError as error:

@@ -5,6 +5,9 @@ for API-only reads."""
 from accounts.roles import Role
 from accounts.selectors import user_has_role
 from cadres.selectors import unit_ids_for
+from core.parties import Party
+
+from . import selectors
 
 
 def is_officer_for(*, user, unit_id: int) -> bool:
@@ -60,3 +63,40 @@ def vendor_photo_visible(user, stall) -> bool:
     return stall.registration.vendor_id == user.pk or can_manage(
         user=user, unit_id=stall.site.unit_id
     )
+
+
+# --- Nobody decides their own case (core/parties.py): who is a party to each decision.
+
+
+def party_to_registration(*, user, registration) -> Party | None:
+    """Approving or rejecting a registration: its vendor, and the service desk agent who
+    filed it for them (the officer who decides is no party: that is their job)."""
+    if registration.vendor_id == user.pk:
+        return Party.SUBJECT
+    if registration.filed_by_id is not None and registration.filed_by_id == user.pk:
+        return Party.RECORDER
+    return None
+
+
+def party_to_stall(*, user, stall) -> Party | None:
+    """Inspecting or reinstating a stall: its vendor (an officer with a stall of their own)."""
+    if stall.registration.vendor_id == user.pk:
+        return Party.SUBJECT
+    return None
+
+
+def party_to_report(*, user, report) -> Party | None:
+    """Closing a report on a stall: whoever reported it, and the stall's vendor."""
+    if report.reporter_id == user.pk:
+        return Party.AUTHOR
+    return party_to_stall(user=user, stall=report.stall)
+
+
+def party_to_stall_appeal(*, user, appeal) -> Party | None:
+    """Deciding a vendor's appeal against a suspension: the vendor, and every officer who
+    recorded a violation behind the suspension (the decision appealed against)."""
+    if appeal.vendor_id == user.pk:
+        return Party.SUBJECT
+    if user.pk in selectors.suspension_violation_officer_ids(stall=appeal.stall):
+        return Party.RECORDER
+    return None

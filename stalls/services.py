@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy
 
 from cadres.services import review_create
 from core.errors import Forbidden, Invalid
+from core.parties import refuse_party
 from core.photos import check_photo, resized_jpeg
 from notifications.kinds import each_language
 from notifications.services import notify
@@ -20,9 +21,7 @@ from .cache import PUBLIC
 from .errors import (
     AppealAlreadyDecided,
     AppealExists,
-    AppealOwnViolations,
     OfficerNotReviewable,
-    OwnRegistration,
     PledgeOutdated,
     RegistrationAlreadyDecided,
     RegistrationExists,
@@ -62,12 +61,6 @@ def _ensure_manager(*, user, site: Site) -> None:
         raise Forbidden()
 
 
-def _ensure_not_own(*, registration: Registration, officer) -> None:
-    """Nobody decides their own registration, as nobody decides their own moral claim."""
-    if registration.vendor_id == officer.pk:
-        raise OwnRegistration()
-
-
 def site_code_rotate(*, site: Site, actor) -> Site:
     """A new Stall Management Code: posters printed before stop resolving."""
     _ensure_manager(user=actor, site=site)
@@ -86,12 +79,14 @@ def registration_create(
     photo=None,
     waitlist: bool = False,
     pledge_version: str | None = None,
+    filed_by=None,
 ) -> Registration:
     """File a vendor's registration with the site's unit: pending, or waiting when full.
 
     Registering accepts the current pledge (stalls.pledge), whose version is recorded. A
     caller that showed the vendor a pledge passes its `pledge_version`: an older one is
     409 `pledge_outdated` (the vendor accepted words that are no longer the pledge).
+    `filed_by` is the service desk agent who filed it for the vendor (a party to it).
     """
     if pledge_version is not None and pledge_version != PLEDGE_VERSION:
         raise PledgeOutdated()
@@ -128,6 +123,7 @@ def registration_create(
                 description=description,
                 status=status,
                 pledge_version=PLEDGE_VERSION,
+                filed_by=filed_by,
             )
     except IntegrityError:
         # Two submissions at once: the partial UNIQUE constraint let one through.
@@ -185,7 +181,7 @@ def registration_approve(*, registration: Registration, officer, slot: int) -> S
     _ensure_manager(user=officer, site=registration.site)
     with transaction.atomic():
         registration = _lock_registration(registration)
-        _ensure_not_own(registration=registration, officer=officer)
+        refuse_party(permissions.party_to_registration(user=officer, registration=registration))
         if registration.status not in Registration.OPEN_STATUSES:
             raise RegistrationAlreadyDecided()
         _check_slot(registration.site, slot)
@@ -221,7 +217,7 @@ def registration_reject(*, registration: Registration, officer, reason: str) -> 
         raise Invalid(fields={"reason": [_("Give the vendor a reason.")]})
     with transaction.atomic():
         registration = _lock_registration(registration)
-        _ensure_not_own(registration=registration, officer=officer)
+        refuse_party(permissions.party_to_registration(user=officer, registration=registration))
         if registration.status not in Registration.OPEN_STATUSES:
             raise RegistrationAlreadyDecided()
         registration.status = Registration.Status.REJECTED
@@ -292,6 +288,7 @@ def inspection_record(
     at = at or timezone.now()
     with transaction.atomic():
         stall = Stall.objects.select_for_update().select_related("site").get(pk=stall.pk)
+        refuse_party(permissions.party_to_stall(user=officer, stall=stall))
         inspection = Inspection.objects.create(
             stall=stall, officer=officer, result=result, notes=notes, inspected_at=at
         )
@@ -331,6 +328,7 @@ def stall_reinstate(*, stall: Stall, officer, reason: str, slot: int | None = No
         raise Invalid(fields={"reason": [_("Say why the stall is reinstated.")]})
     with transaction.atomic():
         stall = Stall.objects.select_for_update().select_related("site").get(pk=stall.pk)
+        refuse_party(permissions.party_to_stall(user=officer, stall=stall))
         if stall.status != Stall.Status.SUSPENDED:
             raise StallNotSuspended()
         if slot is not None:
@@ -367,6 +365,7 @@ def report_close(*, report: StallReport, officer, resolution: str) -> StallRepor
         raise Invalid(fields={"resolution": [_("Say what was done.")]})
     with transaction.atomic():
         report = StallReport.objects.select_for_update().get(pk=report.pk)
+        refuse_party(permissions.party_to_report(user=officer, report=report))
         if report.status != StallReport.Status.OPEN:
             raise ReportAlreadyClosed()
         report.status = StallReport.Status.CLOSED
@@ -564,7 +563,8 @@ def appeal_create(*, stall: Stall, vendor, reason: str) -> StallAppeal:
 def appeal_decide(
     *, appeal: StallAppeal, officer, upheld: bool, reason: str, slot: int | None = None
 ) -> StallAppeal:
-    """An officer of the site's unit who recorded none of the suspension's violations
+    """An officer of the site's unit who is no party to the appeal (neither its vendor nor
+    one who recorded a violation behind the suspension: permissions.party_to_stall_appeal)
     decides: upheld reinstates the stall (stall_reinstate, optionally on another `slot`),
     dismissed leaves it suspended."""
     _ensure_manager(user=officer, site=appeal.stall.site)
@@ -578,10 +578,7 @@ def appeal_decide(
         )
         if appeal.status != StallAppeal.Status.PENDING:
             raise AppealAlreadyDecided()
-        if appeal.vendor_id == officer.pk:
-            raise Forbidden()
-        if officer.pk in selectors.suspension_violation_officer_ids(stall=appeal.stall):
-            raise AppealOwnViolations()
+        refuse_party(permissions.party_to_stall_appeal(user=officer, appeal=appeal))
         if upheld:
             stall_reinstate(stall=appeal.stall, officer=officer, reason=reason, slot=slot)
         appeal.status = StallAppeal.Status.UPHELD if upheld else StallAppeal.Status.DISMISSED

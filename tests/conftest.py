@@ -21,8 +21,9 @@ from config.settings import redis_cache
 from core import ratelimit
 from tests.redis_server import RedisServer
 
-# `own_redis`: a redis-server a test starts on a free port and may kill.
-pytest_plugins = ["tests.redis_server"]
+# `own_redis`: a redis-server a test starts on a free port and may kill; `own_postgres`:
+# a PostgreSQL cluster a module starts on a free port and may stop, start and restart.
+pytest_plugins = ["tests.redis_server", "tests.postgres_server"]
 
 CHROMIUM = "/usr/bin/chromium"
 

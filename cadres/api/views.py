@@ -20,12 +20,13 @@ from accounts.authentication import StatelessJWTAuthentication
 from accounts.permissions import HasRole
 from accounts.roles import Role
 from core import codes
+from core.devices import IssuesDeviceToken, device_id
 from core.errors import Forbidden, Invalid, or_404
 from core.idempotency import idempotent
 from core.integers import parse_int
 from core.net import client_ip
 from core.pagination import PAGE_PARAMETERS, CursorPagination, paginate, paginated
-from core.schema import error_response
+from core.schema import DEVICE_TOKEN_PARAMETERS, error_response
 from core.serializers import (
     ComputedBooleanField,
     ComputedCharField,
@@ -264,8 +265,9 @@ class UnitBadgesPdfView(APIView):
 # --- Reviews ---------------------------------------------------------------------------
 
 
-class CadreReviewCreateView(APIView):
-    """POST /cadres/{id}/reviews: review a cadre whose badge the user just scanned."""
+class CadreReviewCreateView(IssuesDeviceToken, APIView):
+    """POST /cadres/{id}/reviews: review a cadre whose badge the user just scanned.
+    Answers a client without a valid device token with a new one (core.devices)."""
 
     # The token alone (the review's INSERT checks the reviewer is active), and the
     # user's rate and the review scope in one Redis round trip.
@@ -293,24 +295,16 @@ class CadreReviewCreateView(APIView):
 
     class OutputSerializer(serializers.Serializer):
         id = StrictIntegerField()
-        points_awarded = StrictIntegerField()
+        points_awarded = StrictIntegerField(
+            help_text="0 past the day's cap, or for an account whose phone no SMS has "
+            "confirmed (made at a service desk from an ID check: the review then waits "
+            "for a moderator)."
+        )
         verified = serializers.BooleanField(help_text="Submitted through a service ticket.")
 
     @extend_schema(
         request=InputSerializer,
-        parameters=[
-            OpenApiParameter(
-                "X-Device-Id",
-                str,
-                OpenApiParameter.HEADER,
-                required=False,
-                description=(
-                    "A stable random id of the app's installation (at most 64 characters). "
-                    "Stored only as a keyed hash, for the fraud rules (one device "
-                    "reviewing many cadres in an hour)."
-                ),
-            )
-        ],
+        parameters=DEVICE_TOKEN_PARAMETERS,
         responses={
             201: OutputSerializer,
             403: error_response(
@@ -349,7 +343,7 @@ class CadreReviewCreateView(APIView):
             rating=data.validated_data["rating"],
             tags=data.validated_data["tags"],
             comment=data.validated_data["comment"],
-            device_id=request.headers.get("X-Device-Id", ""),
+            device_id=device_id(request),
             address=client_ip(request),
             ticket=ticket,
         )
@@ -1076,7 +1070,9 @@ class AppealDecideView(APIView):
             200: AppealSerializer,
             400: error_response("`invalid`: upheld missing, a reason missing or too long."),
             403: error_response(
-                "`permission_denied`: not an appeal reviewer, or the cadre, or of its unit."
+                "`permission_denied`: not an appeal reviewer; `own_case_author`: wrote the "
+                "review or the appeal; `own_case_subject`: the cadre; `own_case_unit`: of the "
+                "cadre's unit."
             ),
             404: error_response("`not_found`: no such appeal."),
             409: error_response("`appeal_already_decided`."),

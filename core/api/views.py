@@ -4,11 +4,14 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core import codes
+from core.devices import IssuesDeviceToken
+from core.schema import DEVICE_TOKEN_PARAMETERS
 from core.throttling import ScopedThrottle, UserRateThrottle
 
 
-class ScanView(APIView):
-    """POST /scan: what a scanned code points to, for the app."""
+class ScanView(IssuesDeviceToken, APIView):
+    """POST /scan: what a scanned code points to, for the app. Answers a client without
+    a valid device token with a new one (core.devices), before it reviews."""
 
     throttle_classes = [UserRateThrottle, ScopedThrottle]
     throttle_scope = "scan"
@@ -38,6 +41,7 @@ class ScanView(APIView):
 
     @extend_schema(
         request=InputSerializer,
+        parameters=DEVICE_TOKEN_PARAMETERS,
         responses={
             200: OpenApiResponse(
                 response=OutputSerializer,

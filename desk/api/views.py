@@ -39,6 +39,10 @@ SESSION_ERRORS = {
 }
 ACT_ERRORS = {
     **SESSION_ERRORS,
+    403: error_response(
+        "`permission_denied`: not a desk agent, or another agent's session; "
+        "`own_case_subject`: a session for oneself."
+    ),
     409: error_response(
         "`desk_session_not_confirmed`, `desk_session_expired`, `desk_daily_limit` "
         "(DESK_DAILY_LIMIT acts a day per agent), and the codes of the resident's own "
@@ -96,7 +100,9 @@ class DeskSessionListView(APIView):
         request=InputSerializer,
         responses={
             201: DeskSessionSerializer,
-            403: error_response("`permission_denied`: not a desk agent, or one's own phone."),
+            403: error_response(
+                "`permission_denied`: not a desk agent; `own_case_subject`: one's own phone."
+            ),
             429: error_response("`throttled`: the sign-in code limits of the phone or address."),
         },
     )
@@ -238,8 +244,8 @@ class AssistedReviewView(APIView):
         responses={
             201: OutputSerializer,
             403: error_response(
-                "`permission_denied`: not a desk agent, another agent's session, or a cadre "
-                "reviewing themselves."
+                "`permission_denied`: not a desk agent, or another agent's session; "
+                "`own_case_subject`: a review of oneself, or a session for oneself."
             ),
             404: error_response("`not_found`, `code_invalid`, `code_revoked`."),
             409: error_response(

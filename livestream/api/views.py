@@ -38,6 +38,11 @@ EVIDENCE_TYPES = ("pdf", "jpg", "jpeg", "png", "webp")
 MAX_ID = 2**63 - 1
 BAD_QUARTER = error_response("`quarter` is not YYYYQn (`invalid`).")
 FORBIDDEN = error_response("`permission_denied`: not in your scope or role.")
+FORBIDDEN_TRANSFER = error_response(
+    "`permission_denied`: not a discipline inspector; `own_case_subject`: one's own income; "
+    "`own_case_host`: a host of the session; `own_case_recorder`: recorded the transfer or "
+    "the income."
+)
 EVIDENCE_RESPONSES = {
     (200, "application/octet-stream"): OpenApiResponse(OpenApiTypes.BINARY),
     403: FORBIDDEN,
@@ -238,7 +243,9 @@ class SessionOutcomeView(APIView):
         request={"multipart/form-data": InputSerializer},
         responses={
             200: SessionSerializer,
-            403: FORBIDDEN,
+            403: error_response(
+                "`permission_denied`: not the live operator; `own_case_host`: a host of it."
+            ),
             409: error_response("`outcome_recorded` or `session_not_started`."),
         },
     )
@@ -355,7 +362,7 @@ class TransferConfirmView(APIView):
         request=None,
         responses={
             200: TransferSerializer,
-            403: FORBIDDEN,
+            403: FORBIDDEN_TRANSFER,
             409: error_response("`transfer_decided`."),
         },
     )
@@ -378,7 +385,7 @@ class TransferRejectView(APIView):
         request=InputSerializer,
         responses={
             200: TransferSerializer,
-            403: FORBIDDEN,
+            403: FORBIDDEN_TRANSFER,
             409: error_response("`transfer_decided`."),
         },
     )

@@ -506,6 +506,9 @@ class StatementConfirmView(APIView):
         request=None,
         responses={
             200: StatementSerializer,
+            403: error_response(
+                "`permission_denied`: not finance; `own_case_subject`: staff of the merchant."
+            ),
             409: error_response("`statement_not_open`, `statement_month_not_ended`."),
         },
     )
@@ -524,7 +527,13 @@ class StatementPayView(APIView):
 
     @extend_schema(
         request=InputSerializer,
-        responses={200: StatementSerializer, 409: error_response("`statement_not_confirmed`.")},
+        responses={
+            200: StatementSerializer,
+            403: error_response(
+                "`permission_denied`: not finance; `own_case_subject`: staff of the merchant."
+            ),
+            409: error_response("`statement_not_confirmed`."),
+        },
     )
     def post(self, request, pk):
         data = self.InputSerializer(data=request.data)

@@ -464,7 +464,10 @@ class MoralClaimApproveView(APIView):
         responses={
             200: MoralClaimOutputSerializer,
             400: error_response("`invalid`: points outside the category's range."),
-            403: error_response("`permission_denied`: not a reviewer, or one's own claim."),
+            403: error_response(
+                "`permission_denied`: not a moral reviewer; `own_case_subject`: one's own "
+                "claim; `own_case_recorder`: filed it at a service desk."
+            ),
             409: error_response("`claim_already_decided`, `idempotency_key_in_progress`."),
         },
     )
@@ -490,7 +493,10 @@ class MoralClaimRejectView(APIView):
         request=InputSerializer,
         responses={
             200: MoralClaimOutputSerializer,
-            403: error_response("`permission_denied`: not a reviewer, or one's own claim."),
+            403: error_response(
+                "`permission_denied`: not a moral reviewer; `own_case_subject`: one's own "
+                "claim; `own_case_recorder`: filed it at a service desk."
+            ),
             409: error_response("`claim_already_decided`."),
         },
     )

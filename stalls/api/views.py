@@ -287,7 +287,10 @@ class RegistrationApproveView(APIView):
         responses={
             201: StallPublicSerializer,
             400: error_response("`invalid`: e.g. a slot outside 1..capacity."),
-            403: error_response("`permission_denied`: not an officer of the site's unit."),
+            403: error_response(
+                "`permission_denied`: not an officer of the site's unit; `own_case_subject`: "
+                "one's own registration; `own_case_recorder`: filed it at a service desk."
+            ),
             409: error_response(
                 "`slot_taken`: another active stall holds the slot; `registration_already_decided`."
             ),
@@ -321,7 +324,10 @@ class RegistrationRejectView(APIView):
         request=InputSerializer,
         responses={
             200: OutputSerializer,
-            403: error_response("`permission_denied`: not an officer of the site's unit."),
+            403: error_response(
+                "`permission_denied`: not an officer of the site's unit; `own_case_subject`: "
+                "one's own registration; `own_case_recorder`: filed it at a service desk."
+            ),
             409: error_response("`registration_already_decided`."),
         },
     )
@@ -457,7 +463,10 @@ class StallInspectionView(APIView):
         request=InputSerializer,
         responses={
             201: OutputSerializer,
-            403: error_response("`permission_denied`: not an officer of the site's unit."),
+            403: error_response(
+                "`permission_denied`: not an officer of the site's unit; `own_case_subject`: "
+                "one's own stall."
+            ),
         },
     )
     def post(self, request, pk):
@@ -488,7 +497,10 @@ class StallReinstateView(APIView):
         request=InputSerializer,
         responses={
             200: StallPublicSerializer,
-            403: error_response("`permission_denied`: not an officer of the site's unit."),
+            403: error_response(
+                "`permission_denied`: not an officer of the site's unit; `own_case_subject`: "
+                "one's own stall."
+            ),
             409: error_response("`stall_not_suspended`; `slot_taken`."),
         },
     )
@@ -549,7 +561,10 @@ class ReportCloseView(APIView):
         request=InputSerializer,
         responses={
             200: StallReportSerializer,
-            403: error_response("`permission_denied`: not an officer of the site's unit."),
+            403: error_response(
+                "`permission_denied`: not an officer of the site's unit; `own_case_author`: "
+                "one's own report; `own_case_subject`: a report on one's own stall."
+            ),
             409: error_response("`report_already_closed`."),
         },
     )
@@ -761,8 +776,9 @@ class StallAppealDecideView(APIView):
             200: StallAppealSerializer,
             400: error_response("`invalid`: e.g. a slot outside 1..capacity."),
             403: error_response(
-                "`permission_denied`: not an officer of the site's unit, or an officer who "
-                "recorded a violation behind the suspension."
+                "`permission_denied`: not an officer of the site's unit; `own_case_subject`: "
+                "one's own stall; `own_case_recorder`: recorded a violation behind the "
+                "suspension."
             ),
             409: error_response(
                 "`appeal_already_decided`; upheld: `stall_not_suspended`, `slot_taken`."

@@ -8,6 +8,7 @@ from django.test import Client
 from accounts.roles import Role
 from cadres import services
 from cadres.models import Cadre, RankingMonth
+from tests.forms import nonce_of
 
 from .conftest import at
 
@@ -100,7 +101,8 @@ def test_publish_and_export_from_the_admin(district_admin, cadre, resident):
     client = admin_client(district_admin)
     assert client.get("/admin/cadres/rankingmonth/").status_code == 200
     client.post(
-        "/admin/cadres/rankingmonth/", {"action": "publish", "_selected_action": [ranking.pk]}
+        "/admin/cadres/rankingmonth/",
+        {"action": "publish", "_selected_action": [ranking.pk], **nonce_of(client)},
     )
     assert RankingMonth.objects.get().published_at is not None
     csv = client.post(

@@ -10,6 +10,7 @@ from accounts.roles import Role
 from cadres import services
 from cadres.models import Appeal, Exclusion, Holiday, Review
 from core.timezones import LOCAL_TZ
+from tests.forms import nonce_of
 
 from .conftest import at
 
@@ -51,8 +52,10 @@ def test_the_queue_shows_the_appeal_but_not_the_reviewer(appeal_reviewer, pendin
 
 @pytest.mark.django_db
 def test_it_decides_in_the_admin_through_the_service(appeal_reviewer, pending):
-    response = admin_client(appeal_reviewer).post(
-        f"/admin/cadres/appeal/{pending.pk}/decide/", {"reason": "核实属实", "uphold": "1"}
+    client = admin_client(appeal_reviewer)
+    response = client.post(
+        f"/admin/cadres/appeal/{pending.pk}/decide/",
+        {"reason": "核实属实", "uphold": "1", **nonce_of(client)},
     )
     assert response.status_code == 302
     appeal = Appeal.objects.get()
@@ -68,11 +71,13 @@ def test_it_decides_in_the_admin_through_the_service(appeal_reviewer, pending):
 def test_the_admin_refuses_a_decider_of_the_cadres_unit(make_user, pending, unit):
     same_unit = make_user(Role.UNIT_ADMIN, unit=unit.pk)
     same_unit = make_user(Role.APPEAL_REVIEWER, phone=same_unit.phone)
-    response = admin_client(same_unit).post(
-        f"/admin/cadres/appeal/{pending.pk}/decide/", {"reason": "核实属实", "uphold": "1"}
+    client = admin_client(same_unit)
+    response = client.post(
+        f"/admin/cadres/appeal/{pending.pk}/decide/",
+        {"reason": "核实属实", "uphold": "1", **nonce_of(client)},
     )
     assert response.status_code == 200  # the form again, with the refusal
-    assert "不属于该干部所在单位" in response.content.decode()
+    assert "此案涉及您所在单位" in response.content.decode()
     assert Appeal.objects.get().status == "pending"
 
 

@@ -11,6 +11,7 @@ from cadres import services
 from cadres.models import BottomStreak, BottomWarning
 from tests import pdf_text
 from tests.conftest import next_phone
+from tests.forms import nonce_of
 
 from .conftest import at
 
@@ -155,25 +156,26 @@ def test_the_admin_shows_a_unit_its_own_warnings_and_moves_them(
 
     ids = list(BottomWarning.objects.filter(ranking=feb).values_list("pk", flat=True))
     # The other unit's admin cannot move them (not in its list: nothing changes).
-    admin_client(good_admin).post(
+    good = admin_client(good_admin)
+    good.post(
         "/admin/cadres/bottomwarning/",
-        {"action": "mark_talk_held", "_selected_action": ids, "note": ""},
+        {"action": "mark_talk_held", "_selected_action": ids, "note": "", **nonce_of(good)},
     )
     assert set(BottomWarning.objects.values_list("state", flat=True)) == {"open"}
     client = admin_client(bad_admin)
     client.post(
         "/admin/cadres/bottomwarning/",
-        {"action": "mark_talk_held", "_selected_action": ids, "note": ""},
+        {"action": "mark_talk_held", "_selected_action": ids, "note": "", **nonce_of(client)},
     )
     assert set(BottomWarning.objects.values_list("state", flat=True)) == {"talk_held"}
     client.post(
         "/admin/cadres/bottomwarning/",
-        {"action": "close", "_selected_action": ids, "note": ""},
+        {"action": "close", "_selected_action": ids, "note": "", **nonce_of(client)},
     )
     assert set(BottomWarning.objects.values_list("state", flat=True)) == {"talk_held"}
     client.post(
         "/admin/cadres/bottomwarning/",
-        {"action": "close", "_selected_action": ids, "note": "已整改到位"},
+        {"action": "close", "_selected_action": ids, "note": "已整改到位", **nonce_of(client)},
     )
     warning = BottomWarning.objects.get(ranking=feb, scope="cadre")
     assert (warning.state, warning.note, warning.changed_by) == ("closed", "已整改到位", bad_admin)

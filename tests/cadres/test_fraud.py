@@ -11,8 +11,10 @@ from accounts.models import User
 from accounts.roles import Role
 from cadres import codes, fraud, services
 from cadres.models import Exclusion, FlagRule, Review, ReviewFlag
+from core import devices
 from points.models import Entry
 from points.selectors import resident_summary
+from tests.forms import nonce_for
 
 from .conftest import at
 
@@ -81,7 +83,7 @@ def test_the_page_tells_a_colleague_why(client, unit_admin, cadre):
     client.force_login(unit_admin)
     response = client.post(
         f"/cadres/{cadre.pk}/review",
-        {"token": codes.badge_token(cadre), "rating": "1"},
+        {"token": codes.badge_token(cadre), "rating": "1", **nonce_for(unit_admin)},
         follow=True,
         HTTP_ACCEPT_LANGUAGE="zh-hans",
     )
@@ -154,10 +156,11 @@ def test_old_accounts_or_a_slow_trickle_are_no_burst(make_user, make_cadre, sett
 def test_one_device_reviewing_many_cadres_in_an_hour_is_flagged(
     client_for, make_user, make_cadre, badge, settings
 ):
-    """Through the API's X-Device-Id: 3 cadres from one device (three accounts) trip
-    the rule at the third; another device's reviews do not; the device is stored as a
-    keyed hash only."""
+    """Through the API's X-Device-Id (a token the server issued): 3 cadres from one
+    device (three accounts) trip the rule at the third; another device's reviews do
+    not; the device is stored as a keyed hash only."""
     settings.FRAUD_DEVICE_CADRES_PER_HOUR = 3
+    farm = devices.device_token_new()
     cadres = [make_cadre() for _ in range(3)]
     users = [make_user() for _ in range(3)]
     for cadre, user in zip(cadres, users, strict=True):
@@ -165,23 +168,23 @@ def test_one_device_reviewing_many_cadres_in_an_hour_is_flagged(
             f"/api/v1/cadres/{cadre.pk}/reviews",
             {"code": badge(cadre), "rating": 5},
             format="json",
-            HTTP_X_DEVICE_ID="phone-farm-01",
+            HTTP_X_DEVICE_ID=farm,
         )
         assert response.status_code == 201
     assert list(flags().values_list("rule", "detail")) == [
         (FlagRule.DEVICE, {"cadres": 3, "minutes": 60})
     ]
     stored = Review.objects.values_list("device_hash", flat=True).distinct()
-    assert list(stored) == [fraud.device_hash("phone-farm-01")]
-    assert "phone-farm-01" not in stored[0]
+    assert list(stored) == [fraud.device_hash(farm)]
+    assert farm not in stored[0]
     # Two more cadres from two other devices: nothing.
-    for index, user in enumerate(users[:2]):
+    for user in users[:2]:
         cadre = make_cadre()
         client_for(user).post(
             f"/api/v1/cadres/{cadre.pk}/reviews",
             {"code": badge(cadre), "rating": 5},
             format="json",
-            HTTP_X_DEVICE_ID=f"honest-{index}",
+            HTTP_X_DEVICE_ID=devices.device_token_new(),
         )
     assert flags().count() == 1
 
@@ -205,7 +208,7 @@ def test_one_address_over_more_than_an_hour_is_not_flagged(make_user, make_cadre
 def test_a_review_that_trips_nothing_costs_no_statement_more(resident, cadre):
     """The rules' counts come back with the INSERT (PostgreSQL), or in one SELECT."""
     with CaptureQueriesContext(connection) as queries:
-        review(cadre, resident, address="198.51.100.7", device_id="abc")
+        review(cadre, resident, address="198.51.100.7", device_id=devices.device_token_new())
     flag_inserts = [q for q in queries.captured_queries if "cadres_reviewflag" in q["sql"]]
     assert flag_inserts == []
 
@@ -318,12 +321,18 @@ def test_reviews_older_than_the_window_do_not_count(make_user, make_cadre, setti
 
 
 def test_the_badge_page_sets_a_first_party_device_cookie_and_uses_it(client, resident, cadre):
+    """The signed-in visitor's first page view sets the server-signed token as an
+    HttpOnly cookie; the review made with it counts that device; later views keep it."""
     client.force_login(resident)
     response = client.get(f"/q/{codes.badge_token(cadre)}")
     cookie = response.cookies["duoduo_device"]
     assert cookie["httponly"] and cookie["samesite"] == "Lax"
-    assert len(cookie.value) == 32
-    client.post(f"/cadres/{cadre.pk}/review", {"token": codes.badge_token(cadre), "rating": "5"})
+    assert devices.device_token_valid(cookie.value)
+    assert response["X-Device-Id"] == cookie.value
+    client.post(
+        f"/cadres/{cadre.pk}/review",
+        {"token": codes.badge_token(cadre), "rating": "5", **nonce_for(resident)},
+    )
     assert Review.objects.get().device_hash == fraud.device_hash(cookie.value)
     # The cookie stays the same on later visits.
     assert "duoduo_device" not in client.get(f"/q/{codes.badge_token(cadre)}").cookies

@@ -16,6 +16,7 @@ from points.models import Account, Currency, Entry, LedgerTransaction
 from points.selectors import resident_summary
 from points.services import adjustment_post
 from points.verification import ledger_verify
+from tests.forms import nonce_of
 
 pytestmark = pytest.mark.django_db
 
@@ -164,6 +165,7 @@ def test_the_admin_action_excludes_through_the_service(client, moderator, reside
             "_selected_action": [device.pk],
             "reason": "同一设备刷评",
             "ground": "fraud",
+            **nonce_of(client),
         },
     )
     assert response.status_code == 302
@@ -178,7 +180,12 @@ def test_the_admin_refuses_a_decision_without_a_reason(client, moderator, flagge
     client.force_login(moderator)
     client.post(
         "/admin/cadres/reviewflag/?state__exact=open",
-        {"action": "clear_flags", "_selected_action": [device.pk], "reason": ""},
+        {
+            "action": "clear_flags",
+            "_selected_action": [device.pk],
+            "reason": "",
+            **nonce_of(client),
+        },
     )
     assert ReviewFlag.objects.get(pk=device.pk).state == "open"
 

@@ -5,6 +5,7 @@ import pytest
 from accounts.sms import LocmemBackend
 from cadres import codes, services
 from cadres.models import Review
+from tests.forms import nonce_for
 
 pytestmark = pytest.mark.django_db
 
@@ -27,7 +28,13 @@ def test_a_signed_in_resident_reviews_from_the_page(client, resident, cadre):
     assert 'id="review-form"' in html
     response = client.post(
         f"/cadres/{cadre.pk}/review",
-        {"token": codes.badge_token(cadre), "rating": "4", "tags": ["attitude"], "comment": "耐心"},
+        {
+            "token": codes.badge_token(cadre),
+            "rating": "4",
+            "tags": ["attitude"],
+            "comment": "耐心",
+            **nonce_for(resident),
+        },
         follow=True,
     )
     assert response.status_code == 200
@@ -55,7 +62,10 @@ def test_the_page_refuses_bad_form_input_without_writing(client, resident, cadre
         {"rating": "5"},
         {"token": codes.badge_token(cadre), "rating": "5", "comment": "x" * 5000},
     ):
-        assert client.post(f"/cadres/{cadre.pk}/review", data).status_code == 302
+        assert (
+            client.post(f"/cadres/{cadre.pk}/review", {**data, **nonce_for(resident)}).status_code
+            == 302
+        )
     assert not Review.objects.exists()
 
 

@@ -18,6 +18,7 @@ from cadres.errors import TicketUsed
 from cadres.models import RankingEntry, RankingMonth, Review, ServiceTicket
 from points.models import Account
 from tests.conftest import next_phone
+from tests.forms import nonce_for
 
 from .conftest import at
 
@@ -205,7 +206,9 @@ def test_the_page_of_a_ticket_reviews_verified(client, client_for, cadre_user, c
     assert page.status_code == 200
     html = page.content.decode()
     assert 'id="ticket-note"' in html and f'value="{token}"' in html
-    posted = client.post(f"/cadres/{cadre.pk}/review", {"token": token, "rating": "5"})
+    posted = client.post(
+        f"/cadres/{cadre.pk}/review", {"token": token, "rating": "5", **nonce_for(resident)}
+    )
     assert posted.status_code == 302
     assert Review.objects.get().verified is True
     assert client.get(f"/q/{token}").status_code == 409

@@ -71,6 +71,24 @@ def test_it_answers_409_while_the_first_request_runs(resident_api):
 
 
 @pytest.mark.django_db
+def test_it_says_when_an_in_progress_key_may_be_taken_over(resident_api, settings):
+    """A key whose first request died 20 s ago answers 409 with `retry_after` (body) and
+    `Retry-After` (header): the seconds left of IDEMPOTENCY_STALE_AFTER (60 s), after
+    which the retry takes the key over."""
+    settings.IDEMPOTENCY_STALE_AFTER = timedelta(seconds=60)
+    resident_api.post(URL, {"note": "a"}, format="json", HTTP_IDEMPOTENCY_KEY="k3")
+    IdempotencyRecord.objects.filter(key="k3").update(
+        state=IdempotencyRecord.State.IN_PROGRESS, updated_at=timezone.now() - timedelta(seconds=20)
+    )
+    response = resident_api.post(URL, {"note": "a"}, format="json", HTTP_IDEMPOTENCY_KEY="k3")
+    assert response.status_code == 409
+    body = response.json()
+    assert body["code"] == "idempotency_key_in_progress"
+    assert 39 <= body["retry_after"] <= 41
+    assert response["Retry-After"] == str(body["retry_after"])
+
+
+@pytest.mark.django_db
 def test_it_lets_a_stale_in_progress_key_be_retried(resident_api):
     """A request that died mid-way does not block its key forever."""
     resident_api.post(URL, {"note": "a"}, format="json", HTTP_IDEMPOTENCY_KEY="k1")

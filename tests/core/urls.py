@@ -1,6 +1,9 @@
 """Test-only endpoints that exercise the shared API machinery without an app."""
 
+import contextlib
+
 from django.core.cache import cache
+from django.db import InterfaceError, OperationalError, connection
 from django.http import HttpResponse
 from django.urls import include, path
 from rest_framework.permissions import AllowAny
@@ -51,10 +54,26 @@ def needs_redis_page(request):
     return HttpResponse(str(cache.add("test:lock", 1, timeout=5)))
 
 
+def database_lost_before_the_session_is_saved(request):
+    """Puts a value in the session, then the database server ends this connection: the
+    session is saved after the view, by SessionMiddleware, and that save fails."""
+    request.session["seen"] = True
+    with contextlib.suppress(OperationalError, InterfaceError), connection.cursor() as cursor:
+        cursor.execute("SELECT pg_terminate_backend(pg_backend_pid())")
+    return HttpResponse("not saved")
+
+
 urlpatterns = [
+    path("test/database-lost", database_lost_before_the_session_is_saved),
     path("api/v1/test/needs-redis", NeedsRedis.as_view()),
     path("test/needs-redis", needs_redis_page),
     path("api/v1/test/boom", Boom.as_view()),
     path("api/v1/test/write", CountingWrite.as_view()),
     path("", include("config.urls")),
 ]
+
+# The project's error handlers, as in config.urls (Django looks for them in the root URLconf).
+handler400 = "core.views.error_400"
+handler403 = "core.views.error_403"
+handler404 = "core.views.error_404"
+handler500 = "core.views.error_500"

@@ -277,5 +277,5 @@ def test_an_agent_who_is_the_cadre_cannot_file_reviews_of_themselves(
     session_id = active_session(agent_api, grandma.phone)
     response = act(agent_api, session_id, "reviews", code=badge, rating=5)
     assert response.status_code == 403
-    assert response.json()["code"] == "permission_denied"
+    assert response.json()["code"] == "own_case_subject"
     assert not Review.objects.exists()

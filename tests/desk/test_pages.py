@@ -6,6 +6,7 @@ from django.test import Client
 
 from cadres.models import Review
 from desk.models import AssistedAct, DeskSession
+from tests.forms import nonce_for
 
 from .conftest import last_code
 
@@ -32,20 +33,29 @@ def test_an_agent_confirms_and_files_a_review_on_the_page(
 ):
     client = signed_in(agent)
     with django_capture_on_commit_callbacks(execute=True):
-        started = client.post("/desk/sessions", {"phone": grandma.phone, "centre": "中心"})
+        started = client.post(
+            "/desk/sessions", {"phone": grandma.phone, "centre": "中心", **nonce_for(agent)}
+        )
     session = DeskSession.objects.get()
     assert started.status_code == 302 and started["Location"] == f"/desk/sessions/{session.pk}/"
     assert b'id="confirm-form"' in client.get(started["Location"]).content
-    client.post(f"/desk/sessions/{session.pk}/confirm", {"code": last_code(grandma.phone)})
+    client.post(
+        f"/desk/sessions/{session.pk}/confirm",
+        {"code": last_code(grandma.phone), **nonce_for(agent)},
+    )
     page = client.get(f"/desk/sessions/{session.pk}/")
     assert b'data-status="active"' in page.content
-    client.post(f"/desk/sessions/{session.pk}/review", {"code": badge, "rating": "3"})
+    client.post(
+        f"/desk/sessions/{session.pk}/review", {"code": badge, "rating": "3", **nonce_for(agent)}
+    )
     review = Review.objects.get()
     assert (review.reviewer, review.rating, review.assisted) == (grandma, 3, True)
     assert AssistedAct.objects.get().object_id == review.pk
     # A bad rating is a message on the page, not a 500, and files nothing.
     answer = client.post(
-        f"/desk/sessions/{session.pk}/review", {"code": badge, "rating": "x"}, follow=True
+        f"/desk/sessions/{session.pk}/review",
+        {"code": badge, "rating": "x", **nonce_for(agent)},
+        follow=True,
     )
     assert answer.status_code == 200
     assert Review.objects.count() == 1

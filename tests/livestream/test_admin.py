@@ -7,6 +7,7 @@ from django.test import Client
 from django.utils import timezone
 
 from livestream.models import Transfer
+from tests.forms import nonce_of
 
 
 def admin_client(user) -> Client:
@@ -21,10 +22,12 @@ def test_the_inspector_confirms_in_the_admin_and_nobody_else_can(
     """The "confirm" action confirms for the inspector; for the operator it changes nothing."""
     transfer = make_transfer(make_income(make_session()))
     action = {"action": "confirm", "_selected_action": [transfer.pk]}
-    admin_client(operator).post("/admin/livestream/transfer/", action)
+    operator_client = admin_client(operator)
+    operator_client.post("/admin/livestream/transfer/", {**action, **nonce_of(operator_client)})
     transfer.refresh_from_db()
     assert transfer.status == Transfer.Status.PENDING
-    admin_client(inspector).post("/admin/livestream/transfer/", action)
+    inspector_client = admin_client(inspector)
+    inspector_client.post("/admin/livestream/transfer/", {**action, **nonce_of(inspector_client)})
     transfer.refresh_from_db()
     assert transfer.status == Transfer.Status.CONFIRMED and transfer.decided_by == inspector
     page = admin_client(inspector).get(f"/admin/livestream/transfer/{transfer.pk}/change/")

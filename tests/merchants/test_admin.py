@@ -10,6 +10,7 @@ from accounts.roles import Role
 from merchants import services
 from merchants.codes import counter_url
 from merchants.models import MerchantCode, Statement
+from tests.forms import nonce_of
 
 pytestmark = pytest.mark.django_db
 OCTOBER = dt.date(2026, 10, 1)
@@ -47,20 +48,35 @@ def test_finance_confirms_and_pays_in_the_admin(finance_client, merchant, reside
     statement = services.statement_build(merchant=merchant, month=OCTOBER)
     changelist = reverse("admin:merchants_statement_changelist")
     finance_client.post(
-        changelist, {"action": "confirm_statements", "_selected_action": [statement.pk]}
+        changelist,
+        {
+            "action": "confirm_statements",
+            "_selected_action": [statement.pk],
+            **nonce_of(finance_client),
+        },
     )
     statement.refresh_from_db()
     assert statement.status == Statement.Status.CONFIRMED
     # Without a reference nothing is paid.
     finance_client.post(
         changelist,
-        {"action": "pay_statements", "_selected_action": [statement.pk], "reference": ""},
+        {
+            "action": "pay_statements",
+            "_selected_action": [statement.pk],
+            "reference": "",
+            **nonce_of(finance_client),
+        },
     )
     statement.refresh_from_db()
     assert statement.status == Statement.Status.CONFIRMED
     finance_client.post(
         changelist,
-        {"action": "pay_statements", "_selected_action": [statement.pk], "reference": "ICBC-77"},
+        {
+            "action": "pay_statements",
+            "_selected_action": [statement.pk],
+            "reference": "ICBC-77",
+            **nonce_of(finance_client),
+        },
     )
     statement.refresh_from_db()
     assert statement.status == Statement.Status.PAID

@@ -11,6 +11,7 @@ from merchants import services
 from merchants.codes import counter_url, request_url
 from merchants.models import Payment, PaymentRefund
 from points.selectors import resident_summary
+from tests.forms import nonce_for
 
 pytestmark = pytest.mark.django_db
 
@@ -26,7 +27,7 @@ def path_of(url: str) -> str:
 
 
 def nonce_of(html: str) -> str:
-    return re.search(r'name="nonce" value="([^"]+)"', html).group(1)
+    return re.search(r'name="form_nonce" value="([^"]+)"', html).group(1)
 
 
 def test_a_till_code_shows_shop_and_amount_and_asks_to_sign_in(merchant, merchant_user):
@@ -48,9 +49,9 @@ def test_a_resident_pays_a_till_code_on_the_page_once(merchant, merchant_user, r
     html = client.get(page).content.decode()
     token = page.rsplit("/", 1)[1]
     nonce = nonce_of(html)
-    paid = client.post(f"/pay/{token}", {"nonce": nonce}, follow=True)
+    paid = client.post(f"/pay/{token}", {"form_nonce": nonce}, follow=True)
     assert "已向" in paid.content.decode() or "Paid" in paid.content.decode()
-    again = client.post(f"/pay/{token}", {"nonce": nonce}, follow=True)
+    again = client.post(f"/pay/{token}", {"form_nonce": nonce}, follow=True)
     assert again.status_code == 200
     assert Payment.objects.count() == 1
     assert resident_summary(user=resident).redeemable == 750
@@ -63,13 +64,15 @@ def test_a_resident_types_the_amount_at_a_counter_code(merchant, resident, grant
     token = page.rsplit("/", 1)[1]
     for amount in ("abc", "0", "-5"):
         nonce = nonce_of(client.get(page).content.decode())
-        client.post(f"/pay/{token}", {"nonce": nonce, "amount_points": amount})
+        client.post(f"/pay/{token}", {"form_nonce": nonce, "amount_points": amount})
     assert not Payment.objects.exists()
     nonce = nonce_of(client.get(page).content.decode())
-    client.post(f"/pay/{token}", {"nonce": nonce, "amount_points": "120"})
+    client.post(f"/pay/{token}", {"form_nonce": nonce, "amount_points": "120"})
     assert Payment.objects.get().amount_points == 120
     nonce = nonce_of(client.get(page).content.decode())
-    refused = client.post(f"/pay/{token}", {"nonce": nonce, "amount_points": "999"}, follow=True)
+    refused = client.post(
+        f"/pay/{token}", {"form_nonce": nonce, "amount_points": "999"}, follow=True
+    )
     assert Payment.objects.count() == 1
     assert "积分不足" in refused.content.decode()
 
@@ -96,9 +99,18 @@ def test_the_merchant_page_shows_the_day_and_refunds(
     assert f"/merchant/statements/{statement.pk}.csv" in html
     assert resident.phone not in html
 
-    client.post(f"/merchant/payments/{mine.pk}/refund", {"amount_points": "150"})
-    client.post(f"/merchant/payments/{theirs.pk}/refund", {"amount_points": "50"})
-    client.post(f"/merchant/payments/{mine.pk}/refund", {"amount_points": "251"})
+    client.post(
+        f"/merchant/payments/{mine.pk}/refund",
+        {**{"amount_points": "150"}, **nonce_for(merchant_user)},
+    )
+    client.post(
+        f"/merchant/payments/{theirs.pk}/refund",
+        {**{"amount_points": "50"}, **nonce_for(merchant_user)},
+    )
+    client.post(
+        f"/merchant/payments/{mine.pk}/refund",
+        {**{"amount_points": "251"}, **nonce_for(merchant_user)},
+    )
     assert list(PaymentRefund.objects.values_list("payment_id", "amount_points")) == [
         (mine.pk, 150)
     ]

@@ -12,6 +12,7 @@ from notifications import delivery, services, tasks
 from notifications.models import Broadcast, Notification, Preference
 from points import services as points_services
 from stalls import services as stalls_services
+from tests.forms import nonce_of
 from tests.stalls.conftest import id_number, make_site_for
 
 pytestmark = pytest.mark.django_db
@@ -31,7 +32,9 @@ def test_the_district_admin_previews_counts_then_sends_a_notice(
     assert "将发送给 5 人" in page  # the four residents and the administrator
     assert not Broadcast.objects.exists() and not Notification.objects.exists()
     with committed():
-        sent = client.post("/admin/notifications/broadcast/new/", {**body, "confirm": "1"})
+        sent = client.post(
+            "/admin/notifications/broadcast/new/", {**body, "confirm": "1", **nonce_of(client)}
+        )
     assert sent.status_code == 302
     broadcast = Broadcast.objects.get()
     assert (broadcast.status, broadcast.recipients, broadcast.created_by) == (

@@ -4,6 +4,8 @@ admin, and the change that caused the message stays committed throughout."""
 
 import json
 import os
+import signal
+import time
 from pathlib import Path
 
 import pytest
@@ -12,6 +14,7 @@ from django.utils import timezone
 from config.celery import app
 from notifications import delivery
 from notifications.models import Notification
+from notifications.selectors import sms_unknown_count
 from tests.workers import start_worker, stop_worker
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.django_db(transaction=True)]
@@ -94,3 +97,41 @@ def test_a_provider_outage_ends_as_failed_visible_in_the_admin(
     page = client.get("/admin/notifications/notification/?sms_status__exact=failed")
     assert page.status_code == 200
     assert f"/admin/notifications/notification/{pk}/change/" in page.content.decode()
+
+
+def test_a_worker_killed_while_sending_leaves_the_sms_unknown_not_stuck(resident, tmp_path):
+    """The worker is killed after claiming the SMS, while the provider has not answered:
+    the row is `sending`. Past NOTIFY_SMS_SENDING_TIMEOUT the dispatch beat, on another
+    worker, records it as `unknown` (counted for the metrics) and queues nothing again."""
+    pk = pending_notification(resident)
+    queue = f"notifications-kill-{os.getpid()}"
+    hanging = {**worker_env(tmp_path, 0), "SMS_BACKEND": "tests.hanging_sms.HangingBackend"}
+    worker = start_worker(queue, env=hanging)
+    marker = Path(str(tmp_path / "worker-sms.jsonl") + ".sending")
+    try:
+        app.send_task("notifications.tasks.sms_send", args=[pk], queue=queue)
+        for _ in range(900):
+            if marker.exists() or worker.poll() is not None:
+                break
+            time.sleep(0.1)
+        assert marker.exists(), "the worker never called the provider"
+    finally:
+        os.killpg(worker.pid, signal.SIGKILL)
+        worker.communicate(timeout=30)
+    assert Notification.objects.get(pk=pk).sms_status == Notification.Sms.SENDING
+
+    time.sleep(1.1)  # past the timeout below
+    beat_queue = f"notifications-beat-{os.getpid()}"
+    beat = start_worker(
+        beat_queue, env={**worker_env(tmp_path, 0), "NOTIFY_SMS_SENDING_TIMEOUT": "1"}
+    )
+    try:
+        result = app.send_task("notifications.tasks.sms_dispatch_due", queue=beat_queue)
+        assert result.get(timeout=90) == 0
+    finally:
+        output = stop_worker(beat)
+    row = Notification.objects.get(pk=pk)
+    assert row.sms_status == Notification.Sms.UNKNOWN, output
+    assert row.sms_attempts == 1
+    assert sms_unknown_count() == 1
+    assert sent_lines(tmp_path) == []

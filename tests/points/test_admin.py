@@ -12,6 +12,7 @@ from points.codes import voucher_url
 from points.models import Account, Campaign, Entry, LedgerTransaction, MoralClaim
 from points.selectors import campaign_pool_balance, resident_summary
 from points.verification import ledger_verify
+from tests.forms import nonce_of
 
 pytestmark = pytest.mark.django_db
 
@@ -108,10 +109,14 @@ def test_it_posts_an_adjustment_with_a_reason(admin_client_zh, admin_user, resid
     assert admin_client_zh.get(url).status_code == 200
     response = admin_client_zh.post(url, {"amount": -30, "reason": ""})
     assert response.status_code == 200
-    response = admin_client_zh.post(url, {"amount": -130, "reason": "too much"})
+    response = admin_client_zh.post(
+        url, {"amount": -130, "reason": "too much", **nonce_of(admin_client_zh)}
+    )
     assert response.status_code == 200
     assert resident_summary(user=resident).redeemable == 100
-    response = admin_client_zh.post(url, {"amount": -30, "reason": "duplicate grant"})
+    response = admin_client_zh.post(
+        url, {"amount": -30, "reason": "duplicate grant", **nonce_of(admin_client_zh)}
+    )
     assert response.status_code == 302
     assert resident_summary(user=resident).redeemable == 70
     txn = LedgerTransaction.objects.order_by("-pk").first()
@@ -169,12 +174,26 @@ def test_it_lets_a_reviewer_approve_from_the_queue(make_user, resident, categori
     form = client.post(url, {"action": "approve", "_selected_action": [claim.pk]})
     assert form.status_code == 200
     client.post(
-        url, {"action": "approve", "_selected_action": [claim.pk], "apply": "1", "points": 99}
+        url,
+        {
+            "action": "approve",
+            "_selected_action": [claim.pk],
+            "apply": "1",
+            "points": 99,
+            **nonce_of(client),
+        },
     )
     claim.refresh_from_db()
     assert claim.status == "pending"
     client.post(
-        url, {"action": "approve", "_selected_action": [claim.pk], "apply": "1", "points": 40}
+        url,
+        {
+            "action": "approve",
+            "_selected_action": [claim.pk],
+            "apply": "1",
+            "points": 40,
+            **nonce_of(client),
+        },
     )
     claim.refresh_from_db()
     assert (claim.status, claim.points, claim.decided_by) == ("approved", 40, reviewer)
@@ -189,7 +208,14 @@ def test_it_lets_a_reviewer_reject_but_not_their_own(make_user, categories):
     own = claim_for(reviewer, categories)
     url = reverse("admin:points_moralclaim_changelist")
     client.post(
-        url, {"action": "reject", "_selected_action": [own.pk], "apply": "1", "reason": "no"}
+        url,
+        {
+            "action": "reject",
+            "_selected_action": [own.pk],
+            "apply": "1",
+            "reason": "no",
+            **nonce_of(client),
+        },
     )
     own.refresh_from_db()
     assert own.status == "pending"
@@ -207,6 +233,7 @@ def test_it_lets_a_district_admin_revoke(su_client, superuser, resident, reviewe
             "_selected_action": [claim.pk],
             "apply": "1",
             "reason": "false report",
+            **nonce_of(su_client),
         },
     )
     claim.refresh_from_db()
@@ -226,6 +253,7 @@ def test_it_creates_funded_campaigns_from_the_admin(su_client):
             "ends_at_1": "08:00:00",
             "points_per_claim": 10,
             "claims": 7,
+            **nonce_of(su_client),
         },
     )
     assert response.status_code == 302, response.content.decode()[:2000]

@@ -3,6 +3,7 @@ import pytest
 from accounts.models import User
 from stalls import services
 from stalls.models import Registration, Stall
+from tests.forms import nonce_of
 
 from .conftest import id_number
 
@@ -44,7 +45,7 @@ def test_it_approves_onto_a_free_slot_from_the_admin(client, officer, pending):
     from stalls.idcard import decrypt_id_number
 
     assert decrypt_id_number(pending.id_number_encrypted) in client.get(url).content.decode()
-    response = client.post(url, {"slot": "3", "approve": "1"})
+    response = client.post(url, {"slot": "3", "approve": "1", **nonce_of(client)})
     assert response.status_code == 302
     stall = Stall.objects.get()
     assert (stall.slot, stall.registration_id) == (3, pending.pk)
@@ -56,10 +57,10 @@ def test_it_rejects_from_the_admin_only_with_a_reason(client, officer, pending):
     """Reject needs a reason; then the registration is rejected with it."""
     client.force_login(officer)
     url = f"/admin/stalls/registration/{pending.pk}/decide/"
-    response = client.post(url, {"reason": "", "reject": "1"})
+    response = client.post(url, {"reason": "", "reject": "1", **nonce_of(client)})
     assert response.status_code == 200
     assert Registration.objects.get().status == "pending"
-    client.post(url, {"reason": "经营品类不符", "reject": "1"})
+    client.post(url, {"reason": "经营品类不符", "reject": "1", **nonce_of(client)})
     assert Registration.objects.get().reject_reason == "经营品类不符"
 
 
@@ -82,7 +83,8 @@ def test_it_records_inspections_and_closes_reports_in_the_admin(client, officer,
     report = services.report_create(stall=stall, reporter=resident, category="pricing")
     client.force_login(officer)
     response = client.post(
-        "/admin/stalls/inspection/add/", {"stall": stall.pk, "result": "pass", "notes": "良好"}
+        "/admin/stalls/inspection/add/",
+        {"stall": stall.pk, "result": "pass", "notes": "良好", **nonce_of(client)},
     )
     assert response.status_code == 302
     assert stall.inspections.get().officer == officer
@@ -93,6 +95,7 @@ def test_it_records_inspections_and_closes_reports_in_the_admin(client, officer,
             "_selected_action": [report.pk],
             "resolution": "已核实价格",
             "index": 0,
+            **nonce_of(client),
         },
     )
     report.refresh_from_db()

@@ -17,6 +17,7 @@ from stalls.models import Registration, Site, TradingWindow
 from stalls.pledge import PLEDGE_VERSION
 from stalls.selectors import trading_now
 from tests import pdf_text
+from tests.forms import nonce_for
 
 from .conftest import at_noon, id_number
 
@@ -171,10 +172,10 @@ def test_it_registers_from_the_site_page(client, resident, site):
         "pledge": "on",
         "pledge_version": PLEDGE_VERSION,
     }
-    response = client.post(url, {**form, "id_number": bad})
+    response = client.post(url, {**form, "id_number": bad, **nonce_for(resident)})
     assert response.status_code == 200
     assert not Registration.objects.exists()
-    response = client.post(url, {**form, "id_number": good}, follow=True)
+    response = client.post(url, {**form, "id_number": good, **nonce_for(resident)}, follow=True)
     assert response.redirect_chain
     assert Registration.objects.get().status == "pending"
     assert 'id="my-registrations"' in response.content.decode()

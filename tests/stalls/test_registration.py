@@ -362,15 +362,15 @@ def test_it_takes_an_optional_photo_and_refuses_a_non_image(
 
 def test_it_refuses_an_officer_deciding_their_own_registration(client_for, register, site, officer):
     """An urban officer who registers a stall at their own unit's site can neither approve
-    nor reject it: 403 `permission_denied`, and the registration stays pending."""
+    nor reject it: 403 `own_case_subject`, and the registration stays pending."""
     registration_id = register(officer, site).json()["id"]
     officer_api = client_for(officer)
     base = f"/api/v1/stalls/registrations/{registration_id}"
     approve = officer_api.post(f"{base}/approve", {"slot": 1}, format="json")
     assert approve.status_code == 403, approve.content[:200]
-    assert approve.json()["code"] == "permission_denied"
+    assert approve.json()["code"] == "own_case_subject"
     reject = officer_api.post(f"{base}/reject", {"reason": "不合规"}, format="json")
-    assert reject.status_code == 403 and reject.json()["code"] == "permission_denied"
+    assert reject.status_code == 403 and reject.json()["code"] == "own_case_subject"
     assert Registration.objects.get(pk=registration_id).status == Registration.Status.PENDING
     assert not Stall.objects.exists()
 

@@ -5,6 +5,7 @@ import pytest
 
 from stalls import services
 from stalls.models import StallAppeal
+from tests.forms import nonce_of
 
 from .conftest import id_number
 
@@ -29,7 +30,13 @@ def appeal(site, vendor, officer):
 def decide(client, appeal, action, reason="复核"):
     return client.post(
         "/admin/stalls/stallappeal/",
-        {"action": action, "_selected_action": [appeal.pk], "reason": reason, "index": 0},
+        {
+            "action": action,
+            "_selected_action": [appeal.pk],
+            "reason": reason,
+            "index": 0,
+            **nonce_of(client),
+        },
         follow=True,
     )
 
@@ -46,7 +53,7 @@ def test_the_admin_queues_appeals_and_another_officer_upholds(
 
     client.force_login(officer)
     refused = decide(client, appeal, "uphold").content.decode()
-    assert "另一名队员" in refused
+    assert "此案所涉事项由您记录或代办" in refused
     assert StallAppeal.objects.get().status == "pending"
 
     client.force_login(other_officer)

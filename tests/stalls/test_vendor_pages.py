@@ -12,6 +12,7 @@ from stalls.codes import site_token, stall_token
 from stalls.models import Registration, Stall, StallAppeal
 from stalls.pledge import PLEDGE_VERSION
 from stalls.terms import add_months, local_today
+from tests.forms import nonce_for
 
 from .conftest import id_number
 
@@ -57,10 +58,12 @@ def test_the_vendor_renews_on_the_page(client, stall, vendor):
     Stall.objects.filter(pk=stall.pk).update(expires_on=expiry)
     client.force_login(vendor)
     assert 'id="renew-submit"' in page(client, stall)
-    response = client.post(f"/stalls/{stall.pk}/renew", follow=True)
+    response = client.post(f"/stalls/{stall.pk}/renew", nonce_for(vendor), follow=True)
     assert response.redirect_chain[-1][0] == f"/q/{stall_token(stall)}"
     assert Stall.objects.get(pk=stall.pk).expires_on == add_months(expiry, 12)
-    again = client.post(f"/stalls/{stall.pk}/renew", follow=True).content.decode()
+    again = client.post(
+        f"/stalls/{stall.pk}/renew", nonce_for(vendor), follow=True
+    ).content.decode()
     assert 'class="error"' in again
     assert Stall.objects.get(pk=stall.pk).expires_on == add_months(expiry, 12)
 
@@ -70,7 +73,9 @@ def test_a_stranger_posting_the_vendor_forms_changes_nothing(client, stall, othe
     client.force_login(other_vendor)
     for action in ("renew", "withdraw", "appeal"):
         response = client.post(
-            f"/stalls/{stall.pk}/{action}", {"confirm": "on", "reason": "x"}, follow=True
+            f"/stalls/{stall.pk}/{action}",
+            {"confirm": "on", "reason": "x", **nonce_for(other_vendor)},
+            follow=True,
         )
         assert 'class="error"' in response.content.decode(), action
     stall.refresh_from_db()
@@ -84,10 +89,14 @@ def test_a_stranger_posting_the_vendor_forms_changes_nothing(client, stall, othe
 
 def test_giving_up_on_the_page_needs_the_box_ticked(client, stall, vendor):
     client.force_login(vendor)
-    refused = client.post(f"/stalls/{stall.pk}/withdraw", {"reason": "不干了"}, follow=True)
+    refused = client.post(
+        f"/stalls/{stall.pk}/withdraw", {"reason": "不干了", **nonce_for(vendor)}, follow=True
+    )
     assert "Tick the box" in refused.content.decode() or "勾选" in refused.content.decode()
     assert Stall.objects.get(pk=stall.pk).status == "active"
-    client.post(f"/stalls/{stall.pk}/withdraw", {"reason": "不干了", "confirm": "on"})
+    client.post(
+        f"/stalls/{stall.pk}/withdraw", {"reason": "不干了", "confirm": "on", **nonce_for(vendor)}
+    )
     assert Stall.objects.get(pk=stall.pk).status == "withdrawn"
     assert 'id="withdraw-submit"' not in page(client, stall)
 
@@ -97,10 +106,12 @@ def test_the_vendor_appeals_a_suspension_on_the_page(client, stall, vendor, offi
         services.inspection_record(stall=stall, officer=officer, result="violation")
     client.force_login(vendor)
     assert 'id="appeal-submit"' in page(client, stall)
-    empty = client.post(f"/stalls/{stall.pk}/appeal", {"reason": ""}, follow=True)
+    empty = client.post(
+        f"/stalls/{stall.pk}/appeal", {"reason": "", **nonce_for(vendor)}, follow=True
+    )
     assert 'class="error"' in empty.content.decode()
     assert not StallAppeal.objects.exists()
-    client.post(f"/stalls/{stall.pk}/appeal", {"reason": "那天下雨没出摊"})
+    client.post(f"/stalls/{stall.pk}/appeal", {"reason": "那天下雨没出摊", **nonce_for(vendor)})
     assert StallAppeal.objects.get().reason == "那天下雨没出摊"
     assert 'id="appeal-pending"' in page(client, stall)
 
@@ -111,7 +122,7 @@ def test_the_vendor_uploads_a_photo_on_the_page(client, stall, vendor):
     buffer.seek(0)
     buffer.name = "me.png"
     client.force_login(vendor)
-    client.post(f"/stalls/{stall.pk}/photo", {"photo": buffer})
+    client.post(f"/stalls/{stall.pk}/photo", {"photo": buffer, **nonce_for(vendor)})
     stall.refresh_from_db()
     with stall.photo.open("rb") as stored, Image.open(stored) as image:
         assert (image.format, image.size) == ("JPEG", (600, 200))
@@ -120,7 +131,9 @@ def test_the_vendor_uploads_a_photo_on_the_page(client, stall, vendor):
     bad = io.BytesIO(b"plain text")
     bad.name = "x.jpg"
     client.force_login(vendor)
-    response = client.post(f"/stalls/{stall.pk}/photo", {"photo": bad}, follow=True)
+    response = client.post(
+        f"/stalls/{stall.pk}/photo", {"photo": bad, **nonce_for(vendor)}, follow=True
+    )
     assert 'class="error"' in response.content.decode()
 
 
@@ -134,13 +147,16 @@ def test_the_site_page_asks_for_the_pledge(client, resident, site):
         "id_number": id_number(),
         "pledge_version": PLEDGE_VERSION,
     }
-    refused = client.post(f"/stalls/register/{site_token(site)}", form)
+    refused = client.post(f"/stalls/register/{site_token(site)}", {**form, **nonce_for(resident)})
     assert refused.status_code == 200 and not Registration.objects.exists()
     outdated = client.post(
-        f"/stalls/register/{site_token(site)}", {**form, "pledge": "on", "pledge_version": "2019-1"}
+        f"/stalls/register/{site_token(site)}",
+        {**form, "pledge": "on", "pledge_version": "2019-1", **nonce_for(resident)},
     )
     assert outdated.status_code == 200 and not Registration.objects.exists()
-    client.post(f"/stalls/register/{site_token(site)}", {**form, "pledge": "on"})
+    client.post(
+        f"/stalls/register/{site_token(site)}", {**form, "pledge": "on", **nonce_for(resident)}
+    )
     assert Registration.objects.get().pledge_version == PLEDGE_VERSION
 
 
@@ -153,9 +169,9 @@ def test_the_site_page_withdraws_a_pending_registration(client, site, vendor, ot
         goods_category=site.goods_categories[0],
     )
     client.force_login(other_vendor)
-    client.post(f"/stalls/registrations/{registration.pk}/withdraw")
+    client.post(f"/stalls/registrations/{registration.pk}/withdraw", nonce_for(other_vendor))
     assert Registration.objects.get().status == "pending"
     client.force_login(vendor)
     assert "withdraw-registration" in client.get(f"/q/{site_token(site)}").content.decode()
-    client.post(f"/stalls/registrations/{registration.pk}/withdraw")
+    client.post(f"/stalls/registrations/{registration.pk}/withdraw", nonce_for(vendor))
     assert Registration.objects.get().status == "withdrawn"

@@ -441,7 +441,7 @@ def test_a_vendor_appeals_and_another_officer_upholds_it(
 
     url = f"/api/v1/stalls/appeals/{appeal['id']}/decide"
     own = client_for(officer).post(url, {"upheld": True, "reason": "核实"}, format="json")
-    assert (own.status_code, own.json()["code"]) == (403, "permission_denied")
+    assert (own.status_code, own.json()["code"]) == (403, "own_case_recorder")
     assert StallAppeal.objects.get().status == "pending"
 
     decided = client_for(second_officer).post(
