@@ -36,6 +36,7 @@ from points import services as points_services
 from points.models import Account, Currency, MoralCategory, MoralClaim
 from stalls import services as stall_services
 from stalls.models import Inspection, Registration, Stall, StallAppeal, StallReport
+from tests.forms import nonce_for
 from tests.stalls.conftest import id_number, make_site_for
 
 pytestmark = pytest.mark.django_db
@@ -606,10 +607,21 @@ ADMIN_ROWS = [
 ]
 
 
+class AdminClient(Client):
+    """A signed-in admin whose every POST carries a fresh form nonce, as the admin's
+    own forms do (core/form_nonces.py)."""
+
+    def __init__(self, user):
+        super().__init__(HTTP_ACCEPT_LANGUAGE="zh-hans")
+        self.user = user
+        self.force_login(user)
+
+    def post(self, path, data=None, **kwargs):
+        return super().post(path, {**(data or {}), **nonce_for(self.user)}, **kwargs)
+
+
 def admin_client(user) -> Client:
-    client = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
-    client.force_login(user)
-    return client
+    return AdminClient(user)
 
 
 def zh(party: Party) -> str:
