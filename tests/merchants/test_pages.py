@@ -143,6 +143,9 @@ def test_a_counter_code_refuses_full_width_digits_and_decimals(merchant, residen
     token = page.rsplit("/", 1)[1]
     for amount in ("１０", "1.0", "1_0", "٣"):
         nonce = nonce_of(client.get(page).content.decode())
-        client.post(f"/pay/{token}", {"nonce": nonce, "amount_points": amount})
+        client.post(f"/pay/{token}", {"form_nonce": nonce, "amount_points": amount})
     assert not Payment.objects.exists()
     assert resident_summary(user=resident).redeemable == 500
+    nonce = nonce_of(client.get(page).content.decode())
+    client.post(f"/pay/{token}", {"form_nonce": nonce, "amount_points": "10"})
+    assert Payment.objects.get().amount_points == 10

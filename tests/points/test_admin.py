@@ -133,10 +133,15 @@ def test_it_refuses_an_adjustment_in_full_width_digits_or_decimals(
     account = ledger.resident_account(user=resident)
     url = reverse("admin:points_account_adjust", args=[account.pk])
     for amount in ("１０", "-１０", "10.0"):
-        response = admin_client_zh.post(url, {"amount": amount, "reason": "typed oddly"})
+        response = admin_client_zh.post(
+            url, {"amount": amount, "reason": "typed oddly", **nonce_of(admin_client_zh)}
+        )
         assert response.status_code == 200, amount
     assert resident_summary(user=resident).redeemable == 100
-    assert admin_client_zh.post(url, {"amount": "10", "reason": "ok"}).status_code == 302
+    response = admin_client_zh.post(
+        url, {"amount": "10", "reason": "ok", **nonce_of(admin_client_zh)}
+    )
+    assert response.status_code == 302
     assert resident_summary(user=resident).redeemable == 110
 
 
