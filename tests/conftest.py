@@ -1,8 +1,11 @@
 """Shared fixtures. Named people: `resident` (alice), `other_resident` (bob), and
 `make_user` for anyone with roles; `client_for(user)` is an API client signed in as them.
 
-Tests that need PostgreSQL or Redis carry `@pytest.mark.postgres` / `@pytest.mark.redis`
-and skip, saying why, only when DATABASE_URL / REDIS_URL do not name them.
+Every test runs on PostgreSQL: DATABASE_URL's, or without it the embedded server in
+.pgdata/ (config/embedded_db.py). `@pytest.mark.postgres` only labels a test of
+PostgreSQL's own behaviour (row locks, triggers, concurrent sessions). Tests that need
+Redis carry `@pytest.mark.redis` and skip, saying so, only when REDIS_URL is unset; every
+test starts from an empty Redis database (REDIS_URL's is flushed).
 """
 
 import itertools
@@ -10,6 +13,7 @@ import os
 import shutil
 
 import pytest
+import redis
 from django.conf import settings
 from django.core.cache import cache
 from rest_framework.test import APIClient
@@ -36,24 +40,34 @@ def next_phone() -> str:
 
 
 def pytest_collection_modifyitems(config, items):
-    skip_pg = pytest.mark.skip(reason="needs PostgreSQL: set DATABASE_URL=postgres://...")
-    skip_redis = pytest.mark.skip(reason="needs Redis: set REDIS_URL=redis://...")
+    skip_redis = pytest.mark.skip(reason="needs Redis: REDIS_URL is unset (redis://...)")
     skip_browser = pytest.mark.skip(
         reason=f"needs Debian's chromium at {CHROMIUM} (apt-get install chromium)"
     )
     for item in items:
-        if "postgres" in item.keywords and not settings.IS_POSTGRES:
-            item.add_marker(skip_pg)
         if "redis" in item.keywords and not settings.REDIS_URL:
             item.add_marker(skip_redis)
         if "browser" in item.keywords and not shutil.which(CHROMIUM):
             item.add_marker(skip_browser)
 
 
+def redis_flush() -> None:
+    """Empty REDIS_URL's database (cache, throttles, the grab gate, Celery's queues): its
+    state survives the rollback of the test database. Also between hypothesis examples
+    that touch Redis."""
+    if settings.REDIS_URL:
+        client = redis.Redis.from_url(settings.REDIS_URL)
+        try:
+            client.flushdb()
+        finally:
+            client.close()
+
+
 @pytest.fixture(autouse=True)
 def _isolated(settings):
-    """Each test starts with an empty cache (throttles, gates) and SMS outbox."""
+    """Each test starts with an empty cache, Redis (throttles, gates) and SMS outbox."""
     settings.SMS_BACKEND = "locmem"
+    redis_flush()
     cache.clear()
     ratelimit.reset()
     LocmemBackend.outbox.clear()

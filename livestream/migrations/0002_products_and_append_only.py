@@ -68,13 +68,11 @@ def forward(apps, schema_editor):
     Product = apps.get_model("livestream", "Product")
     for name, description in PRODUCTS:
         Product.objects.get_or_create(name=name, defaults={"description": description})
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(FORWARD)
+    schema_editor.execute(FORWARD)
 
 
 def backward(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(BACKWARD)
+    schema_editor.execute(BACKWARD)
 
 
 class Migration(migrations.Migration):

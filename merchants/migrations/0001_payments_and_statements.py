@@ -190,13 +190,11 @@ DROP FUNCTION IF EXISTS merchants_statement_lines_open();
 
 
 def forward(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(FORWARD)
+    schema_editor.execute(FORWARD)
 
 
 def backward(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(BACKWARD)
+    schema_editor.execute(BACKWARD)
 
 
 Migration.operations.append(migrations.RunPython(forward, backward))

@@ -21,6 +21,7 @@ from accounts.sms import LocmemBackend, SmsError
 from core.errors import Throttled
 from tests.conftest import next_phone
 from tests.hanging_sms import BlockingBackend
+from tests.workers import database_url
 
 ROOT = Path(__file__).resolve().parents[2]
 ADDRESS = "198.51.100.23"
@@ -28,11 +29,6 @@ ASK = (
     "import django; django.setup(); from accounts.services import otp_request; "
     "otp_request(phone={phone!r}, address={address!r})"
 )
-
-
-def database_url() -> str:
-    db = connection.settings_dict
-    return f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
 def past_the_grace() -> None:

@@ -22,14 +22,10 @@ from django.db import connection
 
 from core import codes
 from stalls.codes import SITE_TAG
-from tests.postgres_server import PG_BIN
 from tests.redis_server import free_port
 from tests.workers import stop_worker
 
-pytestmark = [
-    pytest.mark.postgres,
-    pytest.mark.skipif(PG_BIN is None, reason="needs PostgreSQL's initdb and pg_ctl"),
-]
+pytestmark = [pytest.mark.postgres]
 
 ROOT = Path(__file__).resolve().parents[2]
 CHINESE_PAGE = "服务暂时不可用"

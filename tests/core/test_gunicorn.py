@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.workers import stop_worker
+from tests.workers import database_url, stop_worker
 
 ROOT = Path(__file__).resolve().parents[2]
 CLIENT_TIMEOUT = 5
@@ -28,16 +28,16 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="module")
 def gunicorn(tmp_path_factory):
-    """gunicorn on a free loopback port with the project's settings file (SQLite)."""
+    """gunicorn on a free loopback port with the project's settings file (on the test
+    database)."""
     port = _free_port()
     env = {
         **os.environ,
         "SECRET_KEY": "gunicorn-test-secret-key-0123456789abcdefghijklmnop",
         "DEBUG": "0",
         "SECURE_SSL_REDIRECT": "0",
-        "SQLITE_PATH": str(tmp_path_factory.mktemp("gunicorn") / "db.sqlite3"),
+        "DATABASE_URL": database_url(),
     }
-    env.pop("DATABASE_URL", None)
     env.pop("REDIS_URL", None)
     process = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "config.wsgi:application", "-c", "config/gunicorn.py"]

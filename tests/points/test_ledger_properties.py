@@ -26,7 +26,7 @@ from points.errors import (
 from points.models import Account, Currency, MoralCategory, Redemption
 from points.selectors import campaign_pool_balance
 from points.verification import ledger_verify
-from tests.conftest import next_phone
+from tests.conftest import next_phone, redis_flush
 
 RESIDENTS = 3
 
@@ -34,6 +34,8 @@ RESIDENTS = 3
 class LedgerMachine(RuleBasedStateMachine):
     def __init__(self):
         super().__init__()
+        # The grab gate's Redis state outlives the previous example's rollback.
+        redis_flush()
         self._atomic = transaction.atomic()
         self._atomic.__enter__()
         self.admin = role_grant(phone=next_phone(), role=Role.DISTRICT_ADMIN)
