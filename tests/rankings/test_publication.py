@@ -1,5 +1,5 @@
 """Publication day: a published month's page and API bodies are rendered once and then
-served as stored bytes (cadres.publication): no SQL a hit, an ETag and 304s, a first
+served as stored bytes (rankings.publication): no SQL a hit, an ETag and 304s, a first
 screen that stays small with 100 units and 5,000 cadres, the unit filter and the search,
 scope=cadre in pages, and the database when Redis is down."""
 

@@ -1,4 +1,4 @@
-"""cadres.middleware: a stored published rendering answered before the URLs are resolved,
+"""rankings.middleware: a stored published rendering answered before the URLs are resolved,
 with the view's bytes and headers; everything else (a miss, a page with flash messages,
 HEAD on the page, a path the view would redirect, Redis down) goes to the view as before.
 
