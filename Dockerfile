@@ -10,6 +10,8 @@ COPY core ./core
 COPY accounts ./accounts
 COPY points ./points
 COPY cadres ./cadres
+COPY moderation ./moderation
+COPY rankings ./rankings
 COPY stalls ./stalls
 COPY manage.py ./
 RUN pip install --no-cache-dir . && python -m core.compile_messages \

@@ -114,7 +114,7 @@ def main() -> None:
     from django.core.cache import cache
 
     from bench.leaderboard_urls import PREFIX
-    from cadres import services
+    from rankings import services
 
     load_people(units=UNITS, cadres=CADRES)
     load_reviews(cadres=CADRES, reviews=args.reviews)

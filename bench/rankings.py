@@ -269,7 +269,7 @@ def time_compile(rounds: int, *, python: bool) -> dict:
     each round), so both see the same load from whatever else runs on the machine."""
     from django.db import connection
 
-    from cadres import services
+    from rankings import services
 
     def compile_():
         return services.rankings_compile(month=MONTH)
@@ -310,15 +310,16 @@ def time_compile(rounds: int, *, python: bool) -> dict:
 
 
 def stored_count(ranking) -> int:
-    from cadres.models import RankingEntry
+    from rankings.models import RankingEntry
 
     return RankingEntry.objects.filter(ranking=ranking).count()
 
 
 def compare(ranking, rows) -> int:
     """Entries that differ from the hand-written query (scores, district and unit ranks)."""
-    from cadres import selectors
-    from cadres.models import RankingEntry, Unit
+    from cadres.models import Unit
+    from rankings import selectors
+    from rankings.models import RankingEntry
 
     stored = {
         (e.scope, e.cadre_id or e.unit_id): (e.reviews, e.score, e.rank)

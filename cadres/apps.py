@@ -52,12 +52,7 @@ class CadresConfig(AppConfig):
                 "cadres.change_cadre",
                 "cadres.view_review",
                 "cadres.view_overduereview",
-                "cadres.view_bottomwarning",
-                "cadres.change_bottomwarning",
             ],
-        )
-        register_role_permissions(
-            Role.RATING_MODERATOR, ["cadres.view_reviewflag", "cadres.change_reviewflag"]
         )
         register_role_permissions(
             Role.DISTRICT_ADMIN,
@@ -66,23 +61,8 @@ class CadresConfig(AppConfig):
                 for model in ("unit", "cadre", "unitmembership")
                 for action in ("view", "add", "change", "delete")
             ]
-            + [
-                "cadres.view_review",
-                "cadres.view_overduereview",
-                "cadres.view_rankingmonth",
-                "cadres.change_rankingmonth",
-                "cadres.view_rankingentry",
-                "cadres.view_reviewflag",
-                "cadres.change_reviewflag",
-                "cadres.view_bottomwarning",
-                "cadres.change_bottomwarning",
-                "cadres.view_serviceticket",
-                "cadres.view_appeal",
-            ]
-            + [f"cadres.{action}_holiday" for action in ("view", "add", "change", "delete")],
+            + ["cadres.view_review", "cadres.view_overduereview", "cadres.view_serviceticket"],
         )
-        # Appeals are decided in the admin (through services.appeal_decide), never edited.
-        register_role_permissions(Role.APPEAL_REVIEWER, ["cadres.view_appeal"])
 
 
 def _anyone(user, cadre) -> bool:

@@ -27,11 +27,6 @@ class ReviewByColleague(Forbidden):
     )
 
 
-class FlagAlreadyDecided(DomainError):
-    code = "flag_already_decided"
-    default_detail = _("This flagged review has already been decided.")
-
-
 class AlreadyResponded(DomainError):
     code = "already_responded"
     default_detail = _("This review has already been answered.")
@@ -47,26 +42,6 @@ class VerdictAlreadyGiven(DomainError):
     default_detail = _("You have already accepted or rejected this answer.")
 
 
-class MonthNotEnded(DomainError):
-    code = "month_not_ended"
-    default_detail = _("A month can be published only after it has ended.")
-
-
-class MonthPublished(DomainError):
-    code = "month_published"
-    default_detail = _("This month is published and can no longer change.")
-
-
-class MonthNotCompiled(DomainError):
-    code = "month_not_compiled"
-    default_detail = _("This month has not been compiled yet.")
-
-
-class LaterMonthPublished(DomainError):
-    code = "later_month_published"
-    default_detail = _("A later month is already published: months are published in order.")
-
-
 class TicketUsed(DomainError):
     code = "ticket_used"
     default_detail = _("This service ticket has already been used for a review.")
@@ -80,23 +55,3 @@ class TicketExpired(DomainError):
 class TicketOtherCadre(DomainError):
     code = "ticket_other_cadre"
     default_detail = _("This service ticket was issued by another cadre.")
-
-
-class WarningStateInvalid(DomainError):
-    code = "warning_state_invalid"
-    default_detail = _("This warning cannot change to that state.")
-
-
-class AppealExists(DomainError):
-    code = "appeal_exists"
-    default_detail = _("This review has already been appealed.")
-
-
-class AppealWindowClosed(DomainError):
-    code = "appeal_window_closed"
-    default_detail = _("A review can be appealed only within 7 days of it.")
-
-
-class AppealAlreadyDecided(DomainError):
-    code = "appeal_already_decided"
-    default_detail = _("This appeal has already been decided.")

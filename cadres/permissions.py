@@ -5,17 +5,12 @@ from accounts.roles import Role
 from accounts.selectors import user_has_role
 from core.parties import Party
 
-from .models import Appeal, BottomWarning, Cadre, Review, ReviewFlag, ServiceTicket, UnitMembership
+from .models import Cadre, Review, ServiceTicket, UnitMembership
 from .selectors import unit_ids_for
 
 
 def is_district_admin(*, user) -> bool:
     return user_has_role(user=user, role=Role.DISTRICT_ADMIN)
-
-
-def can_moderate(*, user) -> bool:
-    """The fraud queue: rating moderators (district admins too) decide flagged reviews."""
-    return user_has_role(user=user, role=Role.RATING_MODERATOR) or is_district_admin(user=user)
 
 
 def can_manage_unit(*, user, unit_id: int) -> bool:
@@ -61,31 +56,11 @@ def can_see_ticket(*, user, ticket: ServiceTicket) -> bool:
     return user.pk in (ticket.issued_by_id, ticket.cadre.user_id)
 
 
-def can_appeal(*, user, review: Review) -> bool:
-    """The reviewed cadre, or an admin of the cadre's unit (as for answers)."""
-    if not user.is_authenticated:
-        return False
-    if review.cadre.user_id is not None and review.cadre.user_id == user.pk:
-        return True
-    return user_has_role(user=user, role=Role.UNIT_ADMIN) and review.cadre.unit_id in (
-        unit_ids_for(user=user, role=Role.UNIT_ADMIN)
-    )
-
-
-def can_list_appeals(*, user) -> bool:
-    return user_has_role(user=user, role=Role.APPEAL_REVIEWER) or is_district_admin(user=user)
-
-
 def is_of_unit(*, user, unit_id: int) -> bool:
     """A cadre of the unit, or anyone acting for it (unit_admin, urban_officer...)."""
     if Cadre.objects.filter(user=user, unit_id=unit_id).exists():
         return True
     return UnitMembership.objects.filter(user=user, unit_id=unit_id).exists()
-
-
-def can_decide_appeal(*, user) -> bool:
-    """An appeal_reviewer (district level); party_to_appeal says who of them may not."""
-    return user.is_authenticated and user_has_role(user=user, role=Role.APPEAL_REVIEWER)
 
 
 # --- Nobody decides their own case (core/parties.py): who is a party to each decision.
@@ -101,24 +76,4 @@ def party_to_review(*, user, review: Review) -> Party | None:
         return Party.SUBJECT
     if is_of_unit(user=user, unit_id=review.cadre.unit_id):
         return Party.UNIT
-    return None
-
-
-def party_to_appeal(*, user, appeal: Appeal) -> Party | None:
-    """Deciding an appeal: the parties to its review, and whoever appealed."""
-    party = party_to_review(user=user, review=appeal.review)
-    if party is None and appeal.appellant_id == user.pk:
-        return Party.AUTHOR
-    return party
-
-
-def party_to_flag(*, user, flag: ReviewFlag) -> Party | None:
-    """Excluding a flagged review or clearing its flags: the parties to the review."""
-    return party_to_review(user=user, review=flag.review)
-
-
-def party_to_warning(*, user, warning: BottomWarning) -> Party | None:
-    """Moving a bottom warning on (talk held, closed): the warned cadre."""
-    if warning.cadre_id is not None and warning.cadre.user_id == user.pk:
-        return Party.SUBJECT
     return None

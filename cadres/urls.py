@@ -5,6 +5,4 @@ from . import pages
 urlpatterns = [
     path("cadres/<id:pk>/review", pages.review_submit, name="cadre-review-submit"),
     path("cadre/ticket", pages.ticket_window, name="cadre-ticket-window"),
-    path("leaderboard/", pages.leaderboard, name="leaderboard"),
-    path("leaderboard/<str:month>/", pages.leaderboard_month, name="leaderboard-month"),
 ]

@@ -71,6 +71,8 @@ INSTALLED_APPS = [
     "points",
     "merchants",
     "cadres",
+    "moderation",
+    "rankings",
     "stalls",
     "axes",
     "opendata",
@@ -96,7 +98,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     # Stored published rankings, before the URLs are resolved: after the language is
     # chosen and the headers of every response are added.
-    "cadres.middleware.PublishedRankingsMiddleware",
+    "rankings.middleware.PublishedRankingsMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "core.middleware.ServiceUnavailableMiddleware",
@@ -403,7 +405,7 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {
         "LiveIncomeKindEnum": "livestream.models.Income.Kind",
-        "AppealStatusEnum": "cadres.models.Appeal.Status",
+        "AppealStatusEnum": "moderation.models.Appeal.Status",
     },
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
     "SERVE_AUTHENTICATION": [],
@@ -425,7 +427,7 @@ REVIEW_POINTS_DAILY_CAP = env_int("REVIEW_POINTS_DAILY_CAP", 3)
 # fraud verdict) and the correction's publication: exclusions within it make one version.
 RANKINGS_CORRECTION_DELAY = env_int("RANKINGS_CORRECTION_DELAY", 60)
 
-# Fraud signals on cadre reviews (cadres/fraud.py, docs/review-fraud.md): each rule flags
+# Fraud signals on cadre reviews (moderation/fraud.py, docs/review-fraud.md): each rule flags
 # reviews for a rating_moderator; none of them excludes a review by itself.
 # A burst: this many reviews of one cadre within this many minutes by accounts created
 # that day (Asia/Shanghai).
@@ -540,7 +542,7 @@ CELERY_BEAT_SCHEDULE = {
         "task": "accounts.tasks.expired_tokens_flush",
         "schedule": crontab(minute=41, hour=3),
     },
-    # The fraud rules that need a whole day (cadres/fraud.py), at 02:30 Asia/Shanghai.
+    # The fraud rules that need a whole day (moderation/fraud.py), at 02:30 Asia/Shanghai.
     "review-fraud-scan": {
         "task": "cadres.tasks.reviews_fraud_scan",
         "schedule": crontab(minute=30, hour=2),

@@ -20,6 +20,8 @@ api_v1 = [
     path("points/", include("points.api.urls")),
     path("", include("merchants.api.urls")),
     path("", include("cadres.api.urls")),
+    path("", include("rankings.api.urls")),
+    path("", include("moderation.api.urls")),
     path("stalls/", include("stalls.api.urls")),
     path("open/", include("opendata.api.urls")),
     path("livestream/", include("livestream.api.urls")),
@@ -47,12 +49,15 @@ urlpatterns = [
     path("q/<str:token>", scan_page, name="scan-page"),
     path("", include("accounts.urls")),
     path("", include("cadres.urls")),
+    path("", include("rankings.urls")),
     path("", include("stalls.urls")),
     path("", include("opendata.urls")),
     path("", include("livestream.urls")),
     path("", include("desk.urls")),
     path("", include("notifications.urls")),
     path("", include("merchants.urls")),
+    # Before the admin: the old addresses of the models that moved out of cadres.
+    path("", include("config.moved_admin")),
     path("admin/", admin.site.urls),
 ]
 

@@ -111,7 +111,7 @@ class VersionedCache:
     orphans every older entry at once. A cached body is never stale for longer than the
     write's own transaction (and at most `seconds` if a bump was ever missed).
 
-    One instance per family of reads: stalls.cache.PUBLIC, cadres.cache.RANKINGS. While
+    One instance per family of reads: stalls.cache.PUBLIC, rankings.cache.RANKINGS. While
     Redis is down the version cannot be known, so reads are built from the database.
     """
 

@@ -16,6 +16,8 @@ APPS = [
     "points",
     "merchants",
     "cadres",
+    "moderation",
+    "rankings",
     "stalls",
     "opendata",
     "livestream",

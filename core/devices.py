@@ -4,7 +4,7 @@ A client without a valid token gets one in its first answer from an operation th
 issues it (the review and scan operations, the badge page): the response header
 `X-Device-Id` and the first-party cookie `duoduo_device` (HttpOnly). The app sends it
 back in `X-Device-Id`; a browser sends the cookie. The token is a random part and its
-HMAC (SECRET_KEY, with a purpose salt), so the fraud rules (cadres/fraud.py) count a
+HMAC (SECRET_KEY, with a purpose salt), so the fraud rules (moderation/fraud.py) count a
 device only if the server issued it: an id the client made up, or one whose signature
 does not match, is no device at all.
 """

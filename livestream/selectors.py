@@ -12,7 +12,7 @@ from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from cadres.models import Cadre
-from cadres.rankings import LOCAL_TZ
+from core.timezones import LOCAL_TZ
 
 from .models import Income, Product, Session, Transfer
 

@@ -15,8 +15,9 @@ from django.utils import feedgenerator
 from django.utils.translation import gettext as _
 from django.views.decorators.http import condition, require_safe
 
-from cadres import rankings
-from cadres import selectors as cadres_selectors
+from core.months import local_today
+from rankings import formulas
+from rankings import selectors as rankings_selectors
 
 from . import selectors
 
@@ -76,17 +77,17 @@ def open_page(request):
     for v in reversed(versions):
         months.setdefault(v.month, []).append(v)
     stall_month = selectors.stall_month_parse(request.GET.get("stalls", "")) or (
-        rankings.local_today().replace(day=1)
+        local_today().replace(day=1)
     )
     context = {
         "months": sorted(months.items(), reverse=True),
         "licence": selectors.LICENCE,
         "licence_url": selectors.LICENCE_URL,
-        "fields": cadres_selectors.VERIFIED_DIGEST_FIELDS,
+        "fields": rankings_selectors.VERIFIED_DIGEST_FIELDS,
         "stall_month": stall_month.strftime("%Y-%m"),
         "stall_rows": selectors.stall_counts(month=stall_month),
         "stall_months": selectors.stall_months(),
-        "min_reviews": rankings.MIN_REVIEWS,
+        "min_reviews": formulas.MIN_REVIEWS,
     }
     return render(request, "opendata/open.html", context)
 
@@ -106,7 +107,7 @@ def version_body(version) -> dict:
         "digest": version.digest,
         "previous_digest": version.previous_digest,
         "licence": selectors.LICENCE,
-        "fields": list(cadres_selectors.digest_fields(ranking=version.ranking)),
+        "fields": list(rankings_selectors.digest_fields(ranking=version.ranking)),
         "entries": selectors.version_entries(version=version),
     }
 
@@ -128,7 +129,7 @@ def version_file(request, month: str, version: str, fmt: str):
         return _json_response(version_body(found))
     out = io.StringIO()
     writer = csv.writer(out)
-    fields = cadres_selectors.digest_fields(ranking=found.ranking)
+    fields = rankings_selectors.digest_fields(ranking=found.ranking)
     writer.writerow(fields)
     for entry in selectors.version_entries(version=found):
         writer.writerow([_csv_cell(entry[name]) for name in fields])

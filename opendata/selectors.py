@@ -11,9 +11,10 @@ import hashlib
 from django.db.models import Count
 from django.db.models.functions import TruncMonth
 
-from cadres import rankings
-from cadres import selectors as cadres_selectors
-from cadres.models import RankingMonth
+from core.months import next_month, parse_month
+from core.timezones import LOCAL_TZ
+from rankings import selectors as rankings_selectors
+from rankings.models import RankingMonth
 from stalls.models import Inspection, Registration, Site, StallReport, StallStatusChange
 
 LICENCE = "CC BY 4.0"
@@ -57,34 +58,34 @@ def month_versions(*, ranking: RankingMonth) -> list[Version]:
             previous_digest=version.previous_digest,
             published_at=version.published_at,
         )
-        for version in cadres_selectors.month_versions(month=ranking.month)
+        for version in rankings_selectors.month_versions(month=ranking.month)
     ]
 
 
 def published_versions() -> list[Version]:
     """Every version of every published month, by month then version."""
     versions = []
-    for ranking in reversed(list(cadres_selectors.published_months())):
+    for ranking in reversed(list(rankings_selectors.published_months())):
         versions.extend(month_versions(ranking=ranking))
     return versions
 
 
 def stall_month_parse(text: str) -> dt.date | None:
     """`YYYY-MM` to its first day, for months whose end is a date (years up to 2999)."""
-    first_day = rankings.parse_month(text)
+    first_day = parse_month(text)
     return first_day if first_day and first_day.year <= 2999 else None
 
 
 def version_get(*, month: str, number: int) -> Version | None:
-    first_day = rankings.parse_month(month)
-    ranking = cadres_selectors.published_month(month=first_day) if first_day else None
+    first_day = parse_month(month)
+    ranking = rankings_selectors.published_month(month=first_day) if first_day else None
     if ranking is None:
         return None
     return next((v for v in month_versions(ranking=ranking) if v.number == number), None)
 
 
 def version_entries(*, version: Version) -> list[dict]:
-    return cadres_selectors.ranking_digest_records(ranking=version.ranking)
+    return rankings_selectors.ranking_digest_records(ranking=version.ranking)
 
 
 def versions_etag(versions: list[Version]) -> str:
@@ -116,7 +117,7 @@ def index_body(versions: list[Version]) -> dict:
         "licence_url": LICENCE_URL,
         # verified_share from the months published with service tickets on (each file's
         # own "fields" names its values).
-        "fields": list(cadres_selectors.VERIFIED_DIGEST_FIELDS),
+        "fields": list(rankings_selectors.VERIFIED_DIGEST_FIELDS),
         "months": [{"month": month, "versions": items} for month, items in sorted(months.items())],
     }
 
@@ -128,8 +129,8 @@ STALL_COUNTS = ("registrations", "inspections", "violations", "suspensions", "re
 
 def _month_bounds(month: dt.date) -> tuple[dt.datetime, dt.datetime]:
     """The Asia/Shanghai month as an aware [start, end) range."""
-    start = dt.datetime.combine(month, dt.time(), tzinfo=rankings.LOCAL_TZ)
-    end = dt.datetime.combine(rankings.next_month(month), dt.time(), tzinfo=rankings.LOCAL_TZ)
+    start = dt.datetime.combine(month, dt.time(), tzinfo=LOCAL_TZ)
+    end = dt.datetime.combine(next_month(month), dt.time(), tzinfo=LOCAL_TZ)
     return start, end
 
 
@@ -171,7 +172,7 @@ def stall_counts(*, month: dt.date) -> list[dict]:
 def stall_months() -> list[str]:
     """Months (Asia/Shanghai) with any registration, newest first: the page's list."""
     months = (
-        Registration.objects.annotate(m=TruncMonth("created_at", tzinfo=rankings.LOCAL_TZ))
+        Registration.objects.annotate(m=TruncMonth("created_at", tzinfo=LOCAL_TZ))
         .values_list("m", flat=True)
         .distinct()
     )

@@ -7,7 +7,9 @@ from django.test import Client
 
 from accounts.roles import Role
 from cadres import services
-from cadres.models import Cadre, RankingMonth
+from cadres.models import Cadre
+from rankings import services as rankings_services
+from rankings.models import RankingMonth
 from tests.forms import nonce_of
 
 from .conftest import at
@@ -97,21 +99,21 @@ def test_it_records_who_replaced_a_badge_code_in_the_admin_and_the_api(
 def test_publish_and_export_from_the_admin(district_admin, cadre, resident):
     with at(dt.datetime(2026, 3, 5, 2, 0, tzinfo=dt.UTC)):
         services.review_create(cadre=cadre, reviewer=resident, rating=5)
-    ranking = services.rankings_compile(month=dt.date(2026, 3, 1))
+    ranking = rankings_services.rankings_compile(month=dt.date(2026, 3, 1))
     client = admin_client(district_admin)
-    assert client.get("/admin/cadres/rankingmonth/").status_code == 200
+    assert client.get("/admin/rankings/rankingmonth/").status_code == 200
     client.post(
-        "/admin/cadres/rankingmonth/",
+        "/admin/rankings/rankingmonth/",
         {"action": "publish", "_selected_action": [ranking.pk], **nonce_of(client)},
     )
     assert RankingMonth.objects.get().published_at is not None
     csv = client.post(
-        "/admin/cadres/rankingmonth/", {"action": "export_csv", "_selected_action": [ranking.pk]}
+        "/admin/rankings/rankingmonth/", {"action": "export_csv", "_selected_action": [ranking.pk]}
     )
     assert csv["Content-Type"].startswith("text/csv")
     assert "王丽娜" in csv.content.decode("utf-8-sig")
     xlsx = client.post(
-        "/admin/cadres/rankingmonth/", {"action": "export_xlsx", "_selected_action": [ranking.pk]}
+        "/admin/rankings/rankingmonth/", {"action": "export_xlsx", "_selected_action": [ranking.pk]}
     )
     assert xlsx.content[:2] == b"PK"
 

@@ -9,6 +9,7 @@ from django.utils import timezone
 from accounts.roles import Role
 from cadres import services
 from cadres.models import Exclusion, Review
+from rankings import services as rankings_services
 
 from .conftest import at
 
@@ -521,9 +522,9 @@ def test_an_excluded_review_is_kept_and_no_longer_counted(cadre, resident):
         local_date=timezone.localdate(),
     )
     month = review.local_date.replace(day=1)
-    assert services.month_counts(month=month)[cadre.pk].reviews == 1
+    assert rankings_services.month_counts(month=month)[cadre.pk].reviews == 1
     assert services.review_exclude(review_id=review.pk, reason=Exclusion.APPEAL) is True
     assert services.review_exclude(review_id=review.pk, reason=Exclusion.FRAUD) is False
     review.refresh_from_db()
     assert review.excluded_reason == Exclusion.APPEAL and review.excluded_at is not None
-    assert cadre.pk not in services.month_counts(month=month)
+    assert cadre.pk not in rankings_services.month_counts(month=month)

@@ -13,10 +13,12 @@ from django.utils import timezone
 from PIL import Image
 
 from accounts.roles import Role
-from cadres import exports, selectors, services, verify_chain
+from cadres import services as cadres_services
 from cadres.errors import TicketUsed
-from cadres.models import RankingEntry, RankingMonth, Review, ServiceTicket
+from cadres.models import Review, ServiceTicket
 from points.models import Account
+from rankings import exports, selectors, services, verify_chain
+from rankings.models import RankingEntry, RankingMonth
 from tests.conftest import next_phone
 from tests.forms import nonce_for
 
@@ -220,7 +222,7 @@ def test_two_reviews_with_one_ticket_at_once_leave_one(cadre, make_user):
     """Two residents post the same ticket at the same moment (real threads, PostgreSQL):
     exactly one verified review; the other is ticket_used and leaves nothing."""
     issuer = make_user(phone=next_phone())
-    ticket = services.ticket_issue(cadre=cadre, issued_by=issuer)
+    ticket = cadres_services.ticket_issue(cadre=cadre, issued_by=issuer)
     reviewers = [make_user(phone=next_phone()) for _ in range(2)]
     barrier = threading.Barrier(2)
     outcomes = []
@@ -228,7 +230,7 @@ def test_two_reviews_with_one_ticket_at_once_leave_one(cadre, make_user):
     def submit(reviewer):
         try:
             barrier.wait()
-            services.review_create(
+            cadres_services.review_create(
                 cadre=cadre,
                 reviewer=reviewer,
                 rating=5,
@@ -268,8 +270,10 @@ def verified_month(make_unit, make_cadre, make_user):
     for index, (cadre, rating, verified) in enumerate(plan):
         moment = dt.datetime(2026, 3, 2 + index, 2, 0, tzinfo=dt.UTC)
         with at(moment):
-            ticket = services.ticket_issue(cadre=cadre, issued_by=issuer) if verified else None
-            services.review_create(
+            ticket = (
+                cadres_services.ticket_issue(cadre=cadre, issued_by=issuer) if verified else None
+            )
+            cadres_services.review_create(
                 cadre=cadre, reviewer=make_user(phone=next_phone()), rating=rating, ticket=ticket
             )
     return {"unit": unit, "first": first, "second": second}
@@ -413,7 +417,7 @@ def test_only_the_district_sees_the_tickets_in_the_admin(
 ):
     """A unit seeing when its tickets were used could match them to its reviews, and so
     to the people it served: the ticket list is the district's."""
-    services.ticket_issue(cadre=cadre, issued_by=make_user(phone=next_phone()))
+    cadres_services.ticket_issue(cadre=cadre, issued_by=make_user(phone=next_phone()))
     client.force_login(unit_admin)
     assert client.get("/admin/cadres/serviceticket/").status_code == 403
     client.force_login(district_admin)

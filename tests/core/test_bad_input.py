@@ -19,7 +19,6 @@ from accounts.models import OtpCode
 from accounts.roles import Role
 from accounts.services import role_grant
 from accounts.sms import LocmemBackend
-from cadres import services
 from cadres.codes import badge_url
 from cadres.models import Cadre, CadreRank, Review, Unit
 from core.formfields import StrictIntegerField
@@ -27,6 +26,7 @@ from livestream.models import Income, Product, Session
 from merchants.pages import AmountForm
 from points.admin import AdjustmentForm, DecisionForm
 from points.services import merchant_create
+from rankings import services
 from stalls.codes import site_code_url
 from stalls.models import GoodsCategory, Registration
 from tests.stalls.conftest import id_number, make_site_for

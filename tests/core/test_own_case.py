@@ -23,7 +23,7 @@ from accounts.roles import Role
 from accounts.services import role_grant
 from accounts.sms import LocmemBackend
 from cadres import services as cadres_services
-from cadres.models import Appeal, BottomWarning, Cadre, FlagRule, RankingMonth, ReviewFlag, Unit
+from cadres.models import Cadre, Unit
 from core.parties import OWN_CASE_ERRORS, Party
 from desk import services as desk_services
 from desk.models import DeskSession
@@ -31,9 +31,12 @@ from livestream import services as live_services
 from livestream.models import Product, Session, Transfer
 from merchants import services as merchant_services
 from merchants.models import Statement
+from moderation import services as moderation_services
+from moderation.models import Appeal, FlagRule, ReviewFlag
 from points import ledger
 from points import services as points_services
 from points.models import Account, Currency, MoralCategory, MoralClaim
+from rankings.models import BottomWarning, RankingMonth
 from stalls import services as stall_services
 from stalls.models import Inspection, Registration, Stall, StallAppeal, StallReport
 from tests.forms import nonce_for
@@ -206,7 +209,7 @@ def _review(make_user, decider):
 
 def review_appeal(make_user):
     review, cadre_user, parties = _review(make_user, Role.APPEAL_REVIEWER)
-    appeal = cadres_services.appeal_create(review=review, appellant=cadre_user, reason=REASON)
+    appeal = moderation_services.appeal_create(review=review, appellant=cadre_user, reason=REASON)
     return Case(appeal, parties, make_user(Role.APPEAL_REVIEWER))
 
 
@@ -369,7 +372,7 @@ def adjust_admin(client, account):
 
 
 def appeal_decide_admin(client, appeal):
-    url = reverse("admin:cadres_appeal_decide", args=[appeal.pk])
+    url = reverse("admin:moderation_appeal_decide", args=[appeal.pk])
     return client.post(url, {"reason": "核实", "dismiss": "1"}, follow=True)
 
 

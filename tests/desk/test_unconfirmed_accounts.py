@@ -11,11 +11,12 @@ from django.apps import apps
 from accounts.models import OtpCode, User
 from accounts.roles import Role
 from accounts.sms import LocmemBackend
-from cadres import services as cadre_services
 from cadres.codes import badge_url
-from cadres.models import Cadre, Exclusion, FlagRule, Review, ReviewFlag, Unit
+from cadres.models import Cadre, Exclusion, Review, Unit
 from core import ratelimit
 from desk.models import AgentFlag, AssistedAct, DeskSession
+from moderation import services as moderation_services
+from moderation.models import FlagRule, ReviewFlag
 from points.selectors import resident_summary
 
 from .conftest import id_number, next_phone
@@ -74,7 +75,7 @@ def test_an_id_checked_accounts_review_earns_nothing_and_waits_for_a_moderator(
     assert resident_summary(user=resident).redeemable == 0
 
     moderator = make_user(Role.RATING_MODERATOR)
-    cadre_services.review_flag_clear(flag_id=flag.pk, moderator=moderator, reason="本人到场")
+    moderation_services.review_flag_clear(flag_id=flag.pk, moderator=moderator, reason="本人到场")
     held.refresh_from_db()
     assert (held.excluded_reason, held.excluded_at, held.points_awarded) == ("", None, 0)
 
@@ -106,7 +107,7 @@ def test_a_held_review_excluded_by_the_moderator_is_fraud(
     session_id, _phone = id_checked_account(agent_api, open_session)
     held = Review.objects.get(pk=desk_review(agent_api, session_id, badge).json()["id"])
     flag = ReviewFlag.objects.get(review=held)
-    cadre_services.review_flag_exclude(
+    moderation_services.review_flag_exclude(
         flag_id=flag.pk, moderator=make_user(Role.RATING_MODERATOR), reason="号码无人使用"
     )
     held.refresh_from_db()

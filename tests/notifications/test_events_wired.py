@@ -12,11 +12,15 @@ from django.utils import timezone, translation
 
 from accounts.roles import Role
 from cadres import services as cadres_services
-from cadres.models import Appeal, BottomWarning, Cadre, RankingEntry, RankingMonth
+from cadres.models import Cadre
+from moderation import services as moderation_services
+from moderation.models import Appeal
 from notifications.models import Notification
 from points import ledger
 from points import services as points_services
 from points.models import Lot
+from rankings import services as rankings_services
+from rankings.models import BottomWarning, RankingEntry, RankingMonth
 from stalls import services as stalls_services
 from stalls.models import RenewalReminder, Stall
 from stalls.terms import local_today
@@ -58,10 +62,10 @@ def test_the_appeal_s_outcome_tells_the_cadre_never_the_reviewer_or_the_decider(
     resident, cadre, cadre_user, appeal_reviewer, client_for, committed, sms_sent, upheld, zh, en
 ):
     review = cadres_services.review_create(cadre=cadre, reviewer=resident, rating=3)
-    appeal = cadres_services.appeal_create(review=review, appellant=cadre_user, reason=REASON)
+    appeal = moderation_services.appeal_create(review=review, appellant=cadre_user, reason=REASON)
     assert not Notification.objects.filter(kind="appeal_decided").exists()
     with committed():
-        cadres_services.appeal_decide(
+        moderation_services.appeal_decide(
             appeal=appeal, decider=appeal_reviewer, upheld=upheld, reason="核实无误"
         )
     told = only(cadre_user, "appeal_decided")
@@ -90,21 +94,25 @@ def test_a_unit_admin_s_appeal_tells_the_admin_and_the_cadre(
     resident, cadre, cadre_user, unit_admin, appeal_reviewer
 ):
     review = cadres_services.review_create(cadre=cadre, reviewer=resident, rating=3)
-    appeal = cadres_services.appeal_create(review=review, appellant=unit_admin, reason=REASON)
-    cadres_services.appeal_decide(appeal=appeal, decider=appeal_reviewer, upheld=False, reason="x")
+    appeal = moderation_services.appeal_create(review=review, appellant=unit_admin, reason=REASON)
+    moderation_services.appeal_decide(
+        appeal=appeal, decider=appeal_reviewer, upheld=False, reason="x"
+    )
     told = Notification.objects.filter(kind="appeal_decided")
     assert sorted(told.values_list("user_id", flat=True)) == sorted([cadre_user.pk, unit_admin.pk])
     assert {row.event_key for row in told} == {f"appeal_decided:{appeal.pk}"}
 
 
 def test_a_refused_second_decision_tells_nobody_again(resident, cadre, cadre_user, appeal_reviewer):
-    from cadres.errors import AppealAlreadyDecided
+    from moderation.errors import AppealAlreadyDecided
 
     review = cadres_services.review_create(cadre=cadre, reviewer=resident, rating=3)
-    appeal = cadres_services.appeal_create(review=review, appellant=cadre_user, reason=REASON)
-    cadres_services.appeal_decide(appeal=appeal, decider=appeal_reviewer, upheld=True, reason="a")
+    appeal = moderation_services.appeal_create(review=review, appellant=cadre_user, reason=REASON)
+    moderation_services.appeal_decide(
+        appeal=appeal, decider=appeal_reviewer, upheld=True, reason="a"
+    )
     with pytest.raises(AppealAlreadyDecided):
-        cadres_services.appeal_decide(
+        moderation_services.appeal_decide(
             appeal=Appeal.objects.get(pk=appeal.pk),
             decider=appeal_reviewer,
             upheld=False,
@@ -153,7 +161,7 @@ def test_a_new_warning_tells_the_cadre_by_sms_once(
     _bottom_month(dt.date(2026, 8, 1), cadre, unit)
     sep = _bottom_month(dt.date(2026, 9, 1), cadre, unit)
     with committed():
-        warnings = cadres_services.bottom_record(ranking=sep)
+        warnings = rankings_services.bottom_record(ranking=sep)
     assert sorted(w.scope for w in warnings) == ["cadre", "unit"]
     warning = BottomWarning.objects.get(ranking=sep, scope="cadre")
     told = only(cadre_user, "warning_issued")
@@ -168,13 +176,13 @@ def test_a_new_warning_tells_the_cadre_by_sms_once(
     assert "2026-09" in sms["text"]
     # Recorded again (a republication): the warning is the same, nobody is told twice.
     with committed():
-        cadres_services.bottom_record(ranking=sep)
+        rankings_services.bottom_record(ranking=sep)
     assert Notification.objects.filter(kind="warning_issued").count() == 1
     assert len(sms_sent()) == 1
     # The third month brings a new warning (a post review): a new notification.
     oct_ = _bottom_month(dt.date(2026, 10, 1), cadre, unit)
     with committed():
-        cadres_services.bottom_record(ranking=oct_)
+        rankings_services.bottom_record(ranking=oct_)
     assert Notification.objects.filter(kind="warning_issued").count() == 2
     assert len(sms_sent()) == 2
 
@@ -183,7 +191,7 @@ def test_a_unit_s_warning_or_a_cadre_without_an_account_tells_nobody(unit):
     other = Cadre.objects.create(unit=unit, name="无账号", title="科员", employee_number="E900777")
     _bottom_month(dt.date(2026, 8, 1), other, unit)
     sep = _bottom_month(dt.date(2026, 9, 1), other, unit)
-    assert len(cadres_services.bottom_record(ranking=sep)) == 2
+    assert len(rankings_services.bottom_record(ranking=sep)) == 2
     assert not Notification.objects.exists()
 
 

@@ -18,10 +18,12 @@ from unittest import mock
 import pytest
 from django.urls import reverse
 
-from cadres import selectors as cadres_selectors
-from cadres import services, verify_chain
-from cadres.models import Cadre, RankingEntry, Unit
+from cadres import services as cadres_services
+from cadres.models import Cadre, Unit
 from opendata import selectors as opendata_selectors
+from rankings import selectors as rankings_selectors
+from rankings import services, verify_chain
+from rankings.models import RankingEntry
 from stalls.models import Inspection, Registration, Stall, StallReport, StallStatusChange
 from tests.stalls.conftest import id_number, make_site_for
 
@@ -47,7 +49,7 @@ def _publish_two_months(make_user):
             moment = dt.datetime(month.year, month.month, 3 + index, 2, 0, tzinfo=dt.UTC)
             for number, cadre in enumerate(cadres):
                 with mock.patch("django.utils.timezone.now", return_value=moment):
-                    services.review_create(
+                    cadres_services.review_create(
                         cadre=cadre, reviewer=reviewer, rating=1 + (index + number) % 5
                     )
         services.rankings_compile(month=month)
@@ -167,10 +169,46 @@ def test_it_verifies_the_chain_of_the_running_server(published_live):
 
 def test_it_runs_as_a_plain_python_script_without_the_project(published_live, tmp_path):
     """Copied alone and run by an isolated python3, it exits 0 on a sound chain."""
-    shutil.copy(ROOT / "cadres" / "verify_chain.py", tmp_path / "verify_chain.py")
+    shutil.copy(ROOT / "rankings" / "verify_chain.py", tmp_path / "verify_chain.py")
     result = subprocess.run(
         [PLAIN_PYTHON, "-I", "verify_chain.py", published_live],
         cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "OK 2" in result.stdout
+
+
+def test_it_runs_from_a_folder_where_a_file_shadows_a_standard_module(published_live, tmp_path):
+    """Copied into a folder that also holds a `selectors.py` (as the app's own folder does)
+    and run there by a plain python3, whose path starts with that folder, it still exits 0:
+    it takes its folder off the path before importing anything."""
+    shutil.copy(ROOT / "rankings" / "verify_chain.py", tmp_path / "verify_chain.py")
+    (tmp_path / "selectors.py").write_text("raise ImportError('shadowed the standard module')\n")
+    result = subprocess.run(
+        [PLAIN_PYTHON, "verify_chain.py", published_live],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "OK 2" in result.stdout
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["rankings/verify_chain.py"], ["-m", "rankings.verify_chain"], ["-m", "cadres.verify_chain"]],
+)
+def test_it_runs_from_the_checkout_as_a_file_or_a_module(published_live, command):
+    """From the repository's root: the file itself (its folder holds rankings/selectors.py,
+    which shadowed the standard `selectors` and crashed it before), the module, and the
+    module's older name."""
+    result = subprocess.run(
+        [PLAIN_PYTHON, "-E", "-s", *command, published_live],
+        cwd=ROOT,
         capture_output=True,
         text=True,
         check=False,
@@ -379,7 +417,9 @@ def with_correction(monkeypatch):
         if not found:
             return found
         first = found[0]
-        rows = verify_chain.rows_from_json(cadres_selectors.ranking_digest_records(ranking=ranking))
+        rows = verify_chain.rows_from_json(
+            rankings_selectors.ranking_digest_records(ranking=ranking)
+        )
         second = opendata_selectors.Version(
             ranking=ranking,
             number=2,

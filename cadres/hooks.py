@@ -1,0 +1,68 @@
+"""What the apps above cadres add to a review's life and to a cadre's badge page. They
+register here from their AppConfig.ready(); cadres imports none of them.
+
+- `review_excluded` (a Django signal): services.review_exclude sends it inside the
+  caller's transaction once a review stops counting (`review_id`, `local_date`); the
+  rankings connect it to correct a month that has ended.
+- Submission checks: scalar subqueries a new review's INSERT returns with its id (one
+  statement, the review's snapshot), and what to do with their values inside the review's
+  transaction; moderation's fraud rules are one (moderation/fraud.py).
+- Badge page parts: HTML a cadre's badge page shows under the card (the rankings: the
+  cadre's history and chart).
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.dispatch import Signal
+from django.utils.safestring import SafeString, mark_safe
+
+review_excluded = Signal()
+
+
+@dataclass(frozen=True)
+class SubmissionCheck:
+    """`sql(quote)`: `columns` comma-separated scalar subqueries over the reviews before the
+    new one; `params(review)`: their parameters; `act(review, values)`: inside the review's
+    transaction, with the tuple of the `columns` values."""
+
+    columns: int
+    sql: Callable[[Callable[[str], str]], str]
+    params: Callable[[object], list]
+    act: Callable[[object, tuple], None]
+
+
+SUBMISSION_CHECKS: list[SubmissionCheck] = []
+BADGE_PAGE_PARTS: list[Callable] = []
+
+
+def register_submission_check(check: SubmissionCheck) -> None:
+    if check not in SUBMISSION_CHECKS:
+        SUBMISSION_CHECKS.append(check)
+
+
+def register_badge_page_part(part: Callable) -> None:
+    """`part(request, cadre)` returns the HTML it adds to the badge page ("" for none)."""
+    if part not in BADGE_PAGE_PARTS:
+        BADGE_PAGE_PARTS.append(part)
+
+
+def submission_sql(quote) -> str:
+    """Every check's subqueries, for the INSERT's RETURNING ("" without checks)."""
+    return ", ".join(check.sql(quote) for check in SUBMISSION_CHECKS)
+
+
+def submission_params(review) -> list:
+    return [param for check in SUBMISSION_CHECKS for param in check.params(review)]
+
+
+def submission_act(review, values: tuple) -> None:
+    """Hand each check its own values, in the order of submission_sql."""
+    start = 0
+    for check in SUBMISSION_CHECKS:
+        check.act(review, tuple(values[start : start + check.columns]))
+        start += check.columns
+
+
+def badge_page_parts(request, cadre) -> SafeString:
+    return mark_safe("".join(str(part(request, cadre)) for part in BADGE_PAGE_PARTS))  # noqa: S308

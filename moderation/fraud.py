@@ -1,0 +1,483 @@
+"""Fraud signals on cadre reviews: the rules, with their thresholds in settings (FRAUD_*).
+
+Layer: moderation (reads cadres' and accounts' tables; writes only ReviewFlag rows). A
+rule never drops a review: it flags it for a rating_moderator
+(moderation.admin.ReviewFlagAdmin), who excludes or clears it through
+moderation.services. The one exception is a colleague's review, which is refused at
+submission and excluded when found later.
+
+- At submission (cadres.services.review_create, same transaction, through the submission
+  check registered in ModerationConfig.ready(): cadres.hooks): a burst of reviews of one
+  cadre by accounts created that day; one device, one address or one account reviewing
+  many cadres within a window; one account or one address presenting many devices (a
+  device is a token the server signed, core.devices: an id the client made up is no
+  device); and a review by an account whose phone no SMS has confirmed (made at a desk
+  from an ID check alone), held out of the rankings until a moderator decides it. On PostgreSQL the counts come back with the review's INSERT
+  (`SUBMISSION_COUNTS` in its RETURNING), so a review that trips nothing costs no
+  statement more; a flagged one costs one (the flags' INSERT).
+- Nightly (reviews_fraud_scan, beat at 02:30): the same rules over the whole day (the
+  reviews of a burst before its threshold get flagged too), a reviewer rating every
+  cadre of a unit 1 or 2 in a day, a cadre whose reviews come mostly from a few
+  accounts, and colleagues (excluded).
+
+Flags hold counts only (`detail`): never who, nor which device or address. Devices and
+addresses are stored as keyed hashes (HMAC-SHA256 with SECRET_KEY), never as sent.
+See docs/review-fraud.md.
+"""
+
+import datetime as dt
+from collections import Counter, defaultdict, deque
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import connection
+from django.db.models import Count, F, Q
+from django.utils import timezone
+
+from accounts.models import User
+from cadres.models import Cadre, Exclusion, Review
+from core.months import next_month
+from core.timezones import LOCAL_TZ
+
+from . import selectors
+from .models import FlagRule, ReviewFlag
+
+HOUR = dt.timedelta(hours=1)
+
+
+def local_day_start(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time.min, tzinfo=LOCAL_TZ)
+
+
+# --- At submission ---------------------------------------------------------------------
+
+# Six scalar subqueries over the reviews before this one (the new row is left out by
+# its reviewer, who has one review of the cadre a day, or by its cadre, or by its own
+# device): the burst's reviews by accounts created today; the other cadres the device,
+# the address and the account reviewed within their windows; the other devices the
+# account and the address presented within theirs. PostgreSQL evaluates them in the
+# INSERT's RETURNING against the statement's snapshot; elsewhere they run as a SELECT
+# after the INSERT.
+#
+# Each reads at most FRAUD_SCAN_ROWS rows, newest first, so a review costs the same on a
+# busy day as on a quiet one: a carrier's NAT puts thousands of residents behind one
+# address, and counting all its reviews of the hour at every review grows with the
+# square of the traffic. The burst's count stops at that many (more says nothing more),
+# and the other counts are those of the latest reviews of the window. The burst is
+# counted only for an account created today (None otherwise). The nightly pass counts
+# the whole day.
+SUBMISSION_COUNTS = (
+    "(SELECT CASE WHEN EXISTS (SELECT 1 FROM {user} me WHERE me.id = %s"
+    " AND me.date_joined >= %s AND me.date_joined < %s) THEN (SELECT count(*) FROM (SELECT 1 FROM {review} r"
+    " JOIN {user} u ON u.id = r.reviewer_id WHERE r.cadre_id = %s AND r.created_at >= %s"
+    " AND u.date_joined >= %s AND r.reviewer_id <> %s"
+    " ORDER BY r.created_at DESC LIMIT %s) burst) END),"
+    " (SELECT count(DISTINCT cadre_id) FROM (SELECT cadre_id FROM {review}"
+    " WHERE device_hash = %s AND device_hash <> '' AND created_at >= %s"
+    " ORDER BY created_at DESC LIMIT %s) device WHERE cadre_id <> %s),"
+    " (SELECT count(DISTINCT cadre_id) FROM (SELECT cadre_id FROM {review}"
+    " WHERE address_hash = %s AND created_at >= %s"
+    " ORDER BY created_at DESC LIMIT %s) address WHERE cadre_id <> %s),"
+    " (SELECT count(DISTINCT cadre_id) FROM (SELECT cadre_id FROM {review}"
+    " WHERE reviewer_id = %s AND created_at >= %s"
+    " ORDER BY created_at DESC LIMIT %s) account WHERE cadre_id <> %s),"
+    " (SELECT count(DISTINCT device_hash) FROM (SELECT device_hash FROM {review}"
+    " WHERE reviewer_id = %s AND device_hash <> '' AND created_at >= %s"
+    " ORDER BY created_at DESC LIMIT %s) account_devices WHERE device_hash <> %s),"
+    " (SELECT count(DISTINCT device_hash) FROM (SELECT device_hash FROM {review}"
+    " WHERE address_hash = %s AND device_hash <> '' AND created_at >= %s"
+    " ORDER BY created_at DESC LIMIT %s) address_devices WHERE device_hash <> %s)"
+)
+
+
+def submission_counts_sql(quote) -> str:
+    return SUBMISSION_COUNTS.format(
+        review=quote(Review._meta.db_table), user=quote(User._meta.db_table)
+    )
+
+
+def submission_counts_params(review: Review) -> list:
+    """The parameters of SUBMISSION_COUNTS, times as the database stores them."""
+    moment = connection.ops.adapt_datetimefield_value
+    now = review.created_at
+    burst_since = moment(now - dt.timedelta(minutes=settings.FRAUD_BURST_MINUTES))
+    hour_ago = moment(now - HOUR)
+    day_start = moment(local_day_start(review.local_date))
+    account_since = moment(now - dt.timedelta(minutes=settings.FRAUD_ACCOUNT_MINUTES))
+    devices_since = moment(now - dt.timedelta(minutes=settings.FRAUD_DEVICES_MINUTES))
+    rows = settings.FRAUD_SCAN_ROWS
+    device = review.device_hash or "-"  # never equal to a stored hash
+    return [
+        review.reviewer_id,
+        day_start,
+        moment(local_day_start(review.local_date + dt.timedelta(days=1))),
+        review.cadre_id,
+        burst_since,
+        day_start,
+        review.reviewer_id,
+        rows,
+        device,
+        hour_ago,
+        rows,
+        review.cadre_id,
+        review.address_hash or "-",
+        hour_ago,
+        rows,
+        review.cadre_id,
+        review.reviewer_id,
+        account_since,
+        rows,
+        review.cadre_id,
+        review.reviewer_id,
+        devices_since,
+        rows,
+        device,
+        review.address_hash or "-",
+        devices_since,
+        rows,
+        device,
+    ]
+
+
+# The values SUBMISSION_COUNTS returns, in order.
+SUBMISSION_COLUMNS = (
+    "burst",
+    "device_cadres",
+    "address_cadres",
+    "account_cadres",
+    "account_devices",
+    "address_devices",
+)
+
+
+def submission_flags(*, review: Review, counts) -> list[ReviewFlag]:
+    """The flags the cheap rules put on a new review, from the counts of the others (the
+    burst's is None unless the reviewer's account was created that day)."""
+    burst, device_cadres, address_cadres, account_cadres, account_devices, address_devices = counts
+    own_device = 1 if review.device_hash else 0
+    devices_minutes = settings.FRAUD_DEVICES_MINUTES
+    flags = []
+    if burst is not None and burst + 1 >= settings.FRAUD_BURST_REVIEWS:
+        flags.append(
+            (FlagRule.BURST, {"reviews": burst + 1, "minutes": settings.FRAUD_BURST_MINUTES})
+        )
+    if review.device_hash and device_cadres + 1 >= settings.FRAUD_DEVICE_CADRES_PER_HOUR:
+        flags.append((FlagRule.DEVICE, {"cadres": device_cadres + 1, "minutes": 60}))
+    if review.address_hash and address_cadres + 1 >= settings.FRAUD_ADDRESS_CADRES_PER_HOUR:
+        flags.append((FlagRule.ADDRESS, {"cadres": address_cadres + 1, "minutes": 60}))
+    if account_cadres + 1 >= settings.FRAUD_ACCOUNT_CADRES:
+        flags.append(
+            (
+                FlagRule.ACCOUNT,
+                {"cadres": account_cadres + 1, "minutes": settings.FRAUD_ACCOUNT_MINUTES},
+            )
+        )
+    if account_devices + own_device >= settings.FRAUD_ACCOUNT_DEVICES:
+        flags.append(
+            (
+                FlagRule.ACCOUNT_DEVICES,
+                {"devices": account_devices + own_device, "minutes": devices_minutes},
+            )
+        )
+    if review.address_hash and address_devices + own_device >= settings.FRAUD_ADDRESS_DEVICES:
+        flags.append(
+            (
+                FlagRule.ADDRESS_DEVICES,
+                {"devices": address_devices + own_device, "minutes": devices_minutes},
+            )
+        )
+    if review.excluded_reason == Exclusion.UNCONFIRMED:
+        flags.append((FlagRule.UNCONFIRMED, {}))
+    return [
+        ReviewFlag(review_id=review.pk, rule=rule, detail=detail, created_at=review.created_at)
+        for rule, detail in flags
+    ]
+
+
+def submission_flags_add(review: Review, counts: tuple) -> None:
+    """A new review's flags, inside its transaction (cadres.hooks.SubmissionCheck.act)."""
+    flags_add(submission_flags(review=review, counts=counts))
+
+
+def flags_add(flags: list[ReviewFlag]) -> None:
+    """Insert flags; one already there for the same review and rule stays as it is."""
+    if flags:
+        ReviewFlag.objects.bulk_create(flags, ignore_conflicts=True)
+
+
+# --- Nightly ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Row:
+    id: int
+    cadre_id: int
+    unit_id: int
+    reviewer_id: int
+    rating: int
+    created_at: dt.datetime
+    local_date: dt.date
+    joined: dt.date
+    device: str
+    address: str
+
+
+def _rows(start: dt.datetime, end: dt.datetime) -> list[Row]:
+    rows = (
+        Review.objects.filter(created_at__gte=start, created_at__lt=end, excluded_reason="")
+        .order_by("created_at", "id")
+        .values_list(
+            "id",
+            "cadre_id",
+            "cadre__unit_id",
+            "reviewer_id",
+            "rating",
+            "created_at",
+            "local_date",
+            "reviewer__date_joined",
+            "device_hash",
+            "address_hash",
+        )
+    )
+    return [
+        Row(*row[:7], timezone.localtime(row[7], LOCAL_TZ).date(), row[8], row[9]) for row in rows
+    ]
+
+
+def _windows(rows: list[Row], span: dt.timedelta):
+    """For each row in time order, the rows within `span` before it (itself included)."""
+    window: deque[Row] = deque()
+    for row in rows:
+        window.append(row)
+        while window[0].created_at <= row.created_at - span:
+            window.popleft()
+        yield window
+
+
+def burst_flags(rows: list[Row], now: dt.datetime) -> list[ReviewFlag]:
+    minutes = settings.FRAUD_BURST_MINUTES
+    by_cadre = defaultdict(list)
+    for row in rows:
+        if row.joined == row.local_date:
+            by_cadre[row.cadre_id].append(row)
+    flagged: dict[int, int] = {}
+    for cadre_rows in by_cadre.values():
+        for window in _windows(cadre_rows, dt.timedelta(minutes=minutes)):
+            if len(window) >= settings.FRAUD_BURST_REVIEWS:
+                for row in window:
+                    flagged[row.id] = max(flagged.get(row.id, 0), len(window))
+    return [
+        ReviewFlag(
+            review_id=pk,
+            rule=FlagRule.BURST,
+            detail={"reviews": n, "minutes": minutes},
+            created_at=now,
+        )
+        for pk, n in flagged.items()
+    ]
+
+
+def _same_source_flags(
+    rows, now, *, key, rule, threshold, span=HOUR, counted=None
+) -> list[ReviewFlag]:
+    """The reviews of one source (a device, an address, an account) in any window of
+    `span` where it reviewed `threshold` different cadres (or presented that many
+    different devices, with `counted` the row's device)."""
+    name = "cadres" if counted is None else "devices"
+    counted = counted or (lambda row: row.cadre_id)
+    by_source = defaultdict(list)
+    for row in rows:
+        if key(row):
+            by_source[key(row)].append(row)
+    flagged: dict[int, int] = {}
+    for source_rows in by_source.values():
+        for window in _windows(source_rows, span):
+            found = len({counted(row) for row in window if counted(row)})
+            if found >= threshold:
+                for row in window:
+                    flagged[row.id] = max(flagged.get(row.id, 0), found)
+    minutes = int(span.total_seconds() // 60)
+    return [
+        ReviewFlag(review_id=pk, rule=rule, detail={name: n, "minutes": minutes}, created_at=now)
+        for pk, n in flagged.items()
+    ]
+
+
+def unit_sweep_flags(rows: list[Row], now: dt.datetime) -> list[ReviewFlag]:
+    """One reviewer rated every active cadre of a unit 1 or 2 on one day."""
+    bad = defaultdict(list)
+    for row in rows:
+        if row.rating <= 2:
+            bad[(row.reviewer_id, row.unit_id, row.local_date)].append(row)
+    unit_ids = {unit_id for _reviewer, unit_id, _day in bad}
+    active = defaultdict(set)
+    for pk, unit_id in Cadre.objects.filter(unit_id__in=unit_ids, active=True).values_list(
+        "pk", "unit_id"
+    ):
+        active[unit_id].add(pk)
+    flags = []
+    for (_reviewer, unit_id, _day), found in bad.items():
+        cadres = active[unit_id]
+        if len(cadres) < settings.FRAUD_UNIT_SWEEP_MIN_CADRES:
+            continue
+        if cadres <= {row.cadre_id for row in found}:
+            flags += [
+                ReviewFlag(
+                    review_id=row.id,
+                    rule=FlagRule.UNIT_SWEEP,
+                    detail={"cadres": len(cadres)},
+                    created_at=now,
+                )
+                for row in found
+            ]
+    return flags
+
+
+def few_accounts_flags(*, day: dt.date, now: dt.datetime) -> list[ReviewFlag]:
+    """Cadres with at least MIN_REVIEWS counted reviews in the last DAYS days, of which
+    the COUNT accounts that wrote most wrote at least SHARE percent: their reviews."""
+    start = day - dt.timedelta(days=settings.FRAUD_FEW_ACCOUNTS_DAYS - 1)
+    window = Q(local_date__gte=start, local_date__lte=day, excluded_reason="")
+    per_account = (
+        Review.objects.filter(window)
+        .order_by()
+        .values("cadre_id", "reviewer_id")
+        .annotate(n=Count("id"))
+        .values_list("cadre_id", "reviewer_id", "n")
+    )
+    accounts = defaultdict(Counter)
+    for cadre_id, reviewer_id, n in per_account:
+        accounts[cadre_id][reviewer_id] = n
+    top = settings.FRAUD_FEW_ACCOUNTS_COUNT
+    suspects: dict[int, tuple[set, dict]] = {}
+    for cadre_id, counter in accounts.items():
+        total = sum(counter.values())
+        if total < settings.FRAUD_FEW_ACCOUNTS_MIN_REVIEWS:
+            continue
+        leaders = counter.most_common(top)
+        share = sum(n for _reviewer, n in leaders)
+        if share * 100 >= settings.FRAUD_FEW_ACCOUNTS_SHARE * total:
+            detail = {
+                "reviews": total,
+                "accounts": len(leaders),
+                "share_percent": share * 100 // total,
+            }
+            suspects[cadre_id] = ({reviewer for reviewer, _n in leaders}, detail)
+    flags = []
+    if suspects:
+        rows = Review.objects.filter(window, cadre_id__in=suspects).values_list(
+            "id", "cadre_id", "reviewer_id"
+        )
+        for pk, cadre_id, reviewer_id in rows:
+            reviewers, detail = suspects[cadre_id]
+            if reviewer_id in reviewers:
+                flags.append(
+                    ReviewFlag(
+                        review_id=pk, rule=FlagRule.FEW_ACCOUNTS, detail=detail, created_at=now
+                    )
+                )
+    return flags
+
+
+def day_flags(*, day: dt.date, now: dt.datetime) -> list[ReviewFlag]:
+    """Every rule but the colleague one over the reviews of `day` (Asia/Shanghai); the
+    longest window before the day is read too, so that windows across midnight are whole."""
+    start = local_day_start(day)
+    before = max(
+        HOUR,
+        dt.timedelta(minutes=settings.FRAUD_ACCOUNT_MINUTES),
+        dt.timedelta(minutes=settings.FRAUD_DEVICES_MINUTES),
+    )
+    rows = _rows(start - before, start + dt.timedelta(days=1))
+    return [
+        *burst_flags(rows, now),
+        *_same_source_flags(
+            rows,
+            now,
+            key=lambda row: row.device,
+            rule=FlagRule.DEVICE,
+            threshold=settings.FRAUD_DEVICE_CADRES_PER_HOUR,
+        ),
+        *_same_source_flags(
+            rows,
+            now,
+            key=lambda row: row.address,
+            rule=FlagRule.ADDRESS,
+            threshold=settings.FRAUD_ADDRESS_CADRES_PER_HOUR,
+        ),
+        *_same_source_flags(
+            rows,
+            now,
+            key=lambda row: row.reviewer_id,
+            rule=FlagRule.ACCOUNT,
+            threshold=settings.FRAUD_ACCOUNT_CADRES,
+            span=dt.timedelta(minutes=settings.FRAUD_ACCOUNT_MINUTES),
+        ),
+        *_same_source_flags(
+            rows,
+            now,
+            key=lambda row: row.reviewer_id,
+            rule=FlagRule.ACCOUNT_DEVICES,
+            threshold=settings.FRAUD_ACCOUNT_DEVICES,
+            span=dt.timedelta(minutes=settings.FRAUD_DEVICES_MINUTES),
+            counted=lambda row: row.device,
+        ),
+        *_same_source_flags(
+            rows,
+            now,
+            key=lambda row: row.address,
+            rule=FlagRule.ADDRESS_DEVICES,
+            threshold=settings.FRAUD_ADDRESS_DEVICES,
+            span=dt.timedelta(minutes=settings.FRAUD_DEVICES_MINUTES),
+            counted=lambda row: row.device,
+        ),
+        *unit_sweep_flags([row for row in rows if row.local_date == day], now),
+        *few_accounts_flags(day=day, now=now),
+        *appeals_most_flags(day=day, now=now),
+    ]
+
+
+def appeals_most_flags(*, day: dt.date, now: dt.datetime) -> list[ReviewFlag]:
+    """A cadre who appealed more than half of its bad reviews of `day`'s month
+    (selectors.cadres_appealing_most): appealing as a habit is itself a signal, so each
+    appealed review of that month goes to the moderators, who see the pattern whole."""
+    month = day.replace(day=1)
+    cadre_ids = selectors.cadres_appealing_most(month=month)
+    if not cadre_ids:
+        return []
+    in_month = Q(local_date__gte=month, local_date__lt=next_month(month))
+    appealed = (
+        Review.objects.filter(in_month, cadre_id__in=cadre_ids, appeal__isnull=False)
+        .order_by("pk")
+        .values_list("pk", "cadre_id")
+    )
+    bad = dict(
+        Review.objects.filter(in_month, cadre_id__in=cadre_ids, rating__lte=2)
+        .order_by()
+        .values("cadre_id")
+        .annotate(n=Count("id"))
+        .values_list("cadre_id", "n")
+    )
+    rows = list(appealed)
+    per_cadre = Counter(cadre_id for _pk, cadre_id in rows)
+    return [
+        ReviewFlag(
+            review_id=pk,
+            rule=FlagRule.APPEALS_MOST,
+            detail={"appealed": per_cadre[cadre_id], "bad_reviews": bad.get(cadre_id, 0)},
+            created_at=now,
+        )
+        for pk, cadre_id in rows
+    ]
+
+
+def colleague_review_ids() -> list[int]:
+    """Counted reviews whose reviewer is now a cadre or staff (UnitMembership) of the
+    reviewed cadre's unit."""
+    # Two inner joins, each driven by its small table (memberships, linked cadres),
+    # rather than one OR over the whole review table.
+    counted = Review.objects.filter(excluded_reason="")
+    staff = counted.filter(reviewer__unit_memberships__unit_id=F("cadre__unit_id"))
+    cadres = counted.filter(reviewer__cadre__unit_id=F("cadre__unit_id"))
+    found = set(staff.values_list("pk", flat=True)) | set(cadres.values_list("pk", flat=True))
+    return sorted(found)

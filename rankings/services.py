@@ -1,0 +1,507 @@
+"""Writes of the rankings: compile a month, publish it sealed to the chain, correct a
+published month, and the bottom (streaks, warnings and their states)."""
+
+import datetime as dt
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import Count, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from cadres import permissions as cadres_permissions
+from cadres.models import Cadre, Exclusion, Review, Unit
+from core.errors import Forbidden, Invalid
+from core.months import local_today, month_has_ended, next_month, previous_month
+from core.parties import refuse_party
+from notifications import kinds as notification_kinds
+from notifications.services import notify
+
+from . import formulas, permissions, selectors
+from .cache import RANKINGS
+from .errors import (
+    LaterMonthPublished,
+    MonthNotCompiled,
+    MonthNotEnded,
+    MonthPublished,
+    WarningStateInvalid,
+)
+from .models import BottomStreak, BottomWarning, RankingEntry, RankingMonth
+
+# --- Rankings --------------------------------------------------------------------------
+
+
+def month_counts(*, month: dt.date, verified_only: bool = False) -> dict[int, formulas.Counts]:
+    """Counts per cadre for the month: one grouped query with conditional counts.
+    `verified_only` (RANKINGS_VERIFIED_ONLY): only reviews through a service ticket."""
+    bad = Q(rating__lte=2)
+    answered = Q(responded_at__isnull=False)
+    reviews = Review.objects.filter(
+        local_date__gte=month, local_date__lt=next_month(month), excluded_reason=""
+    )
+    if verified_only:
+        reviews = reviews.filter(verified=True)
+    rows = (
+        reviews.order_by()
+        .values("cadre_id")
+        .annotate(
+            n=Count("id"),
+            satisfied=Count("id", filter=Q(rating__gte=4)),
+            bad=Count("id", filter=bad),
+            bad_answered=Count("id", filter=bad & answered),
+            verdicts=Count("id", filter=Q(verdict_at__isnull=False)),
+            rejected=Count("id", filter=Q(verdict_accepted=False)),
+            verified=Count("id", filter=Q(verified=True)),
+        )
+        .values_list(
+            "cadre_id", "n", "satisfied", "bad", "bad_answered", "verdicts", "rejected", "verified"
+        )
+    )
+    return {row[0]: formulas.Counts(*row[1:]) for row in rows}
+
+
+def month_excluded(*, month: dt.date) -> dict[int, formulas.Excluded]:
+    """Per cadre, the month's reviews left out of the figures, by ground (counts only)."""
+    rows = (
+        Review.objects.filter(local_date__gte=month, local_date__lt=next_month(month))
+        .exclude(excluded_reason="")
+        .order_by()
+        .values("cadre_id")
+        .annotate(
+            colleague=Count("id", filter=Q(excluded_reason=Exclusion.COLLEAGUE)),
+            appeal=Count("id", filter=Q(excluded_reason=Exclusion.APPEAL)),
+            fraud=Count("id", filter=Q(excluded_reason=Exclusion.FRAUD)),
+        )
+        .values_list("cadre_id", "colleague", "appeal", "fraud")
+    )
+    return {row[0]: formulas.Excluded(*row[1:]) for row in rows}
+
+
+ENTRY_COLUMNS = [
+    "ranking_id",
+    "scope",
+    "unit_id",
+    "cadre_id",
+    "name",
+    "unit_name",
+    "position",
+    "rank",
+    "reviews",
+    "satisfied",
+    "bad",
+    "bad_answered",
+    "verdicts",
+    "rejected",
+    "satisfaction_rate",
+    "response_rate",
+    "rejection_rate",
+    "score",
+    "bottom",
+    "unit_position",
+    "unit_rank",
+    "unit_bottom",
+    "excluded_colleague",
+    "excluded_appeal",
+    "excluded_fraud",
+    "verified",
+]
+
+
+def _entry(ranking, scope, line, *, unit_id, unit_name, cadre_id=None, within=None):
+    """One stored row; `within` is the cadre's Line as ranked inside its unit."""
+    f = line.figures
+    c = line.counts
+    return (
+        ranking.pk,
+        scope,
+        unit_id,
+        cadre_id,
+        line.name,
+        unit_name,
+        line.position,
+        line.rank,
+        c.reviews,
+        c.satisfied,
+        c.bad,
+        c.bad_answered,
+        c.verdicts,
+        c.rejected,
+        f.satisfaction_rate,
+        f.response_rate,
+        f.rejection_rate,
+        f.score,
+        line.bottom,
+        within.position if within else None,
+        within.rank if within else None,
+        within.bottom if within else False,
+        line.excluded.colleague,
+        line.excluded.appeal,
+        line.excluded.fraud,
+        c.verified,
+    )
+
+
+def _store_entries(rows: list[tuple]) -> None:
+    """Insert a snapshot's entries: COPY on PostgreSQL (5,000 rows in milliseconds)."""
+    if connection.vendor == "postgresql":
+        table = RankingEntry._meta.db_table
+        with connection.cursor() as cursor:
+            sql = f"COPY {table} ({', '.join(ENTRY_COLUMNS)}) FROM STDIN"
+            with cursor.cursor.copy(sql) as copy:
+                for row in rows:
+                    copy.write_row(row)
+        return
+    RankingEntry.objects.bulk_create(
+        [RankingEntry(**dict(zip(ENTRY_COLUMNS, row, strict=True))) for row in rows],
+        batch_size=500,
+    )
+
+
+def rankings_compile(*, month: dt.date, python: bool = False) -> RankingMonth:
+    """Compile (or compile again) the month's snapshot: every scope, replaced at once.
+
+    Idempotent: the month's row is locked for the whole compile, so two workers at once
+    run one after the other and leave one result. A published month is refused.
+    On PostgreSQL the database computes and stores it in one statement
+    (formulas.COMPILE_SQL); elsewhere, or with `python=True`, the grouped counts come
+    back and formulas.figures/rank_lines do the rest. Both give the same entries.
+    """
+    month = month.replace(day=1)
+    if month > local_today():
+        raise Invalid(fields={"month": [_("This month has not started yet.")]})
+    with transaction.atomic():
+        # Version 1's row is the month's lock (corrections take it too).
+        RankingMonth.objects.get_or_create(
+            month=month, version=1, defaults={"compiled_at": timezone.now()}
+        )
+        ranking = RankingMonth.objects.select_for_update().get(month=month, version=1)
+        if ranking.published_at is not None:
+            raise MonthPublished()
+        ranking.verified_only = settings.RANKINGS_VERIFIED_ONLY
+        _compile_into(ranking, python=python)
+    return ranking
+
+
+def _month_excluded_count(month: dt.date) -> int:
+    """The month's excluded reviews, held ones aside (not a verdict: a held review that
+    is cleared must not hide a later exclusion from the correction's count)."""
+    return (
+        Review.objects.filter(local_date__gte=month, local_date__lt=next_month(month))
+        .exclude(excluded_reason__in=["", Exclusion.UNCONFIRMED])
+        .count()
+    )
+
+
+def _compile_into(ranking: RankingMonth, *, python: bool = False) -> None:
+    """Replace `ranking`'s entries with the month's figures now (its row locked by the
+    caller). The excluded reviews are counted first: an exclusion committed during the
+    compile is then at worst counted in the next correction, never lost from every one."""
+    month = ranking.month
+    ranking.excluded_total = _month_excluded_count(month)
+    if connection.vendor == "postgresql" and not python:
+        RankingEntry.objects.filter(ranking=ranking).delete()
+        _compile_in_postgres(ranking)
+        ranking.compiled_at = timezone.now()
+        ranking.save(update_fields=["compiled_at", "verified_only", "excluded_total"])
+        return
+    counts = month_counts(month=month, verified_only=ranking.verified_only)
+    excluded = month_excluded(month=month)
+    # Every active cadre is listed; an inactive one only with reviews in the month.
+    columns = ("id", "name", "unit_id", "unit__id", "unit__name")
+    cadres = list(Cadre.objects.filter(active=True).select_related("unit").only(*columns))
+    missing = set(counts) - {cadre.pk for cadre in cadres}
+    if missing:
+        cadres += Cadre.objects.filter(pk__in=missing).select_related("unit").only(*columns)
+    units = {c.unit_id: c.unit for c in cadres}
+    for unit in Unit.objects.filter(cadres__active=True).distinct():
+        units.setdefault(unit.pk, unit)
+
+    cadre_lines = {}
+    unit_counts = {unit_id: formulas.Counts() for unit_id in units}
+    unit_excluded = {unit_id: formulas.Excluded() for unit_id in units}
+    for cadre in cadres:
+        c = counts.get(cadre.pk, formulas.Counts())
+        x = excluded.get(cadre.pk, formulas.Excluded())
+        unit_counts[cadre.unit_id] += c
+        unit_excluded[cadre.unit_id] += x
+        cadre_lines[cadre.pk] = formulas.Line(
+            key=cadre.pk, name=cadre.name, counts=c, figures=formulas.figures(c), excluded=x
+        )
+    cadre_by_pk = {c.pk: c for c in cadres}
+
+    entries = []
+    unit_lines = [
+        formulas.Line(
+            key=uid,
+            name=units[uid].name,
+            counts=c,
+            figures=formulas.figures(c),
+            excluded=unit_excluded[uid],
+        )
+        for uid, c in unit_counts.items()
+    ]
+    for line in formulas.rank_lines(unit_lines):
+        entries.append(
+            _entry(ranking, RankingEntry.Scope.UNIT, line, unit_id=line.key, unit_name=line.name)
+        )
+    # Each unit ranks its own cadres first: fresh Line objects, since rank_lines
+    # sets rank and bottom on the lines it is given.
+    by_unit: dict[int, list] = {}
+    for cadre in cadres:
+        line = cadre_lines[cadre.pk]
+        by_unit.setdefault(cadre.unit_id, []).append(
+            formulas.Line(
+                key=line.key,
+                name=line.name,
+                counts=line.counts,
+                figures=line.figures,
+                excluded=line.excluded,
+            )
+        )
+    within = {line.key: line for lines in by_unit.values() for line in formulas.rank_lines(lines)}
+    for line in formulas.rank_lines(list(cadre_lines.values())):
+        cadre = cadre_by_pk[line.key]
+        entries.append(
+            _entry(
+                ranking,
+                RankingEntry.Scope.CADRE,
+                line,
+                unit_id=cadre.unit_id,
+                unit_name=cadre.unit.name,
+                cadre_id=cadre.pk,
+                within=within[cadre.pk],
+            )
+        )
+    RankingEntry.objects.filter(ranking=ranking).delete()
+    _store_entries(entries)
+    ranking.compiled_at = timezone.now()
+    ranking.save(update_fields=["compiled_at", "verified_only", "excluded_total"])
+
+
+def _compile_in_postgres(ranking: RankingMonth) -> None:
+    """formulas.COMPILE_SQL computes every entry as a plain query, which PostgreSQL may
+    run in parallel (an INSERT ... SELECT never is); its rows come out with COPY and go
+    back in with COPY, as text, without being parsed here."""
+    params = {
+        "ranking": ranking.pk,
+        "start": ranking.month,
+        "end": next_month(ranking.month),
+        "min_reviews": formulas.MIN_REVIEWS,
+        "bottom_divisor": formulas.BOTTOM_DIVISOR,
+        "verified_only": ranking.verified_only,
+    }
+    table = RankingEntry._meta.db_table
+    with connection.cursor() as cursor:
+        # A compile can always be run again, and publishing (a later, synchronous
+        # commit) flushes it to disk first: its own commit need not wait for the disk.
+        cursor.execute("SET LOCAL synchronous_commit = off")
+        with cursor.cursor.copy(formulas.COMPILE_COPY_SQL, params) as copy_out:
+            data = b"".join(bytes(block) for block in copy_out)
+        with cursor.cursor.copy(f"COPY {table} ({', '.join(ENTRY_COLUMNS)}) FROM STDIN") as copy_in:
+            copy_in.write(data)
+
+
+def ranking_month_publish(*, month: dt.date) -> RankingMonth:
+    """Freeze a compiled, ended month and seal it with its digest, chained to the last one."""
+    month = month.replace(day=1)
+    if not month_has_ended(month):
+        raise MonthNotEnded()
+    with transaction.atomic():
+        ranking = RankingMonth.objects.select_for_update().filter(month=month, version=1).first()
+        if ranking is None:
+            raise MonthNotCompiled()
+        if ranking.published_at is not None:
+            raise MonthPublished()
+        if RankingMonth.objects.filter(month__gt=month, published_at__isnull=False).exists():
+            raise LaterMonthPublished()
+        # The latest version of the month before: a correction published earlier is
+        # what the next month follows (docs/cadres-corrections.md).
+        previous = (
+            RankingMonth.objects.filter(month__lt=month, published_at__isnull=False)
+            .order_by("-month", "-version")
+            .first()
+        )
+        ranking.previous_digest = previous.digest if previous else ""
+        ranking.digest = selectors.ranking_digest(
+            ranking=ranking, previous_digest=ranking.previous_digest
+        )
+        ranking.published_at = timezone.now()
+        ranking.save(update_fields=["previous_digest", "digest", "published_at"])
+        bottom_record(ranking=ranking)
+        RANKINGS.changed()
+    return ranking
+
+
+# --- The bottom and its consequences ---------------------------------------------------
+
+BOTTOM_SCOPES = (RankingEntry.Scope.UNIT, RankingEntry.Scope.CADRE)
+
+
+TALK_AFTER = 2  # months in a row in the bottom 10 %: a warning talk
+
+
+POST_REVIEW_AFTER = 3  # and more: listed for a post review
+
+
+def _bottom_keys(ranking: RankingMonth) -> dict[tuple, RankingEntry]:
+    """The month's bottom entries (district scopes), by (scope, the unit's or the cadre's
+    id): a cadre who moved to another unit keeps its streak."""
+    rows = ranking.entries.filter(scope__in=BOTTOM_SCOPES, bottom=True)
+    return {(e.scope, e.cadre_id or e.unit_id): e for e in rows}
+
+
+def bottom_record(*, ranking: RankingMonth) -> list[BottomWarning]:
+    """On publication: each bottom cadre's and unit's months in a row in the bottom 10 %
+    (counted back over published months without a gap) and the warnings they bring: a
+    warning talk at TALK_AFTER, a post review listing from POST_REVIEW_AFTER.
+
+    Idempotent: the month's streaks are replaced, a warning already recorded for the
+    same subject, month and kind is kept as it is (its state and note included)."""
+    current = _bottom_keys(ranking)
+    streaks = dict.fromkeys(current, 1)
+    alive = set(current)
+    month = ranking.month
+    while alive:
+        month = previous_month(month)
+        earlier = RankingMonth.objects.filter(month=month, published_at__isnull=False).first()
+        if earlier is None:
+            break
+        alive &= set(_bottom_keys(earlier))
+        for key in alive:
+            streaks[key] += 1
+    BottomStreak.objects.filter(ranking=ranking).delete()
+    BottomStreak.objects.bulk_create(
+        BottomStreak(
+            ranking=ranking,
+            scope=current[key].scope,
+            unit_id=current[key].unit_id,
+            cadre_id=current[key].cadre_id,
+            name=current[key].name,
+            months=months,
+        )
+        for key, months in streaks.items()
+    )
+    now = timezone.now()
+    warnings = []
+    for key, months in sorted(streaks.items()):
+        if months < TALK_AFTER:
+            continue
+        kind = (
+            BottomWarning.Kind.POST_REVIEW
+            if months >= POST_REVIEW_AFTER
+            else BottomWarning.Kind.TALK
+        )
+        entry = current[key]
+        warning, created = BottomWarning.objects.get_or_create(
+            ranking=ranking,
+            kind=kind,
+            scope=entry.scope,
+            unit_id=entry.unit_id,
+            cadre_id=entry.cadre_id,
+            defaults={"name": entry.name, "streak": months, "created_at": now},
+        )
+        if created and warning.scope == RankingEntry.Scope.CADRE:
+            _notify_warning(warning=warning, month=ranking.month, now=now)
+        warnings.append(warning)
+    return warnings
+
+
+def _notify_warning(*, warning: BottomWarning, month: dt.date, now: dt.datetime) -> None:
+    """The cadre (when they have an account) hears of a new warning once (its id)."""
+    notify(
+        user_id=Cadre.objects.filter(pk=warning.cadre_id).values_list("user_id", flat=True).first(),
+        kind="warning_issued",
+        key=warning.pk,
+        params={
+            "warning": notification_kinds.each_language(BottomWarning.Kind(warning.kind).label),
+            "months": warning.streak,
+            "month": f"{month:%Y-%m}",
+        },
+        link="/api/v1/cadre/reviews",
+        now=now,
+    )
+
+
+WARNING_MOVES = {
+    BottomWarning.State.OPEN: {BottomWarning.State.TALK_HELD, BottomWarning.State.CLOSED},
+    BottomWarning.State.TALK_HELD: {BottomWarning.State.CLOSED},
+    BottomWarning.State.CLOSED: set(),
+}
+
+
+MAX_NOTE = 1000
+
+
+def bottom_warning_change(*, warning: BottomWarning, state: str, note: str, actor) -> BottomWarning:
+    """Move a warning on (open -> talk held -> closed; closing needs a note), recording who
+    and when. District admins for every warning, a unit admin for its unit's."""
+    if not cadres_permissions.can_manage_unit(user=actor, unit_id=warning.unit_id):
+        raise Forbidden()
+    refuse_party(permissions.party_to_warning(user=actor, warning=warning))
+    note = (note or "").strip()
+    if len(note) > MAX_NOTE:
+        raise Invalid(fields={"note": [_("At most %(count)d characters.") % {"count": MAX_NOTE}]})
+    if state == BottomWarning.State.CLOSED and not note:
+        raise Invalid(fields={"note": [_("Say how the warning was closed.")]})
+    allowed = WARNING_MOVES.get(warning.state, set())
+    if state not in allowed:
+        raise WarningStateInvalid()
+    # Conditional: two admins at once move it once.
+    changed = BottomWarning.objects.filter(pk=warning.pk, state=warning.state).update(
+        state=state, note=note or warning.note, changed_at=timezone.now(), changed_by=actor
+    )
+    if not changed:
+        raise WarningStateInvalid()
+    warning.refresh_from_db()
+    return warning
+
+
+def rankings_compile_and_publish(*, month: dt.date, publish: bool) -> RankingMonth:
+    ranking = rankings_compile(month=month)
+    if publish:
+        ranking = ranking_month_publish(month=month)
+    return ranking
+
+
+def ranking_month_correct(*, month: dt.date) -> RankingMonth | None:
+    """Publish a correction of a published month when reviews of it were excluded since
+    its latest version: a new version, compiled now, chained to the version it replaces.
+
+    Idempotent and coalescing: nothing new excluded, nothing published (None); two runs
+    at once queue on the month's lock (version 1's row) and the second finds nothing new.
+    """
+    month = month.replace(day=1)
+    with transaction.atomic():
+        first = RankingMonth.objects.select_for_update().filter(month=month, version=1).first()
+        if first is None or first.published_at is None:
+            return None
+        latest = (
+            RankingMonth.objects.filter(month=month, published_at__isnull=False)
+            .order_by("-version")
+            .first()
+        )
+        if _month_excluded_count(month) <= latest.excluded_total:
+            return None
+        now = timezone.now()
+        # Counted as the version it replaces was (RANKINGS_VERIFIED_ONLY then).
+        ranking = RankingMonth.objects.create(
+            month=month,
+            version=latest.version + 1,
+            compiled_at=now,
+            corrected_at=now,
+            verified_only=latest.verified_only,
+        )
+        _compile_into(ranking)
+        if connection.vendor == "postgresql":
+            # The compile turned it off for itself; a publication waits for the disk.
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL synchronous_commit = on")
+        ranking.excluded_reviews = ranking.excluded_total - latest.excluded_total
+        ranking.previous_digest = latest.digest
+        ranking.digest = selectors.ranking_digest(ranking=ranking, previous_digest=latest.digest)
+        ranking.published_at = now
+        ranking.save(
+            update_fields=["excluded_reviews", "previous_digest", "digest", "published_at"]
+        )
+        RANKINGS.changed()
+    return ranking
