@@ -2,6 +2,8 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
+from core.admin import ModelAdmin
+
 from .forms import UserCreationForm, UserEditForm
 from .models import OtpCode, User
 
@@ -32,7 +34,7 @@ class UserAdmin(DjangoUserAdmin):
 
 
 @admin.register(OtpCode)
-class OtpCodeAdmin(admin.ModelAdmin):
+class OtpCodeAdmin(ModelAdmin):
     list_display = ["phone", "state", "sms_status", "attempts", "created_at", "expires_at"]
     list_filter = ["state", "sms_status"]
     search_fields = ["phone"]

@@ -21,7 +21,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.roles import Role
-from core.admin import ReadOnlyAdminMixin
+from core.admin import ModelAdmin, ReadOnlyAdminMixin
 from core.errors import DomainError
 from core.form_nonces import OncePerFormAdminMixin, once_per_form, submit_once
 from core.forms import add_form_errors, error_message
@@ -54,7 +54,7 @@ def _own_units(request) -> set[int]:
     return selectors.unit_ids_for(user=request.user, role=Role.UNIT_ADMIN)
 
 
-class UnitScopedAdmin(admin.ModelAdmin):
+class UnitScopedAdmin(ModelAdmin):
     """Rows limited to the user's units unless the user is a district admin."""
 
     unit_path = "unit"
@@ -157,7 +157,7 @@ class CadreAdmin(UnitScopedAdmin):
 
 
 @admin.register(UnitMembership)
-class UnitMembershipAdmin(admin.ModelAdmin):
+class UnitMembershipAdmin(ModelAdmin):
     list_display = ["user", "unit", "role"]
     list_filter = ["role", "unit"]
     raw_id_fields = ["user"]
@@ -227,7 +227,7 @@ class FlagActionForm(ActionForm):
 
 
 @admin.register(ReviewFlag)
-class ReviewFlagAdmin(OncePerFormAdminMixin, admin.ModelAdmin):
+class ReviewFlagAdmin(OncePerFormAdminMixin, ModelAdmin):
     """The rating moderator's queue: flagged reviews, the signals (counts only), and
     the review as far as needed (cadre, rating, comment, date), never the reviewer."""
 
@@ -402,7 +402,7 @@ def fraud_signal_text(flag: ReviewFlag) -> str:
 
 
 @admin.register(RankingMonth)
-class RankingMonthAdmin(OncePerFormAdminMixin, admin.ModelAdmin):
+class RankingMonthAdmin(OncePerFormAdminMixin, ModelAdmin):
     list_display = [
         "__str__",
         "version",
@@ -495,7 +495,7 @@ class RankingMonthAdmin(OncePerFormAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(RankingEntry)
-class RankingEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class RankingEntryAdmin(ReadOnlyAdminMixin, ModelAdmin):
     list_display = [
         "ranking",
         "scope",
@@ -517,7 +517,7 @@ class RankingEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(ServiceTicket)
-class ServiceTicketAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class ServiceTicketAdmin(ReadOnlyAdminMixin, ModelAdmin):
     """Tickets issued (proof of presence): who issued them and when a review used them.
     District admins only: a unit that saw when its tickets were used could match them
     to its reviews and so to the people it served (reviewers stay anonymous)."""
@@ -618,7 +618,7 @@ class AppealDecideForm(forms.Form):
 
 
 @admin.register(Appeal)
-class AppealAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class AppealAdmin(ReadOnlyAdminMixin, ModelAdmin):
     """The appeals queue of the district's appeal reviewers: never who wrote the review."""
 
     pending_label = _("Review appeals pending")
@@ -724,7 +724,7 @@ class AppealAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Holiday)
-class HolidayAdmin(admin.ModelAdmin):
+class HolidayAdmin(ModelAdmin):
     """Public holidays: not working days for the appeals' deadlines."""
 
     list_display = ["date", "name"]

@@ -24,6 +24,7 @@ from core import codes, devices
 from core.errors import DomainError
 from core.form_nonces import submit_once
 from core.forms import error_message
+from core.integers import MAX_ID, parse_int
 from core.net import client_ip
 from opendata import selectors as open_selectors
 
@@ -98,10 +99,7 @@ def review_submit(request, pk: int):
 
 
 def _review_create(request, cadre, ticket, token):
-    try:
-        rating = int(request.POST.get("rating", ""))
-    except ValueError:
-        rating = 0
+    rating = parse_int(request.POST.get("rating", "")) or 0
     # A server-signed token only (core.devices); without one the review has no device,
     # and the answer issues one.
     device = devices.device_id(request)
@@ -138,8 +136,7 @@ SEARCH_LIMIT = 100
 
 
 def _unit_param(request) -> int | None:
-    text = request.GET.get("unit", "")
-    return int(text) if text.isdigit() and len(text) <= 18 else None
+    return parse_int(request.GET.get("unit", ""), min_value=1, max_value=MAX_ID)
 
 
 def _query_param(request) -> str:
@@ -308,8 +305,8 @@ def ticket_window(request):
     cadres = _ticket_cadres(request.user)
     context["cadres"] = cadres
     if request.method == "POST":
-        text = request.POST.get("cadre", "")
-        cadre = next((c for c in cadres if text.isdigit() and c.pk == int(text)), None)
+        chosen = parse_int(request.POST.get("cadre", ""))
+        cadre = next((c for c in cadres if c.pk == chosen), None)
         if cadre is None or not permissions.can_issue_ticket(user=request.user, cadre=cadre):
             messages.error(request, _("Pick a cadre you may issue tickets for."))
             return redirect("cadre-ticket-window")

@@ -22,7 +22,8 @@ MIN_REVIEWS = 5
 # The bottom is the lowest 1/BOTTOM_DIVISOR (10%) of the ranked, rounded up, in integers:
 # math.ceil(30 * 0.1) is 4 in floating point.
 BOTTOM_DIVISOR = 10
-_MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
+# ASCII digits only: `\d` would read "２０２６-０３" as a month.
+_MONTH_RE = re.compile(r"^([0-9]{4})-([0-9]{2})$")
 RATE_PLACES = Decimal("0.0001")
 SCORE_PLACES = Decimal("0.01")
 

@@ -9,9 +9,12 @@ applies) and links to the filtered list.
 
 from django.contrib import admin
 from django.contrib.admin.apps import AdminConfig
+from django.db import models
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
+
+from .formfields import StrictIntegerField
 
 
 class DuoduoAdminSite(admin.AdminSite):
@@ -58,6 +61,25 @@ class ReadOnlyAdminMixin:
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+# Integer columns edited in the admin read ASCII digits only, as everywhere else
+# (core.integers). BigIntegerField is named too: the admin's own defaults give it a widget
+# of its own, which would otherwise be found first.
+STRICT_INTEGER_FORMFIELDS = {
+    models.IntegerField: {"form_class": StrictIntegerField},
+    models.BigIntegerField: {"form_class": StrictIntegerField},
+}
+
+
+class ModelAdmin(admin.ModelAdmin):
+    """The project's ModelAdmin: every admin list of the project is one (or an inline below)."""
+
+    formfield_overrides = STRICT_INTEGER_FORMFIELDS
+
+
+class TabularInline(admin.TabularInline):
+    formfield_overrides = STRICT_INTEGER_FORMFIELDS
 
 
 class PhotoPreviewMixin:

@@ -1,13 +1,16 @@
 import logging
+import re
 
 from django.conf import settings
 from django.contrib.messages.storage.cookie import CookieStorage
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpResponse
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.translation import gettext as _
 
 from . import views
 from .errors import error_response, service_down
+from .parsers import form_has_refused_text, refused_text
 
 logger = logging.getLogger(__name__)
 
@@ -53,6 +56,57 @@ class ServiceUnavailableMiddleware:
         return views.service_unavailable(request)
 
 
+def _too_large(request) -> HttpResponse:
+    if request.path.startswith("/api/"):
+        return error_response("request_too_large", _("The request body is too large."), 413)
+    return HttpResponse(_("The request body is too large."), status=413)
+
+
+# No path needs a control character at all (tab and line feed included), nor DEL.
+_REFUSED_IN_PATH = re.compile("[\x00-\x1f\x7f]")
+
+_FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+class RefusedCharactersMiddleware:
+    """400 for a NUL (or another control character no text needs: core.parsers) in the
+    path, the query string, a cookie or a POSTed form, before any view runs.
+
+    A NUL reached views as a 500: `/media/<folder>/%00.jpg` (the file system refuses it),
+    `/leaderboard/?q=%00` (PostgreSQL refuses it in text). The answer is Django's 400
+    (core.views.error_400: `invalid` on /api/ paths, a plain page elsewhere). JSON bodies,
+    and form bodies of other methods, are the API parsers' to check (core.parsers).
+    Listed after LocaleMiddleware (the message follows the language) and before anything
+    that reads the request for a view.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        try:
+            refused = self.refused(request)
+        except RequestDataTooBig:
+            return _too_large(request)
+        if refused:
+            return views.error_400(request)
+        return self.get_response(request)
+
+    @staticmethod
+    def refused(request) -> bool:
+        if _REFUSED_IN_PATH.search(request.path_info) or form_has_refused_text(request.GET):
+            return True
+        if any(
+            refused_text(name) or refused_text(value) for name, value in request.COOKIES.items()
+        ):
+            return True
+        # A form body Django parses itself (request.POST is read for POST only); a body it
+        # cannot parse raises here as it would in the view (a 400).
+        if request.method == "POST" and request.content_type in _FORM_TYPES:
+            return form_has_refused_text(request.POST, request.FILES)
+        return False
+
+
 class RequestSizeLimitMiddleware:
     """413 for a body over the limit, before anything reads it.
 
@@ -71,9 +125,7 @@ class RequestSizeLimitMiddleware:
         multipart = request.META.get("CONTENT_TYPE", "").startswith("multipart/")
         limit = settings.MAX_UPLOAD_REQUEST_SIZE if multipart else settings.MAX_REQUEST_SIZE
         if length > limit:
-            if request.path.startswith("/api/"):
-                return error_response("request_too_large", _("The request body is too large."), 413)
-            return HttpResponse(_("The request body is too large."), status=413)
+            return _too_large(request)
         return self.get_response(request)
 
 

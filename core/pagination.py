@@ -9,6 +9,8 @@ from rest_framework.pagination import CursorPagination as DrfCursorPagination
 from rest_framework.response import Response
 
 from core.errors import Invalid
+from core.integers import parse_int
+from core.serializers import StrictIntegerField
 
 # A cursor is only ever made by us, so it is short; a longer one is not worth decoding.
 CURSOR_MAX_LENGTH = 200
@@ -22,6 +24,21 @@ class CursorPagination(DrfCursorPagination):
     page_size = 20
     page_size_query_param = "page_size"
     max_page_size = 100
+
+    def get_page_size(self, request):
+        # DRF reads `?page_size=` with int(): "１０" was 10, "1.0" silently the default.
+        # Only ASCII digits are a size; an integer keeps DRF's meaning (capped at
+        # max_page_size, below 1 the default).
+        text = request.query_params.get(self.page_size_query_param)
+        if text is not None and parse_int(text) is None:
+            raise Invalid(
+                fields={
+                    self.page_size_query_param: [
+                        str(StrictIntegerField.default_error_messages["invalid"])
+                    ]
+                }
+            )
+        return super().get_page_size(request)
 
     def decode_cursor(self, request):
         encoded = request.query_params.get(self.cursor_query_param)

@@ -1,4 +1,11 @@
-"""Output fields whose value is computed from the whole object.
+"""The project's serializer fields: strict integers, and output fields computed from the
+whole object.
+
+`StrictIntegerField` is the API's integer: a JSON integer or a string of ASCII digits
+(core.integers), never `"１０"`, `"1.0"`, `1.0` or `true`. Serializers declare it instead
+of DRF's IntegerField, and `ModelSerializer` maps the models' integer columns to it.
+
+Computed fields:
 
 `SerializerMethodField` would compute them too, but it is read-only and the OpenAPI schema
 would mark the field `readOnly`, changing published components; these keep the declared
@@ -15,6 +22,43 @@ type (string, URL, integer, list...) in the schema. Examples:
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+
+from .integers import parse_int
+
+
+class StrictIntegerField(serializers.IntegerField):
+    """DRF's IntegerField (same schema, bounds and messages) that reads only a JSON
+    integer (not a bool, not a float) or a string of ASCII digits with an optional '-'."""
+
+    def to_internal_value(self, data):
+        number = parse_int(data)
+        if number is None:
+            self.fail("invalid")
+        return number
+
+
+class PrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
+    """DRF's PrimaryKeyRelatedField whose ids are read as StrictIntegerField reads them
+    (the lookup itself would take `"１０"` for 10)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("pk_field", StrictIntegerField())
+        super().__init__(**kwargs)
+
+
+# DRF's ModelSerializer whose generated integer fields and related ids are strict. (No
+# docstring: drf-spectacular would publish it as the description of every subclass.)
+class ModelSerializer(serializers.ModelSerializer):
+    serializer_related_field = PrimaryKeyRelatedField
+
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        **{
+            model_field: StrictIntegerField
+            for model_field, field in serializers.ModelSerializer.serializer_field_mapping.items()
+            if field is serializers.IntegerField
+        },
+    }
 
 
 class _Computed:
@@ -36,7 +80,7 @@ class ComputedURLField(_Computed, serializers.URLField):
     pass
 
 
-class ComputedIntegerField(_Computed, serializers.IntegerField):
+class ComputedIntegerField(_Computed, StrictIntegerField):
     pass
 
 

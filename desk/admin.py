@@ -3,13 +3,13 @@ written only by desk.services; district_admin may view it)."""
 
 from django.contrib import admin
 
-from core.admin import ReadOnlyAdminMixin
+from core.admin import ModelAdmin, ReadOnlyAdminMixin
 
 from .models import AgentFlag, AssistedAct, DeskSession
 
 
 @admin.register(DeskSession)
-class DeskSessionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class DeskSessionAdmin(ReadOnlyAdminMixin, ModelAdmin):
     list_display = ["id", "created_at", "agent", "resident", "centre", "method", "confirmed_at"]
     list_filter = ["method", "created_at"]
     search_fields = ["agent__phone", "resident__phone", "centre"]
@@ -20,7 +20,7 @@ class DeskSessionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(AssistedAct)
-class AssistedActAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class AssistedActAdmin(ReadOnlyAdminMixin, ModelAdmin):
     list_display = ["id", "created_at", "agent", "resident", "kind", "object_id", "session"]
     list_filter = ["kind", "local_date"]
     search_fields = ["agent__phone", "resident__phone"]
@@ -30,7 +30,7 @@ class AssistedActAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(AgentFlag)
-class AgentFlagAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class AgentFlagAdmin(ReadOnlyAdminMixin, ModelAdmin):
     """Agents who made more accounts from ID checks alone in a day than
     DESK_ID_ACCOUNTS_PER_DAY (docs/assisted-desk.md): the day's acts are in the log."""
 

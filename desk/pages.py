@@ -21,6 +21,7 @@ from core import codes
 from core.errors import DomainError
 from core.form_nonces import submit_once
 from core.forms import error_message
+from core.integers import parse_int
 from core.net import client_ip
 from core.timezones import LOCAL_TZ
 from points.models import MoralCategory
@@ -142,10 +143,7 @@ def review_submit(request, pk: int):
 
 
 def _review_submit(request, pk: int):
-    try:
-        rating = int(request.POST.get("rating", ""))
-    except ValueError:
-        rating = 0
+    rating = parse_int(request.POST.get("rating", "")) or 0
     try:
         cadre = codes.resolve_as(request.POST.get("code", "")[:512], "cadre")
         review = services.assisted_review_create(

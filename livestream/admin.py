@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cadres.models import Unit
 from cadres.permissions import is_district_admin
+from core.admin import ModelAdmin
 from core.errors import DomainError
 from core.form_nonces import OncePerFormAdminMixin, once_per_form
 
@@ -24,7 +25,7 @@ def _scope(request) -> set[int] | None:
     return permissions.admin_unit_ids(user)
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(ModelAdmin):
     def has_add_permission(self, request):
         return False
 
@@ -36,13 +37,13 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 
 @admin.register(Product)
-class ProductAdmin(admin.ModelAdmin):
+class ProductAdmin(ModelAdmin):
     list_display = ["name", "description", "active"]
     list_filter = ["active"]
 
 
 @admin.register(Session)
-class SessionAdmin(admin.ModelAdmin):
+class SessionAdmin(ModelAdmin):
     list_display = [
         "title",
         "unit",

@@ -10,7 +10,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from core.admin import ReadOnlyAdminMixin
+from core.admin import ModelAdmin, ReadOnlyAdminMixin, TabularInline
 from core.errors import DomainError
 from core.form_nonces import OncePerFormAdminMixin, once_per_form
 from core.forms import error_message
@@ -26,7 +26,7 @@ class StatementActionForm(ActionForm):
 
 
 @admin.register(Statement)
-class StatementAdmin(OncePerFormAdminMixin, admin.ModelAdmin):
+class StatementAdmin(OncePerFormAdminMixin, ModelAdmin):
     pending_label = _("Statements to confirm")
     pending_filter = {"status": Statement.Status.OPEN}
     list_display = [
@@ -134,7 +134,7 @@ class StatementAdmin(OncePerFormAdminMixin, admin.ModelAdmin):
             self.message_user(request, _("%(count)d statements marked paid.") % {"count": done})
 
 
-class RefundInline(ReadOnlyAdminMixin, admin.TabularInline):
+class RefundInline(ReadOnlyAdminMixin, TabularInline):
     model = PaymentRefund
     fields = ["amount_points", "created_by", "created_at"]
     readonly_fields = fields
@@ -142,7 +142,7 @@ class RefundInline(ReadOnlyAdminMixin, admin.TabularInline):
 
 
 @admin.register(Payment)
-class PaymentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class PaymentAdmin(ReadOnlyAdminMixin, ModelAdmin):
     list_display = ["pk", "merchant", "amount_points", "refunded_points", "request", "created_at"]
     list_filter = ["merchant"]
     list_select_related = ["merchant"]
@@ -153,14 +153,14 @@ class PaymentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(PaymentRequest)
-class PaymentRequestAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class PaymentRequestAdmin(ReadOnlyAdminMixin, ModelAdmin):
     list_display = ["pk", "merchant", "amount_points", "created_at", "expires_at"]
     list_filter = ["merchant"]
     list_select_related = ["merchant"]
 
 
 @admin.register(MerchantCode)
-class MerchantCodeAdmin(admin.ModelAdmin):
+class MerchantCodeAdmin(ModelAdmin):
     list_display = ["merchant", "code_version", "code_rotated_by", "code_rotated_at"]
     readonly_fields = ["merchant", "code_version", "code_rotated_by", "code_rotated_at"]
     actions = ["rotate_code"]

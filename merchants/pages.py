@@ -13,7 +13,9 @@ from django.views.decorators.http import require_POST
 from core import codes
 from core.errors import DomainError
 from core.form_nonces import submit_once
+from core.formfields import StrictIntegerField
 from core.forms import error_message
+from core.integers import MAX_ID, parse_int
 from core.qr import qr_svg
 from points.models import Merchant
 from points.selectors import resident_summary
@@ -25,7 +27,7 @@ from .models import PaymentRequest, Statement
 
 
 class AmountForm(forms.Form):
-    amount_points = forms.IntegerField(
+    amount_points = StrictIntegerField(
         label=gettext_lazy("Points"), min_value=1, max_value=100_000_000
     )
 
@@ -118,9 +120,9 @@ def merchant_page(request):
     if merchant is not None:
         ids = [merchant.pk]
         till = None
-        till_id = request.GET.get("request", "")
-        if till_id.isdigit() and len(till_id) <= 18:
-            till = selectors.payment_request_of(pk=int(till_id), merchant_ids=ids)
+        till_id = parse_int(request.GET.get("request", ""), min_value=1, max_value=MAX_ID)
+        if till_id is not None:
+            till = selectors.payment_request_of(pk=till_id, merchant_ids=ids)
         context.update(
             {
                 "today": selectors.local_today(),

@@ -12,7 +12,7 @@ from django.utils.crypto import get_random_string
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from core.admin import ReadOnlyAdminMixin
+from core.admin import ModelAdmin, ReadOnlyAdminMixin
 from core.errors import DomainError
 from core.form_nonces import submit_once
 from core.forms import add_form_errors
@@ -22,7 +22,7 @@ from .models import Broadcast, Notification
 
 
 @admin.register(Notification)
-class NotificationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class NotificationAdmin(ReadOnlyAdminMixin, ModelAdmin):
     list_display = ["id", "kind", "user", "created_at", "read_at", "sms_status", "sms_attempts"]
     list_filter = ["sms_status", "kind"]
     search_fields = ["event_key", "user__phone"]
@@ -52,7 +52,7 @@ class BroadcastForm(forms.Form):
 
 
 @admin.register(Broadcast)
-class BroadcastAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class BroadcastAdmin(ReadOnlyAdminMixin, ModelAdmin):
     list_display = ["key", "kind", "audience", "created_by", "created_at", "status", "recipients"]
     list_filter = ["status", "kind"]
     actions = ["run_again"]

@@ -18,10 +18,12 @@ from django.utils.translation import gettext_lazy as _
 from accounts.roles import Role
 from accounts.selectors import user_has_role
 from core import uploads
-from core.admin import PhotoPreviewMixin, ReadOnlyAdminMixin
+from core.admin import ModelAdmin, PhotoPreviewMixin, ReadOnlyAdminMixin, TabularInline
 from core.errors import DomainError
 from core.form_nonces import OncePerFormAdminMixin, submit_once
+from core.formfields import StrictIntegerField
 from core.forms import error_message
+from core.integers import parse_int
 
 from . import gate, selectors, services
 from .models import (
@@ -44,7 +46,7 @@ from .models import (
 
 
 class AdjustmentForm(forms.Form):
-    amount = forms.IntegerField(
+    amount = StrictIntegerField(
         label=_("amount"),
         min_value=-10_000_000,
         max_value=10_000_000,
@@ -60,7 +62,7 @@ class AdjustmentForm(forms.Form):
 
 
 @admin.register(Account)
-class AccountAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class AccountAdmin(ReadOnlyAdminMixin, ModelAdmin):
     list_display = ["key", "kind", "currency", "owner", "balance", "entries_link"]
     list_filter = ["kind", "currency"]
     search_fields = ["key", "owner__phone", "owner__display_name"]
@@ -127,22 +129,22 @@ class AccountIdFilter(admin.SimpleListFilter):
 
     def lookups(self, request, model_admin):
         # Only the chosen account: a filter with no choices would not be applied at all.
-        value = request.GET.get(self.parameter_name, "")
-        if value.isdigit():
-            account = Account.objects.filter(pk=int(value)).first()
+        value = parse_int(request.GET.get(self.parameter_name, ""), min_value=1)
+        if value is not None:
+            account = Account.objects.filter(pk=value).first()
             if account is not None:
                 return [(str(account.pk), account.key)]
         return []
 
     def queryset(self, request, queryset):
-        value = self.value()
-        if value and value.isdigit():
-            return queryset.filter(account_id=int(value))
+        value = parse_int(self.value() or "", min_value=1)
+        if value is not None:
+            return queryset.filter(account_id=value)
         return queryset
 
 
 @admin.register(Entry)
-class EntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class EntryAdmin(ReadOnlyAdminMixin, ModelAdmin):
     list_display = ["id", "created_at", "account", "amount", "balance_after", "reason", "txn"]
     list_filter = [AccountIdFilter, "account__kind", "account__currency", "reason", "created_at"]
     search_fields = ["account__key", "account__owner__phone", "transaction__reference"]
@@ -157,7 +159,7 @@ class EntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         return format_html('<a href="{}">#{}</a>', url, obj.transaction_id)
 
 
-class EntryInline(ReadOnlyAdminMixin, admin.TabularInline):
+class EntryInline(ReadOnlyAdminMixin, TabularInline):
     model = Entry
     fields = ["account", "amount", "balance_after"]
     readonly_fields = fields
@@ -166,7 +168,7 @@ class EntryInline(ReadOnlyAdminMixin, admin.TabularInline):
 
 
 @admin.register(LedgerTransaction)
-class LedgerTransactionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class LedgerTransactionAdmin(ReadOnlyAdminMixin, ModelAdmin):
     list_display = ["id", "created_at", "reason", "reference", "created_by", "memo"]
     list_filter = ["reason", "created_at"]
     search_fields = ["reference", "memo", "created_by__phone"]
@@ -193,7 +195,7 @@ class CampaignForm(forms.ModelForm):
 
 
 @admin.register(Campaign)
-class CampaignAdmin(OncePerFormAdminMixin, admin.ModelAdmin):
+class CampaignAdmin(OncePerFormAdminMixin, ModelAdmin):
     form = CampaignForm
     list_display = [
         "title",
@@ -257,7 +259,7 @@ class CampaignAdmin(OncePerFormAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(CampaignClaim)
-class CampaignClaimAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class CampaignClaimAdmin(ReadOnlyAdminMixin, ModelAdmin):
     list_display = ["campaign", "resident", "amount", "created_at"]
     list_filter = ["campaign"]
     search_fields = ["resident__phone"]
@@ -280,7 +282,7 @@ def settlement_csv(merchants) -> HttpResponse:
 
 
 @admin.register(Merchant)
-class MerchantAdmin(admin.ModelAdmin):
+class MerchantAdmin(ModelAdmin):
     list_display = ["name", "address", "balance", "balance_yuan", "settlement_link"]
     search_fields = ["name"]
     filter_horizontal = ["users"]
@@ -340,7 +342,7 @@ class MerchantAdmin(admin.ModelAdmin):
 
 
 @admin.register(Reward)
-class RewardAdmin(admin.ModelAdmin):
+class RewardAdmin(ModelAdmin):
     list_display = ["title", "merchant", "cost_points", "stock", "active", "redeemed"]
     list_filter = ["active", "merchant"]
     search_fields = ["title", "merchant__name"]
@@ -369,7 +371,7 @@ class RewardAdmin(admin.ModelAdmin):
 
 
 @admin.register(Redemption)
-class RedemptionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class RedemptionAdmin(ReadOnlyAdminMixin, ModelAdmin):
     list_display = ["id", "reward", "resident", "cost_points", "status", "created_at", "used_at"]
     list_filter = ["status", "reward__merchant"]
     search_fields = ["resident__phone", "reward__title"]
@@ -377,7 +379,7 @@ class RedemptionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Lot)
-class LotAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class LotAdmin(ReadOnlyAdminMixin, ModelAdmin):
     """Read-only: lots move only with the ledger's postings (docs/points-expiry.md)."""
 
     list_display = ["account", "month", "expires_on", "remaining"]
@@ -388,7 +390,7 @@ class LotAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(ReviewAward)
-class ReviewAwardAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class ReviewAwardAdmin(ReadOnlyAdminMixin, ModelAdmin):
     list_display = ["review_id", "resident", "points", "awarded_on"]
     list_filter = ["awarded_on"]
     search_fields = ["resident__phone"]
@@ -399,18 +401,18 @@ class ReviewAwardAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(MoralCategory)
-class MoralCategoryAdmin(admin.ModelAdmin):
+class MoralCategoryAdmin(ModelAdmin):
     list_display = ["code", "name", "min_points", "max_points", "active"]
     list_filter = ["active"]
 
 
 @admin.register(PrivilegeTier)
-class PrivilegeTierAdmin(admin.ModelAdmin):
+class PrivilegeTierAdmin(ModelAdmin):
     list_display = ["code", "name", "min_score", "privileges"]
 
 
 class DecisionForm(forms.Form):
-    points = forms.IntegerField(label=_("points"), min_value=1, max_value=10_000, required=False)
+    points = StrictIntegerField(label=_("points"), min_value=1, max_value=10_000, required=False)
     reason = forms.CharField(label=_("reason"), max_length=500, required=False)
 
 
@@ -440,7 +442,7 @@ class StatusDefaultPendingFilter(admin.SimpleListFilter):
 
 
 @admin.register(MoralClaim)
-class MoralClaimAdmin(PhotoPreviewMixin, admin.ModelAdmin):
+class MoralClaimAdmin(PhotoPreviewMixin, ModelAdmin):
     pending_label = _("Moral claims pending")
     pending_filter = {"status": MoralClaim.Status.PENDING}
     list_display = [

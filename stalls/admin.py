@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from core import uploads
-from core.admin import PhotoPreviewMixin, ReadOnlyAdminMixin
+from core.admin import ModelAdmin, PhotoPreviewMixin, ReadOnlyAdminMixin, TabularInline
 from core.errors import DomainError, Invalid
 from core.form_nonces import OncePerFormAdminMixin, once_per_form, submit_once
 from core.forms import add_form_errors, error_message
@@ -41,7 +41,7 @@ from .models import (
 from .poster import site_poster_pdf
 
 
-class UnitScopedAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class UnitScopedAdmin(ReadOnlyAdminMixin, ModelAdmin):
     """Officers see the rows of their units' sites; they change them only through services."""
 
     unit_field = "site__unit_id"
@@ -117,7 +117,7 @@ class SiteForm(forms.ModelForm):
         ]
 
 
-class TradingWindowInline(admin.TabularInline):
+class TradingWindowInline(TabularInline):
     model = TradingWindow
     form = TradingWindowForm
     extra = 0
@@ -344,7 +344,7 @@ class StallActionForm(ActionForm):
     reason = forms.CharField(label=gettext_lazy("Reason / note"), max_length=500, required=False)
 
 
-class StatusChangeInline(admin.TabularInline):
+class StatusChangeInline(TabularInline):
     model = StallStatusChange
     extra = 0
     fields = ["created_at", "old_status", "new_status", "actor", "reason"]
@@ -358,7 +358,7 @@ class StatusChangeInline(admin.TabularInline):
         return permissions.is_manager(user=request.user)
 
 
-class RenewalInline(admin.TabularInline):
+class RenewalInline(TabularInline):
     model = StallRenewal
     fields = ["old_expires_on", "new_expires_on", "renewed_by", "created_at"]
     readonly_fields = fields

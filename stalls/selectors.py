@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from accounts.roles import Role
 from accounts.selectors import user_has_role
 from cadres.selectors import unit_ids_for
+from core.integers import parse_int
 from core.routers import read_database
 
 from .models import (
@@ -276,10 +277,11 @@ def appeals_of_vendor(*, vendor) -> QuerySet[StallAppeal]:
 def site_vendors(site_id: str) -> QuerySet:
     """The vendors trading at a site (an active stall there): a broadcast's audience
     "site_vendors:<site id>" (registered with notifications in StallsConfig.ready)."""
-    if not site_id.isdigit():
+    site_pk = parse_int(site_id, min_value=1)
+    if site_pk is None:
         return get_user_model().objects.none()
     return get_user_model().objects.filter(
-        pk__in=Stall.objects.filter(site_id=int(site_id), status=Stall.Status.ACTIVE).values(
+        pk__in=Stall.objects.filter(site_id=site_pk, status=Stall.Status.ACTIVE).values(
             "registration__vendor_id"
         )
     )

@@ -8,7 +8,12 @@ from accounts import selectors
 from accounts.models import User
 from accounts.phone import normalize_phone
 from core.masking import mask_phone
-from core.serializers import ComputedCharField, ComputedIntegerField, ComputedListField
+from core.serializers import (
+    ComputedCharField,
+    ComputedIntegerField,
+    ComputedListField,
+    StrictIntegerField,
+)
 
 
 class PhoneField(serializers.CharField):
@@ -30,7 +35,7 @@ class PhoneField(serializers.CharField):
 
 
 class UserSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
+    id = StrictIntegerField()
     phone_masked = ComputedCharField(lambda user: mask_phone(user.phone))
     display_name = serializers.CharField()
     roles = ComputedListField(

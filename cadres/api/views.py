@@ -23,10 +23,16 @@ from core import codes
 from core.devices import IssuesDeviceToken, device_id
 from core.errors import Forbidden, Invalid, or_404
 from core.idempotency import idempotent
+from core.integers import parse_int
 from core.net import client_ip
 from core.pagination import PAGE_PARAMETERS, CursorPagination, paginate, paginated
 from core.schema import DEVICE_TOKEN_PARAMETERS, error_response
-from core.serializers import ComputedBooleanField, ComputedCharField, ComputedURLField
+from core.serializers import (
+    ComputedBooleanField,
+    ComputedCharField,
+    ComputedURLField,
+    StrictIntegerField,
+)
 from core.throttling import (
     AnonRateThrottle,
     ScopedThrottle,
@@ -44,12 +50,12 @@ MAX_INT = 2**31 - 1
 
 
 class UnitRefSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
+    id = StrictIntegerField()
     name = serializers.CharField()
 
 
 class CadreSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
+    id = StrictIntegerField()
     name = serializers.CharField()
     title = serializers.CharField()
     unit = UnitRefSerializer()
@@ -135,7 +141,7 @@ class UnitListView(APIView):
     throttle_classes = [AnonRateThrottle, UserRateThrottle]
 
     class OutputSerializer(serializers.Serializer):
-        id = serializers.IntegerField()
+        id = StrictIntegerField()
         name = serializers.CharField()
         kind = serializers.ChoiceField(
             choices=["bureau", "urban_management", "public_security", "street_office", "other"]
@@ -175,11 +181,11 @@ class UnitReviewSummaryView(APIView):
     permission_classes = [IsAuthenticated]
 
     class OutputSerializer(serializers.Serializer):
-        reviews = serializers.IntegerField()
-        bad = serializers.IntegerField()
-        unanswered_bad = serializers.IntegerField()
-        overdue = serializers.IntegerField(help_text="Bad reviews unanswered after 72 hours.")
-        overdue_total = serializers.IntegerField(
+        reviews = StrictIntegerField()
+        bad = StrictIntegerField()
+        unanswered_bad = StrictIntegerField()
+        overdue = StrictIntegerField(help_text="Bad reviews unanswered after 72 hours.")
+        overdue_total = StrictIntegerField(
             help_text="Bad reviews ever recorded overdue, answered since or not."
         )
 
@@ -229,7 +235,7 @@ class CadreQrRotateView(APIView):
 
     class OutputSerializer(serializers.Serializer):
         code_url = ComputedCharField(badge_url)
-        code_version = serializers.IntegerField()
+        code_version = StrictIntegerField()
 
     @extend_schema(request=None, responses={200: OutputSerializer})
     def post(self, request, pk):
@@ -274,7 +280,7 @@ class CadreReviewCreateView(IssuesDeviceToken, APIView):
             max_length=512,
             help_text="The badge URL the user scanned, or a service ticket's (then verified).",
         )
-        rating = serializers.IntegerField(
+        rating = StrictIntegerField(
             min_value=1, max_value=5, help_text="5 very satisfied ... 1 very dissatisfied."
         )
         tags = serializers.ListField(
@@ -288,8 +294,8 @@ class CadreReviewCreateView(IssuesDeviceToken, APIView):
         )
 
     class OutputSerializer(serializers.Serializer):
-        id = serializers.IntegerField()
-        points_awarded = serializers.IntegerField(
+        id = StrictIntegerField()
+        points_awarded = StrictIntegerField(
             help_text="0 past the day's cap, or for an account whose phone no SMS has "
             "confirmed (made at a service desk from an ID check: the review then waits "
             "for a moderator)."
@@ -354,7 +360,7 @@ class TicketIssueView(APIView):
     throttle_classes = [UserRateThrottle]
 
     class InputSerializer(serializers.Serializer):
-        cadre = serializers.IntegerField(
+        cadre = StrictIntegerField(
             min_value=1,
             max_value=MAX_INT,
             required=False,
@@ -362,7 +368,7 @@ class TicketIssueView(APIView):
         )
 
     class OutputSerializer(serializers.Serializer):
-        id = serializers.IntegerField()
+        id = StrictIntegerField()
         code_url = ComputedCharField(ticket_url)
         qr_png_url = ComputedURLField(
             lambda ticket, context: context["request"].build_absolute_uri(
@@ -425,12 +431,12 @@ class TicketQrPngView(APIView):
 
 class CadreHistoryEntrySerializer(serializers.Serializer):
     month = serializers.CharField(source="ranking.label", help_text="YYYY-MM")
-    rank = serializers.IntegerField(allow_null=True, help_text="Across the district.")
-    unit_rank = serializers.IntegerField(allow_null=True, help_text="Within the cadre's unit.")
+    rank = StrictIntegerField(allow_null=True, help_text="Across the district.")
+    unit_rank = StrictIntegerField(allow_null=True, help_text="Within the cadre's unit.")
     score = serializers.DecimalField(
         max_digits=5, decimal_places=2, allow_null=True, help_text="null without reviews."
     )
-    reviews = serializers.IntegerField()
+    reviews = StrictIntegerField()
     verified_share = serializers.DecimalField(
         max_digits=5, decimal_places=4, help_text="Reviews through a service ticket / reviews."
     )
@@ -465,13 +471,13 @@ class CadreHistoryView(APIView):
 
 
 class MyReviewSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
+    id = StrictIntegerField()
     cadre = CadreSerializer()
-    rating = serializers.IntegerField()
+    rating = StrictIntegerField()
     tags = serializers.ListField(child=serializers.CharField())
     comment = serializers.CharField()
     created_at = serializers.DateTimeField()
-    points_awarded = serializers.IntegerField()
+    points_awarded = StrictIntegerField()
     response = ResponseBodySerializer(allow_null=True)
     appeal = ReviewAppealSerializer(allow_null=True, help_text="The cadre's appeal, if any.")
 
@@ -492,8 +498,8 @@ class ReviewMineView(APIView):
 class CadreReviewSerializer(serializers.Serializer):
     """A review as the cadre sees it: never who wrote it."""
 
-    id = serializers.IntegerField()
-    rating = serializers.IntegerField()
+    id = StrictIntegerField()
+    rating = StrictIntegerField()
     tags = serializers.ListField(child=serializers.CharField())
     comment = serializers.CharField()
     created_at = serializers.DateTimeField()
@@ -563,7 +569,7 @@ class ReviewVerdictView(APIView):
         accepted = serializers.BooleanField()
 
     class OutputSerializer(serializers.Serializer):
-        id = serializers.IntegerField()
+        id = StrictIntegerField()
         response = ResponseBodySerializer()
 
     @extend_schema(
@@ -603,7 +609,7 @@ class MonthPagination(CursorPagination):
 class RankingVersionSerializer(serializers.Serializer):
     """One publication of a month: version 1 on the 1st, then each correction."""
 
-    version = serializers.IntegerField()
+    version = StrictIntegerField()
     published_at = serializers.DateTimeField()
     corrected_at = serializers.DateTimeField(allow_null=True)
     digest = serializers.CharField()
@@ -611,7 +617,7 @@ class RankingVersionSerializer(serializers.Serializer):
         help_text="Version 1: the digest of a version of the month before; version n: "
         "the digest of version n - 1."
     )
-    excluded_reviews = serializers.IntegerField(
+    excluded_reviews = StrictIntegerField(
         help_text="Reviews of the month excluded since the version before (0 for version 1)."
     )
 
@@ -626,7 +632,7 @@ class RankingMonthListView(APIView):
     class OutputSerializer(serializers.Serializer):
         month = serializers.CharField(source="label", help_text="YYYY-MM")
         published_at = serializers.DateTimeField()
-        version = serializers.IntegerField(help_text="The latest version (1: no correction).")
+        version = StrictIntegerField(help_text="The latest version (1: no correction).")
         digest = serializers.CharField()
         previous_digest = serializers.CharField()
 
@@ -644,16 +650,16 @@ class RankingMonthListView(APIView):
 
 
 class RankingUnitRefSerializer(serializers.Serializer):
-    id = serializers.IntegerField(source="unit_id")
+    id = StrictIntegerField(source="unit_id")
     name = serializers.CharField(source="unit_name")
 
 
 class ExcludedCountsSerializer(serializers.Serializer):
     """How many of the month's reviews were left out of the figures, by ground."""
 
-    colleague = serializers.IntegerField(source="excluded_colleague")
-    appeal = serializers.IntegerField(source="excluded_appeal")
-    fraud = serializers.IntegerField(source="excluded_fraud")
+    colleague = StrictIntegerField(source="excluded_colleague")
+    appeal = StrictIntegerField(source="excluded_appeal")
+    fraud = StrictIntegerField(source="excluded_fraud")
 
     def __init__(self, **kwargs):
         super().__init__(source="*", **kwargs)
@@ -662,11 +668,11 @@ class ExcludedCountsSerializer(serializers.Serializer):
 class RankingEntrySerializer(serializers.Serializer):
     """One stored RankingEntry as the API shows it."""
 
-    rank = serializers.IntegerField(allow_null=True)
+    rank = StrictIntegerField(allow_null=True)
     name = serializers.CharField()
     unit = RankingUnitRefSerializer(source="*")
-    cadre_id = serializers.IntegerField(allow_null=True)
-    reviews = serializers.IntegerField()
+    cadre_id = StrictIntegerField(allow_null=True)
+    reviews = StrictIntegerField()
     satisfaction_rate = serializers.DecimalField(max_digits=5, decimal_places=4)
     response_rate = serializers.DecimalField(max_digits=5, decimal_places=4)
     rejection_rate = serializers.DecimalField(max_digits=5, decimal_places=4)
@@ -705,10 +711,9 @@ def ranking_offset(cursor: str) -> int | None:
         decoded = base64.urlsafe_b64decode(cursor.encode()).decode()
     except (ValueError, UnicodeDecodeError):
         return None
-    number = decoded.removeprefix("o=")
-    if not decoded.startswith("o=") or not number.isdigit() or len(number) > 6:
+    if not decoded.startswith("o="):
         return None
-    return int(number)
+    return parse_int(decoded.removeprefix("o="), min_value=0, max_value=999_999)
 
 
 def _page_url(offset: int | None, context) -> str | None:
@@ -734,12 +739,12 @@ class RankingMonthView(APIView):
 
     class QuerySerializer(serializers.Serializer):
         scope = serializers.ChoiceField(choices=["unit", "cadre"], default="unit", required=False)
-        unit = serializers.IntegerField(min_value=1, max_value=MAX_INT, required=False)
+        unit = StrictIntegerField(min_value=1, max_value=MAX_INT, required=False)
         cursor = serializers.CharField(max_length=40, required=False)
-        page_size = serializers.IntegerField(
+        page_size = StrictIntegerField(
             min_value=1, max_value=CursorPagination.max_page_size, required=False
         )
-        version = serializers.IntegerField(min_value=1, max_value=32767, required=False)
+        version = StrictIntegerField(min_value=1, max_value=32767, required=False)
 
         def validate_cursor(self, value):
             offset = ranking_offset(value)
@@ -752,9 +757,9 @@ class RankingMonthView(APIView):
         published_at = serializers.DateTimeField(source="ranking.published_at")
         scope = serializers.CharField()
         unit = UnitRefSerializer(allow_null=True, required=False)
-        version = serializers.IntegerField(source="ranking.version")
+        version = StrictIntegerField(source="ranking.version")
         corrected_at = serializers.DateTimeField(source="ranking.corrected_at", allow_null=True)
-        excluded_reviews = serializers.IntegerField(
+        excluded_reviews = StrictIntegerField(
             source="ranking.excluded_reviews",
             help_text="Reviews excluded since the version before (0 for version 1).",
         )
@@ -897,8 +902,8 @@ class RankingMonthView(APIView):
 class AppealSerializer(serializers.Serializer):
     """An appeal as the cadre and the unit see it: never who reviewed, nor who decided."""
 
-    id = serializers.IntegerField()
-    review = serializers.IntegerField(source="review_id")
+    id = StrictIntegerField()
+    review = StrictIntegerField(source="review_id")
     reason = serializers.CharField()
     status = serializers.ChoiceField(choices=Appeal.Status.choices)
     due_at = serializers.DateTimeField(help_text="The end of the 5th working day after it.")
@@ -913,8 +918,8 @@ class AppealSerializer(serializers.Serializer):
 class AppealReviewSerializer(serializers.Serializer):
     """The appealed review, for the deciders: what was said and when, never by whom."""
 
-    id = serializers.IntegerField()
-    rating = serializers.IntegerField()
+    id = StrictIntegerField()
+    rating = StrictIntegerField()
     tags = serializers.ListField(child=serializers.CharField())
     comment = serializers.CharField()
     created_at = serializers.DateTimeField()

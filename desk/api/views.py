@@ -21,7 +21,7 @@ from core.net import client_ip
 from core.pagination import paginate, paginated
 from core.photos import validate_photo
 from core.schema import error_response
-from core.serializers import ComputedCharField
+from core.serializers import ComputedCharField, StrictIntegerField
 from core.throttling import UserRateThrottle
 from points.api.views import MoralClaimOutputSerializer
 from points.models import MoralCategory
@@ -59,7 +59,7 @@ def _own_session(request, pk: int) -> DeskSession:
 
 
 class DeskSessionSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
+    id = StrictIntegerField()
     phone_masked = ComputedCharField(lambda session: mask_phone(session.phone))
     status = serializers.ChoiceField(choices=DeskSession.Status.choices)
     method = serializers.CharField(help_text="`sms`, `id_check`, or empty until confirmed.")
@@ -223,7 +223,7 @@ class AssistedReviewView(APIView):
 
     class InputSerializer(serializers.Serializer):
         code = serializers.CharField(max_length=512, help_text="The cadre's badge URL, scanned.")
-        rating = serializers.IntegerField(min_value=1, max_value=5)
+        rating = StrictIntegerField(min_value=1, max_value=5)
         tags = serializers.ListField(
             child=serializers.ChoiceField(choices=Review.Tag.choices),
             required=False,
@@ -235,8 +235,8 @@ class AssistedReviewView(APIView):
         )
 
     class OutputSerializer(serializers.Serializer):
-        id = serializers.IntegerField()
-        points_awarded = serializers.IntegerField()
+        id = StrictIntegerField()
+        points_awarded = StrictIntegerField()
         assisted = serializers.BooleanField()
 
     @extend_schema(
@@ -343,9 +343,9 @@ class AssistedRegistrationView(APIView):
 
 
 class AssistedActSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
+    id = StrictIntegerField()
     kind = serializers.ChoiceField(choices=AssistedAct.Kind.choices)
-    object_id = serializers.IntegerField(
+    object_id = StrictIntegerField(
         help_text="The review, moral claim, stall registration or account the act created."
     )
     agent_name = ComputedCharField(

@@ -24,7 +24,9 @@ from core.serializers import (
     ComputedDecimalField,
     ComputedIntegerField,
     ComputedRowsField,
+    PrimaryKeyRelatedField,
     RowsField,
+    StrictIntegerField,
 )
 from core.throttling import AnonRateThrottle, UserRateThrottle
 
@@ -79,12 +81,12 @@ def _evidence_response(field):
 
 
 class RefSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
+    id = StrictIntegerField()
     name = serializers.CharField()
 
 
 class CadreRefSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
+    id = StrictIntegerField()
     name = serializers.CharField()
     title = serializers.CharField()
     rank = serializers.CharField()
@@ -92,15 +94,15 @@ class CadreRefSerializer(serializers.Serializer):
 
 
 class OutcomeSerializer(serializers.Serializer):
-    duration_minutes = serializers.IntegerField()
-    peak_viewers = serializers.IntegerField()
-    orders = serializers.IntegerField()
+    duration_minutes = StrictIntegerField()
+    peak_viewers = StrictIntegerField()
+    orders = StrictIntegerField()
     sales = serializers.DecimalField(max_digits=14, decimal_places=2, help_text="yuan")
     recorded_at = serializers.DateTimeField(source="outcome_recorded_at")
 
 
 class SessionSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
+    id = StrictIntegerField()
     title = serializers.CharField()
     unit = RefSerializer()
     starts_at = serializers.DateTimeField()
@@ -115,20 +117,20 @@ class SessionSerializer(serializers.Serializer):
 
 
 class IncomeSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    session = serializers.IntegerField(source="session_id")
+    id = StrictIntegerField()
+    session = StrictIntegerField(source="session_id")
     cadre = RefSerializer()
     kind = serializers.ChoiceField(choices=Income.Kind.choices)
     amount = serializers.DecimalField(max_digits=12, decimal_places=2, help_text="yuan")
     received_on = serializers.DateField()
     note = serializers.CharField()
-    corrects = serializers.IntegerField(source="corrects_id", allow_null=True)
+    corrects = StrictIntegerField(source="corrects_id", allow_null=True)
     recorded_at = serializers.DateTimeField()
 
 
 class TransferSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    income = serializers.IntegerField(source="income_id")
+    id = StrictIntegerField()
+    income = StrictIntegerField(source="income_id")
     amount = serializers.DecimalField(max_digits=12, decimal_places=2, help_text="yuan")
     fund = serializers.CharField()
     reference = serializers.CharField()
@@ -146,7 +148,7 @@ class ProductListView(APIView):
     throttle_classes = [AnonRateThrottle, UserRateThrottle]
 
     class OutputSerializer(serializers.Serializer):
-        id = serializers.IntegerField()
+        id = StrictIntegerField()
         name = serializers.CharField()
         description = serializers.CharField()
 
@@ -165,13 +167,13 @@ class SessionListView(APIView):
 
     class InputSerializer(serializers.Serializer):
         title = serializers.CharField(max_length=100)
-        unit = serializers.PrimaryKeyRelatedField(queryset=Unit.objects.all())
+        unit = PrimaryKeyRelatedField(queryset=Unit.objects.all())
         starts_at = serializers.DateTimeField()
         platform = serializers.ChoiceField(choices=Platform.choices)
-        hosts = serializers.PrimaryKeyRelatedField(
+        hosts = PrimaryKeyRelatedField(
             queryset=Cadre.objects.filter(active=True), many=True, allow_empty=False
         )
-        products = serializers.PrimaryKeyRelatedField(
+        products = PrimaryKeyRelatedField(
             queryset=Product.objects.filter(active=True), many=True, allow_empty=False
         )
 
@@ -226,9 +228,9 @@ class SessionOutcomeView(APIView):
     permission_classes = [IsAuthenticated]
 
     class InputSerializer(serializers.Serializer):
-        duration_minutes = serializers.IntegerField(min_value=1, max_value=24 * 60)
-        peak_viewers = serializers.IntegerField(min_value=0, max_value=2**31 - 1)
-        orders = serializers.IntegerField(min_value=0, max_value=2**31 - 1)
+        duration_minutes = StrictIntegerField(min_value=1, max_value=24 * 60)
+        peak_viewers = StrictIntegerField(min_value=0, max_value=2**31 - 1)
+        orders = StrictIntegerField(min_value=0, max_value=2**31 - 1)
         sales = serializers.DecimalField(
             max_digits=14,
             decimal_places=2,
@@ -276,13 +278,13 @@ class IncomeCreateView(APIView):
     permission_classes = [IsAuthenticated]
 
     class InputSerializer(serializers.Serializer):
-        session = serializers.IntegerField(min_value=1, max_value=MAX_ID)
-        cadre = serializers.IntegerField(min_value=1, max_value=MAX_ID)
+        session = StrictIntegerField(min_value=1, max_value=MAX_ID)
+        cadre = StrictIntegerField(min_value=1, max_value=MAX_ID)
         kind = serializers.ChoiceField(choices=Income.Kind.choices)
         amount = serializers.DecimalField(max_digits=12, decimal_places=2, help_text="yuan")
         received_on = serializers.DateField()
         note = serializers.CharField(max_length=500, required=False, default="", allow_blank=True)
-        corrects = serializers.IntegerField(
+        corrects = StrictIntegerField(
             min_value=1, max_value=MAX_ID, required=False, allow_null=True
         )
 
@@ -323,7 +325,7 @@ class TransferCreateView(APIView):
     permission_classes = [IsAuthenticated]
 
     class InputSerializer(serializers.Serializer):
-        income = serializers.IntegerField(min_value=1, max_value=MAX_ID)
+        income = StrictIntegerField(min_value=1, max_value=MAX_ID)
         amount = serializers.DecimalField(
             max_digits=12, decimal_places=2, min_value=Decimal("0.01"), help_text="yuan"
         )
@@ -412,10 +414,10 @@ class TransferEvidenceView(APIView):
 
 class ComplianceShortfallSerializer(serializers.Serializer):
     cadre = CadreRefSerializer()
-    quota = serializers.IntegerField()
-    held = serializers.IntegerField()
-    planned = serializers.IntegerField()
-    missing = serializers.IntegerField()
+    quota = StrictIntegerField()
+    held = StrictIntegerField()
+    planned = StrictIntegerField()
+    missing = StrictIntegerField()
 
 
 class ComplianceOverdueSerializer(serializers.Serializer):
@@ -462,7 +464,7 @@ class ComplianceView(APIView):
 
 class SummaryCadreSerializer(serializers.Serializer):
     cadre = CadreRefSerializer()
-    sessions = serializers.IntegerField()
+    sessions = StrictIntegerField()
     sales = serializers.DecimalField(max_digits=16, decimal_places=2)
     income = serializers.DecimalField(max_digits=14, decimal_places=2)
     transferred = serializers.DecimalField(max_digits=14, decimal_places=2)
@@ -471,7 +473,7 @@ class SummaryCadreSerializer(serializers.Serializer):
 class SummaryFundSerializer(serializers.Serializer):
     fund = serializers.CharField()
     total = serializers.DecimalField(max_digits=14, decimal_places=2)
-    transfers = serializers.IntegerField()
+    transfers = StrictIntegerField()
 
 
 class SummaryMonthSerializer(serializers.Serializer):
@@ -491,8 +493,8 @@ class SummaryView(APIView):
 
     class OutputSerializer(serializers.Serializer):
         quarter = serializers.CharField()
-        sessions = serializers.IntegerField()
-        orders = serializers.IntegerField()
+        sessions = StrictIntegerField()
+        orders = StrictIntegerField()
         sales = serializers.DecimalField(max_digits=16, decimal_places=2)
         income = serializers.DecimalField(max_digits=14, decimal_places=2)
         transferred = serializers.DecimalField(

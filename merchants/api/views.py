@@ -23,7 +23,12 @@ from core.masking import mask_phone
 from core.pagination import PAGE_PARAMETERS, paginate, paginated
 from core.qr import qr_png
 from core.schema import error_response
-from core.serializers import ComputedCharField, ComputedIntegerField, ComputedURLField
+from core.serializers import (
+    ComputedCharField,
+    ComputedIntegerField,
+    ComputedURLField,
+    StrictIntegerField,
+)
 from core.throttling import ScopedThrottle
 from points.api.views import VoucherCheckSerializer
 from points.models import Redemption
@@ -38,7 +43,7 @@ THROTTLES = api_settings.DEFAULT_THROTTLE_CLASSES
 
 
 class MerchantRefSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
+    id = StrictIntegerField()
     name = serializers.CharField()
 
     class Meta:
@@ -59,9 +64,9 @@ def _qr_png_url(payment_request, context) -> str:
 
 
 class PaymentRequestSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
+    id = StrictIntegerField()
     merchant = MerchantRefSerializer()
-    amount_points = serializers.IntegerField()
+    amount_points = StrictIntegerField()
     amount_yuan = ComputedCharField(lambda found: yuan(found.amount_points))
     code_url = ComputedCharField(request_url)
     qr_png_url = ComputedURLField(_qr_png_url, with_context=True)
@@ -71,7 +76,7 @@ class PaymentRequestSerializer(serializers.Serializer):
     paid_at = serializers.DateTimeField(
         source="paid_payment.created_at", allow_null=True, default=None
     )
-    payment = serializers.IntegerField(source="paid_payment.pk", allow_null=True, default=None)
+    payment = StrictIntegerField(source="paid_payment.pk", allow_null=True, default=None)
 
     class Meta:
         ref_name = "PaymentRequest"
@@ -83,8 +88,8 @@ class PaymentRequestCreateView(APIView):
     permission_classes = [HasRole(Role.MERCHANT)]
 
     class InputSerializer(serializers.Serializer):
-        amount_points = serializers.IntegerField(min_value=1, max_value=100_000_000)
-        merchant = serializers.IntegerField(min_value=1, max_value=MAX_INT, required=False)
+        amount_points = StrictIntegerField(min_value=1, max_value=100_000_000)
+        merchant = StrictIntegerField(min_value=1, max_value=MAX_INT, required=False)
 
     @extend_schema(
         request=InputSerializer,
@@ -143,7 +148,7 @@ class PaymentRequestQrView(APIView):
 
 
 class CounterCodeSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
+    id = StrictIntegerField()
     name = serializers.CharField()
     address = serializers.CharField()
     code_url = ComputedCharField(counter_url)
@@ -180,9 +185,9 @@ class CounterCodeQrView(APIView):
 
 # What a resident's phone shows after scanning a till or counter code (POST /scan).
 class RequestScanSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
+    id = StrictIntegerField()
     merchant = MerchantRefSerializer()
-    amount_points = serializers.IntegerField()
+    amount_points = StrictIntegerField()
     amount_yuan = ComputedCharField(lambda found: yuan(found.amount_points))
     status = serializers.ChoiceField(choices=PaymentRequest.Status.choices)
     expires_at = serializers.DateTimeField()
@@ -193,7 +198,7 @@ def request_scan_body(payment_request: PaymentRequest, request) -> dict:
 
 
 class CounterScanSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
+    id = StrictIntegerField()
     name = serializers.CharField()
     address = serializers.CharField()
 
@@ -203,11 +208,11 @@ def counter_scan_body(merchant, request) -> dict:
 
 
 class ResidentPaymentSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
+    id = StrictIntegerField()
     merchant = MerchantRefSerializer()
-    amount_points = serializers.IntegerField()
+    amount_points = StrictIntegerField()
     amount_yuan = ComputedCharField(lambda payment: yuan(payment.amount_points))
-    refunded_points = serializers.IntegerField()
+    refunded_points = StrictIntegerField()
     created_at = serializers.DateTimeField()
 
     class Meta:
@@ -223,7 +228,7 @@ class PaymentCreateView(APIView):
 
     class InputSerializer(serializers.Serializer):
         code = serializers.CharField(max_length=512)
-        amount_points = serializers.IntegerField(
+        amount_points = StrictIntegerField(
             min_value=1,
             max_value=100_000_000,
             required=False,
@@ -231,15 +236,15 @@ class PaymentCreateView(APIView):
         )
 
     class OutputSerializer(serializers.Serializer):
-        id = serializers.IntegerField(source="payment.pk")
+        id = StrictIntegerField(source="payment.pk")
         merchant = inline_serializer(
             "PaidMerchant",
-            {"id": serializers.IntegerField(), "name": serializers.CharField()},
+            {"id": StrictIntegerField(), "name": serializers.CharField()},
             source="payment.merchant",
         )
-        amount_points = serializers.IntegerField(source="payment.amount_points")
+        amount_points = StrictIntegerField(source="payment.amount_points")
         amount_yuan = ComputedCharField(lambda made: yuan(made.payment.amount_points))
-        balance = serializers.IntegerField()
+        balance = StrictIntegerField()
         created_at = serializers.DateTimeField(source="payment.created_at")
 
     def get_throttles(self):
@@ -292,14 +297,14 @@ class PaymentCreateView(APIView):
 
 
 class MerchantPaymentSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
+    id = StrictIntegerField()
     merchant = MerchantRefSerializer()
-    amount_points = serializers.IntegerField()
+    amount_points = StrictIntegerField()
     amount_yuan = ComputedCharField(lambda payment: yuan(payment.amount_points))
-    refunded_points = serializers.IntegerField()
-    refundable_points = serializers.IntegerField()
+    refunded_points = StrictIntegerField()
+    refundable_points = StrictIntegerField()
     payer_phone_masked = ComputedCharField(lambda payment: mask_phone(payment.resident.phone))
-    request = serializers.IntegerField(source="request_id", allow_null=True)
+    request = StrictIntegerField(source="request_id", allow_null=True)
     created_at = serializers.DateTimeField()
 
     class Meta:
@@ -339,12 +344,12 @@ class RefundCreateView(APIView):
     permission_classes = [HasRole(Role.MERCHANT)]
 
     class InputSerializer(serializers.Serializer):
-        amount_points = serializers.IntegerField(min_value=1, max_value=100_000_000)
+        amount_points = StrictIntegerField(min_value=1, max_value=100_000_000)
 
     class OutputSerializer(serializers.Serializer):
-        id = serializers.IntegerField()
+        id = StrictIntegerField()
         payment = MerchantPaymentSerializer()
-        amount_points = serializers.IntegerField()
+        amount_points = StrictIntegerField()
         amount_yuan = ComputedCharField(lambda refund: yuan(refund.amount_points))
         created_at = serializers.DateTimeField()
 
@@ -409,15 +414,15 @@ def _csv_url(statement, context) -> str:
 
 
 class StatementSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
+    id = StrictIntegerField()
     merchant = MerchantRefSerializer()
     month = ComputedCharField(lambda statement: statement.label)
     status = serializers.ChoiceField(choices=Statement.Status.choices)
-    payments_points = serializers.IntegerField()
-    refunds_points = serializers.IntegerField()
-    vouchers_points = serializers.IntegerField()
-    other_points = serializers.IntegerField()
-    points = serializers.IntegerField()
+    payments_points = StrictIntegerField()
+    refunds_points = StrictIntegerField()
+    vouchers_points = StrictIntegerField()
+    other_points = StrictIntegerField()
+    points = StrictIntegerField()
     yuan = ComputedCharField(lambda statement: yuan(statement.points))
     entries = ComputedIntegerField(lambda statement: statement.entries_count)
     built_at = serializers.DateTimeField()

@@ -10,7 +10,7 @@ from rest_framework.views import APIView
 from core.errors import Invalid
 from core.pagination import paginate, paginated
 from core.schema import error_response
-from core.serializers import ComputedCharField
+from core.serializers import ComputedCharField, StrictIntegerField
 from core.throttling import UserRateThrottle
 
 from .. import kinds, selectors, services
@@ -19,7 +19,7 @@ NEITHER = _("Give the ids to mark read, or all: true.")
 
 
 class NotificationSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
+    id = StrictIntegerField()
     kind = serializers.ChoiceField(choices=sorted(kinds.KINDS))
     title = ComputedCharField(lambda notification: notification.title)
     body = ComputedCharField(lambda notification: notification.body)
@@ -50,15 +50,15 @@ class NotificationReadView(APIView):
 
     class InputSerializer(serializers.Serializer):
         ids = serializers.ListField(
-            child=serializers.IntegerField(min_value=1, max_value=2**63 - 1),
+            child=StrictIntegerField(min_value=1, max_value=2**63 - 1),
             max_length=100,
             required=False,
         )
         all = serializers.BooleanField(required=False, default=False)
 
     class OutputSerializer(serializers.Serializer):
-        marked = serializers.IntegerField(help_text="How many were unread and are read now.")
-        unread = serializers.IntegerField()
+        marked = StrictIntegerField(help_text="How many were unread and are read now.")
+        unread = StrictIntegerField()
 
     @extend_schema(
         request=InputSerializer,

@@ -9,7 +9,7 @@ from rest_framework.views import APIView
 
 from core.errors import Invalid
 from core.schema import error_response
-from core.serializers import ComputedCharField, ComputedRowsField
+from core.serializers import ComputedCharField, ComputedRowsField, StrictIntegerField
 from core.throttling import AnonRateThrottle
 
 from .. import selectors
@@ -18,7 +18,7 @@ BAD_MONTH = error_response("`month` is missing or not YYYY-MM (`invalid`).")
 
 
 class OpenVersionSerializer(serializers.Serializer):
-    version = serializers.IntegerField(help_text="1 is the original; later ones are corrections.")
+    version = StrictIntegerField(help_text="1 is the original; later ones are corrections.")
     published_at = serializers.DateTimeField()
     digest = serializers.CharField()
     previous_digest = serializers.CharField()
@@ -53,11 +53,11 @@ class OpenRankingsView(APIView):
 class OpenSiteCountsSerializer(serializers.Serializer):
     site = serializers.DictField(help_text="{id, name}")
     month = serializers.CharField()
-    registrations = serializers.IntegerField()
-    inspections = serializers.IntegerField()
-    violations = serializers.IntegerField()
-    suspensions = serializers.IntegerField()
-    reports = serializers.IntegerField()
+    registrations = StrictIntegerField()
+    inspections = StrictIntegerField()
+    violations = StrictIntegerField()
+    suspensions = StrictIntegerField()
+    reports = StrictIntegerField()
 
 
 class OpenStallsView(APIView):

@@ -19,7 +19,13 @@ from core.masking import mask_phone
 from core.pagination import PAGE_PARAMETERS, paginate, paginated
 from core.photos import validate_photo
 from core.schema import error_response
-from core.serializers import ComputedCharField, ComputedIntegerField, as_object
+from core.serializers import (
+    ComputedCharField,
+    ComputedIntegerField,
+    ModelSerializer,
+    StrictIntegerField,
+    as_object,
+)
 from core.throttling import AnonRateThrottle, ScopedThrottle, UserAndScopeThrottle
 
 from .. import permissions, selectors, services
@@ -38,7 +44,7 @@ class TierSerializer(serializers.Serializer):
 
 class PointsExpiringSerializer(serializers.Serializer):
     date = serializers.DateField(help_text=_("The last day on which these points can be spent."))
-    points = serializers.IntegerField()
+    points = StrictIntegerField()
 
 
 class BalanceView(APIView):
@@ -46,9 +52,9 @@ class BalanceView(APIView):
     next dates on which redeemable points expire."""
 
     class OutputSerializer(serializers.Serializer):
-        redeemable = serializers.IntegerField()
+        redeemable = StrictIntegerField()
         redeemable_yuan = ComputedCharField(lambda summary: selectors.yuan(summary.redeemable))
-        moral = serializers.IntegerField()
+        moral = StrictIntegerField()
         tier = TierSerializer(allow_null=True)
         expiring = PointsExpiringSerializer(
             many=True,
@@ -69,10 +75,10 @@ class EntryListView(APIView):
     """GET /points/entries: the resident's own ledger entries, newest first."""
 
     class OutputSerializer(serializers.Serializer):
-        id = serializers.IntegerField()
+        id = StrictIntegerField()
         kind = serializers.ChoiceField(choices=Currency.choices, source="account.currency")
-        amount = serializers.IntegerField()
-        balance_after = serializers.IntegerField()
+        amount = StrictIntegerField()
+        balance_after = StrictIntegerField()
         reason = serializers.CharField()
         created_at = serializers.DateTimeField()
 
@@ -98,12 +104,12 @@ class EntryListView(APIView):
 
 
 class CampaignOutputSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
+    id = StrictIntegerField()
     title = serializers.CharField()
     starts_at = serializers.DateTimeField()
     ends_at = serializers.DateTimeField()
-    points_per_claim = serializers.IntegerField()
-    claims = serializers.IntegerField()
+    points_per_claim = StrictIntegerField()
+    claims = StrictIntegerField()
     claims_left = ComputedIntegerField(
         lambda campaign: selectors.campaign_claims_left(campaign=campaign)
     )
@@ -119,8 +125,8 @@ class CampaignListView(APIView):
         title = serializers.CharField(max_length=100)
         starts_at = serializers.DateTimeField()
         ends_at = serializers.DateTimeField()
-        points_per_claim = serializers.IntegerField(min_value=1, max_value=100_000)
-        claims = serializers.IntegerField(min_value=1, max_value=1_000_000)
+        points_per_claim = StrictIntegerField(min_value=1, max_value=100_000)
+        claims = StrictIntegerField(min_value=1, max_value=1_000_000)
 
     def get_permissions(self):
         if self.request is not None and self.request.method == "POST":
@@ -154,8 +160,8 @@ class CampaignClaimView(APIView):
     throttle_scope = "claim"
 
     class OutputSerializer(serializers.Serializer):
-        amount = serializers.IntegerField()
-        balance = serializers.IntegerField()
+        amount = StrictIntegerField()
+        balance = StrictIntegerField()
 
     @extend_schema(
         request=None,
@@ -175,14 +181,14 @@ class CampaignClaimView(APIView):
 
 
 class RewardOutputSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
+    id = StrictIntegerField()
     title = serializers.CharField()
     merchant = inline_serializer(
-        "RewardMerchant", {"id": serializers.IntegerField(), "name": serializers.CharField()}
+        "RewardMerchant", {"id": StrictIntegerField(), "name": serializers.CharField()}
     )
-    cost_points = serializers.IntegerField()
+    cost_points = StrictIntegerField()
     cost_yuan = ComputedCharField(lambda reward: selectors.yuan(reward.cost_points))
-    stock = serializers.IntegerField()
+    stock = StrictIntegerField()
 
     class Meta:
         ref_name = "Reward"
@@ -193,9 +199,9 @@ class RewardListView(APIView):
 
     class InputSerializer(serializers.Serializer):
         title = serializers.CharField(max_length=100)
-        cost_points = serializers.IntegerField(min_value=1, max_value=10_000_000)
-        stock = serializers.IntegerField(min_value=0, max_value=1_000_000)
-        merchant = serializers.IntegerField(min_value=1, max_value=MAX_INT, required=False)
+        cost_points = StrictIntegerField(min_value=1, max_value=10_000_000)
+        stock = StrictIntegerField(min_value=0, max_value=1_000_000)
+        merchant = StrictIntegerField(min_value=1, max_value=MAX_INT, required=False)
 
     def get_permissions(self):
         if self.request is not None and self.request.method == "POST":
@@ -235,11 +241,11 @@ class RewardListView(APIView):
 
 
 class RedemptionOutputSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
+    id = StrictIntegerField()
     code_url = ComputedCharField(voucher_url)
     status = serializers.CharField(help_text="issued, used or cancelled")
     reward = RewardOutputSerializer()
-    cost_points = serializers.IntegerField()
+    cost_points = StrictIntegerField()
     created_at = serializers.DateTimeField()
     used_at = serializers.DateTimeField(allow_null=True)
 
@@ -251,7 +257,7 @@ class RedemptionListView(APIView):
     """GET /points/redemptions: own vouchers; POST: spend points on a reward."""
 
     class InputSerializer(serializers.Serializer):
-        reward = serializers.IntegerField(min_value=1, max_value=MAX_INT)
+        reward = StrictIntegerField(min_value=1, max_value=MAX_INT)
 
     @extend_schema(**paginated(RedemptionOutputSerializer))
     def get(self, request):
@@ -310,13 +316,13 @@ class RedemptionCancelView(APIView):
 # parts are published as free-form objects in the schema; `as_object` keeps them so.
 @as_object
 class VoucherRewardSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
+    id = StrictIntegerField()
     title = serializers.CharField()
 
 
 @as_object
 class VoucherMerchantSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
+    id = StrictIntegerField()
     name = serializers.CharField()
 
 
@@ -326,11 +332,11 @@ class VoucherHolderSerializer(serializers.Serializer):
 
 
 class VoucherCheckSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
+    id = StrictIntegerField()
     status = serializers.CharField()
     reward = VoucherRewardSerializer()
     merchant = VoucherMerchantSerializer(source="reward.merchant")
-    cost_points = serializers.IntegerField()
+    cost_points = StrictIntegerField()
     holder = VoucherHolderSerializer(source="resident")
     created_at = serializers.DateTimeField()
     used_at = serializers.DateTimeField(allow_null=True)
@@ -377,7 +383,7 @@ class MoralCategoryListView(APIView):
 
     permission_classes = [AllowAny]
 
-    class OutputSerializer(serializers.ModelSerializer):
+    class OutputSerializer(ModelSerializer):
         class Meta:
             model = MoralCategory
             fields = ["code", "name", "min_points", "max_points"]
@@ -393,12 +399,12 @@ class MoralCategoryListView(APIView):
 
 
 class MoralClaimOutputSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
+    id = StrictIntegerField()
     category = serializers.CharField(source="category.code")
     description = serializers.CharField()
     occurred_on = serializers.DateField()
     status = serializers.CharField(help_text="pending, approved, rejected or revoked")
-    points = serializers.IntegerField(allow_null=True)
+    points = StrictIntegerField(allow_null=True)
     reject_reason = serializers.CharField()
     photo_url = ComputedCharField(
         lambda claim: claim.photo.url if claim.photo else None, allow_null=True
@@ -451,7 +457,7 @@ class MoralClaimApproveView(APIView):
     permission_classes = [HasRole(Role.MORAL_REVIEWER)]
 
     class InputSerializer(serializers.Serializer):
-        points = serializers.IntegerField(min_value=1, max_value=10_000)
+        points = StrictIntegerField(min_value=1, max_value=10_000)
 
     @extend_schema(
         request=InputSerializer,

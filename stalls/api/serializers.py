@@ -4,7 +4,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from core.masking import mask_name, mask_phone
-from core.serializers import ComputedCharField, ComputedDateField
+from core.serializers import ComputedCharField, ComputedDateField, StrictIntegerField
 
 from .. import selectors
 from ..codes import stall_code_url
@@ -36,23 +36,23 @@ class WindowSerializer(serializers.Serializer):
     start = ClockTimeField()
     end = ClockTimeField()
     days = serializers.ListField(
-        child=serializers.IntegerField(), help_text="ISO weekdays: 1 Monday .. 7 Sunday."
+        child=StrictIntegerField(), help_text="ISO weekdays: 1 Monday .. 7 Sunday."
     )
 
 
 class SiteUnitSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
+    id = StrictIntegerField()
     name = serializers.CharField()
 
 
 class SiteSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
+    id = StrictIntegerField()
     name = serializers.CharField()
     kind = serializers.ChoiceField(choices=["morning_market", "night_market", "convenience_point"])
     address = serializers.CharField()
     latitude = serializers.FloatField()
     longitude = serializers.FloatField()
-    capacity = serializers.IntegerField()
+    capacity = StrictIntegerField()
     free_slots = serializers.SerializerMethodField()
     hours = WindowSerializer(many=True, source="windows.all")
     goods_categories = serializers.ListField(child=serializers.CharField())
@@ -63,17 +63,17 @@ class SiteSerializer(serializers.Serializer):
 
 
 class StallSiteSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
+    id = StrictIntegerField()
     name = serializers.CharField()
     address = serializers.CharField()
 
 
 class StallPublicSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
+    id = StrictIntegerField()
     vendor_name = serializers.SerializerMethodField(help_text="Masked.")
     goods_category = serializers.CharField(source="registration.goods_category")
     site = StallSiteSerializer()
-    slot = serializers.IntegerField()
+    slot = StrictIntegerField()
     hours = WindowSerializer(many=True, source="site.windows.all")
     status = serializers.CharField(
         help_text="`active`, `suspended`, `withdrawn` (given up) or `lapsed` (not renewed)."
@@ -113,8 +113,8 @@ def stall_scan_body(stall, request) -> dict:
 
 
 class RegistrationStallSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    slot = serializers.IntegerField()
+    id = StrictIntegerField()
+    slot = StrictIntegerField()
     status = serializers.CharField()
     license_no = serializers.CharField()
     code_url = serializers.SerializerMethodField()
@@ -140,7 +140,7 @@ class StallOwnSerializer(RegistrationStallSerializer):
 class RegistrationSerializer(serializers.Serializer):
     """A registration as its vendor sees it: the ID number masked."""
 
-    id = serializers.IntegerField()
+    id = StrictIntegerField()
     site = StallSiteSerializer()
     vendor_name = serializers.CharField()
     id_number = serializers.SerializerMethodField(
@@ -224,8 +224,8 @@ class OfficerRegistrationSerializer(RegistrationSerializer):
 
 
 class StallReportSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    stall = serializers.IntegerField(source="stall_id")
+    id = StrictIntegerField()
+    stall = StrictIntegerField(source="stall_id")
     license_no = serializers.CharField(source="stall.license_no")
     site = serializers.CharField(source="stall.site.name")
     category = serializers.CharField()
@@ -241,8 +241,8 @@ class StallReportSerializer(serializers.Serializer):
 
 
 class StallAppealSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    stall = serializers.IntegerField(source="stall_id")
+    id = StrictIntegerField()
+    stall = StrictIntegerField(source="stall_id")
     license_no = serializers.CharField(source="stall.license_no")
     site = serializers.CharField(source="stall.site.name")
     status = serializers.CharField(help_text="`pending`, `upheld` or `dismissed`.")

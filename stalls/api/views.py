@@ -16,7 +16,7 @@ from core.idempotency import idempotent
 from core.pagination import PAGE_PARAMETERS, CursorPagination, paginate, paginated
 from core.qr import qr_png
 from core.schema import error_response
-from core.serializers import ComputedCharField, ComputedIntegerField
+from core.serializers import ComputedCharField, ComputedIntegerField, StrictIntegerField
 from core.throttling import AnonRateThrottle, ScopedThrottle, UserRateThrottle
 
 from .. import permissions, selectors, services
@@ -128,7 +128,7 @@ class SiteQrRotateView(APIView):
 
     class OutputSerializer(serializers.Serializer):
         code_url = ComputedCharField(site_code_url)
-        code_version = serializers.IntegerField()
+        code_version = StrictIntegerField()
 
     @extend_schema(request=None, responses={200: OutputSerializer})
     def post(self, request, pk):
@@ -183,7 +183,7 @@ class RegistrationsView(APIView):
         )
 
     class OutputSerializer(serializers.Serializer):
-        id = serializers.IntegerField()
+        id = StrictIntegerField()
         status = serializers.CharField(help_text="`pending`, or `waiting` (waiting list).")
         waiting_position = ComputedIntegerField(
             lambda registration: selectors.waiting_position(registration=registration),
@@ -280,7 +280,7 @@ class RegistrationApproveView(APIView):
     permission_classes = [MANAGERS]
 
     class InputSerializer(serializers.Serializer):
-        slot = serializers.IntegerField(min_value=1, max_value=1000)
+        slot = StrictIntegerField(min_value=1, max_value=1000)
 
     @extend_schema(
         request=InputSerializer,
@@ -316,7 +316,7 @@ class RegistrationRejectView(APIView):
         reason = serializers.CharField(max_length=500)
 
     class OutputSerializer(serializers.Serializer):
-        id = serializers.IntegerField()
+        id = StrictIntegerField()
         status = serializers.CharField()
         reject_reason = serializers.CharField()
 
@@ -348,7 +348,7 @@ class RegistrationReviewView(APIView):
     throttle_scope = "review"
 
     class InputSerializer(serializers.Serializer):
-        rating = serializers.IntegerField(min_value=1, max_value=5)
+        rating = StrictIntegerField(min_value=1, max_value=5)
         comment = serializers.CharField(max_length=500, required=False, allow_blank=True)
         tags = serializers.ListField(
             child=serializers.CharField(max_length=32),
@@ -359,8 +359,8 @@ class RegistrationReviewView(APIView):
         )
 
     class OutputSerializer(serializers.Serializer):
-        id = serializers.IntegerField()
-        points_awarded = serializers.IntegerField()
+        id = StrictIntegerField()
+        points_awarded = StrictIntegerField()
 
     @extend_schema(
         request=InputSerializer,
@@ -451,7 +451,7 @@ class StallInspectionView(APIView):
         notes = serializers.CharField(max_length=1000, required=False, allow_blank=True)
 
     class OutputSerializer(serializers.Serializer):
-        id = serializers.IntegerField()
+        id = StrictIntegerField()
         result = serializers.CharField()
         notes = serializers.CharField()
         inspected_at = serializers.DateTimeField()
@@ -486,7 +486,7 @@ class StallReinstateView(APIView):
 
     class InputSerializer(serializers.Serializer):
         reason = serializers.CharField(max_length=500)
-        slot = serializers.IntegerField(
+        slot = StrictIntegerField(
             min_value=1,
             max_value=1000,
             required=False,
@@ -763,7 +763,7 @@ class StallAppealDecideView(APIView):
     class InputSerializer(serializers.Serializer):
         upheld = serializers.BooleanField(help_text="true reinstates the stall.")
         reason = serializers.CharField(max_length=1000)
-        slot = serializers.IntegerField(
+        slot = StrictIntegerField(
             min_value=1,
             max_value=1000,
             required=False,

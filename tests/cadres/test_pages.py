@@ -55,6 +55,8 @@ def test_the_page_refuses_bad_form_input_without_writing(client, resident, cadre
     for data in (
         {"token": codes.badge_token(cadre), "rating": "9"},
         {"token": codes.badge_token(cadre), "rating": "x"},
+        {"token": codes.badge_token(cadre), "rating": "５"},  # full-width: int() reads 5
+        {"token": codes.badge_token(cadre), "rating": " 5"},
         {"token": "c.1-1.AAAAAAAAAAAAAAAA", "rating": "5"},
         {"token": "a/b/../c", "rating": "5"},
         {"rating": "5"},
@@ -65,6 +67,13 @@ def test_the_page_refuses_bad_form_input_without_writing(client, resident, cadre
             == 302
         )
     assert not Review.objects.exists()
+
+
+def test_the_leaderboard_filters_by_a_unit_in_ascii_digits_only(client, cadre):
+    """?unit= is an id in ASCII digits: "²" (str.isdigit() says digit, int() refuses it)
+    and a full-width id are no filter, not a 500."""
+    for unit in ("²", "１", str(cadre.unit_id)):
+        assert client.get("/leaderboard/", {"unit": unit}).status_code == 200, unit
 
 
 def test_an_anonymous_post_writes_nothing(client, cadre):

@@ -132,3 +132,20 @@ def test_the_merchant_page_asks_others_to_sign_in(resident):
     assert 'id="signin"' in Client().get("/merchant/").content.decode()
     html = signed_in(resident).get("/merchant/").content.decode()
     assert 'id="payments"' not in html
+
+
+def test_a_counter_code_refuses_full_width_digits_and_decimals(merchant, resident, grant):
+    """The typed amount is ASCII digits only: "１０" (full-width) and "1.0" pay nothing,
+    where int() and Django's IntegerField read them as 10 and 1."""
+    grant(resident, 500)
+    client = signed_in(resident)
+    page = path_of(counter_url(merchant))
+    token = page.rsplit("/", 1)[1]
+    for amount in ("１０", "1.0", "1_0", "٣"):
+        nonce = nonce_of(client.get(page).content.decode())
+        client.post(f"/pay/{token}", {"form_nonce": nonce, "amount_points": amount})
+    assert not Payment.objects.exists()
+    assert resident_summary(user=resident).redeemable == 500
+    nonce = nonce_of(client.get(page).content.decode())
+    client.post(f"/pay/{token}", {"form_nonce": nonce, "amount_points": "10"})
+    assert Payment.objects.get().amount_points == 10

@@ -124,6 +124,27 @@ def test_it_posts_an_adjustment_with_a_reason(admin_client_zh, admin_user, resid
     assert ledger_verify().ok
 
 
+def test_it_refuses_an_adjustment_in_full_width_digits_or_decimals(
+    admin_client_zh, resident, grant
+):
+    """The amount is ASCII digits only: "１０", "-１０" and "10.0" post nothing (the form
+    is shown again)."""
+    grant(resident, 100)
+    account = ledger.resident_account(user=resident)
+    url = reverse("admin:points_account_adjust", args=[account.pk])
+    for amount in ("１０", "-１０", "10.0"):
+        response = admin_client_zh.post(
+            url, {"amount": amount, "reason": "typed oddly", **nonce_of(admin_client_zh)}
+        )
+        assert response.status_code == 200, amount
+    assert resident_summary(user=resident).redeemable == 100
+    response = admin_client_zh.post(
+        url, {"amount": "10", "reason": "ok", **nonce_of(admin_client_zh)}
+    )
+    assert response.status_code == 302
+    assert resident_summary(user=resident).redeemable == 110
+
+
 def test_it_refuses_adjustments_to_non_admins(make_user, resident):
     """A moral reviewer (staff) cannot post adjustments."""
     client = Client()
