@@ -1,6 +1,6 @@
 """Duoduo settings: one module, every deployment-specific value from the environment.
 
-The README's "Settings" table documents each variable read here.
+docs/settings.md documents each variable read here (tests/core/test_settings_documented.py).
 """
 
 import ipaddress

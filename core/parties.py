@@ -3,8 +3,7 @@
 Each decision states who is a party to its case once, as a predicate
 `party_to_<case>(*, user, <case>) -> Party | None` in its app's permissions.py, and the
 service that the API, the pages and the admin all call refuses a party with
-`refuse_party(...)`: a 403 whose code names the kind of party (README, "Nobody decides
-their own case").
+`refuse_party(...)`: a 403 whose code names the kind of party (docs/parties.md).
 """
 
 from enum import StrEnum
