@@ -276,40 +276,22 @@ def _review_insert(review: Review, *, unit_id: int) -> tuple[str, tuple | None, 
     pk = quote(meta.pk.column)
     returning = f"{pk}, {counts_sql}" if counts_sql else pk
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            lock_sql, lock_params, account = ledger.resident_account_lock_cte(
-                user_id=reviewer_id, when="EXISTS (SELECT 1 FROM ins)"
-            )
-            cursor.execute(
-                f"WITH guard AS ({guard_sql}), "  # noqa: S608
-                f"ins AS ({insert} FROM guard WHERE guard.active AND NOT guard.colleague "
-                f"{conflict}RETURNING {returning}), {lock_sql} "
-                "SELECT guard.active, guard.colleague, guard.verified, account_locked.id, "
-                "account_locked.balance, ins.* FROM guard LEFT JOIN ins ON true "
-                "LEFT JOIN account_locked ON true",
-                [*guard_params, *values, *counts_params, *lock_params],
-            )
-            row = cursor.fetchone()
-            active, colleague, verified, account_id, balance, pk_value, *counts = row
-            if pk_value is not None:
-                account = ledger.resident_account_locked(account, (account_id, balance))
-        else:
-            cursor.execute(
-                f"{insert} FROM ({guard_sql}) guard WHERE guard.active AND NOT guard.colleague "
-                f"{conflict}RETURNING {pk}, {quote('excluded_reason')}",
-                [*values, *guard_params],
-            )
-            row = cursor.fetchone()
-            pk_value, account = (row[0] if row else None), None  # no lock to carry here
-            verified = row is not None and row[1] != Exclusion.UNCONFIRMED
-            if pk_value is None:
-                cursor.execute(guard_sql, guard_params)
-                active, colleague, _verified = cursor.fetchone()
-            elif counts_sql:
-                cursor.execute(f"SELECT {counts_sql}", counts_params)  # noqa: S608
-                counts = cursor.fetchone()
-            else:
-                counts = ()
+        lock_sql, lock_params, account = ledger.resident_account_lock_cte(
+            user_id=reviewer_id, when="EXISTS (SELECT 1 FROM ins)"
+        )
+        cursor.execute(
+            f"WITH guard AS ({guard_sql}), "  # noqa: S608
+            f"ins AS ({insert} FROM guard WHERE guard.active AND NOT guard.colleague "
+            f"{conflict}RETURNING {returning}), {lock_sql} "
+            "SELECT guard.active, guard.colleague, guard.verified, account_locked.id, "
+            "account_locked.balance, ins.* FROM guard LEFT JOIN ins ON true "
+            "LEFT JOIN account_locked ON true",
+            [*guard_params, *values, *counts_params, *lock_params],
+        )
+        row = cursor.fetchone()
+        active, colleague, verified, account_id, balance, pk_value, *counts = row
+        if pk_value is not None:
+            account = ledger.resident_account_locked(account, (account_id, balance))
     if pk_value is None:
         if not active:
             return "inactive", None, None
