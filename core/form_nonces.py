@@ -9,7 +9,9 @@ carries a one-time nonce, spent in the same database transaction as its act.
   first statement inserts the (user, key) row. A second submit of the same form (a
   double tap) waits on that UNIQUE key until the first commits, fails to insert, and
   replays the first's outcome, its messages and its redirect, doing nothing itself.
-  A missing or refused nonce does nothing and says so, back at `back`.
+  A missing or refused nonce does nothing and says so, back at `back`. A view that
+  validates its form against the current state first calls `replay_spent(request)`
+  before validating, so a late second tap replays too.
 - `once_per_form` does the same for an admin action; `OncePerFormAdminMixin` puts the
   nonce into the changelist's action form and the add form, and adds once.
 
@@ -77,6 +79,25 @@ class _NotRecorded(Exception):
         self.response = response
 
 
+def _replay(request, submission: FormSubmission) -> HttpResponseRedirect:
+    for level, text in submission.messages:
+        messages.add_message(request, level, text)
+    return HttpResponseRedirect(submission.redirect_url)
+
+
+def replay_spent(request) -> HttpResponseRedirect | None:
+    """The first submit's outcome when this POST's nonce was already spent, else None.
+
+    A view that validates its form against the state before acting (a slot still free,
+    a claim still pending) calls it first: a late second tap would otherwise see the
+    state the first tap made as a form error instead of the first's outcome."""
+    key = _key(request) if request.method == "POST" else None
+    if key is None:
+        return None
+    submission = FormSubmission.objects.filter(user=request.user, key=key).first()
+    return None if submission is None else _replay(request, submission)
+
+
 def submit_once(request, act: Callable, *, back: str):
     """Run `act()` (which adds its messages and returns a redirect, or None for "back to
     `back`") at most once per nonce; see the module's docstring."""
@@ -106,9 +127,7 @@ def submit_once(request, act: Callable, *, back: str):
         submission = FormSubmission.objects.filter(user=request.user, key=key).first()
         if submission is None:
             raise  # not the nonce's constraint: the act's own error
-        for level, text in submission.messages:
-            messages.add_message(request, level, text)
-        return HttpResponseRedirect(submission.redirect_url)
+        return _replay(request, submission)
     return response if response is not None else HttpResponseRedirect(back)
 
 
@@ -142,6 +161,13 @@ class OncePerFormAdminMixin:
 
     change_list_template = "core/admin_change_list.html"
     change_form_template = "core/admin_change_form.html"
+
+    def changelist_view(self, request, extra_context=None):
+        # A late second submit of an action: the rows it chose may have left the list
+        # (decided), so replay the first's outcome before the admin filters them.
+        if replayed := replay_spent(request):
+            return replayed
+        return super().changelist_view(request, extra_context)
 
     def add_view(self, request, form_url="", extra_context=None):
         add = super().add_view

@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from cadres.models import Exclusion
 from core.admin import ModelAdmin, ReadOnlyAdminMixin
 from core.errors import DomainError
-from core.form_nonces import OncePerFormAdminMixin, once_per_form, submit_once
+from core.form_nonces import OncePerFormAdminMixin, once_per_form, replay_spent, submit_once
 from core.forms import add_form_errors, error_message
 
 from . import permissions, services
@@ -314,6 +314,8 @@ class AppealAdmin(ReadOnlyAdminMixin, ModelAdmin):
         if not self.has_view_permission(request):
             raise PermissionDenied
         appeal = get_object_or_404(self.get_queryset(request), pk=pk)
+        if replayed := replay_spent(request):
+            return replayed
         form = AppealDecideForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
             try:

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy
 
 from core.admin import ModelAdmin, ReadOnlyAdminMixin
 from core.errors import DomainError
-from core.form_nonces import submit_once
+from core.form_nonces import replay_spent, submit_once
 from core.forms import add_form_errors
 
 from . import delivery, kinds, services
@@ -94,6 +94,8 @@ class BroadcastAdmin(ReadOnlyAdminMixin, ModelAdmin):
         and the count, then (confirmed) queued for a worker that writes it in batches."""
         if not self.has_add_permission(request):
             raise PermissionDenied
+        if replayed := replay_spent(request):
+            return replayed
         form = BroadcastForm(request.POST or None)
         preview = None
         if request.method == "POST" and form.is_valid():

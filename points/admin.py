@@ -20,7 +20,7 @@ from accounts.selectors import user_has_role
 from core import uploads
 from core.admin import ModelAdmin, PhotoPreviewMixin, ReadOnlyAdminMixin, TabularInline
 from core.errors import DomainError
-from core.form_nonces import OncePerFormAdminMixin, submit_once
+from core.form_nonces import OncePerFormAdminMixin, replay_spent, submit_once
 from core.formfields import StrictIntegerField
 from core.forms import error_message
 from core.integers import parse_int
@@ -100,6 +100,8 @@ class AccountAdmin(ReadOnlyAdminMixin, ModelAdmin):
         if not user_has_role(user=request.user, role=Role.DISTRICT_ADMIN):
             raise PermissionDenied
         account = get_object_or_404(Account, pk=pk)
+        if replayed := replay_spent(request):
+            return replayed
         form = AdjustmentForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
             try:

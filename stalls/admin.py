@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy
 from core import uploads
 from core.admin import ModelAdmin, PhotoPreviewMixin, ReadOnlyAdminMixin, TabularInline
 from core.errors import DomainError, Invalid
-from core.form_nonces import OncePerFormAdminMixin, once_per_form, submit_once
+from core.form_nonces import OncePerFormAdminMixin, once_per_form, replay_spent, submit_once
 from core.forms import add_form_errors, error_message
 from core.masking import mask_name, mask_phone
 
@@ -309,6 +309,8 @@ class RegistrationAdmin(PhotoPreviewMixin, UnitScopedAdmin):
         registration = get_object_or_404(
             self.get_queryset(request).select_related("site", "vendor"), pk=pk
         )
+        if replayed := replay_spent(request):
+            return replayed
         free = selectors.free_slot_numbers(site=registration.site)
         sees_whole = registration.site.unit_id in selectors.id_number_unit_ids(user=request.user)
         form = DecideForm(request.POST or None)

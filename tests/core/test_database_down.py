@@ -24,6 +24,7 @@ from core import codes
 from stalls.codes import SITE_TAG
 from tests.postgres_server import PG_BIN
 from tests.redis_server import free_port
+from tests.workers import stop_worker
 
 pytestmark = [
     pytest.mark.postgres,
@@ -141,12 +142,7 @@ def app(own_postgres, tmp_path_factory):
             pytest.fail("gunicorn did not answer /healthz")
         yield served
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_worker(process)
         log.close()
 
 

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.workers import stop_worker
+
 ROOT = Path(__file__).resolve().parents[2]
 CLIENT_TIMEOUT = 5
 
@@ -58,12 +60,7 @@ def gunicorn(tmp_path_factory):
                 time.sleep(0.2)
         yield port
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_worker(process)
 
 
 def _send_and_read(port: int, request_head: bytes) -> bytes:

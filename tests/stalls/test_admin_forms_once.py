@@ -6,7 +6,7 @@ import pytest
 
 from stalls import services
 from stalls.models import Inspection, Registration, Stall, StallAppeal, StallReport
-from tests.forms import signed_in, tapped_at_once, texts
+from tests.forms import nonce_for, signed_in, tapped_at_once, texts
 
 from .conftest import id_number
 
@@ -34,6 +34,22 @@ def test_it_approves_a_registration_once_for_a_double_submit(site, vendor, offic
     assert Registration.objects.get().status == Registration.Status.APPROVED
     pages = texts(responses)
     assert all("已批准：3 号摊位" in page and ERROR not in page for page in pages)
+
+
+@pytest.mark.django_db
+def test_a_late_second_submit_of_the_decide_page_shows_the_first_outcome(site, vendor, officer):
+    """The second submit arrives after the first committed: slot 3 is no longer free, yet
+    the page replays the first's outcome instead of calling the slot a form error."""
+    pending = registration(site, vendor)
+    client = signed_in(officer)
+    body = {"slot": "3", "approve": "1", **nonce_for(officer)}
+    url = f"/admin/stalls/registration/{pending.pk}/decide/"
+    first = client.post(url, body, follow=True)
+    second = client.post(url, body, follow=True)
+    assert Stall.objects.count() == 1
+    for response in (first, second):
+        page = response.content.decode()
+        assert "已批准：3 号摊位" in page and ERROR not in page
 
 
 @pytest.mark.postgres
