@@ -101,10 +101,14 @@ class RefusedCharactersMiddleware:
         ):
             return True
         # A form body Django parses itself (request.POST is read for POST only); a body it
-        # cannot parse raises here as it would in the view (a 400).
-        if request.method == "POST" and request.content_type in _FORM_TYPES:
-            return form_has_refused_text(request.POST, request.FILES)
-        return False
+        # cannot parse raises here as it would in the view (a 400). An API multipart body
+        # is left to the API's parser (core.parsers): parsing it here would consume the
+        # stream, and the Idempotency-Key's fingerprint still reads the raw body.
+        if request.method != "POST" or request.content_type not in _FORM_TYPES:
+            return False
+        if request.content_type == "multipart/form-data" and request.path.startswith("/api/"):
+            return False
+        return form_has_refused_text(request.POST, request.FILES)
 
 
 class RequestSizeLimitMiddleware:
