@@ -49,6 +49,13 @@ def post_review(api, cadre, code, rating=5):
     )
 
 
+def until_commit(queries) -> list[str]:
+    """The request's statements up to its COMMIT: without Redis the SMS task queued on
+    commit runs right there (eagerly), and is the outbox's work, not the review's."""
+    statements = [query["sql"] for query in queries.captured_queries]
+    return statements[: statements.index("COMMIT") + 1] if "COMMIT" in statements else statements
+
+
 def run_at_once(calls):
     """The callables on threads that start together; their results in order."""
     barrier = threading.Barrier(min(THREADS, len(calls)))
@@ -98,7 +105,7 @@ def test_a_bad_review_adds_only_the_cadres_notification(resident, cadre, cadre_u
     with CaptureQueriesContext(connection) as queries:
         response = post_review(api, cadre, badge(cadre), rating=1)
     assert response.status_code == 201, response.json()
-    statements = [query["sql"] for query in queries.captured_queries]
+    statements = until_commit(queries)
     assert len(statements) <= MAX_STATEMENTS_BAD, "\n".join(statements)
     assert not [sql for sql in statements if "SAVEPOINT" in sql.upper()]
     assert Notification.objects.get().user == cadre_user
