@@ -68,7 +68,7 @@ class Cadre(RotatableCode):
     rank = models.CharField(
         pgettext_lazy("cadre grade", "rank"),
         max_length=16,
-        choices=CadreRank.choices,
+        choices=CadreRank,
         default=CadreRank.SECTION,
     )
 
@@ -179,7 +179,7 @@ class Review(models.Model):
     # verdict, a colleague's review) is kept and marked with why. The rankings count
     # only the reviews whose excluded_reason is empty.
     excluded_reason = models.CharField(
-        _("excluded because"), max_length=16, choices=Exclusion.choices, blank=True, default=""
+        _("excluded because"), max_length=16, choices=Exclusion, blank=True, default=""
     )
     excluded_at = models.DateTimeField(_("excluded at"), null=True, blank=True)
     # Submitted through a one-time service ticket (proof of presence), not a badge.

@@ -139,7 +139,7 @@ def _networks(allowed: tuple[str, ...]):
 
 def may_scrape(request) -> bool:
     """Loopback, or an address in METRICS_ALLOWED_NETWORKS (see the module's docstring)."""
-    if settings.NUM_PROXIES == 0 and "HTTP_X_FORWARDED_FOR" in request.META:
+    if settings.NUM_PROXIES == 0 and "x-forwarded-for" in request.headers:
         return False
     try:
         address = ipaddress.ip_address(client_ip(request))

@@ -123,10 +123,10 @@ class RequestSizeLimitMiddleware:
 
     def __call__(self, request):
         try:
-            length = int(request.META.get("CONTENT_LENGTH") or 0)
+            length = int(request.headers.get("content-length") or 0)
         except ValueError:
             length = 0
-        multipart = request.META.get("CONTENT_TYPE", "").startswith("multipart/")
+        multipart = request.headers.get("content-type", "").startswith("multipart/")
         limit = settings.MAX_UPLOAD_REQUEST_SIZE if multipart else settings.MAX_REQUEST_SIZE
         if length > limit:
             return _too_large(request)

@@ -49,7 +49,7 @@ class Session(models.Model):
         Unit, on_delete=models.PROTECT, related_name="live_sessions", verbose_name=_("unit")
     )
     starts_at = models.DateTimeField(_("starts at"))
-    platform = models.CharField(_("platform"), max_length=32, choices=Platform.choices)
+    platform = models.CharField(_("platform"), max_length=32, choices=Platform)
     hosts = models.ManyToManyField(Cadre, related_name="live_sessions", verbose_name=_("hosts"))
     products = models.ManyToManyField(
         Product, related_name="sessions", verbose_name=_("products featured")

@@ -41,7 +41,7 @@ class ReviewFlag(models.Model):
     review = models.ForeignKey(
         Review, on_delete=models.PROTECT, related_name="flags", verbose_name=_("review")
     )
-    rule = models.CharField(_("rule"), max_length=16, choices=FlagRule.choices)
+    rule = models.CharField(_("rule"), max_length=16, choices=FlagRule)
     detail = models.JSONField(_("signal"), default=dict, blank=True)
     created_at = models.DateTimeField(_("flagged at"))
     state = models.CharField(_("state"), max_length=16, choices=State.choices, default=State.OPEN)

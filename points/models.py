@@ -43,7 +43,7 @@ class Account(models.Model):
 
     key = models.CharField(_("key"), max_length=64, unique=True)
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
-    currency = models.CharField(_("currency"), max_length=16, choices=Currency.choices)
+    currency = models.CharField(_("currency"), max_length=16, choices=Currency)
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,

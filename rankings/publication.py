@@ -79,7 +79,7 @@ def respond(request, found: Rendering) -> HttpResponse:
     if found.last_modified:
         response["Last-Modified"] = found.last_modified
     response["Cache-Control"] = CACHE_CONTROL
-    if "HTTP_IF_NONE_MATCH" in request.META or "HTTP_IF_MODIFIED_SINCE" in request.META:
+    if "if-none-match" in request.headers or "if-modified-since" in request.headers:
         return get_conditional_response(
             request, etag=found.etag, last_modified=found.modified, response=response
         )

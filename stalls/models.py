@@ -141,9 +141,7 @@ class Registration(models.Model):
     vendor_name = models.CharField(_("vendor name"), max_length=50)
     # Fernet ciphertext (stalls.crypto); the number itself is never stored in clear.
     id_number_encrypted = models.TextField(_("ID-card number (encrypted)"))
-    goods_category = models.CharField(
-        _("goods category"), max_length=32, choices=GoodsCategory.choices
-    )
+    goods_category = models.CharField(_("goods category"), max_length=32, choices=GoodsCategory)
     description = models.CharField(_("description"), max_length=500, blank=True)
     photo = models.ImageField(
         _("photo"),

@@ -19,7 +19,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def admin_client_zh(admin_user):
-    client = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
+    client = Client(headers={"accept-language": "zh-hans"})
     client.force_login(admin_user)
     return client
 
@@ -31,7 +31,7 @@ def superuser(django_user_model):
 
 @pytest.fixture
 def su_client(superuser):
-    client = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
+    client = Client(headers={"accept-language": "zh-hans"})
     client.force_login(superuser)
     return client
 
