@@ -7,6 +7,8 @@ from rest_framework_simplejwt.authentication import JWTStatelessUserAuthenticati
 from rest_framework_simplejwt.exceptions import InvalidToken
 from rest_framework_simplejwt.settings import api_settings
 
+from core.headers import IDEMPOTENCY_KEY
+
 from .selectors import SESSION_CLAIM, session_signed_out
 
 # The largest id a bigint column holds: a larger number names nobody.
@@ -63,10 +65,7 @@ class StatelessJWTAuthentication(SignedOutRefusal, JWTStatelessUserAuthenticatio
     """
 
     def authenticate(self, request):
-        # Imported here: core.idempotency reaches DRF's settings, which import this module.
-        from core.idempotency import HEADER
-
-        if request.headers.get(HEADER) is not None:
+        if request.headers.get(IDEMPOTENCY_KEY) is not None:
             return JWTAuthentication().authenticate(request)
         found = super().authenticate(request)
         if found is not None and not valid_user_id(found[1].get(api_settings.USER_ID_CLAIM)):

@@ -29,9 +29,8 @@ from rest_framework import status
 from rest_framework.response import Response
 
 from .errors import DomainError, Invalid, error_body
+from .headers import IDEMPOTENCY_KEY as HEADER
 from .models import IdempotencyRecord
-
-HEADER = "Idempotency-Key"
 
 
 class IdempotencyKeyReused(DomainError):

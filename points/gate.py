@@ -40,6 +40,9 @@ from django.utils import timezone
 
 from core.cache import UNREACHABLE
 
+from .models import CampaignClaim
+from .selectors import campaign_pool_balance
+
 logger = logging.getLogger(__name__)
 
 # KEYS: left, claimants, unsettled. ARGV: resident, how old (ms) an unsettled admission
@@ -262,13 +265,9 @@ def gate_sync(*, campaign) -> dict | None:
     Residents admitted but not committed yet at this instant drop out of the gate; if
     they are admitted again the database's UNIQUE constraint and CHECK answer them.
     """
-    from .models import CampaignClaim
-
     client = _client()
     if client is None:
         return None
-    from .selectors import campaign_pool_balance
-
     left = campaign_pool_balance(campaign=campaign) // campaign.points_per_claim
     claimants = list(
         CampaignClaim.objects.filter(campaign=campaign).values_list("resident_id", flat=True)
