@@ -13,6 +13,8 @@ import re
 import tomllib
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 SKIPPED_FOLDERS = {"tests", "bench", "node_modules", "staticfiles", "media"}
 SKIPPED_FILES = {"manage.py"}
@@ -126,26 +128,28 @@ def contract_layers() -> list[frozenset[str]]:
     return [frozenset(name.strip() for name in layer.split("|")) for layer in contract()["layers"]]
 
 
-def readme_layers() -> list[frozenset[str]]:
-    """The README's sentence "The layers run one way: `a` -> `b` | `c` (...) -> ... .":
-    one layer per `->`, the names in backquotes (prose in parentheses is skipped)."""
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    sentence = re.search(r"The layers run one way:(.*?)\.(?:\s|$)", readme, re.DOTALL)
-    assert sentence, 'README.md has no sentence "The layers run one way: ..."'
-    return [frozenset(re.findall(r"`(\w+)`", step)) for step in sentence.group(1).split("->")]
+def written_layers(document: str = "README.md") -> list[frozenset[str]]:
+    """The sentence "The layers run one way: `a` -> `b` | `c` (...) -> ... ." of a
+    document: one layer per `->`, the names in backquotes, prose in parentheses skipped."""
+    text = (ROOT / document).read_text(encoding="utf-8")
+    sentence = re.search(r"The layers run one way:(.*?)\.(?:\s|$)", text, re.DOTALL)
+    assert sentence, f'{document} has no sentence "The layers run one way: ..."'
+    steps = re.sub(r"\([^)]*\)", "", sentence.group(1)).split("->")
+    return [frozenset(re.findall(r"`(\w+)`", step)) for step in steps]
 
 
 def spelled(layers: list[frozenset[str]]) -> str:
     return " -> ".join(" | ".join(sorted(layer)) for layer in layers)
 
 
-def test_the_readme_names_the_layers_of_the_contract_in_its_order():
-    readme, pyproject = spelled(readme_layers()), spelled(contract_layers())
-    assert readme == pyproject, f"README.md: {readme}\npyproject.toml: {pyproject}"
+@pytest.mark.parametrize("document", ["README.md", "docs/conventions.md"])
+def test_the_docs_name_the_layers_of_the_contract_in_its_order(document):
+    written, pyproject = spelled(written_layers(document)), spelled(contract_layers())
+    assert written == pyproject, f"{document}: {written}\npyproject.toml: {pyproject}"
 
 
-def test_the_readme_parser_sees_side_by_side_layers():
-    layers = readme_layers()
+def test_the_sentence_parser_sees_side_by_side_layers():
+    layers = written_layers()
     assert layers[0] == {"config"} and layers[-1] == {"core"}
     assert frozenset({"rankings", "moderation"}) in layers
 
