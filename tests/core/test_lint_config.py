@@ -47,7 +47,9 @@ def spelled(command: Command) -> str:
 
 
 def make_lint() -> list[tuple[Command, bool]]:
-    environment = {k: v for k, v in os.environ.items() if k not in {"MAKEFLAGS", "MAKELEVEL"}}
+    environment = {
+        k: v for k, v in os.environ.items() if k not in {"MAKEFLAGS", "MFLAGS", "MAKELEVEL"}
+    }
     printed = subprocess.run(
         ["make", "-n", "--no-print-directory", "-o", ".venv/.installed-test", "lint"],
         cwd=ROOT,
