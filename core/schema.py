@@ -14,7 +14,9 @@ from rest_framework.permissions import AllowAny
 class ErrorSerializer(serializers.Serializer):
     code = serializers.CharField(help_text="Machine code, e.g. `invalid`, `sold_out`.")
     detail = serializers.CharField(help_text="Message for a person, in the request's language.")
-    fields = serializers.DictField(
+    # The body's `fields`: DRF's metaclass moves declared fields out of the class, so the
+    # name does not hide Serializer.fields, whatever the stubs think.
+    fields = serializers.DictField(  # type: ignore[assignment]
         child=serializers.ListField(child=serializers.CharField()),
         required=False,
         help_text="Validation errors only: field name to its messages.",

@@ -41,7 +41,8 @@ class OpenRankingsView(APIView):
     class OutputSerializer(serializers.Serializer):
         licence = serializers.CharField()
         licence_url = serializers.URLField()
-        fields = serializers.ListField(child=serializers.CharField())
+        # Not Serializer.fields: DRF's metaclass moves declared fields out of the class.
+        fields = serializers.ListField(child=serializers.CharField())  # type: ignore[assignment]
         months = OpenMonthSerializer(many=True)
 
     @extend_schema(operation_id="open_rankings", responses={200: OutputSerializer})
