@@ -41,8 +41,7 @@ class OpenRankingsView(APIView):
     class OutputSerializer(serializers.Serializer):
         licence = serializers.CharField()
         licence_url = serializers.URLField()
-        # Not Serializer.fields: DRF's metaclass moves declared fields out of the class.
-        fields = serializers.ListField(child=serializers.CharField())  # type: ignore[assignment]
+        fields = serializers.ListField(child=serializers.CharField())  # type: ignore[assignment]  # DRF's metaclass moves declared fields off the class: Serializer.fields is not hidden
         months = OpenMonthSerializer(many=True)
 
     @extend_schema(operation_id="open_rankings", responses={200: OutputSerializer})
