@@ -1,6 +1,8 @@
 """JWT authentication that refuses, rather than fails on, a token naming no valid user id,
 and refuses the access tokens of a signed-out session."""
 
+from typing import TypeGuard
+
 from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
 from rest_framework_simplejwt.authentication import JWTAuthentication as BaseJWTAuthentication
 from rest_framework_simplejwt.authentication import JWTStatelessUserAuthentication
@@ -15,7 +17,7 @@ from .selectors import SESSION_CLAIM, session_signed_out
 MAX_USER_ID = 2**63 - 1
 
 
-def valid_user_id(value) -> bool:
+def valid_user_id(value: object) -> TypeGuard[int | str]:
     """True for an id the users table could hold: a positive int or a string of ASCII digits."""
     if isinstance(value, bool):
         return False

@@ -4,12 +4,11 @@ from datetime import datetime, timedelta
 
 from axes.models import AccessAttempt
 from django.conf import settings
-from django.core.cache import cache
 from django.db.models import Q, Sum
 from django.utils import timezone
 
 from core import metrics
-from core.cache import UNREACHABLE
+from core.cache import UNREACHABLE, has_key_strict
 
 from .models import OtpCode, SignedOutSession, User
 
@@ -46,7 +45,7 @@ def session_signed_out(*, sid: str) -> bool:
     """
     if settings.REDIS_URL:
         try:
-            return cache.has_key_strict(signed_out_key(sid))
+            return has_key_strict(signed_out_key(sid))
         except UNREACHABLE as error:
             logger.warning("sign-out check: Redis unreachable (%s); using the database", error)
     return SignedOutSession.objects.filter(sid=sid, expires_at__gt=timezone.now()).exists()

@@ -4,6 +4,7 @@ import logging
 import math
 import secrets
 from datetime import timedelta
+from typing import cast
 
 from django.conf import settings
 from django.contrib.auth.models import Group
@@ -16,6 +17,7 @@ from django.utils.translation import gettext_lazy
 from rest_framework import status
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.settings import api_settings as jwt_settings
+from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from core import metrics, ratelimit
@@ -52,7 +54,7 @@ def _refresh_spend(raw: str) -> tuple[RefreshToken, User]:
     Two requests with the same token: the blacklist's unique row lets one through.
     """
     try:
-        refresh = RefreshToken(raw)
+        refresh = RefreshToken(raw)  # type: ignore[arg-type]  # simplejwt annotates the encoded token as a Token; it is the str
     except TokenError:
         raise TokenInvalid() from None
     user_id = refresh.payload.get(jwt_settings.USER_ID_CLAIM)
@@ -61,7 +63,8 @@ def _refresh_spend(raw: str) -> tuple[RefreshToken, User]:
     )
     if user is None:
         raise TokenInvalid()
-    _entry, created = refresh.blacklist()
+    # simplejwt annotates blacklist() as the row; it returns get_or_create's (row, created).
+    _entry, created = cast("tuple[BlacklistedToken, bool]", refresh.blacklist())
     if not created:
         raise TokenInvalid()
     return refresh, user

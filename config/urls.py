@@ -1,5 +1,5 @@
 from django.contrib import admin
-from django.urls import include, path, register_converter
+from django.urls import URLPattern, URLResolver, include, path, register_converter
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from core.converters import IdConverter
@@ -12,7 +12,7 @@ from .me import MeView
 
 register_converter(IdConverter, "id")
 
-api_v1 = [
+api_v1: list[URLPattern | URLResolver] = [
     path("", include("accounts.api.urls")),
     path("me", MeView.as_view(), name="me"),
     path("me/assisted", AssistedMineView.as_view(), name="me-assisted"),

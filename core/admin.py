@@ -1,20 +1,47 @@
 """The admin site of the district: its name, and the count of pending work on its index.
 
-Each app says which of its admin lists is a work queue: its ModelAdmin sets
+Each app says which of its admin lists is a work queue: its ModelAdmin (this module's) sets
 `pending_label` and `pending_filter` (the queryset filter of the pending rows), and
 `pending_query` when the list's query string differs (e.g. stalls.admin.RegistrationAdmin). The index counts the rows of each
 queue the signed-in user may see (the ModelAdmin's own queryset, so its unit scope
 applies) and links to the filtered list.
 """
 
+from typing import Any, ClassVar
+
 from django.contrib import admin
 from django.contrib.admin.apps import AdminConfig
 from django.db import models
 from django.urls import reverse
+from django.utils.functional import Promise
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
 from .formfields import StrictIntegerField
+
+
+def pending_queues(site: admin.AdminSite, request) -> list[dict]:
+    """The work queues of `site` that `request.user` may see: label, count and link."""
+    queues = []
+    for model, model_admin in site._registry.items():
+        if (
+            not isinstance(model_admin, ModelAdmin)
+            or model_admin.pending_filter is None
+            or not model_admin.has_view_permission(request)
+        ):
+            continue
+        pending = model_admin.pending_filter
+        meta = model._meta
+        queues.append(
+            {
+                "label": model_admin.pending_label,
+                "count": model_admin.get_queryset(request).filter(**pending).count(),
+                "url": reverse(f"{site.name}:{meta.app_label}_{meta.model_name}_changelist")
+                + "?"
+                + urlencode(model_admin.pending_query or pending),
+            }
+        )
+    return sorted(queues, key=lambda queue: str(queue["label"]))
 
 
 class DuoduoAdminSite(admin.AdminSite):
@@ -22,26 +49,8 @@ class DuoduoAdminSite(admin.AdminSite):
     site_title = _("Duoduo · Kangbashi District administration")
     index_template = "core/admin_index.html"
 
-    def pending_queues(self, request) -> list[dict]:
-        queues = []
-        for model, model_admin in self._registry.items():
-            pending = getattr(model_admin, "pending_filter", None)
-            if pending is None or not model_admin.has_view_permission(request):
-                continue
-            meta = model._meta
-            queues.append(
-                {
-                    "label": model_admin.pending_label,
-                    "count": model_admin.get_queryset(request).filter(**pending).count(),
-                    "url": reverse(f"{self.name}:{meta.app_label}_{meta.model_name}_changelist")
-                    + "?"
-                    + urlencode(getattr(model_admin, "pending_query", None) or pending),
-                }
-            )
-        return sorted(queues, key=lambda queue: str(queue["label"]))
-
     def index(self, request, extra_context=None):
-        context = {"pending_queues": self.pending_queues(request), **(extra_context or {})}
+        context = {"pending_queues": pending_queues(self, request), **(extra_context or {})}
         return super().index(request, extra_context=context)
 
 
@@ -66,7 +75,7 @@ class ReadOnlyAdminMixin:
 # Integer columns edited in the admin read ASCII digits only, as everywhere else
 # (core.integers). BigIntegerField is named too: the admin's own defaults give it a widget
 # of its own, which would otherwise be found first.
-STRICT_INTEGER_FORMFIELDS = {
+STRICT_INTEGER_FORMFIELDS: dict[type[models.Field], dict[str, Any]] = {
     models.IntegerField: {"form_class": StrictIntegerField},
     models.BigIntegerField: {"form_class": StrictIntegerField},
 }
@@ -76,6 +85,11 @@ class ModelAdmin(admin.ModelAdmin):
     """The project's ModelAdmin: every admin list of the project is one (or an inline below)."""
 
     formfield_overrides = STRICT_INTEGER_FORMFIELDS
+    # A work queue (pending_queues): its name, the filter of its pending rows, and the
+    # list's query string when it differs from the filter.
+    pending_label: ClassVar[str | Promise] = ""
+    pending_filter: ClassVar[dict[str, Any] | None] = None
+    pending_query: ClassVar[dict[str, Any] | None] = None
 
 
 class TabularInline(admin.TabularInline):

@@ -12,7 +12,7 @@ connection error reaches the API's handler as 503 `service_unavailable`. So does
 
 import logging
 
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.core.cache.backends.redis import RedisCache
 from django.db import transaction
@@ -53,7 +53,7 @@ class FailSoftRedisCache(RedisCache):
             _warn("has_key", error)
             return False
 
-    def has_key_strict(self, key, version=None):
+    def has_key_strict(self, key, version=None) -> bool:
         """`has_key` that raises while Redis is down: for a caller that must tell "no"
         from "cannot know" (the sign-out denylist, accounts.selectors)."""
         return super().has_key(key, version)
@@ -99,6 +99,15 @@ class FailSoftRedisCache(RedisCache):
         except UNREACHABLE as error:
             _warn("incr", error)
             return None
+
+
+def has_key_strict(key: str) -> bool:
+    """Whether the default cache holds `key`; on Redis, raises UNREACHABLE while it is
+    down instead of answering False (FailSoftRedisCache.has_key_strict)."""
+    backend = caches["default"]
+    if isinstance(backend, FailSoftRedisCache):
+        return backend.has_key_strict(key)
+    return backend.has_key(key)
 
 
 # `VersionedCache.fetch` without a version read beforehand.

@@ -31,7 +31,8 @@ logger = logging.getLogger(__name__)
 class DomainError(Exception):
     """A business rule said no. Subclasses set `code`, `status` and `default_detail`."""
 
-    status = status.HTTP_409_CONFLICT
+    # Plain int: each subclass sets its own (mypy would otherwise infer Literal[409]).
+    status: int = status.HTTP_409_CONFLICT
     code = "conflict"
     default_detail = _("The request conflicts with the current state.")
 

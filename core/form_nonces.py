@@ -26,8 +26,9 @@ import secrets
 from collections.abc import Callable
 
 from django.conf import settings
-from django.contrib import messages
+from django.contrib import admin, messages
 from django.contrib.admin.options import IS_POPUP_VAR
+from django.contrib.messages.storage.base import BaseStorage
 from django.core import signing
 from django.db import IntegrityError, transaction
 from django.http import HttpResponseRedirect
@@ -66,6 +67,8 @@ def _key(request) -> str | None:
 def _messages_so_far(request) -> list:
     """The request's flash messages, left in place (listing them would mark them read)."""
     storage = messages.get_messages(request)
+    if not isinstance(storage, BaseStorage):  # no message middleware: a plain list
+        return list(storage)
     used = storage.used
     found = list(storage)
     storage.used = used
@@ -124,10 +127,10 @@ def submit_once(request, act: Callable, *, back: str):
     except _NotRecorded as answered:
         return answered.response
     except IntegrityError:
-        submission = FormSubmission.objects.filter(user=request.user, key=key).first()
-        if submission is None:
+        spent = FormSubmission.objects.filter(user=request.user, key=key).first()
+        if spent is None:
             raise  # not the nonce's constraint: the act's own error
-        return _replay(request, submission)
+        return _replay(request, spent)
     return response if response is not None else HttpResponseRedirect(back)
 
 
@@ -153,7 +156,7 @@ def form_submissions_purge(*, older_than=None) -> int:
     return deleted
 
 
-class OncePerFormAdminMixin:
+class OncePerFormAdminMixin(admin.ModelAdmin):
     """A ModelAdmin whose forms act once per submit: its add form (e.g.
     points.admin.CampaignAdmin, which funds a pool), and its changelist's actions
     decorated with `once_per_form` (e.g. merchants.admin.StatementAdmin). Both forms

@@ -22,7 +22,7 @@ whose own (perhaps loopback) address says nothing of the client, and is refused.
 import ipaddress
 import json
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
 
@@ -122,7 +122,9 @@ def increment(name: str, **labels: str) -> None:
         StoredCount.objects.filter(name=name, labels=key).update(value=F("value") + 1)
 
 
-def stored_counts(name: str, labels: tuple[str, ...], zeros: tuple = ()) -> dict[tuple, int]:
+def stored_counts(
+    name: str, labels: tuple[str, ...], zeros: Iterable[tuple] = ()
+) -> dict[tuple, int]:
     """The stored counter `name` by its label values (in the order of `labels`); each of
     `zeros` (label value tuples) is there even if never counted."""
     counts = {tuple(key): 0 for key in zeros}

@@ -57,7 +57,7 @@ class RotatableCode(models.Model):
 
     def rotate_code(self, *, actor) -> None:
         """Bump the version in the database (no lost update) and record `actor`."""
-        type(self).objects.filter(pk=self.pk).update(
+        type(self)._default_manager.filter(pk=self.pk).update(
             code_version=F("code_version") + 1,
             code_rotated_at=timezone.now(),
             code_rotated_by=actor,

@@ -15,6 +15,7 @@ same rule from core.middleware.RefusedCharactersMiddleware.
 """
 
 import re
+from collections.abc import Iterable
 
 from rest_framework import parsers
 from rest_framework.exceptions import ParseError
@@ -37,6 +38,7 @@ def json_depth(data) -> int:
     stack = [(data, 1)]
     while stack:
         value, depth = stack.pop()
+        children: Iterable
         if isinstance(value, dict):
             children = value.values()
         elif isinstance(value, list):

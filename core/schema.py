@@ -14,7 +14,7 @@ from rest_framework.permissions import AllowAny
 class ErrorSerializer(serializers.Serializer):
     code = serializers.CharField(help_text="Machine code, e.g. `invalid`, `sold_out`.")
     detail = serializers.CharField(help_text="Message for a person, in the request's language.")
-    fields = serializers.DictField(
+    fields = serializers.DictField(  # type: ignore[assignment]  # DRF's metaclass moves declared fields off the class: Serializer.fields is not hidden
         child=serializers.ListField(child=serializers.CharField()),
         required=False,
         help_text="Validation errors only: field name to its messages.",

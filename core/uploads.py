@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 
 from django.core.files.storage import default_storage
+from django.db.models import Model
 from django.http import FileResponse, Http404
 from django.utils.deconstruct import deconstructible
 from django.utils.html import format_html
@@ -46,7 +47,7 @@ class RandomName:
 
 @dataclass(frozen=True)
 class UploadKind:
-    model: type
+    model: type[Model]
     field: str
     # can_see(user, obj) -> bool; `user` may be anonymous.
     can_see: Callable

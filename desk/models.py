@@ -9,6 +9,7 @@ accounts -> core).
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 
@@ -68,7 +69,7 @@ class DeskSession(models.Model):
         return self.status_at(timezone.now())
 
     @property
-    def status_label(self) -> str:
+    def status_label(self) -> str | Promise:  # lazy: translated where it is shown
         return self.Status(self.status).label
 
     @property

@@ -143,7 +143,7 @@ def desk_session_confirm_id(*, session_id: int, id_number: str, name: str) -> De
         _require_awaiting(session, now)
         resident = User.objects.filter(phone=session.phone).first()
         created = resident is None
-        if created:
+        if resident is None:
             # An ID check proves a person, not the phone: the account earns no review
             # points, and its reviews wait for a moderator, until an SMS code reaches it.
             resident = user_get_or_create(phone=session.phone, phone_verified=False)

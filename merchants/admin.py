@@ -44,7 +44,7 @@ class StatementAdmin(OncePerFormAdminMixin, ModelAdmin):
     list_filter = ["status", "month"]
     list_select_related = ["merchant"]
     search_fields = ["merchant__name", "payment_reference"]
-    readonly_fields = [
+    readonly_fields = (
         "merchant",
         "month",
         "status",
@@ -60,7 +60,7 @@ class StatementAdmin(OncePerFormAdminMixin, ModelAdmin):
         "paid_by",
         "paid_at",
         "payment_reference",
-    ]
+    )
     fields = readonly_fields
     action_form = StatementActionForm
     actions = ["confirm_statements", "pay_statements"]
@@ -136,8 +136,8 @@ class StatementAdmin(OncePerFormAdminMixin, ModelAdmin):
 
 class RefundInline(ReadOnlyAdminMixin, TabularInline):
     model = PaymentRefund
-    fields = ["amount_points", "created_by", "created_at"]
-    readonly_fields = fields
+    readonly_fields = ("amount_points", "created_by", "created_at")
+    fields = readonly_fields
     extra = 0
 
 
@@ -147,8 +147,15 @@ class PaymentAdmin(ReadOnlyAdminMixin, ModelAdmin):
     list_filter = ["merchant"]
     list_select_related = ["merchant"]
     date_hierarchy = "created_at"
-    fields = ["merchant", "resident", "amount_points", "refunded_points", "request", "created_at"]
-    readonly_fields = fields
+    readonly_fields = (
+        "merchant",
+        "resident",
+        "amount_points",
+        "refunded_points",
+        "request",
+        "created_at",
+    )
+    fields = readonly_fields
     inlines = [RefundInline]
 
 

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -83,7 +84,7 @@ class PaymentRequest(models.Model):
         return self.status_at()
 
     @property
-    def status_label(self) -> str:
+    def status_label(self) -> str | Promise:  # lazy: translated where it is shown
         return self.Status(self.status).label
 
     @property

@@ -31,11 +31,13 @@ from .models import MerchantCode, Payment, PaymentRefund, PaymentRequest, Statem
 Reason = LedgerTransaction.Reason
 
 
-def _check_amount(amount_points: int, field: str = "amount_points") -> None:
+def _check_amount(amount_points: object, field: str = "amount_points") -> int:
+    """`amount_points` when it is a whole number of points in range; 400 invalid if not."""
     if isinstance(amount_points, bool) or not isinstance(amount_points, int):
         raise Invalid(fields={field: [_("A whole number of points.")]})
     if not 1 <= amount_points <= MAX_POINTS:
         raise Invalid(fields={field: [_("Between 1 and 100,000,000 points.")]})
+    return amount_points
 
 
 def _merchant_account(merchant: Merchant) -> Account:
@@ -103,15 +105,17 @@ def payment_create(
             if timezone.now() >= request.expires_at:
                 raise PaymentRequestExpired()
             merchant = request.merchant
-            amount_points = request.amount_points
+            amount = request.amount_points
+        elif merchant is None:
+            raise TypeError("payment_create: pass the merchant or the till's request")
         else:
-            _check_amount(amount_points)
+            amount = _check_amount(amount_points)
         try:
             with transaction.atomic():
                 payment = Payment.objects.create(
                     merchant=merchant,
                     resident=resident,
-                    amount_points=amount_points,
+                    amount_points=amount,
                     request=request,
                     created_at=timezone.now(),
                 )
@@ -125,7 +129,7 @@ def payment_create(
             posted = ledger.post(
                 reason=Reason.PAYMENT,
                 reference=f"payment:{payment.pk}",
-                lines=[(account, -amount_points), (_merchant_account(merchant), amount_points)],
+                lines=[(account, -amount), (_merchant_account(merchant), amount)],
                 created_by=resident,
             )
         except ledger.Overdrawn:

@@ -45,7 +45,7 @@ def sms_allowed_at(now: dt.datetime) -> dt.datetime:
 
 
 def notification_insert(
-    *, user_id: int, kind: str, key: str, params: dict, link: str, now: dt.datetime
+    *, user_id: int, kind: str, key: str | int, params: dict, link: str, now: dt.datetime
 ) -> tuple[int | None, bool]:
     """One INSERT ... ON CONFLICT DO NOTHING RETURNING id: (the new id or None when this
     event was already recorded for this person, whether its SMS is due now)."""
@@ -80,7 +80,7 @@ def notifications_insert(rows: list[Notification]) -> list[int]:
     fields = [field for field in meta.concrete_fields if not field.primary_key]
     columns = ", ".join(quote(field.column) for field in fields)
     placeholder = f"({', '.join(['%s'] * len(fields))})"
-    ids = []
+    ids: list[int] = []
     for start in range(0, len(rows), INSERT_CHUNK):
         chunk = rows[start : start + INSERT_CHUNK]
         sql = (
@@ -276,7 +276,7 @@ def broadcast_write(
     users = audience_users(broadcast.audience).order_by("pk").values_list("pk", flat=True)
     now = timezone.now()
     sms_at = sms_allowed_at(now) if spec.sms else None
-    sms_now = spec.sms and sms_at <= now
+    sms_now = sms_at is not None and sms_at <= now
     template = Notification(
         kind=broadcast.kind,
         event_key=broadcast.key,

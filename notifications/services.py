@@ -25,7 +25,7 @@ def notify(
     *,
     user_id: int | None,
     kind: str,
-    key: str,
+    key: str | int,
     params: dict | None = None,
     link: str = "",
     now: dt.datetime | None = None,

@@ -11,6 +11,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from accounts.services import otp_sms_expire
+from core.admin import pending_queues
 
 from . import delivery
 
@@ -64,7 +65,7 @@ def sms_dispatch_due() -> int:
 @shared_task(name="notifications.tasks.broadcast_run")
 def broadcast_run(broadcast_id: int) -> int:
     """Write a broadcast's rows in batches; its SMS, if any, in staggered batches."""
-    batches = []
+    batches: list[None] = []  # one item per SMS batch queued so far
 
     def on_sms(ids: list[int]) -> None:
         sms_enqueue(ids, start_after=len(batches) * settings.NOTIFY_SMS_BATCH_PAUSE)
@@ -81,7 +82,7 @@ def pending_queues_of(user) -> list[tuple[str, int]]:
     """The admin index's pending queues as `user` sees them there (their own scope)."""
     request = HttpRequest()
     request.user = user
-    return [(str(queue["label"]), queue["count"]) for queue in admin.site.pending_queues(request)]
+    return [(str(queue["label"]), queue["count"]) for queue in pending_queues(admin.site, request)]
 
 
 @shared_task(name="notifications.tasks.staff_digest_send")

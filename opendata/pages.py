@@ -71,7 +71,7 @@ def _version_modified(request, month: str, version: str, fmt: str) -> dt.datetim
 
 @require_safe
 @open_for_all
-def open_page(request):
+def open_page(request) -> HttpResponse:
     versions = selectors.published_versions()
     months: dict[str, list] = {}
     for v in reversed(versions):

@@ -59,6 +59,7 @@ def month_versions(*, ranking: RankingMonth) -> list[Version]:
             published_at=version.published_at,
         )
         for version in rankings_selectors.month_versions(month=ranking.month)
+        if version.published_at is not None  # always, being published (typed for mypy)
     ]
 
 

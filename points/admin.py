@@ -163,8 +163,8 @@ class EntryAdmin(ReadOnlyAdminMixin, ModelAdmin):
 
 class EntryInline(ReadOnlyAdminMixin, TabularInline):
     model = Entry
-    fields = ["account", "amount", "balance_after"]
-    readonly_fields = fields
+    readonly_fields = ("account", "amount", "balance_after")
+    fields = readonly_fields
     extra = 0
     can_delete = False
 

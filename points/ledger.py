@@ -149,6 +149,8 @@ def resident_account_lock_cte(*, user_id: int, when: str) -> tuple[str, list, Ac
 def resident_account_locked(account: Account, row: tuple | None) -> Account:
     """The account of `resident_account_lock_cte`, from its statement's row."""
     if row is None or row[0] is None:
+        if account.owner_id is None:  # not the Account of resident_account_lock_cte
+            raise ValueError("a resident's account has its owner")
         return resident_account_lock(user_id=account.owner_id)
     account.pk, account.balance = row
     account._state.adding = False

@@ -241,6 +241,12 @@ class Campaign(models.Model):
     )
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
+    # Not columns: what a read already learned of the pool, kept on the object. Its shard
+    # accounts' ids in key order (selectors.campaign_pool_ids: they never change), and
+    # its balance where a queryset annotated it (selectors.campaigns_active).
+    pool_ids: list[int] | None = None
+    pool_balance: int | None = None
+
     class Meta:
         verbose_name = _("grab campaign")
         verbose_name_plural = _("grab campaigns")

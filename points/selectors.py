@@ -171,23 +171,21 @@ def campaigns_active(*, now=None):
     )
 
 
-def campaign_pool_ids(*, campaign) -> list[int]:
+def campaign_pool_ids(*, campaign: Campaign) -> list[int]:
     """The campaign's pool shard accounts, in key order (kept on the object once read)."""
-    ids = getattr(campaign, "pool_ids", None)
-    if ids is None:
-        ids = list(
+    if campaign.pool_ids is None:
+        campaign.pool_ids = list(
             Account.objects.filter(campaign=campaign).order_by("pk").values_list("pk", flat=True)
         )
-        campaign.pool_ids = ids
-    return ids
+    return campaign.pool_ids
 
 
 def campaign_pool_balance(*, campaign) -> int:
     return Account.objects.filter(campaign=campaign).aggregate(total=Sum("balance"))["total"] or 0
 
 
-def campaign_claims_left(*, campaign) -> int:
-    balance = getattr(campaign, "pool_balance", None)
+def campaign_claims_left(*, campaign: Campaign) -> int:
+    balance = campaign.pool_balance
     if balance is None:
         balance = campaign_pool_balance(campaign=campaign)
     return balance // campaign.points_per_claim

@@ -11,7 +11,6 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.response import Response
-from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 from accounts.permissions import HasRole
@@ -39,7 +38,8 @@ from ..codes import counter_url, request_url
 from ..models import PaymentRequest, Statement
 
 MAX_INT = 2_147_483_647
-THROTTLES = api_settings.DEFAULT_THROTTLE_CLASSES
+# DEFAULT_THROTTLE_CLASSES as APIView holds them: classes (the stubs type the setting as paths).
+THROTTLES = APIView.throttle_classes
 
 
 class MerchantRefSerializer(serializers.Serializer):

@@ -4,8 +4,10 @@ old, kept until the forms are past accepting, then purged by the hourly beat tas
 from datetime import timedelta
 
 import pytest
+from django.test import RequestFactory
 from django.utils import timezone
 
+from core import form_nonces
 from core.models import FormSubmission
 from core.tasks import idempotency_keys_purge
 from merchants.models import Payment
@@ -31,3 +33,9 @@ def test_the_hourly_task_purges_spent_nonces_past_their_time_to_live(resident):
     FormSubmission.objects.create(user=resident, key="fresh", redirect_url="/")
     assert idempotency_keys_purge() == 1
     assert list(FormSubmission.objects.values_list("key", flat=True)) == ["fresh"]
+
+
+def test_it_lists_no_messages_for_a_request_without_the_message_middleware():
+    """mypy: get_messages() is a plain list without the middleware, which has no `used`."""
+    request = RequestFactory().get("/")
+    assert form_nonces._messages_so_far(request) == []

@@ -142,6 +142,15 @@ def test_it_refuses_a_payment_without_enough_points(
     assert PaymentRequest.objects.get().status == "pending"
 
 
+def test_it_refuses_a_payment_to_nobody(resident, grant):
+    """mypy: payment_create with neither a merchant nor a till's request is a caller's
+    mistake, said as such (TypeError), not a NOT NULL violation from the database."""
+    grant(resident, 500)
+    with pytest.raises(TypeError, match="merchant"):
+        services.payment_create(resident=resident, amount_points=100)
+    assert not Payment.objects.exists()
+
+
 def test_moral_points_never_pay(client_for, merchant_user, resident, resident_api, grant):
     """A resident rich in moral points and with no redeemable ones cannot pay."""
     grant(resident, 5000, currency=Currency.MORAL)

@@ -149,3 +149,12 @@ def test_it_posts_in_one_statement_on_postgresql(resident):
     assert entries == {account.pk: 7, issuance.pk: -7}
     assert Account.objects.get(key="issuance:redeemable:3").balance == -7
     assert ledger_verify().ok
+
+
+def test_it_refuses_to_lock_an_account_of_nobody_for_a_missing_row():
+    """mypy: resident_account_locked with no row relocks the account of its owner; an
+    Account with no owner says so (ValueError), not a locked account of user None."""
+    unowned = Account(key="r:nobody", kind=Account.Kind.RESIDENT, currency=Currency.REDEEMABLE)
+    with pytest.raises(ValueError, match="owner"):
+        ledger.resident_account_locked(unowned, None)
+    assert not Account.objects.filter(owner__isnull=True, kind=Account.Kind.RESIDENT).exists()
