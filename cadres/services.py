@@ -1,6 +1,7 @@
 """Writes of the cadres app: role links, badge codes, reviews, answers and verdicts, tickets."""
 
 import datetime as dt
+from collections.abc import Sequence
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -99,7 +100,7 @@ def review_create(
     cadre: Cadre,
     reviewer,
     rating: int,
-    tags: list[str] = (),
+    tags: Sequence[str] = (),
     comment: str = "",
     device_id: str = "",
     address: str = "",
@@ -238,7 +239,8 @@ def _review_insert(review: Review, *, unit_id: int) -> tuple[str, tuple | None, 
     meta = Review._meta
     quote = connection.ops.quote_name
     fields = [field for field in meta.concrete_fields if not field.primary_key]
-    unique = [meta.get_field(name).column for name in ("reviewer", "cadre", "local_date")]
+    column = {field.name: field.column for field in fields}
+    unique = [column[name] for name in ("reviewer", "cadre", "local_date")]
     counts_sql = hooks.submission_sql(quote)
     counts_params = hooks.submission_params(review)
     guard_sql = (

@@ -1,6 +1,8 @@
 """Moderation in the admin: the rating moderators' queue of flagged reviews, the appeal
 reviewers' queue of appeals, and the holidays their deadlines skip."""
 
+from typing import ClassVar
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
@@ -9,6 +11,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -55,7 +58,7 @@ class ReviewFlagAdmin(OncePerFormAdminMixin, ModelAdmin):
     list_filter = ["state", "rule"]
     list_select_related = ["review", "review__cadre", "review__cadre__unit"]
     search_fields = ["review__cadre__name"]
-    fields = [
+    fields: ClassVar[tuple[str, ...]] = (
         "review_cadre",
         "review_rating",
         "review_comment",
@@ -71,7 +74,7 @@ class ReviewFlagAdmin(OncePerFormAdminMixin, ModelAdmin):
         "decision_reason",
         "points_taken_back",
         "points_shortfall",
-    ]
+    )
     readonly_fields = fields
     action_form = FlagActionForm
     actions = ["exclude_reviews", "clear_flags"]
@@ -175,7 +178,7 @@ class ReviewFlagAdmin(OncePerFormAdminMixin, ModelAdmin):
 def fraud_signal_text(flag: ReviewFlag) -> str:
     """The signal in words, from its counts only."""
     d = flag.detail or {}
-    texts = {
+    texts: dict[str, Promise] = {
         FlagRule.BURST: _(
             "%(reviews)s reviews of this cadre by new accounts within %(minutes)s minutes"
         ),
@@ -248,7 +251,7 @@ class AppealAdmin(ReadOnlyAdminMixin, ModelAdmin):
     list_filter = ["status", AppealOverdueFilter, "outcome"]
     list_select_related = ["review", "review__cadre", "review__cadre__unit"]
     search_fields = ["review__cadre__name", "reason"]
-    fields = [
+    fields: ClassVar[tuple[str, ...]] = (
         "review_cadre",
         "review_rating",
         "review_comment",
@@ -261,7 +264,7 @@ class AppealAdmin(ReadOnlyAdminMixin, ModelAdmin):
         "decision_reason",
         "decided_at",
         "decided_by",
-    ]
+    )
     readonly_fields = fields
 
     def get_queryset(self, request):

@@ -345,7 +345,7 @@ def few_accounts_flags(*, day: dt.date, now: dt.datetime) -> list[ReviewFlag]:
         .annotate(n=Count("id"))
         .values_list("cadre_id", "reviewer_id", "n")
     )
-    accounts = defaultdict(Counter)
+    accounts: defaultdict[int, Counter[int]] = defaultdict(Counter)
     for cadre_id, reviewer_id, n in per_account:
         accounts[cadre_id][reviewer_id] = n
     top = settings.FRAUD_FEW_ACCOUNTS_COUNT

@@ -140,7 +140,7 @@ def rank_lines(lines: list[Line]) -> list[Line]:
     return result
 
 
-def entries_digest(*, previous_digest: str, month: dt.date, entries: list[dict]) -> str:
+def entries_digest(*, previous_digest: str, month: dt.date, entries: list[list]) -> str:
     """SHA-256 of the previous month's digest, the month and its entries (canonical JSON).
 
     Anyone holding the published entries can recompute it; changing any figure of a

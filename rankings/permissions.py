@@ -7,6 +7,6 @@ from .models import BottomWarning
 
 def party_to_warning(*, user, warning: BottomWarning) -> Party | None:
     """Moving a bottom warning on (talk held, closed): the warned cadre."""
-    if warning.cadre_id is not None and warning.cadre.user_id == user.pk:
+    if warning.cadre is not None and warning.cadre.user_id == user.pk:
         return Party.SUBJECT
     return None

@@ -80,7 +80,9 @@ def respond(request, found: Rendering) -> HttpResponse:
         response["Last-Modified"] = found.last_modified
     response["Cache-Control"] = CACHE_CONTROL
     if "if-none-match" in request.headers or "if-modified-since" in request.headers:
-        return get_conditional_response(
+        # Given a response, Django answers a response (None is for a call without one).
+        conditional = get_conditional_response(
             request, etag=found.etag, last_modified=found.modified, response=response
         )
+        return conditional or response
     return response

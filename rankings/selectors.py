@@ -71,7 +71,7 @@ def ranking_page(
     *, ranking: RankingMonth, scope: str, unit_id: int | None, offset: int | None, size: int | None
 ) -> RankingPage | None:
     """A month's lines in `scope` (a unit's own cadres with `unit_id`), the `size` lines from
-    `offset` when paged; None for a unit without lines or a page past the end."""
+    `offset` (None: the first) when paged; None for a unit without lines or a page past the end."""
     entries = ranking_entries(ranking=ranking, scope=scope, unit_id=unit_id)
     versions = month_versions(month=ranking.month)
     if size is None:
@@ -82,16 +82,17 @@ def ranking_page(
             ranking=ranking, scope=scope, unit_id=unit_id, entries=entries, versions=versions
         )
     # A published month never changes, so an offset names the same line on every read.
-    entries = list(entries[offset : offset + size + 1])
-    if not entries and offset > 0:
+    start = offset or 0
+    entries = list(entries[start : start + size + 1])
+    if not entries and start > 0:
         return None
     return RankingPage(
         ranking=ranking,
         scope=scope,
         unit_id=unit_id,
         entries=entries[:size],
-        next_offset=offset + size if len(entries) > size else None,
-        previous_offset=max(0, offset - size) if offset > 0 else None,
+        next_offset=start + size if len(entries) > size else None,
+        previous_offset=max(0, start - size) if start > 0 else None,
         versions=versions,
     )
 

@@ -68,11 +68,12 @@ def month_excluded(*, month: dt.date) -> dict[int, formulas.Excluded]:
         .order_by()
         .values("cadre_id")
         .annotate(
-            colleague=Count("id", filter=Q(excluded_reason=Exclusion.COLLEAGUE)),
-            appeal=Count("id", filter=Q(excluded_reason=Exclusion.APPEAL)),
-            fraud=Count("id", filter=Q(excluded_reason=Exclusion.FRAUD)),
+            # Named apart from the model's own names (Review.appeal is a relation).
+            by_colleague=Count("id", filter=Q(excluded_reason=Exclusion.COLLEAGUE)),
+            by_appeal=Count("id", filter=Q(excluded_reason=Exclusion.APPEAL)),
+            by_fraud=Count("id", filter=Q(excluded_reason=Exclusion.FRAUD)),
         )
-        .values_list("cadre_id", "colleague", "appeal", "fraud")
+        .values_list("cadre_id", "by_colleague", "by_appeal", "by_fraud")
     )
     return {row[0]: formulas.Excluded(*row[1:]) for row in rows}
 
@@ -402,6 +403,8 @@ def bottom_record(*, ranking: RankingMonth) -> list[BottomWarning]:
 
 def _notify_warning(*, warning: BottomWarning, month: dt.date, now: dt.datetime) -> None:
     """The cadre (when they have an account) hears of a new warning once (its id)."""
+    if warning.cadre_id is None:  # a unit's warning: no one person to tell
+        return
     notify(
         user_id=Cadre.objects.filter(pk=warning.cadre_id).values_list("user_id", flat=True).first(),
         kind="warning_issued",
@@ -416,7 +419,7 @@ def _notify_warning(*, warning: BottomWarning, month: dt.date, now: dt.datetime)
     )
 
 
-WARNING_MOVES = {
+WARNING_MOVES: dict[str, set[str]] = {
     BottomWarning.State.OPEN: {BottomWarning.State.TALK_HELD, BottomWarning.State.CLOSED},
     BottomWarning.State.TALK_HELD: {BottomWarning.State.CLOSED},
     BottomWarning.State.CLOSED: set(),
@@ -469,10 +472,9 @@ def ranking_month_correct(*, month: dt.date) -> RankingMonth | None:
         first = RankingMonth.objects.select_for_update().filter(month=month, version=1).first()
         if first is None or first.published_at is None:
             return None
-        latest = (
-            RankingMonth.objects.filter(month=month, published_at__isnull=False)
-            .order_by("-version")
-            .first()
+        # There is one: version 1 is published, and locked above.
+        latest = RankingMonth.objects.filter(month=month, published_at__isnull=False).latest(
+            "version"
         )
         if _month_excluded_count(month) <= latest.excluded_total:
             return None

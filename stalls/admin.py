@@ -4,6 +4,8 @@ Urban officers see the sites of their own units only; district_admin sees everyt
 Every decision goes through stalls.services, like the API.
 """
 
+from typing import ClassVar
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
@@ -227,7 +229,7 @@ class RegistrationAdmin(PhotoPreviewMixin, UnitScopedAdmin):
     list_filter = ["status", "site"]
     search_fields = ["vendor_name", "site__name"]
     list_select_related = ["site"]
-    fields = [
+    fields: ClassVar[tuple[str, ...]] = (
         "site",
         "vendor_name",
         "id_number_display",
@@ -240,7 +242,7 @@ class RegistrationAdmin(PhotoPreviewMixin, UnitScopedAdmin):
         "decided_at",
         "reject_reason",
         "created_at",
-    ]
+    )
     readonly_fields = fields
 
     def changelist_view(self, request, extra_context=None):
@@ -349,7 +351,13 @@ class StallActionForm(ActionForm):
 class StatusChangeInline(TabularInline):
     model = StallStatusChange
     extra = 0
-    fields = ["created_at", "old_status", "new_status", "actor", "reason"]
+    fields: ClassVar[tuple[str, ...]] = (
+        "created_at",
+        "old_status",
+        "new_status",
+        "actor",
+        "reason",
+    )
     readonly_fields = fields
     can_delete = False
 
@@ -362,7 +370,12 @@ class StatusChangeInline(TabularInline):
 
 class RenewalInline(TabularInline):
     model = StallRenewal
-    fields = ["old_expires_on", "new_expires_on", "renewed_by", "created_at"]
+    fields: ClassVar[tuple[str, ...]] = (
+        "old_expires_on",
+        "new_expires_on",
+        "renewed_by",
+        "created_at",
+    )
     readonly_fields = fields
     can_delete = False
     extra = 0
@@ -380,7 +393,7 @@ class StallAdmin(PhotoPreviewMixin, OncePerFormAdminMixin, UnitScopedAdmin):
     list_filter = ["status", "site"]
     search_fields = ["license_no", "registration__vendor_name"]
     list_select_related = ["site", "registration"]
-    fields = [
+    fields: ClassVar[tuple[str, ...]] = (
         "license_no",
         "site",
         "slot",
@@ -389,7 +402,7 @@ class StallAdmin(PhotoPreviewMixin, OncePerFormAdminMixin, UnitScopedAdmin):
         "expires_on",
         "photo_preview",
         "created_at",
-    ]
+    )
     readonly_fields = fields
     inlines = [StatusChangeInline, RenewalInline]
 
@@ -477,7 +490,15 @@ class StallReportAdmin(PhotoPreviewMixin, OncePerFormAdminMixin, UnitScopedAdmin
     list_display = ["stall", "category", "comment", "status", "created_at", "resolution"]
     list_filter = ["status", "category"]
     list_select_related = ["stall"]
-    fields = ["stall", "category", "comment", "photo_preview", "status", "resolution", "closed_at"]
+    fields: ClassVar[tuple[str, ...]] = (
+        "stall",
+        "category",
+        "comment",
+        "photo_preview",
+        "status",
+        "resolution",
+        "closed_at",
+    )
     readonly_fields = fields
     action_form = ReportActionForm
     actions = ["close_reports"]
@@ -517,7 +538,7 @@ class StallAppealAdmin(OncePerFormAdminMixin, UnitScopedAdmin):
     list_display = ["stall", "vendor_name", "reason", "status", "created_at", "decided_by"]
     list_filter = ["status"]
     list_select_related = ["stall", "stall__registration", "decided_by"]
-    fields = [
+    fields: ClassVar[tuple[str, ...]] = (
         "stall",
         "reason",
         "status",
@@ -525,7 +546,7 @@ class StallAppealAdmin(OncePerFormAdminMixin, UnitScopedAdmin):
         "decided_at",
         "decision_reason",
         "created_at",
-    ]
+    )
     readonly_fields = fields
     action_form = AppealActionForm
     actions = ["uphold", "dismiss"]

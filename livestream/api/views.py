@@ -9,7 +9,12 @@ from django.core.files.storage import default_storage
 from django.http import FileResponse
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+)
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
@@ -112,7 +117,8 @@ class SessionSerializer(serializers.Serializer):
     held = serializers.BooleanField()
     outcome = serializers.SerializerMethodField()
 
-    def get_outcome(self, session) -> OutcomeSerializer(allow_null=True):
+    @extend_schema_field(OutcomeSerializer(allow_null=True))
+    def get_outcome(self, session) -> dict | None:
         return OutcomeSerializer(session).data if session.held else None
 
 

@@ -33,7 +33,8 @@ class AppealSerializer(serializers.Serializer):
     """An appeal as the cadre and the unit see it: never who reviewed, nor who decided."""
 
     id = StrictIntegerField()
-    review = StrictIntegerField(source="review_id")
+    # Typed as any Field: AppealQueueSerializer replaces the id with the review itself.
+    review: serializers.Field = StrictIntegerField(source="review_id")
     reason = serializers.CharField()
     status = serializers.ChoiceField(choices=Appeal.Status.choices)
     due_at = serializers.DateTimeField(help_text="The end of the 5th working day after it.")
