@@ -20,7 +20,7 @@ INVALID_CURSOR = _("This cursor is not valid: use `next` or `previous` of a page
 class CursorPagination(DrfCursorPagination):
     """Stable under concurrent inserts; `?page_size=` up to 100."""
 
-    ordering = "-pk"
+    ordering: str | list[str] | tuple[str, ...] = "-pk"
     page_size = 20
     page_size_query_param = "page_size"
     max_page_size = 100
