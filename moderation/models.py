@@ -7,6 +7,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from cadres.models import Review
+from core.models import done_by
 
 
 class FlagRule(models.TextChoices):
@@ -45,14 +46,7 @@ class ReviewFlag(models.Model):
     detail = models.JSONField(_("signal"), default=dict, blank=True)
     created_at = models.DateTimeField(_("flagged at"))
     state = models.CharField(_("state"), max_length=16, choices=State.choices, default=State.OPEN)
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("decided by"),
-    )
+    decided_by = done_by(_("decided by"))
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     decision_reason = models.CharField(_("reason for the decision"), max_length=500, blank=True)
     # A fraud verdict takes the review's points back: what was taken, and what the
@@ -130,14 +124,7 @@ class Appeal(models.Model):
     outcome = models.CharField(_("outcome"), max_length=16, choices=Outcome.choices, blank=True)
     decision_reason = models.CharField(_("reason of the decision"), max_length=500, blank=True)
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("decided by"),
-    )
+    decided_by = done_by(_("decided by"))
 
     class Meta:
         db_table = "cadres_appeal"

@@ -5,7 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from core.models import RotatableCode
+from core.models import RotatableCode, done_by
 from core.photos import validate_photo
 from core.uploads import RandomName
 
@@ -130,14 +130,7 @@ class Registration(models.Model):
     )
     # The service desk agent who filed the registration for the vendor (desk app): a party
     # to it, so never its decider (stalls.permissions.party_to_registration).
-    filed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("filed at a service desk by"),
-    )
+    filed_by = done_by(_("filed at a service desk by"))
     vendor_name = models.CharField(_("vendor name"), max_length=50)
     # Fernet ciphertext (stalls.crypto); the number itself is never stored in clear.
     id_number_encrypted = models.TextField(_("ID-card number (encrypted)"))
@@ -152,14 +145,7 @@ class Registration(models.Model):
     status = models.CharField(
         _("status"), max_length=16, choices=Status.choices, default=Status.PENDING
     )
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="stall_decisions",
-        verbose_name=_("decided by"),
-    )
+    decided_by = done_by(_("decided by"), related_name="stall_decisions")
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     reject_reason = models.CharField(_("reason for rejection"), max_length=500, blank=True)
     # The version of the vendor's pledge (stalls.pledge) accepted by registering; blank
@@ -282,12 +268,7 @@ class StallRenewal(models.Model):
     )
     old_expires_on = models.DateField(_("expired on"))
     new_expires_on = models.DateField(_("now expires on"))
-    renewed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        related_name="+",
-        verbose_name=_("renewed by"),
-    )
+    renewed_by = done_by(_("renewed by"), optional=False)
     created_at = models.DateTimeField(_("at"), default=timezone.now)
 
     class Meta:
@@ -351,14 +332,7 @@ class StallAppeal(models.Model):
     status = models.CharField(
         _("status"), max_length=16, choices=Status.choices, default=Status.PENDING
     )
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("decided by"),
-    )
+    decided_by = done_by(_("decided by"))
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     decision_reason = models.CharField(_("reason for the decision"), max_length=1000, blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
@@ -438,14 +412,7 @@ class StallReport(models.Model):
         validators=[validate_photo],
     )
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default="open")
-    closed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("closed by"),
-    )
+    closed_by = done_by(_("closed by"))
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     resolution = models.CharField(_("outcome"), max_length=1000, blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
