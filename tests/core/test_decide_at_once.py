@@ -1,19 +1,31 @@
-"""Every decision of the API, taken twice at the same moment by real threads against
+"""Every decision, taken twice at the same moment by real threads against
 PostgreSQL (a double tap of the phone app, or two deciders' clients): it is decided once.
 
 The cases and the calls are the rows of tests/core/test_own_case.py; here the decider is
 the non-party of the row, on two connections released together by a barrier. Exactly
 one call goes through; the other is refused with the contract's error body (4xx, never
-5xx), and the row's state is the one decision's.
+5xx), and the row's state is the one decision's. The decisions that only the admin takes are
+raced through the service its action calls, which must hold the same line.
 """
 
+import datetime as dt
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from django.db import connection
 
-from tests.core.test_own_case import DECISIONS
+from accounts.roles import Role
+from cadres.models import Cadre, Unit
+from core.errors import DomainError
+from moderation import services as moderation_services
+from moderation.models import ReviewFlag
+from points import services as points_services
+from points.models import LedgerTransaction, MoralClaim
+from rankings import services as rankings_services
+from rankings.errors import MonthPublished
+from rankings.models import BottomWarning, RankingMonth
+from tests.core.test_own_case import DECISIONS, bottom_warning, moral_claim, review_flag
 
 TAPS = 2
 # An inspection is a record, not a decision: two officers may record two.
@@ -56,3 +68,104 @@ def test_two_calls_at_once_decide_once(decision, make_user, client_for, settings
     assert all(r.json()["code"] and r.json()["detail"] for r in refused)
     after = decision.state(case.row)
     assert after != before
+
+
+def raced(*calls) -> list:
+    """`calls` at once; what each returned, or the DomainError it raised (any other
+    error fails the test)."""
+
+    def guarded(call):
+        def run():
+            try:
+                return call()
+            except DomainError as refused:
+                return refused
+
+        return run
+
+    return at_once([guarded(call) for call in calls])
+
+
+def refused(outcomes, error) -> int:
+    assert all(isinstance(o, error) or not isinstance(o, Exception) for o in outcomes), outcomes
+    return sum(isinstance(o, error) for o in outcomes)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_moral_claim_is_revoked_once(make_user):
+    case = moral_claim(make_user, decider=Role.DISTRICT_ADMIN, approved=True)
+    entries = LedgerTransaction.objects.count()
+
+    def revoke():
+        return points_services.moral_claim_revoke(
+            claim_id=case.row.pk, admin=case.other, reason="不实"
+        )
+
+    outcomes = raced(revoke, revoke)
+    assert refused(outcomes, DomainError) == 1, outcomes
+    assert MoralClaim.objects.get(pk=case.row.pk).status == MoralClaim.Status.REVOKED
+    assert LedgerTransaction.objects.count() == entries + 1
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_flag_excluded_and_cleared_at_once_is_decided_once(make_user):
+    """One moderator excludes, another clears, at the same moment: one of them decides,
+    the other is told the flag is decided; the review keeps the one decision."""
+    case = review_flag(make_user)
+    other = make_user(Role.RATING_MODERATOR)
+
+    def exclude():
+        return moderation_services.review_flag_exclude(
+            flag_id=case.row.pk, moderator=case.other, reason="核实"
+        )
+
+    def clear():
+        return moderation_services.review_flag_clear(
+            flag_id=case.row.pk, moderator=other, reason="核实"
+        )
+
+    outcomes = raced(exclude, clear)
+    assert refused(outcomes, DomainError) == 1, outcomes
+    flag = ReviewFlag.objects.get(pk=case.row.pk)
+    decided = next(o for o in outcomes if not isinstance(o, Exception))
+    assert (flag.state, flag.decided_by_id) == (decided.state, decided.decided_by_id)
+    excluded = flag.state == ReviewFlag.State.EXCLUDED
+    assert bool(flag.review.excluded_reason) == excluded
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_bottom_warning_moves_once(make_user):
+    case = bottom_warning(make_user)
+
+    def talk_held():
+        warning = BottomWarning.objects.get(pk=case.row.pk)
+        return rankings_services.bottom_warning_change(
+            warning=warning, state=BottomWarning.State.TALK_HELD, note="", actor=case.other
+        )
+
+    outcomes = raced(talk_held, talk_held)
+    assert refused(outcomes, DomainError) == 1, outcomes
+    assert BottomWarning.objects.get(pk=case.row.pk).state == BottomWarning.State.TALK_HELD
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_month_is_published_once():
+    """Two publishes of one compiled month at once: one seals it, the other is told it is
+    published; the chain has one link for it."""
+    unit = Unit.objects.create(name="发改委")
+    Cadre.objects.create(unit=unit, name="赵敏", employee_number="P000001")
+    month = dt.date(2026, 3, 1)
+    rankings_services.rankings_compile(month=month)
+
+    def publish():
+        return rankings_services.ranking_month_publish(month=month)
+
+    outcomes = raced(publish, publish)
+    assert refused(outcomes, MonthPublished) == 1, outcomes
+    ranking = RankingMonth.objects.get(month=month)
+    published = next(o for o in outcomes if not isinstance(o, Exception))
+    assert (ranking.digest, ranking.published_at) == (published.digest, published.published_at)
