@@ -25,7 +25,7 @@ from points.models import LedgerTransaction, MoralClaim
 from rankings import services as rankings_services
 from rankings.errors import MonthPublished
 from rankings.models import BottomWarning, RankingMonth
-from tests.core.test_own_case import DECISIONS, bottom_warning, moral_claim, review_flag
+from tests.core.test_own_case import DECISIONS, _review, bottom_warning, moral_claim, review_flag
 
 TAPS = 2
 # An inspection is a record, not a decision: two officers may record two.
@@ -169,3 +169,43 @@ def test_a_month_is_published_once():
     ranking = RankingMonth.objects.get(month=month)
     published = next(o for o in outcomes if not isinstance(o, Exception))
     assert (ranking.digest, ranking.published_at) == (published.digest, published.published_at)
+
+
+def one_through(responses, ok: int, code: str) -> None:
+    statuses = sorted(r.status_code for r in responses)
+    assert statuses == sorted([ok, 409]), statuses
+    assert next(r for r in responses if r.status_code == 409).json()["code"] == code
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_review_is_answered_once_and_given_one_verdict(make_user, client_for):
+    """The cadre's answer and the reviewer's verdict, each sent twice at once through the
+    API: one goes through, the other is 409 with its code; one answer, one verdict."""
+    review, cadre_user, parties = _review(make_user, Role.RATING_MODERATOR)
+    reviewer = parties["reviewer"][1]
+    path = f"/api/v1/reviews/{review.pk}"
+    answers = ["窗口已整改", "已加派人手"]
+    responses = at_once(
+        [
+            lambda text=text: client_for(cadre_user).post(
+                f"{path}/response", {"message": text}, format="json"
+            )
+            for text in answers
+        ]
+    )
+    one_through(responses, 201, "already_responded")
+    review.refresh_from_db()
+    assert review.response_message in answers
+    responses = at_once(
+        [
+            lambda accepted=accepted: client_for(reviewer).post(
+                f"{path}/verdict", {"accepted": accepted}, format="json"
+            )
+            for accepted in (True, False)
+        ]
+    )
+    one_through(responses, 200, "verdict_already_given")
+    review.refresh_from_db()
+    winner = next(r for r in responses if r.status_code == 200).json()
+    assert review.verdict_accepted == winner["response"]["accepted"]
