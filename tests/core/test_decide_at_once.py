@@ -11,12 +11,14 @@ raced through the service its action calls, which must hold the same line.
 import datetime as dt
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from unittest import mock
 
 import pytest
 from django.db import connection
 
 from accounts.roles import Role
-from cadres.models import Cadre, Unit
+from cadres import services as cadres_services
+from cadres.models import Cadre, Exclusion, Review, Unit
 from core.errors import DomainError
 from moderation import services as moderation_services
 from moderation.models import ReviewFlag
@@ -209,3 +211,36 @@ def test_a_review_is_answered_once_and_given_one_verdict(make_user, client_for):
     review.refresh_from_db()
     winner = next(r for r in responses if r.status_code == 200).json()
     assert review.verdict_accepted == winner["response"]["accepted"]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_correction_is_published_once_by_two_runs_at_once(make_user):
+    """A published month, one of its reviews excluded since: two correction runs at once
+    (two workers) publish one version 2, chained to version 1; the other finds nothing."""
+    unit = Unit.objects.create(name="审批局")
+    cadre = Cadre.objects.create(unit=unit, name="孙伟", employee_number="P000002")
+    month = dt.date(2026, 3, 1)
+    with mock.patch(
+        "django.utils.timezone.now", return_value=dt.datetime(2026, 3, 10, 2, 0, tzinfo=dt.UTC)
+    ):
+        reviews = [
+            cadres_services.review_create(cadre=cadre, reviewer=make_user(), rating=rating)
+            for rating in (5, 1)
+        ]
+    rankings_services.rankings_compile(month=month)
+    first = rankings_services.ranking_month_publish(month=month)
+    # Excluded without scheduling the correction task: the two runs below are the workers.
+    Review.objects.filter(pk=reviews[1].pk).update(
+        excluded_reason=Exclusion.FRAUD, excluded_at=dt.datetime.now(dt.UTC)
+    )
+
+    def correct():
+        return rankings_services.ranking_month_correct(month=month)
+
+    outcomes = raced(correct, correct)
+    assert sorted(o is None for o in outcomes) == [False, True], outcomes
+    versions = RankingMonth.objects.filter(month=month).order_by("version")
+    assert [v.version for v in versions] == [1, 2]
+    assert versions[1].previous_digest == first.digest
+    assert versions[1].excluded_reviews == 1
