@@ -27,7 +27,13 @@ from points.models import LedgerTransaction, MoralClaim
 from rankings import services as rankings_services
 from rankings.errors import MonthPublished
 from rankings.models import BottomWarning, RankingMonth
-from tests.core.test_own_case import DECISIONS, _review, bottom_warning, moral_claim, review_flag
+from tests.core.test_own_case import (
+    DECISIONS,
+    bottom_warning,
+    moral_claim,
+    review_flag,
+    review_with_parties,
+)
 
 TAPS = 2
 # An inspection is a record, not a decision: two officers may record two.
@@ -184,7 +190,7 @@ def one_through(responses, ok: int, code: str) -> None:
 def test_a_review_is_answered_once_and_given_one_verdict(make_user, client_for):
     """The cadre's answer and the reviewer's verdict, each sent twice at once through the
     API: one goes through, the other is 409 with its code; one answer, one verdict."""
-    review, cadre_user, parties = _review(make_user, Role.RATING_MODERATOR)
+    review, cadre_user, parties = review_with_parties(make_user, Role.RATING_MODERATOR)
     reviewer = parties["reviewer"][1]
     path = f"/api/v1/reviews/{review.pk}"
     answers = ["窗口已整改", "已加派人手"]

@@ -186,7 +186,7 @@ def stall_appeal(make_user):
     )
 
 
-def _review(make_user, decider):
+def review_with_parties(make_user, decider):
     """A bad review of a cadre whose user, the reviewer and a colleague all hold `decider`."""
     unit = Unit.objects.create(name=f"文旅局{next(_serial)}")
     cadre = Cadre.objects.create(unit=unit, name="王丽娜", employee_number=f"W{next(_serial)}")
@@ -208,13 +208,13 @@ def _review(make_user, decider):
 
 
 def review_appeal(make_user):
-    review, cadre_user, parties = _review(make_user, Role.APPEAL_REVIEWER)
+    review, cadre_user, parties = review_with_parties(make_user, Role.APPEAL_REVIEWER)
     appeal = moderation_services.appeal_create(review=review, appellant=cadre_user, reason=REASON)
     return Case(appeal, parties, make_user(Role.APPEAL_REVIEWER))
 
 
 def review_flag(make_user):
-    review, _cadre_user, parties = _review(make_user, Role.RATING_MODERATOR)
+    review, _cadre_user, parties = review_with_parties(make_user, Role.RATING_MODERATOR)
     flag = ReviewFlag.objects.create(
         review=review, rule=FlagRule.DEVICE, detail={"cadres": 6}, created_at=timezone.now()
     )
