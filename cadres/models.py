@@ -143,12 +143,7 @@ class Review(models.Model):
     cadre = models.ForeignKey(
         Cadre, on_delete=models.PROTECT, related_name="reviews", verbose_name=_("cadre")
     )
-    reviewer = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        related_name="cadre_reviews",
-        verbose_name=_("reviewer"),
-    )
+    reviewer = done_by(_("reviewer"), optional=False, related_name="cadre_reviews")
     rating = models.PositiveSmallIntegerField(_("rating"), choices=Rating.choices)
     tags = models.JSONField(_("tags"), default=list, blank=True)
     comment = models.CharField(_("comment"), max_length=500, blank=True)

@@ -14,9 +14,10 @@ if TYPE_CHECKING:  # a name of django-stubs only: a str or a lazy translation
 def done_by(
     verbose_name: "_StrOrPromise", *, optional: bool = True, related_name: str = "+"
 ) -> "models.ForeignKey[Any, Any]":
-    """Who did something to a record (decided, paid, rotated...): a user who can never be
-    deleted from under the record, without a reverse accessor unless one is named;
-    `optional` until the act happens. The one declaration of the fields `<act>_by`."""
+    """Who did something to a record (decided it, paid it, filed it, inspected...): a user
+    who can never be deleted from under the record, without a reverse accessor unless
+    one is named; `optional` until the act happens. The one declaration of the fields
+    `<act>_by` and of the actors (agent, officer, reviewer, appellant...)."""
     return models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,

@@ -2,7 +2,6 @@
 reviews, with the holidays their deadlines skip. The tables keep the names they had in
 cadres (`cadres_*`)."""
 
-from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -108,12 +107,7 @@ class Appeal(models.Model):
     review = models.OneToOneField(
         Review, on_delete=models.PROTECT, related_name="appeal", verbose_name=_("review")
     )
-    appellant = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        related_name="+",
-        verbose_name=_("appealed by"),
-    )
+    appellant = done_by(_("appealed by"), optional=False)
     reason = models.CharField(_("reason"), max_length=500)
     status = models.CharField(
         _("status"), max_length=16, choices=Status.choices, default=Status.PENDING

@@ -237,14 +237,7 @@ class StallStatusChange(models.Model):
     )
     old_status = models.CharField(_("old status"), max_length=16, choices=Stall.Status.choices)
     new_status = models.CharField(_("new status"), max_length=16, choices=Stall.Status.choices)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("by"),
-    )
+    actor = done_by(_("by"))
     reason = models.CharField(_("reason"), max_length=500)
     created_at = models.DateTimeField(_("at"), default=timezone.now)
 
@@ -359,12 +352,7 @@ class Inspection(models.Model):
     stall = models.ForeignKey(
         Stall, on_delete=models.PROTECT, related_name="inspections", verbose_name=_("stall")
     )
-    officer = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        related_name="stall_inspections",
-        verbose_name=_("officer"),
-    )
+    officer = done_by(_("officer"), optional=False, related_name="stall_inspections")
     result = models.CharField(_("result"), max_length=16, choices=Result.choices)
     notes = models.CharField(_("notes"), max_length=1000, blank=True)
     inspected_at = models.DateTimeField(_("inspected at"), default=timezone.now)
@@ -397,12 +385,7 @@ class StallReport(models.Model):
     stall = models.ForeignKey(
         Stall, on_delete=models.PROTECT, related_name="reports", verbose_name=_("stall")
     )
-    reporter = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        related_name="stall_reports",
-        verbose_name=_("reporter"),
-    )
+    reporter = done_by(_("reporter"), optional=False, related_name="stall_reports")
     category = models.CharField(_("category"), max_length=16, choices=Category.choices)
     comment = models.CharField(_("comment"), max_length=1000, blank=True)
     photo = models.ImageField(
