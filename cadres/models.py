@@ -3,7 +3,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from core.models import RotatableCode
+from core.models import RotatableCode, done_by
 from core.photos import validate_photo
 from core.uploads import RandomName
 
@@ -143,12 +143,7 @@ class Review(models.Model):
     cadre = models.ForeignKey(
         Cadre, on_delete=models.PROTECT, related_name="reviews", verbose_name=_("cadre")
     )
-    reviewer = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        related_name="cadre_reviews",
-        verbose_name=_("reviewer"),
-    )
+    reviewer = done_by(_("reviewer"), optional=False, related_name="cadre_reviews")
     rating = models.PositiveSmallIntegerField(_("rating"), choices=Rating.choices)
     tags = models.JSONField(_("tags"), default=list, blank=True)
     comment = models.CharField(_("comment"), max_length=500, blank=True)
@@ -261,12 +256,7 @@ class ServiceTicket(models.Model):
     cadre = models.ForeignKey(
         Cadre, on_delete=models.PROTECT, related_name="tickets", verbose_name=_("cadre")
     )
-    issued_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        related_name="+",
-        verbose_name=_("issued by"),
-    )
+    issued_by = done_by(_("issued by"), optional=False)
     issued_at = models.DateTimeField(_("issued at"))
     expires_at = models.DateTimeField(_("expires at"))
     used_at = models.DateTimeField(_("used at"), null=True, blank=True)

@@ -1,9 +1,31 @@
+from typing import TYPE_CHECKING, Any
+
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:  # a name of django-stubs only: a str or a lazy translation
+    from django.utils.functional import _StrOrPromise
+
+
+def done_by(
+    verbose_name: "_StrOrPromise", *, optional: bool = True, related_name: str = "+"
+) -> "models.ForeignKey[Any, Any]":
+    """Who did something to a record (decided it, paid it, filed it, inspected...): a user
+    who can never be deleted from under the record, without a reverse accessor unless
+    one is named; `optional` until the act happens. The one declaration of the fields
+    `<act>_by` and of the actors (agent, officer, reviewer, appellant...)."""
+    return models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=optional,
+        blank=optional,
+        related_name=related_name,
+        verbose_name=verbose_name,
+    )
 
 
 class IdempotencyRecord(models.Model):
@@ -43,14 +65,7 @@ class RotatableCode(models.Model):
     code_version = models.PositiveIntegerField(_("code version"), default=1)
     # Who replaced the code last, and when (the admin and the API both pass the actor).
     code_rotated_at = models.DateTimeField(_("code replaced at"), null=True, blank=True)
-    code_rotated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("code replaced by"),
-    )
+    code_rotated_by = done_by(_("code replaced by"))
 
     class Meta:
         abstract = True

@@ -12,6 +12,8 @@ from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from core.models import done_by
+
 
 class DeskSession(models.Model):
     """An agent acting for the resident of `phone`, once the resident has confirmed.
@@ -30,12 +32,7 @@ class DeskSession(models.Model):
         EXPIRED = "expired", _("expired")
         CLOSED = "closed", _("closed")
 
-    agent = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        related_name="desk_sessions",
-        verbose_name=_("agent"),
-    )
+    agent = done_by(_("agent"), optional=False, related_name="desk_sessions")
     phone = models.CharField(_("resident's phone number"), max_length=20)
     resident = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -101,12 +98,7 @@ class AssistedAct(models.Model):
     session = models.ForeignKey(
         DeskSession, on_delete=models.PROTECT, related_name="acts", verbose_name=_("session")
     )
-    agent = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        related_name="assisted_acts_done",
-        verbose_name=_("agent"),
-    )
+    agent = done_by(_("agent"), optional=False, related_name="assisted_acts_done")
     resident = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -138,12 +130,7 @@ class AgentFlag(models.Model):
     check digit makes one, so staff look into who did it (the admin, read-only). One
     row per agent and day; `accounts` is the day's count when it was last raised."""
 
-    agent = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        related_name="+",
-        verbose_name=_("agent"),
-    )
+    agent = done_by(_("agent"), optional=False)
     local_date = models.DateField(_("day"))
     accounts = models.PositiveIntegerField(_("accounts made from an ID check alone"))
     created_at = models.DateTimeField(_("flagged at"))

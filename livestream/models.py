@@ -3,12 +3,12 @@ income hosts receive, which goes whole to a public-welfare fund (docs/livestream
 
 import secrets
 
-from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from cadres.models import Cadre, Unit
+from core.models import done_by
 
 
 def evidence_path(instance, filename: str) -> str:
@@ -54,12 +54,7 @@ class Session(models.Model):
     products = models.ManyToManyField(
         Product, related_name="sessions", verbose_name=_("products featured")
     )
-    planned_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        related_name="+",
-        verbose_name=_("planned by"),
-    )
+    planned_by = done_by(_("planned by"), optional=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     duration_minutes = models.PositiveIntegerField(_("duration (minutes)"), null=True, blank=True)
@@ -70,14 +65,7 @@ class Session(models.Model):
     )
     evidence = models.FileField(_("evidence"), upload_to=evidence_path, blank=True)
     outcome_recorded_at = models.DateTimeField(_("outcome recorded at"), null=True, blank=True)
-    outcome_recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("outcome recorded by"),
-    )
+    outcome_recorded_by = done_by(_("outcome recorded by"))
 
     class Meta:
         verbose_name = _("live session")
@@ -140,12 +128,7 @@ class Income(models.Model):
         related_name="corrections",
         verbose_name=_("corrects entry"),
     )
-    recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        related_name="+",
-        verbose_name=_("recorded by"),
-    )
+    recorded_by = done_by(_("recorded by"), optional=False)
     recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
 
     class Meta:
@@ -182,24 +165,12 @@ class Transfer(models.Model):
     reference = models.CharField(_("transfer reference"), max_length=64)
     transferred_on = models.DateField(_("transferred on"))
     evidence = models.FileField(_("evidence"), upload_to=evidence_path)
-    recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        related_name="+",
-        verbose_name=_("recorded by"),
-    )
+    recorded_by = done_by(_("recorded by"), optional=False)
     recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
     status = models.CharField(
         _("status"), max_length=16, choices=Status.choices, default=Status.PENDING
     )
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("decided by"),
-    )
+    decided_by = done_by(_("decided by"))
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     reject_reason = models.CharField(_("reason for rejection"), max_length=500, blank=True)
 

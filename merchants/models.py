@@ -13,7 +13,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from core.models import RotatableCode
+from core.models import RotatableCode, done_by
 from points.models import MAX_POINTS, Entry, Merchant
 
 
@@ -50,12 +50,7 @@ class PaymentRequest(models.Model):
         verbose_name=_("merchant"),
     )
     amount_points = models.PositiveIntegerField(_("amount (points)"))
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        related_name="+",
-        verbose_name=_("created by"),
-    )
+    created_by = done_by(_("created by"), optional=False)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     expires_at = models.DateTimeField(_("expires at"))
 
@@ -155,12 +150,7 @@ class PaymentRefund(models.Model):
         Payment, on_delete=models.PROTECT, related_name="refunds", verbose_name=_("payment")
     )
     amount_points = models.PositiveIntegerField(_("amount (points)"))
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        related_name="+",
-        verbose_name=_("refunded by"),
-    )
+    created_by = done_by(_("refunded by"), optional=False)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
     class Meta:
@@ -204,23 +194,9 @@ class Statement(models.Model):
     points = models.BigIntegerField(_("total (points)"), default=0)
     entries_count = models.PositiveIntegerField(_("entries"), default=0)
     built_at = models.DateTimeField(_("built at"), default=timezone.now)
-    confirmed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("confirmed by"),
-    )
+    confirmed_by = done_by(_("confirmed by"))
     confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
-    paid_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("paid by"),
-    )
+    paid_by = done_by(_("paid by"))
     paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
     payment_reference = models.CharField(_("payment reference"), max_length=100, blank=True)
 

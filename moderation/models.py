@@ -2,11 +2,11 @@
 reviews, with the holidays their deadlines skip. The tables keep the names they had in
 cadres (`cadres_*`)."""
 
-from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from cadres.models import Review
+from core.models import done_by
 
 
 class FlagRule(models.TextChoices):
@@ -45,14 +45,7 @@ class ReviewFlag(models.Model):
     detail = models.JSONField(_("signal"), default=dict, blank=True)
     created_at = models.DateTimeField(_("flagged at"))
     state = models.CharField(_("state"), max_length=16, choices=State.choices, default=State.OPEN)
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("decided by"),
-    )
+    decided_by = done_by(_("decided by"))
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     decision_reason = models.CharField(_("reason for the decision"), max_length=500, blank=True)
     # A fraud verdict takes the review's points back: what was taken, and what the
@@ -114,12 +107,7 @@ class Appeal(models.Model):
     review = models.OneToOneField(
         Review, on_delete=models.PROTECT, related_name="appeal", verbose_name=_("review")
     )
-    appellant = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        related_name="+",
-        verbose_name=_("appealed by"),
-    )
+    appellant = done_by(_("appealed by"), optional=False)
     reason = models.CharField(_("reason"), max_length=500)
     status = models.CharField(
         _("status"), max_length=16, choices=Status.choices, default=Status.PENDING
@@ -130,14 +118,7 @@ class Appeal(models.Model):
     outcome = models.CharField(_("outcome"), max_length=16, choices=Outcome.choices, blank=True)
     decision_reason = models.CharField(_("reason of the decision"), max_length=500, blank=True)
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("decided by"),
-    )
+    decided_by = done_by(_("decided by"))
 
     class Meta:
         db_table = "cadres_appeal"

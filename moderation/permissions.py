@@ -27,10 +27,6 @@ def can_appeal(*, user, review: Review) -> bool:
     )
 
 
-def can_list_appeals(*, user) -> bool:
-    return user_has_role(user=user, role=Role.APPEAL_REVIEWER) or is_district_admin(user=user)
-
-
 def can_decide_appeal(*, user) -> bool:
     """An appeal_reviewer (district level); party_to_appeal says who of them may not."""
     return user.is_authenticated and user_has_role(user=user, role=Role.APPEAL_REVIEWER)

@@ -11,6 +11,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.models import done_by
 from core.photos import validate_photo
 from core.uploads import RandomName
 
@@ -113,14 +114,7 @@ class LedgerTransaction(models.Model):
     # same cause can never be posted twice.
     reference = models.CharField(_("reference"), max_length=64, blank=True)
     memo = models.CharField(_("memo"), max_length=500, blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("caused by"),
-    )
+    created_by = done_by(_("caused by"))
     created_at = models.DateTimeField(_("created at"), default=timezone.now, db_index=True)
 
     class Meta:
@@ -231,14 +225,7 @@ class Campaign(models.Model):
     ends_at = models.DateTimeField(_("ends at"))
     points_per_claim = models.PositiveIntegerField(_("points per claim"))
     claims = models.PositiveIntegerField(_("number of claims"))
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("created by"),
-    )
+    created_by = done_by(_("created by"))
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
     # Not columns: what a read already learned of the pool, kept on the object. Its shard
@@ -377,14 +364,7 @@ class Redemption(models.Model):
     )
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     used_at = models.DateTimeField(_("used at"), null=True, blank=True)
-    used_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("confirmed by"),
-    )
+    used_by = done_by(_("confirmed by"))
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
 
     class Meta:
@@ -471,14 +451,7 @@ class MoralClaim(models.Model):
     )
     # The service desk agent who filed the claim for the resident (desk app): a party to
     # it, so never its decider (points.permissions.party_to_moral_claim).
-    filed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("filed at a service desk by"),
-    )
+    filed_by = done_by(_("filed at a service desk by"))
     description = models.TextField(_("description"), max_length=2000)
     occurred_on = models.DateField(_("date of the deed"))
     photo = models.ImageField(
@@ -491,24 +464,10 @@ class MoralClaim(models.Model):
         _("status"), max_length=16, choices=Status.choices, default=Status.PENDING
     )
     points = models.PositiveIntegerField(_("points"), null=True, blank=True)
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("decided by"),
-    )
+    decided_by = done_by(_("decided by"))
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     reject_reason = models.CharField(_("reason for rejection"), max_length=500, blank=True)
-    revoked_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("revoked by"),
-    )
+    revoked_by = done_by(_("revoked by"))
     revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
     revoke_reason = models.CharField(_("reason for revocation"), max_length=500, blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)

@@ -3,11 +3,11 @@ streaks and warnings. The tables keep the names they had in cadres (`cadres_*`).
 
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from cadres.models import Cadre, Unit
+from core.models import done_by
 
 
 class RankingMonth(models.Model):
@@ -251,14 +251,7 @@ class BottomWarning(models.Model):
     note = models.CharField(_("note"), max_length=1000, blank=True)
     created_at = models.DateTimeField(_("created at"))
     changed_at = models.DateTimeField(_("changed at"), null=True, blank=True)
-    changed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("changed by"),
-    )
+    changed_by = done_by(_("changed by"))
 
     class Meta:
         db_table = "cadres_bottomwarning"

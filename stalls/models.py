@@ -5,7 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from core.models import RotatableCode
+from core.models import RotatableCode, done_by
 from core.photos import validate_photo
 from core.uploads import RandomName
 
@@ -130,14 +130,7 @@ class Registration(models.Model):
     )
     # The service desk agent who filed the registration for the vendor (desk app): a party
     # to it, so never its decider (stalls.permissions.party_to_registration).
-    filed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("filed at a service desk by"),
-    )
+    filed_by = done_by(_("filed at a service desk by"))
     vendor_name = models.CharField(_("vendor name"), max_length=50)
     # Fernet ciphertext (stalls.crypto); the number itself is never stored in clear.
     id_number_encrypted = models.TextField(_("ID-card number (encrypted)"))
@@ -152,14 +145,7 @@ class Registration(models.Model):
     status = models.CharField(
         _("status"), max_length=16, choices=Status.choices, default=Status.PENDING
     )
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="stall_decisions",
-        verbose_name=_("decided by"),
-    )
+    decided_by = done_by(_("decided by"), related_name="stall_decisions")
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     reject_reason = models.CharField(_("reason for rejection"), max_length=500, blank=True)
     # The version of the vendor's pledge (stalls.pledge) accepted by registering; blank
@@ -251,14 +237,7 @@ class StallStatusChange(models.Model):
     )
     old_status = models.CharField(_("old status"), max_length=16, choices=Stall.Status.choices)
     new_status = models.CharField(_("new status"), max_length=16, choices=Stall.Status.choices)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("by"),
-    )
+    actor = done_by(_("by"))
     reason = models.CharField(_("reason"), max_length=500)
     created_at = models.DateTimeField(_("at"), default=timezone.now)
 
@@ -282,12 +261,7 @@ class StallRenewal(models.Model):
     )
     old_expires_on = models.DateField(_("expired on"))
     new_expires_on = models.DateField(_("now expires on"))
-    renewed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        related_name="+",
-        verbose_name=_("renewed by"),
-    )
+    renewed_by = done_by(_("renewed by"), optional=False)
     created_at = models.DateTimeField(_("at"), default=timezone.now)
 
     class Meta:
@@ -351,14 +325,7 @@ class StallAppeal(models.Model):
     status = models.CharField(
         _("status"), max_length=16, choices=Status.choices, default=Status.PENDING
     )
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("decided by"),
-    )
+    decided_by = done_by(_("decided by"))
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     decision_reason = models.CharField(_("reason for the decision"), max_length=1000, blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
@@ -385,12 +352,7 @@ class Inspection(models.Model):
     stall = models.ForeignKey(
         Stall, on_delete=models.PROTECT, related_name="inspections", verbose_name=_("stall")
     )
-    officer = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        related_name="stall_inspections",
-        verbose_name=_("officer"),
-    )
+    officer = done_by(_("officer"), optional=False, related_name="stall_inspections")
     result = models.CharField(_("result"), max_length=16, choices=Result.choices)
     notes = models.CharField(_("notes"), max_length=1000, blank=True)
     inspected_at = models.DateTimeField(_("inspected at"), default=timezone.now)
@@ -423,12 +385,7 @@ class StallReport(models.Model):
     stall = models.ForeignKey(
         Stall, on_delete=models.PROTECT, related_name="reports", verbose_name=_("stall")
     )
-    reporter = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        related_name="stall_reports",
-        verbose_name=_("reporter"),
-    )
+    reporter = done_by(_("reporter"), optional=False, related_name="stall_reports")
     category = models.CharField(_("category"), max_length=16, choices=Category.choices)
     comment = models.CharField(_("comment"), max_length=1000, blank=True)
     photo = models.ImageField(
@@ -438,14 +395,7 @@ class StallReport(models.Model):
         validators=[validate_photo],
     )
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default="open")
-    closed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("closed by"),
-    )
+    closed_by = done_by(_("closed by"))
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     resolution = models.CharField(_("outcome"), max_length=1000, blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)

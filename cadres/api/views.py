@@ -36,6 +36,7 @@ from .. import permissions, qr, selectors, services, throttles
 from ..codes import badge_url, review_target, ticket_url
 from ..errors import TicketOtherCadre
 from ..models import Review
+from .access import own_cadre, review_for
 from .serializers import (
     CadreSerializer,
     ResponseBodySerializer,
@@ -336,9 +337,7 @@ class TicketIssueView(APIView):
         if "cadre" in data.validated_data:
             cadre = or_404(selectors.cadre_get(pk=data.validated_data["cadre"]))
         else:
-            cadre = selectors.cadre_of_user(user=request.user)
-            if cadre is None:
-                raise Forbidden()
+            cadre = own_cadre(user=request.user)
         if not permissions.can_issue_ticket(user=request.user, cadre=cadre):
             raise Forbidden()
         # Per cadre, whoever issues: the window and the cadre share the budget.
@@ -421,13 +420,10 @@ class CadreMyReviewsView(APIView):
         },
     )
     def get(self, request):
-        cadre = selectors.cadre_of_user(user=request.user)
-        if cadre is None:
-            raise Forbidden()
         return paginate(
             view=self,
             request=request,
-            queryset=selectors.reviews_of_cadre(cadre=cadre),
+            queryset=selectors.reviews_of_cadre(cadre=own_cadre(user=request.user)),
             serialize=lambda review: CadreReviewSerializer(review).data,
         )
 
@@ -447,9 +443,7 @@ class ReviewRespondView(APIView):
         },
     )
     def post(self, request, pk):
-        review = or_404(selectors.review_get(pk=pk))
-        if not permissions.can_answer(user=request.user, review=review):
-            raise Forbidden()
+        review = review_for(pk=pk, user=request.user, allowed=permissions.can_answer)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         review = services.review_respond(
@@ -477,9 +471,12 @@ class ReviewVerdictView(APIView):
         },
     )
     def post(self, request, pk):
-        review = or_404(selectors.review_get(pk=pk))
-        if not permissions.is_reviewer_of(user=request.user, review=review):
-            raise Forbidden(_("Only the reviewer can accept or reject the answer."))
+        review = review_for(
+            pk=pk,
+            user=request.user,
+            allowed=permissions.is_reviewer_of,
+            refusal=_("Only the reviewer can accept or reject the answer."),
+        )
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         review = services.review_verdict(

@@ -9,8 +9,9 @@ from rest_framework.views import APIView
 from accounts.permissions import HasRole
 from accounts.roles import Role
 from cadres import selectors as cadres_selectors
+from cadres.api.access import own_cadre, review_for
 from cadres.api.serializers import CadreSerializer, ResponseBodySerializer, appeal_outcome
-from core.errors import Forbidden, or_404
+from core.errors import or_404
 from core.pagination import PAGE_PARAMETERS, CursorPagination, paginate, paginated
 from core.schema import error_response
 from core.serializers import (
@@ -96,9 +97,7 @@ class ReviewAppealCreateView(APIView):
         },
     )
     def post(self, request, pk):
-        review = or_404(cadres_selectors.review_get(pk=pk))
-        if not permissions.can_appeal(user=request.user, review=review):
-            raise Forbidden()
+        review = review_for(pk=pk, user=request.user, allowed=permissions.can_appeal)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         appeal = services.appeal_create(
@@ -125,10 +124,7 @@ class CadreAppealListView(APIView):
         if units:
             queryset = selectors.appeals_of_units(unit_ids=units)
         else:
-            cadre = cadres_selectors.cadre_of_user(user=request.user)
-            if cadre is None:
-                raise Forbidden()
-            queryset = selectors.appeals_of_cadre(cadre=cadre)
+            queryset = selectors.appeals_of_cadre(cadre=own_cadre(user=request.user))
         return paginate(
             view=self,
             request=request,

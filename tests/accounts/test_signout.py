@@ -150,3 +150,41 @@ def test_it_revokes_nothing_when_redis_cannot_take_the_sign_out(doomed_redis, ap
     assert not SignedOutSession.objects.exists()
     refreshed = api.post("/api/v1/auth/token/refresh", {"refresh": session["refresh"]})
     assert refreshed.status_code == 200
+
+
+@pytest.mark.parametrize(
+    "body",
+    [{}, {"refresh": ""}, {"refresh": ["a", "b"]}, {"refresh": {"a": 1}}, {"refresh": "x" * 4097}],
+    ids=["missing", "empty", "list", "object", "too long"],
+)
+def test_it_refuses_a_logout_without_a_refresh_token_and_revokes_nothing(api, resident, body):
+    """Bad input is 400 `invalid` with the contract's body (the field named), and the
+    user's session stays signed in: no signed-out row, the refresh token still works."""
+    session = another_session(resident)
+    response = api.post("/api/v1/auth/logout", body, format="json")
+    assert response.status_code == 400, response.content
+    assert response.json()["code"] == "invalid"
+    assert set(response.json()["fields"]) == {"refresh"}
+    assert not SignedOutSession.objects.exists()
+    assert bearer(session["access"]).get("/api/v1/me").status_code == 200
+    refreshed = api.post("/api/v1/auth/token/refresh", {"refresh": session["refresh"]})
+    assert refreshed.status_code == 200
+
+
+def test_it_says_why_a_logout_is_refused_in_the_request_language(api, resident):
+    """A refused logout reads in Chinese by default and in English when asked; a bad
+    token writes nothing either."""
+    zh = logout(api, "not-a-token").json()
+    assert zh["code"] == "token_invalid"
+    assert zh["detail"] == "令牌无效或已过期。"
+    en = api.post(
+        "/api/v1/auth/logout", {"refresh": "not-a-token"}, format="json", HTTP_ACCEPT_LANGUAGE="en"
+    ).json()
+    assert en["detail"] == "The token is invalid or expired."
+    missing = api.post("/api/v1/auth/logout", {}, format="json").json()
+    assert missing["fields"]["refresh"] == ["该字段是必填项。"]
+    missing_en = api.post(
+        "/api/v1/auth/logout", {}, format="json", HTTP_ACCEPT_LANGUAGE="en"
+    ).json()
+    assert missing_en["fields"]["refresh"] == ["This field is required."]
+    assert not SignedOutSession.objects.exists()

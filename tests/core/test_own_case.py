@@ -186,7 +186,7 @@ def stall_appeal(make_user):
     )
 
 
-def _review(make_user, decider):
+def review_with_parties(make_user, decider):
     """A bad review of a cadre whose user, the reviewer and a colleague all hold `decider`."""
     unit = Unit.objects.create(name=f"文旅局{next(_serial)}")
     cadre = Cadre.objects.create(unit=unit, name="王丽娜", employee_number=f"W{next(_serial)}")
@@ -208,13 +208,13 @@ def _review(make_user, decider):
 
 
 def review_appeal(make_user):
-    review, cadre_user, parties = _review(make_user, Role.APPEAL_REVIEWER)
+    review, cadre_user, parties = review_with_parties(make_user, Role.APPEAL_REVIEWER)
     appeal = moderation_services.appeal_create(review=review, appellant=cadre_user, reason=REASON)
     return Case(appeal, parties, make_user(Role.APPEAL_REVIEWER))
 
 
 def review_flag(make_user):
-    review, _cadre_user, parties = _review(make_user, Role.RATING_MODERATOR)
+    review, _cadre_user, parties = review_with_parties(make_user, Role.RATING_MODERATOR)
     flag = ReviewFlag.objects.create(
         review=review, rule=FlagRule.DEVICE, detail={"cadres": 6}, created_at=timezone.now()
     )
@@ -333,24 +333,6 @@ def adjustment(make_user):
 # --- How each decision is taken ----------------------------------------------------------
 
 
-def approve_claim_admin(client, claim):
-    url = reverse("admin:points_moralclaim_changelist")
-    body = {"action": "approve", "_selected_action": [claim.pk], "apply": "1", "points": 10}
-    return client.post(url, body, follow=True)
-
-
-def reject_claim_admin(client, claim):
-    url = reverse("admin:points_moralclaim_changelist")
-    body = {"action": "reject", "_selected_action": [claim.pk], "apply": "1", "reason": "不实"}
-    return client.post(url, body, follow=True)
-
-
-def revoke_claim_admin(client, claim):
-    url = reverse("admin:points_moralclaim_changelist") + "?status=all"
-    body = {"action": "revoke", "_selected_action": [claim.pk], "apply": "1", "reason": "不实"}
-    return client.post(url, body, follow=True)
-
-
 def decide_registration_admin(verb):
     def post(client, registration):
         url = reverse("admin:stalls_registration_decide", args=[registration.pk])
@@ -376,24 +358,24 @@ def appeal_decide_admin(client, appeal):
     return client.post(url, {"reason": "核实", "dismiss": "1"}, follow=True)
 
 
-def flag_admin(action, **fields):
-    def post(client, flag):
+def changelist_action(model, action, query="", **fields):
+    """The admin's changelist action `action` on one row (`query` keeps the row listed)."""
+
+    def post(client, row):
         return client.post(
-            "/admin/cadres/reviewflag/?state__exact=open",
-            {"action": action, "_selected_action": [flag.pk], "reason": "核实", **fields},
+            f"/admin/{model}/{query}",
+            {"action": action, "_selected_action": [row.pk], **fields},
             follow=True,
         )
 
     return post
 
 
-def changelist_action(model, action, **fields):
+def api_post(path, body=None):
+    """A JSON POST to `path`, whose `{pk}` is the case's row."""
+
     def post(client, row):
-        return client.post(
-            f"/admin/{model}/",
-            {"action": action, "_selected_action": [row.pk], **fields},
-            follow=True,
-        )
+        return client.post(path.format(pk=row.pk), body, format="json")
 
     return post
 
@@ -417,6 +399,7 @@ def _status(model):
 
 
 CLAIM = ("claimant", "desk agent")
+OPEN = "?state__exact=open"
 REVIEW = ("reviewer", "cadre", "colleague")
 TRANSFER = ("cadre whose income", "co-host", "recorder of the transfer", "recorder of the income")
 
@@ -426,36 +409,32 @@ DECISIONS = [
         moral_claim,
         CLAIM,
         _status(MoralClaim),
-        api=lambda c, claim: c.post(
-            f"/api/v1/points/moral/claims/{claim.pk}/approve", {"points": 10}, format="json"
-        ),
-        admin=approve_claim_admin,
+        api=api_post("/api/v1/points/moral/claims/{pk}/approve", {"points": 10}),
+        admin=changelist_action("points/moralclaim", "approve", apply="1", points=10),
     ),
     Decision(
         "moral claim reject",
         moral_claim,
         CLAIM,
         _status(MoralClaim),
-        api=lambda c, claim: c.post(
-            f"/api/v1/points/moral/claims/{claim.pk}/reject", {"reason": "不实"}, format="json"
-        ),
-        admin=reject_claim_admin,
+        api=api_post("/api/v1/points/moral/claims/{pk}/reject", {"reason": "不实"}),
+        admin=changelist_action("points/moralclaim", "reject", apply="1", reason="不实"),
     ),
     Decision(
         "moral claim revoke",
         lambda make_user: moral_claim(make_user, decider=Role.DISTRICT_ADMIN, approved=True),
         CLAIM,
         _status(MoralClaim),
-        admin=revoke_claim_admin,
+        admin=changelist_action(
+            "points/moralclaim", "revoke", "?status=all", apply="1", reason="不实"
+        ),
     ),
     Decision(
         "registration approve",
         registration,
         ("vendor", "desk agent"),
         _status(Registration),
-        api=lambda c, r: c.post(
-            f"/api/v1/stalls/registrations/{r.pk}/approve", {"slot": 1}, format="json"
-        ),
+        api=api_post("/api/v1/stalls/registrations/{pk}/approve", {"slot": 1}),
         admin=decide_registration_admin("approve"),
         api_ok=(201,),
     ),
@@ -464,9 +443,7 @@ DECISIONS = [
         registration,
         ("vendor", "desk agent"),
         _status(Registration),
-        api=lambda c, r: c.post(
-            f"/api/v1/stalls/registrations/{r.pk}/reject", {"reason": "不合规"}, format="json"
-        ),
+        api=api_post("/api/v1/stalls/registrations/{pk}/reject", {"reason": "不合规"}),
         admin=decide_registration_admin("reject"),
     ),
     Decision(
@@ -474,9 +451,7 @@ DECISIONS = [
         stall_inspection,
         ("vendor",),
         lambda stall: Inspection.objects.filter(stall=stall).count(),
-        api=lambda c, stall: c.post(
-            f"/api/v1/stalls/{stall.pk}/inspections", {"result": "pass"}, format="json"
-        ),
+        api=api_post("/api/v1/stalls/{pk}/inspections", {"result": "pass"}),
         admin=inspect_admin,
         api_ok=(201,),
     ),
@@ -485,9 +460,7 @@ DECISIONS = [
         suspended_stall,
         ("vendor",),
         _status(Stall),
-        api=lambda c, stall: c.post(
-            f"/api/v1/stalls/{stall.pk}/reinstate", {"reason": "已整改"}, format="json"
-        ),
+        api=api_post("/api/v1/stalls/{pk}/reinstate", {"reason": "已整改"}),
         admin=changelist_action("stalls/stall", "reinstate", reason="已整改"),
     ),
     Decision(
@@ -495,9 +468,7 @@ DECISIONS = [
         stall_report,
         ("reporter", "vendor"),
         _status(StallReport),
-        api=lambda c, report: c.post(
-            f"/api/v1/stalls/reports/{report.pk}/close", {"resolution": "已处理"}, format="json"
-        ),
+        api=api_post("/api/v1/stalls/reports/{pk}/close", {"resolution": "已处理"}),
         admin=changelist_action("stalls/stallreport", "close_reports", resolution="已处理"),
     ),
     Decision(
@@ -505,11 +476,7 @@ DECISIONS = [
         stall_appeal,
         ("vendor", "officer who recorded"),
         _status(StallAppeal),
-        api=lambda c, appeal: c.post(
-            f"/api/v1/stalls/appeals/{appeal.pk}/decide",
-            {"upheld": False, "reason": "核实"},
-            format="json",
-        ),
+        api=api_post("/api/v1/stalls/appeals/{pk}/decide", {"upheld": False, "reason": "核实"}),
         admin=changelist_action("stalls/stallappeal", "dismiss", reason="核实"),
     ),
     Decision(
@@ -517,11 +484,7 @@ DECISIONS = [
         review_appeal,
         REVIEW,
         _status(Appeal),
-        api=lambda c, appeal: c.post(
-            f"/api/v1/appeals/{appeal.pk}/decide",
-            {"upheld": False, "reason": "核实"},
-            format="json",
-        ),
+        api=api_post("/api/v1/appeals/{pk}/decide", {"upheld": False, "reason": "核实"}),
         admin=appeal_decide_admin,
     ),
     Decision(
@@ -529,14 +492,16 @@ DECISIONS = [
         review_flag,
         REVIEW,
         lambda flag: ReviewFlag.objects.get(pk=flag.pk).state,
-        admin=flag_admin("exclude_reviews", ground="fraud"),
+        admin=changelist_action(
+            "cadres/reviewflag", "exclude_reviews", OPEN, reason="核实", ground="fraud"
+        ),
     ),
     Decision(
         "fraud flag clear",
         review_flag,
         REVIEW,
         lambda flag: ReviewFlag.objects.get(pk=flag.pk).state,
-        admin=flag_admin("clear_flags"),
+        admin=changelist_action("cadres/reviewflag", "clear_flags", OPEN, reason="核实"),
     ),
     Decision(
         "bottom warning",
@@ -557,7 +522,7 @@ DECISIONS = [
         live_transfer,
         TRANSFER,
         _status(Transfer),
-        api=lambda c, t: c.post(f"/api/v1/livestream/transfers/{t.pk}/confirm"),
+        api=api_post("/api/v1/livestream/transfers/{pk}/confirm"),
         admin=changelist_action("livestream/transfer", "confirm"),
     ),
     Decision(
@@ -565,16 +530,14 @@ DECISIONS = [
         live_transfer,
         TRANSFER,
         _status(Transfer),
-        api=lambda c, t: c.post(
-            f"/api/v1/livestream/transfers/{t.pk}/reject", {"reason": "凭证不符"}, format="json"
-        ),
+        api=api_post("/api/v1/livestream/transfers/{pk}/reject", {"reason": "凭证不符"}),
     ),
     Decision(
         "statement confirm",
         statement,
         ("merchant staff",),
         _status(Statement),
-        api=lambda c, s: c.post(f"/api/v1/settlement/statements/{s.pk}/confirm"),
+        api=api_post("/api/v1/settlement/statements/{pk}/confirm"),
         admin=changelist_action("merchants/statement", "confirm_statements"),
     ),
     Decision(
@@ -582,9 +545,7 @@ DECISIONS = [
         lambda make_user: statement(make_user, confirmed=True),
         ("merchant staff",),
         _status(Statement),
-        api=lambda c, s: c.post(
-            f"/api/v1/settlement/statements/{s.pk}/pay", {"reference": "ICBC-77"}, format="json"
-        ),
+        api=api_post("/api/v1/settlement/statements/{pk}/pay", {"reference": "ICBC-77"}),
         admin=changelist_action("merchants/statement", "pay_statements", reference="ICBC-77"),
     ),
     Decision(

@@ -3,8 +3,10 @@ forms file through the same services as the API."""
 
 import pytest
 from django.test import Client
+from django.utils import translation
 
 from cadres.models import Review
+from core.parties import OWN_CASE_ERRORS, Party
 from desk.models import AssistedAct, DeskSession
 from tests.forms import nonce_for
 
@@ -69,5 +71,24 @@ def test_another_agents_session_page_is_forbidden(
     other = signed_in(other_agent)
     assert other.get(f"/desk/sessions/{pk}/").status_code == 403
     assert other.post(f"/desk/sessions/{pk}/confirm", {"code": "123456"}).status_code == 403
-    assert Client().get(f"/desk/sessions/{pk}/").status_code in (302, 403)
+    assert Client().get(f"/desk/sessions/{pk}/").status_code == 403
     assert signed_in(agent).get("/desk/sessions/999999/").status_code == 404
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_the_page_refuses_a_session_for_the_agents_own_phone(agent, other_agent, language):
+    """Nobody decides their own case on the page either: the agent's own phone opens no
+    session and the page says why, in the request's language; another agent opens one."""
+    with translation.override(language):
+        why = str(OWN_CASE_ERRORS[Party.SUBJECT].default_detail)
+    page = signed_in(agent).post(
+        "/desk/sessions",
+        {"phone": agent.phone, **nonce_for(agent)},
+        follow=True,
+        HTTP_ACCEPT_LANGUAGE=language,
+    )
+    assert page.status_code == 200
+    assert why in page.content.decode()
+    assert not DeskSession.objects.exists()
+    signed_in(other_agent).post("/desk/sessions", {"phone": agent.phone, **nonce_for(other_agent)})
+    assert DeskSession.objects.get().agent == other_agent

@@ -109,3 +109,20 @@ def test_it_refuses_another_users_nonce(merchant, resident, other_resident, gran
     )
     assert bobs.status_code == 302
     assert not Payment.objects.exists()
+
+
+@pytest.mark.django_db
+def test_it_says_why_a_form_did_nothing_in_the_request_language(merchant, resident, grant):
+    """The refusal of a form without its nonce reads in Chinese by default (above) and in
+    English when the browser asks for it; nothing is paid either way."""
+    grant(resident, 1000)
+    page = signed_in(resident).post(
+        f"/pay/{token_of(counter_url(merchant))}",
+        {"amount_points": "120"},
+        follow=True,
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    text = page.content.decode()
+    assert "This form is out of date or incomplete. Nothing was done" in text
+    assert "此表单已过期或不完整" not in text
+    assert not Payment.objects.exists()
