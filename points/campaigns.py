@@ -213,22 +213,22 @@ def _campaign_claim_in_db(
 # so a claim moving on to the next shard holds nothing another one waits for), then
 # the claim row, written only when the shard is locked and the user is active. ON
 # CONFLICT DO NOTHING: a second claim of the resident is no error, just no row.
-_CLAIM_ON_SHARD_SQL = """
+_CLAIM_ON_SHARD_SQL = f"""
 WITH pool AS MATERIALIZED (
-    SELECT balance FROM {account} WHERE id = %(pool)s AND balance >= %(amount)s
+    SELECT balance FROM {Account._meta.db_table} WHERE id = %(pool)s AND balance >= %(amount)s
     FOR NO KEY UPDATE
 ),
 resident AS MATERIALIZED (
-    SELECT id FROM {user} WHERE id = %(resident)s AND is_active
+    SELECT id FROM {User._meta.db_table} WHERE id = %(resident)s AND is_active
 ),
 claim AS (
-    INSERT INTO {claim} (campaign_id, resident_id, amount, created_at)
+    INSERT INTO {CampaignClaim._meta.db_table} (campaign_id, resident_id, amount, created_at)
     SELECT %(campaign)s, resident.id, %(amount)s, %(now)s FROM resident, pool
     ON CONFLICT (campaign_id, resident_id) DO NOTHING
     RETURNING id
 )
 SELECT (SELECT balance FROM pool), (SELECT id FROM claim), EXISTS (SELECT 1 FROM resident)
-"""
+"""  # noqa: S608
 
 
 def _claim_row_and_shard(*, campaign, resident_id: int, pool_ids: list[int], amount: int):
@@ -236,11 +236,6 @@ def _claim_row_and_shard(*, campaign, resident_id: int, pool_ids: list[int], amo
 
     AlreadyClaimed, InactiveUser or SoldOut when the claim cannot be made.
     """
-    sql = _CLAIM_ON_SHARD_SQL.format(
-        account=Account._meta.db_table,
-        user=User._meta.db_table,
-        claim=CampaignClaim._meta.db_table,
-    )
     with connection.cursor() as cursor:
         for pool_id in pool_ids:
             params = {
@@ -250,7 +245,7 @@ def _claim_row_and_shard(*, campaign, resident_id: int, pool_ids: list[int], amo
                 "amount": amount,
                 "now": timezone.now(),
             }
-            cursor.execute(sql, params)
+            cursor.execute(_CLAIM_ON_SHARD_SQL, params)
             balance, claim_id, active = cursor.fetchone()
             if not active:
                 raise InactiveUser()

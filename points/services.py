@@ -46,6 +46,20 @@ logger = logging.getLogger(__name__)
 
 Reason = LedgerTransaction.Reason
 
+_AWARD = ReviewAward._meta.db_table
+# The award row with its points counted against the resident's day: 0 once capped.
+_REVIEW_AWARD_INSERT_SQL = f"""
+INSERT INTO {_AWARD} (review_id, resident_id, points, awarded_on, created_at)
+SELECT %(review)s, %(resident)s,
+       CASE WHEN (SELECT count(*) FROM {_AWARD}
+                  WHERE resident_id = %(resident)s AND awarded_on = %(day)s AND points > 0)
+                 < %(cap)s
+            THEN %(points)s ELSE 0 END,
+       %(day)s, %(now)s
+ON CONFLICT (review_id) DO NOTHING
+RETURNING points
+"""  # noqa: S608
+
 
 # --- Points for cadre reviews (called by the cadres app inside its own transaction).
 
@@ -89,26 +103,16 @@ def review_points_award(*, review_id: int, resident, account: Account | None = N
 
 def _review_award_insert(*, review_id: int, resident_id: int, day: dt.date) -> int | None:
     """The award row with its points (0 once the day is capped); None if the review has one."""
-    table = ReviewAward._meta.db_table
-    sql = (
-        f"INSERT INTO {table} (review_id, resident_id, points, awarded_on, created_at) "  # noqa: S608
-        "SELECT %s, %s, CASE WHEN (SELECT count(*) FROM "
-        f"{table} WHERE resident_id = %s AND awarded_on = %s AND points > 0) < %s "
-        "THEN %s ELSE 0 END, %s, %s "
-        "ON CONFLICT (review_id) DO NOTHING RETURNING points"
-    )
-    params = [
-        review_id,
-        resident_id,
-        resident_id,
-        day,
-        settings.REVIEW_POINTS_DAILY_CAP,
-        settings.REVIEW_POINTS,
-        day,
-        timezone.now(),
-    ]
+    params: dict[str, int | dt.date | dt.datetime] = {
+        "review": review_id,
+        "resident": resident_id,
+        "day": day,
+        "cap": settings.REVIEW_POINTS_DAILY_CAP,
+        "points": settings.REVIEW_POINTS,
+        "now": timezone.now(),
+    }
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(_REVIEW_AWARD_INSERT_SQL, params)
         row = cursor.fetchone()
     return None if row is None else row[0]
 
