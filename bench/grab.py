@@ -59,10 +59,10 @@ def make_residents(count: int) -> list:
 def make_campaign(title: str, claims: int):
     from django.utils import timezone
 
-    from points import services
+    from points import campaigns
 
     now = timezone.now()
-    return services.campaign_create(
+    return campaigns.campaign_create(
         title=title,
         starts_at=now - dt.timedelta(seconds=1),
         ends_at=now + dt.timedelta(hours=2),

@@ -22,12 +22,13 @@ review_excluded = Signal()
 
 @dataclass(frozen=True)
 class SubmissionCheck:
-    """`sql(quote)`: `columns` comma-separated scalar subqueries over the reviews before the
-    new one; `params(review)`: their parameters; `act(review, values)`: inside the review's
+    """`sql`: `columns` comma-separated scalar subqueries over the reviews before the new
+    one, a constant of the registering module (docs/conventions.md, "Raw SQL");
+    `params(review)`: their parameters; `act(review, values)`: inside the review's
     transaction, with the tuple of the `columns` values."""
 
     columns: int
-    sql: Callable[[Callable[[str], str]], str]
+    sql: str
     params: Callable[[object], list]
     act: Callable[[object, tuple], None]
 
@@ -47,17 +48,12 @@ def register_badge_page_part(part: Callable) -> None:
         BADGE_PAGE_PARTS.append(part)
 
 
-def submission_sql(quote) -> str:
-    """Every check's subqueries, for the INSERT's RETURNING ("" without checks)."""
-    return ", ".join(check.sql(quote) for check in SUBMISSION_CHECKS)
-
-
 def submission_params(review) -> list:
     return [param for check in SUBMISSION_CHECKS for param in check.params(review)]
 
 
 def submission_act(review, values: tuple) -> None:
-    """Hand each check its own values, in the order of submission_sql."""
+    """Hand each check its own values, in the order of SUBMISSION_CHECKS."""
     start = 0
     for check in SUBMISSION_CHECKS:
         check.act(review, tuple(values[start : start + check.columns]))

@@ -2,6 +2,7 @@
 
 import datetime as dt
 from collections.abc import Sequence
+from functools import cache
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -219,6 +220,63 @@ def ticket_issue(*, cadre: Cadre, issued_by) -> ServiceTicket:
     )
 
 
+# The review's columns: every concrete field but the id, in the model's order. Those of
+# HELD take their second value when the reviewer's phone is not confirmed (the review is
+# held out of the rankings, without points, until a moderator decides).
+_REVIEW_FIELDS = [field for field in Review._meta.concrete_fields if not field.primary_key]
+HELD = ("points_awarded", "excluded_reason", "excluded_at")
+_q = connection.ops.quote_name
+_USER = _q(User._meta.db_table)
+_MEMBERSHIP = _q(UnitMembership._meta.db_table)
+_CADRE = _q(Cadre._meta.db_table)
+_REVIEW = _q(Review._meta.db_table)
+_REVIEW_PK = _q(Review._meta.pk.column)
+_REVIEW_COLUMNS = ", ".join(_q(field.column) for field in _REVIEW_FIELDS)
+_REVIEW_VALUES = ", ".join(
+    "CASE WHEN guard.verified THEN %s ELSE %s END" if field.name in HELD else "%s"
+    for field in _REVIEW_FIELDS
+)
+# The UNIQUE (reviewer, cadre, local_date): one review of a cadre a day.
+_REVIEW_UNIQUE = ", ".join(
+    _q(column)
+    for column in (
+        Review._meta.get_field("reviewer").column,
+        Review._meta.get_field("cadre").column,
+        Review._meta.get_field("local_date").column,
+    )
+)
+
+
+@cache
+def review_insert_sql(checks: tuple[hooks.SubmissionCheck, ...]) -> str:
+    """The review's one statement (see `_review_insert`), the registered submission
+    checks' subqueries in the INSERT's RETURNING: made once per process, since the checks
+    are registered in the apps' ready(). A statement builder (docs/conventions.md, "Raw
+    SQL"): names from `_meta` and the constants of the checks and of points.ledger."""
+    counts = "".join(f",\n    {check.sql}" for check in checks)
+    return f"""
+WITH guard AS (
+    SELECT EXISTS (SELECT 1 FROM {_USER} WHERE id = %s AND is_active) AS active,
+           (EXISTS (SELECT 1 FROM {_MEMBERSHIP} WHERE user_id = %s AND unit_id = %s)
+            OR EXISTS (SELECT 1 FROM {_CADRE} WHERE user_id = %s AND unit_id = %s))
+               AS colleague,
+           EXISTS (SELECT 1 FROM {_USER} WHERE id = %s AND phone_verified_at IS NOT NULL)
+               AS verified
+),
+ins AS (
+    INSERT INTO {_REVIEW} ({_REVIEW_COLUMNS})
+    SELECT {_REVIEW_VALUES}
+    FROM guard WHERE guard.active AND NOT guard.colleague
+    ON CONFLICT ({_REVIEW_UNIQUE}) DO NOTHING
+    RETURNING {_REVIEW_PK}{counts}
+),
+{ledger.RESIDENT_ACCOUNT_LOCK_CTES_SQL.strip()}
+SELECT guard.active, guard.colleague, guard.verified, account_locked.id, account_locked.balance,
+       ins.*
+FROM guard LEFT JOIN ins ON true LEFT JOIN account_locked ON true
+"""  # noqa: S608
+
+
 def _review_insert(review: Review, *, unit_id: int) -> tuple[str, tuple | None, Account | None]:
     """INSERT ... SELECT ... ON CONFLICT DO NOTHING: the UNIQUE (reviewer, cadre,
     local_date) answers a second review of the day, and a twin request waits for the
@@ -229,30 +287,13 @@ def _review_insert(review: Review, *, unit_id: int) -> tuple[str, tuple | None, 
     Returns (refusal, counts, account): counts is None when nothing was inserted, and
     refusal then says why ("inactive", "colleague", or "" for the day's review already
     there); otherwise the values of the submission checks (cadres.hooks: moderation's
-    fraud rules, moderation.fraud.SUBMISSION_COUNTS). The same guard holds the review of
-    a reviewer whose phone is not confirmed (no points, Exclusion.UNCONFIRMED), in the INSERT itself. On PostgreSQL it is one statement: the guard in a CTE,
-    the counts in the RETURNING, and the reviewer's points account created-or-locked
-    once the row is in (`account`, for the award; the lock of an earlier statement than
-    the award's count, as review_points_award needs). On SQLite the counts, and on a
-    refusal the guard, follow as SELECTs, and `account` is None.
+    fraud rules, moderation.fraud.SUBMISSION_COUNTS_SQL). The same guard holds the review
+    of a reviewer whose phone is not confirmed (no points, Exclusion.UNCONFIRMED), in the
+    INSERT itself. One statement (`review_insert_sql`): the guard in a CTE, the counts in
+    the RETURNING, and the reviewer's points account created-or-locked once the row is in
+    (`account`, for the award; the lock of an earlier statement than the award's count,
+    as review_points_award needs).
     """
-    meta = Review._meta
-    quote = connection.ops.quote_name
-    fields = [field for field in meta.concrete_fields if not field.primary_key]
-    column = {field.name: field.column for field in fields}
-    unique = [column[name] for name in ("reviewer", "cadre", "local_date")]
-    counts_sql = hooks.submission_sql(quote)
-    counts_params = hooks.submission_params(review)
-    guard_sql = (
-        f"SELECT EXISTS (SELECT 1 FROM {quote(User._meta.db_table)} "  # noqa: S608
-        "WHERE id = %s AND is_active) AS active, "
-        f"(EXISTS (SELECT 1 FROM {quote(UnitMembership._meta.db_table)} "
-        "WHERE user_id = %s AND unit_id = %s) "
-        f"OR EXISTS (SELECT 1 FROM {quote(Cadre._meta.db_table)} "
-        "WHERE user_id = %s AND unit_id = %s)) AS colleague, "
-        f"EXISTS (SELECT 1 FROM {quote(User._meta.db_table)} "
-        "WHERE id = %s AND phone_verified_at IS NOT NULL) AS verified"
-    )
     reviewer_id = review.reviewer_id
     guard_params = [reviewer_id, reviewer_id, unit_id, reviewer_id, unit_id, reviewer_id]
     held = {
@@ -260,35 +301,17 @@ def _review_insert(review: Review, *, unit_id: int) -> tuple[str, tuple | None, 
         "excluded_reason": Exclusion.UNCONFIRMED,
         "excluded_at": review.created_at,
     }
-    columns, values = [], []
-    for field in fields:
-        value = field.get_db_prep_save(field.pre_save(review, True), connection)
-        if field.name in held:
-            columns.append("CASE WHEN guard.verified THEN %s ELSE %s END")
-            values += [value, field.get_db_prep_save(held[field.name], connection)]
-        else:
-            columns.append("%s")
-            values.append(value)
-    insert = (
-        f"INSERT INTO {quote(meta.db_table)} "  # noqa: S608 (model metadata only)
-        f"({', '.join(quote(field.column) for field in fields)}) "
-        f"SELECT {', '.join(columns)} "
-    )
-    conflict = f"ON CONFLICT ({', '.join(map(quote, unique))}) DO NOTHING "
-    pk = quote(meta.pk.column)
-    returning = f"{pk}, {counts_sql}" if counts_sql else pk
+    values = []
+    for field in _REVIEW_FIELDS:
+        values.append(field.get_db_prep_save(field.pre_save(review, True), connection))
+        if field.name in HELD:
+            values.append(field.get_db_prep_save(held[field.name], connection))
+    lock_params, account = ledger.resident_account_lock_cte(user_id=reviewer_id)
+    checks = tuple(hooks.SUBMISSION_CHECKS)
     with connection.cursor() as cursor:
-        lock_sql, lock_params, account = ledger.resident_account_lock_cte(
-            user_id=reviewer_id, when="EXISTS (SELECT 1 FROM ins)"
-        )
         cursor.execute(
-            f"WITH guard AS ({guard_sql}), "  # noqa: S608
-            f"ins AS ({insert} FROM guard WHERE guard.active AND NOT guard.colleague "
-            f"{conflict}RETURNING {returning}), {lock_sql} "
-            "SELECT guard.active, guard.colleague, guard.verified, account_locked.id, "
-            "account_locked.balance, ins.* FROM guard LEFT JOIN ins ON true "
-            "LEFT JOIN account_locked ON true",
-            [*guard_params, *values, *counts_params, *lock_params],
+            review_insert_sql(checks),
+            [*guard_params, *values, *hooks.submission_params(review), *lock_params],
         )
         row = cursor.fetchone()
         active, colleague, verified, account_id, balance, pk_value, *counts = row

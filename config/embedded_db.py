@@ -41,6 +41,15 @@ USER = "postgres"
 # transactions, and a checkout's data does not need to survive a power cut.
 SERVER_SETTINGS = {"fsync": "off", "synchronous_commit": "off", "full_page_writes": "off"}
 
+# The administration statements, composed once with psycopg's quoting of names and values.
+_DATABASE_EXISTS_SQL = "SELECT 1 FROM pg_database WHERE datname = %s"
+_SERVER_SETTINGS_SQL = tuple(
+    sql.SQL("ALTER SYSTEM SET {} = {}").format(sql.Identifier(name), sql.Literal(value))
+    for name, value in SERVER_SETTINGS.items()
+)
+_RELOAD_CONF_SQL = "SELECT pg_reload_conf()"
+_CREATE_DATABASE_SQL = sql.SQL("CREATE DATABASE {}").format(sql.Identifier(DATABASE))
+
 
 def database(folder: Path) -> dict:
     """Django's settings for the embedded server's database in `folder` (created and
@@ -86,16 +95,14 @@ def is_alive(pid: int) -> bool:
 def ensure_database(*, host: str, port: str) -> None:
     """Create the database `duoduo` on a new cluster, and set SERVER_SETTINGS there."""
     with psycopg.connect(host=host, port=port, user=USER, dbname="postgres", autocommit=True) as db:
-        if db.execute("SELECT 1 FROM pg_database WHERE datname = %s", [DATABASE]).fetchone():
+        if db.execute(_DATABASE_EXISTS_SQL, [DATABASE]).fetchone():
             return
-        for name, value in SERVER_SETTINGS.items():
-            db.execute(
-                sql.SQL("ALTER SYSTEM SET {} = {}").format(sql.Identifier(name), sql.Literal(value))
-            )
-        db.execute("SELECT pg_reload_conf()")
+        for setting_sql in _SERVER_SETTINGS_SQL:
+            db.execute(setting_sql)
+        db.execute(_RELOAD_CONF_SQL)
         # Another process may create it at the same moment.
         with contextlib.suppress(psycopg.errors.DuplicateDatabase):
-            db.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(DATABASE)))
+            db.execute(_CREATE_DATABASE_SQL)
 
 
 def stop(folder: Path) -> None:

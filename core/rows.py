@@ -17,29 +17,37 @@ MAX_PK = 2**63 - 1
 
 
 @cache
-def _select(model, related: str | None):
-    """(SQL, the model's attnames, the related field and its model's attnames)."""
-    meta = connections["default"].ops.quote_name
-    fields = model._meta.concrete_fields
-    columns = [f"m.{meta(field.column)}" for field in fields]
+def select_sql(model, related: str | None) -> str:
+    """The SELECT of `by_pk`: one per model (and related field), made once per process.
+    A statement builder (docs/conventions.md, "Raw SQL"): only `_meta`'s names go in."""
+    quote = connections["default"].ops.quote_name
+    columns = [f"m.{quote(field.column)}" for field in model._meta.concrete_fields]
     join = ""
-    foreign, related_names = None, []
     if related is not None:
         foreign = model._meta.get_field(related)
         target = foreign.related_model
-        target_fields = target._meta.concrete_fields
-        columns += [f"r.{meta(field.column)}" for field in target_fields]
-        related_names = [field.attname for field in target_fields]
+        columns += [f"r.{quote(field.column)}" for field in target._meta.concrete_fields]
         join = (
-            f" LEFT JOIN {meta(target._meta.db_table)} r"
-            f" ON r.{meta(target._meta.pk.column)} = m.{meta(foreign.column)}"
+            f" LEFT JOIN {quote(target._meta.db_table)} r"
+            f" ON r.{quote(target._meta.pk.column)} = m.{quote(foreign.column)}"
         )
-    sql = (
-        f"SELECT {', '.join(columns)} FROM {meta(model._meta.db_table)} m{join}"  # noqa: S608
-        f" WHERE m.{meta(model._meta.pk.column)} = %s"
+    return (
+        f"SELECT {', '.join(columns)} FROM {quote(model._meta.db_table)} m{join}"  # noqa: S608
+        f" WHERE m.{quote(model._meta.pk.column)} = %s"
     )
+
+
+@cache
+def _selected(model, related: str | None):
+    """What `select_sql` selects: (the model's attnames, the related field and its
+    model's attnames, every field selected in order)."""
+    fields = model._meta.concrete_fields
+    foreign, related_names = None, []
+    if related is not None:
+        foreign = model._meta.get_field(related)
+        related_names = [field.attname for field in foreign.related_model._meta.concrete_fields]
     selected = [*fields, *(foreign.related_model._meta.concrete_fields if foreign else ())]
-    return sql, [field.attname for field in fields], foreign, related_names, selected
+    return [field.attname for field in fields], foreign, related_names, selected
 
 
 def _converted(row, fields, connection) -> list:
@@ -62,11 +70,11 @@ def by_pk(model, pk: int, *, related: str | None = None):
     `model`."""
     if not 0 < pk <= MAX_PK:
         return None
-    sql, names, foreign, related_names, selected = _select(model, related)
+    names, foreign, related_names, selected = _selected(model, related)
     alias = router.db_for_read(model)
     connection = connections[alias]
     with connection.cursor() as cursor:
-        cursor.execute(sql, [pk])
+        cursor.execute(select_sql(model, related), [pk])
         row = cursor.fetchone()
     if row is None:
         return None

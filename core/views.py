@@ -18,6 +18,8 @@ from .errors import DomainError, ServiceUnavailable, error_response, service_dow
 
 logger = logging.getLogger(__name__)
 
+_HEALTH_SQL = "SELECT 1"
+
 
 @never_cache
 @require_GET
@@ -26,7 +28,7 @@ def healthz(request):
     checks = {}
     try:
         with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
+            cursor.execute(_HEALTH_SQL)
         checks["database"] = "ok"
     except Exception:
         logger.exception("health check: database")

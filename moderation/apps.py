@@ -17,7 +17,7 @@ class ModerationConfig(AppConfig):
         hooks.register_submission_check(
             hooks.SubmissionCheck(
                 columns=len(fraud.SUBMISSION_COLUMNS),
-                sql=fraud.submission_counts_sql,
+                sql=fraud.SUBMISSION_COUNTS_SQL,
                 params=fraud.submission_counts_params,
                 act=fraud.submission_flags_add,
             )

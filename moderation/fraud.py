@@ -13,7 +13,7 @@ submission and excluded when found later.
   device is a token the server signed, core.devices: an id the client made up is no
   device); and a review by an account whose phone no SMS has confirmed (made at a desk
   from an ID check alone), held out of the rankings until a moderator decides it. On PostgreSQL the counts come back with the review's INSERT
-  (`SUBMISSION_COUNTS` in its RETURNING), so a review that trips nothing costs no
+  (`SUBMISSION_COUNTS_SQL` in its RETURNING), so a review that trips nothing costs no
   statement more; a flagged one costs one (the flags' INSERT).
 - Nightly (reviews_fraud_scan, beat at 02:30): the same rules over the whole day (the
   reviews of a burst before its threshold get flagged too), a reviewer rating every
@@ -56,8 +56,7 @@ def local_day_start(day: dt.date) -> dt.datetime:
 # device): the burst's reviews by accounts created today; the other cadres the device,
 # the address and the account reviewed within their windows; the other devices the
 # account and the address presented within theirs. PostgreSQL evaluates them in the
-# INSERT's RETURNING against the statement's snapshot; elsewhere they run as a SELECT
-# after the INSERT.
+# INSERT's RETURNING against the statement's snapshot.
 #
 # Each reads at most FRAUD_SCAN_ROWS rows, newest first, so a review costs the same on a
 # busy day as on a quiet one: a carrier's NAT puts thousands of residents behind one
@@ -66,38 +65,40 @@ def local_day_start(day: dt.date) -> dt.datetime:
 # and the other counts are those of the latest reviews of the window. The burst is
 # counted only for an account created today (None otherwise). The nightly pass counts
 # the whole day.
-SUBMISSION_COUNTS = (
-    "(SELECT CASE WHEN EXISTS (SELECT 1 FROM {user} me WHERE me.id = %s"
-    " AND me.date_joined >= %s AND me.date_joined < %s) THEN (SELECT count(*) FROM (SELECT 1 FROM {review} r"
-    " JOIN {user} u ON u.id = r.reviewer_id WHERE r.cadre_id = %s AND r.created_at >= %s"
-    " AND u.date_joined >= %s AND r.reviewer_id <> %s"
-    " ORDER BY r.created_at DESC LIMIT %s) burst) END),"
-    " (SELECT count(DISTINCT cadre_id) FROM (SELECT cadre_id FROM {review}"
-    " WHERE device_hash = %s AND device_hash <> '' AND created_at >= %s"
-    " ORDER BY created_at DESC LIMIT %s) device WHERE cadre_id <> %s),"
-    " (SELECT count(DISTINCT cadre_id) FROM (SELECT cadre_id FROM {review}"
-    " WHERE address_hash = %s AND created_at >= %s"
-    " ORDER BY created_at DESC LIMIT %s) address WHERE cadre_id <> %s),"
-    " (SELECT count(DISTINCT cadre_id) FROM (SELECT cadre_id FROM {review}"
-    " WHERE reviewer_id = %s AND created_at >= %s"
-    " ORDER BY created_at DESC LIMIT %s) account WHERE cadre_id <> %s),"
-    " (SELECT count(DISTINCT device_hash) FROM (SELECT device_hash FROM {review}"
-    " WHERE reviewer_id = %s AND device_hash <> '' AND created_at >= %s"
-    " ORDER BY created_at DESC LIMIT %s) account_devices WHERE device_hash <> %s),"
-    " (SELECT count(DISTINCT device_hash) FROM (SELECT device_hash FROM {review}"
-    " WHERE address_hash = %s AND device_hash <> '' AND created_at >= %s"
-    " ORDER BY created_at DESC LIMIT %s) address_devices WHERE device_hash <> %s)"
-)
-
-
-def submission_counts_sql(quote) -> str:
-    return SUBMISSION_COUNTS.format(
-        review=quote(Review._meta.db_table), user=quote(User._meta.db_table)
-    )
+_REVIEW = connection.ops.quote_name(Review._meta.db_table)
+_USER = connection.ops.quote_name(User._meta.db_table)
+SUBMISSION_COUNTS_SQL = f"""(SELECT CASE WHEN EXISTS (
+        SELECT 1 FROM {_USER} me
+        WHERE me.id = %s AND me.date_joined >= %s AND me.date_joined < %s)
+    THEN (SELECT count(*) FROM (
+        SELECT 1 FROM {_REVIEW} r JOIN {_USER} u ON u.id = r.reviewer_id
+        WHERE r.cadre_id = %s AND r.created_at >= %s AND u.date_joined >= %s
+              AND r.reviewer_id <> %s
+        ORDER BY r.created_at DESC LIMIT %s) burst) END),
+    (SELECT count(DISTINCT cadre_id) FROM (
+        SELECT cadre_id FROM {_REVIEW}
+        WHERE device_hash = %s AND device_hash <> '' AND created_at >= %s
+        ORDER BY created_at DESC LIMIT %s) device WHERE cadre_id <> %s),
+    (SELECT count(DISTINCT cadre_id) FROM (
+        SELECT cadre_id FROM {_REVIEW}
+        WHERE address_hash = %s AND created_at >= %s
+        ORDER BY created_at DESC LIMIT %s) address WHERE cadre_id <> %s),
+    (SELECT count(DISTINCT cadre_id) FROM (
+        SELECT cadre_id FROM {_REVIEW}
+        WHERE reviewer_id = %s AND created_at >= %s
+        ORDER BY created_at DESC LIMIT %s) account WHERE cadre_id <> %s),
+    (SELECT count(DISTINCT device_hash) FROM (
+        SELECT device_hash FROM {_REVIEW}
+        WHERE reviewer_id = %s AND device_hash <> '' AND created_at >= %s
+        ORDER BY created_at DESC LIMIT %s) account_devices WHERE device_hash <> %s),
+    (SELECT count(DISTINCT device_hash) FROM (
+        SELECT device_hash FROM {_REVIEW}
+        WHERE address_hash = %s AND device_hash <> '' AND created_at >= %s
+        ORDER BY created_at DESC LIMIT %s) address_devices WHERE device_hash <> %s)"""  # noqa: S608
 
 
 def submission_counts_params(review: Review) -> list:
-    """The parameters of SUBMISSION_COUNTS, times as the database stores them."""
+    """The parameters of SUBMISSION_COUNTS_SQL, times as the database stores them."""
     moment = connection.ops.adapt_datetimefield_value
     now = review.created_at
     burst_since = moment(now - dt.timedelta(minutes=settings.FRAUD_BURST_MINUTES))
@@ -139,7 +140,7 @@ def submission_counts_params(review: Review) -> list:
     ]
 
 
-# The values SUBMISSION_COUNTS returns, in order.
+# The values SUBMISSION_COUNTS_SQL returns, in order.
 SUBMISSION_COLUMNS = (
     "burst",
     "device_cadres",

@@ -43,6 +43,32 @@ def sms_allowed_at(now: dt.datetime) -> dt.datetime:
 
 # --- Rows.
 
+# The statements' columns: every concrete field but the id, in the model's order.
+_FIELDS = [field for field in Notification._meta.concrete_fields if not field.primary_key]
+_USER_COLUMN = Notification._meta.get_field("user").column
+_NAMES = {
+    "table": connection.ops.quote_name(Notification._meta.db_table),
+    "columns": ", ".join(connection.ops.quote_name(field.column) for field in _FIELDS),
+    "unique": ", ".join(
+        connection.ops.quote_name(column)
+        for column in (_USER_COLUMN, Notification._meta.get_field("event_key").column)
+    ),
+    "pk": connection.ops.quote_name(Notification._meta.pk.column),
+}
+# One row; ON CONFLICT (user, event_key): an event already recorded is not recorded again.
+_NOTIFICATION_INSERT_SQL = (  # noqa: S608 (names from _meta only)
+    "INSERT INTO {table} ({columns}) VALUES ({values}) "
+    "ON CONFLICT ({unique}) DO NOTHING RETURNING {pk}"
+).format(values=", ".join(["%s"] * len(_FIELDS)), **_NAMES)
+# The same row for many users: the shared values travel once, the users as one array.
+_NOTIFICATIONS_INSERT_SAME_SQL = (  # noqa: S608 (names from _meta only)
+    "INSERT INTO {table} ({columns}) SELECT {selected} FROM unnest(%s::bigint[]) AS u "
+    "ON CONFLICT ({unique}) DO NOTHING RETURNING {pk}"
+).format(
+    selected=", ".join("u" if field.column == _USER_COLUMN else "%s" for field in _FIELDS),
+    **_NAMES,
+)
+
 
 def notification_insert(
     *, user_id: int, kind: str, key: str | int, params: dict, link: str, now: dt.datetime
@@ -64,65 +90,30 @@ def notification_insert(
         row.sms_not_before = sms_allowed_at(now)
         due = row.sms_not_before <= now
         row.sms_queued_at = now if due else None
-    inserted = notifications_insert([row])
-    return (inserted[0] if inserted else None), due
+    return _notification_row_insert(row), due
 
 
-# At most this many rows in one INSERT (PostgreSQL takes 65,535 parameters a statement).
-INSERT_CHUNK = 2000
-
-
-def notifications_insert(rows: list[Notification]) -> list[int]:
-    """INSERT ... ON CONFLICT (user, event_key) DO NOTHING RETURNING id, in chunks of
-    INSERT_CHUNK rows: the ids of the rows that were new (not already notified)."""
-    meta = Notification._meta
-    quote = connection.ops.quote_name
-    fields = [field for field in meta.concrete_fields if not field.primary_key]
-    columns = ", ".join(quote(field.column) for field in fields)
-    placeholder = f"({', '.join(['%s'] * len(fields))})"
-    ids: list[int] = []
-    for start in range(0, len(rows), INSERT_CHUNK):
-        chunk = rows[start : start + INSERT_CHUNK]
-        sql = (
-            f"INSERT INTO {quote(meta.db_table)} ({columns}) "  # noqa: S608 (model metadata only)
-            f"VALUES {', '.join([placeholder] * len(chunk))} "
-            f"ON CONFLICT ({quote('user_id')}, {quote('event_key')}) DO NOTHING "
-            f"RETURNING {quote(meta.pk.column)}"
-        )
-        values = [
-            field.get_db_prep_save(field.pre_save(row, True), connection)
-            for row in chunk
-            for field in fields
-        ]
-        with connection.cursor() as cursor:
-            cursor.execute(sql, values)
-            ids.extend(found[0] for found in cursor.fetchall())
-    return ids
+def _notification_row_insert(row: Notification) -> int | None:
+    """INSERT ... ON CONFLICT (user, event_key) DO NOTHING RETURNING id: the new row's id,
+    or None when this event was already recorded for this person."""
+    values = [field.get_db_prep_save(field.pre_save(row, True), connection) for field in _FIELDS]
+    with connection.cursor() as cursor:
+        cursor.execute(_NOTIFICATION_INSERT_SQL, values)
+        found = cursor.fetchone()
+    return None if found is None else found[0]
 
 
 def notifications_insert_same(template: Notification, user_ids: list[int]) -> list[int]:
     """The same notification (`template`, its user aside) for each of `user_ids`, as
-    `notifications_insert` does, in one INSERT ... SELECT FROM unnest(ids),
+    `_notification_row_insert` does, in one INSERT ... SELECT FROM unnest(ids),
     so the shared values travel once. The ids of the rows that were new."""
-    meta = Notification._meta
-    quote = connection.ops.quote_name
-    fields = [field for field in meta.concrete_fields if not field.primary_key]
-    user_column = meta.get_field("user").column
-    selected = ["u" if field.column == user_column else "%s" for field in fields]
     values = [
         field.get_db_prep_save(field.pre_save(template, True), connection)
-        for field in fields
-        if field.column != user_column
+        for field in _FIELDS
+        if field.column != _USER_COLUMN
     ]
-    sql = (
-        f"INSERT INTO {quote(meta.db_table)} "  # noqa: S608 (model metadata only)
-        f"({', '.join(quote(field.column) for field in fields)}) "
-        f"SELECT {', '.join(selected)} FROM unnest(%s::bigint[]) AS u "
-        f"ON CONFLICT ({quote('user_id')}, {quote('event_key')}) DO NOTHING "
-        f"RETURNING {quote(meta.pk.column)}"
-    )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*values, list(user_ids)])
+        cursor.execute(_NOTIFICATIONS_INSERT_SAME_SQL, [*values, list(user_ids)])
         return [found[0] for found in cursor.fetchall()]
 
 

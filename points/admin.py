@@ -25,7 +25,7 @@ from core.formfields import StrictIntegerField
 from core.forms import error_message
 from core.integers import parse_int
 
-from . import gate, selectors, services
+from . import campaigns, gate, selectors, services
 from .models import (
     Account,
     Campaign,
@@ -239,7 +239,7 @@ class CampaignAdmin(OncePerFormAdminMixin, ModelAdmin):
         if change:
             obj.save(update_fields=["title"])
             return
-        created = services.campaign_create(
+        created = campaigns.campaign_create(
             title=obj.title,
             starts_at=obj.starts_at,
             ends_at=obj.ends_at,

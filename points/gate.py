@@ -206,7 +206,7 @@ class Admitted:
         """The pool shard this admission should debit, or None without a slot.
 
         Slot k goes to shard k % shards: a campaign's shards hold claims // shards claims
-        each and the first claims % shards one more (services.campaign_create), so each
+        each and the first claims % shards one more (campaigns.campaign_create), so each
         shard gets exactly as many slots as it holds claims, and winners admitted one
         after the other debit different shards. Only a hint: the database decides.
         """

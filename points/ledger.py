@@ -22,6 +22,49 @@ from django.utils import timezone
 from . import lots
 from .models import MAX_POINTS, Account, Currency, Entry, LedgerTransaction, Lot
 
+_ACCOUNT = Account._meta.db_table
+_TXN = LedgerTransaction._meta.db_table
+_ENTRY = Entry._meta.db_table
+_LOT = Lot._meta.db_table
+# One resident's account row, locked (resident_account_lock).
+_ACCOUNT_LOCK_SQL = f"SELECT id, balance FROM {_ACCOUNT} WHERE key = %s FOR NO KEY UPDATE"  # noqa: S608
+# The account created if missing (every UNIQUE an arbiter), else locked.
+_ACCOUNT_CREATE_OR_LOCK_SQL = f"""
+WITH created AS (
+    INSERT INTO {_ACCOUNT} (key, kind, currency, owner_id, balance, created_at)
+    VALUES (%s, %s, %s, %s, 0, %s)
+    ON CONFLICT DO NOTHING
+    RETURNING id, balance
+)
+SELECT id, balance FROM created
+UNION ALL
+SELECT * FROM ({_ACCOUNT_LOCK_SQL}) existing
+"""  # noqa: S608
+# The same as two CTEs another module's statement carries (the review's INSERT,
+# cadres.services): the lock is taken only if that statement's CTE `ins` has a row.
+RESIDENT_ACCOUNT_LOCK_CTES_SQL = f"""
+account_new AS (
+    INSERT INTO {_ACCOUNT} (key, kind, currency, owner_id, balance, created_at)
+    SELECT %s, %s, %s, %s, 0, %s WHERE EXISTS (SELECT 1 FROM ins)
+    ON CONFLICT DO NOTHING
+    RETURNING id, balance
+),
+account_locked AS (
+    SELECT id, balance FROM account_new
+    UNION ALL
+    SELECT * FROM (
+        SELECT id, balance FROM {_ACCOUNT} WHERE key = %s AND EXISTS (SELECT 1 FROM ins)
+        FOR NO KEY UPDATE
+    ) existing
+)"""  # noqa: S608
+# The posting's saved accounts locked in the posting's order (_lock_before_debit).
+_LOCK_BEFORE_DEBIT_SQL = f"""
+SELECT a.id FROM {_ACCOUNT} a
+JOIN unnest(%s::bigint[]) WITH ORDINALITY u(id, n) ON u.id = a.id
+ORDER BY u.n
+FOR NO KEY UPDATE OF a
+"""  # noqa: S608
+
 # System accounts that every award draws from are split in shards: a single issuance
 # row would serialise every award of the district on its row lock.
 ISSUANCE_SHARDS = 16
@@ -100,50 +143,35 @@ def resident_account_lock(*, user_id: int, currency: str = Currency.REDEEMABLE) 
         currency=currency,
         owner_id=user_id,
     )
-    table = Account._meta.db_table
-    lock = f"SELECT id, balance FROM {table} WHERE key = %s FOR NO KEY UPDATE"  # noqa: S608
     with connection.cursor() as cursor:
         cursor.execute(
-            f"WITH created AS (INSERT INTO {table} "  # noqa: S608
-            "(key, kind, currency, owner_id, balance, created_at) "
-            "VALUES (%s, %s, %s, %s, 0, %s) ON CONFLICT DO NOTHING RETURNING id, balance) "
-            f"SELECT id, balance FROM created UNION ALL SELECT * FROM ({lock}) existing",
+            _ACCOUNT_CREATE_OR_LOCK_SQL,
             [account.key, account.kind, account.currency, user_id, timezone.now(), account.key],
         )
         row = cursor.fetchone()
         if row is None:
-            cursor.execute(lock, [account.key])
+            cursor.execute(_ACCOUNT_LOCK_SQL, [account.key])
             row = cursor.fetchone()
     account.pk, account.balance = row
     account._state.adding = False
     return account
 
 
-def resident_account_lock_cte(*, user_id: int, when: str) -> tuple[str, list, Account]:
-    """`resident_account_lock` as two CTEs (`account_new`, `account_locked`) for another
-    module's statement to carry, so that the lock costs no round trip of its own: the
-    review's INSERT locks its reviewer's account this way (cadres.services). `when` is a
-    condition on that statement's other CTEs (the lock is taken only if it holds).
+def resident_account_lock_cte(*, user_id: int) -> tuple[list, Account]:
+    """`resident_account_lock` as two CTEs (RESIDENT_ACCOUNT_LOCK_CTES_SQL: `account_new`,
+    `account_locked`) for another module's statement to carry, so that the lock costs no
+    round trip of its own: the review's INSERT locks its reviewer's account this way
+    (cadres.services), once its CTE `ins` has a row.
 
-    Returns (SQL, its parameters, the unsaved Account); pass the statement's
+    Returns (the CTEs' parameters, the unsaved Account); pass the statement's
     `account_locked` row (id, balance) to `resident_account_locked`. The caveat of
     `resident_account_lock` holds: a row another transaction created meanwhile is not in
     the statement's snapshot; `resident_account_locked` then locks it in a statement of
     its own.
     """
     account = resident_account_unsaved(user_id=user_id)
-    table = Account._meta.db_table
-    sql = (
-        f"account_new AS (INSERT INTO {table} "  # noqa: S608
-        "(key, kind, currency, owner_id, balance, created_at) "
-        f"SELECT %s, %s, %s, %s, 0, %s WHERE {when} "
-        "ON CONFLICT DO NOTHING RETURNING id, balance), "
-        "account_locked AS (SELECT id, balance FROM account_new UNION ALL "
-        f"SELECT * FROM (SELECT id, balance FROM {table} WHERE key = %s AND {when} "
-        "FOR NO KEY UPDATE) existing)"
-    )
     params = [account.key, account.kind, account.currency, user_id, timezone.now(), account.key]
-    return sql, params, account
+    return params, account
 
 
 def resident_account_locked(account: Account, row: tuple | None) -> Account:
@@ -276,12 +304,7 @@ def _lock_before_debit(lines: list[tuple[Account, int]]) -> None:
     """
     ids = [account.pk for account, _amount in lines if account.pk is not None]
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT a.id FROM {Account._meta.db_table} a "  # noqa: S608
-            "JOIN unnest(%s::bigint[]) WITH ORDINALITY u(id, n) ON u.id = a.id "
-            "ORDER BY u.n FOR NO KEY UPDATE OF a",
-            [ids],
-        )
+        cursor.execute(_LOCK_BEFORE_DEBIT_SQL, [ids])
         cursor.fetchall()
 
 
@@ -292,9 +315,9 @@ def _lock_before_debit(lines: list[tuple[Account, int]]) -> None:
 # of resident redeemable accounts move with them (`lot_credit`, `lot_debit`: after the
 # account rows are moved, since both read `moved`): a credit adds to the month's lot, a
 # debit takes from the oldest lots, each lot giving at most what it holds.
-_POST_SQL = """
+_POST_SQL = f"""
 WITH txn AS (
-    INSERT INTO {txn} (reason, reference, memo, created_by_id, created_at)
+    INSERT INTO {_TXN} (reason, reference, memo, created_by_id, created_at)
     VALUES (%(reason)s, %(reference)s, %(memo)s, %(created_by)s, %(now)s)
     RETURNING id
 ),
@@ -305,20 +328,20 @@ lines (n, id, key, kind, currency, owner_id, amount) AS (
     )
 ),
 created AS (
-    INSERT INTO {account} (key, kind, currency, owner_id, balance, created_at)
+    INSERT INTO {_ACCOUNT} (key, kind, currency, owner_id, balance, created_at)
     SELECT key, kind, currency, owner_id, amount, %(now)s FROM lines
     WHERE id IS NULL ORDER BY n
-    ON CONFLICT (key) DO UPDATE SET balance = {account}.balance + excluded.balance
+    ON CONFLICT (key) DO UPDATE SET balance = {_ACCOUNT}.balance + excluded.balance
     RETURNING id, key, balance, kind, currency
 ),
 locked AS MATERIALIZED (
-    SELECT a.id FROM {account} a JOIN lines l ON l.id = a.id
+    SELECT a.id FROM {_ACCOUNT} a JOIN lines l ON l.id = a.id
     WHERE (SELECT count(*) FROM created) >= 0
     ORDER BY l.n
     FOR NO KEY UPDATE OF a
 ),
 updated AS (
-    UPDATE {account} a SET balance = a.balance + l.amount
+    UPDATE {_ACCOUNT} a SET balance = a.balance + l.amount
     FROM lines l, locked k
     WHERE a.id = l.id AND k.id = a.id
     RETURNING l.n, a.id, a.balance, a.kind, a.currency
@@ -330,29 +353,29 @@ moved AS (
     FROM created c JOIN lines l ON l.key = c.key AND l.id IS NULL
 ),
 lot_credit AS (
-    INSERT INTO {lot} (account_id, month, expires_on, remaining)
+    INSERT INTO {_LOT} (account_id, month, expires_on, remaining)
     SELECT m.id, %(month)s, %(expires_on)s, l.amount FROM moved m JOIN lines l ON l.n = m.n
     WHERE l.amount > 0 AND m.kind = 'resident' AND m.currency = 'redeemable'
-    ON CONFLICT (account_id, month) DO UPDATE SET remaining = {lot}.remaining + excluded.remaining
+    ON CONFLICT (account_id, month) DO UPDATE SET remaining = {_LOT}.remaining + excluded.remaining
 ),
 lot_debit AS (
-    UPDATE {lot} t SET remaining = t.remaining - LEAST(t.remaining, d.need - d.before)
+    UPDATE {_LOT} t SET remaining = t.remaining - LEAST(t.remaining, d.need - d.before)
     FROM (
         SELECT o.id, -l.amount AS need, COALESCE(SUM(o.remaining) OVER (
             PARTITION BY o.account_id ORDER BY o.expires_on, o.month
             ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS before
-        FROM moved m JOIN lines l ON l.n = m.n JOIN {lot} o ON o.account_id = m.id
+        FROM moved m JOIN lines l ON l.n = m.n JOIN {_LOT} o ON o.account_id = m.id
         WHERE l.amount < 0 AND m.kind = 'resident' AND m.currency = 'redeemable'
               AND o.remaining > 0
     ) d
     WHERE t.id = d.id AND d.before < d.need
 )
-INSERT INTO {entry} (transaction_id, account_id, amount, balance_after, reason, created_at)
+INSERT INTO {_ENTRY} (transaction_id, account_id, amount, balance_after, reason, created_at)
 SELECT txn.id, m.id, l.amount, m.balance, %(reason)s, %(now)s
 FROM txn, moved m JOIN lines l ON l.n = m.n
 ORDER BY m.n
 RETURNING transaction_id, account_id, balance_after
-"""
+"""  # noqa: S608
 
 
 def _constraint_name(error: IntegrityError) -> str:
@@ -367,12 +390,6 @@ def _overdrawn_account(lines: list[tuple[Account, int]]) -> Account:
 
 
 def _post_in_one_statement(*, reason, reference, memo, created_by_id, now, lines):
-    sql = _POST_SQL.format(
-        txn=LedgerTransaction._meta.db_table,
-        account=Account._meta.db_table,
-        entry=Entry._meta.db_table,
-        lot=Lot._meta.db_table,
-    )
     month, expires_on = lots.lot_dates(now)
     params = {
         "month": month,
@@ -392,7 +409,7 @@ def _post_in_one_statement(*, reason, reference, memo, created_by_id, now, lines
     }
     try:
         with connection.cursor() as cursor:
-            cursor.execute(sql, params)
+            cursor.execute(_POST_SQL, params)
             rows = cursor.fetchall()
     except IntegrityError as error:
         constraint = _constraint_name(error)

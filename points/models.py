@@ -54,7 +54,7 @@ class Account(models.Model):
         verbose_name=_("owner"),
     )
     balance = models.BigIntegerField(_("balance"), default=0)
-    # A campaign's pool is split in shards (POOL_SHARDS accounts): winners of a grab
+    # A campaign's pool is split in shards (campaigns.POOL_SHARDS accounts): winners of a grab
     # then lock different rows instead of queueing on one.
     campaign = models.ForeignKey(
         "Campaign",

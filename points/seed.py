@@ -7,7 +7,7 @@ from django.utils import timezone
 from accounts.roles import Role
 from accounts.services import role_grant, user_get_or_create
 
-from . import services
+from . import campaigns, services
 from .models import Campaign, MoralCategory, PrivilegeTier, Reward
 
 CATEGORIES = [
@@ -72,7 +72,7 @@ def run() -> str:
     campaign = Campaign.objects.filter(title=CAMPAIGN_TITLE).first()
     if campaign is None:
         now = timezone.now()
-        campaign = services.campaign_create(
+        campaign = campaigns.campaign_create(
             title=CAMPAIGN_TITLE,
             starts_at=now - dt.timedelta(minutes=5),
             ends_at=now + dt.timedelta(days=30),

@@ -10,33 +10,26 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import User
 from accounts.roles import Role
 from core import codes
 from core.errors import Forbidden, Invalid, or_404
 from core.parties import refuse_party
 from core.photos import check_photo
 from core.timezones import LOCAL_TZ
-from notifications.services import broadcast_create, notify
+from notifications.services import notify
 
-from . import gate, ledger, lots, permissions, selectors
+from . import ledger, lots, permissions, selectors
 from .errors import (
-    AlreadyClaimed,
-    CampaignNotActive,
     ClaimAlreadyDecided,
     ClaimNotRevocable,
-    InactiveUser,
     InsufficientPoints,
     OutOfStock,
     RedemptionAlreadyUsed,
     RedemptionNotCancellable,
     RewardNotAvailable,
-    SoldOut,
 )
 from .models import (
     Account,
-    Campaign,
-    CampaignClaim,
     Currency,
     Entry,
     LedgerTransaction,
@@ -51,9 +44,21 @@ from .models import (
 
 logger = logging.getLogger(__name__)
 
-# Pool accounts per campaign: winners of a grab spread over this many rows.
-POOL_SHARDS = 16
 Reason = LedgerTransaction.Reason
+
+_AWARD = ReviewAward._meta.db_table
+# The award row with its points counted against the resident's day: 0 once capped.
+_REVIEW_AWARD_INSERT_SQL = f"""
+INSERT INTO {_AWARD} (review_id, resident_id, points, awarded_on, created_at)
+SELECT %(review)s, %(resident)s,
+       CASE WHEN (SELECT count(*) FROM {_AWARD}
+                  WHERE resident_id = %(resident)s AND awarded_on = %(day)s AND points > 0)
+                 < %(cap)s
+            THEN %(points)s ELSE 0 END,
+       %(day)s, %(now)s
+ON CONFLICT (review_id) DO NOTHING
+RETURNING points
+"""  # noqa: S608
 
 
 # --- Points for cadre reviews (called by the cadres app inside its own transaction).
@@ -98,26 +103,16 @@ def review_points_award(*, review_id: int, resident, account: Account | None = N
 
 def _review_award_insert(*, review_id: int, resident_id: int, day: dt.date) -> int | None:
     """The award row with its points (0 once the day is capped); None if the review has one."""
-    table = ReviewAward._meta.db_table
-    sql = (
-        f"INSERT INTO {table} (review_id, resident_id, points, awarded_on, created_at) "  # noqa: S608
-        "SELECT %s, %s, CASE WHEN (SELECT count(*) FROM "
-        f"{table} WHERE resident_id = %s AND awarded_on = %s AND points > 0) < %s "
-        "THEN %s ELSE 0 END, %s, %s "
-        "ON CONFLICT (review_id) DO NOTHING RETURNING points"
-    )
-    params = [
-        review_id,
-        resident_id,
-        resident_id,
-        day,
-        settings.REVIEW_POINTS_DAILY_CAP,
-        settings.REVIEW_POINTS,
-        day,
-        timezone.now(),
-    ]
+    params: dict[str, int | dt.date | dt.datetime] = {
+        "review": review_id,
+        "resident": resident_id,
+        "day": day,
+        "cap": settings.REVIEW_POINTS_DAILY_CAP,
+        "points": settings.REVIEW_POINTS,
+        "now": timezone.now(),
+    }
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(_REVIEW_AWARD_INSERT_SQL, params)
         row = cursor.fetchone()
     return None if row is None else row[0]
 
@@ -162,245 +157,6 @@ def review_points_take_back(*, review_id: int, actor, memo: str = "") -> TakenBa
                 created_by=actor,
             )
     return TakenBack(points=taken, shortfall=award.points - taken)
-
-
-# --- Grab campaigns.
-
-
-def campaign_create(
-    *, title: str, starts_at, ends_at, points_per_claim: int, claims: int, created_by
-) -> Campaign:
-    """A campaign whose pool is funded from issuance in the same transaction."""
-    if ends_at <= starts_at:
-        raise Invalid(fields={"ends_at": [_("The end must be after the start.")]})
-    with transaction.atomic():
-        campaign = Campaign.objects.create(
-            title=title,
-            starts_at=starts_at,
-            ends_at=ends_at,
-            points_per_claim=points_per_claim,
-            claims=claims,
-            created_by=created_by,
-        )
-        shards = min(POOL_SHARDS, claims)
-        pools = [
-            Account.objects.create(
-                key=f"pool:{campaign.pk}:{shard}",
-                kind=Account.Kind.POOL,
-                currency=Currency.REDEEMABLE,
-                campaign=campaign,
-            )
-            for shard in range(shards)
-        ]
-        # Each shard holds a whole number of claims; together exactly `claims`.
-        per_shard = [
-            (claims // shards + (1 if shard < claims % shards else 0)) * points_per_claim
-            for shard in range(shards)
-        ]
-        issuance = ledger.issuance_account(currency=Currency.REDEEMABLE, shard=campaign.pk)
-        ledger.post(
-            reason=Reason.CAMPAIGN_FUNDING,
-            reference=f"campaign:{campaign.pk}",
-            lines=[(issuance, -sum(per_shard)), *zip(pools, per_shard, strict=True)],
-            created_by=created_by,
-        )
-        campaign.pool_ids = [pool.pk for pool in pools]
-        # Best effort: with Redis down the first claim builds the gate, or no gate at all.
-        transaction.on_commit(lambda: gate.gate_sync(campaign=campaign))
-    return campaign
-
-
-def campaigns_announce_due(*, now: dt.datetime | None = None) -> int:
-    """Beat, every minute: each campaign opening within NOTIFY_CAMPAIGN_LEAD_MINUTES is
-    announced once to the residents who turned its SMS on (a broadcast keyed by the
-    campaign; a worker writes it and sends the SMS in batches). Returns how many."""
-    now = now or timezone.now()
-    lead = dt.timedelta(minutes=settings.NOTIFY_CAMPAIGN_LEAD_MINUTES)
-    announced = 0
-    for campaign in Campaign.objects.filter(starts_at__gt=now, starts_at__lte=now + lead):
-        starts = timezone.localtime(campaign.starts_at, LOCAL_TZ)
-        announced += bool(
-            broadcast_create(
-                key=f"campaign_announced:{campaign.pk}",
-                kind="campaign_announced",
-                audience="subscribers:campaign_announced",
-                params={
-                    "title": campaign.title,
-                    "starts_at": starts.strftime("%H:%M"),
-                    "points": campaign.points_per_claim,
-                },
-                link=f"/api/v1/points/campaigns/{campaign.pk}/claim",
-            )
-        )
-    return announced
-
-
-@dataclass(frozen=True)
-class ClaimResult:
-    amount: int
-    balance: int
-
-
-def campaign_claim(*, campaign: Campaign, resident) -> ClaimResult:
-    """One claim of the campaign for `resident`: 409 sold_out/already_claimed otherwise.
-
-    The gate's "no" is final only where the database agrees (points/gate.py): a
-    resident it admitted without hearing the database's answer, or an empty gate
-    holding a dead admission, goes on to the database. The gate hears a committed
-    claim after the commit (the caller's too, under an Idempotency-Key).
-    """
-    if not campaign.is_open():
-        raise CampaignNotActive()
-    admitted_with = gate.admit_with_slot(campaign=campaign, resident_id=resident.pk)
-    admission = admitted_with.admission
-    if admission is gate.Admission.SOLD_OUT:
-        raise SoldOut()
-    if admission is gate.Admission.ALREADY_CLAIMED:
-        raise AlreadyClaimed()
-    if (
-        admission is gate.Admission.ADMITTED_BEFORE
-        and CampaignClaim.objects.filter(campaign=campaign, resident_id=resident.pk).exists()
-    ):
-        gate.settle(campaign=campaign, resident_id=resident.pk, outcome="committed")
-        raise AlreadyClaimed()
-    # Admitted now, or admitted before by a request that died: this resident's slot.
-    holds_slot = admission in (gate.Admission.ADMITTED, gate.Admission.ADMITTED_BEFORE)
-    admitted = admission is gate.Admission.ADMITTED
-    gated = admission is not gate.Admission.NO_GATE
-    try:
-        result = _campaign_claim_in_db(
-            campaign=campaign, resident=resident, gated=admitted, admitted=admitted_with
-        )
-    except AlreadyClaimed:
-        if admitted:
-            gate.settle(campaign=campaign, resident_id=resident.pk, outcome="member")
-        elif holds_slot:
-            gate.settle(campaign=campaign, resident_id=resident.pk, outcome="committed")
-        raise
-    except SoldOut:
-        if gated:
-            gate.settle(campaign=campaign, resident_id=resident.pk, outcome="empty")
-        raise
-    except BaseException:
-        if admitted:
-            gate.settle(campaign=campaign, resident_id=resident.pk, outcome="release")
-        raise
-    if gated:
-        # Once committed (an outer transaction's commit too): a settled claimant, whose
-        # next "already claimed" Redis answers alone. A rollback leaves the admission
-        # unsettled, and the database is asked again.
-        resident_id = resident.pk
-        transaction.on_commit(
-            lambda: gate.settle(campaign=campaign, resident_id=resident_id, outcome="committed")
-        )
-    return result
-
-
-def _campaign_claim_in_db(
-    *, campaign: Campaign, resident, gated: bool, admitted: gate.Admitted
-) -> ClaimResult:
-    """The claim row and the posting, in one transaction with no savepoint.
-
-    The pool shard is locked (and its balance read) before the claim row is written, so
-    the posting cannot be refused: a short shard sends the claim on to the next one
-    without an error to roll back. A winner is BEGIN, one statement
-    (shard lock, the user checked active, the claim row), the ledger's one-statement
-    posting and COMMIT.
-    """
-    amount = campaign.points_per_claim
-    # The token's user id may be a string (authentication from the token alone).
-    resident_id = int(resident.pk)
-    if not gated:
-        # Without a gate, cheap reads turn most losers away before they queue on the pool.
-        if CampaignClaim.objects.filter(campaign=campaign, resident_id=resident_id).exists():
-            raise AlreadyClaimed()
-        if selectors.campaign_pool_balance(campaign=campaign) < amount:
-            raise SoldOut()
-    pool_ids = selectors.campaign_pool_ids(campaign=campaign)
-    first = admitted.shard(len(pool_ids))
-    if first is None:
-        first = resident_id % len(pool_ids)
-    creator = resident if isinstance(resident, User) else User(pk=resident_id)
-    refusal = None
-    # No savepoint: a refusal comes before any write, so it leaves the transaction (the
-    # caller's too) as it was.
-    with transaction.atomic(savepoint=False):
-        try:
-            claim_id, pool_id = _claim_row_and_shard(
-                campaign=campaign,
-                resident_id=resident_id,
-                pool_ids=pool_ids[first:] + pool_ids[:first],
-                amount=amount,
-            )
-        except (AlreadyClaimed, InactiveUser, SoldOut) as error:
-            refusal = error
-        else:
-            pool = Account(pk=pool_id, kind=Account.Kind.POOL, currency=Currency.REDEEMABLE)
-            # Created or credited in the posting's own statement.
-            account = ledger.resident_account_unsaved(user_id=resident_id)
-            posted = ledger.post(
-                reason=Reason.CAMPAIGN_CLAIM,
-                reference=f"claim:{claim_id}",
-                lines=[(account, amount), (pool, -amount)],
-                created_by=creator,
-                savepoint=False,
-            )
-    if refusal is not None:
-        raise refusal
-    return ClaimResult(amount=amount, balance=posted.balance_of(account))
-
-
-# The shard locked first, and only if it holds a claim (a short shard is not locked,
-# so a claim moving on to the next shard holds nothing another one waits for), then
-# the claim row, written only when the shard is locked and the user is active. ON
-# CONFLICT DO NOTHING: a second claim of the resident is no error, just no row.
-_CLAIM_ON_SHARD_SQL = """
-WITH pool AS MATERIALIZED (
-    SELECT balance FROM {account} WHERE id = %(pool)s AND balance >= %(amount)s
-    FOR NO KEY UPDATE
-),
-resident AS MATERIALIZED (
-    SELECT id FROM {user} WHERE id = %(resident)s AND is_active
-),
-claim AS (
-    INSERT INTO {claim} (campaign_id, resident_id, amount, created_at)
-    SELECT %(campaign)s, resident.id, %(amount)s, %(now)s FROM resident, pool
-    ON CONFLICT (campaign_id, resident_id) DO NOTHING
-    RETURNING id
-)
-SELECT (SELECT balance FROM pool), (SELECT id FROM claim), EXISTS (SELECT 1 FROM resident)
-"""
-
-
-def _claim_row_and_shard(*, campaign, resident_id: int, pool_ids: list[int], amount: int):
-    """The claim row's id and a pool shard, locked, that holds a claim, tried in order.
-
-    AlreadyClaimed, InactiveUser or SoldOut when the claim cannot be made.
-    """
-    sql = _CLAIM_ON_SHARD_SQL.format(
-        account=Account._meta.db_table,
-        user=User._meta.db_table,
-        claim=CampaignClaim._meta.db_table,
-    )
-    with connection.cursor() as cursor:
-        for pool_id in pool_ids:
-            params = {
-                "pool": pool_id,
-                "resident": resident_id,
-                "campaign": campaign.pk,
-                "amount": amount,
-                "now": timezone.now(),
-            }
-            cursor.execute(sql, params)
-            balance, claim_id, active = cursor.fetchone()
-            if not active:
-                raise InactiveUser()
-            if balance is None:
-                continue  # a short shard: the next one
-            if claim_id is None:
-                raise AlreadyClaimed()
-            return claim_id, pool_id
-    raise SoldOut()
 
 
 # --- Merchants, rewards and redemptions.
@@ -742,7 +498,9 @@ def moral_claim_revoke(*, claim_id: int, admin, reason: str) -> MoralClaim:
     with transaction.atomic():
         claim = _locked_claim(claim_id)
         refuse_party(permissions.party_to_moral_claim(user=admin, claim=claim))
-        if claim.status != MoralClaim.Status.APPROVED:
+        points = claim.points
+        # An approved claim has its points (the approval sets both at once).
+        if claim.status != MoralClaim.Status.APPROVED or points is None:
             raise ClaimNotRevocable()
         claim.status = MoralClaim.Status.REVOKED
         claim.revoked_by = admin
@@ -756,9 +514,9 @@ def moral_claim_revoke(*, claim_id: int, admin, reason: str) -> MoralClaim:
             lines=[
                 (
                     ledger.resident_account(user=claim.resident, currency=Currency.MORAL),
-                    -claim.points,
+                    -points,
                 ),
-                (revocations, claim.points),
+                (revocations, points),
             ],
             memo=reason,
             created_by=admin,
@@ -767,11 +525,11 @@ def moral_claim_revoke(*, claim_id: int, admin, reason: str) -> MoralClaim:
             user_id=claim.resident_id,
             kind="moral_claim_revoked",
             key=claim.pk,
-            params={"category": claim.category.name, "points": claim.points, "reason": reason},
+            params={"category": claim.category.name, "points": points, "reason": reason},
             link="/api/v1/points/moral/claims",
         )
         _notify_tier_change(
-            resident_id=claim.resident_id, change=-claim.points, key=f"revoked:{claim.pk}"
+            resident_id=claim.resident_id, change=-points, key=f"revoked:{claim.pk}"
         )
     return claim
 
@@ -790,12 +548,17 @@ def _notify_tier_change(*, resident_id: int, change: int, key: str) -> None:
     new = selectors.tier_for_score(score=after)
     if old == new:
         return
-    gained = new is not None and (old is None or new.min_score > old.min_score)
+    if new is not None and (old is None or new.min_score > old.min_score):
+        kind, tier = "tier_gained", new
+    elif old is not None:
+        kind, tier = "tier_lost", old
+    else:
+        return  # not reached: old == new when both are None
     notify(
         user_id=resident_id,
-        kind="tier_gained" if gained else "tier_lost",
+        kind=kind,
         key=key,
-        params={"tier": (new if gained else old).name, "score": after},
+        params={"tier": tier.name, "score": after},
         link="/api/v1/points/balance",
     )
 
@@ -886,7 +649,10 @@ def adjustment_post(*, account: Account, amount: int, reason: str, admin) -> Led
                 memo=reason.strip()[:500],
                 created_by=admin,
             )
-            if account.kind == Account.Kind.RESIDENT and account.currency == Currency.MORAL:
+            resident_moral = (
+                account.kind == Account.Kind.RESIDENT and account.currency == Currency.MORAL
+            )
+            if resident_moral and account.owner_id is not None:
                 _notify_tier_change(
                     resident_id=account.owner_id,
                     change=amount,

@@ -4,7 +4,7 @@ import datetime as dt
 
 from celery import shared_task
 
-from . import reconcile, services
+from . import campaigns, reconcile, services
 
 
 @shared_task(name="points.tasks.campaign_gates_reconcile")
@@ -16,7 +16,7 @@ def campaign_gates_reconcile() -> int:
 @shared_task(name="points.tasks.campaigns_announce_due")
 def campaigns_announce_due() -> int:
     """Every minute: announce the campaigns opening within the lead time, once each."""
-    return services.campaigns_announce_due()
+    return campaigns.campaigns_announce_due()
 
 
 @shared_task(name="points.tasks.redemptions_expire")

@@ -106,6 +106,12 @@ ENTRY_COLUMNS = [
     "excluded_fraud",
     "verified",
 ]
+# A snapshot's entries go in by COPY, in ENTRY_COLUMNS' order.
+_ENTRIES_COPY_SQL = f"COPY {RankingEntry._meta.db_table} ({', '.join(ENTRY_COLUMNS)}) FROM STDIN"  # noqa: S608
+# A compile can always be run again: its commit need not wait for the disk; a
+# publication (a correction) turns the wait back on for its own commit.
+_DISK_WAIT_OFF_SQL = "SET LOCAL synchronous_commit = off"
+_DISK_WAIT_ON_SQL = "SET LOCAL synchronous_commit = on"
 
 
 def _entry(ranking, scope, line, *, unit_id, unit_name, cadre_id=None, within=None):
@@ -144,12 +150,9 @@ def _entry(ranking, scope, line, *, unit_id, unit_name, cadre_id=None, within=No
 
 def _store_entries(rows: list[tuple]) -> None:
     """Insert a snapshot's entries by COPY (5,000 rows in milliseconds)."""
-    table = RankingEntry._meta.db_table
-    with connection.cursor() as cursor:
-        sql = f"COPY {table} ({', '.join(ENTRY_COLUMNS)}) FROM STDIN"
-        with cursor.cursor.copy(sql) as copy:
-            for row in rows:
-                copy.write_row(row)
+    with connection.cursor() as cursor, cursor.cursor.copy(_ENTRIES_COPY_SQL) as copy:
+        for row in rows:
+            copy.write_row(row)
 
 
 def rankings_compile(*, month: dt.date, python: bool = False) -> RankingMonth:
@@ -285,14 +288,13 @@ def _compile_in_postgres(ranking: RankingMonth) -> None:
         "bottom_divisor": formulas.BOTTOM_DIVISOR,
         "verified_only": ranking.verified_only,
     }
-    table = RankingEntry._meta.db_table
     with connection.cursor() as cursor:
         # A compile can always be run again, and publishing (a later, synchronous
         # commit) flushes it to disk first: its own commit need not wait for the disk.
-        cursor.execute("SET LOCAL synchronous_commit = off")
+        cursor.execute(_DISK_WAIT_OFF_SQL)
         with cursor.cursor.copy(formulas.COMPILE_COPY_SQL, params) as copy_out:
             data = b"".join(bytes(block) for block in copy_out)
-        with cursor.cursor.copy(f"COPY {table} ({', '.join(ENTRY_COLUMNS)}) FROM STDIN") as copy_in:
+        with cursor.cursor.copy(_ENTRIES_COPY_SQL) as copy_in:
             copy_in.write(data)
 
 
@@ -490,7 +492,7 @@ def ranking_month_correct(*, month: dt.date) -> RankingMonth | None:
         _compile_into(ranking)
         # The compile turned it off for itself; a publication waits for the disk.
         with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL synchronous_commit = on")
+            cursor.execute(_DISK_WAIT_ON_SQL)
         ranking.excluded_reviews = ranking.excluded_total - latest.excluded_total
         ranking.previous_digest = latest.digest
         ranking.digest = selectors.ranking_digest(ranking=ranking, previous_digest=latest.digest)

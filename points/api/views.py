@@ -27,7 +27,7 @@ from core.serializers import (
 )
 from core.throttling import AnonRateThrottle, ScopedThrottle, UserAndScopeThrottle
 
-from .. import permissions, selectors, services
+from .. import campaigns, permissions, selectors, services
 from ..codes import PrivilegePass, privilege_pass_issue, voucher_url
 from ..models import Currency, Merchant, MoralCategory, MoralClaim, Redemption, Reward
 
@@ -147,7 +147,7 @@ class CampaignListView(APIView):
     def post(self, request):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        campaign = services.campaign_create(**data.validated_data, created_by=request.user)
+        campaign = campaigns.campaign_create(**data.validated_data, created_by=request.user)
         return Response(CampaignOutputSerializer(campaign).data, status=status.HTTP_201_CREATED)
 
 
@@ -176,7 +176,7 @@ class CampaignClaimView(APIView):
     @idempotent
     def post(self, request, pk):
         campaign = or_404(selectors.campaign_for_claim(pk=pk))
-        result = services.campaign_claim(campaign=campaign, resident=request.user)
+        result = campaigns.campaign_claim(campaign=campaign, resident=request.user)
         return Response(self.OutputSerializer(result).data, status=status.HTTP_201_CREATED)
 
 

@@ -15,7 +15,7 @@ from accounts.roles import Role
 from accounts.sms import LocmemBackend
 from cadres import codes
 from cadres.models import Cadre, Unit
-from points.services import campaign_create
+from points.campaigns import campaign_create
 from tests.redis_server import REDIS_SERVER
 
 pytestmark = pytest.mark.django_db

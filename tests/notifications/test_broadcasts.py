@@ -10,6 +10,7 @@ from django.utils import timezone, translation
 from core.errors import Invalid
 from notifications import delivery, services, tasks
 from notifications.models import Broadcast, Notification, Preference
+from points import campaigns as points_campaigns
 from points import services as points_services
 from stalls import services as stalls_services
 from tests.forms import nonce_of
@@ -116,7 +117,7 @@ def test_a_campaign_is_announced_10_minutes_before_to_subscribers_in_batches(
     make_user()  # not subscribed: no SMS, no notification
     Preference.objects.create(user=make_user(), kind="campaign_announced", sms=False)
     starts = timezone.now() + dt.timedelta(minutes=30)
-    campaign = points_services.campaign_create(
+    campaign = points_campaigns.campaign_create(
         title="周末抢积分",
         starts_at=starts,
         ends_at=starts + dt.timedelta(hours=1),
@@ -124,7 +125,7 @@ def test_a_campaign_is_announced_10_minutes_before_to_subscribers_in_batches(
         claims=100,
         created_by=district_admin,
     )
-    assert points_services.campaigns_announce_due() == 0  # 30 minutes before: not yet
+    assert points_campaigns.campaigns_announce_due() == 0  # 30 minutes before: not yet
     settings.NOTIFY_SMS_BATCH_SIZE, settings.NOTIFY_SMS_BATCH_PAUSE = 2, 5
     queued = []
     real = tasks.sms_send.apply_async
@@ -138,9 +139,9 @@ def test_a_campaign_is_announced_10_minutes_before_to_subscribers_in_batches(
         mock.patch("django.utils.timezone.now", return_value=nine_before),
         mock.patch.object(tasks.sms_send, "apply_async", side_effect=spy),
     ):
-        assert points_services.campaigns_announce_due() == 1
+        assert points_campaigns.campaigns_announce_due() == 1
         tasks.broadcast_run(Broadcast.objects.get().pk)  # what the worker does on commit
-        assert points_services.campaigns_announce_due() == 0  # the next minute: once only
+        assert points_campaigns.campaigns_announce_due() == 0  # the next minute: once only
     # Two to a batch, 5 seconds apart: the provider is never flooded.
     assert queued == [None, None, 5]
     assert sorted(sms["phone"] for sms in sms_sent()) == sorted(u.phone for u in subscribers)

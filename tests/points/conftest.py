@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from accounts.roles import Role
-from points import ledger, services
+from points import campaigns, ledger, services
 from points.models import Account, Currency, MoralCategory, PrivilegeTier
 
 
@@ -50,7 +50,7 @@ def reward(merchant):
 def make_campaign(admin_user):
     def make(claims=5, points=88, starts_in=-60, lasts=3600, title="Grab"):
         now = timezone.now()
-        return services.campaign_create(
+        return campaigns.campaign_create(
             title=title,
             starts_at=now + dt.timedelta(seconds=starts_in),
             ends_at=now + dt.timedelta(seconds=starts_in + lasts),

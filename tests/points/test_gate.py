@@ -3,7 +3,7 @@
 import pytest
 from django.core.management import call_command
 
-from points import gate, ledger, services
+from points import campaigns, gate, ledger
 from points.errors import AlreadyClaimed, SoldOut
 from points.models import CampaignClaim
 from points.reconcile import campaign_gates_reconcile
@@ -19,23 +19,23 @@ def test_it_answers_sold_out_from_redis_without_the_database(
     """Once the gate is empty, a claim is refused without a database query."""
     campaign = make_campaign(claims=1, points=10)
     gate.gate_sync(campaign=campaign)
-    services.campaign_claim(campaign=campaign, resident=make_user())
+    campaigns.campaign_claim(campaign=campaign, resident=make_user())
     late = make_user()
     with django_assert_num_queries(0), pytest.raises(SoldOut):
-        services.campaign_claim(campaign=campaign, resident=late)
+        campaigns.campaign_claim(campaign=campaign, resident=late)
 
 
 def test_it_builds_a_missing_gate_from_the_database(make_user, make_campaign):
     """A gate lost from Redis (restart, eviction) is rebuilt on the next claim."""
     campaign = make_campaign(claims=2, points=10)
     first = make_user()
-    services.campaign_claim(campaign=campaign, resident=first)
+    campaigns.campaign_claim(campaign=campaign, resident=first)
     gate._client().delete(*gate._keys(campaign.pk))
     with pytest.raises(AlreadyClaimed):
-        services.campaign_claim(campaign=campaign, resident=first)
-    services.campaign_claim(campaign=campaign, resident=make_user())
+        campaigns.campaign_claim(campaign=campaign, resident=first)
+    campaigns.campaign_claim(campaign=campaign, resident=make_user())
     with pytest.raises(SoldOut):
-        services.campaign_claim(campaign=campaign, resident=make_user())
+        campaigns.campaign_claim(campaign=campaign, resident=make_user())
 
 
 @pytest.mark.django_db(transaction=True)  # the claim's failed transaction is its own
@@ -52,10 +52,10 @@ def test_it_gives_the_slot_back_when_the_database_write_fails(
 
     monkeypatch.setattr(ledger, "post", crash)
     with pytest.raises(RuntimeError):
-        services.campaign_claim(campaign=campaign, resident=resident)
+        campaigns.campaign_claim(campaign=campaign, resident=resident)
     monkeypatch.undo()
     assert gate.gate_state(campaign=campaign) == {"left": 1, "claimants": 0}
-    services.campaign_claim(campaign=campaign, resident=resident)
+    campaigns.campaign_claim(campaign=campaign, resident=resident)
 
 
 def test_it_reconciles_a_gate_that_drifted_after_a_crash(make_user, make_campaign):
@@ -65,11 +65,11 @@ def test_it_reconciles_a_gate_that_drifted_after_a_crash(make_user, make_campaig
     ghost = make_user()
     assert gate.admit(campaign=campaign, resident_id=ghost.pk) is gate.Admission.ADMITTED
     with pytest.raises(SoldOut):
-        services.campaign_claim(campaign=campaign, resident=make_user())
+        campaigns.campaign_claim(campaign=campaign, resident=make_user())
     assert campaign_gates_reconcile() == 1
     assert gate.gate_state(campaign=campaign) == {"left": 1, "claimants": 0}
     call_command("reconcile_campaign_gates", str(campaign.pk))
-    services.campaign_claim(campaign=campaign, resident=make_user())
+    campaigns.campaign_claim(campaign=campaign, resident=make_user())
     assert campaign_pool_balance(campaign=campaign) == 0
     assert ledger_verify().ok
 
@@ -79,9 +79,9 @@ def test_it_lets_the_database_overrule_a_gate_that_admits_too_many(make_user, ma
     campaign = make_campaign(claims=1, points=10)
     gate.gate_sync(campaign=campaign)
     gate._client().set(gate._keys(campaign.pk)[0], 5)
-    services.campaign_claim(campaign=campaign, resident=make_user())
+    campaigns.campaign_claim(campaign=campaign, resident=make_user())
     with pytest.raises(SoldOut):
-        services.campaign_claim(campaign=campaign, resident=make_user())
+        campaigns.campaign_claim(campaign=campaign, resident=make_user())
     assert gate.gate_state(campaign=campaign)["left"] == 0
     assert CampaignClaim.objects.count() == 1
     assert campaign_pool_balance(campaign=campaign) == 0
@@ -91,9 +91,9 @@ def test_it_falls_back_to_the_database_when_redis_is_down(make_user, make_campai
     """An unreachable Redis does not stop claims: the database decides alone."""
     campaign = make_campaign(claims=1, points=10)
     settings.REDIS_URL = "redis://127.0.0.1:1/3"
-    services.campaign_claim(campaign=campaign, resident=make_user())
+    campaigns.campaign_claim(campaign=campaign, resident=make_user())
     with pytest.raises(SoldOut):
-        services.campaign_claim(campaign=campaign, resident=make_user())
+        campaigns.campaign_claim(campaign=campaign, resident=make_user())
 
 
 def test_it_runs_the_reconciliation_as_a_task(make_campaign):
@@ -116,7 +116,7 @@ def test_a_real_worker_reconciles_a_drifted_gate(make_user, make_campaign):
 
     campaign = make_campaign(claims=2, points=10)
     gate.gate_sync(campaign=campaign)
-    services.campaign_claim(campaign=campaign, resident=make_user())
+    campaigns.campaign_claim(campaign=campaign, resident=make_user())
     ghost = make_user()
     assert gate.admit(campaign=campaign, resident_id=ghost.pk) is gate.Admission.ADMITTED
     assert gate.gate_state(campaign=campaign) == {"left": 0, "claimants": 2}
@@ -132,5 +132,5 @@ def test_a_real_worker_reconciles_a_drifted_gate(make_user, make_campaign):
     stop_worker(worker)
     assert done >= 1 and again >= 1
     assert gate.gate_state(campaign=campaign) == {"left": 1, "claimants": 1}
-    services.campaign_claim(campaign=campaign, resident=ghost)
+    campaigns.campaign_claim(campaign=campaign, resident=ghost)
     assert campaign_pool_balance(campaign=campaign) == 0

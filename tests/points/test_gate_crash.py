@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from django.db import connection
 
-from points import gate, services
+from points import campaigns, gate
 from points.errors import AlreadyClaimed, SoldOut
 from points.models import CampaignClaim
 from points.selectors import campaign_pool_balance
@@ -24,7 +24,7 @@ def claim_all_at_once(campaign, residents) -> dict[int, str]:
     def claim(resident):
         barrier.wait(timeout=30)
         try:
-            services.campaign_claim(campaign=campaign, resident=resident)
+            campaigns.campaign_claim(campaign=campaign, resident=resident)
             return "claimed"
         except (SoldOut, AlreadyClaimed) as error:
             return error.code
@@ -60,7 +60,7 @@ def test_it_lets_dead_admissions_claim_and_empties_the_pool_exactly(
     assert campaign_pool_balance(campaign=campaign) == 0
     # The ones who never came back now hear the truth: sold out, not already claimed.
     with pytest.raises(SoldOut):
-        services.campaign_claim(campaign=campaign, resident=ghosts[5])
+        campaigns.campaign_claim(campaign=campaign, resident=ghosts[5])
     assert ledger_verify().ok
 
 
@@ -68,9 +68,9 @@ def test_it_still_answers_already_claimed_for_a_real_claim(make_user, make_campa
     """The database confirms the gate's already_claimed when the claim is there."""
     campaign = make_campaign(claims=3, points=10)
     resident = make_user()
-    services.campaign_claim(campaign=campaign, resident=resident)
+    campaigns.campaign_claim(campaign=campaign, resident=resident)
     with pytest.raises(AlreadyClaimed):
-        services.campaign_claim(campaign=campaign, resident=resident)
+        campaigns.campaign_claim(campaign=campaign, resident=resident)
     assert CampaignClaim.objects.filter(campaign=campaign).count() == 1
 
 

@@ -13,7 +13,7 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, 
 
 from accounts.roles import Role
 from accounts.services import role_grant
-from points import ledger, services
+from points import campaigns, ledger, services
 from points.codes import voucher_url
 from points.errors import (
     AlreadyClaimed,
@@ -50,7 +50,7 @@ class LedgerMachine(RuleBasedStateMachine):
             merchant=self.merchant, title="Pot tea", cost_points=70, stock=4
         )
         now = timezone.now()
-        self.campaign = services.campaign_create(
+        self.campaign = campaigns.campaign_create(
             title="Grab",
             starts_at=now - dt.timedelta(minutes=1),
             ends_at=now + dt.timedelta(hours=1),
@@ -90,7 +90,7 @@ class LedgerMachine(RuleBasedStateMachine):
     @rule(who=st.integers(0, RESIDENTS - 1))
     def claim(self, who):
         try:
-            result = services.campaign_claim(campaign=self.campaign, resident=self.residents[who])
+            result = campaigns.campaign_claim(campaign=self.campaign, resident=self.residents[who])
         except AlreadyClaimed:
             assert who in self.claimed
         except SoldOut:

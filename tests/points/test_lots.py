@@ -10,7 +10,7 @@ from django.core.management import CommandError, call_command
 from django.db.models import F
 from django.utils import timezone
 
-from points import ledger, lots, selectors, services
+from points import campaigns, ledger, lots, selectors, services
 from points.errors import InsufficientPoints
 from points.models import Account, Currency, Entry, LedgerTransaction, Lot, Redemption
 from points.verification import ledger_verify
@@ -122,7 +122,7 @@ def test_moral_points_have_no_lots_and_never_expire(resident, grant, monkeypatch
 def test_a_grab_and_a_review_award_fill_the_lot_too(resident, make_campaign):
     """Postings made in one statement on PostgreSQL (create-or-credit) keep lots as well."""
     campaign = make_campaign(claims=3, points=88)
-    services.campaign_claim(campaign=campaign, resident=resident)
+    campaigns.campaign_claim(campaign=campaign, resident=resident)
     services.review_points_award(review_id=991, resident=resident)
     (_month, remaining, _last), *rest = lots_of(resident)
     assert not rest
@@ -394,11 +394,11 @@ def test_parallel_debits_and_credits_keep_the_lots_summing_to_the_balance(
         monkeypatch.setattr(timezone, "now", lambda moment=moment: moment)
         grant(resident, 10)
     monkeypatch.undo()
-    campaigns = [make_campaign(claims=1, points=5, title=f"Grab {n}") for n in range(12)]
+    grabs = [make_campaign(claims=1, points=5, title=f"Grab {n}") for n in range(12)]
     tea = services.reward_create(merchant=merchant, title="Pot tea", cost_points=7, stock=100)
 
     def claim(campaign):
-        return lambda: services.campaign_claim(campaign=campaign, resident=resident)
+        return lambda: campaigns.campaign_claim(campaign=campaign, resident=resident)
 
     def take():
         try:
@@ -418,7 +418,7 @@ def test_parallel_debits_and_credits_keep_the_lots_summing_to_the_balance(
     for n in range(24):
         calls.append(take if n % 4 else buy)
         if n % 2:
-            calls.append(claim(campaigns[n // 2]))
+            calls.append(claim(grabs[n // 2]))
     barrier = threading.Barrier(min(24, len(calls)))
     started = threading.local()
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from points import services
+from points import campaigns
 from points.errors import SoldOut
 from points.models import CampaignClaim
 from points.selectors import campaign_pool_balance
@@ -35,4 +35,4 @@ def test_it_grabs_on_postgresql_alone_without_redis(
     assert CampaignClaim.objects.filter(campaign=campaign).count() == 2
     assert campaign_pool_balance(campaign=campaign) == 0
     with pytest.raises(SoldOut):
-        services.campaign_claim(campaign=campaign, resident=make_user())
+        campaigns.campaign_claim(campaign=campaign, resident=make_user())

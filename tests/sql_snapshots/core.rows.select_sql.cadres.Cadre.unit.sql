@@ -1,0 +1,1 @@
+SELECT m."id", m."code_version", m."code_rotated_at", m."code_rotated_by_id", m."name", m."title", m."unit_id", m."employee_number", m."photo", m."active", m."user_id", m."rank", r."id", r."name", r."kind", r."parent_id" FROM "cadres_cadre" m LEFT JOIN "cadres_unit" r ON r."id" = m."unit_id" WHERE m."id" = %s

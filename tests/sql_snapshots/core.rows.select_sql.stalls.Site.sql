@@ -1,0 +1,1 @@
+SELECT m."id", m."code_version", m."code_rotated_at", m."code_rotated_by_id", m."name", m."kind", m."address", m."latitude", m."longitude", m."capacity", m."goods_categories", m."unit_id", m."created_at" FROM "stalls_site" m WHERE m."id" = %s

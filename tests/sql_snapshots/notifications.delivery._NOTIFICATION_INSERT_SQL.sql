@@ -1,0 +1,1 @@
+INSERT INTO "notifications_notification" ("user_id", "kind", "event_key", "params", "link", "created_at", "read_at", "sms_status", "sms_not_before", "sms_queued_at", "sms_attempts", "sms_claimed_at", "sms_sent_at", "sms_error") VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT ("user_id", "event_key") DO NOTHING RETURNING "id"
