@@ -51,12 +51,19 @@ def make_people(*, residents: int, cadres: int, new_accounts: bool):
     from cadres.models import Cadre, Unit
 
     # Residents who signed up before today, as most do: accounts created today and
-    # reviewing one cadre by the thousand are a burst (cadres/fraud.py), and every
+    # reviewing one cadre by the thousand are a burst (moderation/fraud.py), and every
     # review would add its flag's INSERT (run with --new-accounts to measure that).
+    # Their phones confirmed by an SMS code, as a sign-in does: an account without
+    # (a desk's, from an ID check alone) earns nothing and its review waits, flagged.
     joined = timezone.now() - dt.timedelta(days=0 if new_accounts else 30)
     User.objects.bulk_create(
         [
-            User(phone=f"+86135{i:08d}", display_name=f"Reviewer {i}", date_joined=joined)
+            User(
+                phone=f"+86135{i:08d}",
+                display_name=f"Reviewer {i}",
+                date_joined=joined,
+                phone_verified_at=joined,
+            )
             for i in range(residents)
         ],
         batch_size=2000,
@@ -72,7 +79,7 @@ def make_people(*, residents: int, cadres: int, new_accounts: bool):
     return users, list(Cadre.objects.order_by("pk"))
 
 
-def statement_count(user, cadre) -> tuple[int, int]:
+def statement_count(user, cadre) -> tuple[int, int | None, int]:
     """One review through the whole stack in this process, its statements counted."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
@@ -88,7 +95,11 @@ def statement_count(user, cadre) -> tuple[int, int]:
             {"code": qr.badge_url(cadre), "rating": 5, "tags": ["attitude"]},
             format="json",
         )
-    return response.status_code, len(queries.captured_queries)
+    return (
+        response.status_code,
+        response.json().get("points_awarded"),
+        len(queries.captured_queries),
+    )
 
 
 def spread(values: list[float], digits: int = 1) -> str:
@@ -126,7 +137,7 @@ def main() -> None:
         residents=residents, cadres=args.cadres, new_accounts=args.new_accounts
     )
     pairs = iter([(user, cadre) for cadre in cadres for user in users])
-    status, statements = statement_count(*next(pairs))
+    status, points, statements = statement_count(*next(pairs))
     tokens = {user.pk: access_token(user) for user in users}
     codes = {cadre.pk: qr.badge_url(cadre) for cadre in cadres}
 
@@ -172,7 +183,9 @@ def main() -> None:
     print(f"review POST  req/s  {spread(reviews)}")
     print(f"ceiling      req/s  {spread(ceilings)}")
     print(f"ratio review / ceiling   {spread(ratios, digits=3)}  (goal >= 0.3)")
-    print(f"SQL statements of one review: {statements} (HTTP {status}; goal <= 10)")
+    print(
+        f"SQL statements of one review: {statements} (HTTP {status}, {points} points; goal <= 10)"
+    )
 
 
 if __name__ == "__main__":

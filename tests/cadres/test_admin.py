@@ -1,4 +1,4 @@
-"""The admin: a unit_admin manages their own unit's cadres only; badges, publish, exports."""
+"""The admin: a unit_admin manages their own unit's cadres only; badges, overdue reviews."""
 
 import datetime as dt
 
@@ -8,9 +8,6 @@ from django.test import Client
 from accounts.roles import Role
 from cadres import services
 from cadres.models import Cadre
-from rankings import services as rankings_services
-from rankings.models import RankingMonth
-from tests.forms import nonce_of
 
 from .conftest import at
 
@@ -94,28 +91,6 @@ def test_it_records_who_replaced_a_badge_code_in_the_admin_and_the_api(
     cadre.refresh_from_db()
     assert (cadre.code_version, cadre.code_rotated_by) == (3, unit_admin)
     assert str(unit_admin) in client.get(f"/admin/cadres/cadre/{cadre.pk}/change/").content.decode()
-
-
-def test_publish_and_export_from_the_admin(district_admin, cadre, resident):
-    with at(dt.datetime(2026, 3, 5, 2, 0, tzinfo=dt.UTC)):
-        services.review_create(cadre=cadre, reviewer=resident, rating=5)
-    ranking = rankings_services.rankings_compile(month=dt.date(2026, 3, 1))
-    client = admin_client(district_admin)
-    assert client.get("/admin/rankings/rankingmonth/").status_code == 200
-    client.post(
-        "/admin/rankings/rankingmonth/",
-        {"action": "publish", "_selected_action": [ranking.pk], **nonce_of(client)},
-    )
-    assert RankingMonth.objects.get().published_at is not None
-    csv = client.post(
-        "/admin/rankings/rankingmonth/", {"action": "export_csv", "_selected_action": [ranking.pk]}
-    )
-    assert csv["Content-Type"].startswith("text/csv")
-    assert "王丽娜" in csv.content.decode("utf-8-sig")
-    xlsx = client.post(
-        "/admin/rankings/rankingmonth/", {"action": "export_xlsx", "_selected_action": [ranking.pk]}
-    )
-    assert xlsx.content[:2] == b"PK"
 
 
 def test_the_unit_list_counts_overdue_reviews(district_admin, resident, cadre):

@@ -69,13 +69,6 @@ def test_the_page_refuses_bad_form_input_without_writing(client, resident, cadre
     assert not Review.objects.exists()
 
 
-def test_the_leaderboard_filters_by_a_unit_in_ascii_digits_only(client, cadre):
-    """?unit= is an id in ASCII digits: "²" (str.isdigit() says digit, int() refuses it)
-    and a full-width id are no filter, not a 500."""
-    for unit in ("²", "１", str(cadre.unit_id)):
-        assert client.get("/leaderboard/", {"unit": unit}).status_code == 200, unit
-
-
 def test_an_anonymous_post_writes_nothing(client, cadre):
     response = client.post(
         f"/cadres/{cadre.pk}/review", {"token": codes.badge_token(cadre), "rating": "5"}

@@ -34,12 +34,6 @@ def test_beat_runs_the_monthly_task_at_1am_shanghai_on_the_1st():
     assert schedule.is_due(last_run).is_due
 
 
-def test_beat_marks_overdue_reviews_every_hour():
-    entry = settings.CELERY_BEAT_SCHEDULE["mark-overdue-bad-reviews"]
-    assert entry["task"] == "cadres.tasks.reviews_mark_overdue"
-    assert entry["schedule"].hour == set(range(24))
-
-
 @pytest.mark.django_db
 def test_the_task_compiles_the_month_just_ended_by_default(make_cadre, resident):
     from rankings import tasks
@@ -156,41 +150,3 @@ def test_it_redelivers_the_compile_after_the_whole_worker_is_killed(make_cadre, 
     ranking = RankingMonth.objects.get(month=dt.date(2026, 3, 1))
     assert ranking.published_at is not None
     assert RankingEntry.objects.filter(ranking=ranking, scope="cadre").count() == 1
-
-
-def test_beat_runs_the_fraud_scan_nightly_at_2_30_shanghai():
-    entry = settings.CELERY_BEAT_SCHEDULE["review-fraud-scan"]
-    assert entry["task"] == "cadres.tasks.reviews_fraud_scan"
-    assert (entry["schedule"].minute, entry["schedule"].hour) == ({30}, {2})
-
-
-@pytest.mark.postgres
-@pytest.mark.redis
-@pytest.mark.django_db(transaction=True)
-def test_a_real_worker_runs_the_nightly_fraud_scan(make_unit, make_cadre, make_user):
-    """Through Redis to a worker process: a reviewer who rated every cadre of a unit 1
-    is flagged, once however often the task runs."""
-    from moderation.models import ReviewFlag
-
-    unit = make_unit("康巴什区市场监督管理局")
-    cadres = [make_cadre(unit=unit) for _ in range(3)]
-    sweeper = make_user()
-    for index, cadre in enumerate(cadres):
-        with at(dt.datetime(2026, 3, 4, 2, 10 * index, tzinfo=dt.UTC)):
-            services.review_create(cadre=cadre, reviewer=sweeper, rating=1)
-    queue = f"cadres-fraud-{os.getpid()}"
-    worker = start_worker(queue)
-    try:
-        results = [
-            app.send_task("cadres.tasks.reviews_fraud_scan", args=["2026-03-04"], queue=queue).get(
-                timeout=90
-            )
-            for _ in range(2)
-        ]
-    except Exception:
-        print(stop_worker(worker))
-        raise
-    output = stop_worker(worker)
-    assert "reviews_fraud_scan" in output
-    assert [r["flagged"] for r in results] == [3, 0]
-    assert sorted(ReviewFlag.objects.values_list("rule", flat=True)) == ["unit_sweep"] * 3

@@ -4,12 +4,22 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from cadres.models import Cadre
+from cadres.models import Cadre, Unit
 from core.rows import MAX_PK, by_pk
 from stalls.models import Site
 from tests.stalls.conftest import make_site_for
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def unit(db):
+    return Unit.objects.create(name="康巴什区文化和旅游局", kind=Unit.Kind.BUREAU)
+
+
+@pytest.fixture
+def cadre(unit):
+    return Cadre.objects.create(unit=unit, name="王丽娜", title="科员", employee_number="E000001")
 
 
 def test_it_reads_the_row_and_its_unit_in_one_select_as_the_orm_does(cadre):
