@@ -1,0 +1,61 @@
+"""Registrations are declared data (each app's registrations.py), not written out in
+AppConfig.ready(): every ready() stays short, and what the apps declared is registered."""
+
+import ast
+from pathlib import Path
+
+from accounts import roles
+from accounts.roles import Role
+from core import codes, uploads
+from core.registrations import declared
+
+ROOT = Path(__file__).resolve().parents[2]
+MAX_READY_LINES = 15
+
+
+def _ready_methods():
+    """(path, class, lines) of each AppConfig subclass's ready() in the project's apps.py."""
+    for path in sorted(ROOT.glob("*/apps.py")):
+        tree = ast.parse(path.read_text(), filename=str(path))
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.ClassDef):
+                continue
+            bases = {ast.unparse(base) for base in node.bases}
+            if not bases & {"AppConfig", "apps.AppConfig", "AdminConfig"}:
+                continue
+            for item in node.body:
+                if isinstance(item, ast.FunctionDef) and item.name == "ready":
+                    yield path.relative_to(ROOT), node.name, item.end_lineno - item.lineno + 1
+
+
+def test_every_app_config_ready_is_under_15_lines():
+    found = list(_ready_methods())
+    assert len(found) >= 5, found  # the walk finds the apps' ready()s at all
+    long = [(str(path), name, lines) for path, name, lines in found if lines >= MAX_READY_LINES]
+    assert long == [], f"ready() of {MAX_READY_LINES} lines or more: declare it instead"
+
+
+def test_every_declared_code_kind_and_upload_is_registered():
+    kinds = declared("CODE_KINDS")
+    assert {kind.tag for kind in kinds} >= {"c", "s", "t", "v", "p"}
+    for kind in kinds:
+        assert codes.parse_token(codes.make_token(kind.tag, "1-1"))[0] is kind
+    folders = declared("UPLOADS")
+    assert {upload.folder for upload in folders} >= {"cadres", "stalls/vendors", "moral_claims"}
+    for upload in folders:
+        assert uploads.upload_kind(f"{upload.folder}/0123abcd.png") is upload
+
+
+def test_every_declared_role_permission_and_link_is_registered():
+    declared_permissions = declared("ROLE_PERMISSIONS")
+    assert {role for role, _permissions in declared_permissions} >= {
+        Role.DISTRICT_ADMIN,
+        Role.FINANCE,
+        Role.URBAN_OFFICER,
+        Role.LIVE_OPERATOR,
+        Role.APPEAL_REVIEWER,
+    }
+    for role, permissions in declared_permissions:
+        assert set(permissions) <= roles.role_permissions(role), role
+    for option in ("unit", "cadre", "merchant"):
+        assert roles.role_link(option) is not None, option
