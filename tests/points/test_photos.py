@@ -76,6 +76,7 @@ def test_it_serves_a_claim_photo_to_the_resident_reviewers_and_district_admins_o
         assert status == 200, user
         assert body == content
     response = client_for(resident).get(url)
+    b"".join(response.streaming_content)  # read to the end: that closes the served file
     assert response["Content-Type"] == "image/png"
     assert "private" in response["Cache-Control"]
     for user in (make_user(), make_user(Role.MERCHANT)):
