@@ -35,7 +35,7 @@ def _anyone(user, cadre) -> bool:
 
 
 # Cadre photos are on their public badge pages.
-UPLOADS = [UploadKind(folder="cadres", model=Cadre, field="photo", can_see=_anyone, public=True)]
+UPLOADS = {"cadres": UploadKind(model=Cadre, field="photo", can_see=_anyone, public=True)}
 
 ROLE_LINKS = {"unit": services.unit_membership_grant, "cadre": services.cadre_link_user}
 

@@ -14,5 +14,5 @@ class CoreConfig(AppConfig):
 
         for kind in declared("CODE_KINDS"):
             codes.register(kind)
-        for upload in declared("UPLOADS"):
-            uploads.register(upload)
+        for folder, upload in declared("UPLOADS"):
+            uploads.register(folder, upload)

@@ -4,7 +4,7 @@ its `AppConfig.ready()`.
 An app's `registrations.py` holds module-level constants, each optional:
 
 - `CODE_KINDS`: its printed code kinds (`core.codes.CodeKind`), registered by core;
-- `UPLOADS`: its upload folders (`core.uploads.UploadKind`), registered by core;
+- `UPLOADS`: {folder: `core.uploads.UploadKind`} of its uploads, registered by core;
 - `ROLE_PERMISSIONS`: {role: ["app.codename", ...]}, registered by accounts;
 - `ROLE_LINKS`: {grant_role's option: link(user=, object_id=, role=)}, registered by
   accounts.

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 
 from django.core.files.storage import default_storage
+from django.db.models import Model
 from django.http import FileResponse, Http404
 from django.utils.deconstruct import deconstructible
 from django.utils.html import format_html
@@ -47,8 +48,7 @@ class RandomName:
 
 @dataclass(frozen=True)
 class UploadKind:
-    folder: str
-    model: type
+    model: type[Model]
     field: str
     # can_see(user, obj) -> bool; `user` may be anonymous.
     can_see: Callable
@@ -58,9 +58,9 @@ class UploadKind:
 _KINDS: dict[str, UploadKind] = {}
 
 
-def register(kind: UploadKind) -> None:
+def register(folder: str, kind: UploadKind) -> None:
     """Core registers each folder the apps declare (`UPLOADS`) when it starts."""
-    _KINDS[kind.folder.strip("/")] = kind
+    _KINDS[folder.strip("/")] = kind
 
 
 def upload_kind(name: str) -> UploadKind | None:

@@ -27,14 +27,11 @@ CODE_KINDS = [
     ),
 ]
 
-UPLOADS = [
-    UploadKind(
-        folder="moral_claims",
-        model=MoralClaim,
-        field="photo",
-        can_see=permissions.moral_claim_photo_visible,
+UPLOADS = {
+    "moral_claims": UploadKind(
+        model=MoralClaim, field="photo", can_see=permissions.moral_claim_photo_visible
     )
-]
+}
 
 ROLE_LINKS = {"merchant": services.merchant_link_user}
 

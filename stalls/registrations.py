@@ -27,26 +27,17 @@ CODE_KINDS = [
     ),
 ]
 
-UPLOADS = [
-    UploadKind(
-        folder="stalls/registrations",
-        model=Registration,
-        field="photo",
-        can_see=permissions.registration_photo_visible,
+UPLOADS = {
+    "stalls/registrations": UploadKind(
+        model=Registration, field="photo", can_see=permissions.registration_photo_visible
     ),
-    UploadKind(
-        folder="stalls/vendors",
-        model=Stall,
-        field="photo",
-        can_see=permissions.vendor_photo_visible,
+    "stalls/vendors": UploadKind(
+        model=Stall, field="photo", can_see=permissions.vendor_photo_visible
     ),
-    UploadKind(
-        folder="stalls/reports",
-        model=StallReport,
-        field="photo",
-        can_see=permissions.report_photo_visible,
+    "stalls/reports": UploadKind(
+        model=StallReport, field="photo", can_see=permissions.report_photo_visible
     ),
-]
+}
 
 ROLE_PERMISSIONS = {
     Role.URBAN_OFFICER: [

@@ -51,9 +51,9 @@ def test_every_declared_code_kind_and_upload_is_registered():
     for kind in kinds:
         assert codes.parse_token(codes.make_token(kind.tag, "1-1"))[0] is kind
     folders = declared("UPLOADS")
-    assert {upload.folder for upload in folders} >= {"cadres", "stalls/vendors", "moral_claims"}
-    for upload in folders:
-        assert uploads.upload_kind(f"{upload.folder}/0123abcd.png") is upload
+    assert {folder for folder, _upload in folders} >= {"cadres", "stalls/vendors", "moral_claims"}
+    for folder, upload in folders:
+        assert uploads.upload_kind(f"{folder}/0123abcd.png") is upload
 
 
 def test_every_declared_role_permission_and_link_is_registered():
