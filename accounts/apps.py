@@ -8,17 +8,16 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Accounts")
 
     def ready(self):
-        # Imported here, not at the top: roles and selectors need the models, not ready
-        # when apps.py loads.
+        # Imported here, not at the top: roles and selectors need the models.
         from core import metrics
 
-        from .roles import sync_role_groups
-        from .selectors import ADMIN_REFUSED_METRIC, admin_signin_refusals
+        from . import roles, selectors
 
-        post_migrate.connect(sync_role_groups, dispatch_uid="accounts.sync_role_groups")
+        roles.register_declared()
+        post_migrate.connect(roles.sync_role_groups, dispatch_uid="accounts.sync_role_groups")
         metrics.register_counter(
-            ADMIN_REFUSED_METRIC,
+            selectors.ADMIN_REFUSED_METRIC,
             "Admin password sign-ins refused by a lock-out, by the limit that was full.",
-            admin_signin_refusals,
+            selectors.admin_signin_refusals,
             labels=("limit",),
         )

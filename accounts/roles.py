@@ -6,6 +6,8 @@ from django.contrib.auth.models import Group, Permission
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from core.registrations import declared
+
 
 class Role(models.TextChoices):
     RESIDENT = "resident", _("resident")
@@ -25,7 +27,8 @@ class Role(models.TextChoices):
 
 
 # grant_role's --unit/--cadre/--merchant: option name -> link(user=, object_id=, role=).
-# Apps register theirs in AppConfig.ready(); a link raises LookupError for an unknown id.
+# Apps declare theirs (ROLE_LINKS in registrations.py); a link raises LookupError for an
+# unknown id.
 _ROLE_LINKS: dict[str, Callable] = {}
 
 
@@ -53,8 +56,20 @@ _ROLE_PERMISSIONS: dict[str, set[str]] = {role: set() for role in Role.values}
 
 
 def register_role_permissions(role: str, permissions: list[str]) -> None:
-    """Apps declare in ready() what a role may do: ["points.view_moralclaim", ...]."""
+    """What a role may do: ["points.view_moralclaim", ...]."""
     _ROLE_PERMISSIONS[role].update(permissions)
+
+
+def role_permissions(role: str) -> set[str]:
+    return set(_ROLE_PERMISSIONS[role])
+
+
+def register_declared() -> None:
+    """The apps' ROLE_PERMISSIONS and ROLE_LINKS (core.registrations); AccountsConfig.ready()."""
+    for role, permissions in declared("ROLE_PERMISSIONS"):
+        register_role_permissions(role, permissions)
+    for option, link in declared("ROLE_LINKS"):
+        register_role_link(option, link)
 
 
 def sync_role_groups(**kwargs) -> None:
@@ -62,7 +77,7 @@ def sync_role_groups(**kwargs) -> None:
     for role in Role.values:
         group, _created = Group.objects.get_or_create(name=role)
         wanted = []
-        for dotted in sorted(_ROLE_PERMISSIONS[role]):
+        for dotted in sorted(role_permissions(role)):
             app_label, codename = dotted.split(".", 1)
             permission = Permission.objects.filter(
                 content_type__app_label=app_label, codename=codename

@@ -306,7 +306,7 @@ def otp_sms_expire(*, now) -> int:
     NOTIFY_SMS_SENDING_TIMEOUT with nobody sending it (the row is not locked); the
     dispatch beat runs it. Returns how many."""
     stale = now - timedelta(seconds=settings.NOTIFY_SMS_SENDING_TIMEOUT)
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         lost = list(
             OtpCode.objects.select_for_update(skip_locked=True)
             .filter(sms_status=OtpCode.Sms.SENDING, created_at__lt=stale)

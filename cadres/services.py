@@ -413,7 +413,7 @@ def reviews_mark_overdue(*, now: dt.datetime | None = None) -> int:
     """Record bad reviews still unanswered 72 hours on, and tell their cadres; returns
     how many were new."""
     now = now or timezone.now()
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         overdue = list(
             Review.objects.select_for_update(of=("self",))
             .filter(
@@ -451,7 +451,7 @@ def reviews_notify_answer_due(*, now: dt.datetime | None = None) -> int:
     ).values_list("pk", "rating", "local_date", "cadre__user_id")
     told = 0
     for pk, rating, day, user_id in due:
-        with transaction.atomic():
+        with transaction.atomic(durable=True):
             told += bool(
                 notify(
                     user_id=user_id,

@@ -7,5 +7,12 @@ class CoreConfig(AppConfig):
     verbose_name = _("Platform")
 
     def ready(self):
-        # Imported here, not at the top: the schema extensions import DRF settings and the apps.
-        from . import schema  # noqa: F401  (registers the OpenAPI extensions)
+        # Imported here, not at the top: the schema extensions import DRF settings and the
+        # apps; the apps' registrations import their models, pages and views.
+        from . import codes, schema, uploads  # noqa: F401  (schema registers the OpenAPI extensions)
+        from .registrations import declared
+
+        for kind in declared("CODE_KINDS"):
+            codes.register(kind)
+        for folder, upload in declared("UPLOADS"):
+            uploads.register(folder, upload)

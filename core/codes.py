@@ -6,14 +6,15 @@ and a version, an id and an expiry...), and the signature is an HMAC of both wit
 SECRET_KEY, cut to 16 base64url characters (96 bits): a token cannot be forged or
 guessed, and revocation is the app's business (a version that no longer matches).
 
-Apps register their kind in `AppConfig.ready()`:
+Apps declare their kinds in their `registrations.py` (core.registrations), which core
+registers when it starts:
 
-    codes.register(codes.CodeKind(
+    CODE_KINDS = [codes.CodeKind(
         tag="c", type="cadre",
         resolve=lambda payload: ...,           # the object, or raise CodeRevoked/CodeInvalid
         serialize=lambda obj, request: {...},  # the body under "cadre" in POST /scan
         render_page=lambda request, obj: ...,  # the HttpResponse of /q/<token>
-    ))
+    )]
 """
 
 import base64

@@ -112,7 +112,9 @@ def submit_once(request, act: Callable, *, back: str):
         )
         return HttpResponseRedirect(back)
     try:
-        with transaction.atomic():
+        # The outermost transaction (durable): the act's services nest in it, so the
+        # nonce is spent exactly when the act commits.
+        with transaction.atomic(durable=True):
             submission = FormSubmission.objects.create(user=request.user, key=key)
             before = len(_messages_so_far(request))
             response = act()

@@ -66,7 +66,9 @@ def request_fingerprint(request) -> str:
 def _claim(*, user, key: str, fingerprint: str) -> IdempotencyRecord | Response:
     """The record this request now owns, or the response to give instead of running."""
     try:
-        with transaction.atomic():
+        # Committed at once (durable: never inside another transaction), so that a second
+        # request with the key sees it in progress.
+        with transaction.atomic(durable=True):
             return IdempotencyRecord.objects.create(
                 user=user,
                 key=key,
@@ -75,7 +77,7 @@ def _claim(*, user, key: str, fingerprint: str) -> IdempotencyRecord | Response:
             )
     except IntegrityError:
         pass
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         record = IdempotencyRecord.objects.select_for_update().get(user=user, key=key)
         if record.fingerprint != fingerprint:
             raise IdempotencyKeyReused()
@@ -105,7 +107,9 @@ def idempotent(view_method):
         if isinstance(claimed, Response):
             return claimed
         try:
-            with transaction.atomic():
+            # The outermost transaction (durable): the view's services nest in it, so its
+            # writes and the stored response commit together.
+            with transaction.atomic(durable=True):
                 response = view_method(view, request, *args, **kwargs)
                 if response.status_code < 500:
                     IdempotencyRecord.objects.filter(pk=claimed.pk).update(

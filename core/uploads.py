@@ -1,10 +1,11 @@
 """Uploaded files: stored under random names, served only to who may see them.
 
 Nothing serves MEDIA_ROOT directly: a name kept as uploaded (`receipt-of-zhang-san.jpg`)
-would be guessable behind any proxy that did. Each upload folder is registered by the
-app that owns it, with the model and field holding the name and a rule saying who may
-see the file; `/media/<name>` (the storage's own URLs, so `.url` in API bodies and the
-admin needs no change) answers the file to them and 404 to everyone else.
+would be guessable behind any proxy that did. Each upload folder is declared by the
+app that owns it (`UPLOADS` in its registrations.py, core.registrations), with the model
+and field holding the name and a rule saying who may see the file; `/media/<name>` (the
+storage's own URLs, so `.url` in API bodies and the admin needs no change) answers the
+file to them and 404 to everyone else.
 """
 
 import mimetypes
@@ -57,9 +58,14 @@ class UploadKind:
 _KINDS: dict[str, UploadKind] = {}
 
 
-def register(folder: str, *, model, field: str, can_see: Callable, public: bool = False):
-    """Apps call this in AppConfig.ready() for each folder their uploads go to."""
-    _KINDS[folder.strip("/")] = UploadKind(model=model, field=field, can_see=can_see, public=public)
+def register(folder: str, kind: UploadKind) -> None:
+    """Core registers each folder the apps declare (`UPLOADS`) when it starts."""
+    _KINDS[folder.strip("/")] = kind
+
+
+def upload_kind(name: str) -> UploadKind | None:
+    """The registered folder a stored name is in, if any."""
+    return next((k for folder, k in _KINDS.items() if name.startswith(folder + "/")), None)
 
 
 def _user(request):
@@ -80,7 +86,7 @@ def serve(request, name: str):
     path = PurePosixPath(name)
     if path.is_absolute() or ".." in path.parts or len(path.parts) < 2:
         raise Http404
-    kind = next((k for folder, k in _KINDS.items() if name.startswith(folder + "/")), None)
+    kind = upload_kind(name)
     if kind is None:
         raise Http404
     owner = kind.model._default_manager.filter(**{kind.field: name}).first()

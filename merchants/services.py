@@ -207,6 +207,13 @@ def statement_build(*, merchant: Merchant, month: dt.date) -> Statement:
     confirmed) land here, the next open one. A confirmed or paid statement is left
     as it is. Builds of one merchant run one at a time (the merchant row is locked).
     """
+    # Its own transaction, never inside another: the merchant's lock is held to the end.
+    with transaction.atomic(durable=True):
+        return _statement_build(merchant=merchant, month=month)
+
+
+def _statement_build(*, merchant: Merchant, month: dt.date) -> Statement:
+    """statement_build's work, in the caller's transaction (statement_confirm's)."""
     month = month.replace(day=1)
     _start, end = month_bounds(month)
     with transaction.atomic():
@@ -261,7 +268,7 @@ def statement_confirm(*, statement_id: int, actor) -> Statement:
     if timezone.now() < end:
         raise StatementMonthNotEnded()
     with transaction.atomic():
-        statement = statement_build(merchant=statement.merchant, month=statement.month)
+        statement = _statement_build(merchant=statement.merchant, month=statement.month)
         statement = Statement.objects.select_for_update().get(pk=statement.pk)
         if statement.status != Statement.Status.OPEN:
             raise StatementNotOpen()

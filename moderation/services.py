@@ -129,7 +129,7 @@ def reviews_fraud_scan(*, day: dt.date | None = None, now: dt.datetime | None = 
     flagged = ReviewFlag.objects.count() - before
     excluded = 0
     for review_id in fraud.colleague_review_ids():
-        with transaction.atomic():
+        with transaction.atomic(durable=True):
             if review_exclude(review_id=review_id, reason=Exclusion.COLLEAGUE, now=now):
                 excluded += 1
                 ReviewFlag.objects.filter(review_id=review_id, state=ReviewFlag.State.OPEN).update(

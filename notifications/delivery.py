@@ -314,7 +314,7 @@ def staff_digest_write(*, queues_for: Callable, now: dt.datetime | None = None) 
                 total = sum(count for _label, count in queues)
         if not total:
             continue
-        with transaction.atomic():
+        with transaction.atomic(durable=True):
             pk, _due = notification_insert(
                 user_id=user.pk,
                 kind=kinds.STAFF_DIGEST.name,

@@ -302,7 +302,7 @@ def redemption_expire(*, redemption_id: int, now=None) -> bool:
     """
     now = now or timezone.now()
     valid_for = dt.timedelta(days=settings.VOUCHER_VALID_DAYS)
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         redemption = (
             Redemption.objects.select_for_update()
             .select_related("resident")
@@ -574,7 +574,7 @@ def points_expiry_notify(*, today: dt.date | None = None) -> int:
     day = today + dt.timedelta(days=settings.POINTS_EXPIRY_NOTICE_DAYS)
     told = 0
     for due in selectors.lots_expiring_between(start=day, end=day):
-        with transaction.atomic():
+        with transaction.atomic(durable=True):
             pk = notify(
                 user_id=due.user_id,
                 kind="points_expiring",
@@ -605,7 +605,7 @@ def points_expire(*, today: dt.date | None = None) -> int:
     )
     expired = 0
     for account_id in account_ids:
-        with transaction.atomic():
+        with transaction.atomic(durable=True):
             account = Account.objects.select_for_update(no_key=True).get(pk=account_id)
             due = Lot.objects.filter(
                 account_id=account_id, remaining__gt=0, expires_on__lt=today

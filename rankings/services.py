@@ -470,7 +470,7 @@ def ranking_month_correct(*, month: dt.date) -> RankingMonth | None:
     at once queue on the month's lock (version 1's row) and the second finds nothing new.
     """
     month = month.replace(day=1)
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
         first = RankingMonth.objects.select_for_update().filter(month=month, version=1).first()
         if first is None or first.published_at is None:
             return None

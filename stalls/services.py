@@ -492,7 +492,7 @@ def stalls_lapse_expired(*, today=None) -> int:
     lapsed = 0
     expired = Stall.objects.filter(status__in=live, expires_on__lt=today).order_by("pk")
     for pk in list(expired.values_list("pk", flat=True)):
-        with transaction.atomic():
+        with transaction.atomic(durable=True):
             stall = (
                 Stall.objects.select_for_update(of=("self",))
                 .select_related("site", "registration")
@@ -520,7 +520,7 @@ def renewal_reminders_record(*, today=None) -> list[RenewalReminder]:
     recorded = []
     for due in selectors.stalls_due_for_renewal_reminder(today):
         try:
-            with transaction.atomic():
+            with transaction.atomic(durable=True):
                 reminder = RenewalReminder.objects.create(
                     stall=due.stall,
                     expires_on=due.stall.expires_on,

@@ -11,6 +11,7 @@ test starts from an empty Redis database (REDIS_URL's is flushed).
 import itertools
 import os
 import shutil
+from pathlib import Path
 
 import pytest
 import redis
@@ -21,12 +22,11 @@ from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts.services import role_grant, user_get_or_create
 from accounts.sms import LocmemBackend
-from config.settings import redis_cache
 from core import ratelimit
-from tests.redis_server import RedisServer
 
-# `own_redis`: a redis-server a test starts on a free port and may kill; `own_postgres`:
-# a PostgreSQL cluster a module starts on a free port and may stop, start and restart.
+# `own_redis`, `doomed_redis`: a redis-server a test starts on a free port and may kill;
+# `own_postgres`: a PostgreSQL cluster a module starts on a free port and may stop, start
+# and restart. Not imported here: pytest rewrites a plugin's asserts only if it imports it.
 pytest_plugins = ["tests.redis_server", "tests.postgres_server"]
 
 CHROMIUM = "/usr/bin/chromium"
@@ -61,6 +61,13 @@ def redis_flush() -> None:
             client.flushdb()
         finally:
             client.close()
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _static_root():
+    """WhiteNoise warns at each new request handler when STATIC_ROOT is missing (a checkout
+    never ran collectstatic); the tests serve no collected file, so an empty folder does."""
+    Path(settings.STATIC_ROOT).mkdir(parents=True, exist_ok=True)
 
 
 @pytest.fixture(autouse=True)
@@ -147,13 +154,3 @@ def browser_page(live_server, monkeypatch):
         finally:
             context.close()
             browser.close()
-
-
-@pytest.fixture
-def doomed_redis(settings):
-    """A Redis of this test's own, wired in as the cache and the grab gate; killed after."""
-    server = RedisServer()
-    settings.REDIS_URL = server.url
-    settings.CACHES = {"default": redis_cache(server.url)}
-    yield server
-    server.kill()

@@ -8,6 +8,8 @@ import time
 import pytest
 import redis
 
+from config.settings import redis_cache
+
 REDIS_SERVER = shutil.which("redis-server")
 
 
@@ -52,4 +54,14 @@ def own_redis():
     """(url, process) of a redis-server of this test's own; the test may kill the process."""
     server = RedisServer()
     yield server.url, server.process
+    server.kill()
+
+
+@pytest.fixture
+def doomed_redis(settings):
+    """A Redis of this test's own, wired in as the cache and the grab gate; killed after."""
+    server = RedisServer()
+    settings.REDIS_URL = server.url
+    settings.CACHES = {"default": redis_cache(server.url)}
+    yield server
     server.kill()

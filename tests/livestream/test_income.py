@@ -237,7 +237,9 @@ def test_it_serves_transfer_evidence_only_to_those_in_scope(
     transfer = make_transfer(make_income(make_session()))
     url = f"{TRANSFERS}/{transfer.pk}/evidence"
     for user in (inspector, host_user, unit_admin):
-        assert client_for(user).get(url).status_code == 200, user
+        response = client_for(user).get(url)
+        assert response.status_code == 200, user
+        assert b"".join(response.streaming_content)  # read to the end: that closes the file
     for user in (other_unit_admin, resident):
         assert client_for(user).get(url).status_code == 403, user
 

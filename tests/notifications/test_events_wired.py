@@ -344,6 +344,7 @@ def test_the_beat_notifies_daily_at_0930_shanghai(settings):
 @pytest.mark.postgres
 @pytest.mark.redis
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("broker_tasks")
 def test_a_real_worker_tells_the_resident_once(make_user, district_admin, tmp_path):
     """The task through Redis to a worker process, twice: one notification, one SMS
     (the worker sends it with its own SMS file)."""

@@ -17,7 +17,12 @@ from notifications.models import Notification
 from notifications.selectors import sms_unknown_count
 from tests.workers import start_worker, stop_worker
 
-pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.redis,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("broker_tasks"),
+]
 
 
 def worker_env(tmp_path, failures: int) -> dict:

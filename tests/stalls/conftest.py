@@ -113,3 +113,13 @@ def at_noon():
     minute the test runs (at 23:59 the real clock is outside it)."""
     noon = timezone.localtime().replace(hour=12, minute=0, second=0, microsecond=0)
     return mock.patch("django.utils.timezone.now", return_value=noon)
+
+
+def fetch_status(client, url) -> int:
+    """The status of GET `url`. A served file stays open until its response is read to
+    the end (the test client then closes it; closing it by hand would close the test's
+    database connection with the request)."""
+    response = client.get(url)
+    if response.streaming:
+        b"".join(response.streaming_content)
+    return response.status_code

@@ -22,7 +22,7 @@ from stalls.models import (
 from stalls.pledge import PLEDGE_VERSION
 from stalls.terms import add_months, local_today
 
-from .conftest import id_number
+from .conftest import fetch_status, id_number
 
 pytestmark = pytest.mark.django_db
 
@@ -589,15 +589,15 @@ def test_the_vendor_photo_is_resized_stripped_and_shown_while_active(
         assert not image.getexif()
     public = client.get(f"/api/v1/stalls/{stall.pk}").json()
     assert public["photo_url"] == stall.photo.url
-    assert client.get(public["photo_url"]).status_code == 200
+    assert fetch_status(client, public["photo_url"]) == 200
 
     with django_capture_on_commit_callbacks(execute=True):  # the public view's cache
         services.stall_withdraw(stall=stall, vendor=vendor)
     public = client.get(f"/api/v1/stalls/{stall.pk}").json()
     assert public["photo_url"] is None
-    assert client.get(stall.photo.url).status_code == 404
-    assert client_for(other_vendor).get(stall.photo.url).status_code == 404
-    assert client_for(vendor).get(stall.photo.url).status_code == 200
+    assert fetch_status(client, stall.photo.url) == 404
+    assert fetch_status(client_for(other_vendor), stall.photo.url) == 404
+    assert fetch_status(client_for(vendor), stall.photo.url) == 200
 
 
 def test_a_new_photo_replaces_the_old_file(
