@@ -2,6 +2,47 @@
 
 from django.db import migrations, models
 
+from rankings import diffs
+
+
+def _lines(entry_model, ranking_id: int) -> list:
+    """A version's lines as rankings.selectors.ranking_lines gives them: its stored rows,
+    then each cadre's row within its unit (rebuilt from the cadre rows, never stored)."""
+    stored = list(entry_model.objects.filter(ranking_id=ranking_id).order_by("scope", "position"))
+    within = []
+    for entry in sorted(
+        (e for e in stored if e.scope == "cadre"), key=lambda e: (e.unit_id, e.unit_position)
+    ):
+        values = {f.attname: getattr(entry, f.attname) for f in entry_model._meta.concrete_fields}
+        values.update(
+            id=None,
+            scope="unit_cadre",
+            position=entry.unit_position,
+            rank=entry.unit_rank,
+            bottom=entry.unit_bottom,
+        )
+        within.append(entry_model(**values))
+    return [*stored, *within]
+
+
+def corrections_changes(apps, schema_editor):
+    """The corrections published before versions carried their changes get them now, from
+    the two versions' stored lines (as ranking_month_correct computes them)."""
+    month_model = apps.get_model("rankings", "RankingMonth")
+    entry_model = apps.get_model("rankings", "RankingEntry")
+    corrections = month_model.objects.filter(version__gt=1, published_at__isnull=False)
+    for ranking in corrections.order_by("month", "version"):
+        replaced = month_model.objects.filter(
+            month=ranking.month, version=ranking.version - 1
+        ).first()
+        if replaced is None:
+            continue
+        changes = diffs.compute(
+            old=_lines(entry_model, replaced.pk), new=_lines(entry_model, ranking.pk)
+        )
+        ranking.changes = [change.to_json() for change in changes]
+        ranking.save(update_fields=["changes"])
+
 
 class Migration(migrations.Migration):
     dependencies = [
@@ -14,4 +55,5 @@ class Migration(migrations.Migration):
             name="changes",
             field=models.JSONField(blank=True, default=list, verbose_name="changes"),
         ),
+        migrations.RunPython(corrections_changes, migrations.RunPython.noop),
     ]

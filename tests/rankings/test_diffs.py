@@ -3,11 +3,14 @@ figures changed, and those whose rank moved only because another did (issue 21, 
 the API, the page, the open data and the Atom feed show them; version 1 has none."""
 
 import datetime as dt
+import importlib
 import os
 import xml.etree.ElementTree as ET
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.db.migrations.loader import MigrationLoader
 
 from cadres import services
 from cadres.models import Exclusion, Unit
@@ -270,3 +273,18 @@ def test_the_changes_fit_a_390_px_phone(browser_page, live_server, corrected):
         assert box["x"] >= 0 and box["x"] + box["width"] <= 390, box
     if path := os.environ.get("DIFFS_SCREENSHOT"):
         page.screenshot(path=path, full_page=True)
+
+
+@pytest.mark.django_db
+def test_the_migration_gives_earlier_corrections_their_changes(corrected):
+    """A correction published before versions carried changes gets the same list from
+    the migration as ranking_month_correct stores."""
+    _cadres, _units, first, second = corrected
+    migration = importlib.import_module("rankings.migrations.0003_diffs")
+    RankingMonth.objects.filter(pk=second.pk).update(changes=[])
+    # The models as the migration sees them (historical), not the live ones.
+    state = MigrationLoader(connection).project_state(("rankings", "0003_diffs"))
+    migration.corrections_changes(state.apps, None)
+    second_again = RankingMonth.objects.get(pk=second.pk)
+    assert second_again.changes == second.changes and len(second.changes) == 5
+    assert RankingMonth.objects.get(pk=first.pk).changes == []
