@@ -11,6 +11,7 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 from django.db.migrations.loader import MigrationLoader
+from django.test import Client
 
 from cadres import services
 from cadres.models import Exclusion, Unit
@@ -288,3 +289,13 @@ def test_the_migration_gives_earlier_corrections_their_changes(corrected):
     second_again = RankingMonth.objects.get(pk=second.pk)
     assert second_again.changes == second.changes and len(second.changes) == 5
     assert RankingMonth.objects.get(pk=first.pk).changes == []
+
+
+@pytest.mark.django_db
+def test_the_admin_shows_the_changes_counted_and_never_edits_them(district_admin, corrected):
+    _cadres, _units, _first, second = corrected
+    client = Client()
+    client.force_login(district_admin)
+    page = client.get(f"/admin/rankings/rankingmonth/{second.pk}/change/").content.decode()
+    assert "3 条变化，2 条仅名次变化" in page
+    assert 'name="changes"' not in page
