@@ -53,11 +53,9 @@ class Side:
             excluded={ground: getattr(entry, f"excluded_{ground}") for ground in GROUNDS},
         )
 
-    def figures(self) -> dict:
-        """Everything but the rank and the bottom flag."""
-        values = dataclasses.asdict(self)
-        del values["rank"], values["bottom"]
-        return values
+    def figures(self) -> "Side":
+        """The same values but the rank and the bottom flag."""
+        return dataclasses.replace(self, rank=None, bottom=False)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -95,16 +93,6 @@ def _who(entry: RankingEntry) -> tuple:
     return (entry.name, entry.unit_id, entry.unit_name)
 
 
-def _kind(was: RankingEntry | None, now: RankingEntry | None) -> str | None:
-    """CHANGED, RANK_ONLY, or None when the entry reads the same in both versions."""
-    if was is None or now is None:
-        return CHANGED
-    old, new = Side.of(was), Side.of(now)
-    if old.figures() != new.figures() or _who(was) != _who(now):
-        return CHANGED
-    return RANK_ONLY if old != new else None
-
-
 def compute(*, old: list[RankingEntry], new: list[RankingEntry]) -> list[Change]:
     """Every line of the new version (all three scopes, as selectors.ranking_lines gives
     them) that differs from the same line of the old one: by scope, then in the new
@@ -115,10 +103,15 @@ def compute(*, old: list[RankingEntry], new: list[RankingEntry]) -> list[Change]
     changes = []
     for key in sorted(before.keys() | after.keys(), key=lambda k: order.get(k, len(order))):
         was, now = before.get(key), after.get(key)
-        kind = _kind(was, now)
-        entry = now or was
-        if kind is None or entry is None:
-            continue
+        old_side = Side.of(was) if was else None
+        new_side = Side.of(now) if now else None
+        kind = CHANGED
+        if was is not None and now is not None and _who(was) == _who(now):
+            if old_side == new_side:
+                continue
+            if old_side and new_side and old_side.figures() == new_side.figures():
+                kind = RANK_ONLY
+        entry = now or before[key]  # each key comes from one version or both
         changes.append(
             Change(
                 scope=entry.scope,
@@ -127,8 +120,8 @@ def compute(*, old: list[RankingEntry], new: list[RankingEntry]) -> list[Change]
                 unit_id=entry.unit_id,
                 unit_name=entry.unit_name,
                 cadre_id=entry.cadre_id,
-                old=Side.of(was) if was else None,
-                new=Side.of(now) if now else None,
+                old=old_side,
+                new=new_side,
             )
         )
     return sorted(changes, key=lambda change: SCOPE_ORDER[change.scope])
