@@ -4,7 +4,6 @@ the API, the page, the open data and the Atom feed show them; version 1 has none
 
 import datetime as dt
 import importlib
-import os
 import xml.etree.ElementTree as ET
 from decimal import Decimal
 
@@ -272,8 +271,6 @@ def test_the_changes_fit_a_390_px_phone(browser_page, live_server, corrected):
     for n in range(items.count()):
         box = items.nth(n).bounding_box()
         assert box["x"] >= 0 and box["x"] + box["width"] <= 390, box
-    if path := os.environ.get("DIFFS_SCREENSHOT"):
-        page.screenshot(path=path, full_page=True)
 
 
 @pytest.mark.django_db
