@@ -13,10 +13,13 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import feedgenerator
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import condition, require_safe
 
 from core.months import local_today
+from rankings import diffs as rankings_diffs
 from rankings import formulas
+from rankings import pages as rankings_pages
 from rankings import selectors as rankings_selectors
 
 from . import selectors
@@ -109,6 +112,9 @@ def version_body(version) -> dict:
         "licence": selectors.LICENCE,
         "fields": list(rankings_selectors.digest_fields(ranking=version.ranking)),
         "entries": selectors.version_entries(version=version),
+        # Not sealed by the digest: both versions are, and the changes are theirs.
+        "excluded_by_ground": selectors.version_excluded_by_ground(version=version),
+        "changes": selectors.version_changes(version=version),
     }
 
 
@@ -164,11 +170,16 @@ def feed_atom(request):
                 "month": v.month,
                 "version": v.number,
             }
+        description = _("Digest %(digest)s, following %(previous)s.") % {
+            "digest": v.digest,
+            "previous": v.previous_digest or "-",
+        }
+        if v.number > 1:
+            description = f"{description}\n{_correction_summary(v)}"
         feed.add_item(
             title=title,
             link=open_url + v.json_path,
-            description=_("Digest %(digest)s, following %(previous)s.")
-            % {"digest": v.digest, "previous": v.previous_digest or "-"},
+            description=description,
             unique_id=open_url + v.json_path,
             unique_id_is_permalink=True,
             pubdate=v.published_at,
@@ -180,6 +191,35 @@ def feed_atom(request):
     return HttpResponse(
         feed.writeString("utf-8"), content_type="application/atom+xml; charset=utf-8"
     )
+
+
+def _correction_summary(version) -> str:
+    """A correction's changes in words, for its Atom entry: the reviews excluded by
+    ground, each entry whose figures changed (old -> new), and how many moved only."""
+    changes = rankings_diffs.stored(version.ranking)
+    excluded = rankings_diffs.excluded_by_ground(changes)
+    lines = [
+        _(
+            "Reviews excluded since version %(version)s: appeal %(appeal)s, fraud %(fraud)s, "
+            "colleague %(colleague)s."
+        )
+        % {"version": version.number - 1, **excluded}
+    ]
+    changed = [c for c in changes if c.kind == rankings_diffs.CHANGED]
+    for line in rankings_pages.change_lines(changed):
+        items = "; ".join(f"{label} {old} → {new}" for label, old, new in line["items"])
+        lines.append(f"{line['scope']} · {line['change'].name}: {items}")
+    moved = len(changes) - len(changed)
+    if moved:
+        lines.append(
+            ngettext(
+                "%(count)d entry changed only its rank, because others moved.",
+                "%(count)d entries changed only their rank, because others moved.",
+                moved,
+            )
+            % {"count": moved}
+        )
+    return "\n".join(lines)
 
 
 def _stall_month(month: str) -> dt.date:

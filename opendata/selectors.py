@@ -13,6 +13,7 @@ from django.db.models.functions import TruncMonth
 
 from core.months import next_month, parse_month
 from core.timezones import LOCAL_TZ
+from rankings import diffs as rankings_diffs
 from rankings import selectors as rankings_selectors
 from rankings.models import RankingMonth
 from stalls.models import Inspection, Registration, Site, StallReport, StallStatusChange
@@ -87,6 +88,17 @@ def version_get(*, month: str, number: int) -> Version | None:
 
 def version_entries(*, version: Version) -> list[dict]:
     return rankings_selectors.ranking_digest_records(ranking=version.ranking)
+
+
+def version_changes(*, version: Version) -> list[dict]:
+    """What a correction changed against the version it replaces, entry by entry (counts
+    only, never who wrote a review); [] for version 1."""
+    return [change.to_json() for change in rankings_diffs.stored(version.ranking)]
+
+
+def version_excluded_by_ground(*, version: Version) -> dict[str, int]:
+    """The reviews a version excluded since the one it replaces, by ground."""
+    return rankings_diffs.excluded_by_ground(rankings_diffs.stored(version.ranking))
 
 
 def versions_etag(versions: list[Version]) -> str:

@@ -14,7 +14,7 @@ from core.errors import DomainError
 from core.form_nonces import OncePerFormAdminMixin, once_per_form
 from core.forms import error_message
 
-from . import exports, reports, selectors, services
+from . import diffs, exports, reports, selectors, services
 from .models import BottomWarning, RankingEntry, RankingMonth
 
 
@@ -41,7 +41,10 @@ class RankingMonthAdmin(OncePerFormAdminMixin, ModelAdmin):
         "excluded_reviews",
         "digest",
         "previous_digest",
+        "change_counts",
     ]
+    # A correction's list of changes is sealed with it: shown counted, never edited.
+    exclude = ["changes"]
     actions = ["publish", "recompile", "export_csv", "export_xlsx", "bottom_report"]
 
     def get_queryset(self, request):
@@ -50,6 +53,15 @@ class RankingMonthAdmin(OncePerFormAdminMixin, ModelAdmin):
     @admin.display(description=_("entries"))
     def entry_count(self, obj):
         return obj._entries
+
+    @admin.display(description=_("changes"))
+    def change_counts(self, obj):
+        changes = diffs.stored(obj)
+        moved = sum(change.kind == diffs.RANK_ONLY for change in changes)
+        return _("%(changed)d changed, %(moved)d only in rank") % {
+            "changed": len(changes) - moved,
+            "moved": moved,
+        }
 
     def has_add_permission(self, request):
         return False

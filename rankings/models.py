@@ -37,6 +37,9 @@ class RankingMonth(models.Model):
     excluded_reviews = models.PositiveIntegerField(
         _("reviews excluded since the previous version"), default=0
     )
+    # A correction's entries that differ from the version it replaces (rankings.diffs:
+    # old and new figures, counts only); [] for version 1. Written once, with the digest.
+    changes = models.JSONField(_("changes"), default=list, blank=True)
 
     class Meta:
         db_table = "cadres_rankingmonth"

@@ -1,6 +1,7 @@
 """The public leaderboard (a published month's page, stored once rendered) and the
 history part of a cadre's badge page."""
 
+import dataclasses
 import hashlib
 
 from django.conf import settings
@@ -19,7 +20,7 @@ from cadres.models import Cadre
 from core.integers import MAX_ID, parse_int
 from core.months import parse_month
 
-from . import charts, publication, selectors
+from . import charts, diffs, publication, selectors
 from .models import RankingEntry
 
 # The search box: names are short; a longer query is cut.
@@ -63,6 +64,10 @@ def _leaderboard_parts(request, first_day, *, unit_id, query):
         versions = selectors.month_versions(month=ranking.month)
         context["version"] = versions[-1].version if versions else None
         context["versions"] = versions
+        changes = diffs.stored(ranking)
+        context["changes"] = change_lines([c for c in changes if c.kind == diffs.CHANGED])
+        context["rank_only"] = change_lines([c for c in changes if c.kind == diffs.RANK_ONLY])
+        context["excluded_by_ground"] = diffs.excluded_by_ground(changes)
         context["unit_entries"] = list(
             selectors.ranking_entries(ranking=ranking, scope=RankingEntry.Scope.UNIT)
         )
@@ -81,6 +86,49 @@ def _leaderboard_parts(request, first_day, *, unit_id, query):
             context["more"] = len(found) > SEARCH_LIMIT
     content = render_to_string("cadres/leaderboard_content.html", context)
     return title, content, ranking.published_at if ranking else None
+
+
+def _change_labels() -> dict[str, str]:
+    return {
+        "rank": _("Rank"),
+        "score": _("Score"),
+        "bottom": _("bottom"),
+        "reviews": _("Reviews"),
+        "satisfied": _("rated 4 or 5"),
+        "bad": _("bad reviews"),
+        "bad_answered": _("bad reviews answered"),
+        "verdicts": _("answers with a verdict"),
+        "rejected": _("answers rejected"),
+        "verified": _("verified reviews"),
+    }
+
+
+def _shown(name: str, value) -> str:
+    if value is None:
+        return "—"
+    if name == "bottom":
+        return _("yes") if value else _("no")
+    return str(value)
+
+
+def change_lines(changes: list[diffs.Change]) -> list[dict]:
+    """A correction's changes as the page lists them: each entry with its scope and the
+    values that differ, old -> new (every value when it was added or dropped)."""
+    scopes = dict(RankingEntry.Scope.choices)
+    labels = _change_labels()
+    lines = []
+    for change in changes:
+        old = dataclasses.asdict(change.old) if change.old else {}
+        new = dataclasses.asdict(change.new) if change.new else {}
+        items = [
+            (label, _shown(name, old.get(name)), _shown(name, new.get(name)))
+            for name, label in labels.items()
+            if old.get(name) != new.get(name)
+        ]
+        lines.append(
+            {"change": change, "scope": scopes[RankingEntry.Scope(change.scope)], "items": items}
+        )
+    return lines
 
 
 def _leaderboard_filter(request) -> tuple[int | None, str]:

@@ -26,8 +26,9 @@ SEARCH_SECONDS = RANKINGS.seconds
 # What browsers and proxies may keep without asking (a correction shows within this).
 MAX_AGE = RANKINGS.seconds
 CACHE_CONTROL = f"public, max-age={MAX_AGE}"
-# In every key: change it with Rendering's fields, so a deploy never reads an older shape.
-FORMAT = "r1"
+# In every key: change it with Rendering's fields or the bodies' shape (r2: `changes`),
+# so a deploy never reads an older shape.
+FORMAT = "r2"
 
 
 @dataclass(frozen=True)

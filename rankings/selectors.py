@@ -9,7 +9,7 @@ from django.db.models import Exists, OuterRef, Q
 from cadres.models import Cadre
 from core.routers import read_database
 
-from . import formulas
+from . import diffs, formulas
 from .models import BottomStreak, BottomWarning, RankingEntry, RankingMonth
 
 
@@ -61,6 +61,8 @@ class RankingPage:
     previous_offset: int | None = None
     # Every published version of the month, oldest first (the page is of `ranking`).
     versions: list[RankingMonth] = field(default_factory=list)
+    # What `ranking` changed in this scope against the version it replaces (rankings.diffs).
+    changes: list[diffs.Change] = field(default_factory=list)
 
     @property
     def unit(self) -> dict | None:
@@ -74,12 +76,18 @@ def ranking_page(
     `offset` (None: the first) when paged; None for a unit without lines or a page past the end."""
     entries = ranking_entries(ranking=ranking, scope=scope, unit_id=unit_id)
     versions = month_versions(month=ranking.month)
+    changes = diffs.of_scope(diffs.stored(ranking), scope=scope, unit_id=unit_id)
     if size is None:
         entries = list(entries)
         if unit_id is not None and not entries:
             return None
         return RankingPage(
-            ranking=ranking, scope=scope, unit_id=unit_id, entries=entries, versions=versions
+            ranking=ranking,
+            scope=scope,
+            unit_id=unit_id,
+            entries=entries,
+            versions=versions,
+            changes=changes,
         )
     # A published month never changes, so an offset names the same line on every read.
     start = offset or 0
@@ -94,6 +102,7 @@ def ranking_page(
         next_offset=start + size if len(entries) > size else None,
         previous_offset=max(0, start - size) if start > 0 else None,
         versions=versions,
+        changes=changes,
     )
 
 

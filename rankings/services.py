@@ -17,7 +17,7 @@ from core.parties import refuse_party
 from notifications import kinds as notification_kinds
 from notifications.services import notify
 
-from . import formulas, permissions, selectors
+from . import diffs, formulas, permissions, selectors
 from .cache import RANKINGS
 from .errors import (
     LaterMonthPublished,
@@ -464,7 +464,8 @@ def rankings_compile_and_publish(*, month: dt.date, publish: bool) -> RankingMon
 
 def ranking_month_correct(*, month: dt.date) -> RankingMonth | None:
     """Publish a correction of a published month when reviews of it were excluded since
-    its latest version: a new version, compiled now, chained to the version it replaces.
+    its latest version: a new version, compiled now, chained to the version it replaces,
+    carrying its changes against it (rankings.diffs).
 
     Idempotent and coalescing: nothing new excluded, nothing published (None); two runs
     at once queue on the month's lock (version 1's row) and the second finds nothing new.
@@ -494,11 +495,24 @@ def ranking_month_correct(*, month: dt.date) -> RankingMonth | None:
         with connection.cursor() as cursor:
             cursor.execute(_DISK_WAIT_ON_SQL)
         ranking.excluded_reviews = ranking.excluded_total - latest.excluded_total
+        ranking.changes = [
+            change.to_json()
+            for change in diffs.compute(
+                old=selectors.ranking_lines(ranking=latest),
+                new=selectors.ranking_lines(ranking=ranking),
+            )
+        ]
         ranking.previous_digest = latest.digest
         ranking.digest = selectors.ranking_digest(ranking=ranking, previous_digest=latest.digest)
         ranking.published_at = now
         ranking.save(
-            update_fields=["excluded_reviews", "previous_digest", "digest", "published_at"]
+            update_fields=[
+                "excluded_reviews",
+                "changes",
+                "previous_digest",
+                "digest",
+                "published_at",
+            ]
         )
         RANKINGS.changed()
     return ranking

@@ -28,7 +28,7 @@ from core.throttling import (
     AnonRateThrottle,
 )
 
-from .. import publication, selectors
+from .. import diffs, publication, selectors
 
 MAX_INT = 2**31 - 1
 
@@ -186,6 +186,49 @@ class RankingEntrySerializer(serializers.Serializer):
         return data
 
 
+class ChangeExcludedSerializer(serializers.Serializer):
+    colleague = StrictIntegerField()
+    appeal = StrictIntegerField()
+    fraud = StrictIntegerField()
+
+
+class RankingChangeSideSerializer(serializers.Serializer):
+    """An entry's values in one version."""
+
+    rank = StrictIntegerField(allow_null=True)
+    score = serializers.DecimalField(
+        max_digits=5, decimal_places=2, allow_null=True, help_text="null without reviews."
+    )
+    bottom = serializers.BooleanField()
+    reviews = StrictIntegerField()
+    satisfied = StrictIntegerField(help_text="Reviews rated 4 or 5.")
+    bad = StrictIntegerField(help_text="Reviews rated 1 or 2.")
+    bad_answered = StrictIntegerField()
+    verdicts = StrictIntegerField(help_text="Answers that got the reviewer's verdict.")
+    rejected = StrictIntegerField(help_text="Answers the reviewer rejected.")
+    verified = StrictIntegerField(help_text="Reviews through a service ticket.")
+    excluded = ChangeExcludedSerializer(help_text="Reviews not counted, by ground.")
+
+
+class RankingChangeSerializer(serializers.Serializer):
+    """An entry of this scope that a correction changed against the version it replaces."""
+
+    kind = serializers.ChoiceField(
+        choices=diffs.KINDS,
+        help_text="`changed`: its figures changed (or it was added or dropped); "
+        "`rank_only`: only its rank or bottom flag, because another entry moved.",
+    )
+    name = serializers.CharField()
+    unit = RankingUnitRefSerializer(source="*")
+    cadre_id = StrictIntegerField(allow_null=True)
+    old = RankingChangeSideSerializer(
+        allow_null=True, help_text="In the version replaced; null if it was not listed."
+    )
+    new = RankingChangeSideSerializer(
+        allow_null=True, help_text="In this version; null if it is no longer listed."
+    )
+
+
 def ranking_cursor(offset: int) -> str:
     """The opaque `cursor` of `next` and `previous`: an offset into the month's list."""
     return base64.urlsafe_b64encode(f"o={offset}".encode()).decode()
@@ -256,6 +299,12 @@ class RankingMonthView(APIView):
         )
         versions = RankingVersionSerializer(many=True)
         entries = RankingEntrySerializer(many=True)
+        changes = RankingChangeSerializer(
+            many=True,
+            help_text="A correction: the entries of this scope (with `unit`: of that unit's "
+            "own ranking) that differ from the version it replaces, every one and not "
+            "paged; [] for version 1.",
+        )
         next = ComputedURLField(
             lambda page, context: _page_url(page.next_offset, context),
             with_context=True,
