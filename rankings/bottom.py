@@ -14,6 +14,7 @@ from core.months import previous_month
 from notifications import kinds as notification_kinds
 from notifications.services import notify
 
+from . import selectors
 from .models import BottomStreak, BottomWarning, RankingEntry, RankingMonth
 
 BOTTOM_SCOPES = (RankingEntry.Scope.UNIT, RankingEntry.Scope.CADRE)
@@ -35,15 +36,6 @@ _BOTTOM_LOCK_SQL = "SELECT pg_advisory_xact_lock(8712021)"
 def _lock_the_bottom() -> None:
     with connection.cursor() as cursor:
         cursor.execute(_BOTTOM_LOCK_SQL)
-
-
-def _latest(month: dt.date) -> RankingMonth | None:
-    """The month's latest published version (what the bottom follows), or None."""
-    return (
-        RankingMonth.objects.filter(month=month, published_at__isnull=False)
-        .order_by("-version")
-        .first()
-    )
 
 
 def _subject(scope: str, unit_id: int, cadre_id: int | None) -> tuple:
@@ -102,7 +94,7 @@ def _streaks(ranking: RankingMonth) -> tuple[dict[tuple, int], dict[tuple, Ranki
     month = ranking.month
     while alive:
         month = previous_month(month)
-        earlier = _latest(month)
+        earlier = selectors.latest_published_version(month=month)
         if earlier is None:
             break
         alive &= set(_bottom_keys(earlier))

@@ -7,6 +7,8 @@ history read the latest version of each month."""
 import datetime as dt
 
 import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.test import Client
 
 from accounts.roles import Role
@@ -264,3 +266,26 @@ def test_the_withdrawal_is_told_in_the_cadre_s_language(district, client_for):
         for _, body in bodies["zh-hans"]
     )
     assert any("post review of 2026-03" in body for _, body in bodies["en"])
+
+
+def test_record_bottom_mends_a_month_corrected_before_the_bottom_followed(district):
+    """A correction published before issue 21 left its streaks on version 1 and its
+    warnings standing: `record_bottom --month` records them from the latest version on."""
+    exclude_one(district["B"], FEB)
+    # As such a correction left it: no streaks on v2, March's as published, B's warnings
+    # standing.
+    BottomStreak.objects.filter(ranking__month__gte=FEB).delete()
+    BottomWarning.objects.update(state="open", withdrawn_by=None, changed_at=None)
+    Notification.objects.filter(kind="warning_withdrawn").delete()
+    assert report_lines(FEB)["lines"] == {("unit", "城区管理局"): 1, ("cadre", "W"): 1}
+
+    call_command("record_bottom", "--month", "2026-02")
+    assert streaks(FEB) == {("cadre", "W"): 1, ("unit", "城区管理局"): 2}
+    assert streaks(MAR) == {("cadre", "B"): 1, ("cadre", "M"): 1, ("unit", "城区管理局"): 3}
+    assert [w for w in warnings(FEB) + warnings(MAR) if w[4] == "withdrawn"] == [
+        ("talk", "cadre", "B", 2, "withdrawn", 1, 2),
+        ("post_review", "cadre", "B", 3, "withdrawn", 1, 2),
+    ]
+    assert len(told(district["users"]["B"], "warning_withdrawn")) == 2
+    with pytest.raises(CommandError):
+        call_command("record_bottom", "--month", "2026-04")
