@@ -127,6 +127,16 @@ WARNING_ISSUED = _kind(
     _("In the bottom 10%% of the ranking %(months)s months in a row up to %(month)s: %(warning)s."),
     sms=True,
 )
+WARNING_WITHDRAWN = _kind(
+    "warning_withdrawn",
+    "cadre",
+    _("Warning withdrawn"),
+    _(
+        "Version %(version)s of the %(corrected)s ranking, a correction, no longer supports "
+        "your %(warning)s of %(month)s: it is withdrawn."
+    ),
+    sms=True,
+)
 
 # --- Residents.
 REVIEW_ANSWERED = _kind(

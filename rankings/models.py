@@ -218,7 +218,8 @@ class BottomStreak(models.Model):
 class BottomWarning(models.Model):
     """What the bottom brings: a warning talk (提醒谈话) at two months in a row, a listing
     for a post review (岗位调整建议) at three or more. Created on publication, once per
-    subject, month and kind; its state changes only through services.bottom_warning_*."""
+    subject, month and kind; its state changes only through services.bottom_warning_*,
+    except that a correction the streaks no longer support withdraws it (rankings/bottom.py)."""
 
     class Kind(models.TextChoices):
         TALK = "talk", _("warning talk")
@@ -228,6 +229,9 @@ class BottomWarning(models.Model):
         OPEN = "open", _("open")
         TALK_HELD = "talk_held", _("talk held")
         CLOSED = "closed", _("closed")
+        # A correction of its month or an earlier one left the streak short of it: kept,
+        # with the version that withdrew it; no admin moves it on.
+        WITHDRAWN = "withdrawn", _("withdrawn")
 
     ranking = models.ForeignKey(
         RankingMonth,
@@ -255,21 +259,37 @@ class BottomWarning(models.Model):
     created_at = models.DateTimeField(_("created at"))
     changed_at = models.DateTimeField(_("changed at"), null=True, blank=True)
     changed_by = done_by(_("changed by"))
+    withdrawn_by = models.ForeignKey(
+        RankingMonth,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="withdrawn_warnings",
+        verbose_name=_("withdrawn by the version"),
+    )
 
     class Meta:
         db_table = "cadres_bottomwarning"
         verbose_name = _("bottom warning")
         verbose_name_plural = _("bottom warnings")
         ordering = ["-ranking__month", "kind", "name"]
+        # One standing warning per subject, month version and kind; withdrawn ones are
+        # kept beside it (a later correction may support the same warning again).
         constraints = [
             models.UniqueConstraint(
                 fields=["ranking", "kind", "scope", "unit", "cadre"],
+                condition=~models.Q(state="withdrawn"),
                 name="bottom_warning_one_per_cadre",
             ),
             models.UniqueConstraint(
                 fields=["ranking", "kind", "scope", "unit"],
-                condition=models.Q(cadre__isnull=True),
+                condition=models.Q(cadre__isnull=True) & ~models.Q(state="withdrawn"),
                 name="bottom_warning_one_per_unit",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(state="withdrawn", withdrawn_by__isnull=False)
+                | (~models.Q(state="withdrawn") & models.Q(withdrawn_by__isnull=True)),
+                name="bottom_warning_withdrawn_by_a_version",
             ),
             models.CheckConstraint(
                 condition=~models.Q(state="closed") | ~models.Q(note=""),

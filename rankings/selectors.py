@@ -266,9 +266,22 @@ def cadre_history(*, cadre: Cadre, months: int = HISTORY_MONTHS) -> list[Ranking
     return sorted(rows, key=lambda entry: entry.ranking.month, reverse=True)
 
 
+def latest_published_version(*, month: dt.date) -> RankingMonth | None:
+    """The month's latest published version from the primary (what the bottom follows:
+    read right after a correction, when a replica may not have it yet)."""
+    return (
+        RankingMonth.objects.filter(month=month, published_at__isnull=False)
+        .order_by("-version")
+        .first()
+    )
+
+
 def bottom_report(*, ranking: RankingMonth) -> "BottomReport":
     """The standing committee's report of a month: the bottom units and cadres with their
-    months in a row and last three months, and the warnings still open (every month)."""
+    months in a row and last three months, and the warnings still open (every month).
+    Whichever version is asked for, the month's latest is reported: the bottom, its
+    streaks and the trend follow corrections (rankings/bottom.py)."""
+    ranking = latest_published_version(month=ranking.month) or ranking
     bottom = list(
         ranking.entries.filter(
             scope__in=[RankingEntry.Scope.UNIT, RankingEntry.Scope.CADRE], bottom=True

@@ -1,5 +1,6 @@
 """Writes of the rankings: compile a month, publish it sealed to the chain, correct a
-published month, and the bottom (streaks, warnings and their states)."""
+published month, and the bottom's warnings moved on (the bottom itself, streaks and
+warnings, is recorded in rankings/bottom.py)."""
 
 import datetime as dt
 
@@ -12,12 +13,11 @@ from django.utils.translation import gettext as _
 from cadres import permissions as cadres_permissions
 from cadres.models import Cadre, Exclusion, Review, Unit
 from core.errors import Forbidden, Invalid
-from core.months import local_today, month_has_ended, next_month, previous_month
+from core.months import local_today, month_has_ended, next_month
 from core.parties import refuse_party
-from notifications import kinds as notification_kinds
-from notifications.services import notify
 
 from . import diffs, formulas, permissions, selectors
+from .bottom import bottom_follow, bottom_record
 from .cache import RANKINGS
 from .errors import (
     LaterMonthPublished,
@@ -26,7 +26,7 @@ from .errors import (
     MonthPublished,
     WarningStateInvalid,
 )
-from .models import BottomStreak, BottomWarning, RankingEntry, RankingMonth
+from .models import BottomWarning, RankingEntry, RankingMonth
 
 # --- Rankings --------------------------------------------------------------------------
 
@@ -329,102 +329,13 @@ def ranking_month_publish(*, month: dt.date) -> RankingMonth:
     return ranking
 
 
-# --- The bottom and its consequences ---------------------------------------------------
-
-BOTTOM_SCOPES = (RankingEntry.Scope.UNIT, RankingEntry.Scope.CADRE)
-
-
-TALK_AFTER = 2  # months in a row in the bottom 10 %: a warning talk
-
-
-POST_REVIEW_AFTER = 3  # and more: listed for a post review
-
-
-def _bottom_keys(ranking: RankingMonth) -> dict[tuple, RankingEntry]:
-    """The month's bottom entries (district scopes), by (scope, the unit's or the cadre's
-    id): a cadre who moved to another unit keeps its streak."""
-    rows = ranking.entries.filter(scope__in=BOTTOM_SCOPES, bottom=True)
-    return {(e.scope, e.cadre_id or e.unit_id): e for e in rows}
-
-
-def bottom_record(*, ranking: RankingMonth) -> list[BottomWarning]:
-    """On publication: each bottom cadre's and unit's months in a row in the bottom 10 %
-    (counted back over published months without a gap) and the warnings they bring: a
-    warning talk at TALK_AFTER, a post review listing from POST_REVIEW_AFTER.
-
-    Idempotent: the month's streaks are replaced, a warning already recorded for the
-    same subject, month and kind is kept as it is (its state and note included)."""
-    current = _bottom_keys(ranking)
-    streaks = dict.fromkeys(current, 1)
-    alive = set(current)
-    month = ranking.month
-    while alive:
-        month = previous_month(month)
-        earlier = RankingMonth.objects.filter(month=month, published_at__isnull=False).first()
-        if earlier is None:
-            break
-        alive &= set(_bottom_keys(earlier))
-        for key in alive:
-            streaks[key] += 1
-    BottomStreak.objects.filter(ranking=ranking).delete()
-    BottomStreak.objects.bulk_create(
-        BottomStreak(
-            ranking=ranking,
-            scope=current[key].scope,
-            unit_id=current[key].unit_id,
-            cadre_id=current[key].cadre_id,
-            name=current[key].name,
-            months=months,
-        )
-        for key, months in streaks.items()
-    )
-    now = timezone.now()
-    warnings = []
-    for key, months in sorted(streaks.items()):
-        if months < TALK_AFTER:
-            continue
-        kind = (
-            BottomWarning.Kind.POST_REVIEW
-            if months >= POST_REVIEW_AFTER
-            else BottomWarning.Kind.TALK
-        )
-        entry = current[key]
-        warning, created = BottomWarning.objects.get_or_create(
-            ranking=ranking,
-            kind=kind,
-            scope=entry.scope,
-            unit_id=entry.unit_id,
-            cadre_id=entry.cadre_id,
-            defaults={"name": entry.name, "streak": months, "created_at": now},
-        )
-        if created and warning.scope == RankingEntry.Scope.CADRE:
-            _notify_warning(warning=warning, month=ranking.month, now=now)
-        warnings.append(warning)
-    return warnings
-
-
-def _notify_warning(*, warning: BottomWarning, month: dt.date, now: dt.datetime) -> None:
-    """The cadre (when they have an account) hears of a new warning once (its id)."""
-    if warning.cadre_id is None:  # a unit's warning: no one person to tell
-        return
-    notify(
-        user_id=Cadre.objects.filter(pk=warning.cadre_id).values_list("user_id", flat=True).first(),
-        kind="warning_issued",
-        key=warning.pk,
-        params={
-            "warning": notification_kinds.each_language(BottomWarning.Kind(warning.kind).label),
-            "months": warning.streak,
-            "month": f"{month:%Y-%m}",
-        },
-        link="/api/v1/cadre/reviews",
-        now=now,
-    )
-
+# --- The bottom's warnings, moved on by admins (recorded in rankings/bottom.py) ---------
 
 WARNING_MOVES: dict[str, set[str]] = {
     BottomWarning.State.OPEN: {BottomWarning.State.TALK_HELD, BottomWarning.State.CLOSED},
     BottomWarning.State.TALK_HELD: {BottomWarning.State.CLOSED},
     BottomWarning.State.CLOSED: set(),
+    BottomWarning.State.WITHDRAWN: set(),  # a correction's, final
 }
 
 
@@ -514,5 +425,7 @@ def ranking_month_correct(*, month: dt.date) -> RankingMonth | None:
                 "published_at",
             ]
         )
+        # The bottom follows the latest version: this month's and every later one's.
+        bottom_follow(correction=ranking)
         RANKINGS.changed()
     return ranking
