@@ -17,6 +17,7 @@ import pytest
 import redis
 from django.conf import settings
 from django.core.cache import cache
+from django.db import connection
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import RefreshToken
 
@@ -68,6 +69,24 @@ def _static_root():
     """WhiteNoise warns at each new request handler when STATIC_ROOT is missing (a checkout
     never ran collectstatic); the tests serve no collected file, so an empty folder does."""
     Path(settings.STATIC_ROOT).mkdir(parents=True, exist_ok=True)
+
+
+# Sessions on the test database other than this process's own.
+_OTHER_SESSIONS_END_SQL = (
+    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _no_session_left_at_the_end(django_db_setup, django_db_blocker):
+    """The fault tests kill Celery workers and servers mid-task, and a killed client's
+    session can outlive it for a while; DROP DATABASE refuses while one is open (and
+    pytest-django's warning of it is an error here). Torn down before django_db_setup,
+    this ends them just before the test database is dropped."""
+    yield
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute(_OTHER_SESSIONS_END_SQL)
 
 
 @pytest.fixture(autouse=True)
