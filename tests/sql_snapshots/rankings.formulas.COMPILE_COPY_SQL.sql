@@ -4,12 +4,18 @@ WITH counts AS (
            count(*) AS n,
            count(*) FILTER (WHERE rating >= 4) AS satisfied,
            count(*) FILTER (WHERE rating <= 2) AS bad,
-           count(*) FILTER (WHERE rating <= 2 AND responded_at IS NOT NULL) AS bad_answered,
-           count(*) FILTER (WHERE verdict_at IS NOT NULL) AS verdicts,
-           count(*) FILTER (WHERE verdict_accepted = false) AS rejected,
+           count(*) FILTER (WHERE rating <= 2 AND responded_at <= %(cutoff)s) AS bad_answered,
+           count(*) FILTER (WHERE verdict_at <= %(cutoff)s) AS verdicts,
+           count(*) FILTER (WHERE verdict_accepted = false AND verdict_at <= %(cutoff)s)
+               AS rejected,
            count(*) FILTER (WHERE verified) AS verified
     FROM cadres_review
-    WHERE local_date >= %(start)s AND local_date < %(end)s AND excluded_reason = ''
+    -- The month as it stood at its cutoff (reviews, answers, verdicts), less the reviews
+    -- held then and those excluded by excluded_by (version 1: the cutoff; a correction:
+    -- its own moment). rankings/cutoff.py.
+    WHERE local_date >= %(start)s AND local_date < %(end)s AND created_at <= %(cutoff)s
+          AND (excluded_reason = '' OR excluded_at > %(excluded_by)s)
+          AND NOT id = ANY(%(held)s::bigint[])
           AND (verified OR NOT %(verified_only)s)
     GROUP BY cadre_id
 ), excluded AS (
@@ -20,6 +26,7 @@ WITH counts AS (
            count(*) FILTER (WHERE excluded_reason = 'fraud') AS x_fraud
     FROM cadres_review
     WHERE local_date >= %(start)s AND local_date < %(end)s AND excluded_reason <> ''
+          AND excluded_at <= %(excluded_by)s AND created_at <= %(cutoff)s
     GROUP BY cadre_id
 ), cadres AS (
     SELECT c.id AS cadre_id, c.name, c.unit_id, u.name AS unit_name,
