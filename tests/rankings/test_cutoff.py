@@ -303,3 +303,11 @@ def test_the_page_says_when_a_month_is_published(client, month):
     publish()
     html = client.get("/leaderboard/2026-03/").content.decode()
     assert when in html and "只计入首次发布前作出的答复和评议" in html
+
+
+def test_the_admin_shows_the_cutoff_and_nobody_edits_it(month, district_admin, client):
+    first = publish()
+    client.force_login(district_admin)
+    html = client.get(f"/admin/rankings/rankingmonth/{first.pk}/change/").content.decode()
+    assert "截止时刻" in html and "截止时刻待审核的评价" in html
+    assert 'name="cutoff' not in html and 'name="held_at_cutoff"' not in html
