@@ -28,8 +28,9 @@ def published_rows(ranking: RankingMonth) -> list[bytes]:
 
 
 def recompiled_rows(ranking: RankingMonth) -> list[bytes]:
-    """The version's entries compiled now from its cutoff, its held reviews and its own
-    moment of exclusion (the cutoff for version 1, corrected_at for a correction)."""
+    """The version's entries compiled now from its cutoff, its held reviews, its own
+    moment of exclusion (the cutoff for version 1, corrected_at for a correction) and
+    version 1's cadres, names and units."""
     if ranking.published_at is None or ranking.cutoff is None:
         raise ValueError(f"{ranking} has no cutoff: it is not published")
     params = services.compile_params(
@@ -37,6 +38,7 @@ def recompiled_rows(ranking: RankingMonth) -> list[bytes]:
         cutoff=ranking.cutoff,
         excluded_by=ranking.corrected_at or ranking.cutoff,
         held=ranking.held_at_cutoff,
+        roster=RankingMonth.objects.get(month=ranking.month, version=1).pk,
     )
     with (
         connection.cursor() as cursor,

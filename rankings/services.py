@@ -245,6 +245,7 @@ def _compile_into(
     cutoff: dt.datetime,
     excluded_by: dt.datetime,
     held: list[int] | None = None,
+    roster: int | None = None,
     python: bool = False,
 ) -> None:
     """Replace `ranking`'s entries with the month as it stood at `cutoff` less the reviews
@@ -256,7 +257,9 @@ def _compile_into(
     ranking.excluded_total = _month_excluded_count(month, cutoff=cutoff, excluded_by=excluded_by)
     if not python:
         RankingEntry.objects.filter(ranking=ranking).delete()
-        _compile_in_postgres(ranking, cutoff=cutoff, excluded_by=excluded_by, held=held)
+        _compile_in_postgres(
+            ranking, cutoff=cutoff, excluded_by=excluded_by, held=held, roster=roster
+        )
         ranking.compiled_at = timezone.now()
         ranking.save(update_fields=["compiled_at", "verified_only", "excluded_total"])
         return
@@ -341,9 +344,15 @@ def _compile_into(
 
 
 def compile_params(
-    ranking: RankingMonth, *, cutoff: dt.datetime, excluded_by: dt.datetime, held: list[int]
+    ranking: RankingMonth,
+    *,
+    cutoff: dt.datetime,
+    excluded_by: dt.datetime,
+    held: list[int],
+    roster: int | None = None,
 ) -> dict:
-    """formulas.COMPILE_SQL's parameters for `ranking` (rankings/recompile.py reuses them)."""
+    """formulas.COMPILE_SQL's parameters for `ranking` (rankings/recompile.py reuses them).
+    `roster`: the version 1 whose cadres, names and units a later version lists."""
     return {
         "ranking": ranking.pk,
         "start": ranking.month,
@@ -354,16 +363,24 @@ def compile_params(
         "cutoff": cutoff,
         "excluded_by": excluded_by,
         "held": held,
+        "roster": roster,
     }
 
 
 def _compile_in_postgres(
-    ranking: RankingMonth, *, cutoff: dt.datetime, excluded_by: dt.datetime, held: list[int]
+    ranking: RankingMonth,
+    *,
+    cutoff: dt.datetime,
+    excluded_by: dt.datetime,
+    held: list[int],
+    roster: int | None,
 ) -> None:
     """formulas.COMPILE_SQL computes every entry as a plain query, which PostgreSQL may
     run in parallel (an INSERT ... SELECT never is); its rows come out with COPY and go
     back in with COPY, as text, without being parsed here."""
-    params = compile_params(ranking, cutoff=cutoff, excluded_by=excluded_by, held=held)
+    params = compile_params(
+        ranking, cutoff=cutoff, excluded_by=excluded_by, held=held, roster=roster
+    )
     with connection.cursor() as cursor:
         # A compile can always be run again, and publishing (a later, synchronous
         # commit) flushes it to disk first: its own commit need not wait for the disk.
@@ -374,13 +391,15 @@ def _compile_in_postgres(
             copy_in.write(data)
 
 
-def ranking_month_publish(*, month: dt.date) -> RankingMonth:
+def ranking_month_publish(*, month: dt.date, compile_missing: bool = False) -> RankingMonth:
     """Freeze a compiled, ended month and seal it with its digest, chained to the last one.
 
     The moment of publication is the month's cutoff: the month is compiled again at it,
     under its lock, so that version 1 is exactly the month as it stood then and can be
     compiled again from it at any time (rankings/cutoff.py). Refused until the answer
-    window of every bad review of the month has closed (the 4th, 00:00)."""
+    window of every bad review of the month has closed (the 4th, 00:00). A month never
+    compiled is refused, or with `compile_missing` (the beat's run) created here, in the
+    same transaction: a refusal leaves no row behind."""
     month = month.replace(day=1)
     if not month_has_ended(month):
         raise MonthNotEnded()
@@ -389,7 +408,17 @@ def ranking_month_publish(*, month: dt.date) -> RankingMonth:
     with transaction.atomic():
         ranking = RankingMonth.objects.select_for_update().filter(month=month, version=1).first()
         if ranking is None:
-            raise MonthNotCompiled()
+            if not compile_missing:
+                raise MonthNotCompiled()
+            RankingMonth.objects.get_or_create(
+                month=month,
+                version=1,
+                defaults={
+                    "compiled_at": timezone.now(),
+                    "verified_only": settings.RANKINGS_VERIFIED_ONLY,
+                },
+            )
+            ranking = RankingMonth.objects.select_for_update().get(month=month, version=1)
         if ranking.published_at is not None:
             raise MonthPublished()
         if RankingMonth.objects.filter(month__gt=month, published_at__isnull=False).exists():
@@ -548,11 +577,13 @@ def bottom_warning_change(*, warning: BottomWarning, state: str, note: str, acto
 
 
 def rankings_compile_and_publish(*, month: dt.date, publish: bool) -> RankingMonth:
-    """Compile the month, and publish it: publishing compiles it again at its cutoff, so
-    a month already compiled is not compiled twice."""
+    """Compile the month, and publish it. Publishing compiles it at its cutoff: a month
+    that can be published is compiled once, by the publication; one that cannot yet is
+    compiled (for a look) and then refused as before."""
     month = month.replace(day=1)
-    if not publish or not RankingMonth.objects.filter(month=month, version=1).exists():
-        ranking = rankings_compile(month=month)
+    if publish and answer_window_closed(month):
+        return ranking_month_publish(month=month, compile_missing=True)
+    ranking = rankings_compile(month=month)
     if publish:
         ranking = ranking_month_publish(month=month)
     return ranking
@@ -594,7 +625,13 @@ def ranking_month_correct(*, month: dt.date) -> RankingMonth | None:
             cutoff=month_cutoff,
             held_at_cutoff=first.held_at_cutoff,
         )
-        _compile_into(ranking, cutoff=month_cutoff, excluded_by=now, held=first.held_at_cutoff)
+        _compile_into(
+            ranking,
+            cutoff=month_cutoff,
+            excluded_by=now,
+            held=first.held_at_cutoff,
+            roster=first.pk,
+        )
         # The compile turned it off for itself; a publication waits for the disk.
         with connection.cursor() as cursor:
             cursor.execute(_DISK_WAIT_ON_SQL)

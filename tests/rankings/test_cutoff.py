@@ -22,7 +22,7 @@ from moderation import services as moderation_services
 from moderation.models import ReviewFlag
 from rankings import cutoff, recompile, selectors, tasks
 from rankings import services as rankings_services
-from rankings.errors import AnswerWindowOpen
+from rankings.errors import AnswerWindowOpen, LaterMonthPublished
 from rankings.models import RankingEntry, RankingMonth
 from tests.workers import start_worker, stop_worker
 
@@ -311,3 +311,56 @@ def test_the_admin_shows_the_cutoff_and_nobody_edits_it(month, district_admin, c
     html = client.get(f"/admin/rankings/rankingmonth/{first.pk}/change/").content.decode()
     assert "截止时刻" in html and "截止时刻待审核的评价" in html
     assert 'name="cutoff' not in html and 'name="held_at_cutoff"' not in html
+
+
+def test_the_beat_s_publication_compiles_once_and_a_refusal_leaves_no_row(month):
+    """A month never compiled is compiled by its publication, in its transaction: a
+    refusal (a later month published) rolls the new row back."""
+    april = dt.date(2026, 4, 1)
+    RankingMonth.objects.create(
+        month=april, compiled_at=AFTER, published_at=AFTER, cutoff=AFTER, digest="0" * 64
+    )
+    with at(PUBLICATION), pytest.raises(LaterMonthPublished):
+        rankings_services.rankings_compile_and_publish(month=MARCH, publish=True)
+    assert not RankingMonth.objects.filter(month=MARCH).exists()
+    RankingMonth.objects.filter(month=april).delete()
+    first = publish()
+    assert first.entries.count() == 3 + 2 and first.compiled_at >= first.cutoff
+
+
+def test_a_correction_lists_version_1_s_cadres_as_published(month, make_cadre):
+    """After the cutoff a cadre is renamed and moves unit, another leaves, a new one
+    arrives: version 1 compiled again is still itself, and the correction lists the
+    cadres, names and units version 1 published, changing only the excluded review's
+    cadre and unit."""
+    a, b, c = month["cadres"]
+    first = publish()
+    before = figures(first)
+    names = dict(RankingEntry.objects.filter(ranking=first).values_list("pk", "name"))
+    a.name, a.unit = "甲（已更名）", c.unit
+    a.save()
+    b.active = False
+    b.save()
+    make_cadre(unit=c.unit, name="新人")
+    assert recompile.recompiled_rows(first) == recompile.published_rows(first)
+    with at(AFTER):
+        services.review_exclude(review_id=month["bad"]["丙"][0].pk, reason=Exclusion.APPEAL)
+    with at(CORRECTION):
+        second = rankings_services.ranking_month_correct(month=MARCH)
+    after = figures(second)
+    assert set(after) == set(before)
+    first_unit = b.unit_id  # 甲's and 乙's as published
+    assert {key for key in before if before[key] != after[key]} == {
+        ("cadre", c.pk),
+        ("unit", c.unit_id),
+        ("unit", first_unit),  # overtaken by 丙's unit: its rank and bottom only
+    }
+    moved = {FIGURES.index(f) for f in ("position", "rank", "bottom")}
+    unit_before, unit_after = before[("unit", first_unit)], after[("unit", first_unit)]
+    assert [v for i, v in enumerate(unit_before) if i not in moved] == [
+        v for i, v in enumerate(unit_after) if i not in moved
+    ]
+    published_names = sorted(names.values())
+    assert sorted(second.entries.values_list("name", flat=True)) == published_names
+    assert second.entries.get(cadre=a).unit_name == "政务服务局"
+    assert recompile.recompiled_rows(second) == recompile.published_rows(second)
