@@ -532,10 +532,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "points.tasks.campaign_gates_reconcile",
         "schedule": crontab(),
     },
-    # Last month's cadre rankings, at 01:00 Asia/Shanghai (CELERY_TIMEZONE) on the 1st.
+    # Last month's cadre rankings, at 01:00 Asia/Shanghai (CELERY_TIMEZONE) on the 4th:
+    # the 72-hour answer window of a bad review of the 31st closes at 00:00 on the 4th.
     "compile-monthly-rankings": {
         "task": "cadres.tasks.rankings_compile_month",
-        "schedule": crontab(minute=0, hour=1, day_of_month=1),
+        "schedule": crontab(minute=0, hour=1, day_of_month=4),
     },
     # Expired refresh tokens and their blacklist entries (simplejwt's flushexpiredtokens).
     "flush-expired-tokens": {

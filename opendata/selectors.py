@@ -48,7 +48,7 @@ class Version:
 
 def month_versions(*, ranking: RankingMonth) -> list[Version]:
     """The versions of a published month, oldest first: version 1 as published on the
-    1st, then each correction, chained to the version before it."""
+    4th, then each correction, chained to the version before it."""
     if ranking.published_at is None:
         return []
     return [

@@ -35,6 +35,8 @@ class RankingMonthAdmin(OncePerFormAdminMixin, ModelAdmin):
         "version",
         "compiled_at",
         "published_at",
+        "cutoff",
+        "held_at_cutoff",
         "corrected_at",
         "verified_only",
         "excluded_total",

@@ -1,4 +1,4 @@
-"""A review excluded from a month that has ended (published, or about to be on the 1st)
+"""A review excluded from a month that has ended (published, or about to be on the 4th)
 schedules a correction of that month once the excluding transaction commits: the task
 publishes a new version when the month's exclusions changed, and several exclusions in a
 row make one version (tasks.publish_correction, docs/cadres-corrections.md). Connected to

@@ -10,6 +10,14 @@ class MonthNotEnded(DomainError):
     default_detail = _("A month can be published only after it has ended.")
 
 
+class AnswerWindowOpen(DomainError):
+    code = "answer_window_open"
+    default_detail = _(
+        "A month can be published only once the 72-hour answer window of its last "
+        "reviews has closed (from 00:00 on the 4th of the next month)."
+    )
+
+
 class MonthPublished(DomainError):
     code = "month_published"
     default_detail = _("This month is published and can no longer change.")

@@ -168,12 +168,18 @@ WITH counts AS (
            count(*) AS n,
            count(*) FILTER (WHERE rating >= 4) AS satisfied,
            count(*) FILTER (WHERE rating <= 2) AS bad,
-           count(*) FILTER (WHERE rating <= 2 AND responded_at IS NOT NULL) AS bad_answered,
-           count(*) FILTER (WHERE verdict_at IS NOT NULL) AS verdicts,
-           count(*) FILTER (WHERE verdict_accepted = false) AS rejected,
+           count(*) FILTER (WHERE rating <= 2 AND responded_at <= %(cutoff)s) AS bad_answered,
+           count(*) FILTER (WHERE verdict_at <= %(cutoff)s) AS verdicts,
+           count(*) FILTER (WHERE verdict_accepted = false AND verdict_at <= %(cutoff)s)
+               AS rejected,
            count(*) FILTER (WHERE verified) AS verified
     FROM cadres_review
-    WHERE local_date >= %(start)s AND local_date < %(end)s AND excluded_reason = ''
+    -- The month as it stood at its cutoff (reviews, answers, verdicts), less the reviews
+    -- held then and those excluded by excluded_by (version 1: the cutoff; a correction:
+    -- its own moment). rankings/cutoff.py.
+    WHERE local_date >= %(start)s AND local_date < %(end)s AND created_at <= %(cutoff)s
+          AND (excluded_reason = '' OR excluded_at > %(excluded_by)s)
+          AND NOT id = ANY(%(held)s::bigint[])
           AND (verified OR NOT %(verified_only)s)
     GROUP BY cadre_id
 ), excluded AS (
@@ -184,19 +190,31 @@ WITH counts AS (
            count(*) FILTER (WHERE excluded_reason = 'fraud') AS x_fraud
     FROM cadres_review
     WHERE local_date >= %(start)s AND local_date < %(end)s AND excluded_reason <> ''
+          AND excluded_at <= %(excluded_by)s AND created_at <= %(cutoff)s
     GROUP BY cadre_id
+), roster AS (
+    -- Who is listed, under which name and unit: the live cadres when version 1 is
+    -- compiled; a correction (and any version compiled again) lists version 1's cadres
+    -- with the names and units it published, whatever changed in them since.
+    SELECT c.id AS cadre_id, c.name, c.unit_id, u.name AS unit_name, c.active
+    FROM cadres_cadre c
+    JOIN cadres_unit u ON u.id = c.unit_id
+    WHERE %(roster)s::bigint IS NULL
+    UNION ALL
+    SELECT cadre_id, name, unit_id, unit_name, true
+    FROM cadres_rankingentry
+    WHERE ranking_id = %(roster)s::bigint AND cadre_id IS NOT NULL
 ), cadres AS (
-    SELECT c.id AS cadre_id, c.name, c.unit_id, u.name AS unit_name,
+    SELECT r.cadre_id, r.name, r.unit_id, r.unit_name,
            coalesce(k.n, 0) AS n, coalesce(k.satisfied, 0) AS satisfied,
            coalesce(k.bad, 0) AS bad, coalesce(k.bad_answered, 0) AS bad_answered,
            coalesce(k.verdicts, 0) AS verdicts, coalesce(k.rejected, 0) AS rejected,
            coalesce(x.x_colleague, 0) AS x_colleague, coalesce(x.x_appeal, 0) AS x_appeal,
            coalesce(x.x_fraud, 0) AS x_fraud, coalesce(k.verified, 0) AS verified
-    FROM cadres_cadre c
-    JOIN cadres_unit u ON u.id = c.unit_id
-    LEFT JOIN counts k ON k.cadre_id = c.id
-    LEFT JOIN excluded x ON x.cadre_id = c.id
-    WHERE c.active OR k.n IS NOT NULL
+    FROM roster r
+    LEFT JOIN counts k ON k.cadre_id = r.cadre_id
+    LEFT JOIN excluded x ON x.cadre_id = r.cadre_id
+    WHERE r.active OR k.n IS NOT NULL
 ), subjects AS (
     SELECT 'cadre' AS scope, unit_id, cadre_id, name, unit_name, n, satisfied, bad,
            bad_answered, verdicts, rejected, x_colleague, x_appeal, x_fraud, verified

@@ -3,6 +3,7 @@ streaks and warnings. The tables keep the names they had in cadres (`cadres_*`).
 
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -14,10 +15,19 @@ class RankingMonth(models.Model):
     """The snapshot of one month's rankings; publishing freezes it and seals its digest."""
 
     month = models.DateField(_("month"), help_text=_("The first day of the month."))
-    # 1: the month as published on the 1st; 2, 3...: corrections (docs/cadres-corrections.md).
+    # 1: the month as published on the 4th; 2, 3...: corrections (docs/cadres-corrections.md).
     version = models.PositiveSmallIntegerField(_("version"), default=1)
     compiled_at = models.DateTimeField(_("compiled at"))
     published_at = models.DateTimeField(_("published at"), null=True, blank=True)
+    # The moment of publication of version 1, kept by every later version: each version
+    # counts the reviews, answers and verdicts given by it (rankings/cutoff.py).
+    cutoff = models.DateTimeField(_("cutoff"), null=True, blank=True)
+    # The month's reviews held for moderation (Exclusion.UNCONFIRMED) at the cutoff, on
+    # version 1: a review cleared or decided later keeps out of every version, since
+    # the review row no longer says it was held then.
+    held_at_cutoff = ArrayField(
+        models.BigIntegerField(), verbose_name=_("reviews held at the cutoff"), default=list
+    )
     # SHA-256 of the digest this version follows and of this version's entries: version 1
     # follows a version of the month published before it, version n the version n - 1.
     digest = models.CharField(_("digest"), max_length=64, blank=True)

@@ -19,7 +19,9 @@ from core.parties import refuse_party
 from . import diffs, formulas, permissions, selectors
 from .bottom import bottom_follow, bottom_record
 from .cache import RANKINGS
+from .cutoff import answer_window_closed
 from .errors import (
+    AnswerWindowOpen,
     LaterMonthPublished,
     MonthNotCompiled,
     MonthNotEnded,
@@ -31,14 +33,30 @@ from .models import BottomWarning, RankingEntry, RankingMonth
 # --- Rankings --------------------------------------------------------------------------
 
 
-def month_counts(*, month: dt.date, verified_only: bool = False) -> dict[int, formulas.Counts]:
-    """Counts per cadre for the month: one grouped query with conditional counts.
+def month_counts(
+    *,
+    month: dt.date,
+    cutoff: dt.datetime | None = None,
+    excluded_by: dt.datetime | None = None,
+    held: list[int] | tuple[int, ...] = (),
+    verified_only: bool = False,
+) -> dict[int, formulas.Counts]:
+    """Counts per cadre for the month as it stood at `cutoff` (reviews, answers and
+    verdicts given by then; default now), less the reviews excluded by `excluded_by`
+    (default the cutoff) and those `held` at the cutoff: one grouped query with
+    conditional counts, as formulas.COMPILE_SQL.
     `verified_only` (RANKINGS_VERIFIED_ONLY): only reviews through a service ticket."""
+    cutoff = cutoff or timezone.now()
+    excluded_by = excluded_by or cutoff
     bad = Q(rating__lte=2)
-    answered = Q(responded_at__isnull=False)
+    answered = Q(responded_at__lte=cutoff)
+    given = Q(verdict_at__lte=cutoff)
     reviews = Review.objects.filter(
-        local_date__gte=month, local_date__lt=next_month(month), excluded_reason=""
-    )
+        Q(excluded_reason="") | Q(excluded_at__gt=excluded_by),
+        local_date__gte=month,
+        local_date__lt=next_month(month),
+        created_at__lte=cutoff,
+    ).exclude(pk__in=held)
     if verified_only:
         reviews = reviews.filter(verified=True)
     rows = (
@@ -49,8 +67,8 @@ def month_counts(*, month: dt.date, verified_only: bool = False) -> dict[int, fo
             satisfied=Count("id", filter=Q(rating__gte=4)),
             bad=Count("id", filter=bad),
             bad_answered=Count("id", filter=bad & answered),
-            verdicts=Count("id", filter=Q(verdict_at__isnull=False)),
-            rejected=Count("id", filter=Q(verdict_accepted=False)),
+            verdicts=Count("id", filter=given),
+            rejected=Count("id", filter=given & Q(verdict_accepted=False)),
             verified=Count("id", filter=Q(verified=True)),
         )
         .values_list(
@@ -60,10 +78,18 @@ def month_counts(*, month: dt.date, verified_only: bool = False) -> dict[int, fo
     return {row[0]: formulas.Counts(*row[1:]) for row in rows}
 
 
-def month_excluded(*, month: dt.date) -> dict[int, formulas.Excluded]:
-    """Per cadre, the month's reviews left out of the figures, by ground (counts only)."""
+def month_excluded(
+    *, month: dt.date, cutoff: dt.datetime, excluded_by: dt.datetime
+) -> dict[int, formulas.Excluded]:
+    """Per cadre, the month's reviews left out of the figures by `excluded_by`, by ground
+    (counts only)."""
     rows = (
-        Review.objects.filter(local_date__gte=month, local_date__lt=next_month(month))
+        Review.objects.filter(
+            local_date__gte=month,
+            local_date__lt=next_month(month),
+            created_at__lte=cutoff,
+            excluded_at__lte=excluded_by,
+        )
         .exclude(excluded_reason="")
         .order_by()
         .values("cadre_id")
@@ -176,34 +202,75 @@ def rankings_compile(*, month: dt.date, python: bool = False) -> RankingMonth:
         if ranking.published_at is not None:
             raise MonthPublished()
         ranking.verified_only = settings.RANKINGS_VERIFIED_ONLY
-        _compile_into(ranking, python=python)
+        # Not published: the month as it stands now (publishing compiles it again at
+        # its cutoff).
+        now = timezone.now()
+        _compile_into(ranking, cutoff=now, excluded_by=now, python=python)
     return ranking
 
 
-def _month_excluded_count(month: dt.date) -> int:
-    """The month's excluded reviews, held ones aside (not a verdict: a held review that
-    is cleared must not hide a later exclusion from the correction's count)."""
+def _month_excluded_count(month: dt.date, *, cutoff: dt.datetime, excluded_by: dt.datetime) -> int:
+    """The month's reviews excluded by `excluded_by`, held ones aside (not a verdict: a
+    held review that is cleared must not hide a later exclusion from the correction's
+    count)."""
     return (
-        Review.objects.filter(local_date__gte=month, local_date__lt=next_month(month))
+        Review.objects.filter(
+            local_date__gte=month,
+            local_date__lt=next_month(month),
+            created_at__lte=cutoff,
+            excluded_at__lte=excluded_by,
+        )
         .exclude(excluded_reason__in=["", Exclusion.UNCONFIRMED])
         .count()
     )
 
 
-def _compile_into(ranking: RankingMonth, *, python: bool = False) -> None:
-    """Replace `ranking`'s entries with the month's figures now (its row locked by the
-    caller). The excluded reviews are counted first: an exclusion committed during the
-    compile is then at worst counted in the next correction, never lost from every one."""
+def _month_held(month: dt.date, *, cutoff: dt.datetime) -> list[int]:
+    """The month's reviews held for moderation at `cutoff` (few: desk reviews of
+    unconfirmed phones), read before the compile so that it and every later version
+    leave out the same ones."""
+    return sorted(
+        Review.objects.filter(
+            local_date__gte=month,
+            local_date__lt=next_month(month),
+            created_at__lte=cutoff,
+            excluded_reason=Exclusion.UNCONFIRMED,
+        ).values_list("pk", flat=True)
+    )
+
+
+def _compile_into(
+    ranking: RankingMonth,
+    *,
+    cutoff: dt.datetime,
+    excluded_by: dt.datetime,
+    held: list[int] | None = None,
+    roster: int | None = None,
+    python: bool = False,
+) -> None:
+    """Replace `ranking`'s entries with the month as it stood at `cutoff` less the reviews
+    excluded by `excluded_by` (rankings/cutoff.py), its row locked by the caller. The
+    excluded reviews are counted first: an exclusion committed during the compile is
+    then at worst counted in the next correction, never lost from every one."""
     month = ranking.month
-    ranking.excluded_total = _month_excluded_count(month)
+    held = held or []
+    ranking.excluded_total = _month_excluded_count(month, cutoff=cutoff, excluded_by=excluded_by)
     if not python:
         RankingEntry.objects.filter(ranking=ranking).delete()
-        _compile_in_postgres(ranking)
+        _compile_in_postgres(
+            ranking, cutoff=cutoff, excluded_by=excluded_by, held=held, roster=roster
+        )
         ranking.compiled_at = timezone.now()
         ranking.save(update_fields=["compiled_at", "verified_only", "excluded_total"])
         return
-    counts = month_counts(month=month, verified_only=ranking.verified_only)
-    excluded = month_excluded(month=month)
+    counts = month_counts(
+        month=month,
+        cutoff=cutoff,
+        excluded_by=excluded_by,
+        held=held,
+        verified_only=ranking.verified_only,
+    )
+    excluded = month_excluded(month=month, cutoff=cutoff, excluded_by=excluded_by)
     # Every active cadre is listed; an inactive one only with reviews in the month.
     columns = ("id", "name", "unit_id", "unit__id", "unit__name")
     cadres = list(Cadre.objects.filter(active=True).select_related("unit").only(*columns))
@@ -276,18 +343,44 @@ def _compile_into(ranking: RankingMonth, *, python: bool = False) -> None:
     ranking.save(update_fields=["compiled_at", "verified_only", "excluded_total"])
 
 
-def _compile_in_postgres(ranking: RankingMonth) -> None:
-    """formulas.COMPILE_SQL computes every entry as a plain query, which PostgreSQL may
-    run in parallel (an INSERT ... SELECT never is); its rows come out with COPY and go
-    back in with COPY, as text, without being parsed here."""
-    params = {
+def compile_params(
+    ranking: RankingMonth,
+    *,
+    cutoff: dt.datetime,
+    excluded_by: dt.datetime,
+    held: list[int],
+    roster: int | None = None,
+) -> dict:
+    """formulas.COMPILE_SQL's parameters for `ranking` (rankings/recompile.py reuses them).
+    `roster`: the version 1 whose cadres, names and units a later version lists."""
+    return {
         "ranking": ranking.pk,
         "start": ranking.month,
         "end": next_month(ranking.month),
         "min_reviews": formulas.MIN_REVIEWS,
         "bottom_divisor": formulas.BOTTOM_DIVISOR,
         "verified_only": ranking.verified_only,
+        "cutoff": cutoff,
+        "excluded_by": excluded_by,
+        "held": held,
+        "roster": roster,
     }
+
+
+def _compile_in_postgres(
+    ranking: RankingMonth,
+    *,
+    cutoff: dt.datetime,
+    excluded_by: dt.datetime,
+    held: list[int],
+    roster: int | None,
+) -> None:
+    """formulas.COMPILE_SQL computes every entry as a plain query, which PostgreSQL may
+    run in parallel (an INSERT ... SELECT never is); its rows come out with COPY and go
+    back in with COPY, as text, without being parsed here."""
+    params = compile_params(
+        ranking, cutoff=cutoff, excluded_by=excluded_by, held=held, roster=roster
+    )
     with connection.cursor() as cursor:
         # A compile can always be run again, and publishing (a later, synchronous
         # commit) flushes it to disk first: its own commit need not wait for the disk.
@@ -298,15 +391,34 @@ def _compile_in_postgres(ranking: RankingMonth) -> None:
             copy_in.write(data)
 
 
-def ranking_month_publish(*, month: dt.date) -> RankingMonth:
-    """Freeze a compiled, ended month and seal it with its digest, chained to the last one."""
+def ranking_month_publish(*, month: dt.date, compile_missing: bool = False) -> RankingMonth:
+    """Freeze a compiled, ended month and seal it with its digest, chained to the last one.
+
+    The moment of publication is the month's cutoff: the month is compiled again at it,
+    under its lock, so that version 1 is exactly the month as it stood then and can be
+    compiled again from it at any time (rankings/cutoff.py). Refused until the answer
+    window of every bad review of the month has closed (the 4th, 00:00). A month never
+    compiled is refused, or with `compile_missing` (the beat's run) created here, in the
+    same transaction: a refusal leaves no row behind."""
     month = month.replace(day=1)
     if not month_has_ended(month):
         raise MonthNotEnded()
+    if not answer_window_closed(month):
+        raise AnswerWindowOpen()
     with transaction.atomic():
         ranking = RankingMonth.objects.select_for_update().filter(month=month, version=1).first()
         if ranking is None:
-            raise MonthNotCompiled()
+            if not compile_missing:
+                raise MonthNotCompiled()
+            RankingMonth.objects.get_or_create(
+                month=month,
+                version=1,
+                defaults={
+                    "compiled_at": timezone.now(),
+                    "verified_only": settings.RANKINGS_VERIFIED_ONLY,
+                },
+            )
+            ranking = RankingMonth.objects.select_for_update().get(month=month, version=1)
         if ranking.published_at is not None:
             raise MonthPublished()
         if RankingMonth.objects.filter(month__gt=month, published_at__isnull=False).exists():
@@ -318,12 +430,21 @@ def ranking_month_publish(*, month: dt.date) -> RankingMonth:
             .order_by("-month", "-version")
             .first()
         )
+        now = timezone.now()
+        ranking.held_at_cutoff = _month_held(month, cutoff=now)
+        _compile_into(ranking, cutoff=now, excluded_by=now, held=ranking.held_at_cutoff)
+        # The compile turned it off for itself; a publication waits for the disk.
+        with connection.cursor() as cursor:
+            cursor.execute(_DISK_WAIT_ON_SQL)
         ranking.previous_digest = previous.digest if previous else ""
         ranking.digest = selectors.ranking_digest(
             ranking=ranking, previous_digest=ranking.previous_digest
         )
-        ranking.published_at = timezone.now()
-        ranking.save(update_fields=["previous_digest", "digest", "published_at"])
+        ranking.published_at = now
+        ranking.cutoff = now
+        ranking.save(
+            update_fields=["previous_digest", "digest", "published_at", "cutoff", "held_at_cutoff"]
+        )
         bottom_record(ranking=ranking)
         RANKINGS.changed()
     return ranking
@@ -367,6 +488,12 @@ def bottom_warning_change(*, warning: BottomWarning, state: str, note: str, acto
 
 
 def rankings_compile_and_publish(*, month: dt.date, publish: bool) -> RankingMonth:
+    """Compile the month, and publish it. Publishing compiles it at its cutoff: a month
+    that can be published is compiled once, by the publication; one that cannot yet is
+    compiled (for a look) and then refused as before."""
+    month = month.replace(day=1)
+    if publish and answer_window_closed(month):
+        return ranking_month_publish(month=month, compile_missing=True)
     ranking = rankings_compile(month=month)
     if publish:
         ranking = ranking_month_publish(month=month)
@@ -390,18 +517,33 @@ def ranking_month_correct(*, month: dt.date) -> RankingMonth | None:
         latest = RankingMonth.objects.filter(month=month, published_at__isnull=False).latest(
             "version"
         )
-        if _month_excluded_count(month) <= latest.excluded_total:
-            return None
+        # Every version counts from version 1's cutoff; the months published before there
+        # was one have it from their publication (migration 0005_cutoff).
+        month_cutoff = first.cutoff or first.published_at
         now = timezone.now()
-        # Counted as the version it replaces was (RANKINGS_VERIFIED_ONLY then).
+        if (
+            _month_excluded_count(month, cutoff=month_cutoff, excluded_by=now)
+            <= latest.excluded_total
+        ):
+            return None
+        # Counted as the version it replaces was (RANKINGS_VERIFIED_ONLY then), from the
+        # same cutoff, less every exclusion known now.
         ranking = RankingMonth.objects.create(
             month=month,
             version=latest.version + 1,
             compiled_at=now,
             corrected_at=now,
             verified_only=latest.verified_only,
+            cutoff=month_cutoff,
+            held_at_cutoff=first.held_at_cutoff,
         )
-        _compile_into(ranking)
+        _compile_into(
+            ranking,
+            cutoff=month_cutoff,
+            excluded_by=now,
+            held=first.held_at_cutoff,
+            roster=first.pk,
+        )
         # The compile turned it off for itself; a publication waits for the disk.
         with connection.cursor() as cursor:
             cursor.execute(_DISK_WAIT_ON_SQL)

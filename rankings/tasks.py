@@ -3,9 +3,9 @@ names are those they had in cadres (queued tasks and the beat schedule keep work
 
 from celery import shared_task
 
-from core.months import local_today, month_has_ended, parse_month, previous_month
+from core.months import local_today, parse_month, previous_month
 
-from . import services
+from . import cutoff, services
 from .models import RankingMonth
 
 
@@ -13,10 +13,11 @@ from .models import RankingMonth
 def rankings_compile_month(month: str | None = None) -> str:
     """Compile and publish a month's rankings (default: the month just ended, Asia/Shanghai).
 
-    Beat runs it at 01:00 on the 1st: the district announces last month's results at the
-    start of the month. Safe to run twice: a published month is left as it is, the
-    month's row is locked while compiling, and a compile replaces the previous one whole.
-    A month that has not ended is compiled but not published.
+    Beat runs it at 01:00 on the 4th, once the 72-hour answer window of every bad review
+    of the month has closed (rankings/cutoff.py). Safe to run twice: a published month is
+    left as it is, the month's row is locked while compiling, and a compile replaces the
+    previous one whole. A month whose answer window is still open is compiled but not
+    published.
     """
     first_day = parse_month(month) if month else previous_month(local_today().replace(day=1))
     if first_day is None:
@@ -27,7 +28,7 @@ def rankings_compile_month(month: str | None = None) -> str:
     if published is not None:
         return published.label
     ranking = services.rankings_compile_and_publish(
-        month=first_day, publish=month_has_ended(first_day)
+        month=first_day, publish=cutoff.answer_window_closed(first_day)
     )
     return ranking.label
 

@@ -92,7 +92,7 @@ class MonthPagination(CursorPagination):
 
 
 class RankingVersionSerializer(serializers.Serializer):
-    """One publication of a month: version 1 on the 1st, then each correction."""
+    """One publication of a month: version 1 on the 4th, then each correction."""
 
     version = StrictIntegerField()
     published_at = serializers.DateTimeField()

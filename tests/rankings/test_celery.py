@@ -12,26 +12,33 @@ from django.db import connection, transaction
 from cadres import services
 from config.celery import app
 from core.timezones import LOCAL_TZ
+from rankings import cutoff
 from rankings.models import RankingEntry, RankingMonth
 from tests.workers import start_worker, stop_worker
 
 from .conftest import at
 
 SHANGHAI = LOCAL_TZ
+MARCH = dt.date(2026, 3, 1)
 
 
-def test_beat_runs_the_monthly_task_at_1am_shanghai_on_the_1st():
-    """Due at 01:00 Asia/Shanghai on the 1st (17:00 UTC the day before), not at 00:59."""
+def test_beat_runs_the_monthly_task_at_1am_shanghai_on_the_4th():
+    """Due at 01:00 Asia/Shanghai on the 4th (17:00 UTC on the 3rd), not at 00:59: after
+    the 72-hour answer window of a bad review of the 31st, 23:59, has closed."""
     entry = settings.CELERY_BEAT_SCHEDULE["compile-monthly-rankings"]
     assert entry["task"] == "cadres.tasks.rankings_compile_month"
     schedule = app.conf.beat_schedule["compile-monthly-rankings"]["schedule"]
-    assert (schedule.minute, schedule.hour, schedule.day_of_month) == ({0}, {1}, {1})
+    assert (schedule.minute, schedule.hour, schedule.day_of_month) == ({0}, {1}, {4})
     assert str(schedule.tz) == "Asia/Shanghai"
-    last_run = dt.datetime(2026, 3, 1, 1, 0, tzinfo=SHANGHAI)
-    schedule.nowfun = lambda: dt.datetime(2026, 3, 31, 16, 59, tzinfo=dt.UTC)
+    last_run = dt.datetime(2026, 3, 4, 1, 0, tzinfo=SHANGHAI)
+    schedule.nowfun = lambda: dt.datetime(2026, 4, 3, 16, 59, tzinfo=dt.UTC)
     assert schedule.is_due(last_run) == (False, 60.0)
-    schedule.nowfun = lambda: dt.datetime(2026, 3, 31, 17, 0, 30, tzinfo=dt.UTC)
+    schedule.nowfun = lambda: dt.datetime(2026, 4, 3, 17, 0, 30, tzinfo=dt.UTC)
     assert schedule.is_due(last_run).is_due
+    due = dt.datetime(2026, 4, 4, 1, 0, tzinfo=SHANGHAI)
+    last_bad_review = dt.datetime(2026, 3, 31, 23, 59, 59, tzinfo=SHANGHAI)
+    assert due > last_bad_review + services.OVERDUE_AFTER
+    assert cutoff.answer_window_closed(MARCH, now=due)
 
 
 @pytest.mark.django_db
@@ -40,7 +47,7 @@ def test_the_task_compiles_the_month_just_ended_by_default(make_cadre, resident)
 
     with at(dt.datetime(2026, 3, 2, 2, 0, tzinfo=dt.UTC)):
         services.review_create(cadre=make_cadre(), reviewer=resident, rating=5)
-    with at(dt.datetime(2026, 3, 31, 17, 0, 5, tzinfo=dt.UTC)):  # Apr 1 01:00 Shanghai
+    with at(dt.datetime(2026, 4, 3, 17, 0, 5, tzinfo=dt.UTC)):  # Apr 4 01:00 Shanghai
         assert tasks.rankings_compile_month() == "2026-03"
     assert tasks.rankings_compile_month("2026-03") == "2026-03"
     ranking = RankingMonth.objects.get()

@@ -1,4 +1,4 @@
-"""Corrections of a published month: an appeal upheld (or any exclusion) after the 1st
+"""Corrections of a published month: an appeal upheld (or any exclusion) after the 4th
 publishes a new version of the month, chained by SHA-256 to the version it replaces;
 the API, the page, the open data and the verifier show and check every version."""
 
@@ -48,7 +48,7 @@ def _month_of_reviews(make_user, make_cadre, month=MARCH, bad=2):
 
 
 def _publish(month=MARCH):
-    with at(dt.datetime(month.year, month.month + 1, 1, 1, 0, tzinfo=LOCAL_TZ)):
+    with at(dt.datetime(month.year, month.month + 1, 4, 1, 0, tzinfo=LOCAL_TZ)):
         rankings_services.rankings_compile(month=month)
         return rankings_services.ranking_month_publish(month=month)
 
@@ -182,7 +182,7 @@ def test_an_unpublished_or_current_month_gets_no_correction(
     make_user, make_cadre, django_capture_on_commit_callbacks
 ):
     """Excluding a review of a month still running schedules nothing; a correction of an
-    unpublished month publishes nothing (the 1st's compile counts the exclusion)."""
+    unpublished month publishes nothing (the 4th's compile counts the exclusion)."""
     _cadres, bad = _month_of_reviews(make_user, make_cadre)
     with (
         at(dt.datetime(2026, 3, 31, 10, 0, tzinfo=LOCAL_TZ)),
@@ -218,15 +218,15 @@ def test_the_page_shows_the_correction_and_links_every_version(
     with django_capture_on_commit_callbacks(execute=True):
         first = _publish()
     assert 'id="correction"' not in client.get("/leaderboard/2026-03/").content.decode()
-    for review in bad[:2]:
-        services.review_exclude(review_id=review.pk, reason=Exclusion.APPEAL)
     with at(AFTER_PUBLICATION), django_capture_on_commit_callbacks(execute=True):
+        for review in bad[:2]:
+            services.review_exclude(review_id=review.pk, reason=Exclusion.APPEAL)
         second = rankings_services.ranking_month_correct(month=MARCH)
     html = client.get("/leaderboard/2026-03/").content.decode()
     assert 'id="correction"' in html
     assert "已于 2026-04-05 更正（第 2 版）" in html  # "Corrected on ... (version 2)"
     assert "排除了 2 条评价" in html  # "2 reviews were excluded"
-    assert "第 1 版，2026-04-01" in html
+    assert "第 1 版，2026-04-04" in html
     assert "/open/rankings/2026-03/v1.json" in html and "/open/rankings/2026-03/v2.csv" in html
     assert first.digest in html and second.digest in html
     assert client.get("/leaderboard/").content.decode().count('id="correction"') == 1

@@ -30,7 +30,7 @@ OWN = {"Date"}
 
 
 def _publish(month=MARCH):
-    with at(dt.datetime(month.year, month.month + 1, 1, 1, 0, tzinfo=LOCAL_TZ)):
+    with at(dt.datetime(month.year, month.month + 1, 4, 1, 0, tzinfo=LOCAL_TZ)):
         services.rankings_compile(month=month)
         return services.ranking_month_publish(month=month)
 
@@ -126,11 +126,11 @@ def test_a_new_publication_or_a_correction_shows_at_once(
     latest = client.get("/leaderboard/")
     assert not answered_early(latest) and april.digest in latest.content.decode()
 
-    cadres_services.review_exclude(review_id=published["bad"].pk, reason="appeal")
     with (
         at(dt.datetime(2026, 4, 5, 10, 0, tzinfo=LOCAL_TZ)),
         django_capture_on_commit_callbacks(execute=True),
     ):
+        cadres_services.review_exclude(review_id=published["bad"].pk, reason="appeal")
         corrected = services.ranking_month_correct(month=MARCH)
     assert corrected.version == 2
     again = client.get("/leaderboard/2026-03/")

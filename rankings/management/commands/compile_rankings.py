@@ -8,7 +8,8 @@ from rankings import services
 class Command(BaseCommand):
     help = (
         "Compile a month's cadre rankings (default: the month just ended, Asia/Shanghai); "
-        "--publish also publishes it (only a month that has ended)."
+        "--publish also publishes it (only once the 72-hour answer window of the month's "
+        "last bad reviews has closed: from 00:00 on the 4th of the next month)."
     )
 
     def add_arguments(self, parser):

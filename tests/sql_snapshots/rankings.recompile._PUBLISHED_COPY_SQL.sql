@@ -1,0 +1,1 @@
+COPY (SELECT ranking_id, scope, unit_id, cadre_id, name, unit_name, position, rank, reviews, satisfied, bad, bad_answered, verdicts, rejected, satisfaction_rate, response_rate, rejection_rate, score, bottom, unit_position, unit_rank, unit_bottom, excluded_colleague, excluded_appeal, excluded_fraud, verified FROM cadres_rankingentry WHERE ranking_id = %(ranking)s) TO STDOUT
