@@ -10,7 +10,7 @@ TEST_STAMP := $(VENV)/.installed-test
 DEV_ENV := DEBUG=1
 TEST_ENV := SECRET_KEY=test-only-insecure-key-0123456789abcdef SECURE_SSL_REDIRECT=0 SECURE_COOKIES=0
 
-.PHONY: run test lint messages compilemessages migrate serve bench-grab bench-rankings bench-sites bench-review bench-leaderboard bench-broadcast clean
+.PHONY: run test lint messages compilemessages migrate serve bench-grab bench-rankings bench-sites bench-review bench-leaderboard bench-broadcast bench-corrections clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -73,6 +73,9 @@ bench-broadcast: $(TEST_STAMP)
 
 bench-leaderboard: $(TEST_STAMP)
 	$(PY) bench/leaderboard.py
+
+bench-corrections: $(TEST_STAMP)
+	$(PY) bench/corrections.py
 
 # Stops the embedded PostgreSQL (if it runs) before removing its folder.
 clean:
