@@ -9,7 +9,7 @@ from django.db.models import Exists, OuterRef, Q
 from cadres.models import Cadre
 from core.routers import read_database
 
-from . import diffs, formulas
+from . import diffs, formulas, lines
 from .models import BottomStreak, BottomWarning, RankingEntry, RankingMonth
 
 
@@ -112,15 +112,10 @@ def ranking_search(*, ranking: RankingMonth, text: str, limit: int) -> list[Rank
     return list(rows.order_by("position")[:limit])
 
 
-def ranking_lines(*, ranking: RankingMonth) -> list[RankingEntry]:
+def ranking_lines(*, ranking: RankingMonth) -> list[lines.Line]:
     """Every line of a month as published: units, cadres, then each unit's cadres (the
     unit_cadre scope, rebuilt from the cadre rows), each in order."""
-    stored = list(ranking.entries.order_by("scope", "position"))
-    within = sorted(
-        (_within_unit(e) for e in stored if e.scope == RankingEntry.Scope.CADRE),
-        key=lambda e: (e.unit_id, e.position),
-    )
-    return [*stored, *within]
+    return lines.of(ranking)
 
 
 def _within_unit(entry: RankingEntry) -> RankingEntry:
@@ -136,7 +131,9 @@ def _within_unit(entry: RankingEntry) -> RankingEntry:
     return RankingEntry(**values)
 
 
-def ranking_digest_entries(*, ranking: RankingMonth) -> list[list]:
+def ranking_digest_entries(
+    *, ranking: RankingMonth, rows: list[lines.Line] | None = None
+) -> list[list]:
     """The entries as plain lists in a fixed order: what the digest covers.
 
     The digest was defined over three scopes of rows (each unit's cadres with the unit's
@@ -167,16 +164,18 @@ def ranking_digest_entries(*, ranking: RankingMonth) -> list[list]:
                 else []
             ),
         ]
-        for e in ranking_lines(ranking=ranking)
+        for e in (ranking_lines(ranking=ranking) if rows is None else rows)
     ]
 
 
-def ranking_digest(*, ranking: RankingMonth, previous_digest: str) -> str:
+def ranking_digest(
+    *, ranking: RankingMonth, previous_digest: str, rows: list[lines.Line] | None = None
+) -> str:
     """SHA-256 of the month's lines chained to `previous_digest` (docs/cadres-rankings.md)."""
     return formulas.entries_digest(
         previous_digest=previous_digest,
         month=ranking.month,
-        entries=ranking_digest_entries(ranking=ranking),
+        entries=ranking_digest_entries(ranking=ranking, rows=rows),
     )
 
 

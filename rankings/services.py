@@ -548,15 +548,16 @@ def ranking_month_correct(*, month: dt.date) -> RankingMonth | None:
         with connection.cursor() as cursor:
             cursor.execute(_DISK_WAIT_ON_SQL)
         ranking.excluded_reviews = ranking.excluded_total - latest.excluded_total
+        # The new version's lines read once, for the diff and the digest.
+        rows = selectors.ranking_lines(ranking=ranking)
         ranking.changes = [
             change.to_json()
-            for change in diffs.compute(
-                old=selectors.ranking_lines(ranking=latest),
-                new=selectors.ranking_lines(ranking=ranking),
-            )
+            for change in diffs.compute(old=selectors.ranking_lines(ranking=latest), new=rows)
         ]
         ranking.previous_digest = latest.digest
-        ranking.digest = selectors.ranking_digest(ranking=ranking, previous_digest=latest.digest)
+        ranking.digest = selectors.ranking_digest(
+            ranking=ranking, previous_digest=latest.digest, rows=rows
+        )
         ranking.published_at = now
         ranking.save(
             update_fields=[
