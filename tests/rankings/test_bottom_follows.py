@@ -289,3 +289,13 @@ def test_record_bottom_mends_a_month_corrected_before_the_bottom_followed(distri
     assert len(told(district["users"]["B"], "warning_withdrawn")) == 2
     with pytest.raises(CommandError):
         call_command("record_bottom", "--month", "2026-04")
+
+
+@pytest.mark.parametrize("month", ["2026-13", "2026-2", "February", ""])
+def test_record_bottom_refuses_what_is_not_a_month_and_records_nothing(district, month):
+    """Bad input to the command: a clear error, and no streak or warning moves."""
+    before = (list(BottomStreak.objects.values_list()), list(BottomWarning.objects.values_list()))
+    with pytest.raises(CommandError, match="Not a month"):
+        call_command("record_bottom", "--month", month)
+    after = (list(BottomStreak.objects.values_list()), list(BottomWarning.objects.values_list()))
+    assert after == before
