@@ -5,26 +5,45 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
+# Every dependency is pinned with its hashes in uv.lock (`make lock` updates it); both
+# commands install from it with uv, taken from PyPI into .uv/, and nothing else: no
+# resolution at install time, no download of a Python (the machine's python3 is used).
+UV_VERSION := 0.13.9
+UV_DIR := .uv
+UV := $(UV_DIR)/bin/uv
+UV_ENV := UV_PROJECT_ENVIRONMENT=$(VENV) UV_PYTHON_DOWNLOADS=never UV_PYTHON=$(PYTHON)
 
 # Local development and tests: an insecure key and plain HTTP, never in production.
 DEV_ENV := DEBUG=1
 TEST_ENV := SECRET_KEY=test-only-insecure-key-0123456789abcdef SECURE_SSL_REDIRECT=0 SECURE_COOKIES=0
 
-.PHONY: run test lint messages compilemessages migrate serve bench-grab bench-rankings bench-sites bench-review bench-leaderboard bench-broadcast bench-corrections clean
+.PHONY: run test lint lock wheel messages compilemessages migrate serve bench-grab bench-rankings bench-sites bench-review bench-leaderboard bench-broadcast bench-corrections clean
 
-$(PY):
-	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
+$(UV):
+	$(PYTHON) -m venv $(UV_DIR)
+	$(UV_DIR)/bin/python -m pip install --quiet uv==$(UV_VERSION)
 
-$(STAMP): pyproject.toml | $(PY)
-	$(PY) -m pip install --quiet -e .
+# --inexact: `make run` after `make test` keeps the test tools.
+$(STAMP): pyproject.toml uv.lock | $(UV)
+	$(UV_ENV) $(UV) sync --frozen --inexact
 	touch $@
 
-$(TEST_STAMP): pyproject.toml | $(PY)
-	$(PY) -m pip install --quiet -e ".[test]"
+$(TEST_STAMP): pyproject.toml uv.lock | $(UV)
+	$(UV_ENV) $(UV) sync --frozen --extra test
 	touch $@ $(STAMP)
 
-compilemessages: | $(PY)
+# After a change of pyproject.toml's dependencies (LOCK_ARGS=--upgrade moves every pin to
+# the newest release the ranges allow).
+lock: | $(UV)
+	$(UV_ENV) $(UV) lock $(LOCK_ARGS)
+
+# The artifact: dist/duoduo-<version>-py3-none-any.whl with every app, its templates,
+# static files and compiled translations (docs/operations.md, "The artifact").
+wheel: $(STAMP) compilemessages
+	rm -rf dist build
+	$(UV_ENV) $(UV) build --wheel --out-dir dist
+
+compilemessages: | $(STAMP)
 	$(PY) -m core.compile_messages
 
 run: $(STAMP) compilemessages
@@ -52,7 +71,7 @@ test: $(TEST_STAMP) compilemessages lint
 	$(TEST_ENV) $(PY) -m pytest $(PYTEST_ARGS)
 
 # Extract new strings into each app's zh_Hans catalogue (needs GNU gettext's xgettext).
-messages: | $(PY)
+messages: | $(STAMP)
 	for app in core accounts notifications points merchants cadres moderation rankings stalls opendata livestream desk; do \
 	  (cd $$app && $(DEV_ENV) ../$(PY) ../manage.py makemessages -l zh_Hans --no-obsolete --no-location); done
 
@@ -80,4 +99,4 @@ bench-corrections: $(TEST_STAMP)
 # Stops the embedded PostgreSQL (if it runs) before removing its folder.
 clean:
 	if [ -d .pgdata ] && [ -x $(PY) ]; then $(PY) -m config.embedded_db stop; fi
-	rm -rf $(VENV) .pgdata staticfiles
+	rm -rf $(VENV) $(UV_DIR) .pgdata staticfiles dist
