@@ -20,7 +20,9 @@ MUST_SHIP = {
 names = zipfile.ZipFile(sys.argv[1]).namelist()
 pyproject = tomllib.loads((CHECKOUT / "pyproject.toml").read_text())
 packages = set(pyproject["tool"]["importlinter"]["root_packages"])
-shipped = {name.split("/")[0] for name in names} - {n.split("/")[0] for n in names if ".dist-info/" in n}
+shipped = {name.split("/")[0] for name in names} - {
+    n.split("/")[0] for n in names if ".dist-info/" in n
+}
 problems = []
 if shipped != packages:
     problems.append(f"top-level packages {sorted(shipped)}, the project's are {sorted(packages)}")
@@ -32,4 +34,6 @@ for package in sorted(packages):
             problems.append(f"{package}/{folder}: nothing like *{marker} in the wheel")
 if problems:
     sys.exit("the wheel is incomplete:\n  " + "\n  ".join(problems))
-print(f"wheel: {len(packages)} packages, with their translations, migrations, templates and static files")
+print(
+    f"wheel: {len(packages)} packages, with their translations, migrations, templates and static files"
+)
