@@ -24,8 +24,8 @@ from rest_framework_simplejwt.tokens import RefreshToken
 from core import metrics, ratelimit
 from core.errors import DomainError, Throttled
 
-from .authentication import valid_user_id
 from . import wechat
+from .authentication import valid_user_id
 from .models import OtpCode, OtpGuess, SignedOutSession, User, WechatBinding
 from .phone import normalize_phone
 from .roles import STAFF_ROLES, Role, role_link

@@ -32,7 +32,7 @@ from core.errors import DomainError, ServiceUnavailable
 logger = logging.getLogger(__name__)
 
 # The cache key of the access token (one per app id).
-TOKEN_KEY = "accounts:wechat:access-token:{app_id}"
+TOKEN_KEY = "accounts:wechat:access-token:{app_id}"  # noqa: S105 (a cache key)
 # Dropped this long before WeChat says it expires, so no call carries a dying token.
 TOKEN_MARGIN_SECONDS = 60
 
