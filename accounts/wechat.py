@@ -27,7 +27,7 @@ from django.core.cache import cache
 from django.utils.translation import gettext_lazy as _
 from rest_framework import status
 
-from core.errors import DomainError, ServiceUnavailable
+from core.errors import DomainError, NotFound, ServiceUnavailable
 
 logger = logging.getLogger(__name__)
 
@@ -52,7 +52,9 @@ class WechatUnavailable(ServiceUnavailable):
     default_detail = _("WeChat is busy or cannot be reached. Try again shortly.")
 
 
-class WechatNotConfigured(ServiceUnavailable):
+class WechatNotConfigured(NotFound):
+    """No WECHAT_APP_ID or secret: the route is not there (never a 5xx a client retries)."""
+
     default_detail = _("Sign-in with WeChat is not set up on this server.")
 
 

@@ -331,7 +331,7 @@ OTP_PHONE_WRONG_PER_HOUR = 20
 OTP_ADDRESS_WRONG_PER_HOUR = 30
 
 # --- Sign-in from the WeChat mini program (docs/wechat.md): POST /auth/wechat exchanges
-# wx.login's code at WeChat; unset WECHAT_APP_ID answers 503 (not configured).
+# wx.login's code at WeChat; without WECHAT_APP_ID it answers 404 (not set up).
 WECHAT_APP_ID = os.environ.get("WECHAT_APP_ID", "")
 WECHAT_APP_SECRET = os.environ.get("WECHAT_APP_SECRET", "")
 WECHAT_API_BASE = os.environ.get("WECHAT_API_BASE", "https://api.weixin.qq.com").rstrip("/")

@@ -184,14 +184,17 @@ class WechatSignInView(APIView):
                 "again; `wechat_phone_unsupported`: WeChat's phone for this account is not "
                 "a number that may sign in here (PHONE_NUMBER_PATTERN)."
             ),
+            404: error_response(
+                "`not_found`: sign-in with WeChat is not set up on this server (no WECHAT_APP_ID)."
+            ),
             409: error_response(
                 "`wechat_phone_required`: this WeChat account is bound to nobody yet; send "
                 "a new `code` with `phone_code` from the phone-number button."
             ),
             429: error_response("`throttled`: `Retry-After` says when to try again."),
             503: error_response(
-                "`service_unavailable`: WeChat is busy, throttles us or cannot be reached "
-                "(or WeChat sign-in is not configured); `Retry-After` says when to try again."
+                "`service_unavailable`: WeChat is busy, throttles us or cannot be reached; "
+                "`Retry-After` says when to try again."
             ),
         },
         description=(

@@ -266,15 +266,15 @@ def test_wechat_busy_or_throttling_is_503_with_retry_after(api, wechat, errcode)
     assert int(response["Retry-After"]) > 0
 
 
-def test_wechat_unreachable_or_unconfigured_is_503(api, wechat, settings):
+def test_wechat_unreachable_is_503_and_unconfigured_404(api, wechat, settings):
     settings.WECHAT_API_BASE = "http://127.0.0.1:9"  # discard port: refused
     response = sign_in(api, "login-1")
     assert response.status_code == 503
     assert response["Retry-After"]
     settings.WECHAT_APP_ID = ""
     response = sign_in(api, "login-1")
-    assert response.status_code == 503
-    assert response.json()["code"] == "service_unavailable"
+    assert response.status_code == 404
+    assert response.json()["code"] == "not_found"
 
 
 def test_bad_bodies_are_400_invalid(api, wechat):
@@ -318,7 +318,7 @@ def test_unbind_then_sms_sign_in_still_works(
 def test_the_schema_documents_both_routes(api):
     schema = api.get("/api/schema/", {"format": "json"}).json()
     post = schema["paths"]["/api/v1/auth/wechat"]["post"]
-    assert {"200", "400", "409", "429", "503"} <= set(post["responses"])
+    assert {"200", "400", "404", "409", "429", "503"} <= set(post["responses"])
     assert "wechat_phone_required" in post["responses"]["409"]["description"]
     assert "wechat_code_invalid" in post["responses"]["400"]["description"]
     assert "204" in schema["paths"]["/api/v1/me/wechat"]["delete"]["responses"]
