@@ -16,6 +16,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from django.core.cache import cache
+from django.test import Client
 
 from accounts.models import User, WechatBinding
 from accounts.sms import LocmemBackend
@@ -322,3 +323,14 @@ def test_the_schema_documents_both_routes(api):
     assert "wechat_phone_required" in post["responses"]["409"]["description"]
     assert "wechat_code_invalid" in post["responses"]["400"]["description"]
     assert "204" in schema["paths"]["/api/v1/me/wechat"]["delete"]["responses"]
+
+
+def test_the_admin_shows_a_users_wechat_accounts(api, wechat):
+    wechat.login("login-1", "openid-alice", unionid="union-alice")
+    wechat.phones["phone-1"] = PHONE
+    user_id = sign_in(api, "login-1", "phone-1").json()["user"]["id"]
+    client = Client()
+    client.force_login(User.objects.create_superuser("+8613900000088", "admin-password-1"))
+    page = client.get(f"/admin/accounts/user/{user_id}/change/")
+    assert page.status_code == 200
+    assert "openid-alice" in page.text and "union-alice" in page.text
