@@ -263,7 +263,7 @@ def drill(folder: Path) -> str:
     return (
         f"backup-drill ok: restored to {target}: {checked['reviews']} reviews, "
         f"{checked['payments']} payments, {checked['ledger_transactions']} ledger transactions "
-        f"(verify_ledger ok), {checked['publications']} publication(s) (digests and chain ok), "
+        f"({checked['ledger']}), {checked['publications']} publication(s) (digests and chain ok), "
         f"the {at_end['reviews'] - at_target['reviews']} later reviews left out; badge printed "
         "before the backup verified with the escrowed key, refused with another"
     )

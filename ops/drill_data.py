@@ -34,7 +34,7 @@ import threading  # noqa: E402
 from unittest import mock  # noqa: E402
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server  # noqa: E402
 
-from django.core.management import call_command  # noqa: E402
+from django.core.management import CommandError, call_command  # noqa: E402
 from django.core.wsgi import get_wsgi_application  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
@@ -47,7 +47,6 @@ from core.timezones import LOCAL_TZ  # noqa: E402
 from merchants import services as merchants_services  # noqa: E402
 from merchants.models import Payment  # noqa: E402
 from points.models import Entry, LedgerTransaction, Merchant  # noqa: E402
-from points.verification import ledger_verify  # noqa: E402
 from rankings import services as rankings_services  # noqa: E402
 from rankings import verify_chain  # noqa: E402
 from rankings.models import RankingMonth  # noqa: E402
@@ -137,8 +136,18 @@ def chain_problems() -> list[str]:
         thread.join()
 
 
+def verify_ledger() -> tuple[str, list[str]]:
+    """`manage.py verify_ledger`'s summary line and the problems it reported."""
+    out, err = io.StringIO(), io.StringIO()
+    try:
+        call_command("verify_ledger", stdout=out, stderr=err)
+    except CommandError as error:
+        return str(error), [*err.getvalue().splitlines(), str(error)]
+    return out.getvalue().strip(), []
+
+
 def verify() -> dict:
-    ledger = ledger_verify()
+    ledger_summary, ledger_problems = verify_ledger()
     published = RankingMonth.objects.filter(published_at__isnull=False).order_by("published_at")
     bad_digests = [
         f"{ranking.month:%Y-%m} v{ranking.version}"
@@ -146,8 +155,8 @@ def verify() -> dict:
         if not ranking_month_verify(ranking=ranking)
     ]
     return {
-        "ledger_problems": list(ledger.problems),
-        "ledger_transactions_checked": ledger.transactions,
+        "ledger": ledger_summary,
+        "ledger_problems": ledger_problems,
         "bad_digests": bad_digests,
         "chain_problems": chain_problems(),
         **counts(),
