@@ -12,11 +12,14 @@ loopback server that speaks WeChat's documented JSON (docs/wechat.md):
 import json
 import threading
 import urllib.parse
+from concurrent.futures import ThreadPoolExecutor
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from django.core.cache import cache
+from django.db import connection
 from django.test import Client
+from rest_framework.test import APIClient
 
 from accounts.models import User, WechatBinding
 from accounts.sms import LocmemBackend
@@ -334,3 +337,28 @@ def test_the_admin_shows_a_users_wechat_accounts(api, wechat):
     page = client.get(f"/admin/accounts/user/{user_id}/change/")
     assert page.status_code == 200
     assert "openid-alice" in page.text and "union-alice" in page.text
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_first_sign_ins_of_one_openid_at_once_make_one_user_and_one_binding(wechat):
+    """Two threads (two connections) sign in the same new WeChat account at once: both
+    get tokens for the same resident, and the openid is bound once."""
+    for n in range(2):
+        wechat.login(f"login-{n}", "openid-alice")
+        wechat.phones[f"phone-{n}"] = PHONE
+    barrier = threading.Barrier(2)
+
+    def run(n):
+        barrier.wait(timeout=30)
+        try:
+            return sign_in(APIClient(), f"login-{n}", f"phone-{n}")
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        answers = list(pool.map(run, range(2)))
+    assert [answer.status_code for answer in answers] == [200, 200]
+    user = User.objects.get(phone=f"+86{PHONE}")
+    assert {answer.json()["user"]["id"] for answer in answers} == {user.pk}
+    assert list(WechatBinding.objects.values_list("openid", "user")) == [("openid-alice", user.pk)]
