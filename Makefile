@@ -17,7 +17,7 @@ UV_ENV := UV_PROJECT_ENVIRONMENT=$(VENV) UV_PYTHON_DOWNLOADS=never UV_PYTHON=$(P
 DEV_ENV := DEBUG=1
 TEST_ENV := SECRET_KEY=test-only-insecure-key-0123456789abcdef SECURE_SSL_REDIRECT=0 SECURE_COOKIES=0
 
-.PHONY: run test lint lock wheel messages compilemessages migrate serve bench-grab bench-rankings bench-sites bench-review bench-leaderboard bench-broadcast bench-corrections clean
+.PHONY: run test lint lock wheel messages compilemessages migrate serve bench-grab bench-rankings bench-sites bench-review bench-leaderboard bench-broadcast bench-corrections clean backup-drill
 
 $(UV):
 	$(PYTHON) -m venv $(UV_DIR)
@@ -95,6 +95,12 @@ bench-leaderboard: $(TEST_STAMP)
 
 bench-corrections: $(TEST_STAMP)
 	$(PY) bench/corrections.py
+
+# A base backup and archived WAL restored to a point in time on clusters of its own
+# (Debian's PostgreSQL 15 programs, never the system cluster); one summary line, exit 1 on
+# any difference (docs/backup.md).
+backup-drill: $(STAMP)
+	env -u DATABASE_URL -u REDIS_URL $(PY) ops/backup_drill.py
 
 # Stops the embedded PostgreSQL (if it runs) before removing its folder.
 clean:

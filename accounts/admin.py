@@ -5,11 +5,28 @@ from django.utils.translation import gettext_lazy as _
 from core.admin import ModelAdmin
 
 from .forms import UserCreationForm, UserEditForm
-from .models import OtpCode, User
+from .models import OtpCode, User, WechatBinding
+
+
+class WechatBindingInline(admin.TabularInline):
+    """The user's WeChat accounts, to read: the resident unbinds (DELETE /me/wechat)."""
+
+    model = WechatBinding
+    extra = 0
+    fields = ("openid", "unionid", "created_at")
+    readonly_fields = ("openid", "unionid", "created_at")
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
+    inlines = [WechatBindingInline]
     form = UserEditForm
     add_form = UserCreationForm
     ordering = ["-date_joined"]

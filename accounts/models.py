@@ -170,3 +170,23 @@ class SignedOutSession(models.Model):
 
     def __str__(self):
         return self.sid
+
+
+class WechatBinding(models.Model):
+    """A WeChat account (its openid in our mini program) that signs a user in
+    (`POST /auth/wechat`, docs/wechat.md). The unionid, when WeChat gives one, names the
+    same person across the district's other WeChat apps."""
+
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="wechat_bindings", verbose_name=_("user")
+    )
+    openid = models.CharField(_("WeChat openid"), max_length=128, unique=True)
+    unionid = models.CharField(_("WeChat unionid"), max_length=128, blank=True, default="")
+    created_at = models.DateTimeField(_("bound at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("WeChat binding")
+        verbose_name_plural = _("WeChat bindings")
+
+    def __str__(self):
+        return self.openid

@@ -9,6 +9,7 @@ from typing import cast
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core.cache import cache
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
@@ -23,8 +24,10 @@ from rest_framework_simplejwt.tokens import RefreshToken
 from core import metrics, ratelimit
 from core.errors import DomainError, Throttled
 
+from . import wechat
 from .authentication import valid_user_id
-from .models import OtpCode, OtpGuess, SignedOutSession, User
+from .models import OtpCode, OtpGuess, SignedOutSession, User, WechatBinding
+from .phone import normalize_phone
 from .roles import STAFF_ROLES, Role, role_link
 from .selectors import ADMIN_REFUSED_METRIC, SESSION_CLAIM, signed_out_key
 from .sms import sms_backend
@@ -40,6 +43,23 @@ class OtpInvalid(DomainError):
     status = status.HTTP_400_BAD_REQUEST
     code = "otp_invalid"
     default_detail = gettext_lazy("The code is wrong or has expired. Request a new one.")
+
+
+class WechatPhoneRequired(DomainError):
+    status = status.HTTP_409_CONFLICT
+    code = "wechat_phone_required"
+    default_detail = gettext_lazy(
+        "This WeChat account is not bound to a resident yet: send the phone button's "
+        "code (phone_code) with a new sign-in code."
+    )
+
+
+class WechatPhoneUnsupported(DomainError):
+    status = status.HTTP_400_BAD_REQUEST
+    code = "wechat_phone_unsupported"
+    default_detail = gettext_lazy(
+        "The phone number of this WeChat account cannot sign in here. Sign in by SMS."
+    )
 
 
 class TokenInvalid(DomainError):
@@ -443,3 +463,41 @@ def role_grant(*, phone: str, role: str, links: dict[str, int] | None = None) ->
                 )
             link(user=user, object_id=object_id, role=role)
     return user
+
+
+def wechat_sign_in(*, code: str, phone_code: str | None = None) -> User:
+    """The user signing in from the mini program with wx.login's `code` (docs/wechat.md).
+
+    An openid already bound signs its user in. Otherwise `phone_code` (the phone-number
+    button's) is required: the phone WeChat verified signs in (or creates) the resident
+    with that phone, and the openid is bound to them, so the next sign-in needs only
+    `code`. WeChat's errors: accounts.wechat.
+    """
+    session = wechat.code_session(code)
+    binding = WechatBinding.objects.select_related("user").filter(openid=session.openid).first()
+    if binding is not None:
+        if session.unionid and binding.unionid != session.unionid:
+            WechatBinding.objects.filter(pk=binding.pk).update(unionid=session.unionid)
+        return binding.user
+    if not phone_code:
+        raise WechatPhoneRequired()
+    try:
+        phone = normalize_phone(wechat.phone_number(phone_code))
+    except DjangoValidationError:
+        raise WechatPhoneUnsupported() from None
+    user = user_get_or_create(phone=phone)
+    if user.phone_verified_at is None:
+        # WeChat verified the phone by its own SMS: as good as ours for a desk account.
+        user_phone_verify(user=user, now=timezone.now())
+    # Two sign-ins of the same new openid at once: the unique openid keeps one row.
+    WechatBinding.objects.update_or_create(
+        openid=session.openid, defaults={"user": user, "unionid": session.unionid}
+    )
+    return user
+
+
+def wechat_unbind(*, user: User) -> int:
+    """Unbind every WeChat account of `user` (their next mini-program sign-in asks for the
+    phone again; SMS sign-in is unchanged). Returns how many were bound."""
+    deleted, _ = WechatBinding.objects.filter(user=user).delete()
+    return deleted

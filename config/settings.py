@@ -330,6 +330,13 @@ OTP_MAX_ATTEMPTS = 5
 OTP_PHONE_WRONG_PER_HOUR = 20
 OTP_ADDRESS_WRONG_PER_HOUR = 30
 
+# --- Sign-in from the WeChat mini program (docs/wechat.md): POST /auth/wechat exchanges
+# wx.login's code at WeChat; without WECHAT_APP_ID it answers 404 (not set up).
+WECHAT_APP_ID = os.environ.get("WECHAT_APP_ID", "")
+WECHAT_APP_SECRET = os.environ.get("WECHAT_APP_SECRET", "")
+WECHAT_API_BASE = os.environ.get("WECHAT_API_BASE", "https://api.weixin.qq.com").rstrip("/")
+WECHAT_TIMEOUT = env_int("WECHAT_TIMEOUT", 5)  # seconds per call to WeChat
+
 # Proxies in front of the application: 0 trusts only REMOTE_ADDR; a deployment behind
 # N proxies sets N, and the client address is the N-th X-Forwarded-For entry from the right.
 NUM_PROXIES = env_int("NUM_PROXIES", 0)

@@ -34,6 +34,19 @@ class PhoneField(serializers.CharField):
             raise serializers.ValidationError(error.messages) from None
 
 
+class WechatCodeField(serializers.RegexField):
+    """A code the mini program got from WeChat (wx.login's, the phone button's): a JSON
+    string of printable ASCII, passed on to WeChat as it came."""
+
+    def __init__(self, **kwargs):
+        super().__init__(r"^[\x21-\x7e]+$", max_length=256, **kwargs)
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 class UserSerializer(serializers.Serializer):
     id = StrictIntegerField()
     phone_masked = ComputedCharField(lambda user: mask_phone(user.phone))

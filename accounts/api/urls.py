@@ -7,4 +7,6 @@ urlpatterns = [
     path("auth/token", views.TokenView.as_view(), name="auth-token"),
     path("auth/token/refresh", views.TokenRefreshView.as_view(), name="auth-token-refresh"),
     path("auth/logout", views.LogoutView.as_view(), name="auth-logout"),
+    path("auth/wechat", views.WechatSignInView.as_view(), name="auth-wechat"),
+    path("me/wechat", views.MeWechatView.as_view(), name="me-wechat"),
 ]

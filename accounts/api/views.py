@@ -7,7 +7,7 @@ from rest_framework.views import APIView
 from accounts import services
 from core.net import client_ip
 from core.schema import error_response
-from core.throttling import AnonRateThrottle
+from core.throttling import AnonRateThrottle, UserRateThrottle
 
 from .serializers import (
     OtpSentSerializer,
@@ -15,6 +15,7 @@ from .serializers import (
     RefreshedTokensSerializer,
     SignedIn,
     TokensSerializer,
+    WechatCodeField,
 )
 
 
@@ -159,4 +160,73 @@ class LogoutView(APIView):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         services.tokens_revoke(**data.validated_data)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class WechatSignInView(APIView):
+    """POST /auth/wechat: sign in from the WeChat mini program."""
+
+    authentication_classes = []
+    permission_classes = [AllowAny]
+    throttle_classes = [AnonRateThrottle]
+
+    class InputSerializer(serializers.Serializer):
+        code = WechatCodeField()
+        phone_code = WechatCodeField(required=False)
+
+    @extend_schema(
+        request=InputSerializer,
+        responses={
+            200: TokensSerializer,
+            400: error_response(
+                "`invalid`; `wechat_code_invalid`: `code` or `phone_code` is invalid, "
+                "expired (5 minutes) or already used: call wx.login (or the phone button) "
+                "again; `wechat_phone_unsupported`: WeChat's phone for this account is not "
+                "a number that may sign in here (PHONE_NUMBER_PATTERN)."
+            ),
+            404: error_response(
+                "`not_found`: sign-in with WeChat is not set up on this server (no WECHAT_APP_ID)."
+            ),
+            409: error_response(
+                "`wechat_phone_required`: this WeChat account is bound to nobody yet; send "
+                "a new `code` with `phone_code` from the phone-number button."
+            ),
+            429: error_response("`throttled`: `Retry-After` says when to try again."),
+            503: error_response(
+                "`service_unavailable`: WeChat is busy, throttles us or cannot be reached; "
+                "`Retry-After` says when to try again."
+            ),
+        },
+        description=(
+            "`code` is `wx.login()`'s; it is exchanged at WeChat for the account's openid. "
+            "An openid bound to a user gets the same tokens as `/auth/token`. An unbound one "
+            'needs `phone_code` (from `<button open-type="getPhoneNumber">`): the phone '
+            "WeChat verified signs in, or creates, the resident with that phone and the "
+            "openid is bound to them. `DELETE /me/wechat` unbinds (docs/wechat.md)."
+        ),
+    )
+    def post(self, request):
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = services.wechat_sign_in(**data.validated_data)
+        signed_in = SignedIn(user=user, refresh=services.tokens_issue(user=user))
+        return Response(TokensSerializer(signed_in).data)
+
+
+class MeWechatView(APIView):
+    """DELETE /me/wechat: unbind the signed-in user's WeChat account."""
+
+    throttle_classes = [UserRateThrottle]
+
+    @extend_schema(
+        request=None,
+        responses={204: None},
+        description=(
+            "The user's WeChat accounts no longer sign them in: the next mini-program "
+            "sign-in asks for the phone again. SMS sign-in is unchanged; tokens already "
+            "issued stay valid. 204 also when nothing was bound."
+        ),
+    )
+    def delete(self, request):
+        services.wechat_unbind(user=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
