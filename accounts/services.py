@@ -300,7 +300,8 @@ def _otp_sms_send(*, otp_id: int, message: SmsMessage) -> None:
 
 def _last_code_lost(*, phone: str, address: str, now) -> bool:
     """Whether the last code asked for `phone` from `address` surely did not reach the
-    phone: its SMS failed or is of unknown outcome, or it is `sending` while nobody
+    phone: its SMS failed, is of unknown outcome or its provider's receipt says it was
+    not delivered, or it is `sending` while nobody
     sends it (its row is not locked: the process stopped mid-way), which is recorded
     as `unknown` here. The resident may then ask again at once."""
     last = (
@@ -312,7 +313,7 @@ def _last_code_lost(*, phone: str, address: str, now) -> bool:
     if last is None:
         return False
     pk, sms_status, created_at = last
-    if sms_status in (OtpCode.Sms.FAILED, OtpCode.Sms.UNKNOWN):
+    if sms_status in (OtpCode.Sms.FAILED, OtpCode.Sms.UNKNOWN, OtpCode.Sms.UNDELIVERED):
         return True
     if sms_status != OtpCode.Sms.SENDING or created_at > now - OTP_SMS_LOCK_GRACE:
         return False
