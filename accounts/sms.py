@@ -103,7 +103,9 @@ class LocmemBackend:
 
     def send(self, message: SmsMessage) -> None:
         if message.code:
-            self.outbox.append({"phone": message.phone, "code": message.code, "message": message.text})
+            self.outbox.append(
+                {"phone": message.phone, "code": message.code, "message": message.text}
+            )
         else:
             self.outbox.append(
                 {"phone": message.phone, "code": None, "message": message.text, "key": message.key}

@@ -92,7 +92,9 @@ def template_of(provider: str, kind: str) -> str:
     template = templates_for(kind).get(provider)
     if not template:
         # The start-up check (notifications.checks) names these; a kind added later:
-        raise SmsRejected(f"{provider}: no template for {kind!r} in SMS_TEMPLATES", provider=provider)
+        raise SmsRejected(
+            f"{provider}: no template for {kind!r} in SMS_TEMPLATES", provider=provider
+        )
     return template
 
 
@@ -114,7 +116,11 @@ class AliyunBackend:
 
     def send(self, message: SmsMessage) -> SmsSent:
         # Aliyun takes a mainland number without +86, others with their country code.
-        phone = message.phone.removeprefix("+86") if message.phone.startswith("+86") else message.phone.lstrip("+")
+        phone = (
+            message.phone.removeprefix("+86")
+            if message.phone.startswith("+86")
+            else message.phone.lstrip("+")
+        )
         request = aliyun_models.SendSmsRequest(
             phone_numbers=phone,
             sign_name=settings.SMS_ALIYUN_SIGN_NAME,
@@ -131,12 +137,18 @@ class AliyunBackend:
         except Exception as error:  # the SDK's: an HTTP error answer or no answer
             code = str(getattr(error, "code", "") or type(error).__name__)
             raise outcome_error(
-                provider=self.name, code=code, detail=str(getattr(error, "message", error)), rejected=ALIYUN_REJECTED
+                provider=self.name,
+                code=code,
+                detail=str(getattr(error, "message", error)),
+                rejected=ALIYUN_REJECTED,
             ) from error
         body = response.body
         if body.code != "OK":
             raise outcome_error(
-                provider=self.name, code=body.code or "", detail=body.message or "", rejected=ALIYUN_REJECTED
+                provider=self.name,
+                code=body.code or "",
+                detail=body.message or "",
+                rejected=ALIYUN_REJECTED,
             )
         return SmsSent(provider=self.name, message_id=body.biz_id or "")
 
@@ -152,7 +164,9 @@ class TencentBackend:
         credential = tencent_credential.Credential(
             settings.SMS_TENCENT_SECRET_ID, settings.SMS_TENCENT_SECRET_KEY
         )
-        return TencentClient(credential, settings.SMS_TENCENT_REGION, ClientProfile(httpProfile=http))
+        return TencentClient(
+            credential, settings.SMS_TENCENT_REGION, ClientProfile(httpProfile=http)
+        )
 
     def send(self, message: SmsMessage) -> SmsSent:
         request = tencent_models.SendSmsRequest()
@@ -167,7 +181,10 @@ class TencentBackend:
         except TencentCloudSDKException as error:
             code = error.get_code() or "ClientError"
             raise outcome_error(
-                provider=self.name, code=code, detail=error.get_message() or "", rejected=TENCENT_REJECTED
+                provider=self.name,
+                code=code,
+                detail=error.get_message() or "",
+                rejected=TENCENT_REJECTED,
             ) from error
         statuses = response.SendStatusSet or []
         if not statuses:
@@ -175,6 +192,9 @@ class TencentBackend:
         status = statuses[0]
         if status.Code != "Ok":
             raise outcome_error(
-                provider=self.name, code=status.Code or "", detail=status.Message or "", rejected=TENCENT_REJECTED
+                provider=self.name,
+                code=status.Code or "",
+                detail=status.Message or "",
+                rejected=TENCENT_REJECTED,
             )
         return SmsSent(provider=self.name, message_id=status.SerialNo or "")

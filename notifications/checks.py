@@ -14,7 +14,10 @@ TEMPLATE_PROVIDERS = ("aliyun", "tencent")
 
 
 def sms_kinds() -> list[str]:
-    return [*OtpCode.Purpose.values, *sorted(name for name, kind in kinds.KINDS.items() if kind.sms)]
+    return [
+        *OtpCode.Purpose.values,
+        *sorted(name for name, kind in kinds.KINDS.items() if kind.sms),
+    ]
 
 
 def sms_templates_missing() -> dict[str, list[str]]:

@@ -59,7 +59,9 @@ def receipts_record(*, provider: str, receipts: list[Receipt]) -> ReceiptsRecord
         for receipt in receipts:
             found = False
             for model in (OtpCode, Notification):
-                rows = model.objects.filter(sms_provider=provider, sms_message_id=receipt.message_id)
+                rows = model.objects.filter(
+                    sms_provider=provider, sms_message_id=receipt.message_id
+                )
                 total = rows.count() if receipt.message_id else 0
                 if not total:
                     continue

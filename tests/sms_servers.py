@@ -18,7 +18,10 @@ ALIYUN_CODES = {
     "invalid": ("isv.MOBILE_NUMBER_ILLEGAL", "非法手机号"),
 }
 TENCENT_CODES = {
-    "throttle": ("LimitExceeded.PhoneNumberThirtySecondLimit", "the number of sms messages sent from a single mobile number within 30 seconds exceeds the upper limit"),
+    "throttle": (
+        "LimitExceeded.PhoneNumberThirtySecondLimit",
+        "the number of sms messages sent from a single mobile number within 30 seconds exceeds the upper limit",
+    ),
     "invalid": ("InvalidParameterValue.IncorrectPhoneNumber", "incorrect phone number"),
 }
 
@@ -76,17 +79,30 @@ class AliyunHandler(_Handler):
         fields.update({k: v[0] for k, v in parse_qs(raw.decode()).items()})
         action = self.headers.get("x-acs-action") or fields.get("Action")
         signed = "Signature=" in (self.headers.get("Authorization") or "") or "Signature" in fields
-        self.server.requests.append({"action": action, "signed": signed, "fields": fields, "headers": dict(self.headers)})
+        self.server.requests.append(
+            {"action": action, "signed": signed, "fields": fields, "headers": dict(self.headers)}
+        )
         request_id = f"REQ-{next(self.server.ids)}"
         if action != "SendSms" or not signed:
-            return self.reply(400, {"Code": "InvalidAction", "Message": "bad request", "RequestId": request_id})
+            return self.reply(
+                400, {"Code": "InvalidAction", "Message": "bad request", "RequestId": request_id}
+            )
         if self.server.answer == "busy":
-            return self.reply(503, {"Code": "ServiceUnavailable", "Message": "The request has failed due to a temporary failure of the server.", "RequestId": request_id})
+            return self.reply(
+                503,
+                {
+                    "Code": "ServiceUnavailable",
+                    "Message": "The request has failed due to a temporary failure of the server.",
+                    "RequestId": request_id,
+                },
+            )
         if self.server.answer in ALIYUN_CODES:
             code, message = ALIYUN_CODES[self.server.answer]
             return self.reply(200, {"Code": code, "Message": message, "RequestId": request_id})
         biz_id = f"90061974693649844{next(self.server.ids)}^0"
-        return self.reply(200, {"Code": "OK", "Message": "OK", "BizId": biz_id, "RequestId": request_id})
+        return self.reply(
+            200, {"Code": "OK", "Message": "OK", "BizId": biz_id, "RequestId": request_id}
+        )
 
     do_GET = do_POST
 
@@ -103,7 +119,9 @@ class TencentHandler(_Handler):
         body = json.loads(self.body() or b"{}")
         action = self.headers.get("X-TC-Action")
         signed = (self.headers.get("Authorization") or "").startswith("TC3-HMAC-SHA256 Credential=")
-        self.server.requests.append({"action": action, "signed": signed, "fields": body, "headers": dict(self.headers)})
+        self.server.requests.append(
+            {"action": action, "signed": signed, "fields": body, "headers": dict(self.headers)}
+        )
         request_id = f"req-{next(self.server.ids)}"
         if action != "SendSms" or not signed or self.headers.get("X-TC-Version") != "2021-01-11":
             error = {"Code": "InvalidAction", "Message": "bad request"}
@@ -119,7 +137,17 @@ class TencentHandler(_Handler):
             else:
                 code, message = "Ok", "send success"
                 serial = f"2028:{next(self.server.ids)}6934398{next(self.server.ids)}"
-            statuses.append({"SerialNo": serial, "PhoneNumber": phone, "Fee": 1, "SessionContext": body.get("SessionContext", ""), "Code": code, "Message": message, "IsoCode": "CN"})
+            statuses.append(
+                {
+                    "SerialNo": serial,
+                    "PhoneNumber": phone,
+                    "Fee": 1,
+                    "SessionContext": body.get("SessionContext", ""),
+                    "Code": code,
+                    "Message": message,
+                    "IsoCode": "CN",
+                }
+            )
         return self.reply(200, {"Response": {"SendStatusSet": statuses, "RequestId": request_id}})
 
 

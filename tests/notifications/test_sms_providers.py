@@ -103,7 +103,12 @@ def test_a_sign_in_code_goes_out_through_aliyun_and_its_receipt_marks_it_deliver
     assert otp.sms_receipt_at.isoformat() == "2026-12-06T02:00:05+00:00"  # 10:00:05 Shanghai
 
     # Replayed, even with another outcome: nothing changes.
-    failed = {**report, "success": False, "err_code": "MK:0001", "report_time": "2026-12-06 11:00:00"}
+    failed = {
+        **report,
+        "success": False,
+        "err_code": "MK:0001",
+        "report_time": "2026-12-06 11:00:00",
+    }
     response = aliyun_receipt(api, [failed])
     assert response.json()["replayed"] == 1 and response.json()["recorded"] == 0
     otp.refresh_from_db()
@@ -141,7 +146,13 @@ def test_a_sign_in_code_goes_out_through_tencent_and_the_desk_sees_it_undelivere
     }
     response = tencent_receipt(api, [report])
     assert response.status_code == 200, response.content
-    assert response.json() == {"result": 0, "errmsg": "OK", "recorded": 1, "replayed": 0, "unknown": 0}
+    assert response.json() == {
+        "result": 0,
+        "errmsg": "OK",
+        "recorded": 1,
+        "replayed": 0,
+        "unknown": 0,
+    }
     otp.refresh_from_db()
     assert (otp.sms_status, otp.sms_provider_code) == (OtpCode.Sms.UNDELIVERED, "MI:0013")
 
@@ -277,7 +288,12 @@ def test_receipts_need_their_token_and_a_list_and_write_nothing_otherwise(
         api.post("/api/v1/sms/receipts/aliyun", [report], format="json"),
     ):
         assert response.status_code == 403 and response.json()["code"] == "permission_denied"
-    for body in ({"biz_id": otp.sms_message_id}, [{"biz_id": otp.sms_message_id}], "x", [report, 5]):
+    for body in (
+        {"biz_id": otp.sms_message_id},
+        [{"biz_id": otp.sms_message_id}],
+        "x",
+        [report, 5],
+    ):
         response = aliyun_receipt(api, body)
         assert response.status_code == 400, body
         assert set(response.json()) == {"code", "detail", "fields"}
