@@ -325,6 +325,12 @@ def sms_templates(raw: str) -> dict:
             templates = json.loads(raw)
         except ValueError as error:
             raise ImproperlyConfigured(f"SMS_TEMPLATES is not valid JSON: {error}") from error
+        for kind, template in templates.items():
+            by_provider = template.values() if isinstance(template, dict) else [template]
+            if not by_provider or not all(isinstance(one, str) and one for one in by_provider):
+                raise ImproperlyConfigured(
+                    f"SMS_TEMPLATES[{kind!r}]: a template code/id, or {{provider: template}}"
+                )
         return templates
     pairs = [item.partition("=") for item in raw.split(",") if item.strip()]
     if any(not sep or not kind.strip() or not value.strip() for kind, sep, value in pairs):
