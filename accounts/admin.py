@@ -52,14 +52,29 @@ class UserAdmin(DjangoUserAdmin):
 
 @admin.register(OtpCode)
 class OtpCodeAdmin(ModelAdmin):
-    list_display = ["phone", "state", "sms_status", "attempts", "created_at", "expires_at"]
-    list_filter = ["state", "sms_status"]
-    search_fields = ["phone"]
+    list_display = [
+        "phone",
+        "purpose",
+        "state",
+        "sms_status",
+        "sms_provider",
+        "sms_provider_code",
+        "sms_receipt_at",
+        "attempts",
+        "created_at",
+        "expires_at",
+    ]
+    list_filter = ["state", "sms_status", "sms_provider"]
+    search_fields = ["phone", "sms_message_id"]
     readonly_fields = [
         "phone",
         "code_hash",
         "state",
         "sms_status",
+        "sms_provider",
+        "sms_message_id",
+        "sms_provider_code",
+        "sms_receipt_at",
         "attempts",
         "created_at",
         "expires_at",

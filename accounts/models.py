@@ -92,6 +92,9 @@ class OtpCode(models.Model):
         SENT = "sent", _("sent")
         FAILED = "failed", _("failed")
         UNKNOWN = "unknown", _("outcome unknown")
+        # The provider's delivery receipt (docs/sms.md): reached the phone, or not.
+        DELIVERED = "delivered", _("delivered")
+        UNDELIVERED = "undelivered", _("not delivered")
 
     class Purpose(models.TextChoices):
         SIGN_IN = "sign_in", _("sign-in")
@@ -112,7 +115,13 @@ class OtpCode(models.Model):
     purpose = models.CharField(
         _("purpose"), max_length=8, choices=Purpose.choices, default=Purpose.SIGN_IN
     )
-    sms_status = models.CharField(_("SMS"), max_length=8, choices=Sms.choices, default=Sms.SENDING)
+    sms_status = models.CharField(_("SMS"), max_length=12, choices=Sms.choices, default=Sms.SENDING)
+    # Which provider took it and its id (the receipt's key), the provider's last code
+    # (a refusal's or the receipt's) and the receipt's time (docs/sms.md).
+    sms_provider = models.CharField(_("SMS provider"), max_length=20, blank=True)
+    sms_message_id = models.CharField(_("SMS message id"), max_length=64, blank=True)
+    sms_provider_code = models.CharField(_("SMS provider code"), max_length=64, blank=True)
+    sms_receipt_at = models.DateTimeField(_("SMS receipt at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("sign-in code")
@@ -129,6 +138,11 @@ class OtpCode(models.Model):
                 fields=["created_at"],
                 condition=models.Q(sms_status="unknown"),
                 name="otp_sms_unknown",
+            ),
+            models.Index(
+                fields=["sms_provider", "sms_message_id"],
+                condition=~models.Q(sms_message_id=""),
+                name="otp_sms_message",
             ),
         ]
 

@@ -22,7 +22,7 @@ from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from core import metrics, ratelimit
-from core.errors import DomainError, Throttled
+from core.errors import DomainError, Invalid, ServiceUnavailable, Throttled
 
 from . import wechat
 from .authentication import valid_user_id
@@ -30,13 +30,19 @@ from .models import OtpCode, OtpGuess, SignedOutSession, User, WechatBinding
 from .phone import normalize_phone
 from .roles import STAFF_ROLES, Role, role_link
 from .selectors import ADMIN_REFUSED_METRIC, SESSION_CLAIM, signed_out_key
-from .sms import sms_backend
+from .sms import SmsMessage, SmsRejected, sms_send
 
 logger = logging.getLogger(__name__)
 
 # A code `sending` for less than this has maybe not been locked by its sender yet (it
 # locks the row just after the code commits): never judged lost before.
 OTP_SMS_LOCK_GRACE = timedelta(seconds=2)
+
+
+class SmsUnavailable(ServiceUnavailable):
+    """No SMS provider took the code (outage, throttling): the caller may ask again."""
+
+    default_detail = gettext_lazy("The SMS service is briefly unavailable. Try again shortly.")
 
 
 class OtpInvalid(DomainError):
@@ -266,36 +272,56 @@ def otp_request(*, phone: str, address: str, purpose: str = OtpCode.Purpose.SIGN
             )
         else:
             text = _("[Duoduo] Your sign-in code is %(code)s. It expires in %(minutes)d minutes.")
-        message = text % {"code": code, "minutes": settings.OTP_TTL_SECONDS // 60}
-        transaction.on_commit(
-            lambda: _otp_sms_send(otp_id=otp.pk, phone=phone, code=code, message=message)
+        minutes = settings.OTP_TTL_SECONDS // 60
+        sms = SmsMessage(
+            phone=phone,
+            kind=str(purpose),  # "sign_in" or "desk": the provider's template (SMS_TEMPLATES)
+            text=text % {"code": code, "minutes": minutes},
+            variables={"code": code, "minutes": str(minutes)},
+            code=code,
         )
+        transaction.on_commit(lambda: _otp_sms_send(otp_id=otp.pk, message=sms))
     return otp
 
 
-def _otp_sms_send(*, otp_id: int, phone: str, code: str, message: str) -> None:
+def _otp_sms_send(*, otp_id: int, message: SmsMessage) -> None:
     """Send a code's SMS (after the code committed) holding its row locked: another
     request sees it locked while the provider is called. A process that stops here
     (killed, timed out) releases the lock with its connection and leaves the row
-    `sending`: lost (`_last_code_lost`). A provider's error is recorded (`failed`) and
-    raised."""
-    error = None
+    `sending`: lost (`_last_code_lost`). The provider that took it and its message id
+    are recorded (its delivery receipt finds the row by them); a provider's error is
+    recorded (`failed`, with the provider's code) and raised as a 400 on the phone (the
+    number refused for good) or a 503 (every provider down or throttling)."""
+    error: Exception | None = None
     with transaction.atomic():
         list(OtpCode.objects.select_for_update().filter(pk=otp_id).values_list("pk"))
         try:
-            sms_backend().send_code(phone=phone, code=code, message=message)
+            sent = sms_send(message)
         except Exception as failure:  # the provider's, whatever it is: recorded, raised
             error = failure
-        OtpCode.objects.filter(pk=otp_id, sms_status=OtpCode.Sms.SENDING).update(
-            sms_status=OtpCode.Sms.FAILED if error else OtpCode.Sms.SENT
-        )
+        sending = OtpCode.objects.filter(pk=otp_id, sms_status=OtpCode.Sms.SENDING)
+        if error is None:
+            sending.update(
+                sms_status=OtpCode.Sms.SENT,
+                sms_provider=sent.provider,
+                sms_message_id=sent.message_id[:64],
+            )
+        else:
+            sending.update(
+                sms_status=OtpCode.Sms.FAILED,
+                sms_provider=getattr(error, "provider", ""),
+                sms_provider_code=getattr(error, "code", "")[:64],
+            )
+    if isinstance(error, SmsRejected):  # an invalid or blacklisted number, say
+        raise Invalid(fields={"phone": [_("The SMS provider refused this number.")]}) from error
     if error is not None:
-        raise error
+        raise SmsUnavailable() from error
 
 
 def _last_code_lost(*, phone: str, address: str, now) -> bool:
     """Whether the last code asked for `phone` from `address` surely did not reach the
-    phone: its SMS failed or is of unknown outcome, or it is `sending` while nobody
+    phone: its SMS failed, is of unknown outcome or its provider's receipt says it was
+    not delivered, or it is `sending` while nobody
     sends it (its row is not locked: the process stopped mid-way), which is recorded
     as `unknown` here. The resident may then ask again at once."""
     last = (
@@ -307,7 +333,7 @@ def _last_code_lost(*, phone: str, address: str, now) -> bool:
     if last is None:
         return False
     pk, sms_status, created_at = last
-    if sms_status in (OtpCode.Sms.FAILED, OtpCode.Sms.UNKNOWN):
+    if sms_status in (OtpCode.Sms.FAILED, OtpCode.Sms.UNKNOWN, OtpCode.Sms.UNDELIVERED):
         return True
     if sms_status != OtpCode.Sms.SENDING or created_at > now - OTP_SMS_LOCK_GRACE:
         return False

@@ -4,6 +4,7 @@ docs/settings.md documents each variable read here (tests/core/test_settings_doc
 """
 
 import ipaddress
+import json
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -308,6 +309,51 @@ SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^metrics$"]
 # --- Sign-in by SMS code.
 SMS_BACKEND = os.environ.get("SMS_BACKEND", "console")
 SMS_FILE_PATH = os.environ.get("SMS_FILE_PATH", str(BASE_DIR / "sms.jsonl"))
+# Several providers in order ("aliyun,tencent"): the next on an outage or throttling.
+SMS_BACKENDS = os.environ.get("SMS_BACKENDS", "")
+SMS_TIMEOUT = env_int("SMS_TIMEOUT", 10)  # seconds for a provider's answer
+
+
+def sms_templates(raw: str) -> dict:
+    """SMS_TEMPLATES: a JSON object (kind -> template, or kind -> {provider: template}) or
+    `kind=template,kind=template` (the same template code/id at every provider)."""
+    raw = raw.strip()
+    if not raw:
+        return {}
+    if raw.startswith("{"):
+        try:
+            templates = json.loads(raw)
+        except ValueError as error:
+            raise ImproperlyConfigured(f"SMS_TEMPLATES is not valid JSON: {error}") from error
+        for kind, template in templates.items():
+            by_provider = template.values() if isinstance(template, dict) else [template]
+            if not by_provider or not all(isinstance(one, str) and one for one in by_provider):
+                raise ImproperlyConfigured(
+                    f"SMS_TEMPLATES[{kind!r}]: a template code/id, or {{provider: template}}"
+                )
+        return templates
+    pairs = [item.partition("=") for item in raw.split(",") if item.strip()]
+    if any(not sep or not kind.strip() or not value.strip() for kind, sep, value in pairs):
+        raise ImproperlyConfigured("SMS_TEMPLATES: write kind=template,kind=template or JSON")
+    return {kind.strip(): value.strip() for kind, _sep, value in pairs}
+
+
+SMS_TEMPLATES = sms_templates(os.environ.get("SMS_TEMPLATES", ""))
+# Aliyun (SMS_BACKEND=aliyun): docs/sms.md. The endpoint is a host or a full URL.
+SMS_ALIYUN_ACCESS_KEY_ID = os.environ.get("SMS_ALIYUN_ACCESS_KEY_ID", "")
+SMS_ALIYUN_ACCESS_KEY_SECRET = os.environ.get("SMS_ALIYUN_ACCESS_KEY_SECRET", "")
+SMS_ALIYUN_SIGN_NAME = os.environ.get("SMS_ALIYUN_SIGN_NAME", "")
+SMS_ALIYUN_ENDPOINT = os.environ.get("SMS_ALIYUN_ENDPOINT", "dysmsapi.aliyuncs.com")
+SMS_ALIYUN_REGION = os.environ.get("SMS_ALIYUN_REGION", "cn-hangzhou")
+SMS_ALIYUN_RECEIPT_TOKEN = os.environ.get("SMS_ALIYUN_RECEIPT_TOKEN", "")
+# Tencent Cloud (SMS_BACKEND=tencent).
+SMS_TENCENT_SECRET_ID = os.environ.get("SMS_TENCENT_SECRET_ID", "")
+SMS_TENCENT_SECRET_KEY = os.environ.get("SMS_TENCENT_SECRET_KEY", "")
+SMS_TENCENT_SDK_APP_ID = os.environ.get("SMS_TENCENT_SDK_APP_ID", "")
+SMS_TENCENT_SIGN_NAME = os.environ.get("SMS_TENCENT_SIGN_NAME", "")
+SMS_TENCENT_ENDPOINT = os.environ.get("SMS_TENCENT_ENDPOINT", "sms.tencentcloudapi.com")
+SMS_TENCENT_REGION = os.environ.get("SMS_TENCENT_REGION", "ap-guangzhou")
+SMS_TENCENT_RECEIPT_TOKEN = os.environ.get("SMS_TENCENT_RECEIPT_TOKEN", "")
 # Mainland China mobile numbers in E.164; a deployment elsewhere sets its own pattern.
 PHONE_NUMBER_PATTERN = os.environ.get("PHONE_NUMBER_PATTERN", r"^\+861[3-9][0-9]{9}$")
 PHONE_DEFAULT_COUNTRY_CODE = os.environ.get("PHONE_DEFAULT_COUNTRY_CODE", "+86")
@@ -604,7 +650,9 @@ CELERY_BEAT_SCHEDULE = {
 # --- Notifications (notifications/): SMS retries, quiet hours, batches.
 NOTIFY_SMS_RETRIES = env_int("NOTIFY_SMS_RETRIES", 5)
 NOTIFY_SMS_BACKOFF = env_int("NOTIFY_SMS_BACKOFF", 30)  # seconds, doubled each retry
-NOTIFY_SMS_REQUEUE_SECONDS = env_int("NOTIFY_SMS_REQUEUE_SECONDS", 900)
+# A pending SMS queued this long ago and not sent (its task lost with the broker's data):
+# the dispatch beat queues it again, once (docs/sms.md).
+NOTIFY_SMS_REQUEUE_SECONDS = env_int("NOTIFY_SMS_REQUEUE_SECONDS", 600)
 # An SMS (a notification, a sign-in code) `sending` this long: its sender stopped before
 # the provider answered; the dispatch beat records it as `unknown`.
 NOTIFY_SMS_SENDING_TIMEOUT = env_int("NOTIFY_SMS_SENDING_TIMEOUT", 300)

@@ -83,6 +83,7 @@ def session_page(request, pk: int):
     context = {
         "session": session,
         "acts": session.acts.order_by("-pk"),
+        "codes": selectors.codes_sms_of(phone=session.phone),
         "ratings": Review.Rating.choices,
         "max_comment": MAX_COMMENT,
         "categories": MoralCategory.objects.filter(active=True).order_by("pk"),

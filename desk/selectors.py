@@ -2,6 +2,8 @@
 
 from django.db.models import QuerySet
 
+from accounts.models import OtpCode
+
 from .models import AssistedAct, DeskSession
 
 
@@ -16,3 +18,9 @@ def sessions_of_agent(*, agent) -> QuerySet[DeskSession]:
 def acts_for_resident(*, resident) -> QuerySet[AssistedAct]:
     """The acts agents filed for `resident`, with the agent and the session's centre."""
     return AssistedAct.objects.filter(resident=resident).select_related("agent", "session")
+
+
+def codes_sms_of(*, phone: str, limit: int = 5) -> list[OtpCode]:
+    """The latest codes sent to `phone` (sign-in and desk) with their SMS's outcome, so
+    an agent sees a code the provider did not deliver (docs/sms.md)."""
+    return list(OtpCode.objects.filter(phone=phone).order_by("-created_at")[:limit])

@@ -23,9 +23,20 @@ from .models import Broadcast, Notification
 
 @admin.register(Notification)
 class NotificationAdmin(ReadOnlyAdminMixin, ModelAdmin):
-    list_display = ["id", "kind", "user", "created_at", "read_at", "sms_status", "sms_attempts"]
-    list_filter = ["sms_status", "kind"]
-    search_fields = ["event_key", "user__phone"]
+    list_display = [
+        "id",
+        "kind",
+        "user",
+        "created_at",
+        "read_at",
+        "sms_status",
+        "sms_provider",
+        "sms_provider_code",
+        "sms_receipt_at",
+        "sms_attempts",
+    ]
+    list_filter = ["sms_status", "sms_provider", "kind"]
+    search_fields = ["event_key", "user__phone", "sms_message_id"]
     raw_id_fields = ["user"]
     date_hierarchy = "created_at"
     actions = ["send_again"]
@@ -35,7 +46,7 @@ class NotificationAdmin(ReadOnlyAdminMixin, ModelAdmin):
     pending_label = gettext_lazy("SMS of unknown outcome")
     pending_filter = {"sms_status": Notification.Sms.UNKNOWN}
 
-    @admin.action(description=gettext_lazy("Send the failed or unknown SMS again"))
+    @admin.action(description=gettext_lazy("Send the failed, unknown or undelivered SMS again"))
     def send_again(self, request, queryset):
         count = services.sms_retry(notification_ids=list(queryset.values_list("pk", flat=True)))
         self.message_user(request, _("%(count)d SMS queued again.") % {"count": count})

@@ -13,7 +13,11 @@ class NotificationsConfig(AppConfig):
         # Imported here, not at the top: selectors need the models.
         from core import metrics
 
+        from .checks import sms_templates_check
         from .selectors import sms_unknown_count
+
+        # A provider without a template for a kind: stop at start-up, naming the kinds.
+        sms_templates_check()
 
         metrics.register_gauge(
             "duoduo_sms_unknown",

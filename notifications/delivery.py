@@ -15,7 +15,7 @@ from django.db.models import F, Q, QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from accounts.sms import sms_backend
+from accounts.sms import SmsMessage, SmsRejected, sms_send
 from core.errors import Invalid
 from core.timezones import LOCAL_TZ
 
@@ -127,6 +127,21 @@ def sms_text(notification: Notification) -> str:
         return _("[Duoduo] %(title)s: %(body)s") % {"title": title, "body": body}
 
 
+def sms_message(notification: Notification) -> SmsMessage:
+    """The notification as an SMS: its text, and for a provider's template (one per kind
+    in SMS_TEMPLATES) the variables `title` and `body`, in Chinese."""
+    with translation.override(settings.LANGUAGE_CODE):
+        title, body = notification.kind_spec.render(notification.params)
+        title, body = str(title), str(body)
+    return SmsMessage(
+        phone=notification.user.phone,
+        kind=notification.kind,
+        text=sms_text(notification),
+        variables={"title": title, "body": body},
+        key=notification.event_key,
+    )
+
+
 def wants_sms(*, user_id: int, kind: str) -> bool:
     spec = kinds.get(kind)
     if not spec.sms:
@@ -166,15 +181,24 @@ def sms_deliver(*, notification_id: int, final: bool, now: dt.datetime | None = 
     if not claimed:
         return "nothing"
     try:
-        sms_backend().send_text(phone=row.user.phone, text=sms_text(row), key=row.event_key)
+        sent = sms_send(sms_message(row))
     except Exception as error:  # any provider failure: recorded, retried, never raised
+        # Refused for good (an invalid number, an unapproved template): no retry helps.
+        final = final or isinstance(error, SmsRejected)
         Notification.objects.filter(pk=row.pk).update(
             sms_status=Sms.FAILED if final else Sms.PENDING,
             sms_error=f"{type(error).__name__}: {error}"[:300],
+            sms_provider=getattr(error, "provider", ""),
+            sms_provider_code=getattr(error, "code", "")[:64],
         )
         return "failed" if final else "retry"
     Notification.objects.filter(pk=row.pk).update(
-        sms_status=Sms.SENT, sms_sent_at=timezone.now(), sms_error=""
+        sms_status=Sms.SENT,
+        sms_sent_at=timezone.now(),
+        sms_error="",
+        sms_provider=sent.provider,
+        sms_message_id=sent.message_id[:64],
+        sms_provider_code="",
     )
     return "sent"
 
@@ -196,17 +220,33 @@ def sms_sending_expire(*, now: dt.datetime) -> int:
 
 
 def sms_due_ids(*, now: dt.datetime, limit: int) -> list[int]:
-    """The pending SMS whose time has come (after quiet hours) or whose queueing was lost
-    (the broker was down, or queued long ago and never run), marked queued now."""
+    """The pending SMS whose time has come (after quiet hours, or never queued) and, once
+    each, those queued more than NOTIFY_SMS_REQUEUE_SECONDS ago and still pending (their
+    task lost with the broker's data): marked queued now (and re-queued). Queuing one twice
+    sends it once (`sms_deliver` claims the row)."""
     stale = now - dt.timedelta(seconds=settings.NOTIFY_SMS_REQUEUE_SECONDS)
-    ids = list(
-        Notification.objects.filter(sms_status=Sms.PENDING, sms_not_before__lte=now)
-        .filter(Q(sms_queued_at__isnull=True) | Q(sms_queued_at__lt=stale))
+    due = Notification.objects.filter(sms_status=Sms.PENDING, sms_not_before__lte=now)
+    never = Q(sms_queued_at__isnull=True)
+    lost = Q(sms_queued_at__lt=stale, sms_requeued_at__isnull=True)
+    rows = list(
+        due.filter(never | lost)
         .order_by("sms_not_before", "pk")
-        .values_list("pk", flat=True)[:limit]
+        .values_list("pk", "sms_queued_at")[:limit]
     )
-    Notification.objects.filter(pk__in=ids).update(sms_queued_at=now)
-    return ids
+    Notification.objects.filter(pk__in=[pk for pk, queued in rows if queued is None]).update(
+        sms_queued_at=now
+    )
+    Notification.objects.filter(pk__in=[pk for pk, queued in rows if queued is not None]).update(
+        sms_queued_at=now, sms_requeued_at=now
+    )
+    return [pk for pk, _queued in rows]
+
+
+def sms_queueing_lost(ids: list[int]) -> None:
+    """The broker refused these: the next dispatch beat queues them (as never queued)."""
+    Notification.objects.filter(pk__in=ids, sms_status=Sms.PENDING).update(
+        sms_queued_at=None, sms_requeued_at=None
+    )
 
 
 # --- Audiences of broadcasts.

@@ -22,6 +22,9 @@ class Notification(models.Model):
         # the provider's answer, so nobody knows whether it went out (never sent again
         # by itself; staff may send it again from the admin).
         UNKNOWN = "unknown", _("outcome unknown")
+        # The provider's delivery receipt (docs/sms.md): reached the phone, or not.
+        DELIVERED = "delivered", _("delivered")
+        UNDELIVERED = "undelivered", _("not delivered")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -36,7 +39,7 @@ class Notification(models.Model):
     link = models.CharField(_("link"), max_length=200, blank=True)
     created_at = models.DateTimeField(_("created at"))
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
-    sms_status = models.CharField(_("SMS"), max_length=10, choices=Sms.choices, default=Sms.NONE)
+    sms_status = models.CharField(_("SMS"), max_length=12, choices=Sms.choices, default=Sms.NONE)
     # Quiet hours: not before this time (08:00 Asia/Shanghai after a night-time event).
     sms_not_before = models.DateTimeField(_("SMS not before"), null=True, blank=True)
     sms_queued_at = models.DateTimeField(_("SMS queued at"), null=True, blank=True)
@@ -46,6 +49,14 @@ class Notification(models.Model):
     sms_claimed_at = models.DateTimeField(_("SMS claimed at"), null=True, blank=True)
     sms_sent_at = models.DateTimeField(_("SMS sent at"), null=True, blank=True)
     sms_error = models.CharField(_("SMS error"), max_length=300, blank=True)
+    # Which provider took it and its id (the receipt's key), the provider's last code
+    # (a refusal's or the receipt's) and the receipt's time (docs/sms.md).
+    sms_provider = models.CharField(_("SMS provider"), max_length=20, blank=True)
+    sms_message_id = models.CharField(_("SMS message id"), max_length=64, blank=True)
+    sms_provider_code = models.CharField(_("SMS provider code"), max_length=64, blank=True)
+    sms_receipt_at = models.DateTimeField(_("SMS receipt at"), null=True, blank=True)
+    # When the dispatch beat queued it again (its task lost with the broker's data): once.
+    sms_requeued_at = models.DateTimeField(_("SMS queued again at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("notification")
@@ -73,6 +84,11 @@ class Notification(models.Model):
                 fields=["created_at"],
                 condition=models.Q(sms_status="unknown"),
                 name="notification_sms_unknown",
+            ),
+            models.Index(
+                fields=["sms_provider", "sms_message_id"],
+                condition=~models.Q(sms_message_id=""),
+                name="notification_sms_message",
             ),
         ]
 

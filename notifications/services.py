@@ -113,9 +113,10 @@ def broadcast_queue(*, broadcast_id: int) -> None:
 
 
 def sms_retry(*, notification_ids: list[int]) -> int:
-    """The admin's "send again" for failed SMS and those of unknown outcome (staff
-    decide: an unknown one may have gone out already)."""
-    again = [Notification.Sms.FAILED, Notification.Sms.UNKNOWN]
+    """The admin's "send again" for failed SMS, those of unknown outcome (staff decide:
+    an unknown one may have gone out already) and those the provider's receipt says
+    did not reach the phone. The new attempt gets the next provider's id and receipt."""
+    again = [Notification.Sms.FAILED, Notification.Sms.UNKNOWN, Notification.Sms.UNDELIVERED]
     with transaction.atomic():
         ids = list(
             Notification.objects.filter(pk__in=notification_ids, sms_status__in=again).values_list(
@@ -123,7 +124,13 @@ def sms_retry(*, notification_ids: list[int]) -> int:
             )
         )
         Notification.objects.filter(pk__in=ids).update(
-            sms_status=Notification.Sms.PENDING, sms_queued_at=timezone.now(), sms_error=""
+            sms_status=Notification.Sms.PENDING,
+            sms_queued_at=timezone.now(),
+            sms_requeued_at=None,
+            sms_error="",
+            sms_message_id="",
+            sms_provider_code="",
+            sms_receipt_at=None,
         )
         transaction.on_commit(lambda: tasks.sms_enqueue(ids))
     return len(ids)

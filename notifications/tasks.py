@@ -18,7 +18,7 @@ from . import delivery
 logger = logging.getLogger(__name__)
 
 
-def sms_enqueue(ids: list[int], *, start_after: float = 0.0) -> None:
+def sms_enqueue(ids: list[int], *, start_after: float = 0.0) -> bool:
     """Queue these notifications' SMS, NOTIFY_SMS_BATCH_SIZE at a time, each batch
     NOTIFY_SMS_BATCH_PAUSE seconds after the one before (no flood of the provider).
     Best effort: with the broker down the dispatch beat queues them later; the change
@@ -30,6 +30,8 @@ def sms_enqueue(ids: list[int], *, start_after: float = 0.0) -> None:
             sms_send.apply_async(args=[pk], countdown=delay or None, retry=False)
     except Exception:  # the broker's error, whatever it is
         logger.warning("SMS of %d notifications not queued; the dispatch beat retries", len(ids))
+        return False
+    return True
 
 
 @shared_task(bind=True, name="notifications.tasks.sms_send", max_retries=None)
@@ -51,14 +53,16 @@ def sms_send(self, notification_id: int) -> str:
 @shared_task(name="notifications.tasks.sms_dispatch_due")
 def sms_dispatch_due() -> int:
     """Every minute: queue the SMS held back by the quiet hours, or whose queueing was
-    lost; record as `unknown` those `sending` for longer than NOTIFY_SMS_SENDING_TIMEOUT
+    lost (queued NOTIFY_SMS_REQUEUE_SECONDS ago and still pending: queued again, once);
+    record as `unknown` those `sending` for longer than NOTIFY_SMS_SENDING_TIMEOUT
     (notifications and sign-in codes: their sender stopped mid-way)."""
     now = timezone.now()
     lost = delivery.sms_sending_expire(now=now) + otp_sms_expire(now=now)
     if lost:
         logger.warning("%d SMS of unknown outcome: their sender stopped while sending", lost)
     ids = delivery.sms_due_ids(now=now, limit=settings.NOTIFY_SMS_DISPATCH_LIMIT)
-    sms_enqueue(ids)
+    if not sms_enqueue(ids):
+        delivery.sms_queueing_lost(ids)
     return len(ids)
 
 

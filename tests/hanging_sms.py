@@ -12,7 +12,7 @@ from pathlib import Path
 
 from django.conf import settings
 
-from accounts.sms import LocmemBackend, SmsError
+from accounts.sms import LocmemBackend, SmsError, SmsMessage
 
 
 class HangingBackend:
@@ -21,23 +21,20 @@ class HangingBackend:
         while True:
             time.sleep(60)
 
-    def send_code(self, *, phone: str, code: str, message: str) -> None:
-        self._hang(phone)
-
-    def send_text(self, *, phone: str, text: str, key: str) -> None:
-        self._hang(phone)
+    def send(self, message: SmsMessage) -> None:
+        self._hang(message.phone)
 
 
 class BlockingBackend(LocmemBackend):
     entered = threading.Event()
     release = threading.Event()
 
-    def send_code(self, *, phone: str, code: str, message: str) -> None:
+    def send(self, message: SmsMessage) -> None:
         self.entered.set()
         assert self.release.wait(timeout=60)
-        super().send_code(phone=phone, code=code, message=message)
+        super().send(message)
 
 
 class RefusingBackend(LocmemBackend):
-    def send_code(self, *, phone: str, code: str, message: str) -> None:
+    def send(self, message: SmsMessage) -> None:
         raise SmsError("provider refused")

@@ -10,4 +10,6 @@ urlpatterns = [
         views.NotificationPreferencesView.as_view(),
         name="notifications-preferences",
     ),
+    path("sms/receipts/aliyun", views.AliyunReceiptView.as_view(), name="sms-receipts-aliyun"),
+    path("sms/receipts/tencent", views.TencentReceiptView.as_view(), name="sms-receipts-tencent"),
 ]

@@ -4,6 +4,7 @@
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
+from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -12,8 +13,9 @@ from core.pagination import paginate, paginated
 from core.schema import error_response
 from core.serializers import ComputedCharField, StrictIntegerField
 from core.throttling import UserRateThrottle
+from core.timezones import LOCAL_TZ
 
-from .. import kinds, selectors, services
+from .. import kinds, receipts, selectors, services
 
 NEITHER = _("Give the ids to mark read, or all: true.")
 
@@ -124,3 +126,131 @@ class NotificationPreferencesView(APIView):
         changes = {choice["kind"]: choice["sms"] for choice in data.validated_data["preferences"]}
         services.preferences_update(user=request.user, changes=changes)
         return Response(self._body(request.user))
+
+
+# --- SMS delivery receipts (docs/sms.md): the providers call these, not the app.
+
+
+class ReceiptCountsSerializer(serializers.Serializer):
+    recorded = StrictIntegerField(help_text="Outbox rows moved to delivered or undelivered.")
+    replayed = StrictIntegerField(help_text="Rows that had their outcome already: unchanged.")
+    unknown = StrictIntegerField(help_text="Message ids nobody sent: ignored.")
+
+
+class AliyunReceiptSerializer(serializers.Serializer):
+    """One item of Aliyun's SmsReport callback body."""
+
+    biz_id = serializers.CharField(max_length=64)
+    success = serializers.BooleanField()
+    err_code = serializers.CharField(max_length=64, allow_blank=True)
+    report_time = serializers.DateTimeField(
+        input_formats=["%Y-%m-%d %H:%M:%S"], default_timezone=LOCAL_TZ, required=False
+    )
+
+
+class TencentReceiptSerializer(serializers.Serializer):
+    """One item of Tencent Cloud's SMS status callback body."""
+
+    sid = serializers.CharField(max_length=64)
+    report_status = serializers.ChoiceField(choices=["SUCCESS", "FAIL"])
+    errmsg = serializers.CharField(max_length=64, allow_blank=True)
+    user_receive_time = serializers.DateTimeField(
+        input_formats=["%Y-%m-%d %H:%M:%S"], default_timezone=LOCAL_TZ, required=False
+    )
+
+
+class ReceiptView(APIView):
+    """POST /sms/receipts/<provider>?token=...: a JSON list of the provider's receipts."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+    provider = ""
+    item_serializer: type[serializers.Serializer] = serializers.Serializer
+
+    class OutputSerializer(ReceiptCountsSerializer):
+        pass
+
+    def receipt(self, item: dict) -> receipts.Receipt:
+        raise NotImplementedError
+
+    def answer(self, counts: receipts.ReceiptsRecorded) -> dict:
+        """The provider's documented acknowledgement, with the counts."""
+        raise NotImplementedError
+
+    def post(self, request):
+        receipts.receipt_token_check(
+            provider=self.provider, token=str(request.query_params.get("token", ""))
+        )
+        items = self.item_serializer(data=request.data, many=True, max_length=1000)
+        if not items.is_valid():
+            raise Invalid(fields={"receipts": [_("A JSON list of the provider's receipts.")]})
+        counts = receipts.receipts_record(
+            provider=self.provider, receipts=[self.receipt(item) for item in items.validated_data]
+        )
+        return Response(self.answer(counts))
+
+
+class AliyunReceiptView(ReceiptView):
+    provider = "aliyun"
+    item_serializer = AliyunReceiptSerializer
+
+    class OutputSerializer(ReceiptCountsSerializer):
+        code = StrictIntegerField(help_text="0: received (Aliyun's acknowledgement).")
+        msg = serializers.CharField()
+
+    def receipt(self, item: dict) -> receipts.Receipt:
+        return receipts.Receipt(
+            message_id=item["biz_id"],
+            delivered=item["success"],
+            code=item["err_code"],
+            at=item.get("report_time"),
+        )
+
+    def answer(self, counts: receipts.ReceiptsRecorded) -> dict:
+        return self.OutputSerializer({"code": 0, "msg": "成功", **vars(counts)}).data
+
+    @extend_schema(
+        operation_id="sms_receipts_aliyun",
+        request=AliyunReceiptSerializer(many=True),
+        responses={
+            200: OutputSerializer,
+            400: error_response("Not a JSON list of the provider's receipts."),
+            403: error_response("Wrong or missing `token`."),
+            404: error_response("This provider's receipts are not configured."),
+        },
+    )
+    def post(self, request):
+        return super().post(request)
+
+
+class TencentReceiptView(ReceiptView):
+    provider = "tencent"
+    item_serializer = TencentReceiptSerializer
+
+    class OutputSerializer(ReceiptCountsSerializer):
+        result = StrictIntegerField(help_text="0: received (Tencent's acknowledgement).")
+        errmsg = serializers.CharField()
+
+    def receipt(self, item: dict) -> receipts.Receipt:
+        return receipts.Receipt(
+            message_id=item["sid"],
+            delivered=item["report_status"] == "SUCCESS",
+            code=item["errmsg"],
+            at=item.get("user_receive_time"),
+        )
+
+    def answer(self, counts: receipts.ReceiptsRecorded) -> dict:
+        return self.OutputSerializer({"result": 0, "errmsg": "OK", **vars(counts)}).data
+
+    @extend_schema(
+        operation_id="sms_receipts_tencent",
+        request=TencentReceiptSerializer(many=True),
+        responses={
+            200: OutputSerializer,
+            400: error_response("Not a JSON list of the provider's receipts."),
+            403: error_response("Wrong or missing `token`."),
+            404: error_response("This provider's receipts are not configured."),
+        },
+    )
+    def post(self, request):
+        return super().post(request)

@@ -16,8 +16,8 @@ from django.conf import settings as django_settings
 from django.db import connection
 
 from accounts.models import OtpCode
-from accounts.services import OTP_SMS_LOCK_GRACE, otp_request
-from accounts.sms import LocmemBackend, SmsError
+from accounts.services import OTP_SMS_LOCK_GRACE, SmsUnavailable, otp_request
+from accounts.sms import LocmemBackend
 from core.errors import Throttled
 from tests.conftest import next_phone
 from tests.hanging_sms import BlockingBackend
@@ -131,11 +131,11 @@ def test_a_code_still_being_sent_holds_the_next_request_back(settings):
 def test_a_refused_code_lets_the_resident_ask_again_at_once(
     settings, django_capture_on_commit_callbacks
 ):
-    """The provider refused the code: it is `failed` (the error raised, as before), and
+    """The provider refused the code: it is `failed` (a 503 raised), and
     the next request within the minute is let through and sent."""
     settings.SMS_BACKEND = "tests.hanging_sms.RefusingBackend"
     phone = next_phone()
-    with pytest.raises(SmsError), django_capture_on_commit_callbacks(execute=True):
+    with pytest.raises(SmsUnavailable), django_capture_on_commit_callbacks(execute=True):
         otp_request(phone=phone, address=ADDRESS)
     [refused] = OtpCode.objects.filter(phone=phone)
     assert refused.sms_status == OtpCode.Sms.FAILED

@@ -6,14 +6,15 @@ from pathlib import Path
 
 from django.conf import settings
 
-from accounts.sms import FileBackend, SmsError
+from accounts.sms import FileBackend, SmsError, SmsMessage
 
 
 class FlakyFileBackend(FileBackend):
-    def send_text(self, *, phone: str, text: str, key: str) -> None:
-        counter = Path(settings.SMS_FILE_PATH + ".attempts")
-        attempts = int(counter.read_text() or 0) + 1 if counter.exists() else 1
-        counter.write_text(str(attempts))
-        if attempts <= int(os.environ.get("FLAKY_SMS_FAILURES", "0")):
-            raise SmsError(f"provider unavailable (attempt {attempts})")
-        super().send_text(phone=phone, text=text, key=key)
+    def send(self, message: SmsMessage) -> None:
+        if not message.code:
+            counter = Path(settings.SMS_FILE_PATH + ".attempts")
+            attempts = int(counter.read_text() or 0) + 1 if counter.exists() else 1
+            counter.write_text(str(attempts))
+            if attempts <= int(os.environ.get("FLAKY_SMS_FAILURES", "0")):
+                raise SmsError(f"provider unavailable (attempt {attempts})")
+        super().send(message)
