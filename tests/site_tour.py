@@ -72,6 +72,8 @@ def page_stops(district: dict) -> list[Stop]:
     resident = User.objects.filter(groups__isnull=True, is_superuser=False).first()
     cadre_user = User.objects.get(phone=OFFICER_PHONES[0])
     return [
+        Stop("home", reverse("home"), None),
+        Stop("home signed in", reverse("home"), resident),
         Stop("leaderboard", reverse("leaderboard"), None),
         Stop("badge", _path(badge_url(cadre)), None),
         Stop("badge signed in", _path(badge_url(cadre)), resident),

@@ -11,7 +11,7 @@ register = template.Library()
 
 @register.filter
 def percent(value, digits: int = 1) -> str:
-    """"0.8333" -> "83.3 %"; empty for nothing, the value itself when it is not a number."""
+    """ "0.8333" -> "83.3 %"; empty for nothing, the value itself when it is not a number."""
     if value is None or value == "":
         return ""
     try:

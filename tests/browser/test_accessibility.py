@@ -1,0 +1,67 @@
+"""Every public and signed-in page (tests/site_tour.py) at 390 px, in the standard mode and
+in 长辈模式: axe-core (npm, tests/browser/axe/) finds no violation (in elder mode with its
+AAA contrast rule, 7:1), and no page scrolls sideways."""
+
+from pathlib import Path
+
+import pytest
+
+from core import display
+from tests.browser.test_csp import sign_in_as
+from tests.site_tour import demo_district, page_stops
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+AXE = Path(__file__).resolve().parent / "axe" / "node_modules" / "axe-core" / "axe.min.js"
+
+# Swagger UI's page is a third party's; the admin's are tested in tests/browser/test_admin.py.
+NOT_RESIDENTS = {"api docs", "admin login"}
+
+# axe.run over the whole document; the argument turns the AAA contrast rule on or off.
+RUN_AXE = """async (enhanced) => {
+  const result = await axe.run(document, {
+    rules: {"color-contrast-enhanced": {enabled: enhanced}},
+    resultTypes: ["violations"],
+  });
+  return result.violations.map((v) => ({
+    id: v.id,
+    help: v.help,
+    nodes: v.nodes.slice(0, 5).map((n) => n.target.join(" ") + " :: " + n.failureSummary),
+  }));
+}"""
+
+
+def test_every_page_is_accessible_in_both_modes_at_phone_width(
+    browser_page, live_server, settings, tmp_path
+):
+    assert AXE.is_file(), "axe-core is missing: run `npm ci --prefix tests/browser/axe`"
+    settings.MEDIA_ROOT = tmp_path / "media"
+    district = demo_district()
+    stops = [stop for stop in page_stops(district) if stop.label not in NOT_RESIDENTS]
+    axe_source = AXE.read_text()
+    page = browser_page
+    assert page.viewport_size["width"] == 390
+    problems = {}
+    for elder in (False, True):
+        for stop in stops:
+            sign_in_as(page, live_server, stop.user)
+            if elder:
+                page.context.add_cookies(
+                    [{"name": display.COOKIE, "value": "1", "url": live_server.url}]
+                )
+            response = page.goto(f"{live_server.url}{stop.path}")
+            assert response.status == 200, stop
+            page.wait_for_load_state("networkidle")
+            assert page.locator("body.elder").count() == (1 if elder else 0), stop
+            # DevTools' evaluation is not subject to the page's CSP (no inline script).
+            page.evaluate(axe_source)
+            name = f"{stop.label} ({'elder' if elder else 'standard'})"
+            violations = page.evaluate(RUN_AXE, elder)
+            if violations:
+                problems[name] = violations
+            width = page.evaluate("document.documentElement.scrollWidth")
+            if width > 390:
+                problems.setdefault(name, []).append({"id": "sideways scroll", "width": width})
+    if problems:
+        Path("/tmp/pages_axe.json").write_text(__import__("json").dumps(problems, ensure_ascii=False, indent=1))
+    assert problems == {}
