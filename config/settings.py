@@ -74,7 +74,8 @@ INSTALLED_APPS = [
     "moderation",
     "rankings",
     "stalls",
-    "axes",
+    # django-axes, its admin section translated (core/axes_app.py).
+    "core.axes_app.AxesConfig",
     "opendata",
     "livestream",
     "desk",

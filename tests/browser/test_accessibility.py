@@ -63,5 +63,7 @@ def test_every_page_is_accessible_in_both_modes_at_phone_width(
             if width > 390:
                 problems.setdefault(name, []).append({"id": "sideways scroll", "width": width})
     if problems:
-        Path("/tmp/pages_axe.json").write_text(__import__("json").dumps(problems, ensure_ascii=False, indent=1))
+        Path("/tmp/pages_axe.json").write_text(
+            __import__("json").dumps(problems, ensure_ascii=False, indent=1)
+        )
     assert problems == {}
