@@ -10,6 +10,7 @@ from desk.api.views import AssistedMineView
 
 from .home import home
 from .me import MeView
+from .mine import cadre_reviews, my_points
 
 register_converter(IdConverter, "id")
 
@@ -51,6 +52,8 @@ urlpatterns = [
     path("", home, name="home"),
     path("favicon.ico", favicon, name="favicon"),
     path("display", display_mode, name="display-mode"),
+    path("me/", my_points, name="my-points"),
+    path("cadre/reviews", cadre_reviews, name="cadre-reviews-page"),
     path("", include("accounts.urls")),
     path("", include("cadres.urls")),
     path("", include("rankings.urls")),
