@@ -1,6 +1,7 @@
 """Every public and signed-in page (tests/site_tour.py) at 390 px, in the standard mode and
 in 长辈模式: axe-core (npm, tests/browser/axe/) finds no violation (in elder mode with its
-AAA contrast rule, 7:1), and no page scrolls sideways."""
+AAA contrast rule, 7:1), no page scrolls sideways, and the charts' text is 12 px or more
+on the screen and inside the chart."""
 
 from pathlib import Path
 
@@ -28,6 +29,33 @@ RUN_AXE = """async (enhanced) => {
     help: v.help,
     nodes: v.nodes.slice(0, 5).map((n) => n.target.join(" ") + " :: " + n.failureSummary),
   }));
+}"""
+
+
+# The smallest text of the page's server-drawn charts, in CSS pixels on the screen (each
+# SVG's font-size times the scale its viewBox is drawn at); None: no chart.
+SMALLEST_CHART_TEXT = """() => {
+  const sizes = [];
+  for (const svg of document.querySelectorAll("svg.chart")) {
+    const scale = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
+    for (const text of svg.querySelectorAll("text")) {
+      sizes.push(parseFloat(text.getAttribute("font-size")) * scale);
+    }
+  }
+  return sizes.length ? Math.min(...sizes) : null;
+}"""
+
+# Every chart text inside its SVG's box (the last month's label is not cut).
+CHART_TEXT_CUT = """() => {
+  const cut = [];
+  for (const svg of document.querySelectorAll("svg.chart")) {
+    const box = svg.getBoundingClientRect();
+    for (const text of svg.querySelectorAll("text")) {
+      const r = text.getBoundingClientRect();
+      if (r.left < box.left - 0.5 || r.right > box.right + 0.5) cut.push(text.textContent);
+    }
+  }
+  return cut;
 }"""
 
 
@@ -59,11 +87,12 @@ def test_every_page_is_accessible_in_both_modes_at_phone_width(
             violations = page.evaluate(RUN_AXE, elder)
             if violations:
                 problems[name] = violations
+            smallest = page.evaluate(SMALLEST_CHART_TEXT)
+            if smallest is not None and smallest < 12:
+                problems.setdefault(name, []).append({"id": "chart text", "px": smallest})
+            if cut := page.evaluate(CHART_TEXT_CUT):
+                problems.setdefault(name, []).append({"id": "chart text cut", "texts": cut})
             width = page.evaluate("document.documentElement.scrollWidth")
             if width > 390:
                 problems.setdefault(name, []).append({"id": "sideways scroll", "width": width})
-    if problems:
-        Path("/tmp/pages_axe.json").write_text(
-            __import__("json").dumps(problems, ensure_ascii=False, indent=1)
-        )
     assert problems == {}
