@@ -43,6 +43,13 @@ wheel: $(STAMP) compilemessages
 	rm -rf dist build
 	$(UV_ENV) $(UV) build --wheel --out-dir dist
 
+# axe-core for the accessibility browser test (tests/browser/test_accessibility.py), from
+# npm at the version package-lock.json pins; no browser is downloaded (Debian's chromium).
+AXE := tests/browser/axe/node_modules/axe-core/axe.min.js
+$(AXE): tests/browser/axe/package.json tests/browser/axe/package-lock.json
+	@if command -v npm >/dev/null; then npm ci --prefix tests/browser/axe --no-audit --no-fund && touch $@; \
+	else echo "npm is missing (apt-get install npm): the accessibility browser test will fail"; fi
+
 compilemessages: | $(STAMP)
 	$(PY) -m core.compile_messages
 
@@ -67,7 +74,7 @@ lint: $(TEST_STAMP)
 	$(VENV)/bin/lint-imports
 	env $(MYPY_ENV) $(VENV)/bin/mypy
 
-test: $(TEST_STAMP) compilemessages lint
+test: $(TEST_STAMP) compilemessages $(AXE) lint
 	$(TEST_ENV) $(PY) -m pytest $(PYTEST_ARGS)
 
 # Extract new strings into each app's zh_Hans catalogue (needs GNU gettext's xgettext).

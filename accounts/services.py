@@ -11,7 +11,7 @@ from django.contrib.auth.models import Group
 from django.core.cache import cache
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -437,7 +437,9 @@ def user_phone_verify(*, user: User, now) -> None:
 
 
 def user_get_or_create(*, phone: str, display_name: str = "", phone_verified: bool = True) -> User:
-    """The user with this phone; a new one is a resident named after the phone's last digits.
+    """The user with this phone; a new one is a resident named after the phone's last digits
+    (居民1234: in the district's language, LANGUAGE_CODE, whatever the request's; a name is
+    data, not a page).
 
     A new account's phone counts as confirmed (an SMS sign-in, an administrator's grant,
     a seed) unless `phone_verified` is False: a service desk's ID check alone, which
@@ -446,11 +448,14 @@ def user_get_or_create(*, phone: str, display_name: str = "", phone_verified: bo
     user = User.objects.filter(phone=phone).first()
     if user is not None:
         return user
+    if not display_name:
+        with translation.override(settings.LANGUAGE_CODE):
+            display_name = _("Resident %(tail)s") % {"tail": phone[-4:]}
     with transaction.atomic():
         user, created = User.objects.get_or_create(
             phone=phone,
             defaults={
-                "display_name": display_name or _("Resident %(tail)s") % {"tail": phone[-4:]},
+                "display_name": display_name,
                 "phone_verified_at": timezone.now() if phone_verified else None,
             },
         )

@@ -75,7 +75,8 @@ INSTALLED_APPS = [
     "moderation",
     "rankings",
     "stalls",
-    "axes",
+    # django-axes, its admin section translated (core/axes_app.py).
+    "core.axes_app.AxesConfig",
     "opendata",
     "livestream",
     "desk",
@@ -121,6 +122,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
+                "core.context_processors.display",
             ],
         },
     },

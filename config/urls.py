@@ -5,10 +5,12 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from core.converters import IdConverter
 from core.metrics import metrics_view
 from core.uploads import serve as serve_upload
-from core.views import healthz, scan_page
+from core.views import display_mode, favicon, healthz, scan_page
 from desk.api.views import AssistedMineView
 
+from .home import home
 from .me import MeView
+from .mine import cadre_reviews, my_points
 
 register_converter(IdConverter, "id")
 
@@ -47,6 +49,11 @@ urlpatterns = [
     # Uploads, only to who may see them (core.uploads): MEDIA_URL is "media/".
     path("media/<path:name>", serve_upload, name="upload"),
     path("q/<str:token>", scan_page, name="scan-page"),
+    path("", home, name="home"),
+    path("favicon.ico", favicon, name="favicon"),
+    path("display", display_mode, name="display-mode"),
+    path("me/", my_points, name="my-points"),
+    path("cadre/reviews", cadre_reviews, name="cadre-reviews-page"),
     path("", include("accounts.urls")),
     path("", include("cadres.urls")),
     path("", include("rankings.urls")),

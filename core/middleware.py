@@ -8,7 +8,7 @@ from django.http import HttpResponse
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.translation import gettext as _
 
-from . import views
+from . import display, views
 from .errors import error_response, service_down
 from .parsers import form_has_refused_text, refused_text
 
@@ -138,8 +138,9 @@ class PrivateWhenPersonalMiddleware:
 
     Listed before SessionMiddleware, so it sees the response after the session and the
     messages were saved. Personal means: the request has a session with data (a signed-in
-    user; its flash messages), carries messages in their cookie, or the response sets a
-    cookie. Anonymous requests keep the view's public caching.
+    user; its flash messages), carries messages or 长辈模式 in their cookie, or the response
+    sets a cookie. Anonymous requests keep the view's public caching (a page varies on
+    Cookie: the display mode).
     """
 
     def __init__(self, get_response):
@@ -153,8 +154,13 @@ class PrivateWhenPersonalMiddleware:
         personal = (
             (session is not None and session.accessed and not session.is_empty())
             or CookieStorage.cookie_name in request.COOKIES
+            or display.COOKIE in request.COOKIES
             or bool(response.cookies)
         )
+        if response.get("Content-Type", "").startswith("text/html"):
+            # A page is drawn in the display mode its cookie names (core/display.py):
+            # a cache keeps the standard page apart from the elder one.
+            patch_vary_headers(response, ["Cookie"])
         if personal:
             patch_cache_control(response, private=True, no_cache=True, max_age=0)
             patch_vary_headers(response, ["Cookie"])

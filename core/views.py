@@ -1,19 +1,21 @@
 import logging
 import sys
+from pathlib import Path
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 from django.http import HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils.cache import add_never_cache_headers
 from django.utils.html import format_html
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from django.views.decorators.cache import never_cache
+from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_GET
 
-from . import codes
+from . import codes, display
 from .errors import DomainError, ServiceUnavailable, error_response, service_down
 
 logger = logging.getLogger(__name__)
@@ -138,3 +140,39 @@ def error_500(request):
     return HttpResponse(
         _("A server error occurred."), status=500, content_type="text/plain; charset=utf-8"
     )
+
+
+# The site's icon, read once: browsers ask for /favicon.ico whatever the page links.
+FAVICON = (Path(__file__).resolve().parent / "static" / "core" / "favicon.ico").read_bytes()
+
+
+@require_GET
+@cache_control(public=True, max_age=86400)
+def favicon(request):
+    return HttpResponse(FAVICON, content_type="image/x-icon")
+
+
+@require_GET
+def display_mode(request):
+    """The 长辈模式 switch (core/display.py): `?elder=1` on, anything else off; back to
+    `next` (a path of this site; the home page otherwise). A link, so it works without
+    script; the choice is a display preference, so a GET may set it."""
+    target = request.GET.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ) or not target.startswith("/"):
+        target = "/"
+    response = redirect(target)
+    if request.GET.get("elder") == "1":
+        response.set_cookie(
+            display.COOKIE,
+            "1",
+            max_age=display.COOKIE_SECONDS,
+            secure=settings.SESSION_COOKIE_SECURE,
+            httponly=True,
+            samesite="Lax",
+        )
+    else:
+        response.delete_cookie(display.COOKIE, samesite="Lax")
+    add_never_cache_headers(response)
+    return response

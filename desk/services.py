@@ -146,7 +146,10 @@ def desk_session_confirm_id(*, session_id: int, id_number: str, name: str) -> De
         if resident is None:
             # An ID check proves a person, not the phone: the account earns no review
             # points, and its reviews wait for a moderator, until an SMS code reaches it.
-            resident = user_get_or_create(phone=session.phone, phone_verified=False)
+            # Named as on the card the agent checked, not after the phone's digits.
+            resident = user_get_or_create(
+                phone=session.phone, display_name=name, phone_verified=False
+            )
         elif not DeskSession.objects.filter(
             resident=resident, method=DeskSession.Method.ID_CHECK, id_number_hash=digest
         ).exists():

@@ -5,6 +5,7 @@ from django.template.response import TemplateResponse
 from django.utils.cache import patch_cache_control
 
 from . import selectors, services
+from .links import page_link
 
 PAGE_SIZE = 50
 
@@ -16,7 +17,10 @@ def notifications_page(request):
     context = {}
     if request.user.is_authenticated:
         context = {
-            "notifications": selectors.inbox(user=request.user).order_by("-pk")[:PAGE_SIZE],
+            "notifications": [
+                (notification, page_link(notification.link))
+                for notification in selectors.inbox(user=request.user).order_by("-pk")[:PAGE_SIZE]
+            ],
             "unread": selectors.unread_count(user=request.user),
         }
     response = TemplateResponse(request, "notifications/page.html", context)

@@ -11,7 +11,7 @@ from django.utils import timezone
 from core.timezones import LOCAL_TZ
 
 from . import lots
-from .models import Account, Campaign, Currency, Entry, Lot, PrivilegeTier, Reward
+from .models import Account, Campaign, Currency, Entry, Lot, PrivilegeTier, Redemption, Reward
 
 
 @dataclass(frozen=True)
@@ -246,3 +246,15 @@ def merchant_settlement(*, merchant) -> list[dict]:
             {"month": f"{month:%Y-%m}", "points": row["points"], "yuan": yuan(row["points"])}
         )
     return out
+
+
+def lots_of(*, user):
+    """The resident's unspent lots of redeemable points, the soonest to expire first."""
+    return _unspent_lots().filter(account__owner=user).order_by("expires_on", "pk")
+
+
+def redemptions_of(*, user):
+    """The resident's vouchers, newest first."""
+    return (
+        Redemption.objects.filter(resident=user).select_related("reward__merchant").order_by("-pk")
+    )

@@ -6,8 +6,11 @@ from decimal import Decimal
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-WIDTH, HEIGHT = 320, 120
-TOP, BOTTOM, LEFT, RIGHT = 14, 22, 24, 10
+# Drawn 1:1 or larger on a 390 px phone (the card is 320 px wide or more): the labels'
+# 12 px are 12 px on the screen.
+WIDTH, HEIGHT = 320, 130
+TOP, BOTTOM, LEFT, RIGHT = 14, 26, 30, 10
+FONT = 12
 
 
 def point_xy(index: int, count: int, score: Decimal) -> tuple[float, float]:
@@ -29,8 +32,8 @@ def score_chart_svg(points: list[tuple[str, Decimal | None]], *, title: str) -> 
         f"<title>{escape(title)}</title>",
         f'<line x1="{LEFT}" y1="{HEIGHT - BOTTOM}" x2="{WIDTH - RIGHT}" y2="{HEIGHT - BOTTOM}" '
         'stroke="#999" stroke-width="1"/>',
-        f'<text x="2" y="{TOP + 3}" font-size="8">100</text>',
-        f'<text x="2" y="{HEIGHT - BOTTOM}" font-size="8">0</text>',
+        f'<text x="2" y="{TOP + 4}" font-size="{FONT}">100</text>',
+        f'<text x="2" y="{HEIGHT - BOTTOM}" font-size="{FONT}">0</text>',
     ]
     segment: list[str] = []
     segments = [segment]
@@ -53,10 +56,17 @@ def score_chart_svg(points: list[tuple[str, Decimal | None]], *, title: str) -> 
                 'stroke-width="1.5"/>',
             )
     for index, (label, _score) in enumerate(points):
-        if index in (0, count - 1) or count <= 6:
+        # The first and the last month (all of them up to 3): the last one's label ends at
+        # the right edge, so that it is not cut.
+        if index in (0, count - 1) or count <= 3:
             x, _y = point_xy(index, count, Decimal(0))
+            anchor = "middle"
+            if index == 0:
+                anchor, x = "start", LEFT - 12
+            elif index == count - 1:
+                anchor, x = "end", WIDTH - 2
             parts.append(
-                f'<text x="{x}" y="{HEIGHT - 6}" font-size="8" text-anchor="middle">'
+                f'<text x="{x}" y="{HEIGHT - 6}" font-size="{FONT}" text-anchor="{anchor}">'
                 f"{escape(label)}</text>"
             )
     parts.append("</svg>")

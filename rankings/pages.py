@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from cadres.models import Cadre
+from core.display import elder_mode
 from core.integers import MAX_ID, parse_int
 from core.months import parse_month
 
@@ -138,13 +139,15 @@ def _leaderboard_filter(request) -> tuple[int | None, str]:
 
 
 def leaderboard_key(request, first_day) -> str:
-    """The stored page's key: the month (None: the latest), the language and the filter.
+    """The stored page's key: the month (None: the latest), the language, the display mode
+    (core/display.py) and the filter.
     rankings.middleware looks it up before the URLs are resolved."""
     unit_id, query = _leaderboard_filter(request)
     variant = f"unit={unit_id}" if unit_id is not None else ""
     if query:
         variant = "q=" + hashlib.sha256(query.encode()).hexdigest()[:32]
-    return f"page:{first_day or 'latest'}:{get_language()}:{variant}"
+    mode = "elder" if elder_mode(request) else "standard"
+    return f"page:{first_day or 'latest'}:{get_language()}:{mode}:{variant}"
 
 
 def _leaderboard(request, first_day):
@@ -171,9 +174,16 @@ def _leaderboard(request, first_day):
         if found is None:
             return None
         title, content, published_at = found
+        # Not with the request (the stored bytes are anyone's): its path for the header's
+        # display switch, and the display mode the key names.
         html = render_to_string(
             "cadres/leaderboard.html",
-            {"title": title, "content": mark_safe(content)},  # noqa: S308
+            {
+                "title": title,
+                "content": mark_safe(content),  # noqa: S308
+                "request": request,
+                "elder_mode": elder_mode(request),
+            },
         )
         return publication.rendering(
             html.encode(), content_type="text/html; charset=utf-8", last_modified=published_at

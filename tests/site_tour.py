@@ -72,6 +72,8 @@ def page_stops(district: dict) -> list[Stop]:
     resident = User.objects.filter(groups__isnull=True, is_superuser=False).first()
     cadre_user = User.objects.get(phone=OFFICER_PHONES[0])
     return [
+        Stop("home", reverse("home"), None),
+        Stop("home signed in", reverse("home"), resident),
         Stop("leaderboard", reverse("leaderboard"), None),
         Stop("badge", _path(badge_url(cadre)), None),
         Stop("badge signed in", _path(badge_url(cadre)), resident),
@@ -85,6 +87,9 @@ def page_stops(district: dict) -> list[Stop]:
         Stop("merchant", reverse("merchant-page"), User.objects.get(phone=SHOP_PHONE)),
         Stop("merchant sign-in", reverse("merchant-page"), None),
         Stop("notifications", reverse("notifications-page"), resident),
+        Stop("my points", reverse("my-points"), resident),
+        Stop("my points signed out", reverse("my-points"), None),
+        Stop("cadre reviews", reverse("cadre-reviews-page"), cadre_user),
         Stop("ticket window", reverse("cadre-ticket-window"), cadre_user),
         Stop("pass", _path(privilege_pass_issue(resident=resident).code_url), resident),
         Stop("api docs", reverse("api-docs"), None),

@@ -1,4 +1,4 @@
-"""seed_demo's merchants part: the shop's staff and a finance officer, twice the same."""
+"""seed_demo's merchants part: the shops' staff and a finance officer, twice the same."""
 
 import pytest
 
@@ -19,4 +19,10 @@ def test_it_seeds_a_shop_till_and_finance_once():
     assert Role.MERCHANT in staff.roles
     assert list(staff.merchants.values_list("name", flat=True)) == [seed.SHOP]
     assert Role.FINANCE in User.objects.get(phone=seed.FINANCE_PHONE).roles
-    assert MerchantCode.objects.count() == 1
+    own = User.objects.get(phone=seed.OWN_SHOP_PHONE)
+    assert own.display_name == seed.OWN_SHOP_STAFF
+    assert list(own.merchants.values_list("name", flat=True)) == [seed.OWN_SHOP]
+    # Both shops take payments at their counter: one code each.
+    assert sorted(MerchantCode.objects.values_list("merchant__name", flat=True)) == sorted(
+        [seed.SHOP, seed.OWN_SHOP]
+    )

@@ -129,7 +129,8 @@ def test_the_page_and_the_exports_show_the_verified_share(client, verified_month
     ranking = services.ranking_month_publish(month=MARCH)
     unit_id = verified_month["unit"].pk
     html = client.get(f"/leaderboard/2026-03/?unit={unit_id}").content.decode()
-    assert '<span class="verified">1.0000</span>' in html
+    # Shown as a percentage (core.templatetags.display.percent); the API keeps 1.0000.
+    assert '<span class="verified">100.0\u00a0%</span>' in html
     assert 'id="verified-only"' in html
     table = exports.rankings_csv([ranking]).decode("utf-8-sig").splitlines()
     assert table[0].split(",")[-1] in {"Verified share", "核验占比"}

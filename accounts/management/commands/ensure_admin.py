@@ -19,11 +19,11 @@ class Command(BaseCommand):
         admin = User.objects.filter(is_superuser=True).order_by("pk").first()
         if admin is None:
             password = os.environ.get("ADMIN_PASSWORD") or secrets.token_urlsafe(12)
-            admin = User.objects.create_superuser(phone, password, display_name="Administrator")
+            admin = User.objects.create_superuser(phone, password, display_name="管理员")
             if not os.environ.get("ADMIN_PASSWORD"):
                 PASSWORD_FILE.write_text(password + "\n")
                 PASSWORD_FILE.chmod(0o600)
-        self.stdout.write(f"Admin: http://127.0.0.1:8000/admin/  phone {admin.phone}")
+        self.stdout.write(f"Admin: {settings.PUBLIC_BASE_URL}/admin/  phone {admin.phone}")
         if PASSWORD_FILE.exists() and admin.phone == phone:
             self.stdout.write(
                 f"       password {PASSWORD_FILE.read_text().strip()}  (from {PASSWORD_FILE.name})"
