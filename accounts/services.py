@@ -24,6 +24,7 @@ from core import metrics, ratelimit
 from core.errors import DomainError, Throttled
 
 from .authentication import valid_user_id
+from .consent import consent_claim_set
 from .models import OtpCode, OtpGuess, SignedOutSession, User
 from .roles import STAFF_ROLES, Role, role_link
 from .selectors import ADMIN_REFUSED_METRIC, SESSION_CLAIM, signed_out_key
@@ -76,6 +77,7 @@ def tokens_issue(*, user: User) -> RefreshToken:
     so `/auth/logout` can end them all."""
     refresh = RefreshToken.for_user(user)
     refresh[SESSION_CLAIM] = refresh[jwt_settings.JTI_CLAIM]
+    consent_claim_set(refresh, user=user)
     return refresh
 
 
@@ -85,6 +87,7 @@ def tokens_refresh(*, refresh: str) -> dict:
     spent, user = _refresh_spend(refresh)
     new = RefreshToken.for_user(user)
     new[SESSION_CLAIM] = spent.get(SESSION_CLAIM) or new[jwt_settings.JTI_CLAIM]
+    consent_claim_set(new, user=user)
     return {"access": str(new.access_token), "refresh": str(new)}
 
 
@@ -413,6 +416,15 @@ def user_get_or_create(*, phone: str, display_name: str = "", phone_verified: bo
             user.save(update_fields=["password"])
             user.groups.add(Group.objects.get_or_create(name=Role.RESIDENT)[0])
     return user
+
+
+def deletion_cancel(*, user: User) -> bool:
+    """Signing in cancels a pending deletion (docs/privacy.md): True if one was."""
+    if user.deletion_due_at is None:
+        return False
+    User.objects.filter(pk=user.pk).update(deletion_due_at=None)
+    user.deletion_due_at = None
+    return True
 
 
 def user_update(*, user: User, display_name: str) -> User:

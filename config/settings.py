@@ -416,9 +416,19 @@ SPECTACULAR_SETTINGS = {
 }
 
 # Stored idempotent responses live at least this long (API.md: 24 hours).
-IDEMPOTENCY_KEY_TTL = timedelta(hours=48)
+IDEMPOTENCY_KEY_TTL = timedelta(hours=env_int("RETAIN_IDEMPOTENCY_HOURS", 48))
 # A request that died mid-way leaves its key "in progress"; after this it may be retried.
 IDEMPOTENCY_STALE_AFTER = timedelta(seconds=60)
+
+# --- Privacy (issue 24, docs/privacy.md): the notice's version, leaving, retention.
+PRIVACY_NOTICE_VERSION = os.environ.get("PRIVACY_NOTICE_VERSION", "2026-12")
+ACCOUNT_DELETION_COOLING_DAYS = env_int("ACCOUNT_DELETION_COOLING_DAYS", 15)
+RETAIN_SIGNIN_CODES_DAYS = env_int("RETAIN_SIGNIN_CODES_DAYS", 30)
+RETAIN_REVIEW_HASHES_DAYS = env_int("RETAIN_REVIEW_HASHES_DAYS", 90)
+RETAIN_SMS_TEXT_DAYS = env_int("RETAIN_SMS_TEXT_DAYS", 180)
+RETAIN_DESK_CHECKS_DAYS = env_int("RETAIN_DESK_CHECKS_DAYS", 30)
+EXPORT_VALID_HOURS = env_int("EXPORT_VALID_HOURS", 24)
+EXPORT_ROOT = Path(os.environ.get("EXPORT_ROOT", str(BASE_DIR / "exports")))
 
 # --- Points (issue "Points").
 REVIEW_POINTS = env_int("REVIEW_POINTS", 10)
@@ -523,6 +533,12 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 300),
 }
 CELERY_BEAT_SCHEDULE = {
+    # Personal data past its retention, and the deletions whose cooling-off ended
+    # (docs/privacy.md), at 03:07 Asia/Shanghai.
+    "purge-personal-data": {
+        "task": "privacy.tasks.personal_data_purge",
+        "schedule": crontab(minute=7, hour=3),
+    },
     "purge-idempotency-keys": {
         "task": "core.tasks.idempotency_keys_purge",
         "schedule": crontab(minute=17),

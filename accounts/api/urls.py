@@ -7,4 +7,6 @@ urlpatterns = [
     path("auth/token", views.TokenView.as_view(), name="auth-token"),
     path("auth/token/refresh", views.TokenRefreshView.as_view(), name="auth-token-refresh"),
     path("auth/logout", views.LogoutView.as_view(), name="auth-logout"),
+    path("privacy", views.PrivacyNoticeView.as_view(), name="privacy"),
+    path("me/consents", views.ConsentView.as_view(), name="me-consents"),
 ]

@@ -8,6 +8,8 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.models import Consent
+from accounts.consent import consent_require
 from accounts.permissions import HasRole
 from accounts.roles import Role
 from core import codes
@@ -211,6 +213,8 @@ class RegistrationsView(APIView):
         },
     )
     def post(self, request):
+        # An ID-card number is collected: the notice's consent and its own (docs/privacy.md).
+        consent_require(user=request.user, purpose=Consent.Purpose.ID_NUMBER)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
@@ -434,6 +438,7 @@ class StallReportCreateView(APIView):
         responses={201: StallReportSerializer},
     )
     def post(self, request, pk):
+        consent_require(user=request.user)
         stall = _stall_or_404(pk)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)

@@ -52,7 +52,14 @@ def sms_sign_in(api, phone, django_capture_on_commit_callbacks) -> str:
     code = [m["code"] for m in LocmemBackend.outbox if m["phone"] == phone][-1]
     response = api.post("/api/v1/auth/token", {"phone": phone, "code": code}, format="json")
     assert response.status_code == 200, response.json()
-    return response.json()["access"]
+    body = response.json()
+    # A first sign-in in the app: the privacy notice is accepted before anything is filed.
+    assert body["consent_required"] is True
+    api.credentials(HTTP_AUTHORIZATION=f"Bearer {body['access']}")
+    accepted = api.post("/api/v1/me/consents", {"version": body["privacy_version"]}, format="json")
+    assert accepted.status_code == 201, accepted.json()
+    api.credentials()
+    return body["access"]
 
 
 def test_an_id_checked_accounts_review_earns_nothing_and_waits_for_a_moderator(
