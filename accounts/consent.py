@@ -121,9 +121,9 @@ def consent_require(*, user: User, purpose: str = Consent.Purpose.NOTICE) -> Non
         raise ConsentRequired(fields={"version": [version], "purpose": [Consent.Purpose.NOTICE]})
     if purpose == Consent.Purpose.ID_NUMBER:
         if not isinstance(user, User):
-            id_number = User.objects.filter(pk=user.pk).values_list(
-                "id_consent_version", flat=True
-            ).first()
+            id_number = (
+                User.objects.filter(pk=user.pk).values_list("id_consent_version", flat=True).first()
+            )
         if id_number != version:
             raise IdConsentRequired(fields={"version": [version], "purpose": [purpose]})
 

@@ -247,6 +247,16 @@ def otp_request(*, phone: str, address: str, purpose: str = OtpCode.Purpose.SIGN
                 "[Duoduo] A service desk asks to act for you. Read this code %(code)s to the "
                 "agent only if you are at the desk and agree. It expires in %(minutes)d minutes."
             )
+        elif purpose == OtpCode.Purpose.EXPORT:
+            text = _(
+                "[Duoduo] Your code to receive a copy of your data is %(code)s. It expires "
+                "in %(minutes)d minutes."
+            )
+        elif purpose == OtpCode.Purpose.DELETE:
+            text = _(
+                "[Duoduo] Your code to delete your account is %(code)s. It expires in "
+                "%(minutes)d minutes. Ignore it if you did not ask."
+            )
         else:
             text = _("[Duoduo] Your sign-in code is %(code)s. It expires in %(minutes)d minutes.")
         message = text % {"code": code, "minutes": settings.OTP_TTL_SECONDS // 60}

@@ -55,3 +55,10 @@ ROLE_PERMISSIONS = {
     ]
     + ["cadres.view_review", "cadres.view_overduereview", "cadres.view_serviceticket"],
 }
+
+
+# What an anonymised account loses (privacy.erasure, docs/privacy.md): the review keeps
+# its rating and text (anonymous as always), not the device and address hashes.
+PERSONAL_DATA = {
+    "cadres.Review": ("reviewer", {"device_hash": "", "address_hash": ""}),
+}

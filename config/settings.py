@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "opendata",
     "livestream",
     "desk",
+    "privacy",
 ]
 
 MIDDLEWARE = [

@@ -10,8 +10,8 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.consent import consent_require
 from accounts.authentication import StatelessJWTAuthentication
+from accounts.consent import consent_require
 from accounts.permissions import HasRole
 from accounts.roles import Role
 from core import codes

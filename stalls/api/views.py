@@ -8,8 +8,8 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.models import Consent
 from accounts.consent import consent_require
+from accounts.models import Consent
 from accounts.permissions import HasRole
 from accounts.roles import Role
 from core import codes
