@@ -10,6 +10,7 @@ from accounts.roles import Role
 from accounts.sms import LocmemBackend
 from cadres import services as cadres_services
 from cadres.models import Cadre, Unit
+from core.devices import device_token_new
 from merchants import services as merchants_services
 from points import ledger
 from points import services as points_services
@@ -52,7 +53,7 @@ def pearls_life(pearl, make_user):
     cadre = Cadre.objects.create(unit=unit, name="王丽娜", title="科员", employee_number="P0001")
     with transaction.atomic():
         review = cadres_services.review_create(
-            cadre=cadre, reviewer=pearl, rating=2, comment="排队太久", device_id="dev-1",
+            cadre=cadre, reviewer=pearl, rating=2, comment="排队太久", device_id=device_token_new(),
             address="203.0.113.9",
         )
     account = ledger.resident_account(user=pearl, currency=Currency.REDEEMABLE)
