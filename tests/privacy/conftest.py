@@ -53,7 +53,11 @@ def pearls_life(pearl, make_user):
     cadre = Cadre.objects.create(unit=unit, name="王丽娜", title="科员", employee_number="P0001")
     with transaction.atomic():
         review = cadres_services.review_create(
-            cadre=cadre, reviewer=pearl, rating=2, comment="排队太久", device_id=device_token_new(),
+            cadre=cadre,
+            reviewer=pearl,
+            rating=2,
+            comment="排队太久",
+            device_id=device_token_new(),
             address="203.0.113.9",
         )
     account = ledger.resident_account(user=pearl, currency=Currency.REDEEMABLE)
@@ -64,13 +68,19 @@ def pearls_life(pearl, make_user):
     ).payment
     category = MoralCategory.objects.create(code="deed", name="deed", min_points=1, max_points=9)
     claim = points_services.moral_claim_create(
-        resident=pearl, category=category, description="扶老人过马路",
+        resident=pearl,
+        category=category,
+        description="扶老人过马路",
         occurred_on=dt.date(2026, 11, 30),
     )
     site = make_site_for(unit)
     registration = stalls_services.registration_create(
-        vendor=pearl, site=site, vendor_name="Pearl Quixotewise", id_number=id_number(),
-        goods_category=GoodsCategory.FRUIT_VEGETABLES, description="水果",
+        vendor=pearl,
+        site=site,
+        vendor_name="Pearl Quixotewise",
+        id_number=id_number(),
+        goods_category=GoodsCategory.FRUIT_VEGETABLES,
+        description="水果",
     )
     return {
         "review": review,

@@ -96,7 +96,9 @@ def test_giving_an_id_number_needs_its_own_consent(newcomer, client_for):
     site = make_site_for(Unit.objects.create(name="城管局", kind=Unit.Kind.BUREAU))
     client = client_for(newcomer)
     version = settings.PRIVACY_NOTICE_VERSION
-    assert client.post("/api/v1/me/consents", {"version": version}, format="json").status_code == 201
+    assert (
+        client.post("/api/v1/me/consents", {"version": version}, format="json").status_code == 201
+    )
     body = {
         "site_code": site_code_url(site),
         "vendor_name": "王小明",
@@ -113,9 +115,7 @@ def test_giving_an_id_number_needs_its_own_consent(newcomer, client_for):
     assert client.post("/api/v1/stalls/registrations", body, format="json").status_code == 201
 
 
-@pytest.mark.parametrize(
-    "path", ["/api/v1/points/moral/claims", "/api/v1/points/payments"]
-)
+@pytest.mark.parametrize("path", ["/api/v1/points/moral/claims", "/api/v1/points/payments"])
 def test_the_other_collecting_routes_are_gated(newcomer, client_for, path):
     refused = client_for(newcomer).post(path, {}, format="json")
     assert refused.status_code == 409 and refused.json()["code"] == "consent_required"

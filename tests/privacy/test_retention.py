@@ -28,7 +28,11 @@ def _aged(pearl, pearls_life, moment):
     OtpGuess.objects.create(otp=otp, phone=pearl.phone, address="203.0.113.1", created_at=moment)
     Review.objects.filter(pk=pearls_life["review"].pk).update(created_at=moment)
     note = Notification.objects.create(
-        user=pearl, kind="review_bad", event_key="k1", params={"rating": 1}, link="/x",
+        user=pearl,
+        kind="review_bad",
+        event_key="k1",
+        params={"rating": 1},
+        link="/x",
         created_at=moment,
     )
     record = IdempotencyRecord.objects.create(
@@ -36,8 +40,13 @@ def _aged(pearl, pearls_life, moment):
     )
     IdempotencyRecord.objects.filter(pk=record.pk).update(created_at=moment)
     desk = DeskSession.objects.create(
-        agent=pearls_life["admin"], phone=pearl.phone, id_number_hash="h" * 64,
-        id_number_last4="1234", id_name="珍珠", created_at=moment, confirm_by=moment,
+        agent=pearls_life["admin"],
+        phone=pearl.phone,
+        id_number_hash="h" * 64,
+        id_number_last4="1234",
+        id_name="珍珠",
+        created_at=moment,
+        confirm_by=moment,
     )
     return note, desk
 
