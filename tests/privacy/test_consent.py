@@ -8,9 +8,9 @@ from accounts.models import Consent, User
 from accounts.sms import LocmemBackend
 from cadres.codes import badge_url
 from cadres.models import Cadre, Unit
-from tests.stalls.conftest import id_number, make_site_for
 from stalls.codes import site_code_url
 from stalls.models import GoodsCategory
+from tests.stalls.conftest import id_number, make_site_for
 
 
 @pytest.fixture
