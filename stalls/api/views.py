@@ -213,8 +213,7 @@ class RegistrationsView(APIView):
         },
     )
     def post(self, request):
-        # An ID-card number is collected: the notice's consent and its own (docs/privacy.md).
-        consent_require(user=request.user, purpose=Consent.Purpose.ID_NUMBER)
+        consent_require(user=request.user, purpose=Consent.Purpose.ID_NUMBER)  # an ID number
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
