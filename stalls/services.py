@@ -33,7 +33,7 @@ from .errors import (
     StallNotActive,
     StallNotSuspended,
 )
-from .idcard import encrypt_id_number, normalize_id_number
+from .idcard import InvalidToken, encrypt_id_number, normalize_id_number, reencrypt_id_number
 from .models import (
     GoodsCategory,
     Inspection,
@@ -607,3 +607,30 @@ def stall_photo_set(*, stall: Stall, vendor, photo) -> Stall:
             transaction.on_commit(lambda: storage.delete(old))
         PUBLIC.changed()
     return stall
+
+
+def id_numbers_rotate(*, batch: int = 500) -> tuple[int, list[int]]:
+    """Every registration's ID number re-encrypted with the first of ID_ENCRYPTION_KEYS
+    (manage.py rotate_id_key), a batch per transaction: how many rows were rotated, and
+    the ids of those no key decrypts (left as they are)."""
+    rotated, unreadable = 0, []
+    last = 0
+    while True:
+        with transaction.atomic():
+            rows = list(
+                Registration.objects.select_for_update()
+                .filter(pk__gt=last)
+                .order_by("pk")
+                .values_list("pk", "id_number_encrypted")[:batch]
+            )
+            if not rows:
+                return rotated, unreadable
+            for pk, token in rows:
+                try:
+                    fresh = reencrypt_id_number(token)
+                except InvalidToken:
+                    unreadable.append(pk)
+                    continue
+                Registration.objects.filter(pk=pk).update(id_number_encrypted=fresh)
+                rotated += 1
+            last = rows[-1][0]
