@@ -107,6 +107,8 @@ MIDDLEWARE = [
     # chosen and the headers of every response are added.
     "rankings.middleware.PublishedRankingsMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # The request's id and address for the audit events its services write.
+    "core.audit.RequestMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "core.middleware.ServiceUnavailableMiddleware",
     # Last, as django-axes asks: turns a locked-out sign-in into its lock-out page.

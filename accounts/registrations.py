@@ -1,0 +1,10 @@
+"""What accounts declares to the registries (core.registrations)."""
+
+from .roles import Role
+
+# The audit trail (core.AuditEvent, docs/audit.md): read-only in the admin, for auditors
+# and district administrators.
+ROLE_PERMISSIONS = {
+    Role.AUDITOR: ["core.view_auditevent"],
+    Role.DISTRICT_ADMIN: ["core.view_auditevent"],
+}
