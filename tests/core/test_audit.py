@@ -23,7 +23,7 @@ def test_record_writes_one_event_with_ids_only(make_user, resident):
         request=request,
     )
     event.refresh_from_db()
-    assert AuditEvent.objects.count() == 1
+    assert AuditEvent.objects.filter(action="user.test").count() == 1
     assert event.actor == officer
     assert event.actor_role == "moral_reviewer"
     assert event.object_type == "accounts.user"
