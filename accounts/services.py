@@ -20,7 +20,7 @@ from rest_framework_simplejwt.settings import api_settings as jwt_settings
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken
 from rest_framework_simplejwt.tokens import RefreshToken
 
-from core import metrics, ratelimit
+from core import audit, metrics, ratelimit
 from core.errors import DomainError, Throttled
 
 from .authentication import valid_user_id
@@ -443,11 +443,30 @@ def user_update(*, user: User, display_name: str) -> User:
     return user
 
 
-def role_grant(*, phone: str, role: str, links: dict[str, int] | None = None) -> User:
+def user_audited(*, actor, user_id, action: str, fields: list[str] | None = None) -> None:
+    """A staff member saw (user.view) or changed (user.change: which fields, groups
+    included) a person's account in the admin: the audit trail says who."""
+    user = User.objects.filter(pk=user_id).only("pk").first() if str(user_id).isdigit() else None
+    if user is None:
+        return
+    audit.record(
+        actor,
+        action,
+        user,
+        subject=user,
+        summary={"after": {"fields": fields}} if fields is not None else {},
+        purpose="administration",
+    )
+
+
+def role_grant(
+    *, phone: str, role: str, links: dict[str, int] | None = None, granted_by=None
+) -> User:
     """Give `role` to the user with `phone` (created if new); link it to records.
 
     `links` maps grant_role's options ("unit", "cadre", "merchant") to ids; each is
     handled by the app that owns the record. LookupError for an unknown id or option.
+    `granted_by`: who gave it (None: the command line, the demo), for the audit trail.
     """
     if role not in Role.values:
         raise LookupError(_("Unknown role: %(role)s") % {"role": role})
@@ -464,4 +483,11 @@ def role_grant(*, phone: str, role: str, links: dict[str, int] | None = None) ->
                     _("Nothing can be linked with --%(option)s yet.") % {"option": option}
                 )
             link(user=user, object_id=object_id, role=role)
+        audit.record(
+            granted_by,
+            "role.grant",
+            user,
+            subject=user,
+            summary={"after": {"role": role, "links": links or {}}},
+        )
     return user

@@ -4,7 +4,7 @@ from accounts.roles import Role
 from core.codes import CodeKind
 from core.uploads import UploadKind
 
-from . import codes, pages, services
+from . import codes, pages, selectors, services
 from .api import views
 from .models import Cadre
 
@@ -38,6 +38,9 @@ def _anyone(user, cadre) -> bool:
 UPLOADS = {"cadres": UploadKind(model=Cadre, field="photo", can_see=_anyone, public=True)}
 
 ROLE_LINKS = {"unit": services.unit_membership_grant, "cadre": services.cadre_link_user}
+
+# The unit an actor is recorded with in the audit trail (core.audit).
+AUDIT_UNITS = [selectors.audit_unit_name]
 
 ROLE_PERMISSIONS = {
     Role.UNIT_ADMIN: [

@@ -42,6 +42,13 @@ if not SECRET_KEY:
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
     SECRET_KEY = "dev-only-insecure-key-never-use-in-production-0123456789abcdef"  # noqa: S105
 
+# ID-card numbers are encrypted with their own Fernet keys, never derived from SECRET_KEY
+# (stalls/idcard.py): the first encrypts, all decrypt; `manage.py rotate_id_key`
+# re-encrypts every row with the first. Without it, a published development key, which
+# `check --deploy` refuses (stalls/checks.py, docs/audit.md).
+ID_ENCRYPTION_KEYS_DEV_DEFAULT = "ZGV2LW9ubHktaWQta2V5LW5ldmVyLWluLXByb2R1Y3Q="  # noqa: S105
+ID_ENCRYPTION_KEYS = env_list("ID_ENCRYPTION_KEYS") or [ID_ENCRYPTION_KEYS_DEV_DEFAULT]
+
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1],testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
@@ -101,6 +108,8 @@ MIDDLEWARE = [
     # chosen and the headers of every response are added.
     "rankings.middleware.PublishedRankingsMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # The request's id and address for the audit events its services write.
+    "core.audit.RequestMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "core.middleware.ServiceUnavailableMiddleware",
     # Last, as django-axes asks: turns a locked-out sign-in into its lock-out page.

@@ -12,9 +12,11 @@ from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 
 from accounts.models import OtpCode, User
+from accounts.roles import Role
 from accounts.services import otp_request, otp_verify, user_get_or_create
 from cadres.models import Cadre, Review
 from cadres.services import review_create
+from core import audit
 from core.errors import Invalid, or_404
 from core.parties import refuse_party
 from core.timezones import LOCAL_TZ
@@ -33,6 +35,9 @@ from .errors import (
     SessionNotConfirmed,
 )
 from .models import AgentFlag, AssistedAct, DeskSession
+
+# The purpose an agent's acts and ID checks are recorded with (the resident reads it).
+DESK_PURPOSE = "assisted service desk"
 
 
 def id_number_hash(number: str) -> str:
@@ -54,6 +59,21 @@ def _require_awaiting(session: DeskSession, now: dt.datetime) -> None:
 
 
 def _log(*, session, kind: str, object_id: int, now: dt.datetime) -> AssistedAct:
+    """The act in the desk's log and in the audit trail, in the act's transaction."""
+    act = _log_row(session=session, kind=kind, object_id=object_id, now=now)
+    audit.record(
+        session.agent,
+        f"desk.{kind}",
+        act,
+        subject=session.resident_id,
+        summary={"after": {"kind": kind, "object_id": object_id, "session": session.pk}},
+        purpose=DESK_PURPOSE,
+        role=Role.DESK_AGENT,
+    )
+    return act
+
+
+def _log_row(*, session, kind: str, object_id: int, now: dt.datetime) -> AssistedAct:
     return AssistedAct.objects.create(
         session=session,
         agent_id=session.agent_id,
@@ -159,6 +179,15 @@ def desk_session_confirm_id(*, session_id: int, id_number: str, name: str) -> De
             id_number_hash=digest,
             id_number_last4=number[-4:],
             id_name=name,
+        )
+        audit.record(
+            session.agent,
+            "desk.id_check",
+            session,
+            subject=resident,
+            summary={"after": {"method": "id_check", "account_created": created}},
+            purpose=DESK_PURPOSE,
+            role=Role.DESK_AGENT,
         )
         if created:
             act = _log(

@@ -234,12 +234,17 @@ class RegistrationsView(APIView):
             wanted = "-"
         queryset = selectors.registrations_for_officer(user=request.user, status=wanted)
         context = {"officer_unit_ids": _officer_unit_ids(request)}
-        return paginate(
-            view=self,
-            request=request,
-            queryset=queryset,
-            serialize=lambda row: OfficerRegistrationSerializer(row, context=context).data,
+        shown = []
+
+        def serialize(row):
+            shown.append(row)
+            return OfficerRegistrationSerializer(row, context=context).data
+
+        response = paginate(view=self, request=request, queryset=queryset, serialize=serialize)
+        services.registrations_revealed(
+            officer=request.user, registrations=shown, unit_ids=context["officer_unit_ids"]
         )
+        return response
 
 
 class RegistrationMineView(APIView):
@@ -274,7 +279,11 @@ class RegistrationDetailView(APIView):
         if not permissions.can_manage(user=request.user, unit_id=registration.site.unit_id):
             raise Forbidden()
         context = {"officer_unit_ids": _officer_unit_ids(request)}
-        return Response(OfficerRegistrationSerializer(registration, context=context).data)
+        body = OfficerRegistrationSerializer(registration, context=context).data
+        services.registrations_revealed(
+            officer=request.user, registrations=[registration], unit_ids=context["officer_unit_ids"]
+        )
+        return Response(body)
 
 
 class RegistrationApproveView(APIView):
