@@ -432,7 +432,9 @@ def deletion_cancel(*, user: User) -> bool:
     """Signing in cancels a pending deletion (docs/privacy.md): True if one was."""
     if user.deletion_due_at is None:
         return False
-    User.objects.filter(pk=user.pk).update(deletion_due_at=None)
+    with transaction.atomic():
+        User.objects.filter(pk=user.pk).update(deletion_due_at=None)
+        audit.record(user, "account.deletion_cancel", user, subject=user)
     user.deletion_due_at = None
     return True
 

@@ -17,6 +17,7 @@ from django.utils import timezone
 from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
 
 from accounts.models import User
+from core import audit
 from core.models import FormSubmission, IdempotencyRecord
 from core.registrations import declared
 
@@ -65,3 +66,4 @@ def anonymise(*, user: User) -> None:
     user.anonymised_at = timezone.now()
     user.set_unusable_password()
     user.save()
+    audit.record(None, "account.anonymise", user, subject=user)

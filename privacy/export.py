@@ -5,7 +5,9 @@ Every model with a foreign key (or one-to-one, or many-to-many) to the user is w
 (`user_relations`): its rows about the person go into `<app>/<model>.<field>.json`,
 unless the key is in NOT_ABOUT_THE_PERSON with the reason why (what staff did to others'
 cases, secrets). tests/privacy/test_export.py fails when a new key is neither.
-Hashes, encrypted values, passwords and tokens are left out of every row.
+Hashes, encrypted values, passwords and tokens are left out of every row. The trail of
+who read or changed the person's data is `core/auditevent.subject.json` (core.AuditEvent,
+the actor's role and unit, not their id).
 """
 
 import csv
@@ -35,6 +37,7 @@ from .models import Export
 _STAFF_ACT = "what the person did as staff on others' cases (the audit trail holds it)"
 NOT_ABOUT_THE_PERSON = {
     "admin.LogEntry.user": _STAFF_ACT,
+    "core.AuditEvent.actor": _STAFF_ACT,
     "token_blacklist.OutstandingToken.user": "sign-in tokens: secrets, not data",
     "core.IdempotencyRecord.user": "stored answers kept 48 hours to replay a request",
     "core.FormSubmission.user": "one-time form nonces of the pages",
@@ -77,8 +80,10 @@ NOT_ABOUT_THE_PERSON = {
     "desk.AgentFlag.agent": _STAFF_ACT,
 }
 
-# Columns never copied: secrets and keyed hashes that mean nothing to the person.
+# Columns never copied: secrets and keyed hashes that mean nothing to the person, and
+# who the staff member was (the trail shows their role and unit, as /me/data-access).
 _LEFT_OUT = ("password", "token", "jti", "code_hash", "id_number_hash")
+_LEFT_OUT_NAMES = {"actor"}
 
 
 def user_relations() -> list[tuple[type[models.Model], models.Field]]:

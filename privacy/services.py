@@ -13,6 +13,7 @@ from rest_framework import status
 
 from accounts.models import OtpCode, User
 from accounts.services import otp_request, otp_verify
+from core import audit
 from core.errors import DomainError
 
 from . import tasks
@@ -42,6 +43,7 @@ def export_request(*, user: User, code: str, address: str) -> Export:
     _fresh_code_check(user=user, code=code, purpose=OtpCode.Purpose.EXPORT, address=address)
     with transaction.atomic():
         row = Export.objects.create(user=user, token=secrets.token_urlsafe(32))
+        audit.record(user, "privacy.export", row, subject=user)
         transaction.on_commit(lambda: _export_queue(row.pk))
     return row
 
@@ -64,6 +66,8 @@ def deletion_request(*, user: User, code: str, address: str) -> User:
         raise DeletionBlocked(fields={"first": blockers})
     _fresh_code_check(user=user, code=code, purpose=OtpCode.Purpose.DELETE, address=address)
     due = timezone.now() + timedelta(days=settings.ACCOUNT_DELETION_COOLING_DAYS)
-    User.objects.filter(pk=user.pk).update(deletion_due_at=due)
+    with transaction.atomic():
+        User.objects.filter(pk=user.pk).update(deletion_due_at=due)
+        audit.record(user, "account.deletion_request", user, subject=user, summary={"due": due})
     user.deletion_due_at = due
     return user

@@ -11,6 +11,7 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.roles import Role
 from accounts.sms import LocmemBackend
+from core.models import AuditEvent
 from points.verification import ledger_verify
 from privacy.retention import personal_data_purge
 from stalls.models import Registration, Stall
@@ -87,6 +88,8 @@ def test_signing_in_cancels_the_deletion_and_says_so(
     )
     assert signed_in.json()["deletion_cancelled"] is True
     assert User.objects.get(pk=pearl.pk).deletion_due_at is None
+    actions = AuditEvent.objects.filter(subject=pearl).values_list("action", flat=True)
+    assert list(actions.order_by("pk")) == ["account.deletion_request", "account.deletion_cancel"]
     far = timezone.now() + dt.timedelta(days=365)
     assert personal_data_purge(now=far)["deletions"] == 0
 

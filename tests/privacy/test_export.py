@@ -94,6 +94,9 @@ def test_a_real_worker_builds_the_zip_with_each_kind_of_data(
     ledger_csv = files["points/ledger_entries.csv"].decode("utf-8-sig").splitlines()
     assert len(ledger_csv) >= 3  # a header, the grant, the payment
     assert "accounts/consent.user.json" in files
+    trail = json.loads(files["core/auditevent.subject.json"])
+    assert [event["action"] for event in trail] == ["privacy.export"]
+    assert "actor" not in trail[0] and "address_hash" not in trail[0]
     assert "notifications/notification.user.json" in files
     # After EXPORT_VALID_HOURS the link is gone, and so is the file.
     later = timezone.now() + dt.timedelta(hours=settings.EXPORT_VALID_HOURS, seconds=1)
