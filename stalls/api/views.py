@@ -9,7 +9,6 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.consent import consent_require
-from accounts.models import Consent
 from accounts.permissions import HasRole
 from accounts.roles import Role
 from core import codes
@@ -213,7 +212,7 @@ class RegistrationsView(APIView):
         },
     )
     def post(self, request):
-        consent_require(user=request.user, purpose=Consent.Purpose.ID_NUMBER)  # an ID number
+        consent_require(user=request.user, purpose="id_number")
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
