@@ -45,6 +45,7 @@ def test_each_desk_act_is_one_event_for_the_resident(
             vendor_name="李秀英",
             id_number=id_number("19660101"),
             goods_category="fruit_vegetables",
+            id_consent=True,
         ),
     ]
     assert [response.status_code for response in filed] == [201, 201, 201]
@@ -75,7 +76,7 @@ def test_an_id_check_is_an_event(agent_api, agent, open_session):
     session_id = open_session(agent_api, phone).json()["id"]
     response = agent_api.post(
         f"/api/v1/desk/sessions/{session_id}/confirm",
-        {"id_check": {"id_number": id_number("19500101"), "name": "李秀英"}},
+        {"id_check": {"id_number": id_number("19500101"), "name": "李秀英", "id_consent": True}},
         format="json",
     )
     assert response.status_code == 200, response.json()
@@ -103,6 +104,7 @@ def test_the_resident_sees_who_read_or_changed_their_data(
         vendor_name="李秀英",
         id_number=number,
         goods_category="fruit_vegetables",
+        id_consent=True,
     )
     assert filed.status_code == 201, filed.json()
     queue = client_for(officer).get("/api/v1/stalls/registrations?status=pending").json()

@@ -30,7 +30,7 @@ def id_checked_account(client, open_session) -> tuple[int, str]:
     session_id = open_session(client, phone).json()["id"]
     response = client.post(
         f"/api/v1/desk/sessions/{session_id}/confirm",
-        {"id_check": {"id_number": id_number(), "name": "李秀英"}},
+        {"id_check": {"id_number": id_number(), "name": "李秀英", "id_consent": True}},
         format="json",
     )
     assert response.status_code == 200, response.json()

@@ -4,10 +4,14 @@ history, 409 `consent_required` on the routes that collect data and nowhere else
 import pytest
 from django.conf import settings
 
+from accounts.consent import IdConsentRequired
 from accounts.models import Consent, User
+from accounts.roles import Role
 from accounts.sms import LocmemBackend
 from cadres.codes import badge_url
 from cadres.models import Cadre, Unit
+from desk import services as desk_services
+from desk.models import DeskSession
 from stalls.codes import site_code_url
 from stalls.models import GoodsCategory
 from tests.stalls.conftest import id_number, make_site_for
@@ -132,3 +136,23 @@ def test_the_sign_in_says_whether_consent_is_needed(
     assert body["consent_required"] is True
     assert body["privacy_version"] == settings.PRIVACY_NOTICE_VERSION
     assert body["deletion_cancelled"] is False
+
+
+def test_the_desk_records_the_id_consent_given_at_the_counter(make_user, db):
+    """Without the agent's tick the ID check is 409 `consent_required` and nothing is
+    confirmed; with it the resident's consent is recorded, with the agent."""
+    agent = make_user(Role.DESK_AGENT)
+    phone = "+8613900001111"
+    session = desk_services.desk_session_start(agent=agent, phone=phone, address="10.0.0.1")
+    with pytest.raises(IdConsentRequired):
+        desk_services.desk_session_confirm_id(
+            session_id=session.pk, id_number=id_number(), name="李", id_consent=False
+        )
+    assert DeskSession.objects.get(pk=session.pk).resident_id is None
+    desk_services.desk_session_confirm_id(
+        session_id=session.pk, id_number=id_number(), name="李", id_consent=True
+    )
+    resident = User.objects.get(phone=phone)
+    assert resident.id_consent_version == settings.PRIVACY_NOTICE_VERSION
+    consent = Consent.objects.get(user=resident, purpose="id_number")
+    assert consent.recorded_by == agent
