@@ -52,8 +52,13 @@ class User(AbstractBaseUser, PermissionsMixin):
     # The privacy notice's version last accepted, and the separate consent to give an
     # ID-card number: kept on the row auth loads anyway, so the consent gate of a route
     # that collects data costs no query (history: Consent; docs/privacy.md).
-    consent_version = models.CharField(_("privacy notice accepted"), max_length=16, blank=True)
-    id_consent_version = models.CharField(_("ID number consent"), max_length=16, blank=True)
+    # (db_default: rows written outside the ORM, e.g. the benchmarks' COPY, start empty.)
+    consent_version = models.CharField(
+        _("privacy notice accepted"), max_length=16, blank=True, default="", db_default=""
+    )
+    id_consent_version = models.CharField(
+        _("ID number consent"), max_length=16, blank=True, default="", db_default=""
+    )
     # Leaving: the account is anonymised at this time unless the user signs in before.
     deletion_due_at = models.DateTimeField(_("deletion due at"), null=True, blank=True)
     anonymised_at = models.DateTimeField(_("anonymised at"), null=True, blank=True)
