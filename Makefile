@@ -79,7 +79,7 @@ test: $(TEST_STAMP) compilemessages $(AXE) lint
 
 # Extract new strings into each app's zh_Hans catalogue (needs GNU gettext's xgettext).
 messages: | $(STAMP)
-	for app in core accounts notifications points merchants cadres moderation rankings stalls opendata livestream desk; do \
+	for app in core accounts notifications points merchants cadres moderation rankings stalls opendata livestream desk privacy; do \
 	  (cd $$app && $(DEV_ENV) ../$(PY) ../manage.py makemessages -l zh_Hans --no-obsolete --no-location); done
 
 bench-grab: $(TEST_STAMP)

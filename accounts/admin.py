@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.admin import ModelAdmin
 
+from . import services
 from .forms import UserCreationForm, UserEditForm
 from .models import OtpCode, User, WechatBinding
 
@@ -48,6 +49,21 @@ class UserAdmin(DjangoUserAdmin):
             {"classes": ["wide"], "fields": ["phone", "display_name", "password1", "password2"]},
         ),
     ]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        # Opening a person's page shows their phone in full: the audit trail says who.
+        if request.method == "GET" and object_id:
+            services.user_audited(actor=request.user, user_id=object_id, action="user.view")
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        services.user_audited(
+            actor=request.user,
+            user_id=form.instance.pk,
+            action="user.change" if change else "user.create",
+            fields=sorted(form.changed_data),
+        )
 
 
 @admin.register(OtpCode)

@@ -49,6 +49,19 @@ class User(AbstractBaseUser, PermissionsMixin):
     # service desk made from an ID check alone: its reviews earn no points and wait for
     # a moderator until then (docs/assisted-desk.md).
     phone_verified_at = models.DateTimeField(_("phone confirmed by SMS at"), null=True, blank=True)
+    # The privacy notice's version last accepted, and the separate consent to give an
+    # ID-card number: kept on the row auth loads anyway, so the consent gate of a route
+    # that collects data costs no query (history: Consent; docs/privacy.md).
+    # (db_default: rows written outside the ORM, e.g. the benchmarks' COPY, start empty.)
+    consent_version = models.CharField(
+        _("privacy notice accepted"), max_length=16, blank=True, default="", db_default=""
+    )
+    id_consent_version = models.CharField(
+        _("ID number consent"), max_length=16, blank=True, default="", db_default=""
+    )
+    # Leaving: the account is anonymised at this time unless the user signs in before.
+    deletion_due_at = models.DateTimeField(_("deletion due at"), null=True, blank=True)
+    anonymised_at = models.DateTimeField(_("anonymised at"), null=True, blank=True)
 
     objects = UserManager()
 
@@ -101,6 +114,9 @@ class OtpCode(models.Model):
         # Read back to a service desk agent who then acts for the resident (desk app):
         # never accepted for a sign-in, so reading it aloud hands over no account.
         DESK = "desk", _("service desk")
+        # A fresh code confirming a copy of one's data or leaving (docs/privacy.md).
+        EXPORT = "export", _("copy of my data")
+        DELETE = "delete", _("account deletion")
 
     phone = models.CharField(_("phone number"), max_length=20)
     code_hash = models.CharField(_("code hash"), max_length=64)
@@ -204,3 +220,26 @@ class WechatBinding(models.Model):
 
     def __str__(self):
         return self.openid
+class Consent(models.Model):
+    """A consent given: who, to what (the privacy notice, or giving an ID-card number),
+    which version, when, and the desk agent who recorded one given at a counter."""
+
+    class Purpose(models.TextChoices):
+        NOTICE = "notice", _("privacy notice")
+        ID_NUMBER = "id_number", _("ID-card number")
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="consents")
+    purpose = models.CharField(_("purpose"), max_length=16, choices=Purpose.choices)
+    version = models.CharField(_("version"), max_length=16)
+    created_at = models.DateTimeField(_("given at"), default=timezone.now)
+    recorded_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("consent")
+        verbose_name_plural = _("consents")
+        indexes = [models.Index(fields=["user", "-created_at"], name="consent_user_recent")]
+
+    def __str__(self):
+        return f"{self.user_id} {self.purpose} {self.version}"

@@ -6,7 +6,7 @@ Pages include "accounts/signin_form.html", which posts here and comes back to `n
 from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.core.exceptions import ValidationError
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -16,6 +16,7 @@ from core.forms import error_message
 from core.net import client_ip
 
 from . import services
+from .consent import NOTICE_SECTIONS, current_version
 from .phone import normalize_phone
 
 
@@ -55,6 +56,8 @@ def signin_verify(request):
     else:
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         messages.success(request, _("You are signed in."))
+        if services.deletion_cancel(user=user):
+            messages.success(request, _("Your account's deletion is cancelled."))
     return redirect(_next_url(request))
 
 
@@ -62,3 +65,12 @@ def signin_verify(request):
 def signout(request):
     logout(request)
     return redirect(_next_url(request))
+
+
+def privacy_notice(request):
+    """/privacy/: the current privacy notice (docs/privacy.md)."""
+    return render(
+        request,
+        "accounts/privacy.html",
+        {"version": current_version(), "sections": NOTICE_SECTIONS},
+    )

@@ -24,6 +24,8 @@ class Role(models.TextChoices):
     RATING_MODERATOR = "rating_moderator", _("rating moderator")
     FINANCE = "finance", _("finance officer")
     DESK_AGENT = "desk_agent", _("service desk agent")
+    # Reads the audit trail (core.AuditEvent) in the admin, and nothing else.
+    AUDITOR = "auditor", _("auditor")
 
 
 # grant_role's --unit/--cadre/--merchant: option name -> link(user=, object_id=, role=).
@@ -51,6 +53,7 @@ STAFF_ROLES = {
     Role.APPEAL_REVIEWER,
     Role.RATING_MODERATOR,
     Role.FINANCE,
+    Role.AUDITOR,
 }
 _ROLE_PERMISSIONS: dict[str, set[str]] = {role: set() for role in Role.values}
 

@@ -10,7 +10,7 @@ from django.utils import timezone
 from core import metrics
 from core.cache import UNREACHABLE, has_key_strict
 
-from .models import OtpCode, SignedOutSession, User
+from .models import Consent, OtpCode, SignedOutSession, User
 
 logger = logging.getLogger(__name__)
 
@@ -114,3 +114,8 @@ def admin_signin_refusals() -> dict[tuple[str], int]:
 def otp_sms_unknown_count() -> int:
     """Sign-in codes whose SMS has an unknown outcome (its sender stopped mid-way)."""
     return OtpCode.objects.filter(sms_status=OtpCode.Sms.UNKNOWN).count()
+
+
+def consents_of(*, user):
+    """The consents `user` gave (the history behind User.consent_version)."""
+    return Consent.objects.filter(user=user)

@@ -21,11 +21,12 @@ from rest_framework_simplejwt.settings import api_settings as jwt_settings
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken
 from rest_framework_simplejwt.tokens import RefreshToken
 
-from core import metrics, ratelimit
+from core import audit, metrics, ratelimit
 from core.errors import DomainError, Invalid, ServiceUnavailable, Throttled
 
 from . import wechat
 from .authentication import valid_user_id
+from .consent import consent_claim_set
 from .models import OtpCode, OtpGuess, SignedOutSession, User, WechatBinding
 from .phone import normalize_phone
 from .roles import STAFF_ROLES, Role, role_link
@@ -102,6 +103,7 @@ def tokens_issue(*, user: User) -> RefreshToken:
     so `/auth/logout` can end them all."""
     refresh = RefreshToken.for_user(user)
     refresh[SESSION_CLAIM] = refresh[jwt_settings.JTI_CLAIM]
+    consent_claim_set(refresh, user=user)
     return refresh
 
 
@@ -111,6 +113,7 @@ def tokens_refresh(*, refresh: str) -> dict:
     spent, user = _refresh_spend(refresh)
     new = RefreshToken.for_user(user)
     new[SESSION_CLAIM] = spent.get(SESSION_CLAIM) or new[jwt_settings.JTI_CLAIM]
+    consent_claim_set(new, user=user)
     return {"access": str(new.access_token), "refresh": str(new)}
 
 
@@ -269,6 +272,16 @@ def otp_request(*, phone: str, address: str, purpose: str = OtpCode.Purpose.SIGN
             text = _(
                 "[Duoduo] A service desk asks to act for you. Read this code %(code)s to the "
                 "agent only if you are at the desk and agree. It expires in %(minutes)d minutes."
+            )
+        elif purpose == OtpCode.Purpose.EXPORT:
+            text = _(
+                "[Duoduo] Your code to receive a copy of your data is %(code)s. It expires "
+                "in %(minutes)d minutes."
+            )
+        elif purpose == OtpCode.Purpose.DELETE:
+            text = _(
+                "[Duoduo] Your code to delete your account is %(code)s. It expires in "
+                "%(minutes)d minutes. Ignore it if you did not ask."
             )
         else:
             text = _("[Duoduo] Your sign-in code is %(code)s. It expires in %(minutes)d minutes.")
@@ -466,17 +479,47 @@ def user_get_or_create(*, phone: str, display_name: str = "", phone_verified: bo
     return user
 
 
+def deletion_cancel(*, user: User) -> bool:
+    """Signing in cancels a pending deletion (docs/privacy.md): True if one was."""
+    if user.deletion_due_at is None:
+        return False
+    with transaction.atomic():
+        User.objects.filter(pk=user.pk).update(deletion_due_at=None)
+        audit.record(user, "account.deletion_cancel", user, subject=user)
+    user.deletion_due_at = None
+    return True
+
+
 def user_update(*, user: User, display_name: str) -> User:
     user.display_name = display_name
     user.save(update_fields=["display_name"])
     return user
 
 
-def role_grant(*, phone: str, role: str, links: dict[str, int] | None = None) -> User:
+def user_audited(*, actor, user_id, action: str, fields: list[str] | None = None) -> None:
+    """A staff member saw (user.view) or changed (user.change: which fields, groups
+    included) a person's account in the admin: the audit trail says who."""
+    user = User.objects.filter(pk=user_id).only("pk").first() if str(user_id).isdigit() else None
+    if user is None:
+        return
+    audit.record(
+        actor,
+        action,
+        user,
+        subject=user,
+        summary={"after": {"fields": fields}} if fields is not None else {},
+        purpose="administration",
+    )
+
+
+def role_grant(
+    *, phone: str, role: str, links: dict[str, int] | None = None, granted_by=None
+) -> User:
     """Give `role` to the user with `phone` (created if new); link it to records.
 
     `links` maps grant_role's options ("unit", "cadre", "merchant") to ids; each is
     handled by the app that owns the record. LookupError for an unknown id or option.
+    `granted_by`: who gave it (None: the command line, the demo), for the audit trail.
     """
     if role not in Role.values:
         raise LookupError(_("Unknown role: %(role)s") % {"role": role})
@@ -493,6 +536,13 @@ def role_grant(*, phone: str, role: str, links: dict[str, int] | None = None) ->
                     _("Nothing can be linked with --%(option)s yet.") % {"option": option}
                 )
             link(user=user, object_id=object_id, role=role)
+        audit.record(
+            granted_by,
+            "role.grant",
+            user,
+            subject=user,
+            summary={"after": {"role": role, "links": links or {}}},
+        )
     return user
 
 

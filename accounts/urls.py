@@ -6,4 +6,5 @@ urlpatterns = [
     path("signin/code", pages.signin_code, name="signin-code"),
     path("signin/verify", pages.signin_verify, name="signin-verify"),
     path("signout", pages.signout, name="signout"),
+    path("privacy/", pages.privacy_notice, name="privacy-notice"),
 ]

@@ -67,7 +67,12 @@ def django_setup(env: dict) -> None:
 def access_token(user) -> str:
     from rest_framework_simplejwt.tokens import AccessToken
 
-    return str(AccessToken.for_user(user))
+    from accounts.consent import CONSENT_CLAIM
+
+    token = AccessToken.for_user(user)
+    # As a sign-in's token: the accepted privacy notice's version (accounts/consent.py).
+    token[CONSENT_CLAIM] = user.consent_version
+    return str(token)
 
 
 class Server:

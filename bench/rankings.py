@@ -120,6 +120,7 @@ def copy_rows(cursor, table: str, columns: list[str], rows) -> None:
 
 
 def load_people(*, units: int, cadres: int) -> None:
+    from django.conf import settings
     from django.db import connection
 
     now = "2026-02-01 00:00:00+08"
@@ -163,10 +164,23 @@ def load_people(*, units: int, cadres: int) -> None:
                 "is_active",
                 "date_joined",
                 "phone_verified_at",
+                "consent_version",
             ],
             (
-                # Phones confirmed by an SMS code: the submissions' reviews earn points.
-                (u, "!", "f", f"+86136{u:08d}", f"R{u}", "f", "t", now, now)
+                # Phones confirmed by an SMS code, the privacy notice accepted: the
+                # submissions' reviews earn points.
+                (
+                    u,
+                    "!",
+                    "f",
+                    f"+86136{u:08d}",
+                    f"R{u}",
+                    "f",
+                    "t",
+                    now,
+                    now,
+                    settings.PRIVACY_NOTICE_VERSION,
+                )
                 for u in range(1, REVIEWERS + 1)
             ),
         )

@@ -45,6 +45,7 @@ WARM_UP = 200
 
 
 def make_people(*, residents: int, cadres: int, new_accounts: bool):
+    from django.conf import settings
     from django.utils import timezone
 
     from accounts.models import User
@@ -63,6 +64,7 @@ def make_people(*, residents: int, cadres: int, new_accounts: bool):
                 display_name=f"Reviewer {i}",
                 date_joined=joined,
                 phone_verified_at=joined,
+                consent_version=settings.PRIVACY_NOTICE_VERSION,
             )
             for i in range(residents)
         ],

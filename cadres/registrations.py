@@ -4,7 +4,7 @@ from accounts.roles import Role
 from core.codes import CodeKind
 from core.uploads import UploadKind
 
-from . import codes, pages, services
+from . import codes, pages, selectors, services
 from .api import views
 from .models import Cadre
 
@@ -39,6 +39,9 @@ UPLOADS = {"cadres": UploadKind(model=Cadre, field="photo", can_see=_anyone, pub
 
 ROLE_LINKS = {"unit": services.unit_membership_grant, "cadre": services.cadre_link_user}
 
+# The unit an actor is recorded with in the audit trail (core.audit).
+AUDIT_UNITS = [selectors.audit_unit_name]
+
 ROLE_PERMISSIONS = {
     Role.UNIT_ADMIN: [
         "cadres.view_unit",
@@ -54,4 +57,11 @@ ROLE_PERMISSIONS = {
         for action in ("view", "add", "change", "delete")
     ]
     + ["cadres.view_review", "cadres.view_overduereview", "cadres.view_serviceticket"],
+}
+
+
+# What an anonymised account loses (privacy.erasure, docs/privacy.md): the review keeps
+# its rating and text (anonymous as always), not the device and address hashes.
+PERSONAL_DATA = {
+    "cadres.Review": ("reviewer", {"device_hash": "", "address_hash": ""}),
 }

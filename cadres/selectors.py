@@ -18,6 +18,17 @@ def unit_ids_for(*, user, role: str) -> set[int]:
     )
 
 
+def audit_unit_name(user, role: str) -> str:
+    """The unit an actor acts for in `role`, for the audit trail (core.audit): the
+    units of their memberships in that role, else the unit of the cadre they are."""
+    names = sorted(
+        UnitMembership.objects.filter(user=user, role=role).values_list("unit__name", flat=True)
+    )
+    if names:
+        return ", ".join(names)
+    return Cadre.objects.filter(user=user).values_list("unit__name", flat=True).first() or ""
+
+
 def units_list():
     return Unit.objects.select_related("parent").order_by("pk")
 

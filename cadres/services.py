@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts.models import User
 from accounts.roles import Role
+from core import audit
 from core.errors import Invalid
 from core.timezones import LOCAL_TZ
 from notifications import kinds as notification_kinds
@@ -70,7 +71,11 @@ def cadre_link_user(*, user, object_id: int, role: str) -> Cadre:
 def cadre_code_rotate(*, cadre: Cadre, actor) -> Cadre:
     """A new badge code: the version goes up, so every printed older badge stops resolving.
     `actor` (who asked, in the admin or the API) is recorded with the time."""
-    cadre.rotate_code(actor=actor)
+    with transaction.atomic():
+        cadre.rotate_code(actor=actor)
+        audit.record(
+            actor, "cadre.code_rotate", cadre, summary={"after": {"version": cadre.code_version}}
+        )
     return cadre
 
 

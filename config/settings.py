@@ -43,6 +43,13 @@ if not SECRET_KEY:
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
     SECRET_KEY = "dev-only-insecure-key-never-use-in-production-0123456789abcdef"  # noqa: S105
 
+# ID-card numbers are encrypted with their own Fernet keys, never derived from SECRET_KEY
+# (stalls/idcard.py): the first encrypts, all decrypt; `manage.py rotate_id_key`
+# re-encrypts every row with the first. Without it, a published development key, which
+# `check --deploy` refuses (stalls/checks.py, docs/audit.md).
+ID_ENCRYPTION_KEYS_DEV_DEFAULT = "ZGV2LW9ubHktaWQta2V5LW5ldmVyLWluLXByb2R1Y3Q="  # noqa: S105
+ID_ENCRYPTION_KEYS = env_list("ID_ENCRYPTION_KEYS") or [ID_ENCRYPTION_KEYS_DEV_DEFAULT]
+
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1],testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
@@ -80,6 +87,7 @@ INSTALLED_APPS = [
     "opendata",
     "livestream",
     "desk",
+    "privacy",
 ]
 
 MIDDLEWARE = [
@@ -102,6 +110,8 @@ MIDDLEWARE = [
     # chosen and the headers of every response are added.
     "rankings.middleware.PublishedRankingsMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # The request's id and address for the audit events its services write.
+    "core.audit.RequestMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "core.middleware.ServiceUnavailableMiddleware",
     # Last, as django-axes asks: turns a locked-out sign-in into its lock-out page.
@@ -471,9 +481,19 @@ SPECTACULAR_SETTINGS = {
 }
 
 # Stored idempotent responses live at least this long (API.md: 24 hours).
-IDEMPOTENCY_KEY_TTL = timedelta(hours=48)
+IDEMPOTENCY_KEY_TTL = timedelta(hours=env_int("RETAIN_IDEMPOTENCY_HOURS", 48))
 # A request that died mid-way leaves its key "in progress"; after this it may be retried.
 IDEMPOTENCY_STALE_AFTER = timedelta(seconds=60)
+
+# --- Privacy (issue 24, docs/privacy.md): the notice's version, leaving, retention.
+PRIVACY_NOTICE_VERSION = os.environ.get("PRIVACY_NOTICE_VERSION", "2026-12")
+ACCOUNT_DELETION_COOLING_DAYS = env_int("ACCOUNT_DELETION_COOLING_DAYS", 15)
+RETAIN_SIGNIN_CODES_DAYS = env_int("RETAIN_SIGNIN_CODES_DAYS", 30)
+RETAIN_REVIEW_HASHES_DAYS = env_int("RETAIN_REVIEW_HASHES_DAYS", 90)
+RETAIN_SMS_TEXT_DAYS = env_int("RETAIN_SMS_TEXT_DAYS", 180)
+RETAIN_DESK_CHECKS_DAYS = env_int("RETAIN_DESK_CHECKS_DAYS", 30)
+EXPORT_VALID_HOURS = env_int("EXPORT_VALID_HOURS", 24)
+EXPORT_ROOT = Path(os.environ.get("EXPORT_ROOT", str(BASE_DIR / "exports")))
 
 # --- Points (issue "Points").
 REVIEW_POINTS = env_int("REVIEW_POINTS", 10)
@@ -578,6 +598,12 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 300),
 }
 CELERY_BEAT_SCHEDULE = {
+    # Personal data past its retention, and the deletions whose cooling-off ended
+    # (docs/privacy.md), at 03:07 Asia/Shanghai.
+    "purge-personal-data": {
+        "task": "privacy.tasks.personal_data_purge",
+        "schedule": crontab(minute=7, hour=3),
+    },
     "purge-idempotency-keys": {
         "task": "core.tasks.idempotency_keys_purge",
         "schedule": crontab(minute=17),

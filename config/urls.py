@@ -29,6 +29,7 @@ api_v1: list[URLPattern | URLResolver] = [
     path("livestream/", include("livestream.api.urls")),
     path("desk/", include("desk.api.urls")),
     path("", include("notifications.api.urls")),
+    path("", include("privacy.api.urls")),
 ]
 
 urlpatterns = [

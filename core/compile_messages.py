@@ -22,6 +22,7 @@ APPS = [
     "opendata",
     "livestream",
     "desk",
+    "privacy",
 ]
 
 

@@ -122,3 +122,43 @@ class FormSubmission(models.Model):
 
     def __str__(self):
         return self.key
+
+
+class AuditEvent(models.Model):
+    """One act on behalf of someone else, or one read of someone's personal data, by
+    whom and why (core/audit.py writes it, in the act's transaction; docs/audit.md).
+
+    Append-only: on PostgreSQL a trigger refuses UPDATE and DELETE. It holds ids, codes
+    and a short summary, never a phone number or a name, so erasing an account's
+    personal data never needs to touch it."""
+
+    actor = done_by(_("actor"))
+    # The role the actor acted in, and their unit (its name, not theirs): what the
+    # resident is shown (GET /api/v1/me/data-access).
+    actor_role = models.CharField(_("actor's role"), max_length=32, blank=True)
+    actor_unit = models.CharField(_("actor's unit"), max_length=200, blank=True)
+    # A short code: "<object>.<verb>", e.g. "moral_claim.approve", "id_number.reveal".
+    action = models.CharField(_("action"), max_length=64, db_index=True)
+    object_type = models.CharField(_("object type"), max_length=100)
+    object_id = models.CharField(_("object id"), max_length=64, blank=True)
+    # Whose data the act read or changed (none for an act on no one's data).
+    subject = done_by(_("whose data"))
+    # {"before": {...}, "after": {...}}: states, amounts and ids, never a name or phone.
+    summary = models.JSONField(_("summary"), default=dict, blank=True, encoder=DjangoJSONEncoder)
+    purpose = models.CharField(_("purpose"), max_length=200, blank=True)
+    request_id = models.CharField(_("request id"), max_length=64, blank=True)
+    address_hash = models.CharField(_("address (keyed hash)"), max_length=32, blank=True)
+    created_at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit events")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["subject", "created_at"], name="auditevent_subject_time"),
+            models.Index(fields=["object_type", "object_id"], name="auditevent_object"),
+            models.Index(fields=["actor", "created_at"], name="auditevent_actor_time"),
+        ]
+
+    def __str__(self):
+        return f"{self.action} {self.object_type}#{self.object_id}"

@@ -115,6 +115,7 @@ def _session_confirm(request, pk: int):
                 session_id=pk,
                 id_number=request.POST.get("id_number", "")[:32],
                 name=request.POST.get("name", "")[:50],
+                id_consent=request.POST.get("id_consent") == "on",
             )
         else:
             services.desk_session_confirm_code(
@@ -225,6 +226,7 @@ def _registration_submit(request, pk: int):
             id_number=request.POST.get("id_number", "")[:32],
             goods_category=request.POST.get("goods_category", "")[:50],
             description=request.POST.get("description", "")[:500],
+            id_consent=request.POST.get("id_consent") == "on",
         )
     except DomainError as error:
         messages.error(request, error_message(error))

@@ -11,10 +11,13 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 
-from accounts.models import OtpCode, User
+from accounts.consent import IdConsentRequired, consent_give, current_version
+from accounts.models import Consent, OtpCode, User
+from accounts.roles import Role
 from accounts.services import otp_request, otp_verify, user_get_or_create
 from cadres.models import Cadre, Review
 from cadres.services import review_create
+from core import audit
 from core.errors import Invalid, or_404
 from core.parties import refuse_party
 from core.timezones import LOCAL_TZ
@@ -33,6 +36,9 @@ from .errors import (
     SessionNotConfirmed,
 )
 from .models import AgentFlag, AssistedAct, DeskSession
+
+# The purpose an agent's acts and ID checks are recorded with (the resident reads it).
+DESK_PURPOSE = "assisted service desk"
 
 
 def id_number_hash(number: str) -> str:
@@ -54,6 +60,21 @@ def _require_awaiting(session: DeskSession, now: dt.datetime) -> None:
 
 
 def _log(*, session, kind: str, object_id: int, now: dt.datetime) -> AssistedAct:
+    """The act in the desk's log and in the audit trail, in the act's transaction."""
+    act = _log_row(session=session, kind=kind, object_id=object_id, now=now)
+    audit.record(
+        session.agent,
+        f"desk.{kind}",
+        act,
+        subject=session.resident_id,
+        summary={"after": {"kind": kind, "object_id": object_id, "session": session.pk}},
+        purpose=DESK_PURPOSE,
+        role=Role.DESK_AGENT,
+    )
+    return act
+
+
+def _log_row(*, session, kind: str, object_id: int, now: dt.datetime) -> AssistedAct:
     return AssistedAct.objects.create(
         session=session,
         agent_id=session.agent_id,
@@ -119,13 +140,36 @@ def desk_session_confirm_code(*, session_id: int, code: str, address: str) -> De
     return session
 
 
-def desk_session_confirm_id(*, session_id: int, id_number: str, name: str) -> DeskSession:
-    """The agent checked the resident's ID card in person (a resident without the phone).
+def _id_consent_require(id_consent: bool) -> None:
+    """The resident's separate consent to give the ID-card number, given on paper or at
+    the counter and ticked by the agent (docs/privacy.md): 409 `consent_required`."""
+    if not id_consent:
+        raise IdConsentRequired(
+            fields={"version": [current_version()], "purpose": [Consent.Purpose.ID_NUMBER]}
+        )
+
+
+def _id_consent_record(*, resident: User, agent) -> None:
+    if resident.id_consent_version != current_version():
+        consent_give(
+            user=resident,
+            version=current_version(),
+            purpose=Consent.Purpose.ID_NUMBER,
+            recorded_by=agent,
+        )
+
+
+def desk_session_confirm_id(
+    *, session_id: int, id_number: str, name: str, id_consent: bool
+) -> DeskSession:
+    """The agent checked the resident's ID card in person (a resident without the phone),
+    with the resident's consent to give the number (`id_consent`, recorded for them).
 
     A new phone number becomes an account bound to this card (its keyed hash); an
     existing account is confirmed this way only if an earlier ID check bound it to the
     same card, so an ID card alone never takes over an account that has a phone.
     """
+    _id_consent_require(id_consent)
     fields = {}
     try:
         number = normalize_id_number(id_number)
@@ -162,6 +206,16 @@ def desk_session_confirm_id(*, session_id: int, id_number: str, name: str) -> De
             id_number_hash=digest,
             id_number_last4=number[-4:],
             id_name=name,
+        )
+        _id_consent_record(resident=resident, agent=session.agent)
+        audit.record(
+            session.agent,
+            "desk.id_check",
+            session,
+            subject=resident,
+            summary={"after": {"method": "id_check", "account_created": created}},
+            purpose=DESK_PURPOSE,
+            role=Role.DESK_AGENT,
         )
         if created:
             act = _log(
@@ -294,12 +348,14 @@ def assisted_registration_create(
     description: str = "",
     photo=None,
     waitlist: bool = False,
+    id_consent: bool,
 ) -> Registration:
-    return _act(
-        session_id=session_id,
-        agent=agent,
-        kind=AssistedAct.Kind.STALL_REGISTRATION,
-        perform=lambda resident: registration_create(
+    """With the resident's consent to give the ID number (`id_consent`, recorded)."""
+    _id_consent_require(id_consent)
+
+    def perform(resident):
+        _id_consent_record(resident=resident, agent=agent)
+        return registration_create(
             vendor=resident,
             site=site,
             vendor_name=vendor_name,
@@ -309,5 +365,11 @@ def assisted_registration_create(
             photo=photo,
             waitlist=waitlist,
             filed_by=agent,
-        ),
+        )
+
+    return _act(
+        session_id=session_id,
+        agent=agent,
+        kind=AssistedAct.Kind.STALL_REGISTRATION,
+        perform=perform,
     )

@@ -6,6 +6,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core import audit
 from core.errors import Forbidden, Invalid
 from core.parties import refuse_party
 
@@ -68,15 +69,23 @@ def session_outcome_record(
     if session.outcome_recorded_at is not None:
         raise OutcomeRecorded()
     name = _save_evidence(evidence)
-    updated = Session.objects.filter(pk=session.pk, outcome_recorded_at__isnull=True).update(
-        duration_minutes=duration_minutes,
-        peak_viewers=peak_viewers,
-        orders=orders,
-        sales=sales,
-        evidence=name,
-        outcome_recorded_at=now,
-        outcome_recorded_by=user,
-    )
+    with transaction.atomic():
+        updated = Session.objects.filter(pk=session.pk, outcome_recorded_at__isnull=True).update(
+            duration_minutes=duration_minutes,
+            peak_viewers=peak_viewers,
+            orders=orders,
+            sales=sales,
+            evidence=name,
+            outcome_recorded_at=now,
+            outcome_recorded_by=user,
+        )
+        if updated:
+            audit.record(
+                user,
+                "livestream_session.outcome",
+                session,
+                summary={"after": {"orders": orders, "sales": str(sales)}},
+            )
     if not updated:
         _drop_evidence(name)
         raise OutcomeRecorded()
@@ -154,11 +163,18 @@ def _decide(*, user, transfer: Transfer, status: str, reason: str = "") -> Trans
     if not permissions.can_confirm_transfer(user, transfer=transfer):
         raise Forbidden()
     refuse_party(permissions.party_to_transfer(user, transfer=transfer))
-    updated = Transfer.objects.filter(pk=transfer.pk, status=Transfer.Status.PENDING).update(
-        status=status, decided_by=user, decided_at=timezone.now(), reject_reason=reason
-    )
-    if not updated:
-        raise TransferDecided()
+    with transaction.atomic():
+        updated = Transfer.objects.filter(pk=transfer.pk, status=Transfer.Status.PENDING).update(
+            status=status, decided_by=user, decided_at=timezone.now(), reject_reason=reason
+        )
+        if not updated:
+            raise TransferDecided()
+        audit.record(
+            user,
+            f"transfer.{'confirm' if status == Transfer.Status.CONFIRMED else 'reject'}",
+            transfer,
+            summary={"before": {"status": "pending"}, "after": {"status": status}},
+        )
     transfer.refresh_from_db()
     return transfer
 

@@ -9,6 +9,7 @@ from django.db.models import Count, F, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core import audit
 from core.errors import Invalid, or_404
 from core.parties import refuse_party
 from core.timezones import LOCAL_TZ
@@ -66,6 +67,9 @@ def merchant_code_rotate(*, merchant: Merchant, actor) -> MerchantCode:
         code, _created = MerchantCode.objects.get_or_create(merchant=merchant)
         code.rotate_code(actor=actor)
         code.refresh_from_db()
+        audit.record(
+            actor, "merchant.code_rotate", code, summary={"after": {"version": code.code_version}}
+        )
     return code
 
 
@@ -276,6 +280,12 @@ def statement_confirm(*, statement_id: int, actor) -> Statement:
         statement.confirmed_by = actor
         statement.confirmed_at = timezone.now()
         statement.save(update_fields=["status", "confirmed_by", "confirmed_at"])
+        audit.record(
+            actor,
+            "statement.confirm",
+            statement,
+            summary={"before": {"status": "open"}, "after": {"status": "confirmed"}},
+        )
     return statement
 
 
@@ -295,6 +305,12 @@ def statement_pay(*, statement_id: int, actor, reference: str) -> Statement:
         statement.paid_at = timezone.now()
         statement.payment_reference = reference
         statement.save(update_fields=["status", "paid_by", "paid_at", "payment_reference"])
+        audit.record(
+            actor,
+            "statement.pay",
+            statement,
+            summary={"before": {"status": "confirmed"}, "after": {"status": "paid"}},
+        )
     return statement
 
 

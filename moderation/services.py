@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from cadres.models import Exclusion, Review
 from cadres.services import review_exclude
+from core import audit
 from core.errors import Forbidden, Invalid, or_404
 from core.parties import refuse_party
 from core.timezones import LOCAL_TZ
@@ -92,6 +93,21 @@ def review_flag_exclude(
                 "points_shortfall",
             ],
         )
+        audit.record(
+            moderator,
+            "review_flag.exclude",
+            next(flag for flag in flags if flag.pk == flag_id),
+            subject=Review.objects.values_list("reviewer_id", flat=True).get(pk=flags[0].review_id),
+            summary={
+                "before": {"state": "open"},
+                "after": {
+                    "state": "excluded",
+                    "ground": ground,
+                    "review": flags[0].review_id,
+                    "points_taken_back": taken.points,
+                },
+            },
+        )
     return next(flag for flag in flags if flag.pk == flag_id)
 
 
@@ -115,6 +131,16 @@ def review_flag_clear(*, flag_id: int, moderator, reason: str) -> ReviewFlag:
         ReviewFlag.objects.bulk_update(
             flags, ["state", "decided_by", "decided_at", "decision_reason"]
         )
+        audit.record(
+            moderator,
+            "review_flag.clear",
+            next(flag for flag in flags if flag.pk == flag_id),
+            subject=Review.objects.values_list("reviewer_id", flat=True).get(pk=flags[0].review_id),
+            summary={
+                "before": {"state": "open"},
+                "after": {"state": "cleared", "review": flags[0].review_id},
+            },
+        )
     return next(flag for flag in flags if flag.pk == flag_id)
 
 
@@ -132,6 +158,14 @@ def reviews_fraud_scan(*, day: dt.date | None = None, now: dt.datetime | None = 
         with transaction.atomic(durable=True):
             if review_exclude(review_id=review_id, reason=Exclusion.COLLEAGUE, now=now):
                 excluded += 1
+                audit.record(
+                    None,
+                    "review.exclude",
+                    None,
+                    object_type="cadres.review",
+                    object_id=review_id,
+                    summary={"after": {"excluded": Exclusion.COLLEAGUE}},
+                )
                 ReviewFlag.objects.filter(review_id=review_id, state=ReviewFlag.State.OPEN).update(
                     state=ReviewFlag.State.EXCLUDED, decided_at=now
                 )
@@ -228,6 +262,13 @@ def appeal_decide(*, appeal: Appeal, decider, upheld: bool, reason: str) -> Appe
         if upheld:
             review_exclude(review_id=review.pk, reason=Exclusion.APPEAL)
         _notify_appeal_decided(appeal=appeal, review=review, outcome=outcome)
+        # No subject: the review stays anonymous, even in the trail.
+        audit.record(
+            decider,
+            "appeal.decide",
+            appeal,
+            summary={"before": {"status": "pending"}, "after": {"outcome": outcome}},
+        )
     appeal.refresh_from_db()
     return appeal
 

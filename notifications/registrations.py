@@ -9,3 +9,12 @@ ROLE_PERMISSIONS = {
         "notifications.add_broadcast",
     ],
 }
+
+
+# What an anonymised account loses (privacy.erasure, docs/privacy.md): {model: (the
+# lookup from the model to the user, or to the user's phone when it ends in "phone";
+# {column: value} to overwrite, or None to delete the rows)}.
+PERSONAL_DATA = {
+    "notifications.Notification": ("user", None),
+    "notifications.Preference": ("user", None),
+}

@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core import audit
 from core.errors import Invalid
 
 from . import delivery, kinds, tasks
@@ -100,6 +101,12 @@ def broadcast_create(
         )
         if not created:
             return None
+        audit.record(
+            created_by,
+            "broadcast.create",
+            broadcast,
+            summary={"after": {"kind": kind, "audience": audience}},
+        )
         transaction.on_commit(lambda: broadcast_queue(broadcast_id=broadcast.pk))
     return broadcast
 

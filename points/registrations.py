@@ -60,3 +60,9 @@ ROLE_PERMISSIONS = {
         for action in ("view", "add", "change")
     ],
 }
+
+
+# What an anonymised account loses (privacy.erasure, docs/privacy.md).
+PERSONAL_DATA = {
+    "points.MoralClaim": ("resident", {"description": "", "photo": ""}),
+}

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.roles import Role
-from core import codes
+from core import audit, codes
 from core.errors import Forbidden, Invalid, or_404
 from core.parties import refuse_party
 from core.photos import check_photo
@@ -467,6 +467,16 @@ def moral_claim_approve(*, claim_id: int, reviewer, points: int) -> MoralClaim:
             link="/api/v1/points/moral/claims",
         )
         _notify_tier_change(resident_id=claim.resident_id, change=points, key=f"claim:{claim.pk}")
+        audit.record(
+            reviewer,
+            "moral_claim.approve",
+            claim,
+            subject=claim.resident,
+            summary={
+                "before": {"status": "pending"},
+                "after": {"status": "approved", "points": points},
+            },
+        )
     return claim
 
 
@@ -487,6 +497,13 @@ def moral_claim_reject(*, claim_id: int, reviewer, reason: str) -> MoralClaim:
             key=claim.pk,
             params={"category": claim.category.name, "reason": reason},
             link="/api/v1/points/moral/claims",
+        )
+        audit.record(
+            reviewer,
+            "moral_claim.reject",
+            claim,
+            subject=claim.resident,
+            summary={"before": {"status": "pending"}, "after": {"status": "rejected"}},
         )
     return claim
 
@@ -530,6 +547,16 @@ def moral_claim_revoke(*, claim_id: int, admin, reason: str) -> MoralClaim:
         )
         _notify_tier_change(
             resident_id=claim.resident_id, change=-points, key=f"revoked:{claim.pk}"
+        )
+        audit.record(
+            admin,
+            "moral_claim.revoke",
+            claim,
+            subject=claim.resident,
+            summary={
+                "before": {"status": "approved", "points": points},
+                "after": {"status": "revoked"},
+            },
         )
     return claim
 
@@ -658,6 +685,13 @@ def adjustment_post(*, account: Account, amount: int, reason: str, admin) -> Led
                     change=amount,
                     key=f"adjustment:{posted.transaction.pk}",
                 )
+            audit.record(
+                admin,
+                "ledger.adjust",
+                posted.transaction,
+                subject=account.owner_id if account.kind == Account.Kind.RESIDENT else None,
+                summary={"after": {"account": account.pk, "amount": amount}},
+            )
     except ledger.Overdrawn:
         raise InsufficientPoints(_("The account would go below zero.")) from None
     return posted.transaction

@@ -76,7 +76,7 @@ class RankingMonthAdmin(OncePerFormAdminMixin, ModelAdmin):
     def publish(self, request, queryset):
         for ranking in queryset.order_by("month"):
             try:
-                services.ranking_month_publish(month=ranking.month)
+                services.ranking_month_publish(month=ranking.month, actor=request.user)
             except DomainError as error:
                 self.message_user(request, f"{ranking}: {error_message(error)}", messages.ERROR)
             else:

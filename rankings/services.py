@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from cadres import permissions as cadres_permissions
 from cadres.models import Cadre, Exclusion, Review, Unit
+from core import audit
 from core.errors import Forbidden, Invalid
 from core.months import local_today, month_has_ended, next_month
 from core.parties import refuse_party
@@ -391,7 +392,9 @@ def _compile_in_postgres(
             copy_in.write(data)
 
 
-def ranking_month_publish(*, month: dt.date, compile_missing: bool = False) -> RankingMonth:
+def ranking_month_publish(
+    *, month: dt.date, compile_missing: bool = False, actor=None
+) -> RankingMonth:
     """Freeze a compiled, ended month and seal it with its digest, chained to the last one.
 
     The moment of publication is the month's cutoff: the month is compiled again at it,
@@ -399,7 +402,8 @@ def ranking_month_publish(*, month: dt.date, compile_missing: bool = False) -> R
     compiled again from it at any time (rankings/cutoff.py). Refused until the answer
     window of every bad review of the month has closed (the 4th, 00:00). A month never
     compiled is refused, or with `compile_missing` (the beat's run) created here, in the
-    same transaction: a refusal leaves no row behind."""
+    same transaction: a refusal leaves no row behind. `actor`: the admin who published
+    (None for the beat), for the audit trail."""
     month = month.replace(day=1)
     if not month_has_ended(month):
         raise MonthNotEnded()
@@ -447,6 +451,12 @@ def ranking_month_publish(*, month: dt.date, compile_missing: bool = False) -> R
         )
         bottom_record(ranking=ranking)
         RANKINGS.changed()
+        audit.record(
+            actor,
+            "ranking.publish",
+            ranking,
+            summary={"after": {"month": f"{month:%Y-%m}", "version": 1, "digest": ranking.digest}},
+        )
     return ranking
 
 
@@ -477,12 +487,20 @@ def bottom_warning_change(*, warning: BottomWarning, state: str, note: str, acto
     allowed = WARNING_MOVES.get(warning.state, set())
     if state not in allowed:
         raise WarningStateInvalid()
-    # Conditional: two admins at once move it once.
-    changed = BottomWarning.objects.filter(pk=warning.pk, state=warning.state).update(
-        state=state, note=note or warning.note, changed_at=timezone.now(), changed_by=actor
-    )
-    if not changed:
-        raise WarningStateInvalid()
+    before = warning.state
+    with transaction.atomic():
+        # Conditional: two admins at once move it once.
+        changed = BottomWarning.objects.filter(pk=warning.pk, state=warning.state).update(
+            state=state, note=note or warning.note, changed_at=timezone.now(), changed_by=actor
+        )
+        if not changed:
+            raise WarningStateInvalid()
+        audit.record(
+            actor,
+            "bottom_warning.change",
+            warning,
+            summary={"before": {"state": before}, "after": {"state": state}},
+        )
     warning.refresh_from_db()
     return warning
 
@@ -571,4 +589,13 @@ def ranking_month_correct(*, month: dt.date) -> RankingMonth | None:
         # The bottom follows the latest version: this month's and every later one's.
         bottom_follow(correction=ranking)
         RANKINGS.changed()
+        audit.record(
+            None,
+            "ranking.correct",
+            ranking,
+            summary={
+                "before": {"version": latest.version},
+                "after": {"version": ranking.version, "excluded": ranking.excluded_reviews},
+            },
+        )
     return ranking

@@ -327,6 +327,12 @@ class RegistrationAdmin(PhotoPreviewMixin, UnitScopedAdmin):
                 )
             except DomainError as error:
                 add_form_errors(form, error)
+        if sees_whole:
+            services.registrations_revealed(
+                officer=request.user,
+                registrations=[registration],
+                unit_ids={registration.site.unit_id},
+            )
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,

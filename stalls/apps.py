@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.core import checks
 from django.utils.translation import gettext_lazy as _
 
 
@@ -12,5 +13,9 @@ class StallsConfig(AppConfig):
         from notifications.delivery import register_audience
 
         from . import selectors
+        from .checks import id_keys_not_the_dev_default, id_keys_valid
+
+        checks.register(id_keys_valid, checks.Tags.security)
+        checks.register(id_keys_not_the_dev_default, checks.Tags.security, deploy=True)
 
         register_audience("site_vendors", selectors.site_vendors, selectors.site_vendor_audiences)

@@ -1,22 +1,31 @@
 """Mainland resident ID-card numbers: validation, and encryption at rest.
 
-The number is stored as Fernet ciphertext under a key derived from SECRET_KEY (HKDF),
-so a database dump alone does not reveal it. Keys derived from SECRET_KEY_FALLBACKS
-still decrypt, so rotating SECRET_KEY does not lose the numbers already stored.
+The number is stored as Fernet ciphertext under its own keys, `ID_ENCRYPTION_KEYS`
+(never derived from SECRET_KEY), so a database dump alone does not reveal it: the first
+key encrypts, every key decrypts, and `manage.py rotate_id_key` re-encrypts every row
+with the first (docs/audit.md).
 """
 
-import base64
 import datetime
 import functools
 import re
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from core.masking import mask_id_number
+
+__all__ = [
+    "InvalidToken",
+    "check_char",
+    "decrypt_id_number",
+    "encrypt_id_number",
+    "invalid_keys",
+    "masked_id_number",
+    "normalize_id_number",
+    "reencrypt_id_number",
+]
 
 _ID_NUMBER = re.compile(r"[0-9]{17}[0-9X]")
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
@@ -45,20 +54,24 @@ def normalize_id_number(value: str) -> str:
     return number
 
 
-def _key(secret: str) -> bytes:
-    derived = HKDF(
-        algorithm=hashes.SHA256(), length=32, salt=b"duoduo.stalls", info=b"id-number"
-    ).derive(secret.encode())
-    return base64.urlsafe_b64encode(derived)
-
-
 @functools.cache
-def _fernet(secret: str, fallbacks: tuple[str, ...]) -> MultiFernet:
-    return MultiFernet([Fernet(_key(s)) for s in (secret, *fallbacks)])
+def _fernet(keys: tuple[str, ...]) -> MultiFernet:
+    return MultiFernet([Fernet(key.encode()) for key in keys])
 
 
 def _current() -> MultiFernet:
-    return _fernet(settings.SECRET_KEY, tuple(getattr(settings, "SECRET_KEY_FALLBACKS", ())))
+    return _fernet(tuple(settings.ID_ENCRYPTION_KEYS))
+
+
+def invalid_keys() -> list[int]:
+    """The positions (from 1) in ID_ENCRYPTION_KEYS of values that are no Fernet key."""
+    wrong = []
+    for position, key in enumerate(settings.ID_ENCRYPTION_KEYS, start=1):
+        try:
+            Fernet(key.encode())
+        except ValueError:
+            wrong.append(position)
+    return wrong
 
 
 def encrypt_id_number(number: str) -> str:
@@ -71,6 +84,12 @@ def decrypt_id_number(token: str) -> str:
         return _current().decrypt(token.encode()).decode()
     except (InvalidToken, ValueError):
         return ""
+
+
+def reencrypt_id_number(token: str) -> str:
+    """The same number under the first key (rotate_id_key); InvalidToken if no key
+    decrypts it."""
+    return _current().rotate(token.encode()).decode()
 
 
 def masked_id_number(token: str) -> str:

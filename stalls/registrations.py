@@ -57,3 +57,15 @@ ROLE_PERMISSIONS = {
         "stalls.view_stallrenewal",
     ],
 }
+
+
+# What an anonymised account loses (privacy.erasure, docs/privacy.md).
+PERSONAL_DATA = {
+    "stalls.Registration": (
+        "vendor",
+        {"vendor_name": "", "id_number_encrypted": "", "photo": "", "description": ""},
+    ),
+    "stalls.Stall": ("registration__vendor", {"photo": ""}),
+    "stalls.StallReport": ("reporter", {"comment": "", "photo": ""}),
+    "stalls.StallAppeal": ("vendor", {"reason": ""}),
+}

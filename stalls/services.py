@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from cadres.services import review_create
+from core import audit
 from core.errors import Forbidden, Invalid
 from core.parties import refuse_party
 from core.photos import check_photo, resized_jpeg
@@ -33,7 +34,7 @@ from .errors import (
     StallNotActive,
     StallNotSuspended,
 )
-from .idcard import encrypt_id_number, normalize_id_number
+from .idcard import InvalidToken, encrypt_id_number, normalize_id_number, reencrypt_id_number
 from .models import (
     GoodsCategory,
     Inspection,
@@ -64,7 +65,11 @@ def _ensure_manager(*, user, site: Site) -> None:
 def site_code_rotate(*, site: Site, actor) -> Site:
     """A new Stall Management Code: posters printed before stop resolving."""
     _ensure_manager(user=actor, site=site)
-    site.rotate_code(actor=actor)
+    with transaction.atomic():
+        site.rotate_code(actor=actor)
+        audit.record(
+            actor, "site.code_rotate", site, summary={"after": {"version": site.code_version}}
+        )
     return site
 
 
@@ -192,6 +197,13 @@ def registration_approve(*, registration: Registration, officer, slot: int) -> S
         registration.save(update_fields=["status", "decided_by", "decided_at"])
         _notify_stall(kind="registration_approved", registration=registration, stall=stall)
         PUBLIC.changed()
+        audit.record(
+            officer,
+            "registration.approve",
+            registration,
+            subject=registration.vendor_id,
+            summary={"after": {"status": "approved", "stall": stall.pk, "slot": slot}},
+        )
     return stall
 
 
@@ -231,6 +243,13 @@ def registration_reject(*, registration: Registration, officer, reason: str) -> 
             key=registration.pk,
             params={"site": registration.site.name, "reason": registration.reject_reason},
             link="/api/v1/stalls/registrations",
+        )
+        audit.record(
+            officer,
+            "registration.reject",
+            registration,
+            subject=registration.vendor_id,
+            summary={"after": {"status": "rejected"}},
         )
     return registration
 
@@ -292,6 +311,14 @@ def inspection_record(
         inspection = Inspection.objects.create(
             stall=stall, officer=officer, result=result, notes=notes, inspected_at=at
         )
+        outcome = {"result": result, "stall_status": stall.status}
+        audit.record(
+            officer,
+            "stall.inspect",
+            inspection,
+            subject=stall.registration.vendor_id,
+            summary={"after": outcome},
+        )
         if result != Inspection.Result.VIOLATION or stall.status != Stall.Status.ACTIVE:
             return inspection
         since = at - SUSPENSION_WINDOW
@@ -323,6 +350,22 @@ def inspection_record(
 
 def stall_reinstate(*, stall: Stall, officer, reason: str, slot: int | None = None) -> Stall:
     """Put a suspended stall back, on its old slot or (when that went to someone) another."""
+    with transaction.atomic():
+        stall = _stall_reinstate(stall=stall, officer=officer, reason=reason, slot=slot)
+        audit.record(
+            officer,
+            "stall.reinstate",
+            stall,
+            subject=stall.registration.vendor_id,
+            summary={
+                "before": {"status": "suspended"},
+                "after": {"status": "active", "slot": stall.slot},
+            },
+        )
+    return stall
+
+
+def _stall_reinstate(*, stall: Stall, officer, reason: str, slot: int | None) -> Stall:
     _ensure_manager(user=officer, site=stall.site)
     if not reason.strip():
         raise Invalid(fields={"reason": [_("Say why the stall is reinstated.")]})
@@ -379,6 +422,13 @@ def report_close(*, report: StallReport, officer, resolution: str) -> StallRepor
             key=report.pk,
             params={"site": report.stall.site.name, "resolution": report.resolution},
             link="/api/v1/stalls/reports/mine",
+        )
+        audit.record(
+            officer,
+            "stall_report.close",
+            report,
+            subject=report.reporter_id,
+            summary={"after": {"status": "closed"}},
         )
     return report
 
@@ -580,12 +630,19 @@ def appeal_decide(
             raise AppealAlreadyDecided()
         refuse_party(permissions.party_to_stall_appeal(user=officer, appeal=appeal))
         if upheld:
-            stall_reinstate(stall=appeal.stall, officer=officer, reason=reason, slot=slot)
+            _stall_reinstate(stall=appeal.stall, officer=officer, reason=reason, slot=slot)
         appeal.status = StallAppeal.Status.UPHELD if upheld else StallAppeal.Status.DISMISSED
         appeal.decided_by = officer
         appeal.decided_at = timezone.now()
         appeal.decision_reason = reason.strip()
         appeal.save(update_fields=["status", "decided_by", "decided_at", "decision_reason"])
+        audit.record(
+            officer,
+            "stall_appeal.decide",
+            appeal,
+            subject=appeal.vendor_id,
+            summary={"before": {"status": "pending"}, "after": {"status": appeal.status}},
+        )
     return appeal
 
 
@@ -607,3 +664,48 @@ def stall_photo_set(*, stall: Stall, vendor, photo) -> Stall:
             transaction.on_commit(lambda: storage.delete(old))
         PUBLIC.changed()
     return stall
+
+
+# The purpose recorded when an officer is shown a vendor's ID number and phone in full.
+REVEAL_PURPOSE = "deciding a stall registration"
+
+
+def registrations_revealed(*, officer, registrations: list[Registration], unit_ids: set[int]):
+    """Audit that `officer` was shown the whole ID number and phone of each registration
+    of a site of `unit_ids` (the officer's queue, a registration's page, the admin's
+    decide page): one event per registration, whose subject is its vendor."""
+    shown = [r for r in registrations if r.site.unit_id in unit_ids]
+    audit.record_reads(
+        officer,
+        "registration.reveal",
+        [(registration, registration.vendor_id) for registration in shown],
+        summary={"fields": ["id_number", "phone"]},
+        purpose=REVEAL_PURPOSE,
+    )
+
+
+def id_numbers_rotate(*, batch: int = 500) -> tuple[int, list[int]]:
+    """Every registration's ID number re-encrypted with the first of ID_ENCRYPTION_KEYS
+    (manage.py rotate_id_key), a batch per transaction: how many rows were rotated, and
+    the ids of those no key decrypts (left as they are)."""
+    rotated, unreadable = 0, list[int]()
+    last = 0
+    while True:
+        with transaction.atomic():
+            rows = list(
+                Registration.objects.select_for_update()
+                .filter(pk__gt=last)
+                .order_by("pk")
+                .values_list("pk", "id_number_encrypted")[:batch]
+            )
+            if not rows:
+                return rotated, unreadable
+            for pk, token in rows:
+                try:
+                    fresh = reencrypt_id_number(token)
+                except InvalidToken:
+                    unreadable.append(pk)
+                    continue
+                Registration.objects.filter(pk=pk).update(id_number_encrypted=fresh)
+                rotated += 1
+            last = rows[-1][0]

@@ -21,6 +21,8 @@ from django.db import connection
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import RefreshToken
 
+from accounts.consent import consent_claim_set
+from accounts.models import User
 from accounts.services import role_grant, user_get_or_create
 from accounts.sms import LocmemBackend
 from core import ratelimit
@@ -103,11 +105,20 @@ def _isolated(settings):
 
 @pytest.fixture
 def make_user(db):
-    def make(*roles, phone=None, display_name="", **links):
+    """`consent=False` for someone who has not accepted the privacy notice (the gate's
+    tests); everyone else has accepted the current one and the ID-number consent."""
+
+    def make(*roles, phone=None, display_name="", consent=True, **links):
         phone = phone or next_phone()
         user = user_get_or_create(phone=phone, display_name=display_name)
         for role in roles:
             user = role_grant(phone=phone, role=role, links=links or None)
+        if consent:
+            version = settings.PRIVACY_NOTICE_VERSION
+            User.objects.filter(pk=user.pk).update(
+                consent_version=version, id_consent_version=version
+            )
+            user.consent_version = user.id_consent_version = version
         return user
 
     return make
@@ -133,7 +144,9 @@ def api():
 def client_for():
     def make(user) -> APIClient:
         client = APIClient()
-        client.credentials(HTTP_AUTHORIZATION=f"Bearer {RefreshToken.for_user(user).access_token}")
+        refresh = RefreshToken.for_user(user)
+        consent_claim_set(refresh, user=user)
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {refresh.access_token}")
         return client
 
     return make

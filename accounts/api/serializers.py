@@ -5,10 +5,12 @@ from rest_framework import serializers
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts import selectors
+from accounts.consent import consent_needed, current_version
 from accounts.models import User
 from accounts.phone import normalize_phone
 from core.masking import mask_phone
 from core.serializers import (
+    ComputedBooleanField,
     ComputedCharField,
     ComputedIntegerField,
     ComputedListField,
@@ -68,12 +70,22 @@ class SignedIn:
 
     user: User
     refresh: RefreshToken
+    deletion_cancelled: bool = False
 
 
 class TokensSerializer(serializers.Serializer):
     access = ComputedCharField(lambda signed_in: str(signed_in.refresh.access_token))
     refresh = ComputedCharField(lambda signed_in: str(signed_in.refresh))
     user = UserSerializer()
+    consent_required = ComputedBooleanField(
+        lambda signed_in: consent_needed(user=signed_in.user),
+        help_text="The current privacy notice is not accepted yet: show it, then POST "
+        "/me/consents (routes that collect data answer 409 `consent_required` until then).",
+    )
+    privacy_version = ComputedCharField(lambda signed_in: current_version())
+    deletion_cancelled = serializers.BooleanField(
+        help_text="This sign-in cancelled the account's pending deletion."
+    )
 
 
 class RefreshedTokensSerializer(serializers.Serializer):

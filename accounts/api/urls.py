@@ -9,4 +9,6 @@ urlpatterns = [
     path("auth/logout", views.LogoutView.as_view(), name="auth-logout"),
     path("auth/wechat", views.WechatSignInView.as_view(), name="auth-wechat"),
     path("me/wechat", views.MeWechatView.as_view(), name="me-wechat"),
+    path("privacy", views.PrivacyNoticeView.as_view(), name="privacy"),
+    path("me/consents", views.ConsentView.as_view(), name="me-consents"),
 ]

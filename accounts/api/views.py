@@ -4,9 +4,13 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts import services
+from accounts import selectors, services
+from accounts.consent import NOTICE_SECTIONS, consent_give, current_version
+from accounts.models import Consent
 from core.net import client_ip
 from core.schema import error_response
+from core.pagination import paginate, paginated
+from core.serializers import ComputedListField
 from core.throttling import AnonRateThrottle, UserRateThrottle
 
 from .serializers import (
@@ -95,7 +99,10 @@ class TokenView(APIView):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         user = services.otp_verify(**data.validated_data, address=client_ip(request))
-        signed_in = SignedIn(user=user, refresh=services.tokens_issue(user=user))
+        cancelled = services.deletion_cancel(user=user)
+        signed_in = SignedIn(
+            user=user, refresh=services.tokens_issue(user=user), deletion_cancelled=cancelled
+        )
         return Response(TokensSerializer(signed_in).data)
 
 
@@ -209,7 +216,10 @@ class WechatSignInView(APIView):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         user = services.wechat_sign_in(**data.validated_data)
-        signed_in = SignedIn(user=user, refresh=services.tokens_issue(user=user))
+        cancelled = services.deletion_cancel(user=user)
+        signed_in = SignedIn(
+            user=user, refresh=services.tokens_issue(user=user), deletion_cancelled=cancelled
+        )
         return Response(TokensSerializer(signed_in).data)
 
 
@@ -230,3 +240,74 @@ class MeWechatView(APIView):
     def delete(self, request):
         services.wechat_unbind(user=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class PrivacyNoticeView(APIView):
+    """GET /privacy: the current privacy notice, its version and sections."""
+
+    authentication_classes = []
+    permission_classes = [AllowAny]
+    throttle_classes = [AnonRateThrottle]
+
+    class OutputSerializer(serializers.Serializer):
+        version = serializers.CharField()
+        sections = ComputedListField(
+            lambda notice: [
+                {"key": key, "title": str(title), "text": str(text)}
+                for key, title, text in notice["sections"]
+            ],
+            child=serializers.DictField(child=serializers.CharField()),
+            help_text="`what`, `why`, `how_long`, `who`: each with `title` and `text`.",
+        )
+
+    @extend_schema(responses={200: OutputSerializer})
+    def get(self, request):
+        notice = {"version": current_version(), "sections": NOTICE_SECTIONS}
+        return Response(self.OutputSerializer(notice).data)
+
+
+class ConsentSerializer(serializers.Serializer):
+    """One consent given."""
+
+    purpose = serializers.CharField()
+    version = serializers.CharField()
+    created_at = serializers.DateTimeField()
+
+
+class ConsentView(APIView):
+    """GET /me/consents: the consents given, newest first; POST: give one."""
+
+    throttle_classes = [UserRateThrottle]
+
+    class InputSerializer(serializers.Serializer):
+        version = serializers.CharField(max_length=16)
+        purpose = serializers.ChoiceField(
+            choices=Consent.Purpose.choices, default=Consent.Purpose.NOTICE
+        )
+
+    @extend_schema(**paginated(ConsentSerializer))
+    def get(self, request):
+        return paginate(
+            view=self,
+            request=request,
+            queryset=selectors.consents_of(user=request.user),
+            serialize=lambda consent: ConsentSerializer(consent).data,
+        )
+
+    @extend_schema(
+        request=InputSerializer,
+        description=(
+            "`purpose` `notice` (the default) accepts the privacy notice of `version`; "
+            "`id_number` is the separate consent to give an ID-card number (stall "
+            "registration), which includes the notice's."
+        ),
+        responses={
+            201: ConsentSerializer,
+            400: error_response("`invalid`: not the current version (`fields.version`)."),
+        },
+    )
+    def post(self, request):
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        consent = consent_give(user=request.user, **data.validated_data)
+        return Response(ConsentSerializer(consent).data, status=status.HTTP_201_CREATED)

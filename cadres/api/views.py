@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.authentication import StatelessJWTAuthentication
+from accounts.consent import consent_require
 from accounts.permissions import HasRole
 from accounts.roles import Role
 from core import codes
@@ -265,6 +266,7 @@ class CadreReviewCreateView(IssuesDeviceToken, APIView):
     )
     @idempotent
     def post(self, request, pk):
+        consent_require(user=request.user)  # the user row auth loaded: no query
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         # The code's cadre is the one loaded; an unknown cadre stays a 404 `not_found`.

@@ -3,8 +3,9 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core import codes
+from core import audit, codes
 from core.devices import IssuesDeviceToken
+from core.pagination import CursorPagination, paginate, paginated
 from core.schema import DEVICE_TOKEN_PARAMETERS
 from core.throttling import ScopedThrottle, UserRateThrottle
 
@@ -64,3 +65,37 @@ class ScanView(IssuesDeviceToken, APIView):
         data.is_valid(raise_exception=True)
         resolved = codes.resolve(data.validated_data["code"])
         return Response(codes.scan_body(resolved, request))
+
+
+class DataAccessPagination(CursorPagination):
+    ordering = ("-created_at", "-pk")
+
+
+class DataAccessView(APIView):
+    """GET /me/data-access: every time staff read or changed the signed-in person's data
+    (the audit trail, docs/audit.md), with the role and unit of who did it (never their
+    name) and the purpose recorded with the act; newest first."""
+
+    throttle_classes = [UserRateThrottle]
+
+    class OutputSerializer(serializers.Serializer):
+        time = serializers.DateTimeField(source="created_at")
+        action = serializers.CharField(help_text="What was done, e.g. `registration.reveal`.")
+        object_type = serializers.CharField(help_text="e.g. `stalls.registration`.")
+        object_id = serializers.CharField()
+        role = serializers.CharField(source="actor_role", help_text="The role it was done in.")
+        unit = serializers.CharField(source="actor_unit", help_text="Their unit; may be empty.")
+        purpose = serializers.CharField()
+
+        class Meta:
+            ref_name = "DataAccessEvent"
+
+    @extend_schema(**paginated(OutputSerializer, operation_id="me_data_access_list"))
+    def get(self, request):
+        return paginate(
+            view=self,
+            request=request,
+            queryset=audit.events_about(request.user),
+            serialize=lambda event: self.OutputSerializer(event).data,
+            pagination_class=DataAccessPagination,
+        )

@@ -140,6 +140,11 @@ class IdCheckSerializer(serializers.Serializer):
 
     id_number = serializers.CharField(max_length=32)
     name = serializers.CharField(max_length=50)
+    id_consent = serializers.BooleanField(
+        default=False,
+        help_text="The resident consented (on paper, at the counter) to give the ID-card "
+        "number (docs/privacy.md); without it 409 `consent_required`.",
+    )
 
     class Meta:
         ref_name = "DeskIdCheck"
@@ -312,6 +317,11 @@ class AssistedRegistrationView(APIView):
         description = serializers.CharField(max_length=500, required=False, allow_blank=True)
         photo = serializers.ImageField(required=False)
         waitlist = serializers.BooleanField(default=False)
+        id_consent = serializers.BooleanField(
+            default=False,
+            help_text="The resident consented (on paper, at the counter) to give the ID-card "
+            "number (docs/privacy.md); without it 409 `consent_required`.",
+        )
 
     @extend_schema(
         request={

@@ -13,6 +13,7 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.consent import consent_require
 from accounts.permissions import HasRole
 from accounts.roles import Role
 from core import codes
@@ -277,6 +278,7 @@ class PaymentCreateView(APIView):
     )
     @idempotent
     def post(self, request):
+        consent_require(user=request.user)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         resolved = codes.resolve(data.validated_data["code"])

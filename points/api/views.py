@@ -8,6 +8,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.authentication import StatelessJWTAuthentication
+from accounts.consent import consent_require
 from accounts.permissions import HasRole
 from accounts.roles import Role
 from accounts.selectors import user_has_role
@@ -445,6 +446,7 @@ class MoralClaimListView(APIView):
         responses={201: MoralClaimOutputSerializer},
     )
     def post(self, request):
+        consent_require(user=request.user)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         claim = services.moral_claim_create(resident=request.user, **data.validated_data)

@@ -8,6 +8,7 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.consent import consent_require
 from accounts.permissions import HasRole
 from accounts.roles import Role
 from core import codes
@@ -211,6 +212,7 @@ class RegistrationsView(APIView):
         },
     )
     def post(self, request):
+        consent_require(user=request.user, purpose="id_number")
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
@@ -231,12 +233,17 @@ class RegistrationsView(APIView):
             wanted = "-"
         queryset = selectors.registrations_for_officer(user=request.user, status=wanted)
         context = {"officer_unit_ids": _officer_unit_ids(request)}
-        return paginate(
-            view=self,
-            request=request,
-            queryset=queryset,
-            serialize=lambda row: OfficerRegistrationSerializer(row, context=context).data,
+        shown = []
+
+        def serialize(row):
+            shown.append(row)
+            return OfficerRegistrationSerializer(row, context=context).data
+
+        response = paginate(view=self, request=request, queryset=queryset, serialize=serialize)
+        services.registrations_revealed(
+            officer=request.user, registrations=shown, unit_ids=context["officer_unit_ids"]
         )
+        return response
 
 
 class RegistrationMineView(APIView):
@@ -271,7 +278,11 @@ class RegistrationDetailView(APIView):
         if not permissions.can_manage(user=request.user, unit_id=registration.site.unit_id):
             raise Forbidden()
         context = {"officer_unit_ids": _officer_unit_ids(request)}
-        return Response(OfficerRegistrationSerializer(registration, context=context).data)
+        body = OfficerRegistrationSerializer(registration, context=context).data
+        services.registrations_revealed(
+            officer=request.user, registrations=[registration], unit_ids=context["officer_unit_ids"]
+        )
+        return Response(body)
 
 
 class RegistrationApproveView(APIView):
@@ -434,6 +445,7 @@ class StallReportCreateView(APIView):
         responses={201: StallReportSerializer},
     )
     def post(self, request, pk):
+        consent_require(user=request.user)
         stall = _stall_or_404(pk)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)

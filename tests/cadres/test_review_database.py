@@ -11,8 +11,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
-from rest_framework_simplejwt.tokens import RefreshToken
 
+from accounts.services import tokens_issue
 from cadres.models import Review
 from notifications.models import Notification
 from points.models import Entry, ReviewAward
@@ -36,8 +36,10 @@ THREADS = 20
 
 
 def client(user) -> APIClient:
+    """Signed in with a sign-in's own token: it carries the accepted privacy notice's
+    version (the consent gate's claim, accounts/consent.py), so the gate reads nothing."""
     api = APIClient()
-    api.credentials(HTTP_AUTHORIZATION=f"Bearer {RefreshToken.for_user(user).access_token}")
+    api.credentials(HTTP_AUTHORIZATION=f"Bearer {tokens_issue(user=user).access_token}")
     return api
 
 

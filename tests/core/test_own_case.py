@@ -697,6 +697,7 @@ def test_it_records_the_desk_agent_who_files_a_claim_or_registration(
         vendor_name="赵六",
         id_number=id_number(),
         goods_category=site.goods_categories[0],
+        id_consent=True,
     )
     assert (claim.resident, claim.filed_by) == (resident, agent)
     assert (registration_row.vendor, registration_row.filed_by) == (resident, agent)

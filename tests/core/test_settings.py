@@ -10,6 +10,7 @@ import yaml
 ROOT = Path(__file__).resolve().parents[2]
 PRODUCTION_ENV = {
     "SECRET_KEY": "a-long-random-production-secret-key-0123456789-abcdefghijklmnop",
+    "ID_ENCRYPTION_KEYS": "YJU_HBd9UhHttzD3154_izDop7vW-FPwiPcnJf5x4h4=",
     "ALLOWED_HOSTS": "duoduo.example.cn",
     "PUBLIC_BASE_URL": "https://duoduo.example.cn",
     "DEBUG": "0",
@@ -24,6 +25,7 @@ def run_manage(*args, env):
         not in {
             "DEBUG",
             "SECRET_KEY",
+            "ID_ENCRYPTION_KEYS",
             "SECURE_SSL_REDIRECT",
             "SECURE_COOKIES",
             "DJANGO_ALLOW_ASYNC_UNSAFE",
@@ -43,6 +45,24 @@ def test_check_deploy_prints_no_warning_with_production_variables():
     result = run_manage("check", "--deploy", "--fail-level", "WARNING", env=PRODUCTION_ENV)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "WARNING" not in result.stderr
+
+
+def test_check_deploy_refuses_the_development_id_key():
+    """Production never encrypts ID numbers with the published development key."""
+    env = {k: v for k, v in PRODUCTION_ENV.items() if k != "ID_ENCRYPTION_KEYS"}
+    result = run_manage("check", "--deploy", "--fail-level", "WARNING", env=env)
+    assert result.returncode != 0
+    assert "stalls.E002" in result.stderr
+
+
+def test_check_refuses_an_id_key_that_is_no_fernet_key():
+    env = {
+        **PRODUCTION_ENV,
+        "ID_ENCRYPTION_KEYS": "YJU_HBd9UhHttzD3154_izDop7vW-FPwiPcnJf5x4h4=,nope",
+    }
+    result = run_manage("check", env=env)
+    assert result.returncode != 0
+    assert "stalls.E001" in result.stderr and "[2]" in result.stderr
 
 
 def test_it_refuses_to_start_without_a_secret_key_when_debug_is_off():

@@ -150,6 +150,7 @@ def test_it_registers_a_stall_for_the_vendor(agent_api, grandma, active_session,
         "vendor_name": "李秀英",
         "id_number": id_number("19660101"),
         "goods_category": "fruit_vegetables",
+        "id_consent": True,
     }
     response = act(agent_api, session_id, "stall-registrations", **body)
     assert response.status_code == 201, response.json()

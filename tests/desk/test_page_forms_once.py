@@ -19,7 +19,9 @@ from .conftest import id_number
 def confirmed_session(agent) -> int:
     """A session for a new resident, confirmed by the ID check that makes their account."""
     session = services.desk_session_start(agent=agent, phone=next_phone(), address="10.7.0.1")
-    services.desk_session_confirm_id(session_id=session.pk, id_number=id_number(), name="李")
+    services.desk_session_confirm_id(
+        session_id=session.pk, id_number=id_number(), name="李", id_consent=True
+    )
     return session.pk
 
 
@@ -47,6 +49,7 @@ def acts_filed() -> int:
                 "vendor_name": "李秀英",
                 "id_number": id_number("19660101"),
                 "goods_category": "fruit_vegetables",
+                "id_consent": "on",
             },
             "摊位登记已提交",
         ),
@@ -73,7 +76,7 @@ def test_it_confirms_a_desk_session_once_for_a_double_tap(agent):
     responses = tapped_at_once(
         agent,
         f"/desk/sessions/{session.pk}/confirm",
-        {"method": "id_check", "id_number": id_number(), "name": "李"},
+        {"method": "id_check", "id_number": id_number(), "name": "李", "id_consent": "on"},
     )
     session.refresh_from_db()
     assert session.status == DeskSession.Status.ACTIVE

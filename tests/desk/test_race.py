@@ -20,7 +20,9 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 def confirmed_session(agent, n: int) -> int:
     session = services.desk_session_start(agent=agent, phone=next_phone(), address=f"10.7.0.{n}")
-    services.desk_session_confirm_id(session_id=session.pk, id_number=id_number(), name="李")
+    services.desk_session_confirm_id(
+        session_id=session.pk, id_number=id_number(), name="李", id_consent=True
+    )
     return session.pk
 
 

@@ -213,7 +213,9 @@ def test_an_id_check_registers_a_new_phone_bound_to_the_card(agent_api, open_ses
     phone = next_phone()
     number = id_number("19560302")
     session_id = open_session(agent_api, phone).json()["id"]
-    response = confirm(agent_api, session_id, id_check={"id_number": number, "name": "李秀英"})
+    response = confirm(
+        agent_api, session_id, id_check={"id_number": number, "name": "李秀英", "id_consent": True}
+    )
     assert response.status_code == 200, response.json()
     assert response.json()["method"] == "id_check"
     session = DeskSession.objects.get(pk=session_id)
@@ -229,16 +231,24 @@ def test_an_id_check_registers_a_new_phone_bound_to_the_card(agent_api, open_ses
     assert again.status_code == 429  # one code a minute: the limits still count
     ratelimit.reset()  # a minute later
     later = open_session(agent_api, phone).json()["id"]
-    other = confirm(agent_api, later, id_check={"id_number": id_number(), "name": "李秀英"})
+    other = confirm(
+        agent_api, later, id_check={"id_number": id_number(), "name": "李秀英", "id_consent": True}
+    )
     assert other.status_code == 409
     assert other.json()["code"] == "desk_id_check_refused"
-    same = confirm(agent_api, later, id_check={"id_number": number.lower(), "name": "李秀英"})
+    same = confirm(
+        agent_api,
+        later,
+        id_check={"id_number": number.lower(), "name": "李秀英", "id_consent": True},
+    )
     assert same.status_code == 200, same.json()
 
 
 def test_an_id_check_never_takes_over_an_account_with_a_phone(agent_api, grandma, open_session):
     session_id = open_session(agent_api, grandma.phone).json()["id"]
-    response = confirm(agent_api, session_id, id_check={"id_number": id_number(), "name": "李"})
+    response = confirm(
+        agent_api, session_id, id_check={"id_number": id_number(), "name": "李", "id_consent": True}
+    )
     assert response.status_code == 409
     assert response.json()["code"] == "desk_id_check_refused"
     assert DeskSession.objects.get(pk=session_id).confirmed_at is None
@@ -249,10 +259,14 @@ def test_an_id_number_with_a_wrong_check_digit_is_invalid(agent_api, open_sessio
     session_id = open_session(agent_api, phone).json()["id"]
     number = id_number()
     wrong = number[:17] + ("0" if number[17] != "0" else "1")
-    response = confirm(agent_api, session_id, id_check={"id_number": wrong, "name": "李"})
+    response = confirm(
+        agent_api, session_id, id_check={"id_number": wrong, "name": "李", "id_consent": True}
+    )
     assert response.status_code == 400
     assert "id_check.id_number" in response.json()["fields"]
-    blank = confirm(agent_api, session_id, id_check={"id_number": number, "name": "  "})
+    blank = confirm(
+        agent_api, session_id, id_check={"id_number": number, "name": "  ", "id_consent": True}
+    )
     assert blank.status_code == 400
     assert "id_check.name" in blank.json()["fields"]
     assert not User.objects.filter(phone=phone).exists()
