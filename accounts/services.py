@@ -26,10 +26,22 @@ from core.errors import DomainError, Throttled
 from .authentication import valid_user_id
 from .models import OtpCode, OtpGuess, SignedOutSession, User
 from .roles import STAFF_ROLES, Role, role_link
-from .selectors import ADMIN_REFUSED_METRIC, SESSION_CLAIM, signed_out_key
+from .selectors import ADMIN_LIMITS, SESSION_CLAIM, signed_out_key
 from .sms import sms_backend
 
 logger = logging.getLogger(__name__)
+
+ADMIN_REFUSED = metrics.counter(
+    "duoduo_admin_login_refused",
+    "Admin password sign-ins refused by a lock-out, by the limit that was full.",
+    ("limit",),
+)
+for _limit in ADMIN_LIMITS:
+    ADMIN_REFUSED.labels(limit=_limit)  # exposed at 0 until one happens
+# Every SMS at its send points (sign-in codes here, notifications in notifications/):
+# kind `code` or `notification`; outcome `queued`, `sent`, `retry` (failed, tried again
+# later) or `failed`.
+SMS_COUNT = metrics.counter("duoduo_sms", "SMS by kind and outcome.", ("kind", "outcome"))
 
 # A code `sending` for less than this has maybe not been locked by its sender yet (it
 # locks the row just after the code commits): never judged lost before.
@@ -118,7 +130,7 @@ def signed_out_sessions_flush() -> int:
 
 def admin_signin_refused(*, limit: str) -> None:
     """Count an admin password sign-in answered with the lock-out page (metrics)."""
-    metrics.increment(ADMIN_REFUSED_METRIC, limit=limit)
+    ADMIN_REFUSED.labels(limit=limit).inc()
 
 
 def _otp_hash(phone: str, code: str) -> str:
@@ -260,6 +272,7 @@ def _otp_sms_send(*, otp_id: int, phone: str, code: str, message: str) -> None:
     `sending`: lost (`_last_code_lost`). A provider's error is recorded (`failed`) and
     raised."""
     error = None
+    SMS_COUNT.labels(kind="code", outcome="queued").inc()
     with transaction.atomic():
         list(OtpCode.objects.select_for_update().filter(pk=otp_id).values_list("pk"))
         try:
@@ -269,6 +282,7 @@ def _otp_sms_send(*, otp_id: int, phone: str, code: str, message: str) -> None:
         OtpCode.objects.filter(pk=otp_id, sms_status=OtpCode.Sms.SENDING).update(
             sms_status=OtpCode.Sms.FAILED if error else OtpCode.Sms.SENT
         )
+    SMS_COUNT.labels(kind="code", outcome="failed" if error else "sent").inc()
     if error is not None:
         raise error
 

@@ -13,11 +13,16 @@ class NotificationsConfig(AppConfig):
         # Imported here, not at the top: selectors need the models.
         from core import metrics
 
-        from .selectors import sms_unknown_count
+        from .selectors import sms_oldest_pending_age, sms_unknown_count
 
         metrics.register_gauge(
             "duoduo_sms_unknown",
             "SMS whose outcome is unknown (their sender stopped mid-send): notifications "
             "and sign-in codes.",
             sms_unknown_count,
+        )
+        metrics.register_gauge(
+            "duoduo_sms_outbox_oldest_pending_seconds",
+            "Age of the oldest notification SMS due and not yet sent (0: none waits).",
+            sms_oldest_pending_age,
         )

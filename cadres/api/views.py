@@ -13,7 +13,7 @@ from rest_framework.views import APIView
 from accounts.authentication import StatelessJWTAuthentication
 from accounts.permissions import HasRole
 from accounts.roles import Role
-from core import codes
+from core import codes, metrics
 from core.devices import IssuesDeviceToken, device_id
 from core.errors import Forbidden, or_404
 from core.idempotency import idempotent
@@ -45,6 +45,10 @@ from .serializers import (
 )
 
 MAX_INT = 2**31 - 1
+# Counted in the process (no SQL statement): core/metrics.py.
+REVIEWS = metrics.counter(
+    "duoduo_reviews", "Review submissions by outcome: created, or the error code.", ("outcome",)
+)
 
 
 def cadre_scan_body(cadre, request) -> dict:
@@ -264,6 +268,7 @@ class CadreReviewCreateView(IssuesDeviceToken, APIView):
         },
     )
     @idempotent
+    @metrics.counts_outcomes(REVIEWS, done="created")
     def post(self, request, pk):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
