@@ -84,7 +84,7 @@ def _user_id(request) -> int | None:
         user = vars(request).get("_cached_user")
     if user is None or not getattr(user, "is_authenticated", False):
         return None
-    return user.pk
+    return int(user.pk)
 
 
 class RequestMiddleware:

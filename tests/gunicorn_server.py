@@ -9,6 +9,8 @@ import sys
 import time
 from pathlib import Path
 
+from django.conf import settings
+
 from tests.redis_server import free_port
 from tests.workers import ROOT, database_url, stop_worker
 
@@ -22,7 +24,8 @@ class Gunicorn:
         self.log = folder / f"gunicorn-{self.port}.log"
         environment = {
             **os.environ,
-            "SECRET_KEY": "gunicorn-test-secret-key-0123456789abcdefghijklmnop",
+            # The test's key: the tokens it makes are valid there.
+            "SECRET_KEY": settings.SECRET_KEY,
             "DEBUG": "0",
             "SECURE_SSL_REDIRECT": "0",
             "DATABASE_URL": database_url(),

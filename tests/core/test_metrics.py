@@ -5,7 +5,6 @@ counted through gunicorn and the worker: tests/core/test_observability.py.)"""
 import pytest
 from django.test import Client
 from prometheus_client.parser import text_string_to_metric_families
-
 from rest_framework.exceptions import ValidationError
 
 from core import metrics
