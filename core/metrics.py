@@ -36,6 +36,7 @@ import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
+from pathlib import Path
 
 from django.conf import settings
 from django.http import Http404, HttpResponse
@@ -110,6 +111,11 @@ sampled = RegisteredCollector()
 
 def multiprocess_dir() -> str:
     return os.environ.get("PROMETHEUS_MULTIPROC_DIR", "")
+
+
+# The folder must exist before the first counter is made (at import, below and in the apps).
+if multiprocess_dir():
+    Path(multiprocess_dir()).mkdir(parents=True, exist_ok=True)
 
 
 def exposition(*, with_samples: bool = True) -> bytes:
