@@ -10,6 +10,8 @@ the failing request (or of the request that queued the failing task) is a tag.
 Imports nothing of Django: settings loads it.
 """
 
+from typing import Any
+
 import sentry_sdk
 from sentry_sdk.integrations.celery import CeleryIntegration
 from sentry_sdk.integrations.django import DjangoIntegration
@@ -46,7 +48,7 @@ def _drop_frame_vars(event: dict) -> None:
             frame.pop("vars", None)
 
 
-def before_send(event: dict, hint) -> dict:
+def before_send(event: Any, hint: Any) -> Any:
     """The event with nothing personal left (the module's docstring says what goes)."""
     if isinstance(event.get("request"), dict):
         event["request"] = _scrub_request(event["request"])
@@ -60,7 +62,7 @@ def before_send(event: dict, hint) -> dict:
     return scrub(event)
 
 
-def before_breadcrumb(crumb: dict, hint) -> dict:
+def before_breadcrumb(crumb: Any, hint: Any) -> Any:
     return scrub(crumb)
 
 

@@ -12,9 +12,7 @@ def test_the_example_names_every_documented_variable():
         if line.startswith("| `"):
             first_column = line.split("|")[1]
             documented.update(re.findall(r"`([A-Z][A-Z0-9_]+)`", first_column))
-    example = set(
-        re.findall(r"^#? ?([A-Z][A-Z0-9_]+)=", (ROOT / ".env.example").read_text(), re.M)
-    )
+    example = set(re.findall(r"^#? ?([A-Z][A-Z0-9_]+)=", (ROOT / ".env.example").read_text(), re.M))
     assert documented - example == set(), "missing from .env.example"
     assert example - documented == set(), "in .env.example, not in docs/settings.md"
     assert len(documented) > 50
