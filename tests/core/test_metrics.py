@@ -2,13 +2,18 @@
 kept in the process, gauges registered in one line and read at scrape time. (The flows
 counted through gunicorn and the worker: tests/core/test_observability.py.)"""
 
+import datetime as dt
+
 import pytest
 from django.test import Client
+from django.utils import timezone
 from prometheus_client.parser import text_string_to_metric_families
 from rest_framework.exceptions import ValidationError
 
 from core import metrics
 from core.errors import Invalid, NotFound
+from notifications import delivery
+from notifications.models import Notification
 
 pytestmark = pytest.mark.django_db
 
@@ -132,3 +137,24 @@ def test_a_view_counts_its_outcomes_without_a_query(django_assert_num_queries):
         assert counted == {"made": 1, "invalid": 2, "not_found": 1, "error": 1}
     finally:
         metrics.live.unregister(counter)
+
+
+def test_the_sms_outbox_age_is_the_oldest_due_pending_sms(resident, settings):
+    """duoduo_sms_outbox_oldest_pending_seconds: 0 with nothing waiting; then the age of
+    the oldest SMS due and still pending (one held by the quiet hours is not due)."""
+    settings.NOTIFY_QUIET_START, settings.NOTIFY_QUIET_END = 24, 0
+    assert families(scrape())["duoduo_sms_outbox_oldest_pending_seconds"].samples[0].value == 0
+    ten_minutes_ago = timezone.now() - dt.timedelta(minutes=10)
+    pk, due = delivery.notification_insert(
+        user_id=resident.pk,
+        kind="moral_claim_approved",
+        key="1",
+        params={"category": "好人好事", "points": 30},
+        link="/api/v1/points/moral/claims",
+        now=ten_minutes_ago,
+    )
+    assert due
+    age = families(scrape())["duoduo_sms_outbox_oldest_pending_seconds"].samples[0].value
+    assert age >= 600
+    Notification.objects.filter(pk=pk).update(sms_status=Notification.Sms.SENT)
+    assert families(scrape())["duoduo_sms_outbox_oldest_pending_seconds"].samples[0].value == 0

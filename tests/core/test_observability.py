@@ -242,12 +242,15 @@ def test_the_request_id_travels_into_the_task_and_its_sms(world, tmp_path):
         status, _, ready = server.call("GET", "/readyz")
         assert json.loads(ready)["celery"] == "ok"
         exported = read_worker_metrics(metrics_port)
+        web = scrape(server)
     finally:
         server.stop()
         output = stop_worker(worker)
     task = "notifications.tasks.sms_send"
     assert value(exported, "duoduo_celery_task_runs_total", task=task, state="SUCCESS") == 1
     assert value(exported, "duoduo_celery_task_duration_seconds_count", task=task) == 1
+    assert value(web, "duoduo_sms_total", kind="notification", outcome="queued") == 1
+    assert value(exported, "duoduo_sms_total", kind="notification", outcome="sent") == 1
     lines = [line for line in json_lines(output.splitlines()) if line.get("task") == task]
     assert lines and lines[0]["request_id"] == "bad-review-1"
     assert lines[0]["state"] == "SUCCESS"
