@@ -7,7 +7,7 @@ import pytest
 
 from tests.gunicorn_server import Gunicorn
 from tests.postgres_server import own_postgres  # noqa: F401  (a fixture)
-from tests.redis_server import RedisServer
+from tests.redis_server import REDIS_SERVER, RedisServer
 
 
 @pytest.mark.django_db
@@ -38,6 +38,7 @@ def ready(server: Gunicorn, path: str = "/readyz"):
 
 
 @pytest.mark.postgres
+@pytest.mark.skipif(REDIS_SERVER is None, reason="needs redis-server (apt-get install redis)")
 def test_readiness_follows_postgresql_and_redis(own_postgres, tmp_path):  # noqa: F811
     """gunicorn on a PostgreSQL and a Redis of the test's own: all up, 200 (no worker
     answers the ping: celery "degraded"); Redis killed, still 200 with Redis "degraded"
