@@ -139,7 +139,10 @@ def task_published(headers=None, **kwargs) -> None:
 
 def task_started(task_id=None, task=None, **kwargs) -> None:
     """task_prerun: the request id that queued it is the current one while it runs."""
-    request_id = valid_request_id(getattr(task.request, "request_id", None)) or ""
+    # Run eagerly (no broker) inside the request: that request's id.
+    request_id = valid_request_id(getattr(task.request, "request_id", None)) or (
+        current_request_id()
+    )
     _running[task_id] = (time.perf_counter(), set_request_id(request_id))
 
 
