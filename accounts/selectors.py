@@ -7,7 +7,6 @@ from django.conf import settings
 from django.db.models import Q, Sum
 from django.utils import timezone
 
-from core import metrics
 from core.cache import UNREACHABLE, has_key_strict
 
 from .models import Consent, OtpCode, SignedOutSession, User
@@ -18,7 +17,6 @@ logger = logging.getLogger(__name__)
 SESSION_CLAIM = "sid"
 
 # Admin password sign-ins answered with the lock-out page, by the limit that was full.
-ADMIN_REFUSED_METRIC = "duoduo_admin_login_refused_total"
 
 
 def user_roles(*, user: User) -> list[str]:
@@ -102,13 +100,6 @@ def admin_lock(*, phone: str, address: str, now: datetime) -> AdminLock | None:
         if (failures[limit] or 0) >= locks[limit].failures:
             return locks[limit]
     return None
-
-
-def admin_signin_refusals() -> dict[tuple[str], int]:
-    """The refused admin sign-ins counted so far, by limit (the metric's sample)."""
-    return metrics.stored_counts(
-        ADMIN_REFUSED_METRIC, ("limit",), zeros=[(limit,) for limit in ADMIN_LIMITS]
-    )
 
 
 def otp_sms_unknown_count() -> int:

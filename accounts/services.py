@@ -30,10 +30,22 @@ from .consent import consent_claim_set
 from .models import OtpCode, OtpGuess, SignedOutSession, User, WechatBinding
 from .phone import normalize_phone
 from .roles import STAFF_ROLES, Role, role_link
-from .selectors import ADMIN_REFUSED_METRIC, SESSION_CLAIM, signed_out_key
+from .selectors import ADMIN_LIMITS, SESSION_CLAIM, signed_out_key
 from .sms import SmsMessage, SmsRejected, sms_send
 
 logger = logging.getLogger(__name__)
+
+ADMIN_REFUSED = metrics.counter(
+    "duoduo_admin_login_refused",
+    "Admin password sign-ins refused by a lock-out, by the limit that was full.",
+    ("limit",),
+)
+for _limit in ADMIN_LIMITS:
+    ADMIN_REFUSED.labels(limit=_limit)  # exposed at 0 until one happens
+# Every SMS at its send points (sign-in codes here, notifications in notifications/):
+# kind `code` or `notification`; outcome `queued`, `sent`, `retry` (failed, tried again
+# later) or `failed`.
+SMS_COUNT = metrics.counter("duoduo_sms", "SMS by kind and outcome.", ("kind", "outcome"))
 
 # A code `sending` for less than this has maybe not been locked by its sender yet (it
 # locks the row just after the code commits): never judged lost before.
@@ -147,7 +159,7 @@ def signed_out_sessions_flush() -> int:
 
 def admin_signin_refused(*, limit: str) -> None:
     """Count an admin password sign-in answered with the lock-out page (metrics)."""
-    metrics.increment(ADMIN_REFUSED_METRIC, limit=limit)
+    ADMIN_REFUSED.labels(limit=limit).inc()
 
 
 def _otp_hash(phone: str, code: str) -> str:
@@ -306,6 +318,7 @@ def _otp_sms_send(*, otp_id: int, message: SmsMessage) -> None:
     recorded (`failed`, with the provider's code) and raised as a 400 on the phone (the
     number refused for good) or a 503 (every provider down or throttling)."""
     error: Exception | None = None
+    SMS_COUNT.labels(kind="code", outcome="queued").inc()
     with transaction.atomic():
         list(OtpCode.objects.select_for_update().filter(pk=otp_id).values_list("pk"))
         try:
@@ -325,6 +338,7 @@ def _otp_sms_send(*, otp_id: int, message: SmsMessage) -> None:
                 sms_provider=getattr(error, "provider", ""),
                 sms_provider_code=getattr(error, "code", "")[:64],
             )
+    SMS_COUNT.labels(kind="code", outcome="failed" if error else "sent").inc()
     if isinstance(error, SmsRejected):  # an invalid or blacklisted number, say
         raise Invalid(fields={"phone": [_("The SMS provider refused this number.")]}) from error
     if error is not None:

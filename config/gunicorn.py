@@ -3,6 +3,11 @@
 Command-line flags (--bind, --workers, --threads) override these.
 """
 
+import os
+from pathlib import Path
+
+from prometheus_client import multiprocess
+
 bind = "0.0.0.0:8000"
 workers = 4
 threads = 4
@@ -21,4 +26,21 @@ worker_class = "core.gunicorn_worker.JsonErrorThreadWorker"
 limit_request_line = 8190
 limit_request_fields = 100
 limit_request_field_size = 8190
-accesslog = "-"
+# With LOG_FORMAT=json the application writes one JSON line per request itself
+# (core/observe.py); gunicorn's own text access line would only double it.
+accesslog = None if os.environ.get("LOG_FORMAT", "").strip().lower() == "json" else "-"
+
+
+# /metrics under several workers: prometheus_client's multiprocess mode, each worker's
+# values in files of PROMETHEUS_MULTIPROC_DIR (core/metrics.py), emptied at start.
+def on_starting(server):
+    folder = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if folder:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        for stale in Path(folder).glob("*.db"):
+            stale.unlink(missing_ok=True)
+
+
+def child_exit(server, worker):
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        multiprocess.mark_process_dead(worker.pid)

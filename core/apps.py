@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 
@@ -9,10 +10,13 @@ class CoreConfig(AppConfig):
     def ready(self):
         # Imported here, not at the top: the schema extensions import DRF settings and the
         # apps; the apps' registrations import their models, pages and views.
+        from celery import signals
+
         from . import (  # noqa: F401  (schema registers the OpenAPI extensions, audit_admin its admin)
             audit,
             audit_admin,
             codes,
+            observe,
             schema,
             uploads,
         )
@@ -24,3 +28,11 @@ class CoreConfig(AppConfig):
             uploads.register(folder, upload)
         for unit in declared("AUDIT_UNITS"):
             audit.register_unit(unit)
+
+        signals.before_task_publish.connect(observe.task_published, weak=False)
+        signals.task_prerun.connect(observe.task_started, weak=False)
+        signals.task_postrun.connect(observe.task_finished, weak=False)
+        signals.task_failure.connect(observe.task_failed, weak=False)
+        signals.worker_init.connect(observe.worker_started, weak=False)
+        if settings.LOG_FORMAT == "json":
+            signals.setup_logging.connect(observe.worker_logging, weak=False)

@@ -24,6 +24,7 @@ from rest_framework_simplejwt.exceptions import AuthenticationFailed as JwtAuthe
 from rest_framework_simplejwt.exceptions import InvalidToken
 
 from .cache import UNREACHABLE as REDIS_UNREACHABLE
+from .logs import current_request_id
 
 logger = logging.getLogger(__name__)
 
@@ -134,12 +135,22 @@ _DRF_CODES = [
 ]
 
 
+def drf_code(exc: exceptions.APIException) -> str:
+    """The contract's code of one of DRF's exceptions."""
+    return next((c for cls, c in _DRF_CODES if isinstance(exc, cls)), "error")
+
+
 def error_body(code: str, detail, fields=None, retry_after=None) -> dict:
+    """The error body; `request_id` is the request's (core/observe.py), for a report to
+    name the log lines of the request it is about."""
     body = {"code": code, "detail": str(detail)}
     if fields:
         body["fields"] = fields
     if retry_after is not None:
         body["retry_after"] = retry_after
+    request_id = current_request_id()
+    if request_id:
+        body["request_id"] = request_id
     return body
 
 
@@ -215,7 +226,7 @@ def api_exception_handler(exc, context):
         )
 
     if isinstance(exc, exceptions.APIException):
-        code = next((c for cls, c in _DRF_CODES if isinstance(exc, cls)), "error")
+        code = drf_code(exc)
         headers = {}
         if isinstance(exc, exceptions.Throttled) and exc.wait is not None:
             headers["Retry-After"] = str(max(1, int(exc.wait + 0.999)))

@@ -16,9 +16,9 @@ logger = logging.getLogger(__name__)
 
 
 class HealthCheckMiddleware:
-    """/healthz answers whatever the Host header says.
+    """/healthz and /readyz answer whatever the Host header says.
 
-    The container's own health check asks http://127.0.0.1:8000/healthz, a host that
+    The container's own health check asks http://127.0.0.1:8000/readyz, a host that
     ALLOWED_HOSTS rightly does not list; this runs before anything validates the Host,
     and after the middlewares that add the security headers, which its answer carries
     like any other.
@@ -30,6 +30,8 @@ class HealthCheckMiddleware:
     def __call__(self, request):
         if request.path == "/healthz":
             return views.healthz(request)
+        if request.path == "/readyz":
+            return views.readyz(request)
         return self.get_response(request)
 
 

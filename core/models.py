@@ -80,26 +80,6 @@ class RotatableCode(models.Model):
         self.refresh_from_db(fields=["code_version", "code_rotated_at", "code_rotated_by"])
 
 
-class StoredCount(models.Model):
-    """A Prometheus counter kept in the database (`core.metrics.increment`), so every
-    worker process adds to the same value and a restart loses nothing."""
-
-    name = models.CharField(_("name"), max_length=200)
-    # The label values as sorted compact JSON: {"limit":"phone"}.
-    labels = models.CharField(_("labels"), max_length=500, default="{}")
-    value = models.BigIntegerField(_("value"), default=0)
-
-    class Meta:
-        verbose_name = _("stored count")
-        verbose_name_plural = _("stored counts")
-        constraints = [
-            models.UniqueConstraint(fields=["name", "labels"], name="storedcount_unique_labels"),
-        ]
-
-    def __str__(self):
-        return f"{self.name}{self.labels}"
-
-
 class FormSubmission(models.Model):
     """A page or admin form's one-time nonce, spent in the transaction of its act, with
     the act's outcome (its messages and where it went) for a second submit to replay

@@ -25,6 +25,12 @@ class ErrorSerializer(serializers.Serializer):
         help_text="`idempotency_key_in_progress` only: seconds until a retry with the same "
         "key may take it over (also in `Retry-After`).",
     )
+    request_id = serializers.CharField(
+        required=False,
+        help_text="The request's id, also in the `X-Request-Id` response header: the one "
+        "the client sent in `X-Request-Id` (1 to 64 of `A-Za-z0-9._-`) or one the server "
+        "made. Quote it when reporting a problem.",
+    )
 
     class Meta:
         ref_name = "Error"

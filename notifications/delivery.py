@@ -6,6 +6,7 @@ modules import one way: services -> tasks -> delivery.
 """
 
 import datetime as dt
+import logging
 from collections.abc import Callable
 
 from django.conf import settings
@@ -15,12 +16,15 @@ from django.db.models import F, Q, QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from accounts.services import SMS_COUNT
 from accounts.sms import SmsMessage, SmsRejected, sms_send
 from core.errors import Invalid
 from core.timezones import LOCAL_TZ
 
 from . import kinds
 from .models import Broadcast, Notification, Preference
+
+logger = logging.getLogger(__name__)
 
 Sms = Notification.Sms
 
@@ -191,7 +195,10 @@ def sms_deliver(*, notification_id: int, final: bool, now: dt.datetime | None = 
             sms_provider=getattr(error, "provider", ""),
             sms_provider_code=getattr(error, "code", "")[:64],
         )
-        return "failed" if final else "retry"
+        outcome = "failed" if final else "retry"
+        SMS_COUNT.labels(kind="notification", outcome=outcome).inc()
+        logger.warning("notification %s (%s): SMS %s", row.pk, row.kind, outcome)
+        return outcome
     Notification.objects.filter(pk=row.pk).update(
         sms_status=Sms.SENT,
         sms_sent_at=timezone.now(),
@@ -200,6 +207,9 @@ def sms_deliver(*, notification_id: int, final: bool, now: dt.datetime | None = 
         sms_message_id=sent.message_id[:64],
         sms_provider_code="",
     )
+    SMS_COUNT.labels(kind="notification", outcome="sent").inc()
+    # With the request id of the request that queued the task (core/observe.py).
+    logger.info("notification %s (%s): SMS sent", row.pk, row.kind)
     return "sent"
 
 

@@ -2,7 +2,9 @@
 
 from dataclasses import dataclass
 
-from django.db.models import QuerySet
+from django.db.models import Min, Q, QuerySet
+from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from accounts.selectors import otp_sms_unknown_count
 
@@ -20,6 +22,18 @@ def sms_unknown_count() -> int:
     provider's answer): notifications and sign-in codes. For the metrics."""
     unknown = Notification.objects.filter(sms_status=Notification.Sms.UNKNOWN).count()
     return unknown + otp_sms_unknown_count()
+
+
+def sms_oldest_pending_age() -> float:
+    """Seconds the oldest notification SMS due now has waited to be sent (since it was
+    made, or since its quiet hours ended); 0 when none waits. For the metrics: the SMS
+    outbox is stuck (no worker, broker down, provider failing) when this grows."""
+    now = timezone.now()
+    oldest = Notification.objects.filter(
+        Q(sms_not_before__isnull=True) | Q(sms_not_before__lte=now),
+        sms_status=Notification.Sms.PENDING,
+    ).aggregate(since=Min(Coalesce("sms_not_before", "created_at")))["since"]
+    return max(0.0, (now - oldest).total_seconds()) if oldest else 0.0
 
 
 def unread_count(*, user) -> int:

@@ -10,7 +10,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 from django.utils import timezone
 
-from accounts.services import otp_sms_expire
+from accounts.services import SMS_COUNT, otp_sms_expire
 from core.admin import pending_queues
 
 from . import delivery
@@ -28,6 +28,7 @@ def sms_enqueue(ids: list[int], *, start_after: float = 0.0) -> bool:
         for index, pk in enumerate(ids):
             delay = start_after + (index // size) * settings.NOTIFY_SMS_BATCH_PAUSE
             sms_send.apply_async(args=[pk], countdown=delay or None, retry=False)
+            SMS_COUNT.labels(kind="notification", outcome="queued").inc()
     except Exception:  # the broker's error, whatever it is
         logger.warning("SMS of %d notifications not queued; the dispatch beat retries", len(ids))
         return False

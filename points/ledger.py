@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from core import metrics
+
 from . import lots
 from .models import MAX_POINTS, Account, Currency, Entry, LedgerTransaction, Lot
 
@@ -68,6 +70,25 @@ FOR NO KEY UPDATE OF a
 # System accounts that every award draws from are split in shards: a single issuance
 # row would serialise every award of the district on its row lock.
 ISSUANCE_SHARDS = 16
+
+# Counted in the process when the posting commits (no SQL statement): core/metrics.py.
+POINTS_ISSUED = metrics.counter(
+    "duoduo_points_issued",
+    "Points credited to residents' accounts, by currency and the posting's reason.",
+    ("currency", "reason"),
+)
+POINTS_SPENT = metrics.counter(
+    "duoduo_points_spent",
+    "Points debited from residents' accounts, by currency and the posting's reason.",
+    ("currency", "reason"),
+)
+
+
+def _count_points(reason: str, lines: list[tuple[Account, int]]) -> None:
+    for account, amount in lines:
+        if account.kind == Account.Kind.RESIDENT and amount:
+            counter = POINTS_ISSUED if amount > 0 else POINTS_SPENT
+            counter.labels(currency=account.currency, reason=reason).inc(abs(amount))
 
 
 class Overdrawn(Exception):
@@ -276,6 +297,7 @@ def post(
         for (account, _amount), balance in zip(ordered, balances, strict=True):
             account.balance = balance
             posted.balances[account.pk] = balance
+        transaction.on_commit(lambda: _count_points(reason, ordered))
     return posted
 
 

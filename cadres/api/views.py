@@ -14,7 +14,7 @@ from accounts.authentication import StatelessJWTAuthentication
 from accounts.consent import consent_require
 from accounts.permissions import HasRole
 from accounts.roles import Role
-from core import codes
+from core import codes, metrics
 from core.devices import IssuesDeviceToken, device_id
 from core.errors import Forbidden, or_404
 from core.idempotency import idempotent
@@ -46,6 +46,10 @@ from .serializers import (
 )
 
 MAX_INT = 2**31 - 1
+# Counted in the process (no SQL statement): core/metrics.py.
+REVIEWS = metrics.counter(
+    "duoduo_reviews", "Review submissions by outcome: created, or the error code.", ("outcome",)
+)
 
 
 def cadre_scan_body(cadre, request) -> dict:
@@ -265,6 +269,7 @@ class CadreReviewCreateView(IssuesDeviceToken, APIView):
         },
     )
     @idempotent
+    @metrics.counts_outcomes(REVIEWS, done="created")
     def post(self, request, pk):
         consent_require(user=request.user)  # the user row auth loaded: no query
         data = self.InputSerializer(data=request.data)

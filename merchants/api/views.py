@@ -16,7 +16,7 @@ from rest_framework.views import APIView
 from accounts.consent import consent_require
 from accounts.permissions import HasRole
 from accounts.roles import Role
-from core import codes
+from core import codes, metrics
 from core.errors import Forbidden, Invalid, or_404
 from core.idempotency import idempotent
 from core.masking import mask_phone
@@ -41,6 +41,14 @@ from ..models import PaymentRequest, Statement
 MAX_INT = 2_147_483_647
 # DEFAULT_THROTTLE_CLASSES as APIView holds them: classes (the stubs type the setting as paths).
 THROTTLES = APIView.throttle_classes
+
+# Counted in the process (no SQL statement): core/metrics.py.
+PAYMENTS = metrics.counter(
+    "duoduo_payments", "Payments at a till by outcome: paid, or the error code.", ("outcome",)
+)
+REFUNDS = metrics.counter(
+    "duoduo_refunds", "Merchant refunds by outcome: refunded, or the error code.", ("outcome",)
+)
 
 
 class MerchantRefSerializer(serializers.Serializer):
@@ -277,6 +285,7 @@ class PaymentCreateView(APIView):
         },
     )
     @idempotent
+    @metrics.counts_outcomes(PAYMENTS, done="paid")
     def post(self, request):
         consent_require(user=request.user)
         data = self.InputSerializer(data=request.data)
@@ -366,6 +375,7 @@ class RefundCreateView(APIView):
         },
     )
     @idempotent
+    @metrics.counts_outcomes(REFUNDS, done="refunded")
     def post(self, request, pk):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)

@@ -12,7 +12,7 @@ from accounts.consent import consent_require
 from accounts.permissions import HasRole
 from accounts.roles import Role
 from accounts.selectors import user_has_role
-from core import codes
+from core import codes, metrics
 from core.errors import Forbidden, Invalid, or_404
 from core.idempotency import idempotent
 from core.masking import mask_phone
@@ -35,6 +35,13 @@ from ..models import Currency, Merchant, MoralCategory, MoralClaim, Redemption, 
 MAX_INT = 2_147_483_647
 # DEFAULT_THROTTLE_CLASSES as APIView holds them: classes (the stubs type the setting as paths).
 THROTTLES = APIView.throttle_classes
+
+
+GRAB_CLAIMS = metrics.counter(
+    "duoduo_grab_claims",
+    "Grab campaign claims by outcome: claimed, or the error code.",
+    ("outcome",),
+)
 
 
 class TierSerializer(serializers.Serializer):
@@ -175,6 +182,7 @@ class CampaignClaimView(APIView):
         },
     )
     @idempotent
+    @metrics.counts_outcomes(GRAB_CLAIMS, done="claimed")
     def post(self, request, pk):
         campaign = or_404(selectors.campaign_for_claim(pk=pk))
         result = campaigns.campaign_claim(campaign=campaign, resident=request.user)

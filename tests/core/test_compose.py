@@ -1,4 +1,4 @@
-"""docker-compose.yml: the web container's own health check passes, and the app's
+"""docker-compose.yml: the web container's own health check (readiness) passes, and the app's
 services start only after the migrations have run."""
 
 import re
@@ -24,7 +24,7 @@ def test_it_checks_web_health_with_a_request_the_default_hosts_accept(live_serve
     settings.ALLOWED_HOSTS = allowed.group(1).split(",")
     kind, python, flag, script = web["healthcheck"]["test"]
     assert (kind, python, flag) == ("CMD", "python", "-c")
-    assert "http://127.0.0.1:8000/healthz" in script
+    assert "http://127.0.0.1:8000/readyz" in script
     port = live_server.url.rsplit(":", 1)[1]
     script = script.replace("127.0.0.1:8000", f"127.0.0.1:{port}")
     check = subprocess.run(

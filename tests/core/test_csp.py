@@ -96,8 +96,10 @@ def test_the_csrf_failure_page_has_no_inline_style(client):
     assert _policy(response)["style-src"] == ["'self'"]
 
 
-# Headers that describe one response's body or caching, not the site's security.
+# Headers that describe one response's body or caching (or name the request), not the
+# site's security.
 CONTENT_HEADERS = {
+    "X-Request-Id",
     "Content-Type",
     "Content-Length",
     "Content-Language",

@@ -241,7 +241,7 @@ def test_it_answers_503_everywhere_while_postgresql_is_down_and_recovers(app, pe
             if api:
                 body = answer.json()
                 assert body["code"] == "service_unavailable", name
-                assert set(body) == {"code", "detail"}, name
+                assert set(body) == {"code", "detail", "request_id"}, name
             else:
                 assert answer.headers["content-type"].startswith("text/html"), name
                 page = answer.body.decode()

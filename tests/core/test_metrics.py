@@ -1,15 +1,19 @@
-"""GET /metrics: Prometheus text read at scrape time, for loopback and the allowed
-networks only; apps register their samples in one line."""
+"""GET /metrics: Prometheus text, for loopback and the allowed networks only; counters
+kept in the process, gauges registered in one line and read at scrape time. (The flows
+counted through gunicorn and the worker: tests/core/test_observability.py.)"""
 
-import threading
+import datetime as dt
 
 import pytest
-from django.db import connection
 from django.test import Client
+from django.utils import timezone
 from prometheus_client.parser import text_string_to_metric_families
+from rest_framework.exceptions import ValidationError
 
 from core import metrics
-from core.models import StoredCount
+from core.errors import Invalid, NotFound
+from notifications import delivery
+from notifications.models import Notification
 
 pytestmark = pytest.mark.django_db
 
@@ -18,8 +22,12 @@ def scrape(remote="127.0.0.1", **headers):
     return Client(REMOTE_ADDR=remote).get("/metrics", **headers)
 
 
+def families_of(text: str) -> dict:
+    return {f.name: f for f in text_string_to_metric_families(text)}
+
+
 def families(response) -> dict:
-    return {f.name: f for f in text_string_to_metric_families(response.content.decode())}
+    return families_of(response.content.decode())
 
 
 @pytest.fixture
@@ -103,47 +111,50 @@ def test_it_reads_registered_samples_at_scrape_time(registered):
     assert families(scrape())["duoduo_test_plain"].samples[0].value == 7
 
 
-def test_it_keeps_stored_counts_in_the_database(registered):
-    """`increment` adds to a row every process reads; `stored_counts` reads it back."""
-    metrics.increment("duoduo_test_total", kind="a")
-    metrics.increment("duoduo_test_total", kind="a")
-    metrics.increment("duoduo_test_total", kind="b")
-    assert metrics.stored_counts("duoduo_test_total", ("kind",), zeros=[("c",)]) == {
-        ("a",): 2,
-        ("b",): 1,
-        ("c",): 0,
-    }
-    metrics.register_counter(
-        "duoduo_test_total",
-        "Counted.",
-        lambda: metrics.stored_counts("duoduo_test_total", ("kind",)),
-        labels=("kind",),
+def test_a_view_counts_its_outcomes_without_a_query(django_assert_num_queries):
+    """`counts_outcomes`: "done" when the method returns, the error code it is refused
+    with otherwise; no SQL statement for it."""
+    counter = metrics.counter("duoduo_test_outcomes", "Test.", ("outcome",))
+    try:
+
+        @metrics.counts_outcomes(counter, done="made")
+        def view(fail=None):
+            if fail is not None:
+                raise fail
+            return "response"
+
+        with django_assert_num_queries(0):
+            assert view() == "response"
+            for error in (Invalid(), NotFound(), ValidationError("no"), RuntimeError("x")):
+                with pytest.raises(type(error)):
+                    view(fail=error)
+        text = metrics.exposition(with_samples=False).decode()
+        counted = {
+            s.labels["outcome"]: s.value
+            for s in families_of(text)["duoduo_test_outcomes"].samples
+            if s.name == "duoduo_test_outcomes_total"
+        }
+        assert counted == {"made": 1, "invalid": 2, "not_found": 1, "error": 1}
+    finally:
+        metrics.live.unregister(counter)
+
+
+def test_the_sms_outbox_age_is_the_oldest_due_pending_sms(resident, settings):
+    """duoduo_sms_outbox_oldest_pending_seconds: 0 with nothing waiting; then the age of
+    the oldest SMS due and still pending (one held by the quiet hours is not due)."""
+    settings.NOTIFY_QUIET_START, settings.NOTIFY_QUIET_END = 24, 0
+    assert families(scrape())["duoduo_sms_outbox_oldest_pending_seconds"].samples[0].value == 0
+    ten_minutes_ago = timezone.now() - dt.timedelta(minutes=10)
+    pk, due = delivery.notification_insert(
+        user_id=resident.pk,
+        kind="moral_claim_approved",
+        key="1",
+        params={"category": "好人好事", "points": 30},
+        link="/api/v1/points/moral/claims",
+        now=ten_minutes_ago,
     )
-    registered.append("duoduo_test_total")
-    samples = families(scrape())["duoduo_test"].samples
-    assert {s.labels["kind"]: s.value for s in samples if s.name == "duoduo_test_total"} == {
-        "a": 2,
-        "b": 1,
-    }
-
-
-@pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
-def test_it_loses_no_increment_when_many_count_a_new_label_at_once():
-    """8 threads increment a counter none has stored yet: the value is 8 (the row's
-    creation race is settled by its UNIQUE constraint)."""
-    barrier = threading.Barrier(8)
-
-    def count():
-        try:
-            barrier.wait()
-            metrics.increment("duoduo_race_total", kind="new")
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=count) for _ in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert StoredCount.objects.get(name="duoduo_race_total").value == 8
+    assert due
+    age = families(scrape())["duoduo_sms_outbox_oldest_pending_seconds"].samples[0].value
+    assert age >= 600
+    Notification.objects.filter(pk=pk).update(sms_status=Notification.Sms.SENT)
+    assert families(scrape())["duoduo_sms_outbox_oldest_pending_seconds"].samples[0].value == 0
