@@ -220,6 +220,8 @@ class WechatBinding(models.Model):
 
     def __str__(self):
         return self.openid
+
+
 class Consent(models.Model):
     """A consent given: who, to what (the privacy notice, or giving an ID-card number),
     which version, when, and the desk agent who recorded one given at a counter."""

@@ -18,7 +18,6 @@ CoreConfig.ready().
 """
 
 import json
-import re
 from collections.abc import Callable
 from contextvars import ContextVar
 from typing import Any
@@ -26,6 +25,7 @@ from typing import Any
 from django.db import models
 
 from .hashes import address_hash
+from .logs import current_request_id
 from .models import AuditEvent
 from .net import client_ip
 
@@ -41,8 +41,6 @@ __all__ = [
 ]
 
 SUMMARY_MAX_CHARS = 2000
-# The request id a proxy or the client sent (X-Request-Id): short and of safe characters.
-REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
 # The role recorded for an act nobody did (a scheduled task, a migration).
 SYSTEM = "system"
 RESIDENT = "resident"
@@ -100,13 +98,6 @@ def actor_unit(actor, role: str) -> str:
     return ""
 
 
-def request_id(request) -> str:
-    if request is None:
-        return ""
-    value = request.headers.get("X-Request-Id", "").strip()
-    return value if REQUEST_ID.fullmatch(value) else ""
-
-
 def record(
     actor,
     action: str,
@@ -147,7 +138,7 @@ def record(
         subject_id=_pk(subject),
         summary=summary,
         purpose=str(purpose)[:200],
-        request_id=request_id(request),
+        request_id=current_request_id(),
         address_hash=address_hash(client_ip(request)) if request is not None else "",
     )
 

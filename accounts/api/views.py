@@ -8,8 +8,8 @@ from accounts import selectors, services
 from accounts.consent import NOTICE_SECTIONS, consent_give, current_version
 from accounts.models import Consent
 from core.net import client_ip
-from core.schema import error_response
 from core.pagination import paginate, paginated
+from core.schema import error_response
 from core.serializers import ComputedListField
 from core.throttling import AnonRateThrottle, UserRateThrottle
 

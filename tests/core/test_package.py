@@ -14,7 +14,9 @@ PACKAGES = PYPROJECT["tool"]["importlinter"]["root_packages"]
 def instructions(path: Path) -> list[str]:
     """The file's lines without comments, continuation lines joined."""
     text = re.sub(r"\\\n", " ", path.read_text(encoding="utf-8"))
-    return [line for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+    return [
+        line for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")
+    ]
 
 
 def test_the_package_list_is_found_not_written():
@@ -59,7 +61,10 @@ def test_the_dockerfile_installs_the_wheel_and_names_no_app_directory():
     copies = [line.split(None, 1)[1] for line in lines if line.startswith("COPY")]
     assert copies == [". .", "--from=build /dist /dist"]
     assert any("uv build --wheel" in line for line in lines)
-    assert any("pip install --no-cache-dir --require-hashes -r /dist/requirements.txt" in line for line in lines)
+    assert any(
+        "pip install --no-cache-dir --require-hashes -r /dist/requirements.txt" in line
+        for line in lines
+    )
     assert any("uv export --frozen" in line for line in lines)
 
 
@@ -88,7 +93,11 @@ def test_the_lock_pins_every_package_with_hashes():
     unhashed = [
         p["name"]
         for p in registry
-        if not all(f.get("hash", "").startswith("sha256:") for f in p.get("wheels", []) + [p.get("sdist", {})] if f)
+        if not all(
+            f.get("hash", "").startswith("sha256:")
+            for f in p.get("wheels", []) + [p.get("sdist", {})]
+            if f
+        )
     ]
     assert unhashed == []
     names = {p["name"] for p in lock["package"]}
