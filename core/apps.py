@@ -9,18 +9,10 @@ class CoreConfig(AppConfig):
     def ready(self):
         # Imported here, not at the top: the schema extensions import DRF settings and the
         # apps; the apps' registrations import their models, pages and views.
-        from . import (  # noqa: F401  (schema registers the OpenAPI extensions, audit_admin its admin)
-            audit,
-            audit_admin,
-            codes,
-            schema,
-            uploads,
-        )
+        from . import codes, schema, uploads  # noqa: F401  (schema registers the OpenAPI extensions)
         from .registrations import declared
 
         for kind in declared("CODE_KINDS"):
             codes.register(kind)
         for folder, upload in declared("UPLOADS"):
             uploads.register(folder, upload)
-        for unit in declared("AUDIT_UNITS"):
-            audit.register_unit(unit)

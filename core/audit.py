@@ -13,11 +13,12 @@ act rolled back takes its event with it. The event holds ids, codes and short st
 never a phone number or a name.
 
 The actor's unit comes from the apps (`AUDIT_UNITS` in `<app>/registrations.py`: a list
-of `unit(user, role) -> str` that answer "" when they do not know), read once by
-CoreConfig.ready().
+of `unit(user, role) -> str` that answer "" when they do not know), read at the first
+event.
 """
 
 import copy
+import functools
 import json
 import re
 from collections.abc import Callable
@@ -30,6 +31,7 @@ from django.utils import timezone
 from .hashes import address_hash
 from .models import AuditEvent
 from .net import client_ip
+from .registrations import declared
 
 __all__ = [
     "AuditEvent",
@@ -39,7 +41,6 @@ __all__ = [
     "events_about",
     "record",
     "record_reads",
-    "register_unit",
 ]
 
 SUMMARY_MAX_CHARS = 2000
@@ -49,7 +50,6 @@ REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
 SYSTEM = "system"
 RESIDENT = "resident"
 
-_units: list[Callable[[Any, str], str]] = []
 # The request being answered, for the events its services write (RequestMiddleware).
 _request: ContextVar[Any] = ContextVar("audit_request", default=None)
 
@@ -70,10 +70,10 @@ class RequestMiddleware:
             _request.reset(token)
 
 
-def register_unit(unit: Callable[[Any, str], str]) -> None:
-    """unit(user, role) -> the name of the unit the user acts for in that role, or ""."""
-    if unit not in _units:
-        _units.append(unit)
+@functools.cache
+def _units() -> list[Callable[[Any, str], str]]:
+    """The apps' AUDIT_UNITS: unit(user, role) -> the unit's name, or "" (read once)."""
+    return declared("AUDIT_UNITS")
 
 
 def actor_role(actor, subject=None) -> str:
@@ -95,7 +95,7 @@ def actor_unit(actor, role: str) -> str:
     """The unit's name the apps know for the actor in that role; "" if none does."""
     if actor is None:
         return ""
-    for unit in _units:
+    for unit in _units():
         name = unit(actor, role)
         if name:
             return str(name)[:200]
