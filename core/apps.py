@@ -12,22 +12,13 @@ class CoreConfig(AppConfig):
         # apps; the apps' registrations import their models, pages and views.
         from celery import signals
 
-        from . import (  # noqa: F401  (schema registers the OpenAPI extensions, audit_admin its admin)
-            audit,
-            audit_admin,
-            codes,
-            observe,
-            schema,
-            uploads,
-        )
+        from . import codes, observe, schema, uploads  # noqa: F401  (schema registers the OpenAPI extensions)
         from .registrations import declared
 
         for kind in declared("CODE_KINDS"):
             codes.register(kind)
         for folder, upload in declared("UPLOADS"):
             uploads.register(folder, upload)
-        for unit in declared("AUDIT_UNITS"):
-            audit.register_unit(unit)
 
         signals.before_task_publish.connect(observe.task_published, weak=False)
         signals.task_prerun.connect(observe.task_started, weak=False)

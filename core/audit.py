@@ -13,21 +13,25 @@ act rolled back takes its event with it. The event holds ids, codes and short st
 never a phone number or a name.
 
 The actor's unit comes from the apps (`AUDIT_UNITS` in `<app>/registrations.py`: a list
-of `unit(user, role) -> str` that answer "" when they do not know), read once by
-CoreConfig.ready().
+of `unit(user, role) -> str` that answer "" when they do not know), read at the first
+event.
 """
 
+import copy
+import functools
 import json
 from collections.abc import Callable
 from contextvars import ContextVar
 from typing import Any
 
 from django.db import models
+from django.utils import timezone
 
 from .hashes import address_hash
 from .logs import current_request_id
 from .models import AuditEvent
 from .net import client_ip
+from .registrations import declared
 
 __all__ = [
     "AuditEvent",
@@ -37,7 +41,6 @@ __all__ = [
     "events_about",
     "record",
     "record_reads",
-    "register_unit",
 ]
 
 SUMMARY_MAX_CHARS = 2000
@@ -45,7 +48,6 @@ SUMMARY_MAX_CHARS = 2000
 SYSTEM = "system"
 RESIDENT = "resident"
 
-_units: list[Callable[[Any, str], str]] = []
 # The request being answered, for the events its services write (RequestMiddleware).
 _request: ContextVar[Any] = ContextVar("audit_request", default=None)
 
@@ -66,10 +68,10 @@ class RequestMiddleware:
             _request.reset(token)
 
 
-def register_unit(unit: Callable[[Any, str], str]) -> None:
-    """unit(user, role) -> the name of the unit the user acts for in that role, or ""."""
-    if unit not in _units:
-        _units.append(unit)
+@functools.cache
+def _units() -> list[Callable[[Any, str], str]]:
+    """The apps' AUDIT_UNITS: unit(user, role) -> the unit's name, or "" (read once)."""
+    return declared("AUDIT_UNITS")
 
 
 def actor_role(actor, subject=None) -> str:
@@ -91,7 +93,7 @@ def actor_unit(actor, role: str) -> str:
     """The unit's name the apps know for the actor in that role; "" if none does."""
     if actor is None:
         return ""
-    for unit in _units:
+    for unit in _units():
         name = unit(actor, role)
         if name:
             return str(name)[:200]
@@ -117,30 +119,15 @@ def record(
     `summary` is short JSON ({"before": ..., "after": ...}); `role` overrides the role
     the actor is recorded in; `request` defaults to the one being answered. Call it
     inside the act's transaction."""
-    if not action or len(action) > 64:
-        raise ValueError(f"audit action must be 1-64 characters: {action!r}")
-    summary = summary or {}
-    if len(json.dumps(summary, default=str)) > SUMMARY_MAX_CHARS:
-        raise ValueError(f"audit summary over {SUMMARY_MAX_CHARS} characters for {action}")
+    event = _event(actor, action, summary, purpose, request, role or actor_role(actor, subject))
     if obj is not None:
         object_type = object_type or obj._meta.label_lower
         object_id = obj.pk
-    role = role or actor_role(actor, subject)
-    if request is None:
-        request = _request.get()
-    return AuditEvent.objects.create(
-        actor=actor,
-        actor_role=role,
-        actor_unit=actor_unit(actor, role),
-        action=action,
-        object_type=object_type,
-        object_id="" if object_id is None else str(object_id),
-        subject_id=_pk(subject),
-        summary=summary,
-        purpose=str(purpose)[:200],
-        request_id=current_request_id(),
-        address_hash=address_hash(client_ip(request)) if request is not None else "",
-    )
+    event.object_type = object_type
+    event.object_id = "" if object_id is None else str(object_id)
+    event.subject_id = _pk(subject)
+    event.save(force_insert=True)
+    return event
 
 
 def record_reads(
@@ -156,27 +143,37 @@ def record_reads(
     these people's personal data in full (a list page of ID numbers and phones)."""
     if not reads:
         return []
-    obj, subject = reads[0]
-    first = record(
-        actor, action, obj, subject=subject, summary=summary, purpose=purpose, request=request
+    model = _event(actor, action, summary, purpose, request, actor_role(actor))
+    events = []
+    for obj, subject in reads:
+        event = copy.copy(model)
+        event.object_type = obj._meta.label_lower
+        event.object_id = str(obj.pk)
+        event.subject_id = _pk(subject)
+        events.append(event)
+    return AuditEvent.objects.bulk_create(events)
+
+
+def _event(actor, action: str, summary, purpose: str, request, role: str) -> AuditEvent:
+    """An unsaved event: who, what, why, the request's id and address; no object yet."""
+    if not action or len(action) > 64:
+        raise ValueError(f"audit action must be 1-64 characters: {action!r}")
+    summary = summary or {}
+    if len(json.dumps(summary, default=str)) > SUMMARY_MAX_CHARS:
+        raise ValueError(f"audit summary over {SUMMARY_MAX_CHARS} characters for {action}")
+    if request is None:
+        request = _request.get()
+    return AuditEvent(
+        actor=actor,
+        actor_role=role,
+        actor_unit=actor_unit(actor, role),
+        action=action,
+        summary=summary,
+        purpose=str(purpose)[:200],
+        request_id=current_request_id(),
+        address_hash=address_hash(client_ip(request)) if request is not None else "",
+        created_at=timezone.now(),
     )
-    events = [first] + [
-        AuditEvent(
-            actor=actor,
-            actor_role=first.actor_role,
-            actor_unit=first.actor_unit,
-            action=action,
-            object_type=obj._meta.label_lower,
-            object_id=str(obj.pk),
-            subject_id=_pk(subject),
-            summary=first.summary,
-            purpose=first.purpose,
-            request_id=first.request_id,
-            address_hash=first.address_hash,
-        )
-        for obj, subject in reads[1:]
-    ]
-    return [first, *AuditEvent.objects.bulk_create(events[1:])]
 
 
 def events_about(user):

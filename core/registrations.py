@@ -8,8 +8,8 @@ An app's `registrations.py` holds module-level constants, each optional:
 - `ROLE_PERMISSIONS`: {role: ["app.codename", ...]}, registered by accounts;
 - `ROLE_LINKS`: {grant_role's option: link(user=, object_id=, role=)}, registered by
   accounts;
-- `AUDIT_UNITS`: [unit(user, role) -> str, ...], the unit an actor acts for, registered
-  by core (core/audit.py).
+- `AUDIT_UNITS`: [unit(user, role) -> str, ...], the unit an actor acts for, read by
+  core/audit.py at its first event.
 
 The owner of each registry reads every app's constant in its own `ready()` through
 `declared()`, which finds the modules the way the admin finds `admin.py`

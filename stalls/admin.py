@@ -330,8 +330,8 @@ class RegistrationAdmin(PhotoPreviewMixin, UnitScopedAdmin):
         if sees_whole:
             services.registrations_revealed(
                 officer=request.user,
-                registrations=[registration],
-                unit_ids={registration.site.unit_id},
+                rows=[registration],
+                officer_unit_ids={registration.site.unit_id},
             )
         context = {
             **self.admin_site.each_context(request),

@@ -670,11 +670,13 @@ def stall_photo_set(*, stall: Stall, vendor, photo) -> Stall:
 REVEAL_PURPOSE = "deciding a stall registration"
 
 
-def registrations_revealed(*, officer, registrations: list[Registration], unit_ids: set[int]):
+def registrations_revealed(
+    *, officer, rows: list[Registration], officer_unit_ids: set[int]
+) -> None:
     """Audit that `officer` was shown the whole ID number and phone of each registration
-    of a site of `unit_ids` (the officer's queue, a registration's page, the admin's
-    decide page): one event per registration, whose subject is its vendor."""
-    shown = [r for r in registrations if r.site.unit_id in unit_ids]
+    of `rows` at a site of `officer_unit_ids` (the officer's queue, a registration's
+    page, the admin's decide page): one event per registration, about its vendor."""
+    shown = [r for r in rows if r.site.unit_id in officer_unit_ids]
     audit.record_reads(
         officer,
         "registration.reveal",

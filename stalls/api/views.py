@@ -240,9 +240,7 @@ class RegistrationsView(APIView):
             return OfficerRegistrationSerializer(row, context=context).data
 
         response = paginate(view=self, request=request, queryset=queryset, serialize=serialize)
-        services.registrations_revealed(
-            officer=request.user, registrations=shown, unit_ids=context["officer_unit_ids"]
-        )
+        services.registrations_revealed(officer=request.user, rows=shown, **context)
         return response
 
 
@@ -278,11 +276,8 @@ class RegistrationDetailView(APIView):
         if not permissions.can_manage(user=request.user, unit_id=registration.site.unit_id):
             raise Forbidden()
         context = {"officer_unit_ids": _officer_unit_ids(request)}
-        body = OfficerRegistrationSerializer(registration, context=context).data
-        services.registrations_revealed(
-            officer=request.user, registrations=[registration], unit_ids=context["officer_unit_ids"]
-        )
-        return Response(body)
+        services.registrations_revealed(officer=request.user, rows=[registration], **context)
+        return Response(OfficerRegistrationSerializer(registration, context=context).data)
 
 
 class RegistrationApproveView(APIView):
