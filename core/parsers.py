@@ -105,3 +105,8 @@ class MultiPartParser(parsers.MultiPartParser):
         if form_has_refused_text(parsed.data, parsed.files):
             raise ParseError()
         return parsed
+
+
+# The `parser_classes` of an operation that takes a file: multipart (the one body its
+# schema declares), and JSON for a client that sends no file.
+UPLOAD_PARSERS = [MultiPartParser, JSONParser]

@@ -23,6 +23,7 @@ from rest_framework.views import APIView
 from cadres.models import Cadre, Unit
 from core.errors import Forbidden, Invalid, or_404
 from core.pagination import PAGE_PARAMETERS, paginate, paginated
+from core.parsers import UPLOAD_PARSERS
 from core.schema import error_response
 from core.serializers import (
     ComputedCharField,
@@ -231,6 +232,7 @@ class SessionDetailView(APIView):
 class SessionOutcomeView(APIView):
     """POST /livestream/sessions/{id}/outcome: the operator records it once (multipart)."""
 
+    parser_classes = UPLOAD_PARSERS
     permission_classes = [IsAuthenticated]
 
     class InputSerializer(serializers.Serializer):
@@ -328,6 +330,7 @@ class IncomeCreateView(APIView):
 class TransferCreateView(APIView):
     """POST /livestream/transfers: an income entry's transfer to a public-welfare fund."""
 
+    parser_classes = UPLOAD_PARSERS
     permission_classes = [IsAuthenticated]
 
     class InputSerializer(serializers.Serializer):
