@@ -22,7 +22,7 @@ from rest_framework.views import APIView
 
 from cadres.models import Cadre, Unit
 from core.errors import Forbidden, Invalid, or_404
-from core.pagination import PAGE_PARAMETERS, paginate, paginated
+from core.pagination import PAGE_PARAMETERS, CursorPagination, paginate, paginated
 from core.parsers import UPLOAD_PARSERS
 from core.schema import error_response
 from core.serializers import (
@@ -148,6 +148,12 @@ class TransferSerializer(serializers.Serializer):
     reject_reason = serializers.CharField()
 
 
+class ProductPagination(CursorPagination):
+    """Products in the order they were added, like the catalogue."""
+
+    ordering = "pk"
+
+
 class ProductListView(APIView):
     """GET /livestream/products: the local products sessions feature."""
 
@@ -159,9 +165,15 @@ class ProductListView(APIView):
         name = serializers.CharField()
         description = serializers.CharField()
 
-    @extend_schema(responses={200: OutputSerializer(many=True)})
+    @extend_schema(**paginated(OutputSerializer))
     def get(self, request):
-        return Response(self.OutputSerializer(selectors.products_active(), many=True).data)
+        return paginate(
+            view=self,
+            request=request,
+            queryset=selectors.products_active(),
+            serialize=lambda product: self.OutputSerializer(product).data,
+            pagination_class=ProductPagination,
+        )
 
 
 class SessionListView(APIView):
