@@ -91,17 +91,14 @@ class JSONParser(parsers.JSONParser):
         return data
 
 
-class FormParser(parsers.FormParser):
-    def parse(self, stream, media_type=None, parser_context=None):
-        data = super().parse(stream, media_type, parser_context)
-        if form_has_refused_text(data):
-            raise ParseError()
-        return data
-
-
 class MultiPartParser(parsers.MultiPartParser):
     def parse(self, stream, media_type=None, parser_context=None):
         parsed = super().parse(stream, media_type, parser_context)
         if form_has_refused_text(parsed.data, parsed.files):
             raise ParseError()
         return parsed
+
+
+# The `parser_classes` of an operation that takes a file: multipart (the one body its
+# schema declares), and JSON for a client that sends no file.
+UPLOAD_PARSERS = [MultiPartParser, JSONParser]

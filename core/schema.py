@@ -112,6 +112,15 @@ class AutoSchema(SpectacularAutoSchema):
             operation_id = operation_id.removesuffix("_retrieve") + "_list"
         return operation_id
 
+    def get_operation(self, *args, **kwargs):
+        """An operation whose view authenticates nobody (sign-in by SMS code, token refresh,
+        sign-out) is public: `security: []`, not `[{}]`, which client generators read as
+        "needs a token"."""
+        operation = super().get_operation(*args, **kwargs)
+        if operation is not None and not self.view.get_authenticators():
+            operation["security"] = []
+        return operation
+
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)
         if direction != "response":

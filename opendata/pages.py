@@ -7,18 +7,20 @@ import datetime as dt
 import functools
 import io
 import json
+import pathlib
 
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import feedgenerator
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import condition, require_safe
 
 from core.months import local_today
 from rankings import diffs as rankings_diffs
-from rankings import formulas
+from rankings import formulas, verify_chain
 from rankings import pages as rankings_pages
 from rankings import selectors as rankings_selectors
 
@@ -28,7 +30,8 @@ CACHE_CONTROL = "public, max-age=300"
 
 
 def open_for_all(view):
-    """CORS for reading: any origin may GET (and HEAD) these; nothing else is allowed."""
+    """CORS for reading: any origin may GET (and HEAD) these; nothing else is allowed
+    (405: nothing here reads a cookie or writes, so no CSRF check answers 403 first)."""
 
     @functools.wraps(view)
     def wrapped(request, *args, **kwargs):
@@ -38,7 +41,7 @@ def open_for_all(view):
         response.setdefault("Cache-Control", CACHE_CONTROL)
         return response
 
-    return wrapped
+    return csrf_exempt(wrapped)
 
 
 def _json_response(body: dict) -> HttpResponse:
@@ -106,11 +109,13 @@ def version_body(version) -> dict:
     return {
         "month": version.month,
         "version": version.number,
-        "published_at": version.published_at.isoformat(),
+        "published_at": selectors.local_iso(version.published_at),
         "digest": version.digest,
         "previous_digest": version.previous_digest,
         "licence": selectors.LICENCE,
-        "fields": list(rankings_selectors.digest_fields(ranking=version.ranking)),
+        # The names of an entry's values in the digest's order (not `fields`: a bare
+        # top-level `fields` reads as a Table Schema); datapackage.json types them.
+        "entry_fields": list(rankings_selectors.digest_fields(ranking=version.ranking)),
         "entries": selectors.version_entries(version=version),
         # Not sealed by the digest: both versions are, and the changes are theirs.
         "excluded_by_ground": selectors.version_excluded_by_ground(version=version),
@@ -126,6 +131,17 @@ def _csv_cell(value) -> str:
     return str(value)
 
 
+def version_csv(version) -> bytes:
+    """A version's entries as CSV (UTF-8 with a BOM, for spreadsheets)."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    fields = rankings_selectors.digest_fields(ranking=version.ranking)
+    writer.writerow(fields)
+    for entry in selectors.version_entries(version=version):
+        writer.writerow([_csv_cell(entry[name]) for name in fields])
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
 @require_safe
 @open_for_all
 @condition(etag_func=_version_etag, last_modified_func=_version_modified)
@@ -133,15 +149,7 @@ def version_file(request, month: str, version: str, fmt: str):
     found = _version(month, int(version))
     if fmt == "json":
         return _json_response(version_body(found))
-    out = io.StringIO()
-    writer = csv.writer(out)
-    fields = rankings_selectors.digest_fields(ranking=found.ranking)
-    writer.writerow(fields)
-    for entry in selectors.version_entries(version=found):
-        writer.writerow([_csv_cell(entry[name]) for name in fields])
-    response = HttpResponse(
-        ("\ufeff" + out.getvalue()).encode("utf-8"), content_type="text/csv; charset=utf-8"
-    )
+    response = HttpResponse(version_csv(found), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'inline; filename="rankings-{month}-v{found.number}.csv"'
     return response
 
@@ -161,6 +169,9 @@ def feed_atom(request):
         feed_url=request.build_absolute_uri(reverse("open-feed")),
         feed_guid=open_url,
         feed_copyright=selectors.LICENCE,
+        # RFC 4287: a feed without an author in every entry names one.
+        author_name=_("Kangbashi District, Duoduo"),
+        author_link=open_url,
     )
     for v in reversed(versions):
         if v.number == 1:
@@ -184,8 +195,11 @@ def feed_atom(request):
             unique_id_is_permalink=True,
             pubdate=v.published_at,
             updateddate=v.published_at,
+            # The CSV's size in bytes, as served.
             enclosures=[
-                feedgenerator.Enclosure(open_url + v.csv_path, "0", "text/csv"),
+                feedgenerator.Enclosure(
+                    open_url + v.csv_path, str(len(version_csv(v))), "text/csv"
+                ),
             ],
         )
     return HttpResponse(
@@ -237,12 +251,129 @@ def stalls_file(request, month: str, fmt: str):
         return _json_response({"month": month, "licence": selectors.LICENCE, "sites": rows})
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(["month", "site_id", "site_name", *selectors.STALL_COUNTS])
+    writer.writerow(selectors.STALL_COLUMNS)
     for row in rows:
-        writer.writerow(
-            [month, row["site"]["id"], row["site"]["name"]]
-            + [row[name] for name in selectors.STALL_COUNTS]
-        )
+        writer.writerow([row[name] for name in selectors.STALL_COLUMNS])
     return HttpResponse(
         ("\ufeff" + out.getvalue()).encode("utf-8"), content_type="text/csv; charset=utf-8"
     )
+
+
+# --- The data package (Frictionless Data) and the verifier -------------------------------
+
+# Table Schema types of the ranking entries' values (rankings.selectors.VERIFIED_DIGEST_FIELDS):
+# rates and the score are written as text with fixed decimals, read as numbers.
+RANKING_FIELD_TYPES = {
+    "scope": "string",
+    "scope_unit_id": "integer",
+    "unit_id": "integer",
+    "cadre_id": "integer",
+    "name": "string",
+    "unit_name": "string",
+    "rank": "integer",
+    "reviews": "integer",
+    "satisfaction_rate": "number",
+    "response_rate": "number",
+    "rejection_rate": "number",
+    "score": "number",
+    "bottom": "boolean",
+    "excluded_colleague": "integer",
+    "excluded_appeal": "integer",
+    "excluded_fraud": "integer",
+    "verified_share": "number",
+}
+STALL_FIELD_TYPES = {
+    "month": "yearmonth",
+    "site_id": "integer",
+    "site_name": "string",
+} | dict.fromkeys(selectors.STALL_COUNTS, "integer")
+
+
+def _table_schema(names, types: dict[str, str]) -> dict:
+    return {"fields": [{"name": name, "type": types[name]} for name in names]}
+
+
+def _table_resources(name: str, path: str, schema: dict, rows_property: str) -> list[dict]:
+    """One file's CSV and JSON forms: the CSV's rows, the JSON's `rows_property` list of
+    records, both described by `schema`."""
+    return [
+        {
+            "name": name,
+            "type": "table",
+            "path": f"{path}.csv",
+            "format": "csv",
+            "mediatype": "text/csv",
+            # Written with a byte order mark, for spreadsheets.
+            "encoding": "utf-8-sig",
+            "schema": schema,
+        },
+        {
+            "name": f"{name}-json",
+            "type": "table",
+            "path": f"{path}.json",
+            "format": "json",
+            "mediatype": "application/json",
+            "encoding": "utf-8",
+            "dialect": {"json": {"property": rows_property, "keyed": True}},
+            "schema": schema,
+        },
+    ]
+
+
+def datapackage_body(versions) -> dict:
+    """/open/datapackage.json: every open-data file, with a Table Schema of typed fields
+    for each table. Paths are relative to /open/."""
+    resources: list[dict] = [
+        {
+            "name": "index",
+            "path": "index.json",
+            "format": "json",
+            "mediatype": "application/json",
+            "encoding": "utf-8",
+            "description": "The published months and their versions, with their digests.",
+        },
+    ]
+    for v in versions:
+        fields = rankings_selectors.digest_fields(ranking=v.ranking)
+        resources += _table_resources(
+            f"rankings-{v.month}-v{v.number}",
+            v.csv_path.removesuffix(".csv"),
+            _table_schema(fields, RANKING_FIELD_TYPES),
+            "entries",
+        )
+    for month in sorted(selectors.stall_months()):
+        resources += _table_resources(
+            f"stalls-{month}",
+            f"stalls/{month}",
+            _table_schema(selectors.STALL_COLUMNS, STALL_FIELD_TYPES),
+            "sites",
+        )
+    return {
+        "name": "duoduo-open-data",
+        "title": "Duoduo open data: monthly service rankings and market stall supervision",
+        "homepage": "index.json",
+        "licenses": [
+            {"name": "CC-BY-4.0", "path": selectors.LICENCE_URL, "title": selectors.LICENCE}
+        ],
+        "resources": resources,
+    }
+
+
+@require_safe
+@open_for_all
+def datapackage_json(request):
+    body = datapackage_body(selectors.published_versions())
+    return JsonResponse(body, json_dumps_params={"ensure_ascii": False, "indent": 1})
+
+
+VERIFIER_PATH = pathlib.Path(verify_chain.__file__)
+
+
+@require_safe
+@open_for_all
+def verifier_file(request):
+    """The verifier itself (rankings/verify_chain.py, standard library only), to download
+    and run: `python3 verify_chain.py https://<host>/open/`."""
+    response = HttpResponse(VERIFIER_PATH.read_bytes(), content_type="text/x-python; charset=utf-8")
+    response["Content-Disposition"] = 'inline; filename="verify_chain.py"'
+    return response

@@ -10,6 +10,7 @@ import hashlib
 
 from django.db.models import Count
 from django.db.models.functions import TruncMonth
+from django.utils import timezone
 
 from core.months import next_month, parse_month
 from core.timezones import LOCAL_TZ
@@ -111,6 +112,11 @@ def versions_last_modified(versions: list[Version]) -> dt.datetime | None:
     return max((v.published_at for v in versions), default=None)
 
 
+def local_iso(moment: dt.datetime) -> str:
+    """A time as the API writes it: Asia/Shanghai with its offset (`...+08:00`)."""
+    return timezone.localtime(moment, LOCAL_TZ).isoformat()
+
+
 def index_body(versions: list[Version]) -> dict:
     """index.json: the months and their versions, for the verifier and for people."""
     months: dict[str, list] = {}
@@ -118,7 +124,7 @@ def index_body(versions: list[Version]) -> dict:
         months.setdefault(v.month, []).append(
             {
                 "version": v.number,
-                "published_at": v.published_at.isoformat(),
+                "published_at": local_iso(v.published_at),
                 "digest": v.digest,
                 "previous_digest": v.previous_digest,
                 "json": v.json_path,
@@ -129,8 +135,8 @@ def index_body(versions: list[Version]) -> dict:
         "licence": LICENCE,
         "licence_url": LICENCE_URL,
         # verified_share from the months published with service tickets on (each file's
-        # own "fields" names its values).
-        "fields": list(rankings_selectors.VERIFIED_DIGEST_FIELDS),
+        # own "entry_fields" names its values; datapackage.json types them).
+        "entry_fields": list(rankings_selectors.VERIFIED_DIGEST_FIELDS),
         "months": [{"month": month, "versions": items} for month, items in sorted(months.items())],
     }
 
@@ -138,6 +144,8 @@ def index_body(versions: list[Version]) -> dict:
 # --- Stall supervision, in aggregate -----------------------------------------------------
 
 STALL_COUNTS = ("registrations", "inspections", "violations", "suspensions", "reports")
+# A row of the stall counts, in the CSV's order (the JSON's keys are the same).
+STALL_COLUMNS = ("month", "site_id", "site_name", *STALL_COUNTS)
 
 
 def _month_bounds(month: dt.date) -> tuple[dt.datetime, dt.datetime]:
@@ -148,7 +156,8 @@ def _month_bounds(month: dt.date) -> tuple[dt.datetime, dt.datetime]:
 
 
 def stall_counts(*, month: dt.date) -> list[dict]:
-    """Per site: what happened in the month (Asia/Shanghai). Counts only, no person's data."""
+    """Per site: what happened in the month (Asia/Shanghai). Counts only, no person's data.
+    Flat rows (`site_id`, `site_name`), the same in the JSON, the CSV and the API."""
     start, end = _month_bounds(month)
 
     def per_site(queryset, site_field: str, time_field: str) -> dict[int, int]:
@@ -176,7 +185,7 @@ def stall_counts(*, month: dt.date) -> list[dict]:
         "reports": per_site(StallReport.objects.all(), "stall__site_id", "created_at"),
     }
     return [
-        {"site": {"id": site.pk, "name": site.name}, "month": month.strftime("%Y-%m")}
+        {"month": month.strftime("%Y-%m"), "site_id": site.pk, "site_name": site.name}
         | {name: counts[name].get(site.pk, 0) for name in STALL_COUNTS}
         for site in Site.objects.order_by("pk").only("pk", "name")
     ]

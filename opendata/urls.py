@@ -8,6 +8,8 @@ urlpatterns = [
     path("open/", pages.open_page, name="open"),
     path("open/index.json", pages.index_json, name="open-index"),
     path("open/feed.atom", pages.feed_atom, name="open-feed"),
+    path("open/datapackage.json", pages.datapackage_json, name="open-datapackage"),
+    path("open/verify_chain.py", pages.verifier_file, name="open-verifier"),
     re_path(
         rf"^open/rankings/{MONTH}/v(?P<version>[0-9]{{1,4}})\.(?P<fmt>json|csv)$",
         pages.version_file,

@@ -3,11 +3,12 @@
     python3 -m rankings.verify_chain https://duoduo.example.cn
     python3 -m cadres.verify_chain https://duoduo.example.cn   (the older name, an alias)
     python3 rankings/verify_chain.py https://duoduo.example.cn
+    python3 verify_chain.py https://duoduo.example.cn/open/   (the file served at /open/verify_chain.py)
 
 Standard library only: copy this one file anywhere and run `python3 verify_chain.py URL`,
 from any folder (its own folder is taken off the import path first, so that a file there
 named like a standard module, such as the app's own `selectors.py`, is never imported).
-It downloads `/open/index.json`, then every version of every published month as JSON
+The URL is the site's root or its `/open/` address. It downloads `/open/index.json`, then every version of every published month as JSON
 and as CSV, recomputes each digest from the downloaded figures exactly as the server
 does (SHA-256 of canonical JSON of the previous digest, the month and the entries), and
 checks the chain: the first publication follows nothing, a month's first version follows
@@ -50,8 +51,8 @@ FIELDS = (
     "bottom",
 )
 # Covered too by the months compiled since reviews can be excluded and verified by a
-# service ticket: each file names its own fields ("fields" in the JSON, the CSV's
-# header), in the hashed order.
+# service ticket: each file names its own fields ("entry_fields" in the JSON, "fields"
+# in the files published before; the CSV's header), in the hashed order.
 KNOWN_FIELDS = (
     *FIELDS,
     "excluded_colleague",
@@ -127,6 +128,12 @@ def fetch(url: str) -> bytes:
         return response.read()
 
 
+def open_root(base_url: str) -> str:
+    """The `/open/` address of a site given by its root or by that address itself."""
+    base = base_url.rstrip("/")
+    return base + "/" if base.endswith("/open") else base + "/open/"
+
+
 def verify(base_url: str, out=sys.stdout) -> list[str]:
     """Every failure found, as lines of text (empty when the whole chain checks)."""
     failures = []
@@ -135,7 +142,7 @@ def verify(base_url: str, out=sys.stdout) -> list[str]:
         failures.append(text)
         print(f"FAIL {text}", file=out)
 
-    root = base_url.rstrip("/") + "/open/"
+    root = open_root(base_url)
     try:
         index = json.loads(fetch(urljoin(root, "index.json")))
     except (OSError, ValueError) as error:
@@ -160,7 +167,8 @@ def verify(base_url: str, out=sys.stdout) -> list[str]:
             if document.get("month") != month or document.get("version") != item["version"]:
                 fail(f"{label}: the JSON is of {document.get('month')} v{document.get('version')}")
             try:
-                rows = rows_from_json(document.get("entries", []), document.get("fields"))
+                names = document.get("entry_fields", document.get("fields"))
+                rows = rows_from_json(document.get("entries", []), names)
             except (KeyError, ValueError) as error:
                 fail(f"{label}: unreadable JSON ({error})")
                 continue
@@ -203,7 +211,7 @@ def verify(base_url: str, out=sys.stdout) -> list[str]:
 def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if len(argv) != 1:
-        print("usage: python3 -m rankings.verify_chain <base URL>", file=sys.stderr)
+        print("usage: python3 verify_chain.py <site URL or its /open/ URL>", file=sys.stderr)
         return 2
     return 1 if verify(argv[0]) else 0
 

@@ -19,6 +19,7 @@ from core.idempotency import idempotent
 from core.masking import mask_name, mask_phone
 from core.net import client_ip
 from core.pagination import paginate, paginated
+from core.parsers import UPLOAD_PARSERS
 from core.photos import validate_photo
 from core.schema import error_response
 from core.serializers import ComputedCharField, StrictIntegerField
@@ -275,6 +276,7 @@ class AssistedReviewView(APIView):
 class AssistedMoralClaimView(APIView):
     """POST /desk/sessions/{id}/moral-claims: the resident's moral points claim."""
 
+    parser_classes = UPLOAD_PARSERS
     permission_classes = [AGENTS]
     throttle_classes = [UserRateThrottle]
 
@@ -287,10 +289,7 @@ class AssistedMoralClaimView(APIView):
         photo = serializers.ImageField(required=False, validators=[validate_photo])
 
     @extend_schema(
-        request={
-            "multipart/form-data": InputSerializer,
-            "application/json": InputSerializer,
-        },
+        request={"multipart/form-data": InputSerializer},
         responses={201: MoralClaimOutputSerializer, **ACT_ERRORS},
     )
     def post(self, request, pk):
@@ -306,6 +305,7 @@ class AssistedMoralClaimView(APIView):
 class AssistedRegistrationView(APIView):
     """POST /desk/sessions/{id}/stall-registrations: a vendor's stall registration."""
 
+    parser_classes = UPLOAD_PARSERS
     permission_classes = [AGENTS]
     throttle_classes = [UserRateThrottle]
 
@@ -324,10 +324,7 @@ class AssistedRegistrationView(APIView):
         )
 
     @extend_schema(
-        request={
-            "application/json": InputSerializer,
-            "multipart/form-data": InputSerializer,
-        },
+        request={"multipart/form-data": InputSerializer},
         responses={
             201: RegistrationsView.OutputSerializer,
             **SESSION_ERRORS,

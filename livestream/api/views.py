@@ -22,7 +22,8 @@ from rest_framework.views import APIView
 
 from cadres.models import Cadre, Unit
 from core.errors import Forbidden, Invalid, or_404
-from core.pagination import PAGE_PARAMETERS, paginate, paginated
+from core.pagination import PAGE_PARAMETERS, CursorPagination, paginate, paginated
+from core.parsers import UPLOAD_PARSERS
 from core.schema import error_response
 from core.serializers import (
     ComputedCharField,
@@ -147,6 +148,12 @@ class TransferSerializer(serializers.Serializer):
     reject_reason = serializers.CharField()
 
 
+class ProductPagination(CursorPagination):
+    """Products in the order they were added, like the catalogue."""
+
+    ordering = "pk"
+
+
 class ProductListView(APIView):
     """GET /livestream/products: the local products sessions feature."""
 
@@ -158,9 +165,15 @@ class ProductListView(APIView):
         name = serializers.CharField()
         description = serializers.CharField()
 
-    @extend_schema(responses={200: OutputSerializer(many=True)})
+    @extend_schema(**paginated(OutputSerializer))
     def get(self, request):
-        return Response(self.OutputSerializer(selectors.products_active(), many=True).data)
+        return paginate(
+            view=self,
+            request=request,
+            queryset=selectors.products_active(),
+            serialize=lambda product: self.OutputSerializer(product).data,
+            pagination_class=ProductPagination,
+        )
 
 
 class SessionListView(APIView):
@@ -231,6 +244,7 @@ class SessionDetailView(APIView):
 class SessionOutcomeView(APIView):
     """POST /livestream/sessions/{id}/outcome: the operator records it once (multipart)."""
 
+    parser_classes = UPLOAD_PARSERS
     permission_classes = [IsAuthenticated]
 
     class InputSerializer(serializers.Serializer):
@@ -328,6 +342,7 @@ class IncomeCreateView(APIView):
 class TransferCreateView(APIView):
     """POST /livestream/transfers: an income entry's transfer to a public-welfare fund."""
 
+    parser_classes = UPLOAD_PARSERS
     permission_classes = [IsAuthenticated]
 
     class InputSerializer(serializers.Serializer):

@@ -6,6 +6,7 @@ import io
 
 from django.http import HttpResponse
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, inline_serializer
@@ -30,6 +31,7 @@ from core.serializers import (
     StrictIntegerField,
 )
 from core.throttling import ScopedThrottle
+from core.timezones import LOCAL_TZ
 from points.api.views import VoucherCheckSerializer
 from points.models import Redemption
 from points.selectors import yuan
@@ -482,7 +484,9 @@ def statement_csv(statement: Statement) -> HttpResponse:
     writer.writerow([])
     writer.writerow(["time", "reason", "reference", "points", "yuan"])
     for created_at, reason, reference, amount in selectors.statement_payments(statement=statement):
-        writer.writerow([created_at.isoformat(), reason, reference, amount, yuan(amount)])
+        # Times as the API writes them: Asia/Shanghai with its offset.
+        moment = timezone.localtime(created_at, LOCAL_TZ).isoformat()
+        writer.writerow([moment, reason, reference, amount, yuan(amount)])
     response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
     filename = f"statement-{statement.merchant_id}-{statement.label}.csv"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'

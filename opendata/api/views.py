@@ -41,7 +41,10 @@ class OpenRankingsView(APIView):
     class OutputSerializer(serializers.Serializer):
         licence = serializers.CharField()
         licence_url = serializers.URLField()
-        fields = serializers.ListField(child=serializers.CharField())  # type: ignore[assignment]  # DRF's metaclass moves declared fields off the class: Serializer.fields is not hidden
+        entry_fields = serializers.ListField(
+            child=serializers.CharField(),
+            help_text="The names of an entry's values, in the order the digest hashes them.",
+        )
         months = OpenMonthSerializer(many=True)
 
     @extend_schema(operation_id="open_rankings", responses={200: OutputSerializer})
@@ -51,8 +54,9 @@ class OpenRankingsView(APIView):
 
 
 class OpenSiteCountsSerializer(serializers.Serializer):
-    site = serializers.DictField(help_text="{id, name}")
-    month = serializers.CharField()
+    month = serializers.CharField(help_text="YYYY-MM")
+    site_id = StrictIntegerField()
+    site_name = serializers.CharField()
     registrations = StrictIntegerField()
     inspections = StrictIntegerField()
     violations = StrictIntegerField()

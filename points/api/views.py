@@ -17,6 +17,7 @@ from core.errors import Forbidden, Invalid, or_404
 from core.idempotency import idempotent
 from core.masking import mask_phone
 from core.pagination import PAGE_PARAMETERS, paginate, paginated
+from core.parsers import UPLOAD_PARSERS
 from core.photos import validate_photo
 from core.schema import error_response
 from core.serializers import (
@@ -428,6 +429,8 @@ class MoralClaimOutputSerializer(serializers.Serializer):
 class MoralClaimListView(APIView):
     """GET /points/moral/claims: own claims; POST: file a claim (multipart for a photo)."""
 
+    parser_classes = UPLOAD_PARSERS
+
     class InputSerializer(serializers.Serializer):
         category = serializers.SlugRelatedField(
             slug_field="code", queryset=MoralCategory.objects.filter(active=True)
@@ -447,10 +450,7 @@ class MoralClaimListView(APIView):
         )
 
     @extend_schema(
-        request={
-            "multipart/form-data": InputSerializer,
-            "application/json": InputSerializer,
-        },
+        request={"multipart/form-data": InputSerializer},
         responses={201: MoralClaimOutputSerializer},
     )
     def post(self, request):

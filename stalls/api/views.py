@@ -15,6 +15,7 @@ from core import codes
 from core.errors import Forbidden, or_404
 from core.idempotency import idempotent
 from core.pagination import PAGE_PARAMETERS, CursorPagination, paginate, paginated
+from core.parsers import UPLOAD_PARSERS
 from core.qr import qr_png
 from core.schema import error_response
 from core.serializers import ComputedCharField, ComputedIntegerField, StrictIntegerField
@@ -163,6 +164,8 @@ class RegistrationsView(APIView):
     """POST /stalls/registrations: a vendor registers at a scanned site.
     GET /stalls/registrations: the registrations of the officer's units (the queue)."""
 
+    parser_classes = UPLOAD_PARSERS
+
     class InputSerializer(serializers.Serializer):
         site_code = serializers.CharField(max_length=512, help_text="The site URL scanned.")
         vendor_name = serializers.CharField(max_length=50)
@@ -197,10 +200,7 @@ class RegistrationsView(APIView):
         return [IsAuthenticated()]
 
     @extend_schema(
-        request={
-            "application/json": InputSerializer,
-            "multipart/form-data": InputSerializer,
-        },
+        request={"multipart/form-data": InputSerializer},
         responses={
             201: OutputSerializer,
             404: error_response("`code_invalid`, `code_revoked`: the site code."),
@@ -423,6 +423,8 @@ class StallDetailView(APIView):
 class StallReportCreateView(APIView):
     """POST /stalls/{id}/reports: public supervision by any signed-in user."""
 
+    parser_classes = UPLOAD_PARSERS
+
     throttle_classes = [UserRateThrottle, ScopedThrottle]
     throttle_scope = "report"
 
@@ -436,7 +438,7 @@ class StallReportCreateView(APIView):
         photo = serializers.ImageField(required=False)
 
     @extend_schema(
-        request={"application/json": InputSerializer, "multipart/form-data": InputSerializer},
+        request={"multipart/form-data": InputSerializer},
         responses={201: StallReportSerializer},
     )
     def post(self, request, pk):
@@ -672,6 +674,8 @@ class StallRenewView(APIView):
 
 class StallPhotoView(APIView):
     """POST /stalls/{id}/photo: the vendor's photo for the licence display."""
+
+    parser_classes = UPLOAD_PARSERS
 
     # Each upload is decoded and resized: counted with the reports' uploads.
     throttle_classes = [UserRateThrottle, ScopedThrottle]

@@ -247,4 +247,6 @@ def test_it_shows_sessions_publicly_and_404s_unknown_ones(api, client_for, opera
     response = client_for(operator).post(f"{PLAN}/999999/outcome", _outcome(), format="multipart")
     assert response.status_code == 404 and response.json()["code"] == "not_found"
     products = api.get("/api/v1/livestream/products").json()
-    assert {"羊绒围巾", "沙棘汁"} <= {p["name"] for p in products}
+    # A page like every list: {next, previous, results}.
+    assert set(products) == {"next", "previous", "results"}
+    assert {"羊绒围巾", "沙棘汁"} <= {p["name"] for p in products["results"]}

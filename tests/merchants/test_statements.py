@@ -207,6 +207,8 @@ def test_a_merchant_sees_its_own_statements_and_their_csv(
     assert any(
         ",payment_refund,payment_refund:" in line and ",-200,-2.00" in line for line in lines
     )
+    # Times in Asia/Shanghai with their offset, as in the API.
+    assert all(line.split(",")[0].endswith("+08:00") for line in lines[4:])
     assert client_for(other_merchant_user).get(row["csv_url"]).status_code == 404
     assert client_for(finance).get(row["csv_url"]).status_code == 200
     others = client_for(other_merchant_user).get(f"{BASE}/merchant/statements").json()

@@ -16,6 +16,7 @@ from decimal import Decimal
 from unittest import mock
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 
 from cadres import services as cadres_services
@@ -130,9 +131,19 @@ def test_it_answers_404_for_months_and_versions_not_published(client, published)
         assert client.get(path).status_code == 404, path
 
 
-def test_it_refuses_writes_to_the_open_files(client, published):
-    """Open for GET only: a POST is 405."""
-    assert client.post("/open/index.json").status_code == 405
+def test_it_refuses_writes_to_the_open_files(published):
+    """Open for GET only: a POST is 405, not a CSRF 403, even with the checks enforced."""
+    client = Client(enforce_csrf_checks=True)
+    for path in (
+        "/open/index.json",
+        "/open/datapackage.json",
+        "/open/rankings/2026-03/v1.json",
+        "/open/rankings/2026-03/v1.csv",
+        "/open/stalls/2026-03.json",
+        "/open/feed.atom",
+        "/open/verify_chain.py",
+    ):
+        assert client.post(path).status_code == 405, path
 
 
 def test_it_publishes_a_valid_atom_feed(client, published):
@@ -355,10 +366,11 @@ def test_it_counts_stall_supervision_per_site_and_shanghai_month(api, stall_mont
     response = api.get("/api/v1/open/stalls", {"month": "2026-03"})
     assert response.status_code == 200
     assert response["Access-Control-Allow-Origin"] == "*"
-    rows = {row["site"]["id"]: row for row in response.json()["sites"]}
-    assert rows[site.pk] | {"site": None} == {
-        "site": None,
+    rows = {row["site_id"]: row for row in response.json()["sites"]}
+    assert rows[site.pk] == {
         "month": "2026-03",
+        "site_id": site.pk,
+        "site_name": "德荣早市",
         "registrations": 2,
         "inspections": 3,
         "violations": 2,
@@ -368,7 +380,7 @@ def test_it_counts_stall_supervision_per_site_and_shanghai_month(api, stall_mont
     assert rows[empty.pk]["registrations"] == 0
     assert "张三" not in response.content.decode()
     april = api.get("/api/v1/open/stalls", {"month": "2026-04"}).json()
-    assert {r["site"]["id"]: r["registrations"] for r in april["sites"]}[site.pk] == 1
+    assert {r["site_id"]: r["registrations"] for r in april["sites"]}[site.pk] == 1
 
 
 def test_it_serves_stall_counts_as_csv_json_and_on_the_page(client, stall_month):
