@@ -204,9 +204,7 @@ def submission_flags(*, review: Review, counts) -> list[ReviewFlag]:
     return [
         address_flag(review.pk, review.address_hash, review.created_at, detail, review.created_at)
         if rule == FlagRule.ADDRESS
-        else ReviewFlag(
-            review_id=review.pk, rule=rule, detail=detail, created_at=review.created_at
-        )
+        else ReviewFlag(review_id=review.pk, rule=rule, detail=detail, created_at=review.created_at)
         for rule, detail in flags
     ]
 
@@ -239,11 +237,14 @@ def flags_add(flags: list[ReviewFlag], *, recount: bool = False) -> None:
     per_review = [flag for flag in flags if flag.hour is None]
     if per_review:
         ReviewFlag.objects.bulk_create(per_review, ignore_conflicts=True)
-    statement = ADDRESS_FLAG_RECOUNT_SQL if recount else ADDRESS_FLAG_COUNT_SQL
     with connection.cursor() as cursor:
         for flag in flags:
-            if flag.hour is not None:
-                cursor.execute(statement, address_flag_params(flag))
+            if flag.hour is None:
+                continue
+            if recount:
+                cursor.execute(ADDRESS_FLAG_RECOUNT_SQL, address_flag_params(flag))
+            else:
+                cursor.execute(ADDRESS_FLAG_COUNT_SQL, address_flag_params(flag))
 
 
 _FLAG = connection.ops.quote_name(ReviewFlag._meta.db_table)

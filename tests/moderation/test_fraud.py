@@ -251,6 +251,7 @@ def test_an_address_with_new_accounts_is_one_flag_per_hour_counting_its_reviews(
         review(make_cadre(), user, moment=minutes(60 + i), address="203.0.113.9")
         for i, user in enumerate(users[15:])
     ]
+
     def hours():
         return list(flags().order_by("hour").values_list("review_id", "reviews", "detail"))
 
