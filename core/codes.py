@@ -118,11 +118,17 @@ class Resolved:
     obj: Any
 
 
-def resolve(code: str) -> Resolved:
-    """The object a scanned code points to; CodeInvalid, CodeRevoked (or the kind's own)."""
+def parse(code: str) -> tuple[CodeKind, str]:
+    """The kind and payload of a scanned code, read from the database by no one yet (a
+    place that folds the lookup into its own statement: merchants' payment at a counter)."""
     if not isinstance(code, str) or len(code) > 512:
         raise CodeInvalid()
-    kind, payload = parse_token(token_from_code(code))
+    return parse_token(token_from_code(code))
+
+
+def resolve(code: str) -> Resolved:
+    """The object a scanned code points to; CodeInvalid, CodeRevoked (or the kind's own)."""
+    kind, payload = parse(code)
     return Resolved(kind=kind, obj=kind.resolve(payload))
 
 
