@@ -181,9 +181,7 @@ def test_a_counter_payment_with_a_key_takes_at_most_6_statements(
     assert ledger_verify().ok
 
 
-def test_concurrent_retries_with_one_key_make_one_payment(
-    resident, grant, merchant, no_throttles
-):
+def test_concurrent_retries_with_one_key_make_one_payment(resident, grant, merchant, no_throttles):
     """16 threads send the same payment with the same Idempotency-Key at once: one
     payment, and every answer is that payment (the first, or its replay)."""
     grant(resident, 1000)
