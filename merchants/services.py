@@ -18,7 +18,7 @@ from points import ledger
 from points.errors import InsufficientPoints
 from points.models import MAX_POINTS, Account, Currency, Entry, LedgerTransaction, Merchant
 
-from . import permissions
+from . import notices, permissions
 from .errors import (
     PaymentRequestExpired,
     PaymentRequestPaid,
@@ -136,6 +136,7 @@ def payment_create(
             )
         except ledger.Overdrawn:
             raise InsufficientPoints() from None
+        notices.payment_received_queue(payment.pk)
     return PaymentMade(payment=payment, balance=posted.balance_of(account))
 
 
@@ -242,6 +243,7 @@ def payment_at_counter(
         savepoint=False,
         locked=True,
     )
+    notices.payment_received_queue(payment.pk)
     return record_id, PaymentMade(payment=payment, balance=posted.balance_of(account))
 
 
@@ -290,6 +292,9 @@ def payment_refund(*, payment_id: int, merchant_ids, amount_points: int, created
             )
         except ledger.Overdrawn:
             raise InsufficientPoints(_("The merchant's account would go below zero.")) from None
+        notices.refund_received_notify(
+            payment=payment, refund_id=refund.pk, points=amount_points, now=refund.created_at
+        )
         payment.refresh_from_db(fields=["refunded_points"])
     return refund
 
