@@ -21,7 +21,7 @@ from points.errors import InactiveUser
 from points.models import Account
 from points.services import review_points_award
 
-from . import codes, hashes, hooks
+from . import codes, hashes, hooks, page_cache
 from .errors import (
     AlreadyResponded,
     AlreadyReviewedToday,
@@ -71,6 +71,7 @@ def cadre_code_rotate(*, cadre: Cadre, actor) -> Cadre:
     """A new badge code: the version goes up, so every printed older badge stops resolving.
     `actor` (who asked, in the admin or the API) is recorded with the time."""
     cadre.rotate_code(actor=actor)
+    page_cache.all_changed()
     return cadre
 
 
@@ -163,6 +164,8 @@ def review_create(
                 Review.objects.filter(pk=review.pk).update(points_awarded=points)
         if counts is not None:
             hooks.submission_act(review, counts)
+            # The badge page shows the month's count of reviews.
+            page_cache.cadre_changed(cadre.pk)
             if ticket is not None:
                 # A verified review arrived: neither its rating nor the ticket (the cadre
                 # knows whom they served with which ticket), nor a link to the review.

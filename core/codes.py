@@ -57,6 +57,9 @@ class CodeKind:
     resolve: Callable[[str], Any]
     serialize: Callable[[Any, Any], dict]
     render_page: Callable[[Any, Any], Any] | None = None
+    # `cached_page(request, payload, build)`: the page from a store before the code is
+    # resolved, `build()` (resolve and render) on a miss (cadres.page_cache).
+    cached_page: Callable[[Any, str, Callable[[], Any]], Any] | None = None
     # The key of the object in POST /scan's answer ("cadre", "site", "redemption"...).
     body_key: str | None = None
 
