@@ -10,7 +10,7 @@ TEST_STAMP := $(VENV)/.installed-test
 DEV_ENV := DEBUG=1
 TEST_ENV := SECRET_KEY=test-only-insecure-key-0123456789abcdef SECURE_SSL_REDIRECT=0 SECURE_COOKIES=0
 
-.PHONY: run test lint messages compilemessages migrate serve bench-grab bench-rankings bench-sites bench-review bench-leaderboard bench-broadcast bench-corrections bench-payments clean
+.PHONY: run test lint messages compilemessages migrate serve bench-grab bench-rankings bench-sites bench-review bench-leaderboard bench-broadcast bench-corrections bench-payments bench-badge clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -70,6 +70,9 @@ bench-review: $(TEST_STAMP)
 
 bench-payments: $(TEST_STAMP)
 	$(PY) bench/payments.py
+
+bench-badge: $(TEST_STAMP)
+	$(PY) bench/badge.py
 
 bench-broadcast: $(TEST_STAMP)
 	$(PY) bench/notifications_broadcast.py

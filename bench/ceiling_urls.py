@@ -1,9 +1,11 @@
 """The ceilings' one view each (bench/ceiling_settings.py: no middleware, no app)."""
 
 import json
+import os
 
+import redis
 from django.db import connection
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.urls import path
 from django.utils import timezone
 
@@ -32,3 +34,18 @@ def healthz(request):
 
 
 urlpatterns = [path("bench/payment-insert", payment_insert), path("healthz", healthz)]
+
+
+_redis = None
+
+
+def badge_bytes(request, number: int):
+    """The badge page's ceiling: one Redis MGET of a stored body and its content type."""
+    global _redis  # noqa: PLW0603 - one client per process, made on first use
+    if _redis is None:
+        _redis = redis.Redis.from_url(os.environ["REDIS_URL"])
+    body, content_type = _redis.mget([f"bench:badge:body:{number}", "bench:badge:type"])
+    return HttpResponse(body, content_type=content_type.decode())
+
+
+urlpatterns += [path("bench/badge/<int:number>", badge_bytes)]

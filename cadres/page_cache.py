@@ -79,7 +79,8 @@ def lookup(token: str, cadre_id: int) -> tuple[tuple | None, "StoredPage | None"
         found = cache.get_many([*keys, entry_key])
     except UNREACHABLE:
         return None, None
-    versions = tuple(found.get(key) for key in keys)
+    # A cadre whose version was never bumped is at 0 (a bump makes it 2 at least).
+    versions = (*(found.get(key) for key in keys[:-1]), found.get(keys[-1], 0))
     if None in versions:
         return None, None
     entry = found.get(entry_key)
@@ -97,7 +98,7 @@ def store(
     if response.status_code != 200 or response.has_header("Set-Cookie"):
         return
     if versions is None:
-        for key in _version_keys(cadre_id):
+        for key in _version_keys(cadre_id)[:-1]:
             cache.add(key, 1, timeout=None)
         return
     body = _CSRF_VALUE.sub(rb"\1" + CSRF_PLACEHOLDER + rb"\3", response.content)
@@ -128,8 +129,12 @@ def cached_page(request, payload: str, build) -> HttpResponse:
 def _bump(key: str) -> None:
     try:
         cache.incr(key)
-    except ValueError:  # evicted or never set: any number orphans the old entries
-        cache.add(key, 2, timeout=None)
+    except ValueError:  # never set (0) or evicted: 2 orphans the older entries
+        try:
+            if not cache.add(key, 2, timeout=None):
+                cache.incr(key)  # another bump set it meanwhile: this one counts too
+        except (ValueError, *UNREACHABLE):
+            pass
     except UNREACHABLE:
         pass
 
