@@ -98,8 +98,11 @@ def store(
     if response.status_code != 200 or response.has_header("Set-Cookie"):
         return
     if versions is None:
-        for key in _version_keys(cadre_id)[:-1]:
-            cache.add(key, 1, timeout=None)
+        try:
+            for key in _version_keys(cadre_id)[:-1]:
+                cache.add(key, 1, timeout=None)
+        except UNREACHABLE:  # Redis down: the page was built from the database
+            pass
         return
     body = _CSRF_VALUE.sub(rb"\1" + CSRF_PLACEHOLDER + rb"\3", response.content)
     page = StoredPage(versions, body, response["Content-Type"])
