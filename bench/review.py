@@ -134,11 +134,12 @@ def main() -> None:
 
     # Every request of the run (reviews and ceiling inserts) is a new reviewer-cadre pair.
     pairs_needed = 2 * args.rounds * args.requests + WARM_UP + 1
-    residents = -(-pairs_needed // args.cadres)
+    # Each resident reviews one cadre (its first review of the day), the cadres in turn:
+    # a resident reviewing many cadres in an hour is the account rule's fraud signal.
     users, cadres = make_people(
-        residents=residents, cadres=args.cadres, new_accounts=args.new_accounts
+        residents=pairs_needed, cadres=args.cadres, new_accounts=args.new_accounts
     )
-    pairs = iter([(user, cadre) for cadre in cadres for user in users])
+    pairs = iter([(user, cadres[i % len(cadres)]) for i, user in enumerate(users)])
     status, points, statements = statement_count(*next(pairs))
     tokens = {user.pk: access_token(user) for user in users}
     codes = {cadre.pk: qr.badge_url(cadre) for cadre in cadres}
