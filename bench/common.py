@@ -208,3 +208,46 @@ def run_clients(requests: list[tuple], *, clients: int, port: int, keep_bodies=F
         thread.join()
     result.seconds = time.perf_counter() - began
     return result
+
+
+def run_for(seconds: float, next_request, *, clients: int, port: int) -> Result:
+    """Closed loop for `seconds`: `clients` threads each send `next_request()` (a
+    (method, path, headers, body) tuple, called under a lock) as soon as one answers."""
+    lock = threading.Lock()
+    result = Result(seconds=0.0)
+    start_gate = threading.Barrier(clients + 1)
+    deadline = [0.0]
+
+    def client():
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+        start_gate.wait()
+        while time.perf_counter() < deadline[0]:
+            with lock:
+                method, path, headers, body = next_request()
+            started = time.perf_counter()
+            try:
+                conn.request(method, path, body, headers=headers)
+                response = conn.getresponse()
+                response.read()
+                status = response.status
+            except (OSError, http.client.HTTPException):
+                conn.close()
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+                status = 0
+            elapsed = time.perf_counter() - started
+            with lock:
+                result.latencies.append(elapsed)
+                result.status_of.append(status)
+                result.statuses[status] = result.statuses.get(status, 0) + 1
+        conn.close()
+
+    threads = [threading.Thread(target=client, daemon=True) for _ in range(clients)]
+    for thread in threads:
+        thread.start()
+    deadline[0] = time.perf_counter() + seconds
+    began = time.perf_counter()
+    start_gate.wait()
+    for thread in threads:
+        thread.join()
+    result.seconds = time.perf_counter() - began
+    return result

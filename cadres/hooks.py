@@ -35,6 +35,9 @@ class SubmissionCheck:
 
 SUBMISSION_CHECKS: list[SubmissionCheck] = []
 BADGE_PAGE_PARTS: list[Callable] = []
+# Cache keys of version numbers the badge page parts depend on (cadres.page_cache): a
+# stored signed-out badge page is served only while each is what it was built under.
+BADGE_PAGE_VERSION_KEYS: list[str] = []
 
 
 def register_submission_check(check: SubmissionCheck) -> None:
@@ -46,6 +49,11 @@ def register_badge_page_part(part: Callable) -> None:
     """`part(request, cadre)` returns the HTML it adds to the badge page ("" for none)."""
     if part not in BADGE_PAGE_PARTS:
         BADGE_PAGE_PARTS.append(part)
+
+
+def register_badge_page_version_key(key: str) -> None:
+    if key not in BADGE_PAGE_VERSION_KEYS:
+        BADGE_PAGE_VERSION_KEYS.append(key)
 
 
 def submission_params(review) -> list:

@@ -4,7 +4,7 @@ from accounts.roles import Role
 from core.codes import CodeKind
 from core.uploads import UploadKind
 
-from . import codes, pages, selectors, services
+from . import codes, page_cache, pages, selectors, services
 from .api import views
 from .models import Cadre
 
@@ -15,6 +15,7 @@ CODE_KINDS = [
         resolve=codes.resolve_cadre,
         serialize=views.cadre_scan_body,
         render_page=pages.cadre_page,
+        cached_page=page_cache.cached_page,
         body_key="cadre",
     ),
     # A service ticket: the same type as a badge (the app reviews through either), the

@@ -22,7 +22,7 @@ from points.errors import InactiveUser
 from points.models import Account
 from points.services import review_points_award
 
-from . import codes, hashes, hooks
+from . import codes, hashes, hooks, page_cache
 from .errors import (
     AlreadyResponded,
     AlreadyReviewedToday,
@@ -76,6 +76,7 @@ def cadre_code_rotate(*, cadre: Cadre, actor) -> Cadre:
         audit.record(
             actor, "cadre.code_rotate", cadre, summary={"after": {"version": cadre.code_version}}
         )
+    page_cache.all_changed()
     return cadre
 
 
@@ -168,6 +169,8 @@ def review_create(
                 Review.objects.filter(pk=review.pk).update(points_awarded=points)
         if counts is not None:
             hooks.submission_act(review, counts)
+            # The badge page shows the month's count of reviews.
+            page_cache.cadre_changed(cadre.pk)
             if ticket is not None:
                 # A verified review arrived: neither its rating nor the ticket (the cadre
                 # knows whom they served with which ticket), nor a link to the review.

@@ -35,7 +35,9 @@ def pending_queues(site: admin.AdminSite, request) -> list[dict]:
         queues.append(
             {
                 "label": model_admin.pending_label,
-                "count": model_admin.get_queryset(request).filter(**pending).count(),
+                "count": model_admin.pending_count(
+                    model_admin.get_queryset(request).filter(**pending)
+                ),
                 "url": reverse(f"{site.name}:{meta.app_label}_{meta.model_name}_changelist")
                 + "?"
                 + urlencode(model_admin.pending_query or pending),
@@ -90,6 +92,11 @@ class ModelAdmin(admin.ModelAdmin):
     pending_label: ClassVar[str | Promise] = ""
     pending_filter: ClassVar[dict[str, Any] | None] = None
     pending_query: ClassVar[dict[str, Any] | None] = None
+
+    def pending_count(self, pending: models.QuerySet) -> int:
+        """What the index counts of the pending rows: the rows, unless a queue counts
+        something else (moderation.admin.ReviewFlagAdmin: the reviews flagged)."""
+        return pending.count()
 
 
 class TabularInline(admin.TabularInline):

@@ -57,6 +57,9 @@ class CodeKind:
     resolve: Callable[[str], Any]
     serialize: Callable[[Any, Any], dict]
     render_page: Callable[[Any, Any], Any] | None = None
+    # `cached_page(request, payload, build)`: the page from a store before the code is
+    # resolved, `build()` (resolve and render) on a miss (cadres.page_cache).
+    cached_page: Callable[[Any, str, Callable[[], Any]], Any] | None = None
     # The key of the object in POST /scan's answer ("cadre", "site", "redemption"...).
     body_key: str | None = None
 
@@ -118,11 +121,17 @@ class Resolved:
     obj: Any
 
 
-def resolve(code: str) -> Resolved:
-    """The object a scanned code points to; CodeInvalid, CodeRevoked (or the kind's own)."""
+def parse(code: str) -> tuple[CodeKind, str]:
+    """The kind and payload of a scanned code, read from the database by no one yet (a
+    place that folds the lookup into its own statement: merchants' payment at a counter)."""
     if not isinstance(code, str) or len(code) > 512:
         raise CodeInvalid()
-    kind, payload = parse_token(token_from_code(code))
+    return parse_token(token_from_code(code))
+
+
+def resolve(code: str) -> Resolved:
+    """The object a scanned code points to; CodeInvalid, CodeRevoked (or the kind's own)."""
+    kind, payload = parse(code)
     return Resolved(kind=kind, obj=kind.resolve(payload))
 
 

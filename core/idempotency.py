@@ -14,15 +14,23 @@ Decorate an APIView method with `@idempotent`. With the header:
 
 A key whose request died mid-way (no response after IDEMPOTENCY_STALE_AFTER) may be
 claimed again. Records are purged after IDEMPOTENCY_KEY_TTL by a beat task.
+
+A hot write may instead claim the key inside its own transaction and statement
+(`claimed_write`, `IDEMPOTENCY_CLAIM_CTE_SQL`: the payment at a merchant's counter): the
+claim, the write and the stored answer commit together or not at all, and a second
+request with the same key waits on the claimed row until the first ends, then replays
+its answer (or claims the key, when the first rolled back). No 409 in progress there.
 """
 
 import functools
 import hashlib
 import json
 import math
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import status
@@ -93,6 +101,99 @@ def _claim(*, user, key: str, fingerprint: str) -> IdempotencyRecord | Response:
         return record
 
 
+def _check_key(key: str) -> None:
+    if not (1 <= len(key) <= 255) or not key.isprintable():
+        raise Invalid(fields={HEADER: [_("Must be 1 to 255 printable characters.")]})
+
+
+def _replay_or_refuse(record: IdempotencyRecord, fingerprint: str) -> Response:
+    if record.fingerprint != fingerprint:
+        raise IdempotencyKeyReused()
+    if record.state == IdempotencyRecord.State.DONE:
+        response = Response(record.response_body, status=record.response_status)
+        response["Idempotent-Replayed"] = "true"
+        return response
+    free_at = record.updated_at + settings.IDEMPOTENCY_STALE_AFTER
+    raise IdempotencyKeyInProgress(retry_after=max(1.0, (free_at - timezone.now()).total_seconds()))
+
+
+_RECORD = connection.ops.quote_name(IdempotencyRecord._meta.db_table)
+# The key claimed in the write's own statement, as its CTE `claimed` (a row when this
+# request owns the key). ON CONFLICT waits for a transaction that claimed the key and
+# has not ended: committed, the key is taken (no row); rolled back, it is claimed here.
+IDEMPOTENCY_CLAIM_CTE_SQL = f"""
+claimed AS (
+    INSERT INTO {_RECORD} (user_id, key, fingerprint, state, created_at, updated_at)
+    VALUES (%(claim_user)s, %(claim_key)s, %(claim_fingerprint)s, 'in_progress',
+            %(claim_now)s, %(claim_now)s)
+    ON CONFLICT (user_id, key) DO NOTHING
+    RETURNING id
+)"""  # noqa: S608
+
+
+@dataclass(frozen=True)
+class Claim:
+    """The key a `claimed_write` claims: the parameters of IDEMPOTENCY_CLAIM_CTE_SQL."""
+
+    user_id: int
+    key: str
+    fingerprint: str
+
+    def params(self) -> dict:
+        return {
+            "claim_user": self.user_id,
+            "claim_key": self.key,
+            "claim_fingerprint": self.fingerprint,
+            "claim_now": timezone.now(),
+        }
+
+
+def _record_done(record_id: int, status_code: int, body) -> None:
+    IdempotencyRecord.objects.filter(pk=record_id).update(
+        state=IdempotencyRecord.State.DONE,
+        response_status=status_code,
+        response_body=body,
+        updated_at=timezone.now(),
+    )
+
+
+def claimed_write(
+    request,
+    fingerprint: str,
+    write: Callable[[Claim], tuple[int | None, Response | DomainError | None]],
+) -> Response:
+    """Run `write(claim)` with the request's Idempotency-Key claimed in its own statement.
+
+    `write` runs inside this function's transaction (durable), puts
+    IDEMPOTENCY_CLAIM_CTE_SQL in its statement with `claim.params()`, and returns the
+    `claimed` row's id (None when the key was taken: nothing written) and its answer, a
+    Response or a refusal (a DomainError returned, not raised: nothing was written, and
+    the transaction is still usable). The answer is stored with the write; a refusal is
+    raised once it is committed. A taken key replays the stored answer, or is 422 for
+    another request, in the same rules as `idempotent`. `fingerprint`: the request's
+    (`request_fingerprint`), taken before its body was parsed.
+    """
+    key = request.headers[HEADER]
+    _check_key(key)
+    claim = Claim(int(request.user.pk), key, fingerprint)
+    with transaction.atomic(durable=True):
+        record_id, answer = write(claim)
+        if record_id is not None:
+            if isinstance(answer, DomainError):
+                body = error_body(answer.code, answer.detail, answer.fields, answer.retry_after)
+                _record_done(record_id, answer.status, body)
+            elif isinstance(answer, Response):
+                _record_done(record_id, answer.status_code, answer.data)
+    if record_id is None:
+        record = IdempotencyRecord.objects.get(user_id=claim.user_id, key=key)
+        return _replay_or_refuse(record, claim.fingerprint)
+    if isinstance(answer, DomainError):
+        raise answer
+    if not isinstance(answer, Response):
+        raise TypeError("claimed_write: the write answers a Response or a DomainError")
+    return answer
+
+
 def idempotent(view_method):
     """Wrap an APIView write method (post/put/patch/delete) in the Idempotency-Key rules."""
 
@@ -101,8 +202,7 @@ def idempotent(view_method):
         key = request.headers.get(HEADER)
         if key is None:
             return view_method(view, request, *args, **kwargs)
-        if not (1 <= len(key) <= 255) or not key.isprintable():
-            raise Invalid(fields={HEADER: [_("Must be 1 to 255 printable characters.")]})
+        _check_key(key)
         claimed = _claim(user=request.user, key=key, fingerprint=request_fingerprint(request))
         if isinstance(claimed, Response):
             return claimed

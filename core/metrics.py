@@ -173,7 +173,10 @@ def counts_outcomes(counter: Counter, done: str = "done"):
             except Exception as error:
                 counter.labels(outcome=outcome_of(error)).inc()
                 raise
-            counter.labels(outcome=done).inc()
+            # A refusal answered, not raised (a stored answer replayed, say): its code.
+            refused = getattr(response, "status_code", 200) >= 400
+            code = getattr(response, "data", None) or {}
+            counter.labels(outcome=code.get("code", "refused") if refused else done).inc()
             return response
 
         return wrapper

@@ -84,19 +84,30 @@ def readyz(request):
 
 
 def scan_page(request, token):
-    """/q/<token>: what a phone camera opens. Each kind renders its own page."""
+    """/q/<token>: what a phone camera opens. Each kind renders its own page (a kind with
+    a `cached_page` may serve it from a store before resolving the code)."""
     try:
-        resolved = codes.resolve(token)
+        kind, payload = codes.parse(token)
     except DomainError as error:
         return render(request, "core/code_error.html", {"error": error}, status=error.status)
-    if resolved.kind.render_page is None:
-        return render(
-            request,
-            "core/code_error.html",
-            {"error": codes.CodeInvalid(_("Open this code in the Duoduo app."))},
-            status=404,
-        )
-    return resolved.kind.render_page(request, resolved.obj)
+
+    def build():
+        try:
+            obj = kind.resolve(payload)
+        except DomainError as error:
+            return render(request, "core/code_error.html", {"error": error}, status=error.status)
+        if kind.render_page is None:
+            return render(
+                request,
+                "core/code_error.html",
+                {"error": codes.CodeInvalid(_("Open this code in the Duoduo app."))},
+                status=404,
+            )
+        return kind.render_page(request, obj)
+
+    if kind.cached_page is not None:
+        return kind.cached_page(request, payload, build)
+    return build()
 
 
 def _is_api(request) -> bool:

@@ -4,20 +4,21 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, F, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core import audit
-from core.errors import Invalid, or_404
+from core import audit, codes
+from core.errors import DomainError, Invalid, or_404
+from core.idempotency import IDEMPOTENCY_CLAIM_CTE_SQL, Claim
 from core.parties import refuse_party
 from core.timezones import LOCAL_TZ
 from points import ledger
 from points.errors import InsufficientPoints
 from points.models import MAX_POINTS, Account, Currency, Entry, LedgerTransaction, Merchant
 
-from . import permissions
+from . import notices, permissions
 from .errors import (
     PaymentRequestExpired,
     PaymentRequestPaid,
@@ -138,7 +139,115 @@ def payment_create(
             )
         except ledger.Overdrawn:
             raise InsufficientPoints() from None
+        notices.payment_received_queue(payment.pk)
     return PaymentMade(payment=payment, balance=posted.balance_of(account))
+
+
+_q = connection.ops.quote_name
+_ACCOUNT = _q(Account._meta.db_table)
+_MERCHANT = _q(Merchant._meta.db_table)
+_COUNTER = _q(MerchantCode._meta.db_table)
+_PAYMENT = _q(Payment._meta.db_table)
+# The payment at a counter with an Idempotency-Key, in one statement: the key claimed
+# (core.idempotency), the merchant and its counter code's version, the resident's and
+# the merchant's accounts locked in primary-key order (points.ledger's lock order, before
+# the posting's own statement, whose snapshot then sees every lot change committed
+# before), and the payment row inserted when all holds and the balance covers it.
+COUNTER_PAYMENT_SQL = f"""
+WITH {IDEMPOTENCY_CLAIM_CTE_SQL.strip()},
+merchant AS (
+    SELECT m.id, m.name, m.account_id, COALESCE(c.code_version, 1) AS version
+    FROM {_MERCHANT} m LEFT JOIN {_COUNTER} c ON c.merchant_id = m.id
+    WHERE m.id = %(merchant)s
+),
+locked AS MATERIALIZED (
+    SELECT a.id, a.key, a.balance FROM {_ACCOUNT} a
+    WHERE EXISTS (SELECT 1 FROM claimed)
+      AND EXISTS (SELECT 1 FROM merchant WHERE version = %(version)s)
+      AND (a.key = %(resident_key)s OR a.id = (SELECT account_id FROM merchant))
+    ORDER BY a.id
+    FOR NO KEY UPDATE OF a
+),
+payment AS (
+    INSERT INTO {_PAYMENT} (merchant_id, resident_id, amount_points, refunded_points, created_at)
+    SELECT merchant.id, %(resident)s, %(amount)s, 0, %(now)s FROM merchant
+    WHERE (SELECT balance FROM locked WHERE key = %(resident_key)s) >= %(amount)s
+    RETURNING id
+)
+SELECT (SELECT id FROM claimed), merchant.id, merchant.name, merchant.account_id,
+       merchant.version, (SELECT id FROM locked WHERE key = %(resident_key)s),
+       (SELECT id FROM payment)
+FROM (SELECT 1) one LEFT JOIN merchant ON true
+"""  # noqa: S608
+
+
+def payment_at_counter(
+    *, claim: Claim, resident, payload: str, amount_points: int
+) -> tuple[int | None, PaymentMade | DomainError | None]:
+    """`payment_create` through a merchant's counter code (its token's `payload`) with an
+    Idempotency-Key: the write of core.idempotency.claimed_write, inside its transaction.
+
+    Four statements: COUNTER_PAYMENT_SQL, the posting (points.ledger.post, the accounts
+    already locked, no savepoint), then claimed_write's stored answer, between BEGIN and
+    COMMIT. Returns (the claimed record's id or None when the key was taken, the payment
+    made or the refusal: code_invalid, code_revoked, insufficient_points), nothing
+    written on a refusal.
+    """
+    amount = _check_amount(amount_points)
+    resident_id = int(resident.pk)
+    merchant_id, version = codes.parse_versioned_payload(payload)
+    now = timezone.now()
+    resident_key = ledger.resident_account_unsaved(user_id=resident_id).key
+    with connection.cursor() as cursor:
+        cursor.execute(
+            COUNTER_PAYMENT_SQL,
+            {
+                **claim.params(),
+                "merchant": merchant_id,
+                "version": version,
+                "resident_key": resident_key,
+                "resident": resident_id,
+                "amount": amount,
+                "now": now,
+            },
+        )
+        record_id, found_id, name, account_id, found_version, resident_account_id, payment_id = (
+            cursor.fetchone()
+        )
+    if record_id is None:
+        return None, None
+    if found_id is None:
+        return record_id, codes.CodeInvalid()
+    if found_version != version:
+        return record_id, codes.CodeRevoked()
+    if payment_id is None:
+        return record_id, InsufficientPoints()
+    merchant = Merchant(pk=found_id, name=name, account_id=account_id)
+    payment = Payment(
+        pk=payment_id,
+        merchant=merchant,
+        resident_id=resident_id,
+        amount_points=amount,
+        created_at=now,
+    )
+    payment._state.adding = False
+    account = Account(
+        pk=resident_account_id,
+        key=resident_key,
+        kind=Account.Kind.RESIDENT,
+        currency=Currency.REDEEMABLE,
+        owner_id=resident_id,
+    )
+    posted = ledger.post(
+        reason=Reason.PAYMENT,
+        reference=f"payment:{payment.pk}",
+        lines=[(account, -amount), (_merchant_account(merchant), amount)],
+        created_by=resident,
+        savepoint=False,
+        locked=True,
+    )
+    notices.payment_received_queue(payment.pk)
+    return record_id, PaymentMade(payment=payment, balance=posted.balance_of(account))
 
 
 def payment_refund(*, payment_id: int, merchant_ids, amount_points: int, created_by):
@@ -186,6 +295,9 @@ def payment_refund(*, payment_id: int, merchant_ids, amount_points: int, created
             )
         except ledger.Overdrawn:
             raise InsufficientPoints(_("The merchant's account would go below zero.")) from None
+        notices.refund_received_notify(
+            payment=payment, refund_id=refund.pk, points=amount_points, now=refund.created_at
+        )
         payment.refresh_from_db(fields=["refunded_points"])
     return refund
 

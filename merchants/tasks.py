@@ -5,6 +5,10 @@ import datetime as dt
 from celery import shared_task
 
 from . import services
+from .notices import payment_received_notify
+
+# Registered with the worker through this module (Celery's autodiscovery reads tasks.py).
+__all__ = ["payment_received_notify", "statements_build_month"]
 
 
 @shared_task(name="merchants.tasks.statements_build_month")

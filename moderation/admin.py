@@ -44,6 +44,11 @@ class ReviewFlagAdmin(OncePerFormAdminMixin, ModelAdmin):
 
     pending_label = _("Flagged reviews to moderate")
     pending_filter = {"state": ReviewFlag.State.OPEN}
+
+    def pending_count(self, pending):
+        # The reviews waiting, not their flags: one review may carry several rules' flags.
+        return pending.order_by().values("review_id").distinct().count()
+
     list_display = [
         "review_cadre",
         "review_rating",
@@ -52,6 +57,7 @@ class ReviewFlagAdmin(OncePerFormAdminMixin, ModelAdmin):
         "review_assisted",
         "rule",
         "signal",
+        "reviews",
         "state",
         "decided_at",
     ]
@@ -67,6 +73,7 @@ class ReviewFlagAdmin(OncePerFormAdminMixin, ModelAdmin):
         "review_assisted",
         "rule",
         "signal",
+        "reviews",
         "created_at",
         "state",
         "decided_by",
@@ -183,7 +190,10 @@ def fraud_signal_text(flag: ReviewFlag) -> str:
             "%(reviews)s reviews of this cadre by new accounts within %(minutes)s minutes"
         ),
         FlagRule.DEVICE: _("one device reviewed %(cadres)s cadres within %(minutes)s minutes"),
-        FlagRule.ADDRESS: _("one address reviewed %(cadres)s cadres within %(minutes)s minutes"),
+        FlagRule.ADDRESS: _(
+            "one address reviewed %(cadres)s cadres within %(minutes)s minutes, with new "
+            "accounts or many devices: %(reviews)s reviews of that address and hour"
+        ),
         FlagRule.UNIT_SWEEP: _(
             "one reviewer rated all %(cadres)s cadres of the unit 1 or 2 in a day"
         ),
@@ -207,7 +217,7 @@ def fraud_signal_text(flag: ReviewFlag) -> str:
     if text is None:
         return ""
     try:
-        return str(text) % d
+        return str(text) % {**d, "reviews": flag.reviews}
     except (KeyError, TypeError, ValueError):
         return flag.get_rule_display()
 

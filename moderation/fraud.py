@@ -26,6 +26,7 @@ See docs/review-fraud.md.
 """
 
 import datetime as dt
+import json
 from collections import Counter, defaultdict, deque
 from dataclasses import dataclass
 
@@ -164,8 +165,6 @@ def submission_flags(*, review: Review, counts) -> list[ReviewFlag]:
         )
     if review.device_hash and device_cadres + 1 >= settings.FRAUD_DEVICE_CADRES_PER_HOUR:
         flags.append((FlagRule.DEVICE, {"cadres": device_cadres + 1, "minutes": 60}))
-    if review.address_hash and address_cadres + 1 >= settings.FRAUD_ADDRESS_CADRES_PER_HOUR:
-        flags.append((FlagRule.ADDRESS, {"cadres": address_cadres + 1, "minutes": 60}))
     if account_cadres + 1 >= settings.FRAUD_ACCOUNT_CADRES:
         flags.append(
             (
@@ -189,10 +188,40 @@ def submission_flags(*, review: Review, counts) -> list[ReviewFlag]:
         )
     if review.excluded_reason == Exclusion.UNCONFIRMED:
         flags.append((FlagRule.UNCONFIRMED, {}))
+    # The address is a weak signal: a district office's NAT or a carrier's CGNAT puts
+    # many honest residents behind one. It counts only with a signal of the account or
+    # device beside it (an account created today, the burst's ground; the device or the
+    # account's devices rule tripped), and then as one flag per address and hour.
+    combined = burst is not None or any(
+        rule in {FlagRule.BURST, FlagRule.DEVICE, FlagRule.ACCOUNT_DEVICES} for rule, _ in flags
+    )
+    if (
+        review.address_hash
+        and combined
+        and address_cadres + 1 >= settings.FRAUD_ADDRESS_CADRES_PER_HOUR
+    ):
+        flags.append((FlagRule.ADDRESS, {"cadres": address_cadres + 1, "minutes": 60}))
     return [
-        ReviewFlag(review_id=review.pk, rule=rule, detail=detail, created_at=review.created_at)
+        address_flag(review.pk, review.address_hash, review.created_at, detail, review.created_at)
+        if rule == FlagRule.ADDRESS
+        else ReviewFlag(review_id=review.pk, rule=rule, detail=detail, created_at=review.created_at)
         for rule, detail in flags
     ]
+
+
+def address_flag(
+    review_id: int, address: str, moment: dt.datetime, detail: dict, now: dt.datetime, reviews=1
+) -> ReviewFlag:
+    """The address rule's flag of `address` for the hour of `moment` (its first review)."""
+    return ReviewFlag(
+        review_id=review_id,
+        rule=FlagRule.ADDRESS,
+        detail=detail,
+        created_at=now,
+        address_hash=address,
+        hour=moment.replace(minute=0, second=0, microsecond=0),
+        reviews=reviews,
+    )
 
 
 def submission_flags_add(review: Review, counts: tuple) -> None:
@@ -200,10 +229,53 @@ def submission_flags_add(review: Review, counts: tuple) -> None:
     flags_add(submission_flags(review=review, counts=counts))
 
 
-def flags_add(flags: list[ReviewFlag]) -> None:
-    """Insert flags; one already there for the same review and rule stays as it is."""
-    if flags:
-        ReviewFlag.objects.bulk_create(flags, ignore_conflicts=True)
+def flags_add(flags: list[ReviewFlag], *, recount: bool = False) -> None:
+    """Insert flags; one already there for the same review and rule stays as it is. An
+    address flag whose address and hour have one already counts into it instead: one
+    review more at submission, or (`recount`, the nightly pass, which counts the whole
+    hour) the larger of the two counts."""
+    per_review = [flag for flag in flags if flag.hour is None]
+    if per_review:
+        ReviewFlag.objects.bulk_create(per_review, ignore_conflicts=True)
+    with connection.cursor() as cursor:
+        for flag in flags:
+            if flag.hour is None:
+                continue
+            if recount:
+                cursor.execute(ADDRESS_FLAG_RECOUNT_SQL, address_flag_params(flag))
+            else:
+                cursor.execute(ADDRESS_FLAG_COUNT_SQL, address_flag_params(flag))
+
+
+_FLAG = connection.ops.quote_name(ReviewFlag._meta.db_table)
+_ADDRESS_FLAG_INSERT = f"""INSERT INTO {_FLAG} AS flag
+    (review_id, rule, detail, created_at, state, decision_reason, points_taken_back,
+     points_shortfall, address_hash, hour, reviews)
+VALUES (%s, %s, %s, %s, 'open', '', 0, 0, %s, %s, %s)
+ON CONFLICT (rule, address_hash, hour) DO UPDATE SET"""  # noqa: S608
+# One more review of an address and hour already flagged (at submission).
+ADDRESS_FLAG_COUNT_SQL = f"""{_ADDRESS_FLAG_INSERT}
+    reviews = flag.reviews + 1,
+    detail = CASE WHEN (EXCLUDED.detail ->> 'cadres')::int > (flag.detail ->> 'cadres')::int
+                  THEN EXCLUDED.detail ELSE flag.detail END"""
+# The nightly count of the whole hour, kept when larger than the one counted so far.
+ADDRESS_FLAG_RECOUNT_SQL = f"""{_ADDRESS_FLAG_INSERT}
+    reviews = GREATEST(flag.reviews, EXCLUDED.reviews),
+    detail = CASE WHEN (EXCLUDED.detail ->> 'cadres')::int > (flag.detail ->> 'cadres')::int
+                  THEN EXCLUDED.detail ELSE flag.detail END"""
+
+
+def address_flag_params(flag: ReviewFlag) -> list:
+    moment = connection.ops.adapt_datetimefield_value
+    return [
+        flag.review_id,
+        FlagRule.ADDRESS.value,
+        json.dumps(flag.detail),
+        moment(flag.created_at),
+        flag.address_hash,
+        moment(flag.hour),
+        flag.reviews,
+    ]
 
 
 # --- Nightly ---------------------------------------------------------------------------
@@ -304,6 +376,46 @@ def _same_source_flags(
     ]
 
 
+def address_hour_flags(rows: list[Row], now: dt.datetime, *, combined: set) -> list[ReviewFlag]:
+    """The address rule over a day: the reviews of one address in a window of an hour
+    where it reviewed FRAUD_ADDRESS_CADRES_PER_HOUR different cadres count when the
+    account or device gives a signal beside it (an account created that day, or a
+    review in `combined`, flagged by the burst, device or account's devices rule); one
+    flag per address and hour, on its first such review, with how many it covers."""
+    by_source = defaultdict(list)
+    for row in rows:
+        if row.address:
+            by_source[row.address].append(row)
+    hours: dict[tuple[str, dt.datetime], dict] = {}
+    for source_rows in by_source.values():
+        for window in _windows(source_rows, HOUR):
+            found = len({row.cadre_id for row in window})
+            if found < settings.FRAUD_ADDRESS_CADRES_PER_HOUR:
+                continue
+            for row in window:
+                if row.joined != row.local_date and row.id not in combined:
+                    continue
+                hour = row.created_at.replace(minute=0, second=0, microsecond=0)
+                bucket = hours.setdefault(
+                    (row.address, hour), {"first": row, "ids": set(), "cadres": 0}
+                )
+                bucket["ids"].add(row.id)
+                bucket["cadres"] = max(bucket["cadres"], found)
+                if row.created_at < bucket["first"].created_at:
+                    bucket["first"] = row
+    return [
+        address_flag(
+            bucket["first"].id,
+            address,
+            hour,
+            {"cadres": bucket["cadres"], "minutes": 60},
+            now,
+            reviews=len(bucket["ids"]),
+        )
+        for (address, hour), bucket in hours.items()
+    ]
+
+
 def unit_sweep_flags(rows: list[Row], now: dt.datetime) -> list[ReviewFlag]:
     """One reviewer rated every active cadre of a unit 1 or 2 on one day."""
     bad = defaultdict(list)
@@ -390,7 +502,7 @@ def day_flags(*, day: dt.date, now: dt.datetime) -> list[ReviewFlag]:
         dt.timedelta(minutes=settings.FRAUD_DEVICES_MINUTES),
     )
     rows = _rows(start - before, start + dt.timedelta(days=1))
-    return [
+    device_flags = [
         *burst_flags(rows, now),
         *_same_source_flags(
             rows,
@@ -402,10 +514,16 @@ def day_flags(*, day: dt.date, now: dt.datetime) -> list[ReviewFlag]:
         *_same_source_flags(
             rows,
             now,
-            key=lambda row: row.address,
-            rule=FlagRule.ADDRESS,
-            threshold=settings.FRAUD_ADDRESS_CADRES_PER_HOUR,
+            key=lambda row: row.reviewer_id,
+            rule=FlagRule.ACCOUNT_DEVICES,
+            threshold=settings.FRAUD_ACCOUNT_DEVICES,
+            span=dt.timedelta(minutes=settings.FRAUD_DEVICES_MINUTES),
+            counted=lambda row: row.device,
         ),
+    ]
+    return [
+        *device_flags,
+        *address_hour_flags(rows, now, combined={flag.review_id for flag in device_flags}),
         *_same_source_flags(
             rows,
             now,
@@ -413,15 +531,6 @@ def day_flags(*, day: dt.date, now: dt.datetime) -> list[ReviewFlag]:
             rule=FlagRule.ACCOUNT,
             threshold=settings.FRAUD_ACCOUNT_CADRES,
             span=dt.timedelta(minutes=settings.FRAUD_ACCOUNT_MINUTES),
-        ),
-        *_same_source_flags(
-            rows,
-            now,
-            key=lambda row: row.reviewer_id,
-            rule=FlagRule.ACCOUNT_DEVICES,
-            threshold=settings.FRAUD_ACCOUNT_DEVICES,
-            span=dt.timedelta(minutes=settings.FRAUD_DEVICES_MINUTES),
-            counted=lambda row: row.device,
         ),
         *_same_source_flags(
             rows,

@@ -31,6 +31,12 @@ class ReviewFlag(models.Model):
     `detail` holds counts only (never who or which device). One flag per review and
     rule: the nightly rerun adds nothing twice. Deciding a review decides all its open
     flags at once, recording who, when and why.
+
+    The address rule is the exception: one flag per address and hour (`address_hash`,
+    `hour`, the start of the hour), on the first review that tripped it, with the number
+    of reviews it covers counted in place (`reviews`): a district office's NAT or a
+    carrier's CGNAT puts many residents behind one address, and a flag per review would
+    bury the queue (moderation/fraud.py).
     """
 
     class State(models.TextChoices):
@@ -52,6 +58,11 @@ class ReviewFlag(models.Model):
     # resident had already spent (recorded, never taken below zero).
     points_taken_back = models.PositiveIntegerField(_("points taken back"), default=0)
     points_shortfall = models.PositiveIntegerField(_("points already spent"), default=0)
+    # The address rule's flag: the address (keyed hash) and hour it covers, and how many
+    # reviews of that address and hour tripped it (1 for every other rule).
+    address_hash = models.CharField(_("address (keyed hash)"), max_length=32, blank=True)
+    hour = models.DateTimeField(_("hour"), null=True, blank=True)
+    reviews = models.PositiveIntegerField(_("reviews covered"), default=1)
 
     class Meta:
         db_table = "cadres_reviewflag"
@@ -60,6 +71,11 @@ class ReviewFlag(models.Model):
         ordering = ["-created_at"]
         constraints = [
             models.UniqueConstraint(fields=["review", "rule"], name="review_flag_once_per_rule"),
+            # One address flag per address and hour (`hour` is NULL for the other rules,
+            # and NULLs never collide).
+            models.UniqueConstraint(
+                fields=["rule", "address_hash", "hour"], name="review_flag_once_per_address_hour"
+            ),
             models.CheckConstraint(
                 condition=models.Q(state="open", decided_at__isnull=True)
                 | (~models.Q(state="open") & models.Q(decided_at__isnull=False)),

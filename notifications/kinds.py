@@ -138,6 +138,15 @@ WARNING_WITHDRAWN = _kind(
     sms=True,
 )
 
+# --- Merchants.
+PAYMENT_RECEIVED = _kind(
+    "payment_received",
+    "merchant",
+    _("Payment received"),
+    _("A resident paid %(merchant)s %(points)s points."),
+)
+
+
 # --- Residents.
 REVIEW_ANSWERED = _kind(
     "review_answered",
@@ -177,6 +186,12 @@ VOUCHER_CANCELLED = _kind(
     "resident",
     _("Voucher cancelled"),
     _('Your voucher for "%(reward)s" was cancelled; %(points)s points came back.'),
+)
+REFUND_RECEIVED = _kind(
+    "refund_received",
+    "resident",
+    _("Refund received"),
+    _("%(merchant)s refunded %(points)s points of your payment."),
 )
 TIER_GAINED = _kind(
     "tier_gained",

@@ -259,6 +259,7 @@ def post(
     memo: str = "",
     created_by=None,
     savepoint: bool = True,
+    locked: bool = False,
 ) -> Posted:
     """Move points: `lines` are (account, signed amount) pairs that sum to zero.
     `created_by`: the user who asked, of whom only the `pk` is read (an API's token user
@@ -266,14 +267,16 @@ def post(
 
     `savepoint=False` spares the savepoint (two statements) for a caller that does not
     go on with its transaction after AlreadyPosted or Overdrawn: the error then rolls
-    back the caller's whole transaction.
+    back the caller's whole transaction. `locked=True`: the caller locked the lines'
+    saved accounts, in `_lock_order`, in an earlier statement of its transaction (the
+    payment at a counter, merchants.services), which `_lock_before_debit` would do.
     """
     _check_lines(lines)
     now = timezone.now()
     ordered = sorted(lines, key=_lock_order)
     with transaction.atomic(savepoint=savepoint):
         # An error inside this block rolls back to its savepoint, whatever is raised.
-        if _debits_a_resident(ordered):
+        if not locked and _debits_a_resident(ordered):
             _lock_before_debit(ordered)
         txn_id, balances = _post_in_one_statement(
             reason=reason,

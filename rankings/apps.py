@@ -12,8 +12,11 @@ class RankingsConfig(AppConfig):
         from cadres import hooks
 
         from . import corrections, pages
+        from .cache import RANKINGS
 
         hooks.review_excluded.connect(
             corrections.correct_after_exclusion, dispatch_uid="rankings.corrections"
         )
         hooks.register_badge_page_part(pages.cadre_history_part)
+        # The stored badge pages follow the publications (the history and chart).
+        hooks.register_badge_page_version_key(RANKINGS.version_key)

@@ -4,16 +4,20 @@ Each thread is its own database connection (PostgreSQL here is shared by several
 runs, so at most 20 threads).
 """
 
+import datetime as dt
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 from rest_framework.test import APIClient
 
+from accounts.models import User
 from accounts.services import tokens_issue
 from cadres.models import Review
+from moderation.models import ReviewFlag
 from notifications.models import Notification
 from points.models import Entry, ReviewAward
 from points.selectors import resident_summary
@@ -176,3 +180,35 @@ def test_a_ticket_review_adds_only_the_cadres_notification(
     assert len(statements) == len(badge_statements) + 2, "\n".join(statements)
     assert not [sql for sql in statements if "SAVEPOINT" in sql.upper()]
     assert Notification.objects.get().kind == "ticket_review"
+
+
+def test_reviews_from_one_shared_address_stay_within_6_statements(
+    make_user, make_cadre, badge, settings
+):
+    """The district office's NAT (issue 25): every review from one address, each a
+    resident's first review of the day of a cadre, earning points, the address over its
+    threshold from the 10th cadre on: each review in at most 6 statements, and no flag
+    (the address alone is a weak signal, moderation/fraud.py)."""
+    settings.FRAUD_ADDRESS_CADRES_PER_HOUR = 10
+    cadres = [make_cadre() for _ in range(14)]
+    residents = [make_user(phone=next_phone()) for _ in cadres]
+    User.objects.filter(pk__in=[user.pk for user in residents]).update(
+        date_joined=timezone.now() - dt.timedelta(days=30)
+    )
+    for user, cadre in zip(residents, cadres, strict=True):
+        api = client(user)
+        with CaptureQueriesContext(connection) as queries:
+            response = api.post(
+                f"/api/v1/cadres/{cadre.pk}/reviews",
+                {"code": badge(cadre), "rating": 5, "tags": ["attitude"]},
+                format="json",
+                REMOTE_ADDR="203.0.113.9",
+            )
+        assert response.status_code == 201, response.json()
+        assert response.json()["points_awarded"] == 10
+        statements = [query["sql"] for query in queries.captured_queries]
+        assert len(statements) <= MAX_STATEMENTS, "\n".join(statements)
+        assert not [sql for sql in statements if "SAVEPOINT" in sql.upper()]
+    assert len(set(Review.objects.values_list("address_hash", flat=True))) == 1
+    assert not ReviewFlag.objects.exists()
+    assert ledger_verify().ok

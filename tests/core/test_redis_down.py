@@ -10,6 +10,8 @@ import pytest
 
 from accounts.services import otp_request
 from accounts.sms import LocmemBackend
+from cadres.codes import badge_token
+from cadres.models import Cadre, Unit
 from tests.redis_server import REDIS_SERVER
 
 pytestmark = [
@@ -46,6 +48,17 @@ def test_it_serves_sign_in_balance_and_rankings_without_redis(
     ready = api.get("/readyz")
     assert ready.status_code == 200
     assert ready.json() == {"database": "ok", "redis": "degraded", "celery": "unknown"}
+
+
+def test_it_serves_the_signed_out_badge_page_without_redis(doomed_redis, client):
+    """The stored badge page (cadres.page_cache) falls back on the database: 200, twice."""
+    unit = Unit.objects.create(name="康巴什区政务服务局")
+    cadre = Cadre.objects.create(unit=unit, name="王丽娜", title="科员", employee_number="R1")
+    assert client.get(f"/q/{badge_token(cadre)}").status_code == 200
+    doomed_redis.kill()
+    for _ in range(2):
+        page = client.get(f"/q/{badge_token(cadre)}")
+        assert page.status_code == 200 and "王丽娜" in page.content.decode()
 
 
 @pytest.mark.urls("tests.core.urls")

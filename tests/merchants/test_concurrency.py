@@ -9,6 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import RefreshToken
 
@@ -127,3 +128,83 @@ def test_parallel_refunds_never_exceed_the_payment(resident, grant, merchant, me
     assert resident_summary(user=resident).redeemable == 900
     assert balance_of(merchant.account_id) == 100
     assert ledger_verify().ok
+
+
+# The counter payment with an Idempotency-Key: the user's row (JWT), BEGIN, the key
+# claimed with the merchant found, both accounts locked and the payment inserted (one
+# statement), the posting, the stored answer, COMMIT.
+MAX_PAYMENT_STATEMENTS = 6
+
+
+def pay_with_key(api, code, key, amount=100):
+    return api.post(
+        "/api/v1/points/payments",
+        {"code": code, "amount_points": amount},
+        format="json",
+        HTTP_IDEMPOTENCY_KEY=key,
+    )
+
+
+def test_a_counter_payment_with_a_key_takes_at_most_6_statements(
+    resident, grant, merchant, no_throttles
+):
+    """Every statement of the request counted (BEGIN and COMMIT included), no savepoint,
+    for a resident's first payment and a later one; the same key again answers the same
+    payment and writes nothing; a refusal (insufficient points) is stored and replayed."""
+    grant(resident, 1000)
+    code = counter_url(merchant)
+    api = client(resident)
+    made = []
+    for key in ("till-a", "till-b"):
+        with CaptureQueriesContext(connection) as queries:
+            response = pay_with_key(api, code, key)
+        assert response.status_code == 201, response.json()
+        statements = [query["sql"] for query in queries.captured_queries]
+        assert len(statements) <= MAX_PAYMENT_STATEMENTS, "\n".join(statements)
+        assert not [sql for sql in statements if "SAVEPOINT" in sql.upper()]
+        made.append(response.json())
+    assert [body["balance"] for body in made] == [900, 800]
+    assert made[0]["merchant"] == {"id": merchant.pk, "name": merchant.name}
+    again = pay_with_key(api, code, "till-a")
+    assert again.status_code == 201 and again["Idempotent-Replayed"] == "true"
+    assert again.json() == made[0]
+    other_body = pay_with_key(api, code, "till-a", amount=5)
+    assert other_body.status_code == 422
+    assert other_body.json()["code"] == "idempotency_key_reused"
+    refused = pay_with_key(api, code, "till-c", amount=5000)
+    assert refused.status_code == 409 and refused.json()["code"] == "insufficient_points"
+    replayed = pay_with_key(api, code, "till-c", amount=5000)
+    assert replayed.status_code == 409 and replayed["Idempotent-Replayed"] == "true"
+    assert Payment.objects.count() == 2
+    assert resident_summary(user=resident).redeemable == 800
+    assert balance_of(merchant.account_id) == 200
+    assert ledger_verify().ok
+
+
+def test_concurrent_retries_with_one_key_make_one_payment(resident, grant, merchant, no_throttles):
+    """16 threads send the same payment with the same Idempotency-Key at once: one
+    payment, and every answer is that payment (the first, or its replay)."""
+    grant(resident, 1000)
+    code = counter_url(merchant)
+    api = client(resident)
+    answers = run_at_once([lambda: pay_with_key(api, code, "one-key")] * THREADS)
+    assert [answer.status_code for answer in answers] == [201] * THREADS
+    assert len({answer.json()["id"] for answer in answers}) == 1
+    assert sum(answer.get("Idempotent-Replayed") == "true" for answer in answers) == THREADS - 1
+    assert Payment.objects.count() == 1
+    assert resident_summary(user=resident).redeemable == 900
+    assert balance_of(merchant.account_id) == 100
+    assert ledger_verify().ok
+
+
+def test_a_rotated_counter_code_is_refused_through_the_hot_path(
+    resident, grant, merchant, merchant_user, no_throttles
+):
+    """A counter code printed before a rotation: 404 code_revoked, nothing paid."""
+    grant(resident, 1000)
+    code = counter_url(merchant)
+    services.merchant_code_rotate(merchant=merchant, actor=merchant_user)
+    response = pay_with_key(client(resident), code, "old-code")
+    assert response.status_code == 404 and response.json()["code"] == "code_revoked"
+    assert not Payment.objects.exists()
+    assert resident_summary(user=resident).redeemable == 1000

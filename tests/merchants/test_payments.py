@@ -12,6 +12,8 @@ from accounts.roles import Role
 from merchants import services
 from merchants.codes import counter_url
 from merchants.models import Payment, PaymentRefund, PaymentRequest
+from merchants.notices import payment_received_notify
+from notifications.models import Notification
 from points.models import Currency, Entry
 from points.selectors import resident_summary
 from points.verification import ledger_verify
@@ -423,3 +425,33 @@ def test_a_resident_lists_only_their_own_payments(
     assert [row["id"] for row in body["results"]] == [mine.pk]
     assert body["results"][0]["merchant"]["name"] == merchant.name
     assert body["results"][0]["amount_yuan"] == "0.30"
+
+
+def test_the_merchant_hears_of_a_payment_and_the_resident_of_a_refund(
+    client_for,
+    merchant_user,
+    merchant,
+    resident,
+    resident_api,
+    grant,
+    django_capture_on_commit_callbacks,
+):
+    """A payment queues its notice on commit (the task, run here in-process, tells each
+    staff user of the merchant, once however often it runs); a refund tells the resident
+    in its own transaction."""
+    grant(resident, 1000)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        paid = pay(resident_api, counter_url(merchant), amount_points=300)
+    assert paid.status_code == 201, paid.json()
+    assert len(callbacks) == 1
+    payment_id = paid.json()["id"]
+    assert payment_received_notify(payment_id) == 1
+    assert payment_received_notify(payment_id) == 0
+    notice = Notification.objects.get(kind="payment_received")
+    assert notice.user == merchant_user
+    assert notice.params == {"merchant": merchant.name, "points": 300}
+    assert not Notification.objects.filter(user=resident).exists()
+    assert refund(client_for(merchant_user), payment_id, 100).status_code == 201
+    notice = Notification.objects.get(kind="refund_received")
+    assert notice.user == resident
+    assert notice.params == {"merchant": merchant.name, "points": 100}

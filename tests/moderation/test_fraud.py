@@ -194,19 +194,77 @@ def test_one_device_reviewing_many_cadres_in_an_hour_is_flagged(
 
 
 def test_one_address_over_more_than_an_hour_is_not_flagged(make_user, make_cadre, settings):
+    """An account created that day (the address counts beside it) reviewing from one
+    address: three cadres over two hours trip nothing; three within the hour trip one
+    flag for that address and hour, which the night recounts in place (3 reviews)."""
     settings.FRAUD_ADDRESS_CADRES_PER_HOUR = 3
-    user = make_user()
+    (user,) = new_users(make_user, 1)
     spread = [make_cadre() for _ in range(3)]
     for i, cadre in enumerate(spread):
         review(cadre, user, moment=minutes(40 * i), address="203.0.113.9")
     services.reviews_fraud_scan(day=DAY, now=minutes(60 * 20))
     assert not flags().exists()
     bunched = [make_cadre() for _ in range(3)]
-    for i, cadre in enumerate(bunched):
+    made = [
         review(cadre, user, moment=minutes(200 + 10 * i), address="203.0.113.9")
-    assert list(flags().values_list("rule", flat=True)) == [FlagRule.ADDRESS]
+        for i, cadre in enumerate(bunched)
+    ]
+    assert list(flags().values_list("rule", "review_id", "reviews")) == [
+        (FlagRule.ADDRESS, made[-1].pk, 1)
+    ]
     services.reviews_fraud_scan(day=DAY, now=minutes(60 * 20))
-    assert flags(FlagRule.ADDRESS).count() == 3
+    assert list(flags().values_list("rule", "review_id", "reviews")) == [
+        (FlagRule.ADDRESS, made[-1].pk, 3)
+    ]
+
+
+def test_a_shared_address_alone_flags_nothing(make_user, make_cadre, settings):
+    """A district office's NAT: 15 residents with accounts older than the day, no device
+    token, 15 cadres within the hour from one address: no flag at submission, none at
+    night (the address is a weak signal, and nothing beside it)."""
+    settings.FRAUD_ADDRESS_CADRES_PER_HOUR = 10
+    residents = new_users(make_user, 15, joined=T - dt.timedelta(days=30))
+    for i, user in enumerate(residents):
+        review(make_cadre(), user, moment=minutes(i), address="203.0.113.9")
+    assert not flags().exists()
+    services.reviews_fraud_scan(day=DAY, now=minutes(60 * 20))
+    assert not flags().exists()
+
+
+def test_an_address_with_new_accounts_is_one_flag_per_hour_counting_its_reviews(
+    make_user, make_cadre, settings
+):
+    """15 accounts created that day reviewing 15 cadres from one address within the
+    hour, and 3 more the next hour: one flag for the first hour, counted in place from
+    the 10th review (6 reviews at submission, 15 after the night), one for the next hour
+    (its window still holds 17 cadres), each on its first review."""
+    settings.FRAUD_ADDRESS_CADRES_PER_HOUR = 10
+    users = new_users(make_user, 18)
+    made = [
+        review(make_cadre(), user, moment=minutes(i * 3), address="203.0.113.9")
+        for i, user in enumerate(users[:15])
+    ]
+    assert list(flags().values_list("rule", "review_id", "reviews")) == [
+        (FlagRule.ADDRESS, made[9].pk, 6)
+    ]
+    later = [
+        review(make_cadre(), user, moment=minutes(60 + i), address="203.0.113.9")
+        for i, user in enumerate(users[15:])
+    ]
+
+    def hours():
+        return list(flags().order_by("hour").values_list("review_id", "reviews", "detail"))
+
+    assert hours() == [
+        (made[9].pk, 6, {"cadres": 15, "minutes": 60}),
+        (later[0].pk, 3, {"cadres": 17, "minutes": 60}),
+    ]
+    services.reviews_fraud_scan(day=DAY, now=minutes(60 * 20))
+    assert hours() == [
+        (made[9].pk, 15, {"cadres": 17, "minutes": 60}),
+        (later[0].pk, 3, {"cadres": 17, "minutes": 60}),
+    ]
+    assert flags().count() == 2
 
 
 def test_a_review_that_trips_nothing_costs_no_statement_more(resident, cadre):
@@ -227,12 +285,12 @@ def test_at_submission_an_address_is_judged_on_its_latest_reviews(make_user, mak
     spread = [make_cadre() for _ in range(4)]
     busy = make_cadre()
     for i, cadre in enumerate(spread):
-        review(cadre, make_user(), moment=minutes(i), address="203.0.113.9")
+        review(cadre, new_users(make_user, 1)[0], moment=minutes(i), address="203.0.113.9")
     for i in range(4):
-        review(busy, make_user(), moment=minutes(10 + i), address="203.0.113.9")
+        review(busy, new_users(make_user, 1)[0], moment=minutes(10 + i), address="203.0.113.9")
     assert not flags().exists()
     settings.FRAUD_SCAN_ROWS = 8
-    last = review(spread[0], make_user(), moment=minutes(20), address="203.0.113.9")
+    last = review(spread[0], new_users(make_user, 1)[0], moment=minutes(20), address="203.0.113.9")
     assert list(flags().values_list("review_id", "rule", "detail")) == [
         (last.pk, FlagRule.ADDRESS, {"cadres": 5, "minutes": 60})
     ]

@@ -162,6 +162,31 @@ def test_the_queue_shows_the_review_and_the_signal_but_never_the_reviewer(
     assert resident.phone not in detail
 
 
+def test_the_queue_counts_reviews_not_flags(client, moderator, flagged, make_user, make_cadre):
+    """The index's pending count: the two flags of one review count once; an address
+    flag shows the moderator how many reviews of its address and hour it covers."""
+    client.force_login(moderator)
+    index = client.get("/admin/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert '待审核的可疑评价</a></th><td class="pending-count">1</td>' in index
+    other = cadres_services.review_create(cadre=make_cadre(), reviewer=make_user(), rating=5)
+    ReviewFlag.objects.create(
+        review=other,
+        rule=FlagRule.ADDRESS,
+        detail={"cadres": 12, "minutes": 60},
+        created_at=other.created_at,
+        address_hash=other.address_hash,
+        hour=other.created_at.replace(minute=0, second=0, microsecond=0),
+        reviews=37,
+    )
+    index = client.get("/admin/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert '待审核的可疑评价</a></th><td class="pending-count">2</td>' in index
+    html = client.get(
+        "/admin/moderation/reviewflag/?state__exact=open&rule__exact=address",
+        HTTP_ACCEPT_LANGUAGE="zh-hans",
+    ).content.decode()
+    assert "37" in html and "12" in html
+
+
 def test_the_admin_action_excludes_through_the_service(client, moderator, resident, flagged):
     review, (device, _burst) = flagged
     client.force_login(moderator)

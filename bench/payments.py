@@ -1,0 +1,188 @@
+"""Benchmark: paying at the till (POST /api/v1/points/payments with a merchant's counter
+code, an amount and an Idempotency-Key of its own) against its ceiling (issue 25).
+
+1. Recreates the PostgreSQL database `duoduo_bench_payments` (Redis db 12): `--residents`
+   residents with points (one ledger grant each), `--merchants` merchants with counter
+   codes.
+2. Starts the project under gunicorn (config/gunicorn.py, `--workers` 2, DEBUG off,
+   throttles raised) on 127.0.0.1:8711, and the ceiling, a separate Django project with
+   no middleware and one view doing one `INSERT ... RETURNING id` of a whole payments row
+   (bench/ceiling_settings.py), under the same settings on 127.0.0.1:8712.
+3. After a warm-up of each, `--rounds` rounds of `--seconds`-second phases, project and
+   ceiling interleaved, alternating which goes first, `--clients` closed-loop clients
+   from 127.0.0.1: distinct residents paying the merchants in turn. Prints each round,
+   the ratio per round, its median and spread, and the statements of one payment.
+
+    .venv/bin/python bench/payments.py [--rounds 3] [--seconds 5] [--clients 16]
+        [--residents 5000] [--merchants 200] [--workers 2]
+
+Environment: BENCH_PG (default postgres://postgres@127.0.0.1:5432), BENCH_DB,
+BENCH_REDIS_DB, BENCH_PORT.
+"""
+
+import argparse
+import itertools
+import json
+import os
+import statistics
+import sys
+import uuid
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.common import (  # noqa: E402
+    access_token,
+    bench_env,
+    django_setup,
+    recreate_database,
+    run_for,
+    start_gunicorn,
+)
+
+PORT = int(os.environ.get("BENCH_PORT", 8711))
+DB_NAME = os.environ.get("BENCH_DB", "duoduo_bench_payments")
+REDIS_DB = int(os.environ.get("BENCH_REDIS_DB", 12))
+POINTS = 1_000_000
+
+
+def make_people(*, residents: int, merchants: int):
+    from django.db import transaction
+    from django.utils import timezone
+
+    from accounts.models import User
+    from merchants.codes import counter_url
+    from points import ledger
+    from points.models import Account, Currency, LedgerTransaction
+    from points.services import merchant_create
+
+    now = timezone.now()
+    User.objects.bulk_create(
+        [
+            User(phone=f"+86137{i:08d}", display_name=f"居民{i}", phone_verified_at=now)
+            for i in range(residents)
+        ],
+        batch_size=2000,
+    )
+    users = list(User.objects.filter(phone__startswith="+86137").order_by("pk"))
+    issuance = ledger.issuance_account(currency=Currency.REDEEMABLE)
+    for start in range(0, len(users), 500):
+        with transaction.atomic():
+            for user in users[start : start + 500]:
+                ledger.post(
+                    reason=LedgerTransaction.Reason.ADJUSTMENT,
+                    reference=f"bench:{user.pk}",
+                    lines=[
+                        (issuance, -POINTS),
+                        (ledger.resident_account_unsaved(user_id=user.pk), POINTS),
+                    ],
+                    savepoint=False,
+                )
+    shops = [merchant_create(name=f"商户{i:04d}") for i in range(merchants)]
+    assert Account.objects.filter(kind=Account.Kind.RESIDENT).count() == residents
+    return users, [(shop, counter_url(shop)) for shop in shops]
+
+
+def statement_count(user, code) -> tuple[int, int]:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from rest_framework.test import APIClient
+
+    api = APIClient(HTTP_HOST="127.0.0.1")
+    api.credentials(HTTP_AUTHORIZATION=f"Bearer {access_token(user)}")
+    with CaptureQueriesContext(connection) as queries:
+        response = api.post(
+            "/api/v1/points/payments",
+            {"code": code, "amount_points": 1},
+            format="json",
+            HTTP_IDEMPOTENCY_KEY=str(uuid.uuid4()),
+        )
+    statements = [q["sql"] for q in queries.captured_queries]
+    if "COMMIT" in statements:
+        statements = statements[: statements.index("COMMIT") + 1]
+    return response.status_code, len(statements)
+
+
+def spread(values: list[float], digits: int = 1) -> str:
+    median, low, high = statistics.median(values), min(values), max(values)
+    return f"median {median:8.{digits}f}  (min {low:.{digits}f}, max {high:.{digits}f})"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--seconds", type=float, default=5.0)
+    parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--residents", type=int, default=5000)
+    parser.add_argument("--merchants", type=int, default=200)
+    parser.add_argument("--workers", type=int, default=2)
+    args = parser.parse_args()
+
+    env = bench_env(db_name=DB_NAME, redis_db=REDIS_DB, THROTTLE_PAYMENT="100000000/min")
+    recreate_database(env)
+    django_setup(env)
+    users, shops = make_people(residents=args.residents, merchants=args.merchants)
+    status, statements = statement_count(users[0], shops[0][1])
+    tokens = [access_token(user) for user in users]
+    resident_turn = itertools.cycle(range(len(users)))
+    shop_turn = itertools.cycle(range(len(shops)))
+
+    def project_request():
+        i, s = next(resident_turn), next(shop_turn)
+        headers = {
+            "Authorization": f"Bearer {tokens[i]}",
+            "Content-Type": "application/json",
+            "Idempotency-Key": uuid.uuid4().hex,
+        }
+        body = json.dumps({"code": shops[s][1], "amount_points": 1})
+        return ("POST", "/api/v1/points/payments", headers, body)
+
+    def ceiling_request():
+        i, s = next(resident_turn), next(shop_turn)
+        body = json.dumps({"merchant": shops[s][0].pk, "resident": users[i].pk, "amount_points": 1})
+        return ("POST", "/bench/payment-insert", {"Content-Type": "application/json"}, body)
+
+    ceiling_env = {**env, "DJANGO_SETTINGS_MODULE": "bench.ceiling_settings"}
+    print(
+        f"database {DB_NAME}, Redis db {REDIS_DB}, {len(users)} residents, {len(shops)} "
+        f"merchants, {args.clients} clients, gunicorn {args.workers} workers "
+        f"(config/gunicorn.py), {args.seconds:g}-s phases"
+    )
+    project = start_gunicorn(env, port=PORT, workers=args.workers, config="config/gunicorn.py")
+    ceiling = start_gunicorn(
+        ceiling_env, port=PORT + 1, workers=args.workers, config="config/gunicorn.py"
+    )
+    sides = {
+        "project": (project_request, PORT),
+        "ceiling": (ceiling_request, PORT + 1),
+    }
+    rates: dict[str, list[float]] = {"project": [], "ceiling": []}
+    ratios = []
+    try:
+        for make, port in sides.values():  # warm-up, not counted
+            run_for(2.0, make, clients=args.clients, port=port)
+        for number in range(1, args.rounds + 1):
+            order = ["project", "ceiling"] if number % 2 else ["ceiling", "project"]
+            for name in order:
+                make, port = sides[name]
+                result = run_for(args.seconds, make, clients=args.clients, port=port)
+                print(result.line(f"round {number}: {name}"))
+                rates[name].append(result.only(201).rps)
+            ratios.append(
+                rates["project"][-1] / rates["ceiling"][-1] if rates["ceiling"][-1] else 0
+            )
+            print(f"round {number}: ratio {ratios[-1]:.3f}")
+    finally:
+        project.stop()
+        ceiling.stop()
+    print(f"payment POST req/s  {spread(rates['project'])}")
+    print(f"ceiling      req/s  {spread(rates['ceiling'])}")
+    print(f"ratio payment / ceiling  {spread(ratios, digits=3)}  (goal >= 0.3)")
+    print(f"SQL statements of one payment: {statements} (HTTP {status}; goal <= 6)")
+    from points.verification import ledger_verify
+
+    print(f"verify_ledger: {'ok' if ledger_verify().ok else 'FAILED'}")
+
+
+if __name__ == "__main__":
+    main()
