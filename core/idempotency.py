@@ -241,6 +241,14 @@ def idempotent(view_method):
     return wrapper
 
 
+def keyed(view_method):
+    """Mark a write method that applies the Idempotency-Key rules itself (through
+    `claimed_write`, or `idempotent` on the method it calls): the schema documents the
+    header and its errors as for `idempotent`."""
+    view_method.idempotent = True
+    return view_method
+
+
 class _ServerError(Exception):
     def __init__(self, response):
         self.response = response

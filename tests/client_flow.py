@@ -108,6 +108,16 @@ def sign_in(trip: Trip) -> None:
     trip.seen["user_id"] = tokens.user.id
 
 
+def consent(trip: Trip) -> None:
+    """Accept the privacy notice of the current version (a 409 `consent_required` on the
+    review and the payment otherwise)."""
+    notice = expect(trip.api("privacy.privacy_retrieve").sync_detailed(client=trip.client), 200)
+    given = trip.api("me.me_consents_create").sync_detailed(
+        client=trip.client, body=trip.model("ConsentInputRequest")(version=notice.version)
+    )
+    expect(given, 201)
+
+
 def scan_badge(trip: Trip) -> None:
     scan = trip.api("scan.scan_create")
     scanned = expect(
@@ -158,7 +168,7 @@ def read_balance(trip: Trip) -> None:
         raise FlowError(f"balance {read.redeemable} after earning and paying {trip.seen}")
 
 
-FLOW = [sign_in, scan_badge, review, pay_at_till, read_balance]
+FLOW = [sign_in, consent, scan_badge, review, pay_at_till, read_balance]
 
 
 def run(*, client_dir, package: str, base_url: str, sms_file, phone, badge, till) -> dict:

@@ -20,7 +20,7 @@ from accounts.roles import Role
 from core import codes, metrics
 from core.errors import Forbidden, Invalid, or_404
 from core.headers import IDEMPOTENCY_KEY
-from core.idempotency import claimed_write, idempotent, request_fingerprint
+from core.idempotency import claimed_write, idempotent, keyed, request_fingerprint
 from core.masking import mask_phone
 from core.pagination import PAGE_PARAMETERS, paginate, paginated
 from core.qr import qr_png
@@ -287,6 +287,7 @@ class PaymentCreateView(APIView):
             ),
         },
     )
+    @keyed
     @metrics.counts_outcomes(PAYMENTS, done="paid")
     def post(self, request):
         consent_require(user=request.user)

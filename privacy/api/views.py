@@ -3,6 +3,7 @@
 from django.http import HttpResponse
 from django.urls import reverse
 from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny
@@ -105,7 +106,10 @@ class ExportDownloadView(APIView):
     permission_classes = [AllowAny]
     throttle_classes = [AnonRateThrottle]
 
-    @extend_schema(responses={(200, "application/zip"): bytes, 404: error_response("")})
+    @extend_schema(
+        operation_id="me_export_download",
+        responses={(200, "application/zip"): OpenApiTypes.BINARY, 404: error_response("")},
+    )
     def get(self, request, token):
         row = or_404(selectors.export_by_token(token=token))
         path = export_file(row)
