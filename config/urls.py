@@ -5,10 +5,11 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from core.converters import IdConverter
 from core.metrics import metrics_view
 from core.uploads import serve as serve_upload
-from core.views import display_mode, favicon, healthz, readyz, scan_page
+from core.views import scan_page
 from desk.api.views import AssistedMineView
 
-from .home import home
+from .health import healthz, readyz
+from .home import display_mode, favicon, home
 from .me import MeView
 from .mine import cadre_reviews, my_points
 

@@ -15,26 +15,6 @@ from .parsers import form_has_refused_text, refused_text
 logger = logging.getLogger(__name__)
 
 
-class HealthCheckMiddleware:
-    """/healthz and /readyz answer whatever the Host header says.
-
-    The container's own health check asks http://127.0.0.1:8000/readyz, a host that
-    ALLOWED_HOSTS rightly does not list; this runs before anything validates the Host,
-    and after the middlewares that add the security headers, which its answer carries
-    like any other.
-    """
-
-    def __init__(self, get_response):
-        self.get_response = get_response
-
-    def __call__(self, request):
-        if request.path == "/healthz":
-            return views.healthz(request)
-        if request.path == "/readyz":
-            return views.readyz(request)
-        return self.get_response(request)
-
-
 class ServiceUnavailableMiddleware:
     """A view outside DRF (a page, the admin) whose database or Redis is down: 503 with
     Retry-After (`views.service_unavailable`), not 500.

@@ -1,86 +1,18 @@
 import logging
 import sys
-from pathlib import Path
 
-from celery import current_app as current_celery_app
 from django.conf import settings
-from django.core.cache import cache
-from django.db import connection
-from django.http import HttpResponse, JsonResponse
-from django.shortcuts import redirect, render
+from django.http import HttpResponse
+from django.shortcuts import render
 from django.utils.cache import add_never_cache_headers
 from django.utils.html import format_html
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from django.views.decorators.cache import cache_control, never_cache
-from django.views.decorators.http import require_GET
 
-from . import codes, display
+from . import codes
 from .errors import DomainError, ServiceUnavailable, error_response, service_down
 
 logger = logging.getLogger(__name__)
-
-_HEALTH_SQL = "SELECT 1"
-# How long /readyz waits for a Celery worker to answer its ping.
-CELERY_PING_SECONDS = 0.5
-READY_RETRY_AFTER_SECONDS = 10
-
-
-@never_cache
-@require_GET
-def healthz(request):
-    """Liveness: the process answers. No dependency is asked (a Redis or database outage
-    must not get a container restarted that would answer again once it is back)."""
-    return JsonResponse({"status": "ok"})
-
-
-def _redis_ready() -> str:
-    """ "ok", or "degraded": the app serves on without Redis (cache misses, limits counted
-    in the database, tasks not queued), so this never makes /readyz fail."""
-    try:
-        cache.set("readyz", "ok", 5)
-        return "ok" if cache.get("readyz") == "ok" else "degraded"
-    except Exception:
-        logger.warning("readiness: Redis unreachable", exc_info=True)
-        return "degraded"
-
-
-def _celery_ready(redis: str) -> str:
-    """ "ok" when a worker answers a ping within CELERY_PING_SECONDS, "degraded" when none
-    does; "unknown" when Redis (the broker) is down; "eager" without REDIS_URL (tasks
-    run in the web process)."""
-    if not settings.REDIS_URL:
-        return "eager"
-    if redis != "ok":
-        return "unknown"
-    try:
-        replies = current_celery_app.control.ping(timeout=CELERY_PING_SECONDS)
-    except Exception:
-        logger.warning("readiness: Celery ping failed", exc_info=True)
-        return "unknown"
-    return "ok" if replies else "degraded"
-
-
-@never_cache
-@require_GET
-def readyz(request):
-    """Readiness: 200 when PostgreSQL answers, with Redis's and Celery's state; 503 with
-    Retry-After when it does not (docs/operations.md)."""
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute(_HEALTH_SQL)
-        database = "ok"
-    except Exception:
-        logger.warning("readiness: database unreachable", exc_info=True)
-        database = "error"
-    redis = _redis_ready() if settings.REDIS_URL else "not_configured"
-    body = {"database": database, "redis": redis, "celery": _celery_ready(redis)}
-    if database != "ok":
-        response = JsonResponse(body, status=503)
-        response["Retry-After"] = str(READY_RETRY_AFTER_SECONDS)
-        return response
-    return JsonResponse(body)
 
 
 def scan_page(request, token):
@@ -186,39 +118,3 @@ def error_500(request):
     return HttpResponse(
         _("A server error occurred."), status=500, content_type="text/plain; charset=utf-8"
     )
-
-
-# The site's icon, read once: browsers ask for /favicon.ico whatever the page links.
-FAVICON = (Path(__file__).resolve().parent / "static" / "core" / "favicon.ico").read_bytes()
-
-
-@require_GET
-@cache_control(public=True, max_age=86400)
-def favicon(request):
-    return HttpResponse(FAVICON, content_type="image/x-icon")
-
-
-@require_GET
-def display_mode(request):
-    """The 长辈模式 switch (core/display.py): `?elder=1` on, anything else off; back to
-    `next` (a path of this site; the home page otherwise). A link, so it works without
-    script; the choice is a display preference, so a GET may set it."""
-    target = request.GET.get("next", "")
-    if not url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ) or not target.startswith("/"):
-        target = "/"
-    response = redirect(target)
-    if request.GET.get("elder") == "1":
-        response.set_cookie(
-            display.COOKIE,
-            "1",
-            max_age=display.COOKIE_SECONDS,
-            secure=settings.SESSION_COOKIE_SECURE,
-            httponly=True,
-            samesite="Lax",
-        )
-    else:
-        response.delete_cookie(display.COOKIE, samesite="Lax")
-    add_never_cache_headers(response)
-    return response

@@ -14,7 +14,7 @@ from accounts.roles import Role
 from core import codes
 from core.errors import Forbidden, or_404
 from core.idempotency import idempotent
-from core.pagination import PAGE_PARAMETERS, CursorPagination, paginate, paginated
+from core.pagination import PAGE_PARAMETERS, paginate, paginated
 from core.parsers import UPLOAD_PARSERS
 from core.qr import qr_png
 from core.schema import error_response
@@ -27,6 +27,7 @@ from ..codes import site_code_url, stall_code_url
 from ..models import GoodsCategory, Inspection, Registration, Stall, StallAppeal, StallReport
 from ..pledge import PLEDGE_VERSION, REQUIREMENTS
 from ..poster import site_poster_pdf
+from .pagination import SitePagination
 from .serializers import (
     OfficerRegistrationSerializer,
     PledgeSerializer,
@@ -39,17 +40,6 @@ from .serializers import (
 )
 
 MANAGERS = HasRole(Role.URBAN_OFFICER, Role.DISTRICT_ADMIN)
-
-
-class SitePagination(CursorPagination):
-    """Sites in the order they were set up (13 in the demo district: one page)."""
-
-    ordering = "pk"
-    page_size = 50
-
-
-def _officer_unit_ids(request) -> set[int]:
-    return selectors.id_number_unit_ids(user=request.user)
 
 
 def _managed_site_or_403(request, pk):
@@ -232,7 +222,7 @@ class RegistrationsView(APIView):
         if wanted not in (None, *Registration.Status.values):
             wanted = "-"
         queryset = selectors.registrations_for_officer(user=request.user, status=wanted)
-        context = {"officer_unit_ids": _officer_unit_ids(request)}
+        context = {"officer_unit_ids": selectors.id_number_unit_ids(user=request.user)}
         shown = []
 
         def serialize(row):
@@ -275,7 +265,7 @@ class RegistrationDetailView(APIView):
             return Response(OfficerRegistrationSerializer(registration).data)
         if not permissions.can_manage(user=request.user, unit_id=registration.site.unit_id):
             raise Forbidden()
-        context = {"officer_unit_ids": _officer_unit_ids(request)}
+        context = {"officer_unit_ids": selectors.id_number_unit_ids(user=request.user)}
         services.registrations_revealed(officer=request.user, rows=[registration], **context)
         return Response(OfficerRegistrationSerializer(registration, context=context).data)
 
