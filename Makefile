@@ -10,7 +10,7 @@ TEST_STAMP := $(VENV)/.installed-test
 DEV_ENV := DEBUG=1
 TEST_ENV := SECRET_KEY=test-only-insecure-key-0123456789abcdef SECURE_SSL_REDIRECT=0 SECURE_COOKIES=0
 
-.PHONY: run test lint messages compilemessages migrate serve bench-grab bench-rankings bench-sites bench-review bench-leaderboard bench-broadcast bench-corrections bench-payments bench-badge clean
+.PHONY: run test lint messages compilemessages migrate serve bench-grab bench-rankings bench-sites bench-review bench-leaderboard bench-broadcast bench-corrections bench-payments bench-badge bench-nights bench-district-day clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -73,6 +73,12 @@ bench-payments: $(TEST_STAMP)
 
 bench-badge: $(TEST_STAMP)
 	$(PY) bench/badge.py
+
+bench-nights: $(TEST_STAMP)
+	$(PY) bench/nights.py
+
+bench-district-day: $(TEST_STAMP)
+	$(PY) bench/district_day.py
 
 bench-broadcast: $(TEST_STAMP)
 	$(PY) bench/notifications_broadcast.py
