@@ -82,14 +82,14 @@ GROUP BY m.id ORDER BY m.id
 # in a window of FRAUD_ACCOUNT_MINUTES ending at one of its reviews, where it reviewed
 # FRAUD_ACCOUNT_CADRES different cadres or more.
 FRAUD_SQL = """
-WITH r AS (
+WITH r AS MATERIALIZED (
     SELECT id, reviewer_id, cadre_id, created_at FROM cadres_review
     WHERE created_at >= %(start)s AND created_at < %(end)s AND excluded_reason = ''
 ), anchors AS (
-    SELECT a.id, a.reviewer_id, a.created_at FROM r a
-    WHERE (SELECT count(DISTINCT w.cadre_id) FROM r w
-           WHERE w.reviewer_id = a.reviewer_id AND w.created_at <= a.created_at
-             AND w.created_at > a.created_at - %(span)s) >= %(threshold)s
+    SELECT a.reviewer_id, a.created_at FROM r a JOIN r w ON w.reviewer_id = a.reviewer_id
+        AND w.created_at <= a.created_at AND w.created_at > a.created_at - %(span)s
+    GROUP BY a.id, a.reviewer_id, a.created_at
+    HAVING count(DISTINCT w.cadre_id) >= %(threshold)s
 )
 SELECT DISTINCT w.id FROM anchors a JOIN r w ON w.reviewer_id = a.reviewer_id
     AND w.created_at <= a.created_at AND w.created_at > a.created_at - %(span)s
