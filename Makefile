@@ -17,7 +17,7 @@ UV_ENV := UV_PROJECT_ENVIRONMENT=$(VENV) UV_PYTHON_DOWNLOADS=never UV_PYTHON=$(P
 DEV_ENV := DEBUG=1
 TEST_ENV := SECRET_KEY=test-only-insecure-key-0123456789abcdef SECURE_SSL_REDIRECT=0 SECURE_COOKIES=0
 
-.PHONY: run test lint lock wheel messages compilemessages migrate serve bench-grab bench-rankings bench-sites bench-review bench-leaderboard bench-broadcast bench-corrections clean backup-drill bench-payments bench-badge
+.PHONY: run test lint lock wheel messages compilemessages migrate serve bench-grab bench-rankings bench-sites bench-review bench-leaderboard bench-broadcast bench-corrections clean backup-drill bench-payments bench-badge bench-nights bench-district-day
 
 $(UV):
 	$(PYTHON) -m venv $(UV_DIR)
@@ -99,6 +99,12 @@ bench-payments: $(TEST_STAMP)
 
 bench-badge: $(TEST_STAMP)
 	$(PY) bench/badge.py
+
+bench-nights: $(TEST_STAMP)
+	$(PY) bench/nights.py
+
+bench-district-day: $(TEST_STAMP)
+	$(PY) bench/district_day.py
 
 bench-broadcast: $(TEST_STAMP)
 	$(PY) bench/notifications_broadcast.py

@@ -1,0 +1,621 @@
+"""Benchmark: the nights at district scale, each job against one hand-written SQL statement.
+
+1. Recreates the PostgreSQL database `bench_nights` (or --db; Redis db 12 or --redis-db)
+   and loads by COPY (FROM STDIN, psycopg's cursor.copy): 300,000 residents, 100 units,
+   5,000 cadres, 2,000 merchants, 3,000,000 ledger entries of last month (review awards
+   from issuance, payments at the merchants), one lot per resident holding its balance
+   and due tonight, and a day (yesterday, Asia/Shanghai) of 200,000 reviews, 1% of them
+   from accounts that review 6 cadres within half an hour. `--scale 0.1` divides all
+   of it by ten.
+2. For each night job: the hand-written SQL statement first (a write is rolled back),
+   then the project's job, the results checked equal, and the two durations, the ratio
+   (goal <= 1.5x) and the share of its beat's window (CELERY_BEAT_SCHEDULE) printed:
+   - verify_ledger (points.verification.ledger_verify; operators run it by hand);
+   - the monthly merchant statements (merchants.services.statements_build_month, beat
+     02:00 on the 1st): per merchant, payments, refunds, vouchers, total and count;
+   - the fraud scan of a day (moderation.services.reviews_fraud_scan, beat 02:30): the
+     SQL computes the account rule's flagged reviews (the rule the data trips), compared
+     with the scan's flags of that rule; the scan runs every rule;
+   - the nightly expiry of a month's lots (points.services.points_expire, beat 00:10):
+     the SQL posts every due lot in one statement of writable CTEs (rolled back); equal
+     when the lots, points and expiry balance agree; verify_ledger is clean after it.
+3. The broadcast to every resident (notifications.delivery.broadcast_write) against
+   Django's bulk_create of the same rows, as bench/notifications_broadcast.py does.
+4. Drops the database (unless --keep).
+
+    .venv/bin/python bench/nights.py [--scale 1] [--keep] [--db NAME] [--redis-db N]
+
+Environment: BENCH_PG (default postgres://postgres@127.0.0.1:5432).
+"""
+
+import argparse
+import datetime as dt
+import random
+import subprocess
+import sys
+import time
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.common import PG, bench_env, django_setup, recreate_database  # noqa: E402
+from bench.rankings import copy_rows  # noqa: E402
+
+LOCAL = ZoneInfo("Asia/Shanghai")
+DAY = 24 * 3600.0
+
+VERIFY_SQL = """
+WITH sums AS (
+    SELECT account_id, sum(amount) AS total, count(*) AS n FROM points_entry GROUP BY account_id
+), txn AS (
+    SELECT transaction_id FROM points_entry GROUP BY transaction_id HAVING sum(amount) <> 0
+), lots AS (
+    SELECT account_id, sum(remaining) AS held FROM points_lot GROUP BY account_id
+)
+SELECT
+    (SELECT coalesce(sum(n), 0) FROM sums),
+    (SELECT count(*) FROM points_account a LEFT JOIN sums s ON s.account_id = a.id
+      WHERE a.balance <> coalesce(s.total, 0))
+    + (SELECT count(*) FROM txn)
+    + (SELECT count(*) FROM points_account a
+        WHERE a.balance < 0 AND a.kind NOT IN ('issuance', 'adjustment'))
+    + (SELECT count(*) FROM points_account a LEFT JOIN lots l ON l.account_id = a.id
+        WHERE (a.kind = 'resident' AND a.currency = 'redeemable'
+               AND a.balance <> coalesce(l.held, 0))
+           OR (NOT (a.kind = 'resident' AND a.currency = 'redeemable') AND l.held IS NOT NULL))
+"""
+
+STATEMENTS_SQL = """
+SELECT m.id,
+       coalesce(sum(e.amount) FILTER (WHERE e.reason = 'payment'), 0),
+       -coalesce(sum(e.amount) FILTER (WHERE e.reason = 'payment_refund'), 0),
+       coalesce(sum(e.amount) FILTER (WHERE e.reason IN ('redemption_confirm')), 0),
+       coalesce(sum(e.amount), 0),
+       count(e.id)
+FROM points_merchant m
+LEFT JOIN points_entry e ON e.account_id = m.account_id AND e.created_at < %s
+GROUP BY m.id ORDER BY m.id
+"""
+
+# The account rule (moderation/fraud.py _same_source_flags): every review of a reviewer
+# in a window of FRAUD_ACCOUNT_MINUTES ending at one of its reviews, where it reviewed
+# FRAUD_ACCOUNT_CADRES different cadres or more.
+FRAUD_SQL = """
+WITH r AS MATERIALIZED (
+    SELECT id, reviewer_id, cadre_id, created_at FROM cadres_review
+    WHERE created_at >= %(start)s AND created_at < %(end)s AND excluded_reason = ''
+), anchors AS (
+    SELECT a.reviewer_id, a.created_at FROM r a JOIN r w ON w.reviewer_id = a.reviewer_id
+        AND w.created_at <= a.created_at AND w.created_at > a.created_at - %(span)s
+    GROUP BY a.id, a.reviewer_id, a.created_at
+    HAVING count(DISTINCT w.cadre_id) >= %(threshold)s
+)
+SELECT DISTINCT w.id FROM anchors a JOIN r w ON w.reviewer_id = a.reviewer_id
+    AND w.created_at <= a.created_at AND w.created_at > a.created_at - %(span)s
+ORDER BY w.id
+"""
+
+# Every due lot expired in one statement: a transaction, two entries, the balances and
+# the lot, as points_expire posts them (run in a transaction that is rolled back).
+EXPIRY_SQL = """
+WITH due AS (
+    SELECT l.id, l.account_id, l.remaining, a.balance,
+           sum(l.remaining) OVER (ORDER BY l.id) AS running
+    FROM points_lot l JOIN points_account a ON a.id = l.account_id
+    WHERE l.remaining > 0 AND l.expires_on < %(today)s
+), txn AS (
+    INSERT INTO points_ledgertransaction (reason, reference, memo, created_at)
+    SELECT 'expiry', 'lot:' || id, '', now() FROM due RETURNING id, reference
+), ent AS (
+    INSERT INTO points_entry (transaction_id, account_id, amount, balance_after, reason,
+                              created_at)
+    SELECT txn.id, d.account_id, -d.remaining, d.balance - d.remaining, 'expiry', now()
+    FROM txn JOIN due d ON txn.reference = 'lot:' || d.id
+    UNION ALL
+    SELECT txn.id, %(expiry)s, d.remaining, %(expiry_balance)s + d.running, 'expiry', now()
+    FROM txn JOIN due d ON txn.reference = 'lot:' || d.id
+    RETURNING 1
+), acc AS (
+    UPDATE points_account a SET balance = a.balance - d.remaining FROM due d
+    WHERE a.id = d.account_id RETURNING 1
+), lot AS (
+    UPDATE points_lot l SET remaining = 0 FROM due d WHERE l.id = d.id RETURNING 1
+), exp AS (
+    UPDATE points_account SET balance = balance + (SELECT coalesce(sum(remaining), 0) FROM due)
+    WHERE id = %(expiry)s RETURNING balance
+)
+SELECT (SELECT count(*) FROM due), (SELECT coalesce(sum(remaining), 0) FROM due),
+       (SELECT balance FROM exp), (SELECT count(*) FROM ent), (SELECT count(*) FROM acc),
+       (SELECT count(*) FROM lot)
+"""
+
+
+def scaled(n: int, scale: float) -> int:
+    return max(1, int(n * scale))
+
+
+def month_before(day: dt.date) -> dt.date:
+    return (day.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
+
+
+def load(
+    *,
+    residents: int,
+    cadres: int,
+    units: int,
+    merchants: int,
+    entries: int,
+    reviews: int,
+    today: dt.date,
+) -> dict:
+    """Everything by COPY; returns the ids and dates the jobs need."""
+    from django.db import connection
+
+    from points import ledger
+    from points.models import Account, Currency
+
+    rng = random.Random(25)
+    joined = "2025-06-01 00:00:00+08"
+    month = month_before(today)
+    with connection.cursor() as cursor:
+        raw = cursor.cursor
+        copy_rows(
+            raw,
+            "cadres_unit",
+            ["id", "name", "kind"],
+            ((u, f"单位{u:03d}", "bureau") for u in range(1, units + 1)),
+        )
+        copy_rows(
+            raw,
+            "cadres_cadre",
+            [
+                "id",
+                "name",
+                "title",
+                "unit_id",
+                "employee_number",
+                "photo",
+                "active",
+                "code_version",
+                "rank",
+            ],
+            (
+                (c, f"干部{c:05d}", "科员", 1 + (c - 1) % units, f"N{c:06d}", "", "t", 1, "section")
+                for c in range(1, cadres + 1)
+            ),
+        )
+        copy_rows(
+            raw,
+            "accounts_user",
+            [
+                "id",
+                "password",
+                "is_superuser",
+                "phone",
+                "display_name",
+                "is_staff",
+                "is_active",
+                "date_joined",
+                "phone_verified_at",
+            ],
+            (
+                (u, "!", "f", f"+86137{u:08d}", "", "f", "t", joined, joined)
+                for u in range(1, residents + 1)
+            ),
+        )
+        # Accounts: residents 1..N (id = user id), merchants N+1..N+M.
+        copy_rows(
+            raw,
+            "points_account",
+            ["id", "key", "kind", "currency", "owner_id", "balance", "created_at"],
+            [
+                *(
+                    (u, f"r:{u}", "resident", "redeemable", u, 0, joined)
+                    for u in range(1, residents + 1)
+                ),
+                *(
+                    (
+                        residents + m,
+                        f"merchant:bench:{m}",
+                        "merchant",
+                        "redeemable",
+                        None,
+                        0,
+                        joined,
+                    )
+                    for m in range(1, merchants + 1)
+                ),
+            ],
+        )
+        copy_rows(
+            raw,
+            "points_merchant",
+            ["id", "name", "address", "created_at", "account_id"],
+            ((m, f"商户{m:05d}", "", joined, residents + m) for m in range(1, merchants + 1)),
+        )
+        for table in (
+            "cadres_unit",
+            "cadres_cadre",
+            "accounts_user",
+            "points_account",
+            "points_merchant",
+        ):
+            cursor.execute(
+                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"  # noqa: S608
+            )
+    issuance = ledger.issuance_account(currency=Currency.REDEEMABLE)
+    expiry = ledger.system_account(kind=Account.Kind.EXPIRY, currency=Currency.REDEEMABLE)
+
+    # The ledger: each transaction two entries, in last month, balances kept.
+    balances = [0] * (residents + merchants + 1)
+    issued = 0
+    start = dt.datetime.combine(month, dt.time(), LOCAL)
+    seconds = (dt.datetime.combine(today.replace(day=1), dt.time(), LOCAL) - start).total_seconds()
+    transactions = entries // 2
+    txns, lines = [], []
+    for t in range(1, transactions + 1):
+        at = (start + dt.timedelta(seconds=seconds * t / (transactions + 1))).isoformat()
+        resident = rng.randint(1, residents)
+        if balances[resident] >= 5 and rng.random() < 0.3:
+            merchant = residents + rng.randint(1, merchants)
+            balances[resident] -= 5
+            balances[merchant] += 5
+            txns.append((t, "payment", "", "", at))
+            lines.append((t, resident, -5, balances[resident], "payment", at))
+            lines.append((t, merchant, 5, balances[merchant], "payment", at))
+        else:
+            balances[resident] += 10
+            issued -= 10
+            txns.append((t, "review_award", "", "", at))
+            lines.append((t, issuance.pk, -10, issued, "review_award", at))
+            lines.append((t, resident, 10, balances[resident], "review_award", at))
+    yesterday = today - dt.timedelta(days=1)
+    day_start = dt.datetime.combine(yesterday, dt.time(), LOCAL)
+    review_rows = []
+    cheats = max(1, reviews // 100 // 6)
+    honest = reviews - cheats * 6
+    seen = set()
+    for i in range(honest):
+        at = day_start + dt.timedelta(seconds=DAY * i / honest)
+        reviewer, cadre = rng.randint(cheats + 1, residents), rng.randint(1, cadres)
+        while (reviewer, cadre) in seen:
+            reviewer, cadre = rng.randint(cheats + 1, residents), rng.randint(1, cadres)
+        seen.add((reviewer, cadre))
+        review_rows.append(
+            (reviewer, cadre, at, f"d{reviewer}", f"a{rng.randint(1, residents // 3 + 1)}")
+        )
+    for c in range(1, cheats + 1):
+        first = day_start + dt.timedelta(seconds=rng.uniform(0, DAY - 3600))
+        for k, cadre in enumerate(rng.sample(range(1, cadres + 1), 6)):
+            review_rows.append((c, cadre, first + dt.timedelta(minutes=5 * k), f"d{c}", f"a{c}"))
+    review_rows.sort(key=lambda row: row[2])
+    with connection.cursor() as cursor:
+        raw = cursor.cursor
+        copy_rows(
+            raw,
+            "points_ledgertransaction",
+            ["id", "reason", "reference", "memo", "created_at"],
+            txns,
+        )
+        copy_rows(
+            raw,
+            "points_entry",
+            ["transaction_id", "account_id", "amount", "balance_after", "reason", "created_at"],
+            lines,
+        )
+        cursor.execute(
+            "SELECT setval(pg_get_serial_sequence('points_ledgertransaction', 'id'),"
+            " (SELECT max(id) FROM points_ledgertransaction))"
+        )
+        copy_rows(
+            raw,
+            "points_lot",
+            ["account_id", "month", "expires_on", "remaining"],
+            ((u, month, yesterday, balances[u]) for u in range(1, residents + 1) if balances[u]),
+        )
+        cursor.executemany(
+            "UPDATE points_account SET balance = %s WHERE id = %s",
+            [(b, pk) for pk, b in enumerate(balances) if b] + [(issued, issuance.pk)],
+        )
+        copy_rows(
+            raw,
+            "cadres_review",
+            [
+                "rating",
+                "tags",
+                "comment",
+                "created_at",
+                "local_date",
+                "points_awarded",
+                "response_message",
+                "cadre_id",
+                "reviewer_id",
+                "excluded_reason",
+                "verified",
+                "address_hash",
+                "device_hash",
+                "assisted",
+            ],
+            (
+                (
+                    rng.randint(1, 5),
+                    "[]",
+                    "",
+                    at.isoformat(),
+                    yesterday,
+                    0,
+                    "",
+                    cadre,
+                    reviewer,
+                    "",
+                    "f",
+                    address,
+                    device,
+                    "f",
+                )
+                for reviewer, cadre, at, device, address in review_rows
+            ),
+        )
+        for table in (
+            "points_entry",
+            "points_ledgertransaction",
+            "points_account",
+            "points_lot",
+            "cadres_review",
+            "accounts_user",
+        ):
+            cursor.execute(f"VACUUM ANALYZE {table}")
+    return {"month": month, "yesterday": yesterday, "expiry": expiry.pk, "today": today}
+
+
+def timed(run):
+    started = time.perf_counter()
+    result = run()
+    return time.perf_counter() - started, result
+
+
+def report(name: str, project: float, sql: float, equal: bool, window: str, window_s: float):
+    ratio = project / sql if sql else float("inf")
+    print(
+        f"{name:<22} project {project:9.2f} s   SQL {sql:9.2f} s   ratio {ratio:5.2f}x "
+        f"(goal <= 1.5x)   results equal: {'yes' if equal else 'NO'}   {window}: "
+        f"{100 * project / window_s:.3g}% of it"
+    )
+    return ratio
+
+
+def run_sql(sql: str, params, *, rollback: bool = False):
+    from django.db import connection, transaction
+
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            rows = cursor.fetchall()
+        if rollback:
+            transaction.set_rollback(True)
+    return rows
+
+
+def night_verify() -> tuple:
+    from points.verification import ledger_verify
+
+    sql_s, rows = timed(lambda: run_sql(VERIFY_SQL, []))
+    project_s, result = timed(ledger_verify)
+    equal = rows[0][0] == result.entries and (rows[0][1] == 0) == result.ok
+    return project_s, sql_s, equal, result
+
+
+def night_statements(ctx: dict) -> tuple:
+    from merchants import services
+    from merchants.models import Statement
+
+    end = dt.datetime.combine(ctx["today"].replace(day=1), dt.time(), LOCAL)
+    sql_s, rows = timed(lambda: run_sql(STATEMENTS_SQL, [end]))
+    project_s, _built = timed(lambda: services.statements_build_month(month=ctx["month"]))
+    built = [
+        (
+            s.merchant_id,
+            s.payments_points,
+            s.refunds_points,
+            s.vouchers_points,
+            s.points,
+            s.entries_count,
+        )
+        for s in Statement.objects.filter(month=ctx["month"]).order_by("merchant_id")
+    ]
+    return project_s, sql_s, built == [tuple(r) for r in rows]
+
+
+def night_fraud(ctx: dict) -> tuple:
+    from django.conf import settings
+
+    from moderation import services
+    from moderation.models import FlagRule, ReviewFlag
+
+    day_start = dt.datetime.combine(ctx["yesterday"], dt.time(), LOCAL)
+    span = dt.timedelta(minutes=settings.FRAUD_ACCOUNT_MINUTES)
+    params = {
+        "start": day_start - span,
+        "end": day_start + dt.timedelta(days=1),
+        "span": span,
+        "threshold": settings.FRAUD_ACCOUNT_CADRES,
+    }
+    sql_s, rows = timed(lambda: run_sql(FRAUD_SQL, params))
+    now = day_start + dt.timedelta(days=1, hours=2, minutes=30)
+    project_s, result = timed(lambda: services.reviews_fraud_scan(day=ctx["yesterday"], now=now))
+    flagged = list(
+        ReviewFlag.objects.filter(rule=FlagRule.ACCOUNT)
+        .order_by("review_id")
+        .values_list("review_id", flat=True)
+    )
+    return project_s, sql_s, flagged == [r[0] for r in rows] and bool(flagged), result
+
+
+def night_expiry(ctx: dict) -> tuple:
+    from points import services
+    from points.models import Account, LedgerTransaction
+
+    expiry = Account.objects.get(pk=ctx["expiry"])
+    params = {"today": ctx["today"], "expiry": expiry.pk, "expiry_balance": expiry.balance}
+    sql_s, rows = timed(lambda: run_sql(EXPIRY_SQL, params, rollback=True))
+    lots, points, expiry_balance, entries, accounts, lot_rows = rows[0]
+    project_s, expired = timed(lambda: services.points_expire(today=ctx["today"]))
+    expiry.refresh_from_db()
+    posted = LedgerTransaction.objects.filter(reason="expiry").count()
+    equal = (
+        expired == lots == posted == lot_rows == accounts
+        and entries == 2 * lots
+        and expiry.balance == expiry_balance
+        and points == expiry_balance - params["expiry_balance"]
+    )
+    return project_s, sql_s, equal, lots, points
+
+
+def broadcast(residents: int) -> tuple[float, float]:
+    from django.db import connection
+    from django.utils import timezone
+
+    from accounts.models import User
+    from notifications import delivery
+    from notifications.models import Broadcast, Notification
+
+    params = {"title": "停水通知", "body": "明日 9:00-12:00 康巴什区部分小区停水，请提前储水。"}
+
+    def empty():
+        with connection.cursor() as cursor:
+            cursor.execute(f"TRUNCATE {Notification._meta.db_table}")
+
+    def project():
+        item = Broadcast.objects.create(
+            key="notice:bench-nights", kind="notice", audience="residents", params=params
+        )
+        written = delivery.broadcast_write(
+            broadcast_id=item.pk, batch_size=5000, on_sms=lambda ids: None
+        )
+        assert written == residents, written
+
+    def baseline():
+        now = timezone.now()
+        ids = list(User.objects.order_by("pk").values_list("pk", flat=True))
+        Notification.objects.bulk_create(
+            [
+                Notification(
+                    user_id=pk,
+                    kind="notice",
+                    event_key="notice:baseline",
+                    params=params,
+                    created_at=now,
+                )
+                for pk in ids
+            ],
+            batch_size=5000,
+        )
+
+    empty()
+    project_s, _ = timed(project)
+    empty()
+    baseline_s, _ = timed(baseline)
+    empty()
+    return project_s, baseline_s
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--scale", type=float, default=1.0)
+    parser.add_argument("--db", default="bench_nights")
+    parser.add_argument("--redis-db", type=int, default=12)
+    parser.add_argument("--keep", action="store_true", help="keep the database at the end")
+    args = parser.parse_args()
+    s = args.scale
+    sizes = {
+        "residents": scaled(300_000, s),
+        "cadres": scaled(5_000, s),
+        "units": scaled(100, s),
+        "merchants": scaled(2_000, s),
+        "entries": 2 * scaled(1_500_000, s),
+        "reviews": scaled(200_000, s),
+    }
+    env = bench_env(db_name=args.db, redis_db=args.redis_db)
+    recreate_database(env)
+    try:
+        django_setup(env)
+        from django.conf import settings
+
+        from points import lots
+
+        today = lots.today()
+        started = time.monotonic()
+        ctx = load(**sizes, today=today)
+        print(f"scale {s}: {sizes}; loaded by COPY in {time.monotonic() - started:.1f} s")
+        schedule = settings.CELERY_BEAT_SCHEDULE
+
+        def beat(name):
+            return str(schedule[name]["schedule"])
+
+        project_s, sql_s, equal, result = night_verify()
+        print(
+            f"verify_ledger: {result.entries:,} entries, {result.transactions:,} "
+            f"transactions, {'clean' if result.ok else result.problems[:3]}"
+        )
+        report("verify_ledger", project_s, sql_s, equal, "no beat (by hand); a night", DAY)
+
+        project_s, sql_s, equal = night_statements(ctx)
+        report(
+            "merchant statements",
+            project_s,
+            sql_s,
+            equal,
+            f"beat {beat('build-merchant-statements')}, window 24 h to the day's end",
+            DAY,
+        )
+
+        project_s, sql_s, equal, result = night_fraud(ctx)
+        print(f"fraud scan: {result}")
+        report(
+            "fraud scan of a day",
+            project_s,
+            sql_s,
+            equal,
+            f"beat {beat('review-fraud-scan')}, daily: window 24 h",
+            DAY,
+        )
+
+        project_s, sql_s, equal, count, points = night_expiry(ctx)
+        print(f"expiry: {count:,} lots, {points:,} points")
+        report(
+            "expiry of a month",
+            project_s,
+            sql_s,
+            equal,
+            f"beat {beat('expire-points')}, daily: window 24 h",
+            DAY,
+        )
+        _p, _s, _e, result = night_verify()
+        print(f"verify_ledger after the expiry: {'clean' if result.ok else result.problems[:3]}")
+
+        project_s, baseline_s = broadcast(sizes["residents"])
+        print(
+            f"broadcast to {sizes['residents']:,} residents: {project_s:.2f} s "
+            f"({sizes['residents'] / project_s:,.0f} rows/s); bulk_create {baseline_s:.2f} s "
+            f"({sizes['residents'] / baseline_s:,.0f} rows/s); ratio of rates "
+            f"{baseline_s / project_s:.2f}x (goal >= 1x: keeps its lead)"
+        )
+    finally:
+        if not args.keep:
+            from django.db import connections
+
+            connections.close_all()
+            subprocess.run(
+                [
+                    "psql",
+                    f"{PG}/postgres",
+                    "-qc",
+                    f'DROP DATABASE IF EXISTS "{args.db}" WITH (FORCE)',
+                ],
+                check=False,
+            )
+
+
+if __name__ == "__main__":
+    main()
