@@ -28,7 +28,7 @@ from django.db import models
 from django.utils import timezone
 
 from .hashes import address_hash
-from .logs import current_request_id
+from .logs import current_request_id, valid_request_id
 from .models import AuditEvent
 from .net import client_ip
 from .registrations import declared
@@ -154,6 +154,14 @@ def record_reads(
     return AuditEvent.objects.bulk_create(events)
 
 
+def _request_id(request) -> str:
+    """The id core/observe.py made or took for the request (or task) being answered; a
+    request answered without that middleware (a command's, a test's) by its own header."""
+    if current_request_id() or request is None:
+        return current_request_id()
+    return valid_request_id(request.headers.get("X-Request-Id")) or ""
+
+
 def _event(actor, action: str, summary, purpose: str, request, role: str) -> AuditEvent:
     """An unsaved event: who, what, why, the request's id and address; no object yet."""
     if not action or len(action) > 64:
@@ -170,7 +178,7 @@ def _event(actor, action: str, summary, purpose: str, request, role: str) -> Aud
         action=action,
         summary=summary,
         purpose=str(purpose)[:200],
-        request_id=current_request_id(),
+        request_id=_request_id(request),
         address_hash=address_hash(client_ip(request)) if request is not None else "",
         created_at=timezone.now(),
     )

@@ -155,7 +155,16 @@ def test_an_unbound_openid_binds_with_the_phone_then_signs_in_with_the_code_alon
     response = sign_in(api, "login-1", "phone-1")
     assert response.status_code == 200, response.json()
     body = response.json()
-    assert set(body) == {"access", "refresh", "user"}
+    # The same answer as /auth/token's, consent fields included (a new resident has none).
+    assert set(body) == {
+        "access",
+        "refresh",
+        "user",
+        "consent_required",
+        "privacy_version",
+        "deletion_cancelled",
+    }
+    assert body["consent_required"] is True
     assert body["user"]["phone_masked"] == "+86139****9000"
     assert body["user"]["roles"] == ["resident"]
     user = User.objects.get(phone=f"+86{PHONE}")

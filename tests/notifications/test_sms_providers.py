@@ -296,7 +296,7 @@ def test_receipts_need_their_token_and_a_list_and_write_nothing_otherwise(
     ):
         response = aliyun_receipt(api, body)
         assert response.status_code == 400, body
-        assert set(response.json()) == {"code", "detail", "fields"}
+        assert set(response.json()) == {"code", "detail", "fields", "request_id"}
     settings.SMS_ALIYUN_RECEIPT_TOKEN = ""
     assert aliyun_receipt(api, [report], token="").status_code == 404
     otp.refresh_from_db()
