@@ -39,7 +39,7 @@ class ReusedClients(RedisCacheClient):
     pool lends one per command, and notices a fork), so threads can share it.
     """
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self._clients: dict = {}
 
