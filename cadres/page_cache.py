@@ -3,8 +3,8 @@
 A phone that scans a badge without a session is shown the same page as every other:
 rendered once, stored under the token and the language, and served from one Redis MGET
 by cadres.middleware.BadgePageMiddleware before the URLs are resolved (no view, no SQL,
-no template). The entry holds the versions it was
-built under; any of them moving makes it a miss, rebuilt once:
+no template). The entry holds the versions it was built under; any of them moving makes
+it a miss, rebuilt once:
 
 - the cadre's own version, bumped after the commit of a review of the cadre (the page
   shows the month's count of reviews);
@@ -14,9 +14,10 @@ built under; any of them moving makes it a miss, rebuilt once:
 - the versions the apps above register (cadres.hooks.BADGE_PAGE_VERSION_KEYS: the
   rankings' publication version, for the history and chart).
 
-While Redis is down the page is built from the database, as without the cache. A
-request with a session or messages cookie (a signed-in phone, a flash message) is never
-served nor stored from here.
+Pages are stored per language and per elder mode (cookie `elder=1`), and answered with
+`Vary: Cookie`. While Redis is down the page is built from the database, as without the
+cache. A request with a session or messages cookie (a signed-in phone, a flash message)
+is never served nor stored from here.
 """
 
 import re
