@@ -2,8 +2,9 @@
 
 A phone that scans a badge without a session is shown the same page as every other:
 rendered once, stored under the token and the language, and served from one Redis MGET
-before the code is resolved (no SQL, no template). The entry holds the versions it was
-built under; any of them moving makes it a miss, rebuilt once:
+by cadres.middleware.BadgePageMiddleware before the URLs are resolved (no view, no SQL,
+no template). The entry holds the versions it was built under; any of them moving makes
+it a miss, rebuilt once:
 
 - the cadre's own version, bumped after the commit of a review of the cadre (the page
   shows the month's count of reviews);
@@ -13,9 +14,10 @@ built under; any of them moving makes it a miss, rebuilt once:
 - the versions the apps above register (cadres.hooks.BADGE_PAGE_VERSION_KEYS: the
   rankings' publication version, for the history and chart).
 
-While Redis is down the page is built from the database, as without the cache. A
-request with a session or messages cookie (a signed-in phone, a flash message) is never
-served nor stored from here.
+Pages are stored per language and per elder mode (core/display.py), and answered with
+`Vary: Cookie`. While Redis is down the page is built from the database, as without the
+cache. A request with a session or messages cookie (a signed-in phone, a flash message)
+is never served nor stored from here.
 """
 
 import re
@@ -27,8 +29,10 @@ from django.core.cache import cache
 from django.db import transaction
 from django.http import HttpResponse
 from django.middleware.csrf import get_token
+from django.utils.cache import patch_vary_headers
 from django.utils.translation import get_language
 
+from core import display
 from core.cache import UNREACHABLE
 
 from . import hooks
@@ -46,8 +50,10 @@ def cadre_version_key(cadre_id: int) -> str:
     return f"badge:cadre:{cadre_id}:version"
 
 
-def _entry_key(token: str) -> str:
-    return f"badge:page:{token}:{get_language()}"
+def _entry_key(request, token: str) -> str:
+    # Elder mode's pages (core/display.py) are stored apart.
+    elder = "e" if display.elder_mode(request) else "n"
+    return f"badge:page:{token}:{get_language()}:{elder}"
 
 
 @dataclass(frozen=True)
@@ -70,11 +76,11 @@ def _version_keys(cadre_id: int) -> list[str]:
     return [*hooks.BADGE_PAGE_VERSION_KEYS, ALL_VERSION_KEY, cadre_version_key(cadre_id)]
 
 
-def lookup(token: str, cadre_id: int) -> tuple[tuple | None, "StoredPage | None"]:
+def lookup(request, token: str, cadre_id: int) -> tuple[tuple | None, "StoredPage | None"]:
     """(the current versions, or None when one is unknown or Redis is down; the stored
     page built under them, or None): one MGET."""
     keys = _version_keys(cadre_id)
-    entry_key = _entry_key(token)
+    entry_key = _entry_key(request, token)
     try:
         found = cache.get_many([*keys, entry_key])
     except UNREACHABLE:
@@ -106,25 +112,61 @@ def store(
         return
     body = _CSRF_VALUE.sub(rb"\1" + CSRF_PLACEHOLDER + rb"\3", response.content)
     page = StoredPage(versions, body, response["Content-Type"])
-    cache.set(_entry_key(token), page, SECONDS)
+    cache.set(_entry_key(request, token), page, SECONDS)
+
+
+def cadre_of(payload: str) -> int | None:
+    """The cadre's id in a badge payload (`<id base 36>-<version>`), None if not one."""
+    try:
+        return int(payload.split("-")[0], 36)
+    except ValueError:
+        return None
+
+
+def peek(request, payload: str) -> "StoredPage | None":
+    """The stored page of a badge payload for this signed-out request, or None: one MGET.
+    A miss is noted on the request (`badge_page_missed`), so that the view's
+    `cached_page` stores the page it builds without asking Redis again."""
+    cadre_id = cadre_of(payload)
+    if cadre_id is None:
+        return None
+    versions, found = lookup(request, payload, cadre_id)
+    if found is None:
+        request.badge_page_missed = (payload, versions)
+    return found
+
+
+def respond(request, found: StoredPage) -> HttpResponse:
+    """The stored bytes with this visitor's own CSRF token in the sign-in form (which
+    also sets their CSRF cookie, as a render would)."""
+    body = found.body
+    if CSRF_PLACEHOLDER in body:
+        body = body.replace(CSRF_PLACEHOLDER, get_token(request).encode())
+    response = HttpResponse(body, content_type=found.content_type)
+    # Not the same bytes for a signed-in visitor, nor in elder mode.
+    patch_vary_headers(response, ["Cookie"])
+    return response
 
 
 def cached_page(request, payload: str, build) -> HttpResponse:
     """The badge kind's page through the store (core.codes.CodeKind.cached_page):
-    `build()` resolves the code and renders the page (or its error page) on a miss."""
+    `build()` resolves the code and renders the page (or its error page) on a miss. The
+    middleware answers the hits; this stores on a miss (and answers a hit the
+    middleware did not look up, e.g. a `/q/` URL not at the path it knows)."""
     if not may_use(request):
         return build()
-    try:
-        cadre_id = int(payload.split("-")[0], 36)
-    except ValueError:
+    cadre_id = cadre_of(payload)
+    if cadre_id is None:
         return build()
-    versions, found = lookup(payload, cadre_id)
-    if found is not None:
-        body = found.body
-        if CSRF_PLACEHOLDER in body:
-            body = body.replace(CSRF_PLACEHOLDER, get_token(request).encode())
-        return HttpResponse(body, content_type=found.content_type)
+    missed = getattr(request, "badge_page_missed", None)
+    if missed is not None and missed[0] == payload:
+        versions = missed[1]
+    else:
+        versions, found = lookup(request, payload, cadre_id)
+        if found is not None:
+            return respond(request, found)
     response = build()
+    patch_vary_headers(response, ["Cookie"])
     store(request, payload, cadre_id, versions, response)
     return response
 

@@ -113,6 +113,8 @@ MIDDLEWARE = [
     # Stored published rankings, before the URLs are resolved: after the language is
     # chosen and the headers of every response are added.
     "rankings.middleware.PublishedRankingsMiddleware",
+    # A signed-out badge page's stored bytes (cadres.page_cache), for the same reasons.
+    "cadres.middleware.BadgePageMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # The request's id and address for the audit events its services write.
     "core.audit.RequestMiddleware",

@@ -15,7 +15,9 @@ from notifications.services import notify
 from .models import Payment
 
 
-@shared_task(name="merchants.tasks.payment_received_notify")
+# No one reads its result: queued with a result to wait for, each payment would also
+# subscribe to (and later leave) the result's Redis channel, two more round trips.
+@shared_task(name="merchants.tasks.payment_received_notify", ignore_result=True)
 def payment_received_notify(payment_id: int) -> int:
     """Each staff user of the payment's merchant is told of it, once (safe to run twice:
     the notification's event key is the payment). Returns how many were new."""

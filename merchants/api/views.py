@@ -31,7 +31,7 @@ from core.serializers import (
     ComputedURLField,
     StrictIntegerField,
 )
-from core.throttling import ScopedThrottle
+from core.throttling import AnonRateThrottle, UserAndScopeThrottle
 from core.timezones import LOCAL_TZ
 from points.api.views import VoucherCheckSerializer
 from points.models import Redemption
@@ -235,7 +235,8 @@ class PaymentCreateView(APIView):
     """GET /points/payments: the resident's own payments, newest first; POST: pay a
     scanned till or counter code."""
 
-    throttle_classes = [*THROTTLES, ScopedThrottle]
+    # The POST's two rates (the user's and the "payment" scope) in one Redis round trip.
+    throttle_classes = [AnonRateThrottle, UserAndScopeThrottle]
     throttle_scope = "payment"
 
     class InputSerializer(serializers.Serializer):
