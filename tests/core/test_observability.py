@@ -14,8 +14,8 @@ from django.utils import timezone
 from prometheus_client.parser import text_string_to_metric_families
 from rest_framework_simplejwt.tokens import RefreshToken
 
+from accounts.consent import consent_claim_set
 from accounts.roles import Role
-from accounts.services import role_grant, user_get_or_create
 from cadres import codes as cadre_codes
 from cadres.models import Cadre, Unit
 from config.celery import app
@@ -33,29 +33,25 @@ PHONE_DIGITS = "139"  # every phone of these tests starts +86139 (tests.conftest
 
 
 def bearer(user) -> dict:
-    return {"Authorization": f"Bearer {RefreshToken.for_user(user).access_token}"}
-
-
-def person(*roles, **links):
-    phone = next_phone()
-    user = user_get_or_create(phone=phone, display_name="")
-    for role in roles:
-        user = role_grant(phone=phone, role=role, links=links or None)
-    return user
+    """The header of a signed-in client: its token claims the notice it accepted."""
+    refresh = RefreshToken.for_user(user)
+    consent_claim_set(refresh, user=user)
+    return {"Authorization": f"Bearer {refresh.access_token}"}
 
 
 @pytest.fixture
-def world():
+def world(make_user):
     """A resident with 300 points, a cadre (with its user) and its badge, an open grab
-    campaign, a merchant and its staff: committed, for gunicorn to see."""
-    admin = person(Role.DISTRICT_ADMIN)
+    campaign, a merchant and its staff (each past the consent gate, as make_user's people
+    are): committed, for gunicorn to see."""
+    admin = make_user(Role.DISTRICT_ADMIN)
     unit = Unit.objects.create(name="Unit", kind=Unit.Kind.BUREAU)
     cadre = Cadre.objects.create(
         unit=unit, name="王丽娜", title="科员", employee_number="E000001", active=True
     )
-    cadre_user = person(Role.CADRE, cadre=cadre.pk)
+    cadre_user = make_user(Role.CADRE, cadre=cadre.pk)
     merchant = merchant_create(name="Shop", address="Kangbashi")
-    resident = person()
+    resident = make_user()
     adjustment_post(
         account=ledger.resident_account(user=resident), amount=300, reason="grant", admin=admin
     )
@@ -74,7 +70,7 @@ def world():
         "cadre_user": cadre_user,
         "campaign": campaign,
         "merchant": merchant,
-        "merchant_user": person(Role.MERCHANT, merchant=merchant.pk),
+        "merchant_user": make_user(Role.MERCHANT, merchant=merchant.pk),
     }
 
 
