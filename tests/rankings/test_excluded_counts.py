@@ -109,7 +109,7 @@ def test_every_published_view_shows_the_counts(api, client, month):
     assert an_line
 
     document = client.get("/open/rankings/2026-03/v1.json").json()
-    assert set(EXCLUDED_FIELDS) <= set(document["fields"])
+    assert set(EXCLUDED_FIELDS) <= set(document["entry_fields"])
     jia = next(e for e in document["entries"] if e["scope"] == "unit" and e["name"] == "甲局")
     assert [jia[f] for f in EXCLUDED_FIELDS] == [2, 1, 1]
     rows = verify_chain.rows_from_json(document["entries"])

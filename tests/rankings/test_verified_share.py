@@ -97,11 +97,11 @@ def test_the_open_data_and_the_digest_cover_the_verified_share(client, verified_
     services.rankings_compile(month=MARCH)
     ranking = services.ranking_month_publish(month=MARCH)
     document = client.get("/open/rankings/2026-03/v1.json").json()
-    assert document["fields"] == list(selectors.VERIFIED_DIGEST_FIELDS)
-    assert document["fields"][-1] == "verified_share"
+    assert document["entry_fields"] == list(selectors.VERIFIED_DIGEST_FIELDS)
+    assert document["entry_fields"][-1] == "verified_share"
     shares = {(e["scope"], e["name"]): e["verified_share"] for e in document["entries"]}
     assert shares[("cadre", "甲")] == "0.6667" and shares[("unit", "验证局")] == "0.3636"
-    rows = verify_chain.rows_from_json(document["entries"], document["fields"])
+    rows = verify_chain.rows_from_json(document["entries"], document["entry_fields"])
     assert verify_chain.digest(previous="", month="2026-03", rows=rows) == ranking.digest
     table = client.get("/open/rankings/2026-03/v1.csv").content.decode("utf-8")
     assert verify_chain.rows_from_csv(table) == rows
@@ -118,8 +118,8 @@ def test_a_month_sealed_before_tickets_keeps_its_digest(client, verified_month):
     ranking = services.ranking_month_publish(month=MARCH)
     assert selectors.ranking_month_verify(ranking=ranking)
     document = client.get("/open/rankings/2026-03/v1.json").json()
-    assert document["fields"] == list(selectors.DIGEST_FIELDS)
-    rows = verify_chain.rows_from_json(document["entries"], document["fields"])
+    assert document["entry_fields"] == list(selectors.DIGEST_FIELDS)
+    rows = verify_chain.rows_from_json(document["entries"], document["entry_fields"])
     assert verify_chain.digest(previous="", month="2026-03", rows=rows) == ranking.digest
 
 
