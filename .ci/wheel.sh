@@ -41,6 +41,7 @@ BIN="$ROOT/venv/bin"
 "$BIN/python" -c "import config, sys; assert '$CHECKOUT' not in config.__file__, config.__file__; print('installed at', config.__file__)"
 export DJANGO_SETTINGS_MODULE=config.settings
 PROD_ENV=(DEBUG=0 SECRET_KEY="ci-wheel-$(head -c 32 /dev/urandom | base64 | tr -d '/+=')-production-like"
+  ID_ENCRYPTION_KEYS="$(head -c 32 /dev/urandom | base64 | tr '+/' '-_')"
   ALLOWED_HOSTS=duoduo.example.cn PUBLIC_BASE_URL=https://duoduo.example.cn
   DATABASE_URL="$PG/$DB" STATIC_ROOT="$ROOT/static" MEDIA_ROOT="$ROOT/media")
 psql "$PG/postgres" -qc "CREATE DATABASE $DB"
