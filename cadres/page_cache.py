@@ -1,9 +1,10 @@
 """The signed-out badge page (`GET /q/<badge token>`) as stored bytes in Redis.
 
-A phone that scans a badge without a session is shown the same page as every other:
-rendered once, stored under the token and the language, and served from one Redis MGET
-before the code is resolved (no SQL, no template). The entry holds the versions it was
-built under; any of them moving makes it a miss, rebuilt once:
+A phone that scans a badge without a session is shown the same page as every other in
+its display mode: rendered once, stored under the token, the language and the mode
+(core/display.py, 长辈模式), and served from one Redis MGET before the code is resolved
+(no SQL, no template). The entry holds the versions it was built under; any of them
+moving makes it a miss, rebuilt once:
 
 - the cadre's own version, bumped after the commit of a review of the cadre (the page
   shows the month's count of reviews);
@@ -30,6 +31,7 @@ from django.middleware.csrf import get_token
 from django.utils.translation import get_language
 
 from core.cache import UNREACHABLE
+from core.display import elder_mode
 
 from . import hooks
 
@@ -46,8 +48,10 @@ def cadre_version_key(cadre_id: int) -> str:
     return f"badge:cadre:{cadre_id}:version"
 
 
-def _entry_key(token: str) -> str:
-    return f"badge:page:{token}:{get_language()}"
+def _entry_key(request, token: str) -> str:
+    """The stored page's key: the token, the language and the display mode."""
+    mode = "elder" if elder_mode(request) else "standard"
+    return f"badge:page:{token}:{get_language()}:{mode}"
 
 
 @dataclass(frozen=True)
@@ -70,11 +74,11 @@ def _version_keys(cadre_id: int) -> list[str]:
     return [*hooks.BADGE_PAGE_VERSION_KEYS, ALL_VERSION_KEY, cadre_version_key(cadre_id)]
 
 
-def lookup(token: str, cadre_id: int) -> tuple[tuple | None, "StoredPage | None"]:
+def lookup(request, token: str, cadre_id: int) -> tuple[tuple | None, "StoredPage | None"]:
     """(the current versions, or None when one is unknown or Redis is down; the stored
     page built under them, or None): one MGET."""
     keys = _version_keys(cadre_id)
-    entry_key = _entry_key(token)
+    entry_key = _entry_key(request, token)
     try:
         found = cache.get_many([*keys, entry_key])
     except UNREACHABLE:
@@ -106,7 +110,7 @@ def store(
         return
     body = _CSRF_VALUE.sub(rb"\1" + CSRF_PLACEHOLDER + rb"\3", response.content)
     page = StoredPage(versions, body, response["Content-Type"])
-    cache.set(_entry_key(token), page, SECONDS)
+    cache.set(_entry_key(request, token), page, SECONDS)
 
 
 def cached_page(request, payload: str, build) -> HttpResponse:
@@ -118,7 +122,7 @@ def cached_page(request, payload: str, build) -> HttpResponse:
         cadre_id = int(payload.split("-")[0], 36)
     except ValueError:
         return build()
-    versions, found = lookup(payload, cadre_id)
+    versions, found = lookup(request, payload, cadre_id)
     if found is not None:
         body = found.body
         if CSRF_PLACEHOLDER in body:
