@@ -12,6 +12,7 @@ from django.test.utils import CaptureQueriesContext
 
 from cadres import services
 from cadres.codes import badge_token
+from core import display
 from rankings.cache import RANKINGS
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -94,3 +95,20 @@ def test_a_signed_in_visitor_never_gets_the_stored_page(client, cadre, resident)
     client.logout()
     client.cookies.clear()
     assert 'id="review-form"' not in scan(client, cadre)[1]
+
+
+def test_each_display_mode_has_its_own_stored_page(client, cadre):
+    """长辈模式 (core/display.py) draws another page: a stored standard page is never
+    served in elder mode, nor the other way round."""
+    for _ in range(3):
+        status, standard, _statements = scan(client, cadre)
+    assert status == 200 and 'class="elder"' not in standard
+    client.cookies[display.COOKIE] = "1"
+    status, elder, statements = scan(client, cadre)
+    assert status == 200 and statements > 0 and 'class="elder"' in elder
+    scan(client, cadre)
+    status, stored, statements = scan(client, cadre)
+    assert (status, without_csrf(stored), statements) == (200, without_csrf(elder), 0)
+    del client.cookies[display.COOKIE]
+    status, body, statements = scan(client, cadre)
+    assert (status, without_csrf(body), statements) == (200, without_csrf(standard), 0)
