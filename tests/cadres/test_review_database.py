@@ -13,9 +13,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from rest_framework.test import APIClient
+from rest_framework_simplejwt.tokens import RefreshToken
 
+from accounts.consent import consent_claim_set
 from accounts.models import User
-from accounts.services import tokens_issue
 from cadres.models import Review
 from moderation.models import ReviewFlag
 from notifications.models import Notification
@@ -40,10 +41,14 @@ THREADS = 20
 
 
 def client(user) -> APIClient:
-    """Signed in with a sign-in's own token: it carries the accepted privacy notice's
-    version (the consent gate's claim, accounts/consent.py), so the gate reads nothing."""
+    """Signed in with a token that carries the accepted privacy notice's version (the
+    consent gate's claim, accounts/consent.py), so the gate reads nothing. No session id
+    in it (as `issue_token`'s): a sign-in's session is checked in Redis, and without Redis
+    in the database, a statement that is the sign-out's, not the review's."""
+    refresh = RefreshToken.for_user(user)
+    consent_claim_set(refresh, user=user)
     api = APIClient()
-    api.credentials(HTTP_AUTHORIZATION=f"Bearer {tokens_issue(user=user).access_token}")
+    api.credentials(HTTP_AUTHORIZATION=f"Bearer {refresh.access_token}")
     return api
 
 

@@ -160,6 +160,9 @@ def test_a_counter_payment_with_a_key_takes_at_most_6_statements(
             response = pay_with_key(api, code, key)
         assert response.status_code == 201, response.json()
         statements = [query["sql"] for query in queries.captured_queries]
+        # Without Redis the merchant's notice (a task queued on commit) runs right at the
+        # COMMIT, eagerly: the notice's statements, not the payment's.
+        statements = statements[: statements.index("COMMIT") + 1]
         assert len(statements) <= MAX_PAYMENT_STATEMENTS, "\n".join(statements)
         assert not [sql for sql in statements if "SAVEPOINT" in sql.upper()]
         made.append(response.json())
