@@ -20,6 +20,7 @@ import os
 import time
 from pathlib import Path
 
+from celery import signals
 from django.conf import settings
 from django.utils.functional import LazyObject
 from prometheus_client import CollectorRegistry, multiprocess, start_http_server
@@ -202,3 +203,15 @@ def worker_started(**kwargs) -> None:
     logging.getLogger(__name__).info(
         "Celery metrics on %s:%s (process %s)", settings.CELERY_METRICS_ADDRESS, port, os.getpid()
     )
+
+
+def celery_signals_connect() -> None:
+    """Connect the Celery hooks above (CoreConfig.ready: in the web processes and the
+    worker alike)."""
+    signals.before_task_publish.connect(task_published, weak=False)
+    signals.task_prerun.connect(task_started, weak=False)
+    signals.task_postrun.connect(task_finished, weak=False)
+    signals.task_failure.connect(task_failed, weak=False)
+    signals.worker_init.connect(worker_started, weak=False)
+    if settings.LOG_FORMAT == "json":
+        signals.setup_logging.connect(worker_logging, weak=False)

@@ -62,3 +62,19 @@ def preferences(*, user) -> list[KindPreference]:
         )
         for spec in kinds.KINDS.values()
     ]
+
+
+# What /metrics reads from here when scraped (NotificationsConfig.ready registers them).
+SMS_GAUGES = (
+    (
+        "duoduo_sms_unknown",
+        "SMS whose outcome is unknown (their sender stopped mid-send): notifications "
+        "and sign-in codes.",
+        sms_unknown_count,
+    ),
+    (
+        "duoduo_sms_outbox_oldest_pending_seconds",
+        "Age of the oldest notification SMS due and not yet sent (0: none waits).",
+        sms_oldest_pending_age,
+    ),
+)

@@ -80,6 +80,8 @@ def test_docker_compose_passes_only_real_settings():
         "POSTGRES_DB",
         "POSTGRES_USER",
         "DJANGO_SETTINGS_MODULE",
+        # Read by prometheus_client from the environment (core/metrics.py, config/gunicorn.py).
+        "PROMETHEUS_MULTIPROC_DIR",
     }
     assert {"db", "redis", "web", "worker", "beat"} <= set(compose["services"])
     for name, service in compose["services"].items():
