@@ -25,6 +25,7 @@ from accounts.consent import consent_claim_set
 from accounts.models import User
 from accounts.services import role_grant, user_get_or_create
 from accounts.sms import LocmemBackend
+from config.celery import app as celery_app
 from core import ratelimit
 
 # `own_redis`, `doomed_redis`: a redis-server a test starts on a free port and may kill;
@@ -99,8 +100,24 @@ def _isolated(settings):
     cache.clear()
     ratelimit.reset()
     LocmemBackend.outbox.clear()
+    eager = celery_app.conf.task_always_eager
     yield
     LocmemBackend.outbox.clear()
+    # A test that switches Celery's eager mode puts it back: a leak makes every later
+    # real-worker test send its tasks in the wrong mode.
+    assert celery_app.conf.task_always_eager == eager, "Celery's eager mode leaked"
+
+
+@pytest.fixture
+def broker_tasks():
+    """Tasks sent to a real worker (tests.workers.start_worker) through the broker, not run
+    in this process (Celery warns that send_task ignores the eager setting). The setting
+    is put back as it was: eager without Redis, not with it."""
+    # The app reads Django's settings under the CELERY_ namespace: set it by that name.
+    eager = celery_app.conf.task_always_eager
+    celery_app.conf.update(CELERY_TASK_ALWAYS_EAGER=False)
+    yield
+    celery_app.conf.update(CELERY_TASK_ALWAYS_EAGER=eager)
 
 
 @pytest.fixture

@@ -33,15 +33,6 @@ def _notifications(settings, tmp_path):
 
 
 @pytest.fixture
-def broker_tasks():
-    """Tasks sent to a real worker (tests.workers.start_worker) through the broker, not run
-    in this process (Celery warns that send_task ignores the eager setting)."""
-    app.conf.update(CELERY_TASK_ALWAYS_EAGER=False)
-    yield
-    app.conf.update(CELERY_TASK_ALWAYS_EAGER=True)
-
-
-@pytest.fixture
 def sms_sent():
     """The SMS the file backend wrote: a list of {"phone", "text"|"code", ...}."""
 

@@ -48,7 +48,7 @@ def _contains(files, name, key, value) -> bool:
 @pytest.mark.redis
 @pytest.mark.django_db(transaction=True)
 def test_a_real_worker_builds_the_zip_with_each_kind_of_data(
-    pearl, pearls_life, client_for, fresh_code, api, tmp_path, settings
+    pearl, pearls_life, client_for, fresh_code, api, tmp_path, settings, broker_tasks
 ):
     from config.celery import app
     from tests.workers import start_worker, stop_worker
@@ -56,26 +56,19 @@ def test_a_real_worker_builds_the_zip_with_each_kind_of_data(
     settings.EXPORT_ROOT = tmp_path / "exports"
     code = fresh_code(pearl, "export")
     client = client_for(pearl)
-    app.conf.update(CELERY_TASK_ALWAYS_EAGER=False)
-    try:
-        # The request queues the build on the default queue (no worker there): the
-        # test's own worker builds it from the test's queue.
-        asked = client.post("/api/v1/me/export", {"code": code}, format="json")
-    finally:
-        app.conf.update(CELERY_TASK_ALWAYS_EAGER=True)
+    # The request queues the build on the default queue (no worker there): the test's own
+    # worker builds it from the test's queue.
+    asked = client.post("/api/v1/me/export", {"code": code}, format="json")
     assert asked.status_code == 202, asked.json()
     assert asked.json()["state"] == "pending" and asked.json()["url"] is None
     row = Export.objects.get(user=pearl)
     queue = f"test-export-{os.getpid()}"
     worker = start_worker(queue, env={"EXPORT_ROOT": str(settings.EXPORT_ROOT)})
     try:
-        app.conf.update(CELERY_TASK_ALWAYS_EAGER=False)
         app.send_task("privacy.tasks.export_build", args=[row.pk], queue=queue).get(timeout=90)
     except Exception:
         print(stop_worker(worker))
         raise
-    finally:
-        app.conf.update(CELERY_TASK_ALWAYS_EAGER=True)
     output = stop_worker(worker)
     state = client.get("/api/v1/me/export").json()
     assert state["state"] == "ready", output

@@ -107,7 +107,7 @@ def test_the_beat_runs_nightly(settings):
 @pytest.mark.postgres
 @pytest.mark.redis
 @pytest.mark.django_db(transaction=True)
-def test_a_real_worker_runs_the_beat_task_once(pearl, pearls_life):
+def test_a_real_worker_runs_the_beat_task_once(pearl, pearls_life, broker_tasks):
     from config.celery import app
     from tests.workers import start_worker, stop_worker
 
@@ -115,13 +115,10 @@ def test_a_real_worker_runs_the_beat_task_once(pearl, pearls_life):
     queue = f"test-purge-{os.getpid()}"
     worker = start_worker(queue)
     try:
-        app.conf.update(CELERY_TASK_ALWAYS_EAGER=False)
         done = app.send_task("privacy.tasks.personal_data_purge", queue=queue).get(timeout=90)
     except Exception:
         print(stop_worker(worker))
         raise
-    finally:
-        app.conf.update(CELERY_TASK_ALWAYS_EAGER=True)
     output = stop_worker(worker)
     assert done["signin_codes"] == 1 and done["review_hashes"] == 1, output
     assert not OtpCode.objects.filter(phone=pearl.phone).exists()
