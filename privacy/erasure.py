@@ -49,7 +49,7 @@ def anonymise(*, user: User) -> None:
     phone = user.phone
     for model, lookup, erase in personal_data():
         value = phone if lookup.endswith("phone") else user
-        _erase(model.objects.filter(**{lookup: value}), erase)
+        _erase(model._default_manager.filter(**{lookup: value}), erase)
     IdempotencyRecord.objects.filter(user=user).delete()
     FormSubmission.objects.filter(user=user).delete()
     OutstandingToken.objects.filter(user=user).delete()

@@ -94,7 +94,12 @@ def user_relations() -> list[tuple[type[models.Model], models.Field]]:
         if model._meta.proxy or not model._meta.managed:
             continue
         for field in model._meta.get_fields():
-            if field.is_relation and field.concrete and field.related_model is user_model:
+            if (
+                isinstance(field, models.Field)
+                and field.is_relation
+                and field.concrete
+                and field.related_model is user_model
+            ):
                 found.append((model, field))
     return found
 
@@ -144,7 +149,7 @@ def files_of(*, user: User) -> dict[str, bytes]:
     for model, field in user_relations():
         if relation_key(model, field) in NOT_ABOUT_THE_PERSON:
             continue
-        rows = _rows(model.objects.filter(**{field.name: user}).order_by("pk"))
+        rows = _rows(model._default_manager.filter(**{field.name: user}).order_by("pk"))
         files[f"{model._meta.app_label}/{model._meta.model_name}.{field.name}.json"] = _json(rows)
     entries = _rows(Entry.objects.filter(account__owner=user).order_by("pk"))
     files["points/ledger_entries.csv"] = _csv(entries)
