@@ -117,7 +117,8 @@ def start_gunicorn(
         cwd=ROOT,
         env=env,
     )
-    deadline = time.monotonic() + 30
+    # Two Django projects importing at once on a shared, busy machine can take a while.
+    deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         try:
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)

@@ -90,21 +90,26 @@ def main() -> None:
         "--threads-client", action="store_true", help="Python threads even when wrk is there"
     )
     parser.add_argument("--only", help="measure only this path's name (e.g. page)")
+    parser.add_argument(
+        "--reuse", action="store_true", help="keep the database a previous run loaded and published"
+    )
     args = parser.parse_args()
 
     env = bench_env(db_name=DB_NAME, redis_db=REDIS_DB)
-    recreate_database(env)
+    if not args.reuse:
+        recreate_database(env)
     django_setup(env)
     import redis
     from django.core.management import call_command
 
     store = redis.Redis.from_url(env["REDIS_URL"])
-    store.flushdb()
-    started = time.monotonic()
-    load_people(units=UNITS, cadres=CADRES)
-    load_reviews(cadres=CADRES, reviews=args.reviews)
-    call_command("compile_rankings", month=MONTH.strftime("%Y-%m"), publish=True)
-    print(f"loaded by COPY and published in {time.monotonic() - started:.0f} s")
+    store.flushdb()  # every stored rendering is built again by its first hit
+    if not args.reuse:
+        started = time.monotonic()
+        load_people(units=UNITS, cadres=CADRES)
+        load_reviews(cadres=CADRES, reviews=args.reviews)
+        call_command("compile_rankings", month=MONTH.strftime("%Y-%m"), publish=True)
+        print(f"loaded by COPY and published in {time.monotonic() - started:.0f} s")
 
     use_wrk = wrk_present() and not args.threads_client
     workdir = Path(tempfile.mkdtemp(prefix="bench-leaderboard-"))
