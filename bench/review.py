@@ -146,13 +146,15 @@ def main() -> None:
     status, points, statements = statement_count(users[0], cadres[0])
     users = users[1:]
     codes = {cadre.pk: qr.badge_url(cadre) for cadre in cadres}
+    # Made before the rounds: the Python-thread clients take requests under a lock.
+    tokens = [access_token(user) for user in users]
 
     def project_requests():
         """Each resident's first review of the day, of the cadres in turn."""
-        for i, user in enumerate(users):
+        for i in range(len(users)):
             cadre = cadres[i % len(cadres)]
             body = json.dumps({"code": codes[cadre.pk], **REVIEW})
-            yield "POST", f"/api/v1/cadres/{cadre.pk}/reviews", access_token(user), body
+            yield "POST", f"/api/v1/cadres/{cadre.pk}/reviews", tokens[i], body
 
     def ceiling_requests():
         """A whole row each, every (resident, cadre) pair of the day once, but the
