@@ -17,7 +17,6 @@ against a bare view returning the same bytes from Redis (issue 25).
 """
 
 import argparse
-import http.client
 import itertools
 import os
 import statistics
@@ -29,29 +28,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.common import (  # noqa: E402
     bench_env,
     django_setup,
+    fetch,
     recreate_database,
     run_for,
+    spread,
     start_gunicorn,
 )
 
 PORT = int(os.environ.get("BENCH_PORT", 8713))
 DB_NAME = os.environ.get("BENCH_DB", "duoduo_bench_badge")
 REDIS_DB = int(os.environ.get("BENCH_REDIS_DB", 12))
-
-
-def spread(values: list[float], digits: int = 1) -> str:
-    median, low, high = statistics.median(values), min(values), max(values)
-    return f"median {median:8.{digits}f}  (min {low:.{digits}f}, max {high:.{digits}f})"
-
-
-def fetch(port: int, path: str) -> tuple[int, bytes, str]:
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-    try:
-        conn.request("GET", path)
-        response = conn.getresponse()
-        return response.status, response.read(), response.getheader("Content-Type", "")
-    finally:
-        conn.close()
 
 
 def main() -> None:

@@ -13,6 +13,8 @@ closed-loop HTTP clients (stdlib http.client on threads) that report rps, p50 an
 import http.client
 import os
 import queue
+import shutil
+import statistics
 import subprocess
 import sys
 import threading
@@ -115,7 +117,8 @@ def start_gunicorn(
         cwd=ROOT,
         env=env,
     )
-    deadline = time.monotonic() + 30
+    # Two Django projects importing at once on a shared, busy machine can take a while.
+    deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         try:
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
@@ -251,3 +254,141 @@ def run_for(seconds: float, next_request, *, clients: int, port: int) -> Result:
         thread.join()
     result.seconds = time.perf_counter() - began
     return result
+
+
+def fetch(port: int, path: str) -> tuple[int, bytes, str]:
+    """One GET from 127.0.0.1: the status, the body and its content type."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    try:
+        conn.request("GET", path)
+        response = conn.getresponse()
+        return response.status, response.read(), response.getheader("Content-Type", "")
+    finally:
+        conn.close()
+
+
+# Where a stored read's ceiling (bench/ceiling_urls.py, stored_bytes) finds its bytes.
+STORED = "bench:stored:"
+
+
+def store_bytes(store, name: str, body: bytes, content_type: str) -> None:
+    """Puts the bytes the project sent for `name` where the ceiling reads them."""
+    store.mset({f"{STORED}{name}:body": body, f"{STORED}{name}:type": content_type})
+
+
+def spread(values: list[float], digits: int = 1) -> str:
+    """The median of the rounds and their range."""
+    median, low, high = statistics.median(values), min(values), max(values)
+    return f"median {median:8.{digits}f}  (min {low:.{digits}f}, max {high:.{digits}f})"
+
+
+def load_average() -> str:
+    return " ".join(f"{value:.1f}" for value in os.getloadavg())
+
+
+@dataclass
+class Phase:
+    """One side's timed phase: its good answers a second and the line to print."""
+
+    rps: float
+    text: str
+
+
+def threads_phase(next_request, *, port: int, clients: int, status: int):
+    """A side measured by `run_for` (Python threads); `status` is the good answer's."""
+
+    def phase(seconds: float, label: str) -> Phase:
+        result = run_for(seconds, next_request, clients=clients, port=port)
+        return Phase(result.only(status).rps, result.line(label))
+
+    return phase
+
+
+WRK_SCRIPT = ROOT / "bench" / "wrk_requests.lua"
+
+
+def wrk_present() -> bool:
+    return shutil.which("wrk") is not None
+
+
+def write_requests(path: Path, requests) -> int:
+    """The requests wrk sends, in order, one a line (bench/wrk_requests.lua): method,
+    path, bearer token (or empty), body (or empty), tab-separated."""
+    count = 0
+    with path.open("w") as out:
+        for method, url, token, body in requests:
+            for text in (url, token, body):
+                assert "\t" not in text and "\n" not in text, text
+            out.write(f"{method}\t{url}\t{token}\t{body}\n")
+            count += 1
+    return count
+
+
+def wrk_phase(requests_file: Path, *, port: int, clients: int, once: bool = False):
+    """A side measured by wrk (one thread, `clients` connections) sending the lines of
+    `requests_file` in turn. `once`: every line at most once across the phases (each
+    phase starts after the lines the previous ones sent; the line count must suffice,
+    or the repeated ones show as errors)."""
+    sent = [0]
+
+    def phase(seconds: float, label: str) -> Phase:
+        completed = subprocess.run(
+            [
+                "wrk",
+                "-t1",
+                f"-c{clients}",
+                f"-d{seconds:g}s",
+                "--timeout",
+                "60s",
+                "-s",
+                str(WRK_SCRIPT),
+                f"http://127.0.0.1:{port}",
+                "--",
+                str(requests_file),
+                str(sent[0]),
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        report = next(
+            line for line in completed.stdout.splitlines() if line.startswith("wrk-report ")
+        )
+        micros, requests, bad_status, *socket_errors, p50, p99 = report.split()[1:]
+        duration, requests = int(micros) / 1e6, int(requests)
+        failed = int(bad_status) + sum(int(n) for n in socket_errors)
+        if once:
+            # The ones still in flight at the deadline were sent too (never answered).
+            sent[0] += requests + clients
+        good = max(0, requests - failed)
+        text = (
+            f"{label:<34} {requests:>6} req  {good / duration:>8.1f} rps  "
+            f"p50 {float(p50) / 1000:>7.1f} ms  p99 {float(p99) / 1000:>7.1f} ms  "
+            f"(wrk) {failed} failed"
+        )
+        return Phase(good / duration, text)
+
+    return phase
+
+
+def compare_rounds(
+    sides: dict, *, rounds: int, seconds: float, warm_up: float = 2.0
+) -> tuple[dict[str, list[float]], list[float]]:
+    """The issue-25 method: a warm-up of each side (not counted), then `rounds` rounds
+    of `seconds`-second phases of the two `sides` (name -> phase function), alternating
+    which goes first. Prints every phase and each round's ratio (first side / second);
+    returns the rates per side and the ratios."""
+    names = list(sides)
+    for name in names:
+        sides[name](warm_up, f"warm-up: {name}")
+    rates: dict[str, list[float]] = {name: [] for name in names}
+    ratios = []
+    for number in range(1, rounds + 1):
+        for name in names if number % 2 else reversed(names):
+            phase = sides[name](seconds, f"round {number}: {name}")
+            print(phase.text)
+            rates[name].append(phase.rps)
+        ceiling = rates[names[1]][-1]
+        ratios.append(rates[names[0]][-1] / ceiling if ceiling else 0.0)
+        print(f"round {number}: ratio {ratios[-1]:.3f}  (load average {load_average()})")
+    return rates, ratios

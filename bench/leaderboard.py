@@ -1,76 +1,69 @@
-"""Benchmark: publication day. The leaderboard page and the rankings API of a published
-month (100 units, 5,000 cadres) against their ceilings, in the same gunicorn.
+"""Benchmark: publication day. The leaderboard page, one unit's page and the rankings API
+of a published month against the same bytes from the same Redis in a separate bare
+Django project (issue 25).
 
-1. Recreates the PostgreSQL database `duoduo_bench_leaderboard` (Redis db 11, or --db and
-   --redis-db), loads 100 units, 5,000 cadres and --reviews reviews in January 2026 by
-   COPY (bench/rankings.py's loaders), compiles and publishes the month.
-2. Starts one gunicorn (config/gunicorn.py: 4 workers x 4 threads, gthread) on
-   127.0.0.1:8706 with bench/leaderboard_settings.py, whose bench-only URLconf adds the
-   ceiling to the project's URLs: a plain Django view returning bytes from the same Redis
-   (GET /bench/stored/<name>). The benchmark fetches each path once from the app and stores
-   exactly those bytes there, so both sides send the same bytes.
-3. The three rows of issue 10, each against its ceiling: GET /leaderboard/ (the first
-   screen), GET /api/v1/rankings/2026-01?scope=unit, GET /api/v1/rankings/2026-01?scope=cadre
-   (its first page). --rounds interleaved rounds (the app and the ceiling alternate which
-   goes first) of --requests requests each from --clients closed-loop clients; prints each
-   round, the medians and spread (min-max) of req/s, the ratio app / ceiling per round
-   and of the medians, the bytes, and the SQL statements of a hit once stored (counted
-   in-process through the same stack).
+1. Recreates the PostgreSQL database `duoduo_bench_leaderboard` (Redis db 11, emptied),
+   loads 100 units, 5,000 cadres and `--reviews` reviews of January 2026 by COPY
+   (bench/rankings.py's loaders) and publishes the month with
+   `compile_rankings --month 2026-01 --publish`.
+2. The project under gunicorn (config/gunicorn.py, `--workers` 2, DEBUG off, throttles
+   raised) on 127.0.0.1:8706, and the ceiling, a separate Django project with no
+   middleware and one view doing one Redis MGET of a stored body and its content type
+   (bench/ceiling_settings.py, GET /bench/stored/<name>), on 127.0.0.1:8707. Each path
+   is fetched from the project once (its first hit renders and stores it) and exactly
+   those bytes are put in the same Redis for the ceiling.
+3. For each path: after a warm-up, `--rounds` rounds of `--seconds`-second phases,
+   project and ceiling interleaved and alternating which goes first, `--clients`
+   connections (the pages by as many Python threads, the API by wrk when it is
+   installed, else by Python threads too). Prints each phase, the ratio per round, its
+   median and spread, the bytes, and the SQL statements of a hit once stored.
 
-    .venv/bin/python bench/leaderboard.py [--requests 2000] [--rounds 3] [--clients 16]
-        [--reviews 100000] [--db NAME] [--redis-db N]
+    .venv/bin/python bench/leaderboard.py [--rounds 3] [--seconds 5] [--clients 16]
+        [--reviews 1000000] [--workers 2] [--threads-client]
 
-Environment: BENCH_PG (default postgres://postgres@127.0.0.1:5432), BENCH_PORT (8706),
-BENCH_DB and BENCH_REDIS_DB (the defaults of --db and --redis-db).
+Environment: BENCH_PG (default postgres://postgres@127.0.0.1:5432), BENCH_DB,
+BENCH_REDIS_DB, BENCH_PORT (the project's; the ceiling's is the next one).
 """
 
 import argparse
 import datetime as dt
-import http.client
 import os
-import statistics
 import sys
+import tempfile
+import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import (  # noqa: E402
     bench_env,
+    compare_rounds,
     django_setup,
+    fetch,
+    load_average,
     recreate_database,
-    run_clients,
+    spread,
     start_gunicorn,
+    store_bytes,
+    threads_phase,
+    write_requests,
+    wrk_phase,
+    wrk_present,
 )
 from bench.rankings import load_people, load_reviews  # noqa: E402
 
-# BENCH_PORT, BENCH_DB and BENCH_REDIS_DB let two people run it at once on one machine.
 PORT = int(os.environ.get("BENCH_PORT", 8706))
 DB_NAME = os.environ.get("BENCH_DB", "duoduo_bench_leaderboard")
 REDIS_DB = int(os.environ.get("BENCH_REDIS_DB", 11))
 MONTH = dt.date(2026, 1, 1)
 UNITS, CADRES = 100, 5_000
+# name: (path, measured by wrk when it is there: the API; the pages by Python threads)
 PATHS = {
-    "page": "/leaderboard/",
-    "unit": "/api/v1/rankings/2026-01?scope=unit",
-    "cadre": "/api/v1/rankings/2026-01?scope=cadre",
+    "page": ("/leaderboard/", False),
+    "unit page": ("/leaderboard/?unit=1", False),
+    "API scope=unit": ("/api/v1/rankings/2026-01?scope=unit", True),
+    "API scope=cadre": ("/api/v1/rankings/2026-01?scope=cadre", True),
 }
-LABELS = {
-    "page": "GET /leaderboard/",
-    "unit": "GET /rankings/2026-01?scope=unit",
-    "cadre": "GET /rankings/2026-01?scope=cadre",
-}
-WARM_UP = 200
-
-
-def fetch(path: str) -> tuple[str, bytes]:
-    conn = http.client.HTTPConnection("127.0.0.1", PORT, timeout=60)
-    conn.request("GET", path)
-    response = conn.getresponse()
-    body = response.read()
-    conn.close()
-    if response.status != 200:
-        raise RuntimeError(f"{path}: HTTP {response.status}")
-    return response.getheader("Content-Type"), body
 
 
 def statements_of_a_hit(path: str) -> int:
@@ -79,96 +72,111 @@ def statements_of_a_hit(path: str) -> int:
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
-    client = Client()
+    client = Client(HTTP_HOST="127.0.0.1")
     client.get(path)
     with CaptureQueriesContext(connection) as queries:
         client.get(path)
     return len(queries)
 
 
-def spread(values: list[float], digits: int = 1) -> str:
-    return (
-        f"median {statistics.median(values):.{digits}f} "
-        f"(min {min(values):.{digits}f}, max {max(values):.{digits}f})"
-    )
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--clients", type=int, default=16)
-    parser.add_argument("--reviews", type=int, default=100_000)
-    parser.add_argument("--db", default=DB_NAME)
-    parser.add_argument("--redis-db", type=int, default=REDIS_DB)
+    parser.add_argument("--reviews", type=int, default=1_000_000)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument(
+        "--threads-client", action="store_true", help="Python threads even when wrk is there"
+    )
+    parser.add_argument("--only", help="measure only this path's name (e.g. page)")
+    parser.add_argument(
+        "--reuse", action="store_true", help="keep the database a previous run loaded and published"
+    )
     args = parser.parse_args()
 
-    env = bench_env(
-        db_name=args.db,
-        redis_db=args.redis_db,
-        DJANGO_SETTINGS_MODULE="bench.leaderboard_settings",
-        ALLOWED_HOSTS="127.0.0.1,localhost,testserver",
-    )
-    recreate_database(env)
+    env = bench_env(db_name=DB_NAME, redis_db=REDIS_DB)
+    if not args.reuse:
+        recreate_database(env)
     django_setup(env)
-    from django.core.cache import cache
+    import redis
+    from django.core.management import call_command
 
-    from bench.leaderboard_urls import PREFIX
-    from rankings import services
+    store = redis.Redis.from_url(env["REDIS_URL"])
+    store.flushdb()  # every stored rendering is built again by its first hit
+    if not args.reuse:
+        started = time.monotonic()
+        load_people(units=UNITS, cadres=CADRES)
+        load_reviews(cadres=CADRES, reviews=args.reviews)
+        call_command("compile_rankings", month=MONTH.strftime("%Y-%m"), publish=True)
+        print(f"loaded by COPY and published in {time.monotonic() - started:.0f} s")
 
-    load_people(units=UNITS, cadres=CADRES)
-    load_reviews(cadres=CADRES, reviews=args.reviews)
-    services.rankings_compile(month=MONTH)
-    services.ranking_month_publish(month=MONTH)
-    cache.clear()
-
-    print(
-        f"database {args.db}, Redis db {args.redis_db}, gunicorn 127.0.0.1:{PORT} "
-        f"(config/gunicorn.py), {UNITS} units, {CADRES:,} cadres, {args.reviews:,} reviews, "
-        f"{args.clients} clients, {args.requests} requests a side a round"
+    use_wrk = wrk_present() and not args.threads_client
+    workdir = Path(tempfile.mkdtemp(prefix="bench-leaderboard-"))
+    project = start_gunicorn(env, port=PORT, workers=args.workers, config="config/gunicorn.py")
+    ceiling = start_gunicorn(
+        {**env, "DJANGO_SETTINGS_MODULE": "bench.ceiling_settings"},
+        port=PORT + 1,
+        workers=args.workers,
+        config="config/gunicorn.py",
     )
-    server = start_gunicorn(env, port=PORT, config="config/gunicorn.py")
-    figures = {name: {"app": [], "ceiling": [], "ratio": []} for name in PATHS}
-    sizes, statements = {}, {}
+    summary = []
     try:
-        for name, path in PATHS.items():
-            content_type, body = fetch(path)  # the first hit renders and stores
-            cache.set(PREFIX + name, (content_type, body), timeout=None)
-            sizes[name] = len(body)
-            statements[name] = statements_of_a_hit(path)
-        for name, path in PATHS.items():  # warm-up, not counted
-            run_clients([("GET", path, {})] * WARM_UP, clients=args.clients, port=PORT)
-            ceiling = f"/bench/stored/{name}"
-            run_clients([("GET", ceiling, {})] * WARM_UP, clients=args.clients, port=PORT)
-        for number in range(1, args.rounds + 1):
-            for name, path in PATHS.items():
-                sides = [("app", path), ("ceiling", f"/bench/stored/{name}")]
-                if number % 2 == 0:
-                    sides.reverse()
-                results = {}
-                for side, url in sides:
-                    results[side] = run_clients(
-                        [("GET", url, {})] * args.requests, clients=args.clients, port=PORT
-                    )
-                app, ceiling = results["app"].only(200), results["ceiling"].only(200)
-                print(results["app"].line(f"round {number}: {LABELS[name]}"))
-                print(results["ceiling"].line(f"round {number}: ceiling ({name})"))
-                figures[name]["app"].append(app.rps)
-                figures[name]["ceiling"].append(ceiling.rps)
-                figures[name]["ratio"].append(app.rps / ceiling.rps if ceiling.rps else 0.0)
-    finally:
-        server.stop()
-    print()
-    for name in PATHS:
-        row = figures[name]
-        ratio = statistics.median(row["app"]) / statistics.median(row["ceiling"])
         print(
-            f"{LABELS[name]}: {sizes[name]:,} bytes, {statements[name]} SQL a hit once stored\n"
-            f"  app      req/s  {spread(row['app'])}\n"
-            f"  ceiling  req/s  {spread(row['ceiling'])}\n"
-            f"  ratio of medians {ratio:.3f}x; per round "
-            f"{', '.join(f'{r:.3f}' for r in row['ratio'])} (goal >= 0.9)"
+            f"database {DB_NAME}, Redis db {REDIS_DB}, {UNITS} units, {CADRES:,} cadres, "
+            f"{args.reviews:,} reviews; {args.clients} connections (pages: Python threads; "
+            f"API: {'wrk, 1 thread' if use_wrk else 'Python threads, wrk is not installed'}); "
+            f"gunicorn {args.workers} workers (config/gunicorn.py) each side, "
+            f"{args.seconds:g}-s phases; load average {load_average()}"
         )
+        for number, (name, (path, by_wrk)) in enumerate(PATHS.items()):
+            if args.only and name != args.only:
+                continue
+            status, body, content_type = fetch(PORT, path)  # the first hit renders and stores
+            assert status == 200, (path, status, body[:200])
+            slug = f"path{number}"
+            store_bytes(store, slug, body, content_type)
+            ceiling_path = f"/bench/stored/{slug}"
+            assert fetch(PORT + 1, ceiling_path)[1] == body
+            assert fetch(PORT, path)[1] == body  # now from the stored rendering
+            statements = statements_of_a_hit(path)
+            print(f"\n{name}: GET {path}, {len(body):,} bytes, {statements} SQL a hit")
+            if by_wrk and use_wrk:
+                sides = {}
+                for side, port, url in (
+                    ("project", PORT, path),
+                    ("ceiling", PORT + 1, ceiling_path),
+                ):
+                    requests_file = workdir / f"{slug}-{side}.tsv"
+                    write_requests(requests_file, [("GET", url, "", "")])
+                    sides[side] = wrk_phase(requests_file, port=port, clients=args.clients)
+            else:
+                sides = {
+                    side: threads_phase(
+                        lambda url=url: ("GET", url, {}, None),
+                        port=port,
+                        clients=args.clients,
+                        status=200,
+                    )
+                    for side, port, url in (
+                        ("project", PORT, path),
+                        ("ceiling", PORT + 1, ceiling_path),
+                    )
+                }
+            rates, ratios = compare_rounds(sides, rounds=args.rounds, seconds=args.seconds)
+            summary.append(
+                f"{name}: GET {path}, {len(body):,} bytes, {statements} SQL a hit\n"
+                f"  project  req/s  {spread(rates['project'])}\n"
+                f"  ceiling  req/s  {spread(rates['ceiling'])}\n"
+                f"  ratio           {spread(ratios, digits=3)}; rounds "
+                f"{', '.join(f'{r:.3f}' for r in ratios)} (goal: median >= 0.9, none < 0.8)"
+            )
+    finally:
+        project.stop()
+        ceiling.stop()
+    print()
+    print("\n".join(summary))
+    print(f"load average {load_average()}")
 
 
 if __name__ == "__main__":

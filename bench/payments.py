@@ -24,7 +24,6 @@ import argparse
 import itertools
 import json
 import os
-import statistics
 import sys
 import uuid
 from pathlib import Path
@@ -37,6 +36,7 @@ from bench.common import (  # noqa: E402
     django_setup,
     recreate_database,
     run_for,
+    spread,
     start_gunicorn,
 )
 
@@ -101,11 +101,6 @@ def statement_count(user, code) -> tuple[int, int]:
     if "COMMIT" in statements:
         statements = statements[: statements.index("COMMIT") + 1]
     return response.status_code, len(statements)
-
-
-def spread(values: list[float], digits: int = 1) -> str:
-    median, low, high = statistics.median(values), min(values), max(values)
-    return f"median {median:8.{digits}f}  (min {low:.{digits}f}, max {high:.{digits}f})"
 
 
 def main() -> None:

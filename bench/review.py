@@ -1,29 +1,36 @@
-"""Benchmark: the review at the badge (POST /api/v1/cadres/{id}/reviews) against its ceiling.
+"""Benchmark: the review at the badge (POST /api/v1/cadres/{id}/reviews) against its
+ceiling, a separate Django project (issue 25).
 
-1. Recreates the PostgreSQL database `duoduo_bench_review` (Redis db 11), makes the
-   residents (each with its own access token) and the cadres.
-2. Starts one gunicorn (config/gunicorn.py: 4 workers x 4 threads, gthread) on
-   127.0.0.1:8705 with bench/review_settings.py, whose URLconf adds the ceiling to the
-   project's URLs: a plain Django view doing one INSERT into the review table
-   (POST /bench/review-insert, no authentication, no checks).
-3. Interleaved rounds: each round sends `--requests` reviews (every one a new
-   reviewer-cadre pair, with points: the daily cap is lifted) and then as many ceiling
-   inserts, from the same closed-loop clients. Prints each round, the medians and
-   spread (min-max) of req/s, the ratio review / ceiling, and the SQL statements of one
-   review (BEGIN and COMMIT included, counted in-process through the same stack).
+1. Recreates the PostgreSQL database `duoduo_bench_review` (Redis db 11, emptied): the
+   residents (accounts 30 days old, phones confirmed, each with its own access token)
+   and `--cadres` cadres.
+2. The project under gunicorn (config/gunicorn.py, `--workers` 2, DEBUG off, throttles
+   raised) on 127.0.0.1:8705, and the ceiling, a separate Django project with no
+   middleware and one view doing one `INSERT ... RETURNING id` of a whole review row
+   (bench/ceiling_settings.py, POST /bench/review-insert), on 127.0.0.1:8706.
+3. The scenario of issue 25: every review from one address (127.0.0.1: a district
+   office's NAT), each a resident's first review of the day of a cadre (a resident
+   reviews once, the cadres in turn), earning points. After a warm-up, `--rounds` rounds
+   of `--seconds`-second phases, project and ceiling interleaved and alternating which
+   goes first, `--clients` connections: wrk (bench/wrk_requests.lua, every request its
+   own resident's token) when it is installed, else as many Python threads. Prints each
+   phase, the ratio per round, its median and spread, and the SQL statements of one
+   review (BEGIN and COMMIT included, in-process through the same stack).
 
-    .venv/bin/python bench/review.py [--requests 1500] [--rounds 3] [--clients 16]
-        [--cadres 100] [--new-accounts]
+    .venv/bin/python bench/review.py [--rounds 3] [--seconds 5] [--clients 16]
+        [--cadres 100] [--residents 40000] [--workers 2] [--threads-client]
 
-Environment: BENCH_PG (default postgres://postgres@127.0.0.1:5432).
+Environment: BENCH_PG (default postgres://postgres@127.0.0.1:5432), BENCH_DB,
+BENCH_REDIS_DB, BENCH_PORT (the project's; the ceiling's is the next one).
 """
 
 import argparse
 import datetime as dt
+import itertools
 import json
 import os
-import statistics
 import sys
+import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -31,32 +38,35 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.common import (  # noqa: E402
     access_token,
     bench_env,
+    compare_rounds,
     django_setup,
+    load_average,
     recreate_database,
-    run_clients,
+    spread,
     start_gunicorn,
+    threads_phase,
+    write_requests,
+    wrk_phase,
+    wrk_present,
 )
 
-# BENCH_PORT, BENCH_DB and BENCH_REDIS_DB let two people run it at once on one machine.
 PORT = int(os.environ.get("BENCH_PORT", 8705))
 DB_NAME = os.environ.get("BENCH_DB", "duoduo_bench_review")
 REDIS_DB = int(os.environ.get("BENCH_REDIS_DB", 11))
-WARM_UP = 200
+REVIEW = {"rating": 5, "tags": ["attitude"]}
 
 
-def make_people(*, residents: int, cadres: int, new_accounts: bool):
+def make_people(*, residents: int, cadres: int):
     from django.conf import settings
     from django.utils import timezone
 
     from accounts.models import User
     from cadres.models import Cadre, Unit
 
-    # Residents who signed up before today, as most do: accounts created today and
-    # reviewing one cadre by the thousand are a burst (moderation/fraud.py), and every
-    # review would add its flag's INSERT (run with --new-accounts to measure that).
-    # Their phones confirmed by an SMS code, as a sign-in does: an account without
-    # (a desk's, from an ID check alone) earns nothing and its review waits, flagged.
-    joined = timezone.now() - dt.timedelta(days=0 if new_accounts else 30)
+    # Residents who signed up before today, as most do (accounts created today and
+    # reviewing by the thousand are a burst, moderation/fraud.py), their phones confirmed
+    # by an SMS code as a sign-in does (an account without earns nothing).
+    joined = timezone.now() - dt.timedelta(days=30)
     User.objects.bulk_create(
         [
             User(
@@ -68,7 +78,7 @@ def make_people(*, residents: int, cadres: int, new_accounts: bool):
             )
             for i in range(residents)
         ],
-        batch_size=2000,
+        batch_size=5000,
     )
     unit = Unit.objects.create(name="康巴什区政务服务局")
     Cadre.objects.bulk_create(
@@ -94,101 +104,140 @@ def statement_count(user, cadre) -> tuple[int, int | None, int]:
     with CaptureQueriesContext(connection) as queries:
         response = api.post(
             f"/api/v1/cadres/{cadre.pk}/reviews",
-            {"code": qr.badge_url(cadre), "rating": 5, "tags": ["attitude"]},
+            {"code": qr.badge_url(cadre), **REVIEW},
             format="json",
         )
-    return (
-        response.status_code,
-        response.json().get("points_awarded"),
-        len(queries.captured_queries),
-    )
-
-
-def spread(values: list[float], digits: int = 1) -> str:
-    median, low, high = statistics.median(values), min(values), max(values)
-    return f"median {median:8.{digits}f}  (min {low:.{digits}f}, max {high:.{digits}f})"
+    statements = [q["sql"] for q in queries.captured_queries]
+    if "COMMIT" in statements:  # what follows is the SMS outbox's, run eagerly here
+        statements = statements[: statements.index("COMMIT") + 1]
+    return response.status_code, response.json().get("points_awarded"), len(statements)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--requests", type=int, default=1500)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--clients", type=int, default=16)
-    # Many cadres, every review from 127.0.0.1: the one-address scenario of issue 25 (a
-    # district office's NAT), the address rule over its threshold of 10 cadres an hour.
+    # Many cadres, every review from 127.0.0.1: the address rule over its threshold.
     parser.add_argument("--cadres", type=int, default=100)
+    # One review each: enough for every project phase at several hundred a second.
+    parser.add_argument("--residents", type=int, default=40_000)
+    parser.add_argument("--workers", type=int, default=2)
     parser.add_argument(
-        "--new-accounts", action="store_true", help="reviewers whose accounts were created today"
+        "--threads-client", action="store_true", help="Python threads even when wrk is there"
     )
     args = parser.parse_args()
 
     env = bench_env(
         db_name=DB_NAME,
         redis_db=REDIS_DB,
-        DJANGO_SETTINGS_MODULE="bench.review_settings",
         THROTTLE_REVIEW="100000000/min",
         # Every review in the run is paid, the slowest path.
         REVIEW_POINTS_DAILY_CAP="1000000",
     )
     recreate_database(env)
     django_setup(env)
+    import redis
+
     from cadres import qr
 
-    # Every request of the run (reviews and ceiling inserts) is a new reviewer-cadre pair.
-    pairs_needed = 2 * args.rounds * args.requests + WARM_UP + 1
-    # Each resident reviews one cadre (its first review of the day), the cadres in turn:
-    # a resident reviewing many cadres in an hour is the account rule's fraud signal.
-    users, cadres = make_people(
-        residents=pairs_needed, cadres=args.cadres, new_accounts=args.new_accounts
-    )
-    pairs = iter([(user, cadres[i % len(cadres)]) for i, user in enumerate(users)])
-    status, points, statements = statement_count(*next(pairs))
-    tokens = {user.pk: access_token(user) for user in users}
+    redis.Redis.from_url(env["REDIS_URL"]).flushdb()
+    users, cadres = make_people(residents=args.residents + 1, cadres=args.cadres)
+    status, points, statements = statement_count(users[0], cadres[0])
+    users = users[1:]
     codes = {cadre.pk: qr.badge_url(cadre) for cadre in cadres}
+    # Made before the rounds: the Python-thread clients take requests under a lock.
+    tokens = [access_token(user) for user in users]
 
-    def review_requests():
-        for _ in range(args.requests):
-            user, cadre = next(pairs)
-            headers = {
-                "Authorization": f"Bearer {tokens[user.pk]}",
-                "Content-Type": "application/json",
-            }
-            body = json.dumps({"code": codes[cadre.pk], "rating": 5, "tags": ["attitude"]})
-            yield ("POST", f"/api/v1/cadres/{cadre.pk}/reviews", headers, body)
+    def project_requests():
+        """Each resident's first review of the day, of the cadres in turn."""
+        for i in range(len(users)):
+            cadre = cadres[i % len(cadres)]
+            body = json.dumps({"code": codes[cadre.pk], **REVIEW})
+            yield "POST", f"/api/v1/cadres/{cadre.pk}/reviews", tokens[i], body
 
-    def ceiling_requests(count):
-        for _ in range(count):
-            user, cadre = next(pairs)
-            body = json.dumps(
-                {"reviewer": user.pk, "cadre": cadre.pk, "rating": 5, "tags": ["attitude"]}
-            )
-            yield ("POST", "/bench/review-insert", {"Content-Type": "application/json"}, body)
+    def ceiling_requests():
+        """A whole row each, every (resident, cadre) pair of the day once, but the
+        project's (resident i reviews cadre i mod the cadres)."""
+        pairs = itertools.product(enumerate(users), enumerate(cadres))
+        for (i, user), (j, cadre) in pairs:
+            if j == i % len(cadres):
+                continue
+            body = json.dumps({"reviewer": user.pk, "cadre": cadre.pk, "points": 10, **REVIEW})
+            yield "POST", "/bench/review-insert", "", body
+
+    use_wrk = wrk_present() and not args.threads_client
+    workdir = Path(tempfile.mkdtemp(prefix="bench-review-"))
+    if use_wrk:
+        project_file, ceiling_file = workdir / "project.tsv", workdir / "ceiling.tsv"
+        reviews = write_requests(project_file, project_requests())
+        write_requests(ceiling_file, itertools.islice(ceiling_requests(), 3 * reviews))
+        project_side = wrk_phase(project_file, port=PORT, clients=args.clients, once=True)
+        ceiling_side = wrk_phase(ceiling_file, port=PORT + 1, clients=args.clients, once=True)
+        client = "wrk (1 thread)"
+    else:
+        project_turn, ceiling_turn = project_requests(), ceiling_requests()
+
+        def as_request(turn):
+            def make():
+                method, url, token, body = next(turn)
+                headers = {"Content-Type": "application/json"}
+                if token:
+                    headers["Authorization"] = f"Bearer {token}"
+                return method, url, headers, body
+
+            return make
+
+        project_side = threads_phase(
+            as_request(project_turn), port=PORT, clients=args.clients, status=201
+        )
+        ceiling_side = threads_phase(
+            as_request(ceiling_turn), port=PORT + 1, clients=args.clients, status=201
+        )
+        client = "Python threads (wrk is not installed)" if not wrk_present() else "Python threads"
 
     print(
-        f"database {DB_NAME}, Redis db {REDIS_DB}, gunicorn 127.0.0.1:{PORT} (config/gunicorn.py), "
-        f"{len(users)} reviewers, {len(cadres)} cadres, {args.clients} clients"
+        f"database {DB_NAME}, Redis db {REDIS_DB}, {len(users):,} residents, {len(cadres)} "
+        f"cadres, every review from 127.0.0.1; {args.clients} connections by {client}; "
+        f"gunicorn {args.workers} workers (config/gunicorn.py) each side, "
+        f"{args.seconds:g}-s phases; load average {load_average()}"
     )
-    server = start_gunicorn(env, port=PORT, config="config/gunicorn.py")
-    reviews, ceilings, ratios = [], [], []
+    project = start_gunicorn(env, port=PORT, workers=args.workers, config="config/gunicorn.py")
+    ceiling = start_gunicorn(
+        {**env, "DJANGO_SETTINGS_MODULE": "bench.ceiling_settings"},
+        port=PORT + 1,
+        workers=args.workers,
+        config="config/gunicorn.py",
+    )
     try:
-        # Warm-up (not counted): every worker imports and connects.
-        run_clients(list(ceiling_requests(WARM_UP)), clients=args.clients, port=PORT)
-        for number in range(1, args.rounds + 1):
-            review = run_clients(list(review_requests()), clients=args.clients, port=PORT)
-            ceiling = run_clients(
-                list(ceiling_requests(args.requests)), clients=args.clients, port=PORT
-            )
-            print(review.line(f"round {number}: review POST"))
-            print(ceiling.line(f"round {number}: ceiling (one INSERT)"))
-            reviews.append(review.only(201).rps)
-            ceilings.append(ceiling.only(201).rps)
-            ratios.append(reviews[-1] / ceilings[-1] if ceilings[-1] else 0.0)
+        rates, ratios = compare_rounds(
+            {"review POST": project_side, "ceiling (one INSERT)": ceiling_side},
+            rounds=args.rounds,
+            seconds=args.seconds,
+        )
     finally:
-        server.stop()
-    print(f"review POST  req/s  {spread(reviews)}")
-    print(f"ceiling      req/s  {spread(ceilings)}")
+        project.stop()
+        ceiling.stop()
+    from django.db import connection
+
+    from points.verification import ledger_verify
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM cadres_reviewflag")
+        (flags,) = cursor.fetchone()
+        cursor.execute(
+            "SELECT count(*), count(*) FILTER (WHERE points_awarded > 0) FROM cadres_review"
+        )
+        (written, paid) = cursor.fetchone()
+    print(f"review POST  req/s  {spread(rates['review POST'])}")
+    print(f"ceiling      req/s  {spread(rates['ceiling (one INSERT)'])}")
     print(f"ratio review / ceiling   {spread(ratios, digits=3)}  (goal >= 0.3)")
     print(f"SQL statements of one review: {statements} (HTTP {status}, {points} points; goal <= 6)")
+    print(
+        f"reviews in the table {written:,} ({paid:,} with points), review flags {flags:,}, "
+        f"verify_ledger {'ok' if ledger_verify().ok else 'FAILED'}; "
+        f"load average {load_average()}"
+    )
 
 
 if __name__ == "__main__":
