@@ -175,3 +175,25 @@ def test_the_site_page_withdraws_a_pending_registration(client, site, vendor, ot
     assert "withdraw-registration" in client.get(f"/q/{site_token(site)}").content.decode()
     client.post(f"/stalls/registrations/{registration.pk}/withdraw", nonce_for(vendor))
     assert Registration.objects.get().status == "withdrawn"
+
+
+def test_the_vendor_finds_registrations_stalls_and_reports_at_me_stalls(
+    client, stall, vendor, other_vendor, officer
+):
+    """/me/stalls, where the stalls' notifications open (notifications/links.py)."""
+    report = services.report_create(stall=stall, reporter=vendor, category="other", comment="x")
+    services.report_close(report=report, officer=officer, resolution="已处理")
+    client.force_login(vendor)
+    notifications = client.get("/notifications").content.decode()
+    assert f'href="/me/stalls#stall-{stall.pk}"' in notifications  # approved
+    assert 'href="/me/stalls#reports"' in notifications  # report closed
+    assert "/api/v1/" not in notifications
+    response = client.get("/me/stalls")
+    assert "private" in response["Cache-Control"]
+    html = response.content.decode()
+    assert f'id="registration-{stall.registration_id}"' in html
+    assert f'id="stall-{stall.pk}"' in html and f"/q/{stall_token(stall)}" in html
+    assert f'id="report-{report.pk}"' in html and "已处理" in html
+    client.force_login(other_vendor)
+    html = client.get("/me/stalls").content.decode()
+    assert f'id="stall-{stall.pk}"' not in html and f'id="report-{report.pk}"' not in html
