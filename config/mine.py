@@ -62,9 +62,7 @@ def my_stalls(request):
                 for registration in registrations
                 if hasattr(registration, "stall")
             ],
-            "reports": stalls_selectors.reports_of_reporter(reporter=user).order_by("-pk")[
-                :SHOWN
-            ],
+            "reports": stalls_selectors.reports_of_reporter(reporter=user).order_by("-pk")[:SHOWN],
         }
     return _private(TemplateResponse(request, "core/my_stalls.html", context))
 
