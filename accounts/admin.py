@@ -2,7 +2,8 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from core.admin import ModelAdmin, PersonalDataViewAuditMixin, ReadOnlyAdminMixin
+from core.admin import ModelAdmin, ReadOnlyAdminMixin
+from core.admin_audit import PersonalDataViewAuditMixin
 from core.masking import mask_phone
 from core.models import AuditEvent
 

@@ -7,9 +7,9 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
-from .phone import normalize_phone, validate_phone
 from core.masking import mask_phone
 
+from .phone import normalize_phone, validate_phone
 from .roles import Role
 
 

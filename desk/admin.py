@@ -3,7 +3,8 @@ written only by desk.services; district_admin may view it)."""
 
 from django.contrib import admin
 
-from core.admin import ModelAdmin, PersonalDataViewAuditMixin, ReadOnlyAdminMixin
+from core.admin import ModelAdmin, ReadOnlyAdminMixin
+from core.admin_audit import PersonalDataViewAuditMixin
 
 from .models import AgentFlag, AssistedAct, DeskSession
 
