@@ -3,6 +3,8 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
 from core.admin import ModelAdmin, ReadOnlyAdminMixin
+from core.admin_audit import PersonalDataViewAuditMixin
+from core.masking import mask_phone
 from core.models import AuditEvent
 
 from . import services
@@ -32,7 +34,8 @@ class UserAdmin(DjangoUserAdmin):
     form = UserEditForm
     add_form = UserCreationForm
     ordering = ["-date_joined"]
-    list_display = ["phone", "display_name", "is_staff", "is_active", "date_joined"]
+    # The phone masked here; in full only on the person's page, whose opening is audited.
+    list_display = ["masked_phone", "display_name", "is_staff", "is_active", "date_joined"]
     list_filter = ["is_staff", "is_superuser", "is_active", "groups"]
     search_fields = ["phone", "display_name"]
     fieldsets = [
@@ -51,6 +54,10 @@ class UserAdmin(DjangoUserAdmin):
         ),
     ]
 
+    @admin.display(description=_("phone number"), ordering="phone")
+    def masked_phone(self, user):
+        return mask_phone(user.phone)
+
     def change_view(self, request, object_id, form_url="", extra_context=None):
         # Opening a person's page shows their phone in full: the audit trail says who.
         if request.method == "GET" and object_id:
@@ -68,9 +75,12 @@ class UserAdmin(DjangoUserAdmin):
 
 
 @admin.register(OtpCode)
-class OtpCodeAdmin(ModelAdmin):
+class OtpCodeAdmin(PersonalDataViewAuditMixin, ModelAdmin):
+    # The phone masked in the list; the code's page shows it in full, and its opening is an
+    # audit event about the person with that phone (if they have an account).
+    audit_view_action = "otp_code.view"
     list_display = [
-        "phone",
+        "masked_phone",
         "purpose",
         "state",
         "sms_status",
@@ -102,6 +112,13 @@ class OtpCodeAdmin(ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+    @admin.display(description=_("phone number"), ordering="phone")
+    def masked_phone(self, otp):
+        return mask_phone(otp.phone)
+
+    def audit_subject(self, otp):
+        return User.objects.filter(phone=otp.phone).values_list("pk", flat=True).first()
 
 
 # --- The audit trail (core.AuditEvent, docs/audit.md): read-only for everyone, for

@@ -159,6 +159,29 @@ def consent_give(
     return consent
 
 
+def consent_missing(*, user, purpose: str = Consent.Purpose.NOTICE) -> bool:
+    """For the pages' forms that collect data: whether `user` must first accept the
+    current notice (and, for `id_number`, the ID consent); the page then shows the accept
+    form (accounts/consent_form.html) and refuses the write, as the API's 409 does."""
+    try:
+        consent_require(user=user, purpose=purpose)
+    except ConsentRequired:
+        return True
+    return False
+
+
+def consent_prompt(*, user, purpose: str = Consent.Purpose.NOTICE) -> dict | None:
+    """What accounts/consent_form.html needs ({version, purpose}) when a signed-in `user`
+    must accept first; None otherwise (signed out: the page asks to sign in)."""
+    if not user.is_authenticated or not consent_missing(user=user, purpose=purpose):
+        return None
+    return {"version": current_version(), "purpose": purpose}
+
+
+# What a page's refused write says (the API's 409 names the API's routes).
+PAGE_CONSENT_MESSAGE = _("Accept the privacy notice on this page first: nothing was saved.")
+
+
 class HasConsent(BasePermission):
     """A DRF permission for the routes that collect data: 409 `consent_required` (not a
     403) for a signed-in user who has not accepted the current notice."""

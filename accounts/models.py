@@ -7,6 +7,8 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
+from core.masking import mask_phone
+
 from .phone import normalize_phone, validate_phone
 from .roles import Role
 
@@ -73,7 +75,9 @@ class User(AbstractBaseUser, PermissionsMixin):
         verbose_name_plural = _("users")
 
     def __str__(self):
-        return self.display_name or self.phone
+        # Shown in every admin list that names a person (agent, resident, owner): never
+        # the phone in full (the user's own page shows it, audited: accounts/admin.py).
+        return self.display_name or mask_phone(self.phone)
 
     @cached_property
     def roles(self) -> list[str]:
@@ -163,7 +167,7 @@ class OtpCode(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.phone} {self.created_at:%Y-%m-%d %H:%M}"
+        return f"{mask_phone(self.phone)} {self.created_at:%Y-%m-%d %H:%M}"
 
 
 class OtpGuess(models.Model):

@@ -16,7 +16,8 @@ from core.forms import error_message
 from core.net import client_ip
 
 from . import services
-from .consent import NOTICE_SECTIONS, current_version
+from .consent import NOTICE_SECTIONS, consent_give, current_version
+from .models import Consent
 from .phone import normalize_phone
 
 
@@ -74,3 +75,23 @@ def privacy_notice(request):
         "accounts/privacy.html",
         {"version": current_version(), "sections": NOTICE_SECTIONS},
     )
+
+
+@require_POST
+def consent_accept(request):
+    """The accept form a page shows a signed-in person who has not accepted the current
+    notice (accounts/consent_form.html): records the version, as POST /api/v1/me/consents
+    does, and goes back to the page."""
+    if request.user.is_authenticated:
+        purpose = request.POST.get("purpose", Consent.Purpose.NOTICE)
+        if purpose not in Consent.Purpose.values:
+            purpose = Consent.Purpose.NOTICE
+        try:
+            consent_give(
+                user=request.user, version=request.POST.get("version", ""), purpose=purpose
+            )
+        except DomainError as error:
+            messages.error(request, error_message(error))
+        else:
+            messages.success(request, _("Thank you. You accepted the privacy notice."))
+    return redirect(_next_url(request))

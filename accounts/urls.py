@@ -7,4 +7,5 @@ urlpatterns = [
     path("signin/verify", pages.signin_verify, name="signin-verify"),
     path("signout", pages.signout, name="signout"),
     path("privacy/", pages.privacy_notice, name="privacy-notice"),
+    path("privacy/accept", pages.consent_accept, name="privacy-accept"),
 ]

@@ -12,6 +12,7 @@ from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts.consent import PAGE_CONSENT_MESSAGE, consent_missing, consent_prompt
 from accounts.roles import Role
 from core import codes, devices
 from core.errors import DomainError
@@ -47,6 +48,8 @@ def cadre_page(request, cadre: Cadre, *, ticket: ServiceTicket | None = None):
         "summary": selectors.cadre_month_summary(cadre=cadre),
         "reviewed_today": selectors.has_reviewed_today(user=request.user, cadre=cadre),
         "is_self": request.user.is_authenticated and cadre.user_id == request.user.pk,
+        # The review collects data: without the current consent, the accept form first.
+        "consent": consent_prompt(user=request.user),
         "ratings": Review.Rating.choices,
         "tags": Review.Tag.choices,
         "max_comment": services.MAX_COMMENT,
@@ -77,6 +80,9 @@ def review_submit(request, pk: int):
         return redirect("leaderboard")
     if not request.user.is_authenticated:
         messages.error(request, _("Sign in to review."))
+        return redirect("scan-page", token=token)
+    if consent_missing(user=request.user):  # as the API's 409 consent_required: no write
+        messages.error(request, str(PAGE_CONSENT_MESSAGE))
         return redirect("scan-page", token=token)
     return submit_once(
         request,

@@ -1,5 +1,6 @@
 """A person's own pages, composed above the apps they read: a resident's points (the lots
-they expire in, payments at tills, reviews, vouchers) at /me/, a cadre's reviews and appeals at
+they expire in, payments at tills, reviews, vouchers) at /me/, a vendor's registrations,
+stalls and the reports they filed at /me/stalls, a cadre's reviews and appeals at
 /cadre/reviews. The notifications page links here (notifications/links.py)."""
 
 from django.template.response import TemplateResponse
@@ -11,6 +12,8 @@ from merchants import selectors as merchants_selectors
 from moderation import selectors as moderation_selectors
 from points import selectors as points_selectors
 from points.codes import voucher_url
+from stalls import selectors as stalls_selectors
+from stalls.codes import site_token, stall_token
 
 # Each list shows its newest rows; the API pages through all of them.
 SHOWN = 50
@@ -37,6 +40,31 @@ def my_points(request):
             ],
         }
     return _private(TemplateResponse(request, "core/my_points.html", context))
+
+
+@require_GET
+def my_stalls(request):
+    """The vendor's registrations (with the officer's decision), their stalls (each with its
+    own page, where renewal, photo and appeal are) and the reports they filed."""
+    context = {}
+    user = request.user
+    if user.is_authenticated:
+        registrations = list(
+            stalls_selectors.registrations_of_vendor(vendor=user).order_by("-pk")[:SHOWN]
+        )
+        context = {
+            "registrations": [
+                (registration, f"/q/{site_token(registration.site)}")
+                for registration in registrations
+            ],
+            "stalls": [
+                (registration.stall, f"/q/{stall_token(registration.stall)}")
+                for registration in registrations
+                if hasattr(registration, "stall")
+            ],
+            "reports": stalls_selectors.reports_of_reporter(reporter=user).order_by("-pk")[:SHOWN],
+        }
+    return _private(TemplateResponse(request, "core/my_stalls.html", context))
 
 
 @require_GET

@@ -11,7 +11,7 @@ from desk.api.views import AssistedMineView
 from .health import healthz, readyz
 from .home import display_mode, favicon, home
 from .me import MeView
-from .mine import cadre_reviews, my_points
+from .mine import cadre_reviews, my_points, my_stalls
 
 register_converter(IdConverter, "id")
 
@@ -56,6 +56,7 @@ urlpatterns = [
     path("favicon.ico", favicon, name="favicon"),
     path("display", display_mode, name="display-mode"),
     path("me/", my_points, name="my-points"),
+    path("me/stalls", my_stalls, name="my-stalls"),
     path("cadre/reviews", cadre_reviews, name="cadre-reviews-page"),
     path("", include("accounts.urls")),
     path("", include("cadres.urls")),

@@ -4,12 +4,15 @@ written only by desk.services; district_admin may view it)."""
 from django.contrib import admin
 
 from core.admin import ModelAdmin, ReadOnlyAdminMixin
+from core.admin_audit import PersonalDataViewAuditMixin
 
 from .models import AgentFlag, AssistedAct, DeskSession
 
 
 @admin.register(DeskSession)
-class DeskSessionAdmin(ReadOnlyAdminMixin, ModelAdmin):
+class DeskSessionAdmin(PersonalDataViewAuditMixin, ReadOnlyAdminMixin, ModelAdmin):
+    # The session's page shows the resident's phone in full: its opening is audited.
+    audit_view_action = "desk_session.view"
     list_display = ["id", "created_at", "agent", "resident", "centre", "method", "confirmed_at"]
     list_filter = ["method", "created_at"]
     search_fields = ["agent__phone", "resident__phone", "centre"]
@@ -17,6 +20,9 @@ class DeskSessionAdmin(ReadOnlyAdminMixin, ModelAdmin):
     # Never the ID number itself: only its keyed hash and last 4 characters exist.
     exclude = ["id_number_hash"]
     date_hierarchy = "created_at"
+
+    def audit_subject(self, session):
+        return session.resident_id
 
 
 @admin.register(AssistedAct)

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from accounts.consent import PAGE_CONSENT_MESSAGE, consent_missing, consent_prompt
 from core import codes
 from core.errors import DomainError
 from core.form_nonces import submit_once
@@ -37,6 +38,7 @@ def _pay_context(request) -> dict:
         return {}
     return {
         "balance": resident_summary(user=request.user).redeemable,
+        "consent": consent_prompt(user=request.user),  # paying collects data
     }
 
 
@@ -76,6 +78,9 @@ def pay(request, token):
 
 
 def _pay(request, token, back):
+    if consent_missing(user=request.user):  # as the API's 409 consent_required: no write
+        messages.error(request, str(PAGE_CONSENT_MESSAGE))
+        return redirect(back)
     try:
         resolved = codes.resolve(token)
         if resolved.kind.type == "payment_request":

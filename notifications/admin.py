@@ -91,6 +91,8 @@ class BroadcastAdmin(ReadOnlyAdminMixin, ModelAdmin):
             kind=kinds.NOTICE.name,
             audience=data["audience"],
             params=params,
+            # The notice is whole in its text: a tap opens the notifications page it is on.
+            link="/notifications",
             created_by=request.user,
         )
         self.message_user(

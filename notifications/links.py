@@ -19,6 +19,10 @@ PAGE_LINKS = [
     (re.compile(r"^/api/v1/points/balance$"), r"/me/"),
     (re.compile(r"^/api/v1/points/campaigns/[0-9]+/claim$"), r"/me/"),
     (re.compile(r"^/api/v1/points/payments$"), r"/me/#payments"),
+    (re.compile(r"^/api/v1/merchant/payments$"), r"/merchant/#payments"),
+    (re.compile(r"^/api/v1/stalls/registrations$"), r"/me/stalls#registrations"),
+    (re.compile(r"^/api/v1/stalls/([0-9]+)$"), r"/me/stalls#stall-\1"),
+    (re.compile(r"^/api/v1/stalls/reports/mine$"), r"/me/stalls#reports"),
 ]
 
 

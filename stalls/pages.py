@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from accounts.consent import PAGE_CONSENT_MESSAGE, consent_missing, consent_prompt
 from core import codes
 from core.errors import DomainError, Invalid
 from core.form_nonces import submit_once
@@ -22,6 +23,8 @@ from .codes import site_token, stall_token
 from .models import GoodsCategory, Registration, Stall, StallAppeal, StallReport
 from .pledge import PLEDGE_VERSION, REQUIREMENTS
 from .terms import renewal_open, renewal_opens_on
+
+ID_CONSENT = "id_number"  # accounts.models.Consent.Purpose.ID_NUMBER
 
 
 class RegistrationForm(forms.Form):
@@ -100,6 +103,8 @@ def site_page(request, site, *, form=None):
             "form": form or RegistrationForm(site=site),
             "token": site_token(site),
             "pledge": REQUIREMENTS,
+            # Registering gives an ID-card number: the notice and its own consent first.
+            "consent": consent_prompt(user=request.user, purpose=ID_CONSENT),
         },
     )
 
@@ -117,6 +122,9 @@ def site_register(request, token):
 
 
 def _site_register(request, site):
+    if consent_missing(user=request.user, purpose=ID_CONSENT):  # as the API's 409: no write
+        messages.error(request, str(PAGE_CONSENT_MESSAGE))
+        return redirect(f"/q/{site_token(site)}")
     form = RegistrationForm(request.POST, site=site)
     if not form.is_valid():
         return site_page(request, site, form=form)
@@ -181,6 +189,7 @@ def stall_page(request, stall, *, form=None):
             "form": form or ReportForm(),
             "vendor": _vendor_panel(request, stall),
             "pending_appeal": StallAppeal.Status.PENDING,
+            "consent": consent_prompt(user=request.user),  # the report collects data
         },
     )
 
@@ -284,6 +293,9 @@ def _registration_withdraw(request, registration):
 def stall_report(request, pk):
     stall = get_object_or_404(selectors.stalls_public(), pk=pk)
     if not request.user.is_authenticated:
+        return redirect(f"/q/{stall_token(stall)}")
+    if consent_missing(user=request.user):  # as the API's 409 consent_required: no write
+        messages.error(request, str(PAGE_CONSENT_MESSAGE))
         return redirect(f"/q/{stall_token(stall)}")
     form = ReportForm(request.POST)
     if not form.is_valid():

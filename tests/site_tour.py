@@ -89,6 +89,7 @@ def page_stops(district: dict) -> list[Stop]:
         Stop("notifications", reverse("notifications-page"), resident),
         Stop("my points", reverse("my-points"), resident),
         Stop("my points signed out", reverse("my-points"), None),
+        Stop("my stalls", reverse("my-stalls"), district["vendor"]),
         Stop("cadre reviews", reverse("cadre-reviews-page"), cadre_user),
         Stop("ticket window", reverse("cadre-ticket-window"), cadre_user),
         Stop("pass", _path(privilege_pass_issue(resident=resident).code_url), resident),

@@ -1,7 +1,9 @@
 """The badge page behind /q/<token>: card, sign-in by SMS, the review form."""
 
 import pytest
+from django.conf import settings
 
+from accounts.models import Consent
 from accounts.sms import LocmemBackend
 from cadres import codes, services
 from cadres.models import Review
@@ -93,7 +95,8 @@ def test_a_rotated_badge_page_says_revoked(client, cadre, unit_admin):
 
 
 def test_sign_in_by_sms_on_the_page(client, cadre, django_capture_on_commit_callbacks):
-    """The page's own sign-in form: a code by SMS, then the review form."""
+    """The page's own sign-in form: a code by SMS, then (someone new: the privacy notice
+    to accept first) the review form."""
     with django_capture_on_commit_callbacks(execute=True):
         client.post("/signin/code", {"phone": "13800138000", "next": page_path(cadre)})
     code = LocmemBackend.outbox[-1]["code"]
@@ -102,4 +105,43 @@ def test_sign_in_by_sms_on_the_page(client, cadre, django_capture_on_commit_call
         {"phone": "+8613800138000", "code": code, "next": page_path(cadre)},
         follow=True,
     )
+    assert 'id="consent-accept"' in response.content.decode()
+    response = client.post(
+        "/privacy/accept",
+        {"version": settings.PRIVACY_NOTICE_VERSION, "next": page_path(cadre)},
+        follow=True,
+    )
     assert 'id="review-form"' in response.content.decode()
+
+
+def test_without_the_current_consent_the_page_asks_for_it_and_refuses_the_review(
+    client, make_user, cadre
+):
+    """As the API's 409 consent_required: the accept form instead of the review form, a
+    posted review writes nothing; accepting records the version and the form comes."""
+    resident = make_user(consent=False)
+    client.force_login(resident)
+    html = client.get(page_path(cadre)).content.decode()
+    assert 'id="consent-accept"' in html and 'id="review-form"' not in html
+    assert f'name="version" value="{settings.PRIVACY_NOTICE_VERSION}"' in html
+    review = {"token": codes.badge_token(cadre), "rating": "5", **nonce_for(resident)}
+    refused = client.post(f"/cadres/{cadre.pk}/review", review, follow=True)
+    assert not Review.objects.exists()
+    assert 'class="error"' in refused.content.decode()
+    assert client.post("/privacy/accept", {"version": "2000-01"}).status_code == 302
+    assert not Consent.objects.filter(user=resident).exists()  # not the current version
+    client.post(
+        "/privacy/accept",
+        {"version": settings.PRIVACY_NOTICE_VERSION, "next": page_path(cadre)},
+    )
+    consent = Consent.objects.get(user=resident)
+    assert (consent.purpose, consent.version) == ("notice", settings.PRIVACY_NOTICE_VERSION)
+    html = client.get(page_path(cadre)).content.decode()
+    assert 'id="review-form"' in html and 'id="consent-accept"' not in html
+    client.post(f"/cadres/{cadre.pk}/review", {**review, **nonce_for(resident)})
+    assert Review.objects.get().reviewer == resident
+
+
+def test_signed_out_the_badge_page_has_no_consent_form(client, cadre):
+    html = client.get(page_path(cadre)).content.decode()
+    assert 'id="consent-accept"' not in html and 'id="signin"' in html

@@ -35,7 +35,7 @@ ACTIONS = {
     "statement pay": "statement.pay",
     "points adjustment": "ledger.adjust",
 }
-READS = ("registration.reveal", "user.view")
+READS = ("registration.reveal", "user.view", "otp_code.view", "desk_session.view")
 
 
 def test_every_decision_has_its_action():

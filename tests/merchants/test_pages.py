@@ -5,6 +5,7 @@ import datetime as dt
 import re
 
 import pytest
+from django.conf import settings
 from django.test import Client
 
 from merchants import services
@@ -149,3 +150,22 @@ def test_a_counter_code_refuses_full_width_digits_and_decimals(merchant, residen
     nonce = nonce_of(client.get(page).content.decode())
     client.post(f"/pay/{token}", {"form_nonce": nonce, "amount_points": "10"})
     assert Payment.objects.get().amount_points == 10
+
+
+def test_paying_on_the_page_needs_the_consent(merchant, merchant_user, make_user, grant):
+    resident = make_user(consent=False)
+    grant(resident, 2000)
+    request = services.payment_request_create(
+        merchant=merchant, amount_points=1250, created_by=merchant_user
+    )
+    client = signed_in(resident)
+    page = path_of(request_url(request))
+    token = page.rsplit("/", 1)[1]
+    html = client.get(page).content.decode()
+    assert 'id="consent-accept"' in html and 'id="pay"' not in html
+    client.post(f"/pay/{token}", nonce_for(resident))
+    assert not Payment.objects.exists()
+    client.post("/privacy/accept", {"version": settings.PRIVACY_NOTICE_VERSION})
+    html = client.get(page).content.decode()
+    client.post(f"/pay/{token}", {"form_nonce": nonce_of(html)})
+    assert Payment.objects.get().resident == resident

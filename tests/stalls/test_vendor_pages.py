@@ -5,11 +5,13 @@ import datetime
 import io
 
 import pytest
+from django.conf import settings
 from PIL import Image
 
+from accounts.models import Consent
 from stalls import services
 from stalls.codes import site_token, stall_token
-from stalls.models import Registration, Stall, StallAppeal
+from stalls.models import Registration, Stall, StallAppeal, StallReport
 from stalls.pledge import PLEDGE_VERSION
 from stalls.terms import add_months, local_today
 from tests.forms import nonce_for
@@ -175,3 +177,69 @@ def test_the_site_page_withdraws_a_pending_registration(client, site, vendor, ot
     assert "withdraw-registration" in client.get(f"/q/{site_token(site)}").content.decode()
     client.post(f"/stalls/registrations/{registration.pk}/withdraw", nonce_for(vendor))
     assert Registration.objects.get().status == "withdrawn"
+
+
+def test_the_vendor_finds_registrations_stalls_and_reports_at_me_stalls(
+    client, stall, vendor, other_vendor, officer
+):
+    """/me/stalls, where the stalls' notifications open (notifications/links.py)."""
+    report = services.report_create(stall=stall, reporter=vendor, category="other", comment="x")
+    services.report_close(report=report, officer=officer, resolution="已处理")
+    client.force_login(vendor)
+    notifications = client.get("/notifications").content.decode()
+    assert f'href="/me/stalls#stall-{stall.pk}"' in notifications  # approved
+    assert 'href="/me/stalls#reports"' in notifications  # report closed
+    assert "/api/v1/" not in notifications
+    response = client.get("/me/stalls")
+    assert "private" in response["Cache-Control"]
+    html = response.content.decode()
+    assert f'id="registration-{stall.registration_id}"' in html
+    assert f'id="stall-{stall.pk}"' in html and f"/q/{stall_token(stall)}" in html
+    assert f'id="report-{report.pk}"' in html and "已处理" in html
+    client.force_login(other_vendor)
+    html = client.get("/me/stalls").content.decode()
+    assert f'id="stall-{stall.pk}"' not in html and f'id="report-{report.pk}"' not in html
+
+
+def test_registering_on_the_page_needs_the_notice_and_the_id_consent(client, make_user, site):
+    """The API's 409 consent_required (purpose id_number): the page shows the accept form
+    and a registration posted without the consents writes nothing."""
+    resident = make_user(consent=False)
+    client.force_login(resident)
+    html = client.get(f"/q/{site_token(site)}").content.decode()
+    assert 'id="consent-accept"' in html and 'name="purpose" value="id_number"' in html
+    assert 'id="pledge"' not in html
+    form = {
+        "vendor_name": "张三",
+        "goods_category": "snacks",
+        "id_number": id_number(),
+        "pledge": "on",
+        "pledge_version": PLEDGE_VERSION,
+    }
+    url = f"/stalls/register/{site_token(site)}"
+    client.post(url, {**form, **nonce_for(resident)})
+    assert not Registration.objects.exists()
+    version = settings.PRIVACY_NOTICE_VERSION
+    client.post("/privacy/accept", {"version": version, "purpose": "notice"})
+    client.post(url, {**form, **nonce_for(resident)})  # the ID consent is still missing
+    assert not Registration.objects.exists()
+    client.post("/privacy/accept", {"version": version, "purpose": "id_number"})
+    assert set(Consent.objects.filter(user=resident).values_list("purpose", flat=True)) == {
+        "notice",
+        "id_number",
+    }
+    client.post(url, {**form, **nonce_for(resident)})
+    assert Registration.objects.get().vendor == resident
+
+
+def test_a_report_from_the_page_needs_the_consent(client, make_user, stall):
+    resident = make_user(consent=False)
+    client.force_login(resident)
+    assert 'id="consent-accept"' in page(client, stall)
+    report = {"category": "hygiene", "comment": "脏"}
+    client.post(f"/stalls/{stall.pk}/report", report)
+    assert not StallReport.objects.exists()
+    client.post("/privacy/accept", {"version": settings.PRIVACY_NOTICE_VERSION})
+    assert 'id="report-submit"' in page(client, stall)
+    client.post(f"/stalls/{stall.pk}/report", report)
+    assert StallReport.objects.get().reporter == resident
