@@ -3,11 +3,11 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
 from core.admin import ModelAdmin, ReadOnlyAdminMixin
-from core.admin_audit import PersonalDataViewAuditMixin
 from core.masking import mask_phone
 from core.models import AuditEvent
 
 from . import services
+from .admin_audit import PersonalDataViewAuditMixin
 from .forms import UserCreationForm, UserEditForm
 from .models import OtpCode, User, WechatBinding
 

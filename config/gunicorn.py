@@ -12,7 +12,7 @@ bind = "0.0.0.0:8000"
 workers = 4
 threads = 4
 # gthread, answering gunicorn's own refusals (below) with the API's JSON error body.
-worker_class = "core.gunicorn_worker.JsonErrorThreadWorker"
+worker_class = "config.gunicorn_worker.JsonErrorThreadWorker"
 # Size limits on what gunicorn parses before Django sees anything. Without them (0) a
 # 20 MB request line took a worker 108 s of CPU; with them it is refused at once.
 # 8190 bytes is gunicorn's largest request line; a header field gets as much, and a

@@ -14,8 +14,7 @@ from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from config import embedded_db
-from core import sentry
+from config import embedded_db, sentry
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -737,7 +736,7 @@ CELERY_METRICS_PORT = env_int("CELERY_METRICS_PORT", 0)
 CELERY_METRICS_ADDRESS = os.environ.get("CELERY_METRICS_ADDRESS", "127.0.0.1")
 
 # Error reports to a Sentry (or GlitchTip) server when set; nothing is sent without it.
-# Events are scrubbed of phone numbers, ID numbers, codes and tokens (core/sentry.py).
+# Events are scrubbed of phone numbers, ID numbers, codes and tokens (config/sentry.py).
 SENTRY_DSN = os.environ.get("SENTRY_DSN", "")
 SENTRY_ENVIRONMENT = os.environ.get("SENTRY_ENVIRONMENT", "production")
 if SENTRY_DSN:

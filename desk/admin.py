@@ -3,8 +3,8 @@ written only by desk.services; district_admin may view it)."""
 
 from django.contrib import admin
 
+from accounts.admin_audit import PersonalDataViewAuditMixin
 from core.admin import ModelAdmin, ReadOnlyAdminMixin
-from core.admin_audit import PersonalDataViewAuditMixin
 
 from .models import AgentFlag, AssistedAct, DeskSession
 

@@ -12,8 +12,8 @@ import pytest
 from django.conf import settings
 
 from config.celery import app
+from config.sentry import before_breadcrumb, before_send
 from core.logs import scrub_text
-from core.sentry import before_breadcrumb, before_send
 from tests.core.crash_urls import CRASH_ID_NUMBER, CRASH_PHONE
 from tests.gunicorn_server import Gunicorn
 from tests.redis_server import free_port

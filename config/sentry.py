@@ -16,7 +16,7 @@ import sentry_sdk
 from sentry_sdk.integrations.celery import CeleryIntegration
 from sentry_sdk.integrations.django import DjangoIntegration
 
-from .logs import FILTERED, current_request_id, scrub
+from core.logs import FILTERED, current_request_id, scrub
 
 # Parts of the request that are never sent, whatever their content.
 _DROPPED_REQUEST_PARTS = ("cookies", "query_string", "data", "env")

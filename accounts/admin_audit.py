@@ -5,7 +5,7 @@ from typing import ClassVar
 
 from django.contrib.admin.utils import unquote
 
-from . import audit
+from core import audit
 
 
 class PersonalDataViewAuditMixin:
