@@ -2,6 +2,7 @@
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
@@ -431,7 +432,7 @@ def statements_build_month(*, month: dt.date) -> int:
     merchants there are (each has its statement of the month)."""
     month = month.replace(day=1)
     _start, end = month_bounds(month)
-    params = {
+    params: dict[str, Any] = {
         "month": month,
         "end": end,
         "now": timezone.now(),

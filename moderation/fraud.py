@@ -619,7 +619,7 @@ def _window_sql(name: str, *, key: str, counted: str, span: str, threshold: str,
 {name} AS (
     SELECT w.id, MAX(a.found) AS n FROM {name}_anchors a JOIN r w ON {window} {w_only}
     GROUP BY w.id
-)"""
+)"""  # noqa: S608
 
 
 # Every rule but the colleague and appeals ones over the reviews of a day (and the

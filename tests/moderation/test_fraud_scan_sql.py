@@ -52,9 +52,7 @@ def mixed_day(make_user):
         Cadre.objects.create(unit=swept, name=f"甲{n}", title="科员", employee_number=f"S{n}")
         for n in range(3)
     ]
-    Cadre.objects.create(
-        unit=swept, name="退休", title="科员", employee_number="S9", active=False
-    )
+    Cadre.objects.create(unit=swept, name="退休", title="科员", employee_number="S9", active=False)
     crowd_cadres = [
         Cadre.objects.create(unit=crowd, name=f"乙{n}", title="科员", employee_number=f"C{n}")
         for n in range(12)
@@ -64,7 +62,9 @@ def mixed_day(make_user):
     users = [make_user() for _ in range(36)]
     # A third joined on the day (the burst's accounts), the rest long before.
     for n, user in enumerate(users):
-        joined = MIDNIGHT + dt.timedelta(hours=1) if n % 3 == 0 else MIDNIGHT - dt.timedelta(days=90)
+        joined = (
+            MIDNIGHT + dt.timedelta(hours=1) if n % 3 == 0 else MIDNIGHT - dt.timedelta(days=90)
+        )
         User.objects.filter(pk=user.pk).update(date_joined=joined)
     devices = [f"dev{n}" for n in range(6)] + [""]
     addresses = [f"addr{n}" for n in range(4)] + [""]

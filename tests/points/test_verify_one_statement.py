@@ -121,7 +121,9 @@ def test_a_problem_of_every_kind(resident, other_resident, grant):
     # The CHECK that refuses a negative balance dropped for this test's transaction
     # (rolled back at its end), so that one can be made.
     with connection.cursor() as cursor:
-        cursor.execute(f"ALTER TABLE {ACCOUNT} DROP CONSTRAINT points_account_balance_not_negative")
+        cursor.execute(
+            "ALTER TABLE points_account DROP CONSTRAINT points_account_balance_not_negative"
+        )
     grant(resident, 100)
     grant(other_resident, 30)
     grant(other_resident, 7, currency=Currency.MORAL)
@@ -131,17 +133,17 @@ def test_a_problem_of_every_kind(resident, other_resident, grant):
     now = dt.datetime(2026, 3, 1, tzinfo=dt.UTC)
     with connection.cursor() as cursor:
         # A balance off its entries and its last entry; another below zero.
-        cursor.execute(f"UPDATE {ACCOUNT} SET balance = 99 WHERE id = %s", [mine.pk])
-        cursor.execute(f"UPDATE {ACCOUNT} SET balance = -3 WHERE id = %s", [theirs.pk])
+        cursor.execute("UPDATE points_account SET balance = 99 WHERE id = %s", [mine.pk])
+        cursor.execute("UPDATE points_account SET balance = -3 WHERE id = %s", [theirs.pk])
         # A transaction with no entry, one with one entry, one across currencies.
         for reference in ("empty", "single", "mixed"):
             cursor.execute(
-                f"INSERT INTO {TXN} (reason, reference, memo, created_at)"
+                "INSERT INTO points_ledgertransaction (reason, reference, memo, created_at)"
                 " VALUES ('adjustment', %s, '', %s)",
                 [reference, now],
             )
-        cursor.execute(f"SELECT id, reference FROM {TXN} WHERE reference <> ''")
-        txns = dict((reference, pk) for pk, reference in cursor.fetchall())
+        cursor.execute("SELECT id, reference FROM points_ledgertransaction WHERE reference <> ''")
+        txns = {reference: pk for pk, reference in cursor.fetchall()}
         rows = [
             (txns["single"], mine.pk, 5, 104),
             (txns["mixed"], theirs.pk, 2, 32),
@@ -149,13 +151,13 @@ def test_a_problem_of_every_kind(resident, other_resident, grant):
         ]
         for txn, account, amount, after in rows:
             cursor.execute(
-                f"INSERT INTO {ENTRY} (transaction_id, account_id, amount, balance_after,"
+                "INSERT INTO points_entry (transaction_id, account_id, amount, balance_after,"
                 " reason, created_at) VALUES (%s, %s, %s, %s, 'adjustment', %s)",
                 [txn, account, amount, after, now],
             )
         # A lot on a moral account.
         cursor.execute(
-            f"INSERT INTO {LOT} (account_id, month, expires_on, remaining)"
+            "INSERT INTO points_lot (account_id, month, expires_on, remaining)"
             " VALUES (%s, '2026-01-01', '2027-01-31', 4)",
             [moral.pk],
         )
