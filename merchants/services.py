@@ -388,27 +388,31 @@ WITH open AS MATERIALIZED (
     SELECT s.id, m.account_id FROM {_STATEMENT} s JOIN {_MERCHANT} m ON m.id = s.merchant_id
     WHERE s.month = %(month)s AND s.status = 'open'
 ),
-fresh AS (
-    INSERT INTO {_STATEMENT_ENTRY} (statement_id, entry_id)
-    SELECT o.id, e.id FROM open o JOIN {_ENTRY} e ON e.account_id = o.account_id
+fresh AS MATERIALIZED (
+    SELECT o.id AS statement_id, e.id AS entry_id, e.amount, e.reason
+    FROM open o JOIN {_ENTRY} e ON e.account_id = o.account_id
     WHERE e.created_at < %(end)s
       AND NOT EXISTS (SELECT 1 FROM {_STATEMENT_ENTRY} l WHERE l.entry_id = e.id)
-    ORDER BY o.id, e.id
-    RETURNING statement_id, entry_id
+),
+added AS (
+    INSERT INTO {_STATEMENT_ENTRY} (statement_id, entry_id)
+    SELECT statement_id, entry_id FROM fresh
 ),
 lines AS (
-    SELECT statement_id, entry_id FROM fresh
+    SELECT statement_id, amount, reason FROM fresh
     UNION ALL
-    SELECT l.statement_id, l.entry_id FROM {_STATEMENT_ENTRY} l JOIN open o ON o.id = l.statement_id
+    SELECT l.statement_id, e.amount, e.reason
+    FROM {_STATEMENT_ENTRY} l JOIN open o ON o.id = l.statement_id
+    JOIN {_ENTRY} e ON e.id = l.entry_id
 ),
 totals AS (
-    SELECT l.statement_id,
-           COALESCE(SUM(e.amount) FILTER (WHERE e.reason = %(payment)s), 0) AS payments,
-           -COALESCE(SUM(e.amount) FILTER (WHERE e.reason = %(refund)s), 0) AS refunds,
-           COALESCE(SUM(e.amount) FILTER (WHERE e.reason = ANY(%(vouchers)s)), 0) AS vouchers,
-           SUM(e.amount) AS points, COUNT(*) AS entries
-    FROM lines l JOIN {_ENTRY} e ON e.id = l.entry_id
-    GROUP BY l.statement_id
+    SELECT statement_id,
+           COALESCE(SUM(amount) FILTER (WHERE reason = %(payment)s), 0) AS payments,
+           -COALESCE(SUM(amount) FILTER (WHERE reason = %(refund)s), 0) AS refunds,
+           COALESCE(SUM(amount) FILTER (WHERE reason = ANY(%(vouchers)s)), 0) AS vouchers,
+           SUM(amount) AS points, COUNT(*) AS entries
+    FROM lines
+    GROUP BY statement_id
 )
 UPDATE {_STATEMENT} s SET
     payments_points = COALESCE(t.payments, 0),

@@ -457,7 +457,8 @@ def _post_in_one_statement(*, reason, reference, memo, created_by_id, now, lines
 # The accounts were locked by the statement before (`_LOCK_BEFORE_DEBIT_SQL`), so the
 # lots read here are every spend's that committed before. Per due lot, as `post` would
 # write it: one transaction `lot:<id>` (a lot already expired by such a transaction is
-# left out), the resident's entry and the expiry account's, the balances moved and the
+# left out; `reference <> ''` lets the UNIQUE index, which is partial, answer), the
+# resident's entry and the expiry account's, the balances moved and the
 # lot emptied. A lot that would take its account below zero (lots that disagree with the
 # balance) stays, and so do that account's lots expiring after it (`failed`); the
 # CHECK on the balance refuses whatever got past this.
@@ -468,8 +469,8 @@ WITH due AS MATERIALIZED (
                                   ORDER BY l.expires_on, l.month, l.id) AS taken
     FROM {_LOT} l JOIN {_ACCOUNT} a ON a.id = l.account_id
     WHERE l.account_id = ANY(%(ids)s) AND l.remaining > 0 AND l.expires_on < %(today)s
-      AND NOT EXISTS (SELECT 1 FROM {_TXN} t
-                      WHERE t.reason = %(reason)s AND t.reference = 'lot:' || l.id)
+      AND NOT EXISTS (SELECT 1 FROM {_TXN} t WHERE t.reason = %(reason)s
+                      AND t.reference = 'lot:' || l.id AND t.reference <> '')
 ),
 ok AS MATERIALIZED (
     SELECT d.*, SUM(d.remaining) OVER (ORDER BY d.account_id, d.taken) AS running
