@@ -778,9 +778,10 @@ address_added AS (
     reviews = GREATEST(flag.reviews, EXCLUDED.reviews),
     detail = CASE WHEN (EXCLUDED.detail ->> 'cadres')::int > (flag.detail ->> 'cadres')::int
                   THEN EXCLUDED.detail ELSE flag.detail END
-    RETURNING 1
+    RETURNING xmax = 0 AS inserted
 )
-SELECT (SELECT COUNT(*) FROM per_review_added), (SELECT COUNT(*) FROM address_added)
+SELECT (SELECT COUNT(*) FROM per_review_added)
+       + (SELECT COUNT(*) FROM address_added WHERE inserted)
 """  # noqa: S608
 
 
@@ -818,11 +819,19 @@ def day_flags_params(*, day: dt.date, now: dt.datetime) -> dict:
     }
 
 
-def day_flags_add(*, day: dt.date, now: dt.datetime) -> None:
+def day_flags_add(*, day: dt.date, now: dt.datetime) -> int:
     """The nightly pass's flags of `day` (Asia/Shanghai): `DAY_FLAGS_SQL`, one statement
     for every rule over the day's reviews, then the appeals rule (a few cadres' reviews of
-    the month, from selectors.cadres_appealing_most)."""
+    the month, from selectors.cadres_appealing_most). Returns how many flags were added
+    (an address flag counted into one already there is none); the statement says how many
+    it inserted (`xmax = 0`: a row the upsert inserted, not updated), so the flags table,
+    which grows night after night, is never counted whole."""
     with connection.cursor() as cursor:
         cursor.execute(DAY_FLAGS_SQL, day_flags_params(day=day, now=now))
-        cursor.fetchall()
-    flags_add(appeals_most_flags(day=day, now=now))
+        (added,) = cursor.fetchone()
+    appeals = appeals_most_flags(day=day, now=now)
+    if appeals:
+        before = ReviewFlag.objects.filter(rule=FlagRule.APPEALS_MOST).count()
+        flags_add(appeals)
+        added += ReviewFlag.objects.filter(rule=FlagRule.APPEALS_MOST).count() - before
+    return added

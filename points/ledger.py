@@ -454,10 +454,13 @@ def _post_in_one_statement(*, reason, reference, memo, created_by_id, now, lines
 
 # --- Expiry of many accounts' lots in one statement (points.services.points_expire).
 
+# Every table is reached through the batch's ids (`= ANY(%(ids)s)`, an index), never
+# scanned whole: a batch costs the same on the first account as on the last.
 # The accounts were locked by the statement before (`_LOCK_BEFORE_DEBIT_SQL`), so the
 # lots read here are every spend's that committed before. Per due lot, as `post` would
 # write it: one transaction `lot:<id>` (a lot already expired by such a transaction is
-# left out; `reference <> ''` lets the UNIQUE index, which is partial, answer), the
+# left out: one probe of the UNIQUE index per lot, which is partial, hence `<> ''`,
+# and a LATERAL ... LIMIT 1, so that no plan reads every expiry ever posted), the
 # resident's entry and the expiry account's, the balances moved and the
 # lot emptied. A lot that would take its account below zero (lots that disagree with the
 # balance) stays, and so do that account's lots expiring after it (`failed`); the
@@ -468,9 +471,12 @@ WITH due AS MATERIALIZED (
            SUM(l.remaining) OVER (PARTITION BY l.account_id
                                   ORDER BY l.expires_on, l.month, l.id) AS taken
     FROM {_LOT} l JOIN {_ACCOUNT} a ON a.id = l.account_id
-    WHERE l.account_id = ANY(%(ids)s) AND l.remaining > 0 AND l.expires_on < %(today)s
-      AND NOT EXISTS (SELECT 1 FROM {_TXN} t WHERE t.reason = %(reason)s
-                      AND t.reference = 'lot:' || l.id AND t.reference <> '')
+    LEFT JOIN LATERAL (
+        SELECT 1 AS found FROM {_TXN} t WHERE t.reason = %(reason)s
+            AND t.reference = 'lot:' || l.id AND t.reference <> '' LIMIT 1
+    ) posted ON true
+    WHERE l.account_id = ANY(%(ids)s) AND a.id = ANY(%(ids)s) AND l.remaining > 0
+      AND l.expires_on < %(today)s AND posted.found IS NULL
 ),
 ok AS MATERIALIZED (
     SELECT d.*, SUM(d.remaining) OVER (ORDER BY d.account_id, d.taken) AS running
@@ -500,7 +506,8 @@ taken_from AS (
     RETURNING a.id
 ),
 emptied AS (
-    UPDATE {_LOT} l SET remaining = 0 FROM ok WHERE l.id = ok.id RETURNING l.id
+    UPDATE {_LOT} l SET remaining = 0 FROM ok
+    WHERE l.id = ok.id AND l.account_id = ANY(%(ids)s) RETURNING l.id
 ),
 entries AS (
     INSERT INTO {_ENTRY} (transaction_id, account_id, amount, balance_after, reason, created_at)
