@@ -460,7 +460,9 @@ def _post_in_one_statement(*, reason, reference, memo, created_by_id, now, lines
 # lots read here are every spend's that committed before. Per due lot, as `post` would
 # write it: one transaction `lot:<id>` (a lot already expired by such a transaction is
 # left out: one probe of the UNIQUE index per lot, which is partial, hence `<> ''`,
-# and a LATERAL ... LIMIT 1, so that no plan reads every expiry ever posted), the
+# and a LATERAL ... LIMIT 1, so that no plan reads every expiry ever posted; each
+# lot's transaction id drawn from the sequence beforehand, so that its entries need no
+# join back to the transactions), the
 # resident's entry and the expiry account's, the balances moved and the
 # lot emptied. A lot that would take its account below zero (lots that disagree with the
 # balance) stays, and so do that account's lots expiring after it (`failed`); the
@@ -479,7 +481,8 @@ WITH due AS MATERIALIZED (
       AND l.expires_on < %(today)s AND posted.found IS NULL
 ),
 ok AS MATERIALIZED (
-    SELECT d.*, SUM(d.remaining) OVER (ORDER BY d.account_id, d.taken) AS running
+    SELECT d.*, SUM(d.remaining) OVER (ORDER BY d.account_id, d.taken) AS running,
+           nextval(pg_get_serial_sequence('{_TXN}', 'id')) AS txn_id
     FROM due d WHERE d.taken <= d.balance
 ),
 failed AS (
@@ -487,8 +490,8 @@ failed AS (
     ORDER BY account_id, taken
 ),
 txn AS (
-    INSERT INTO {_TXN} (reason, reference, memo, created_by_id, created_at)
-    SELECT %(reason)s, 'lot:' || id,
+    INSERT INTO {_TXN} (id, reason, reference, memo, created_by_id, created_at)
+    SELECT txn_id, %(reason)s, 'lot:' || id,
            to_char(month, 'YYYY-MM') || ', last day ' || to_char(expires_on, 'YYYY-MM-DD'),
            NULL, %(now)s
     FROM ok ORDER BY account_id, taken
@@ -511,14 +514,13 @@ emptied AS (
 ),
 entries AS (
     INSERT INTO {_ENTRY} (transaction_id, account_id, amount, balance_after, reason, created_at)
-    SELECT txn.id, x.account_id, x.amount, x.balance_after, %(reason)s, %(now)s
-    FROM ok JOIN txn ON txn.reference = 'lot:' || ok.id
-    CROSS JOIN expired
+    SELECT ok.txn_id, x.account_id, x.amount, x.balance_after, %(reason)s, %(now)s
+    FROM ok CROSS JOIN expired
     CROSS JOIN LATERAL (VALUES
         (ok.account_id, -ok.remaining, ok.balance - ok.taken),
         (%(expiry)s::bigint, ok.remaining, expired.before + ok.running)
     ) x (account_id, amount, balance_after)
-    ORDER BY txn.id, x.account_id
+    ORDER BY ok.txn_id, x.account_id
     RETURNING 1
 )
 SELECT (SELECT COUNT(*) FROM txn), (SELECT COALESCE(SUM(remaining), 0) FROM ok)::bigint,
