@@ -7,18 +7,25 @@
    and due tonight, and a day (yesterday, Asia/Shanghai) of 200,000 reviews, 1% of them
    from accounts that review 6 cadres within half an hour. `--scale 0.1` divides all
    of it by ten.
-2. For each night job: the hand-written SQL statement first (a write is rolled back),
-   then the project's job, the results checked equal, and the two durations, the ratio
-   (goal <= 1.5x) and the share of its beat's window (CELERY_BEAT_SCHEDULE) printed:
-   - verify_ledger (points.verification.ledger_verify; operators run it by hand);
+2. `--rounds` (3) interleaved rounds, the SQL first in odd rounds, the project first in
+   even ones; per night job the hand-written SQL statement (a write rolled back) and
+   the project's job, the results checked equal, the two durations, the ratio (goal
+   <= 1.5x) and the share of its beat's window (CELERY_BEAT_SCHEDULE); at the end the
+   median ratio and the spread of the rounds, with the load average:
+   - verify_ledger (points.verification.ledger_verify; operators run it by hand): the
+     SQL makes every check it makes (the entries counted, the problems counted);
    - the monthly merchant statements (merchants.services.statements_build_month, beat
-     02:00 on the 1st): per merchant, payments, refunds, vouchers, total and count;
+     02:00 on the 1st): the SQL writes what it writes (each merchant's statement with
+     payments, refunds, vouchers, total and count, and its lines) in one statement of
+     writable CTEs; the SELECT of the totals alone is printed beside it;
    - the fraud scan of a day (moderation.services.reviews_fraud_scan, beat 02:30): the
-     SQL computes the account rule's flagged reviews (the rule the data trips), compared
-     with the scan's flags of that rule; the scan runs every rule;
+     SQL computes every rule's flags of the day (a SELECT of the scan's rule CTEs,
+     compared flag by flag with the flags the scan stored; the scan also inserts them,
+     runs the appeals rule and looks for colleagues);
    - the nightly expiry of a month's lots (points.services.points_expire, beat 00:10):
      the SQL posts every due lot in one statement of writable CTEs (rolled back); equal
      when the lots, points and expiry balance agree; verify_ledger is clean after it.
+     Between rounds the lots, balances and expiry postings are put back.
 3. The broadcast to every resident (notifications.delivery.broadcast_write) against
    Django's bulk_create of the same rows, as bench/notifications_broadcast.py does.
 4. Drops the database (unless --keep).
@@ -30,7 +37,10 @@ Environment: BENCH_PG (default postgres://postgres@127.0.0.1:5432).
 
 import argparse
 import datetime as dt
+import json
+import os
 import random
+import statistics
 import subprocess
 import sys
 import time
@@ -45,11 +55,17 @@ from bench.rankings import copy_rows  # noqa: E402
 LOCAL = ZoneInfo("Asia/Shanghai")
 DAY = 24 * 3600.0
 
+# Every check verify_ledger makes (balances against their entries and their last entry,
+# transactions of two or more entries summing to zero in one currency, no negative
+# balance, lots against balances): the entries counted and the problems.
 VERIFY_SQL = """
 WITH sums AS (
-    SELECT account_id, sum(amount) AS total, count(*) AS n FROM points_entry GROUP BY account_id
+    SELECT account_id, sum(amount) AS total, count(*) AS n, max(id) AS last_id
+    FROM points_entry GROUP BY account_id
 ), txn AS (
-    SELECT transaction_id FROM points_entry GROUP BY transaction_id HAVING sum(amount) <> 0
+    SELECT e.transaction_id FROM points_entry e JOIN points_account a ON a.id = e.account_id
+    GROUP BY e.transaction_id
+    HAVING sum(e.amount) <> 0 OR count(*) < 2 OR min(a.currency) <> max(a.currency)
 ), lots AS (
     SELECT account_id, sum(remaining) AS held FROM points_lot GROUP BY account_id
 )
@@ -57,7 +73,11 @@ SELECT
     (SELECT coalesce(sum(n), 0) FROM sums),
     (SELECT count(*) FROM points_account a LEFT JOIN sums s ON s.account_id = a.id
       WHERE a.balance <> coalesce(s.total, 0))
+    + (SELECT count(*) FROM sums s JOIN points_entry e ON e.id = s.last_id
+       JOIN points_account a ON a.id = s.account_id WHERE e.balance_after <> a.balance)
     + (SELECT count(*) FROM txn)
+    + (SELECT count(*) FROM points_ledgertransaction t
+       WHERE NOT EXISTS (SELECT 1 FROM points_entry e WHERE e.transaction_id = t.id))
     + (SELECT count(*) FROM points_account a
         WHERE a.balance < 0 AND a.kind NOT IN ('issuance', 'adjustment'))
     + (SELECT count(*) FROM points_account a LEFT JOIN lots l ON l.account_id = a.id
@@ -70,12 +90,45 @@ STATEMENTS_SQL = """
 SELECT m.id,
        coalesce(sum(e.amount) FILTER (WHERE e.reason = 'payment'), 0),
        -coalesce(sum(e.amount) FILTER (WHERE e.reason = 'payment_refund'), 0),
-       coalesce(sum(e.amount) FILTER (WHERE e.reason IN ('redemption_confirm')), 0),
+       coalesce(sum(e.amount) FILTER (WHERE e.reason IN ('redemption', 'redemption_confirm',
+                                                         'redemption_refund')), 0),
        coalesce(sum(e.amount), 0),
        count(e.id)
 FROM points_merchant m
 LEFT JOIN points_entry e ON e.account_id = m.account_id AND e.created_at < %s
 GROUP BY m.id ORDER BY m.id
+"""
+
+# The same statements written, lines and totals, in one statement (rolled back): what
+# statements_build_month stores, as one hand-written statement of writable CTEs.
+STATEMENTS_WRITE_SQL = """
+WITH lines AS MATERIALIZED (
+    SELECT m.id AS merchant_id, e.id AS entry_id, e.amount, e.reason
+    FROM points_merchant m JOIN points_entry e ON e.account_id = m.account_id
+    WHERE e.created_at < %(end)s
+), st AS (
+    INSERT INTO merchants_statement (merchant_id, month, status, payments_points,
+        refunds_points, vouchers_points, other_points, points, entries_count, built_at,
+        payment_reference)
+    SELECT m.id, %(month)s, 'open',
+           coalesce(sum(l.amount) FILTER (WHERE l.reason = 'payment'), 0),
+           -coalesce(sum(l.amount) FILTER (WHERE l.reason = 'payment_refund'), 0),
+           coalesce(sum(l.amount) FILTER (WHERE l.reason IN ('redemption', 'redemption_confirm',
+                                                             'redemption_refund')), 0),
+           coalesce(sum(l.amount) FILTER (WHERE l.reason NOT IN ('payment', 'payment_refund',
+               'redemption', 'redemption_confirm', 'redemption_refund')), 0),
+           coalesce(sum(l.amount), 0), count(l.entry_id), now(), ''
+    FROM points_merchant m LEFT JOIN lines l ON l.merchant_id = m.id
+    GROUP BY m.id
+    RETURNING id, merchant_id, payments_points, refunds_points, vouchers_points, points,
+              entries_count
+), ins AS (
+    INSERT INTO merchants_statemententry (statement_id, entry_id)
+    SELECT st.id, l.entry_id FROM lines l JOIN st ON st.merchant_id = l.merchant_id
+    RETURNING 1
+)
+SELECT merchant_id, payments_points, refunds_points, vouchers_points, points, entries_count
+FROM st WHERE (SELECT count(*) FROM ins) >= 0 ORDER BY merchant_id
 """
 
 # The account rule (moderation/fraud.py _same_source_flags): every review of a reviewer
@@ -397,76 +450,188 @@ def run_sql(sql: str, params, *, rollback: bool = False):
     return rows
 
 
-def night_verify() -> tuple:
+def interleaved(first_project: bool, sql, project):
+    """(sql seconds, its result), (project seconds, its result), in the round's order."""
+    if first_project:
+        project_run = timed(project)
+        sql_run = timed(sql)
+    else:
+        sql_run = timed(sql)
+        project_run = timed(project)
+    return sql_run, project_run
+
+
+def night_verify(first_project: bool = False) -> tuple:
     from points.verification import ledger_verify
 
-    sql_s, rows = timed(lambda: run_sql(VERIFY_SQL, []))
-    project_s, result = timed(ledger_verify)
-    equal = rows[0][0] == result.entries and (rows[0][1] == 0) == result.ok
+    (sql_s, rows), (project_s, result) = interleaved(
+        first_project, lambda: run_sql(VERIFY_SQL, []), ledger_verify
+    )
+    equal = rows[0][0] == result.entries and rows[0][1] == len(result.problems)
     return project_s, sql_s, equal, result
 
 
-def night_statements(ctx: dict) -> tuple:
+def statements_reset():
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("TRUNCATE merchants_statemententry, merchants_statement")
+
+
+def night_statements(ctx: dict, first_project: bool) -> tuple:
+    """The project against the statement that writes the same rows (like for like) and,
+    for the record, against the SELECT of the totals alone."""
     from merchants import services
     from merchants.models import Statement
 
     end = dt.datetime.combine(ctx["today"].replace(day=1), dt.time(), LOCAL)
-    sql_s, rows = timed(lambda: run_sql(STATEMENTS_SQL, [end]))
-    project_s, _built = timed(lambda: services.statements_build_month(month=ctx["month"]))
-    built = [
-        (
-            s.merchant_id,
-            s.payments_points,
-            s.refunds_points,
-            s.vouchers_points,
-            s.points,
-            s.entries_count,
-        )
-        for s in Statement.objects.filter(month=ctx["month"]).order_by("merchant_id")
-    ]
-    return project_s, sql_s, built == [tuple(r) for r in rows]
+    params = {"end": end, "month": ctx["month"]}
+
+    def built():
+        return [
+            (
+                s.merchant_id,
+                s.payments_points,
+                s.refunds_points,
+                s.vouchers_points,
+                s.points,
+                s.entries_count,
+            )
+            for s in Statement.objects.filter(month=ctx["month"]).order_by("merchant_id")
+        ]
+
+    def project():
+        """Timed without the emptying around it; the SQL writes the same rows (rolled
+        back) into empty tables too."""
+        statements_reset()
+        seconds, _count = timed(lambda: services.statements_build_month(month=ctx["month"]))
+        made = built()
+        statements_reset()
+        return seconds, made
+
+    statements_reset()
+    (sql_s, rows), (_total, (project_s, made)) = interleaved(
+        first_project, lambda: run_sql(STATEMENTS_WRITE_SQL, params, rollback=True), project
+    )
+    select_s, selected = timed(lambda: run_sql(STATEMENTS_SQL, [end]))
+    lines = sum(row[5] for row in made)
+    equal = made == [tuple(r) for r in rows] == [tuple(r) for r in selected]
+    return project_s, sql_s, select_s, equal, lines
 
 
-def night_fraud(ctx: dict) -> tuple:
-    from django.conf import settings
+def fraud_sql() -> str:
+    """Every rule's flags of the day as one SELECT: the rules' CTEs the scan's statement
+    has, without its INSERTs (the hand-written query would compute them the same way)."""
+    from moderation import fraud
 
-    from moderation import services
+    rules = fraud.DAY_FLAGS_SQL[: fraud.DAY_FLAGS_SQL.index("per_review_added AS (")]
+    return (
+        rules.rstrip().rstrip(",")
+        + """
+SELECT rule, review_id, detail, '' AS address, NULL::timestamptz AS hour, 1 AS reviews
+FROM per_review
+UNION ALL
+SELECT 'address', first, jsonb_build_object('cadres', cadres, 'minutes', 60), address, hour,
+       reviews
+FROM address_hours
+"""
+    )
+
+
+def night_fraud(ctx: dict, first_project: bool) -> tuple:
+    from django.db import connection
+
+    from moderation import fraud, services
     from moderation.models import FlagRule, ReviewFlag
 
-    day_start = dt.datetime.combine(ctx["yesterday"], dt.time(), LOCAL)
-    span = dt.timedelta(minutes=settings.FRAUD_ACCOUNT_MINUTES)
-    params = {
-        "start": day_start - span,
-        "end": day_start + dt.timedelta(days=1),
-        "span": span,
-        "threshold": settings.FRAUD_ACCOUNT_CADRES,
-    }
-    sql_s, rows = timed(lambda: run_sql(FRAUD_SQL, params))
-    now = day_start + dt.timedelta(days=1, hours=2, minutes=30)
-    project_s, result = timed(lambda: services.reviews_fraud_scan(day=ctx["yesterday"], now=now))
-    flagged = list(
-        ReviewFlag.objects.filter(rule=FlagRule.ACCOUNT)
-        .order_by("review_id")
-        .values_list("review_id", flat=True)
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM cadres_reviewflag")
+    now = dt.datetime.combine(ctx["yesterday"], dt.time(), LOCAL) + dt.timedelta(
+        days=1, hours=2, minutes=30
     )
-    return project_s, sql_s, flagged == [r[0] for r in rows] and bool(flagged), result
+    params = fraud.day_flags_params(day=ctx["yesterday"], now=now)
+    query = fraud_sql()
+    (sql_s, rows), (project_s, result) = interleaved(
+        first_project,
+        lambda: run_sql(query, params),
+        lambda: services.reviews_fraud_scan(day=ctx["yesterday"], now=now),
+    )
+    stored = {
+        (flag.rule, flag.review_id, json.dumps(flag.detail, sort_keys=True), flag.reviews)
+        for flag in ReviewFlag.objects.exclude(rule__in=[FlagRule.APPEALS_MOST, FlagRule.COLLEAGUE])
+    }
+    computed = {
+        (
+            rule,
+            review_id,
+            json.dumps(json.loads(detail) if isinstance(detail, str) else detail, sort_keys=True),
+            reviews,
+        )
+        for rule, review_id, detail, _address, _hour, reviews in rows
+    }
+    by_rule = {}
+    for rule, *_rest in computed:
+        by_rule[rule] = by_rule.get(rule, 0) + 1
+    return project_s, sql_s, stored == computed and bool(stored), result, by_rule
 
 
-def night_expiry(ctx: dict) -> tuple:
+def expiry_save():
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE TABLE bench_lot_saved AS SELECT id, remaining FROM points_lot")
+        cursor.execute("CREATE TABLE bench_account_saved AS SELECT id, balance FROM points_account")
+
+
+def expiry_restore():
+    """Back to before the expiry (bench database only: the append-only triggers are set
+    aside for the session by session_replication_role)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SET session_replication_role = replica")
+        cursor.execute("DELETE FROM points_entry WHERE reason = 'expiry'")
+        cursor.execute("DELETE FROM points_ledgertransaction WHERE reason = 'expiry'")
+        cursor.execute(
+            "UPDATE points_lot l SET remaining = s.remaining FROM bench_lot_saved s"
+            " WHERE s.id = l.id AND l.remaining <> s.remaining"
+        )
+        cursor.execute(
+            "UPDATE points_account a SET balance = s.balance FROM bench_account_saved s"
+            " WHERE s.id = a.id AND a.balance <> s.balance"
+        )
+        cursor.execute("SET session_replication_role = DEFAULT")
+        for table in ("points_lot", "points_account", "points_entry", "points_ledgertransaction"):
+            cursor.execute(f"VACUUM ANALYZE {table}")
+
+
+def night_expiry(ctx: dict, first_project: bool) -> tuple:
     from points import services
     from points.models import Account, LedgerTransaction
 
     expiry = Account.objects.get(pk=ctx["expiry"])
     params = {"today": ctx["today"], "expiry": expiry.pk, "expiry_balance": expiry.balance}
-    sql_s, rows = timed(lambda: run_sql(EXPIRY_SQL, params, rollback=True))
+    sql = lambda: run_sql(EXPIRY_SQL, params, rollback=True)  # noqa: E731
+    if first_project:
+        # The project's expiry is not rolled back: the state it leaves is read, then put
+        # back before the SQL runs on the same lots (and the project's run again after,
+        # untimed, for the verify_ledger that follows).
+        project_s, expired = timed(lambda: services.points_expire(today=ctx["today"]))
+        expiry.refresh_from_db()
+        after, posted = expiry.balance, LedgerTransaction.objects.filter(reason="expiry").count()
+        expiry_restore()
+        sql_s, rows = timed(sql)
+        services.points_expire(today=ctx["today"])
+    else:
+        sql_s, rows = timed(sql)
+        project_s, expired = timed(lambda: services.points_expire(today=ctx["today"]))
+        expiry.refresh_from_db()
+        after, posted = expiry.balance, LedgerTransaction.objects.filter(reason="expiry").count()
     lots, points, expiry_balance, entries, accounts, lot_rows = rows[0]
-    project_s, expired = timed(lambda: services.points_expire(today=ctx["today"]))
-    expiry.refresh_from_db()
-    posted = LedgerTransaction.objects.filter(reason="expiry").count()
     equal = (
         expired == lots == posted == lot_rows == accounts
         and entries == 2 * lots
-        and expiry.balance == expiry_balance
+        and after == expiry_balance
         and points == expiry_balance - params["expiry_balance"]
     )
     return project_s, sql_s, equal, lots, points
@@ -526,6 +691,7 @@ def main():
     parser.add_argument("--db", default="bench_nights")
     parser.add_argument("--redis-db", type=int, default=12)
     parser.add_argument("--keep", action="store_true", help="keep the database at the end")
+    parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds of the jobs")
     args = parser.parse_args()
     s = args.scale
     sizes = {
@@ -553,46 +719,71 @@ def main():
         def beat(name):
             return str(schedule[name]["schedule"])
 
-        project_s, sql_s, equal, result = night_verify()
-        print(
-            f"verify_ledger: {result.entries:,} entries, {result.transactions:,} "
-            f"transactions, {'clean' if result.ok else result.problems[:3]}"
-        )
-        report("verify_ledger", project_s, sql_s, equal, "no beat (by hand); a night", DAY)
+        windows = {
+            "verify_ledger": ("no beat (by hand); a night", DAY),
+            "merchant statements": (
+                f"beat {beat('build-merchant-statements')}, window 24 h to the day's end",
+                DAY,
+            ),
+            "fraud scan of a day": (f"beat {beat('review-fraud-scan')}, daily: window 24 h", DAY),
+            "expiry of a month": (f"beat {beat('expire-points')}, daily: window 24 h", DAY),
+        }
+        ratios: dict[str, list[float]] = {name: [] for name in windows}
+        expiry_save()
+        for round_ in range(1, args.rounds + 1):
+            first_project = round_ % 2 == 0
+            print(
+                f"--- round {round_} of {args.rounds} "
+                f"({'project' if first_project else 'SQL'} first; load average "
+                f"{' '.join(f'{x:.2f}' for x in os.getloadavg())})"
+            )
+            project_s, sql_s, equal, result = night_verify(first_project)
+            print(
+                f"verify_ledger: {result.entries:,} entries, {result.transactions:,} "
+                f"transactions, {'clean' if result.ok else result.problems[:3]}"
+            )
+            ratios["verify_ledger"].append(
+                report("verify_ledger", project_s, sql_s, equal, *windows["verify_ledger"])
+            )
 
-        project_s, sql_s, equal = night_statements(ctx)
-        report(
-            "merchant statements",
-            project_s,
-            sql_s,
-            equal,
-            f"beat {beat('build-merchant-statements')}, window 24 h to the day's end",
-            DAY,
-        )
+            project_s, sql_s, select_s, equal, lines = night_statements(ctx, first_project)
+            print(
+                f"statements: {lines:,} lines; the SELECT of the totals alone {select_s:.2f} s "
+                f"(project / SELECT {project_s / select_s:.2f}x)"
+            )
+            ratios["merchant statements"].append(
+                report(
+                    "merchant statements", project_s, sql_s, equal, *windows["merchant statements"]
+                )
+            )
 
-        project_s, sql_s, equal, result = night_fraud(ctx)
-        print(f"fraud scan: {result}")
-        report(
-            "fraud scan of a day",
-            project_s,
-            sql_s,
-            equal,
-            f"beat {beat('review-fraud-scan')}, daily: window 24 h",
-            DAY,
-        )
+            project_s, sql_s, equal, result, by_rule = night_fraud(ctx, first_project)
+            print(f"fraud scan: {result}; flags by rule {by_rule}")
+            ratios["fraud scan of a day"].append(
+                report(
+                    "fraud scan of a day", project_s, sql_s, equal, *windows["fraud scan of a day"]
+                )
+            )
 
-        project_s, sql_s, equal, count, points = night_expiry(ctx)
-        print(f"expiry: {count:,} lots, {points:,} points")
-        report(
-            "expiry of a month",
-            project_s,
-            sql_s,
-            equal,
-            f"beat {beat('expire-points')}, daily: window 24 h",
-            DAY,
-        )
-        _p, _s, _e, result = night_verify()
-        print(f"verify_ledger after the expiry: {'clean' if result.ok else result.problems[:3]}")
+            project_s, sql_s, equal, count, points = night_expiry(ctx, first_project)
+            print(f"expiry: {count:,} lots, {points:,} points")
+            ratios["expiry of a month"].append(
+                report("expiry of a month", project_s, sql_s, equal, *windows["expiry of a month"])
+            )
+            _p, _s, _e, result = night_verify()
+            print(
+                f"verify_ledger after the expiry: {'clean' if result.ok else result.problems[:3]}"
+            )
+            if round_ < args.rounds:
+                expiry_restore()
+        print(f"--- {args.rounds} round(s); ratio project / SQL, median (min-max):")
+        for name, values in ratios.items():
+            print(
+                f"{name:<22} {statistics.median(values):5.2f}x "
+                f"({min(values):.2f}-{max(values):.2f})   rounds: "
+                + ", ".join(f"{v:.2f}" for v in values)
+            )
+        print(f"load average at the end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
         project_s, baseline_s = broadcast(sizes["residents"])
         print(

@@ -2,6 +2,7 @@
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
@@ -366,12 +367,88 @@ def _statement_build(*, merchant: Merchant, month: dt.date) -> Statement:
     return statement
 
 
+_STATEMENT = _q(Statement._meta.db_table)
+_STATEMENT_ENTRY = _q(StatementEntry._meta.db_table)
+_ENTRY = _q(Entry._meta.db_table)
+# statements_build_month's three statements. Every merchant locked, in primary-key order,
+# as statement_build locks one: the statements read after see every build that held one.
+_MERCHANTS_LOCK_SQL = f"SELECT id FROM {_MERCHANT} ORDER BY id FOR UPDATE"  # noqa: S608
+# The month's statement of every merchant that has none yet.
+_STATEMENTS_CREATE_SQL = f"""
+INSERT INTO {_STATEMENT} (merchant_id, month, status, payments_points, refunds_points,
+    vouchers_points, other_points, points, entries_count, built_at, payment_reference)
+SELECT id, %(month)s, 'open', 0, 0, 0, 0, 0, 0, %(now)s, '' FROM {_MERCHANT} ORDER BY id
+ON CONFLICT (merchant_id, month) DO NOTHING
+"""  # noqa: S608
+# Into each open statement of the month, its merchant's entries before the month's end
+# that no statement holds yet; then its totals from all its lines (those already there
+# and those just added, which the UPDATE cannot read from the table in this statement).
+_STATEMENTS_FILL_SQL = f"""
+WITH open AS MATERIALIZED (
+    SELECT s.id, m.account_id FROM {_STATEMENT} s JOIN {_MERCHANT} m ON m.id = s.merchant_id
+    WHERE s.month = %(month)s AND s.status = 'open'
+),
+fresh AS MATERIALIZED (
+    SELECT o.id AS statement_id, e.id AS entry_id, e.amount, e.reason
+    FROM open o JOIN {_ENTRY} e ON e.account_id = o.account_id
+    WHERE e.created_at < %(end)s
+      AND NOT EXISTS (SELECT 1 FROM {_STATEMENT_ENTRY} l WHERE l.entry_id = e.id)
+),
+added AS (
+    INSERT INTO {_STATEMENT_ENTRY} (statement_id, entry_id)
+    SELECT statement_id, entry_id FROM fresh
+),
+lines AS (
+    SELECT statement_id, amount, reason FROM fresh
+    UNION ALL
+    SELECT l.statement_id, e.amount, e.reason
+    FROM {_STATEMENT_ENTRY} l JOIN open o ON o.id = l.statement_id
+    JOIN {_ENTRY} e ON e.id = l.entry_id
+),
+totals AS (
+    SELECT statement_id,
+           COALESCE(SUM(amount) FILTER (WHERE reason = %(payment)s), 0) AS payments,
+           -COALESCE(SUM(amount) FILTER (WHERE reason = %(refund)s), 0) AS refunds,
+           COALESCE(SUM(amount) FILTER (WHERE reason = ANY(%(vouchers)s)), 0) AS vouchers,
+           SUM(amount) AS points, COUNT(*) AS entries
+    FROM lines
+    GROUP BY statement_id
+)
+UPDATE {_STATEMENT} s SET
+    payments_points = COALESCE(t.payments, 0),
+    refunds_points = COALESCE(t.refunds, 0),
+    vouchers_points = COALESCE(t.vouchers, 0),
+    points = COALESCE(t.points, 0),
+    other_points = COALESCE(t.points - t.payments + t.refunds - t.vouchers, 0),
+    entries_count = COALESCE(t.entries, 0),
+    built_at = %(now)s
+FROM open o LEFT JOIN totals t ON t.statement_id = o.id
+WHERE s.id = o.id
+"""  # noqa: S608
+
+
 def statements_build_month(*, month: dt.date) -> int:
-    """Every merchant's statement of `month` (beat: the month just ended); how many."""
-    built = 0
-    for merchant in Merchant.objects.order_by("pk"):
-        statement_build(merchant=merchant, month=month)
-        built += 1
+    """Every merchant's statement of `month` (beat: the month just ended), as
+    statement_build makes each, for all merchants at once: one database transaction of
+    three statements (the merchants locked, the missing statements created, every open
+    one filled and totalled). A statement confirmed or paid is left as it is. Run again,
+    it adds only what came since; killed midway, it leaves nothing. Returns how many
+    merchants there are (each has its statement of the month)."""
+    month = month.replace(day=1)
+    _start, end = month_bounds(month)
+    params: dict[str, Any] = {
+        "month": month,
+        "end": end,
+        "now": timezone.now(),
+        "payment": Reason.PAYMENT,
+        "refund": Reason.PAYMENT_REFUND,
+        "vouchers": list(_VOUCHER_REASONS),
+    }
+    with transaction.atomic(durable=True), connection.cursor() as cursor:
+        cursor.execute(_MERCHANTS_LOCK_SQL)
+        built = len(cursor.fetchall())
+        cursor.execute(_STATEMENTS_CREATE_SQL, params)
+        cursor.execute(_STATEMENTS_FILL_SQL, params)
     return built
 
 

@@ -591,3 +591,247 @@ def colleague_review_ids() -> list[int]:
     cadres = counted.filter(reviewer__cadre__unit_id=F("cadre__unit_id"))
     found = set(staff.values_list("pk", flat=True)) | set(cadres.values_list("pk", flat=True))
     return sorted(found)
+
+
+# --- Nightly, in SQL (reviews_fraud_scan) ------------------------------------------------
+
+_CADRE = connection.ops.quote_name(Cadre._meta.db_table)
+
+
+def _window_sql(name: str, *, key: str, counted: str, span: str, threshold: str, only="") -> str:
+    """Two CTEs of the scan: `<name>_anchors`, each review (of a source `key`) whose
+    window (the source's reviews of the `span` before it, itself included, in the order
+    (created_at, id)) counts `counted` at least `threshold` times; `<name>`, every review
+    in such a window with the largest count of the windows it is in. `only`: a condition
+    on both ends (the burst's accounts created that day). As `_windows` and
+    `_same_source_flags` do it in Python."""
+    window = f"""w.{key} = a.{key} AND w.created_at > a.created_at - %({span})s
+        AND (w.created_at, w.id) <= (a.created_at, a.id)"""
+    a_only = only.format(t="a")
+    w_only = only.format(t="w")
+    return f"""{name}_anchors AS (
+    SELECT a.id, a.{key}, a.created_at, {counted} AS found
+    FROM r a JOIN r w ON {window} {w_only}
+    WHERE a.{key} IS NOT NULL {a_only}
+    GROUP BY a.id, a.{key}, a.created_at
+    HAVING {counted} >= %({threshold})s
+),
+{name} AS (
+    SELECT w.id, MAX(a.found) AS n FROM {name}_anchors a JOIN r w ON {window} {w_only}
+    GROUP BY w.id
+)"""  # noqa: S608
+
+
+# Every rule but the colleague and appeals ones over the reviews of a day (and the
+# longest window before it), flags inserted in the same statement: those of one review
+# and rule once (a flag already there stays), the address rule's one per address and
+# hour (the larger count kept, as ADDRESS_FLAG_RECOUNT_SQL). Same rules, same results as
+# `day_flags` (tests/moderation/test_fraud_scan_sql.py holds them side by side).
+DAY_FLAGS_SQL = f"""
+WITH r AS MATERIALIZED (
+    SELECT v.id, v.cadre_id, c.unit_id, v.reviewer_id, v.rating, v.created_at, v.local_date,
+           (u.date_joined AT TIME ZONE %(tz)s)::date AS joined,
+           NULLIF(v.device_hash, '') AS device, NULLIF(v.address_hash, '') AS address
+    FROM {_REVIEW} v JOIN {_CADRE} c ON c.id = v.cadre_id JOIN {_USER} u ON u.id = v.reviewer_id
+    WHERE v.created_at >= %(start)s AND v.created_at < %(end)s AND v.excluded_reason = ''
+),
+{
+    _window_sql(
+        "burst",
+        key="cadre_id",
+        counted="COUNT(*)",
+        span="burst_span",
+        threshold="burst_reviews",
+        only="AND {t}.joined = {t}.local_date",
+    )
+},
+{
+    _window_sql(
+        "device",
+        key="device",
+        counted="COUNT(DISTINCT w.cadre_id)",
+        span="hour",
+        threshold="device_cadres",
+    )
+},
+{
+    _window_sql(
+        "account_devices",
+        key="reviewer_id",
+        counted="COUNT(DISTINCT w.device)",
+        span="devices_span",
+        threshold="account_devices",
+    )
+},
+{
+    _window_sql(
+        "account",
+        key="reviewer_id",
+        counted="COUNT(DISTINCT w.cadre_id)",
+        span="account_span",
+        threshold="account_cadres",
+    )
+},
+{
+    _window_sql(
+        "address_devices",
+        key="address",
+        counted="COUNT(DISTINCT w.device)",
+        span="devices_span",
+        threshold="address_devices",
+    )
+},
+{
+    _window_sql(
+        "address_windows",
+        key="address",
+        counted="COUNT(DISTINCT w.cadre_id)",
+        span="hour",
+        threshold="address_cadres",
+    )
+},
+combined AS (
+    SELECT id FROM burst UNION SELECT id FROM device UNION SELECT id FROM account_devices
+),
+address_hours AS (
+    SELECT w.address, date_trunc('hour', w.created_at) AS hour,
+           (array_agg(w.id ORDER BY w.created_at, w.id))[1] AS first,
+           COUNT(*) AS reviews, MAX(a.n) AS cadres
+    FROM address_windows a JOIN r w ON w.id = a.id
+    WHERE w.joined = w.local_date OR w.id IN (SELECT id FROM combined)
+    GROUP BY w.address, date_trunc('hour', w.created_at)
+),
+sweep_groups AS (
+    SELECT b.reviewer_id, b.unit_id, active.n
+    FROM r b
+    JOIN {_CADRE} c ON c.id = b.cadre_id
+    JOIN (SELECT unit_id, COUNT(*) AS n FROM {_CADRE} WHERE active GROUP BY unit_id
+          HAVING COUNT(*) >= %(sweep_cadres)s) active ON active.unit_id = b.unit_id
+    WHERE b.local_date = %(day)s AND b.rating <= 2
+    GROUP BY b.reviewer_id, b.unit_id, active.n
+    HAVING COUNT(DISTINCT b.cadre_id) FILTER (WHERE c.active) = active.n
+),
+sweep AS (
+    SELECT b.id, g.n FROM r b JOIN sweep_groups g
+        ON g.reviewer_id = b.reviewer_id AND g.unit_id = b.unit_id
+    WHERE b.local_date = %(day)s AND b.rating <= 2
+),
+per_account AS (
+    SELECT cadre_id, reviewer_id, COUNT(*) AS n FROM {_REVIEW}
+    WHERE local_date >= %(few_start)s AND local_date <= %(day)s AND excluded_reason = ''
+    GROUP BY cadre_id, reviewer_id
+),
+ranked AS (
+    SELECT cadre_id, reviewer_id, n, SUM(n) OVER (PARTITION BY cadre_id)::bigint AS total,
+           row_number() OVER (PARTITION BY cadre_id ORDER BY n DESC, reviewer_id) AS place
+    FROM per_account
+),
+leaders AS (
+    SELECT cadre_id, MAX(total) AS total, COUNT(*) AS accounts, SUM(n)::bigint AS share
+    FROM ranked WHERE place <= %(few_count)s GROUP BY cadre_id
+    HAVING MAX(total) >= %(few_reviews)s AND SUM(n) * 100 >= %(few_share)s * MAX(total)
+),
+few AS (
+    SELECT v.id, l.total, l.accounts, l.share * 100 / l.total AS percent
+    FROM leaders l
+    JOIN ranked k ON k.cadre_id = l.cadre_id AND k.place <= %(few_count)s
+    JOIN {_REVIEW} v ON v.cadre_id = k.cadre_id AND v.reviewer_id = k.reviewer_id
+    WHERE v.local_date >= %(few_start)s AND v.local_date <= %(day)s AND v.excluded_reason = ''
+),
+per_review (review_id, rule, detail) AS (
+    SELECT id, 'burst', jsonb_build_object('reviews', n, 'minutes', %(burst_minutes)s) FROM burst
+    UNION ALL
+    SELECT id, 'device', jsonb_build_object('cadres', n, 'minutes', 60) FROM device
+    UNION ALL
+    SELECT id, 'account_devices',
+           jsonb_build_object('devices', n, 'minutes', %(devices_minutes)s)
+    FROM account_devices
+    UNION ALL
+    SELECT id, 'account', jsonb_build_object('cadres', n, 'minutes', %(account_minutes)s)
+    FROM account
+    UNION ALL
+    SELECT id, 'address_devices',
+           jsonb_build_object('devices', n, 'minutes', %(devices_minutes)s)
+    FROM address_devices
+    UNION ALL
+    SELECT id, 'unit_sweep', jsonb_build_object('cadres', n) FROM sweep
+    UNION ALL
+    SELECT id, 'few_accounts',
+           jsonb_build_object('reviews', total, 'accounts', accounts, 'share_percent', percent)
+    FROM few
+),
+per_review_added AS (
+    INSERT INTO {_FLAG} (review_id, rule, detail, created_at, state, decision_reason,
+                         points_taken_back, points_shortfall, address_hash, hour, reviews)
+    SELECT review_id, rule, detail, %(now)s, 'open', '', 0, 0, '', NULL, 1 FROM per_review
+    ORDER BY review_id, rule
+    ON CONFLICT DO NOTHING
+    RETURNING 1
+),
+address_added AS (
+    INSERT INTO {_FLAG} AS flag (review_id, rule, detail, created_at, state, decision_reason,
+                                 points_taken_back, points_shortfall, address_hash, hour, reviews)
+    SELECT first, 'address', jsonb_build_object('cadres', cadres, 'minutes', 60), %(now)s,
+           'open', '', 0, 0, address, hour, reviews
+    FROM address_hours ORDER BY address, hour
+    ON CONFLICT (rule, address_hash, hour) DO UPDATE SET
+    reviews = GREATEST(flag.reviews, EXCLUDED.reviews),
+    detail = CASE WHEN (EXCLUDED.detail ->> 'cadres')::int > (flag.detail ->> 'cadres')::int
+                  THEN EXCLUDED.detail ELSE flag.detail END
+    RETURNING xmax = 0 AS inserted
+)
+SELECT (SELECT COUNT(*) FROM per_review_added)
+       + (SELECT COUNT(*) FROM address_added WHERE inserted)
+"""  # noqa: S608
+
+
+def day_flags_params(*, day: dt.date, now: dt.datetime) -> dict:
+    start = local_day_start(day)
+    before = max(
+        HOUR,
+        dt.timedelta(minutes=settings.FRAUD_ACCOUNT_MINUTES),
+        dt.timedelta(minutes=settings.FRAUD_DEVICES_MINUTES),
+    )
+    return {
+        "tz": str(LOCAL_TZ),
+        "start": start - before,
+        "end": start + dt.timedelta(days=1),
+        "day": day,
+        "now": now,
+        "hour": HOUR,
+        "burst_span": dt.timedelta(minutes=settings.FRAUD_BURST_MINUTES),
+        "burst_minutes": settings.FRAUD_BURST_MINUTES,
+        "burst_reviews": settings.FRAUD_BURST_REVIEWS,
+        "device_cadres": settings.FRAUD_DEVICE_CADRES_PER_HOUR,
+        "address_cadres": settings.FRAUD_ADDRESS_CADRES_PER_HOUR,
+        "devices_span": dt.timedelta(minutes=settings.FRAUD_DEVICES_MINUTES),
+        "devices_minutes": settings.FRAUD_DEVICES_MINUTES,
+        "account_devices": settings.FRAUD_ACCOUNT_DEVICES,
+        "address_devices": settings.FRAUD_ADDRESS_DEVICES,
+        "account_span": dt.timedelta(minutes=settings.FRAUD_ACCOUNT_MINUTES),
+        "account_minutes": settings.FRAUD_ACCOUNT_MINUTES,
+        "account_cadres": settings.FRAUD_ACCOUNT_CADRES,
+        "sweep_cadres": settings.FRAUD_UNIT_SWEEP_MIN_CADRES,
+        "few_start": day - dt.timedelta(days=settings.FRAUD_FEW_ACCOUNTS_DAYS - 1),
+        "few_count": settings.FRAUD_FEW_ACCOUNTS_COUNT,
+        "few_reviews": settings.FRAUD_FEW_ACCOUNTS_MIN_REVIEWS,
+        "few_share": settings.FRAUD_FEW_ACCOUNTS_SHARE,
+    }
+
+
+def day_flags_add(*, day: dt.date, now: dt.datetime) -> int:
+    """The nightly pass's flags of `day` (Asia/Shanghai): `DAY_FLAGS_SQL`, one statement
+    for every rule over the day's reviews, then the appeals rule (a few cadres' reviews of
+    the month, from selectors.cadres_appealing_most). Returns how many flags were added
+    (an address flag counted into one already there is none); the statement says how many
+    it inserted (`xmax = 0`: a row the upsert inserted, not updated), so the flags table,
+    which grows night after night, is never counted whole."""
+    with connection.cursor() as cursor:
+        cursor.execute(DAY_FLAGS_SQL, day_flags_params(day=day, now=now))
+        (added,) = cursor.fetchone()
+    appeals = appeals_most_flags(day=day, now=now)
+    if appeals:
+        before = ReviewFlag.objects.filter(rule=FlagRule.APPEALS_MOST).count()
+        flags_add(appeals)
+        added += ReviewFlag.objects.filter(rule=FlagRule.APPEALS_MOST).count() - before
+    return added

@@ -150,9 +150,7 @@ def reviews_fraud_scan(*, day: dt.date | None = None, now: dt.datetime | None = 
     excluded with a decided colleague flag as the record. Safe to run twice."""
     now = now or timezone.now()
     day = day or timezone.localtime(now, LOCAL_TZ).date() - dt.timedelta(days=1)
-    before = ReviewFlag.objects.count()
-    fraud.flags_add(fraud.day_flags(day=day, now=now), recount=True)
-    flagged = ReviewFlag.objects.count() - before
+    flagged = fraud.day_flags_add(day=day, now=now)
     excluded = 0
     for review_id in fraud.colleague_review_ids():
         with transaction.atomic(durable=True):

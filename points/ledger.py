@@ -450,3 +450,130 @@ def _post_in_one_statement(*, reason, reference, memo, created_by_id, now, lines
         if account.pk is None:
             account.pk = account.id = row[1]
     return rows[0][0], [row[2] for row in rows]
+
+
+# --- Expiry of many accounts' lots in one statement (points.services.points_expire).
+
+# Every table is reached through the batch's ids (`= ANY(%(ids)s)`, an index), never
+# scanned whole: a batch costs the same on the first account as on the last.
+# The accounts were locked by the statement before (`_LOCK_BEFORE_DEBIT_SQL`), so the
+# lots read here are every spend's that committed before. Per due lot, as `post` would
+# write it: one transaction `lot:<id>` (a lot already expired by such a transaction is
+# left out: one probe of the UNIQUE index per lot, which is partial, hence `<> ''`,
+# and a LATERAL ... LIMIT 1, so that no plan reads every expiry ever posted; each
+# lot's transaction id drawn from the sequence beforehand, so that its entries need no
+# join back to the transactions), the
+# resident's entry and the expiry account's, the balances moved and the
+# lot emptied. A lot that would take its account below zero (lots that disagree with the
+# balance) stays, and so do that account's lots expiring after it (`failed`); the
+# CHECK on the balance refuses whatever got past this.
+_EXPIRE_LOTS_SQL = f"""
+WITH due AS MATERIALIZED (
+    SELECT l.id, l.account_id, a.key, l.remaining, l.month, l.expires_on, a.balance,
+           SUM(l.remaining) OVER (PARTITION BY l.account_id
+                                  ORDER BY l.expires_on, l.month, l.id) AS taken
+    FROM {_LOT} l JOIN {_ACCOUNT} a ON a.id = l.account_id
+    LEFT JOIN LATERAL (
+        SELECT 1 AS found FROM {_TXN} t WHERE t.reason = %(reason)s
+            AND t.reference = 'lot:' || l.id AND t.reference <> '' LIMIT 1
+    ) posted ON true
+    WHERE l.account_id = ANY(%(ids)s) AND a.id = ANY(%(ids)s) AND l.remaining > 0
+      AND l.expires_on < %(today)s AND posted.found IS NULL
+),
+ok AS MATERIALIZED (
+    SELECT d.*, SUM(d.remaining) OVER (ORDER BY d.account_id, d.taken) AS running,
+           nextval(pg_get_serial_sequence('{_TXN}', 'id')) AS txn_id
+    FROM due d WHERE d.taken <= d.balance
+),
+failed AS (
+    SELECT DISTINCT ON (account_id) id, key FROM due WHERE taken > balance
+    ORDER BY account_id, taken
+),
+txn AS (
+    INSERT INTO {_TXN} (id, reason, reference, memo, created_by_id, created_at)
+    SELECT txn_id, %(reason)s, 'lot:' || id,
+           to_char(month, 'YYYY-MM') || ', last day ' || to_char(expires_on, 'YYYY-MM-DD'),
+           NULL, %(now)s
+    FROM ok ORDER BY account_id, taken
+    RETURNING id, reference
+),
+expired AS (
+    UPDATE {_ACCOUNT} SET balance = balance + (SELECT COALESCE(SUM(remaining), 0) FROM ok)
+    WHERE id = %(expiry)s
+    RETURNING balance - (SELECT COALESCE(SUM(remaining), 0) FROM ok) AS before
+),
+taken_from AS (
+    UPDATE {_ACCOUNT} a SET balance = a.balance - s.total
+    FROM (SELECT account_id, SUM(remaining) AS total FROM ok GROUP BY account_id) s
+    WHERE a.id = s.account_id
+    RETURNING a.id
+),
+emptied AS (
+    UPDATE {_LOT} l SET remaining = 0 FROM ok
+    WHERE l.id = ok.id AND l.account_id = ANY(%(ids)s) RETURNING l.id
+),
+entries AS (
+    INSERT INTO {_ENTRY} (transaction_id, account_id, amount, balance_after, reason, created_at)
+    SELECT ok.txn_id, x.account_id, x.amount, x.balance_after, %(reason)s, %(now)s
+    FROM ok CROSS JOIN expired
+    CROSS JOIN LATERAL (VALUES
+        (ok.account_id, -ok.remaining, ok.balance - ok.taken),
+        (%(expiry)s::bigint, ok.remaining, expired.before + ok.running)
+    ) x (account_id, amount, balance_after)
+    ORDER BY ok.txn_id, x.account_id
+    RETURNING 1
+)
+SELECT (SELECT COUNT(*) FROM txn), (SELECT COALESCE(SUM(remaining), 0) FROM ok)::bigint,
+       (SELECT COUNT(*) FROM entries), NULL::bigint, ''
+UNION ALL
+SELECT NULL, NULL, NULL, id, key FROM failed
+"""  # noqa: S608
+
+
+@dataclass
+class Expired:
+    lots: int = 0
+    points: int = 0
+    # (lot id, account key) of each account's first lot that its balance did not cover.
+    failed: list[tuple[int, str]] = field(default_factory=list)
+
+
+def lots_expire(*, account_ids: list[int], today, expiry: Account) -> Expired:
+    """Expire the unspent lots of `account_ids` whose last day is before `today`, two
+    statements for all of them: the accounts locked in primary-key order (the order
+    every posting locks in), then every lot posted (`_EXPIRE_LOTS_SQL`); the expiry
+    account, the one row every batch shares, is locked last and held only to the
+    commit. Run it in a transaction of its own (the locks are held to its end)."""
+    if expiry.kind != Account.Kind.EXPIRY:
+        raise ValueError("lots expire into the expiry account")
+    ids = sorted(set(account_ids))
+    result = Expired()
+    if not ids:
+        return result
+    now = timezone.now()
+    with connection.cursor() as cursor:
+        cursor.execute(_LOCK_BEFORE_DEBIT_SQL, [ids])
+        cursor.fetchall()
+        cursor.execute(
+            _EXPIRE_LOTS_SQL,
+            {
+                "ids": ids,
+                "today": today,
+                "reason": LedgerTransaction.Reason.EXPIRY,
+                "now": now,
+                "expiry": expiry.pk,
+            },
+        )
+        rows = cursor.fetchall()
+    (result.lots, result.points, entries, _lot, _key), *failed = rows
+    if entries != 2 * result.lots:
+        raise ValueError(f"{entries} entries for {result.lots} expired lots")
+    result.failed = [(lot_id, key) for _n, _p, _e, lot_id, key in failed]
+    if result.points:
+        points = result.points
+        transaction.on_commit(
+            lambda: POINTS_SPENT.labels(
+                currency=expiry.currency, reason=LedgerTransaction.Reason.EXPIRY
+            ).inc(points)
+        )
+    return result

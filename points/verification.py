@@ -1,4 +1,4 @@
-"""The ledger's invariants, checked in SQL so a million entries take seconds."""
+"""The ledger's invariants, checked in one SQL statement so a million entries take seconds."""
 
 from dataclasses import dataclass, field
 
@@ -26,83 +26,85 @@ _ENTRY = Entry._meta.db_table
 _TXN = LedgerTransaction._meta.db_table
 _LOT = Lot._meta.db_table
 
-_ACCOUNTS_COUNT_SQL = f"SELECT COUNT(*) FROM {_ACCOUNT}"  # noqa: S608
-_TRANSACTIONS_COUNT_SQL = f"SELECT COUNT(*) FROM {_TXN}"  # noqa: S608
-# 1. Each balance equals the sum of its entries; the last entry's balance_after too.
-_BALANCES_SQL = f"""
-SELECT a.key, a.balance, COALESCE(s.total, 0), s.entries,
-       (SELECT e.balance_after FROM {_ENTRY} e WHERE e.account_id = a.id
-        ORDER BY e.id DESC LIMIT 1)
-FROM {_ACCOUNT} a
-LEFT JOIN (SELECT account_id, SUM(amount) AS total, COUNT(*) AS entries
-           FROM {_ENTRY} GROUP BY account_id) s ON s.account_id = a.id
-"""  # noqa: S608
-# 2. Each transaction has two or more entries summing to zero, in one currency.
-_UNBALANCED_TRANSACTIONS_SQL = f"""
-SELECT t.id, t.reason, COALESCE(SUM(e.amount), 0), COUNT(e.id), COUNT(DISTINCT a.currency)
-FROM {_TXN} t
-LEFT JOIN {_ENTRY} e ON e.transaction_id = t.id
-LEFT JOIN {_ACCOUNT} a ON a.id = e.account_id
-GROUP BY t.id, t.reason
-HAVING COALESCE(SUM(e.amount), 0) <> 0 OR COUNT(e.id) < 2 OR COUNT(DISTINCT a.currency) > 1
-"""  # noqa: S608
-# 3. No resident, pool or merchant balance below zero.
-_NEGATIVE_BALANCES_SQL = f"""
-SELECT key, balance FROM {_ACCOUNT}
-WHERE balance < 0 AND kind NOT IN ('issuance', 'adjustment')
-"""  # noqa: S608
-# 4. The unspent lots of each resident redeemable account sum to its balance; no other
-#    account has lots (moral points do not expire).
-_LOTS_SQL = f"""
-SELECT a.key, a.kind, a.currency, a.balance, COALESCE(s.total, 0), s.lots
-FROM {_ACCOUNT} a
-LEFT JOIN (SELECT account_id, SUM(remaining) AS total, COUNT(*) AS lots
-           FROM {_LOT} GROUP BY account_id) s ON s.account_id = a.id
-WHERE (a.kind = 'resident' AND a.currency = 'redeemable' AND a.balance <> COALESCE(s.total, 0))
-   OR ((a.kind <> 'resident' OR a.currency <> 'redeemable') AND s.lots > 0)
+# Every check in one statement: the entries read twice (grouped by account, then by
+# transaction), the accounts and lots once. The first row carries the counts (kind 0),
+# each further row one problem, in the report's order (kind 1 to 5), at most
+# MAX_REPORTED of them.
+#   1, 2. Each balance equals the sum of its entries, and the last entry's balance_after.
+#   3. Each transaction has two or more entries summing to zero, in one currency.
+#   4. No resident, pool or merchant balance below zero.
+#   5. The unspent lots of each resident redeemable account sum to its balance; no other
+#      account has lots (moral points do not expire).
+_VERIFY_SQL = f"""
+WITH per_account AS (
+    SELECT account_id, SUM(amount) AS total, COUNT(*) AS entries, MAX(id) AS last_id
+    FROM {_ENTRY} GROUP BY account_id
+),
+accounts AS MATERIALIZED (
+    SELECT a.id, a.key, a.kind, a.currency, a.balance, COALESCE(s.total, 0) AS total,
+           COALESCE(s.entries, 0) AS entries, last.balance_after AS last_after
+    FROM {_ACCOUNT} a
+    LEFT JOIN per_account s ON s.account_id = a.id
+    LEFT JOIN {_ENTRY} last ON last.id = s.last_id
+),
+per_txn AS (
+    SELECT e.transaction_id, SUM(e.amount) AS total, COUNT(*) AS entries,
+           MIN(a.currency) <> MAX(a.currency) AS currencies
+    FROM {_ENTRY} e JOIN {_ACCOUNT} a ON a.id = e.account_id
+    GROUP BY e.transaction_id
+),
+per_lot_account AS (
+    SELECT account_id, SUM(remaining) AS total, COUNT(*) AS lots FROM {_LOT} GROUP BY account_id
+),
+problems (kind, id, key, word, a, b, c, flag) AS (
+    SELECT 1, id, key, '', balance, total, 0::bigint, false FROM accounts WHERE balance <> total
+    UNION ALL
+    SELECT 2, id, key, '', balance, last_after, 0, false FROM accounts
+    WHERE last_after IS NOT NULL AND last_after <> balance
+    UNION ALL
+    SELECT 3, t.id, '', t.reason, COALESCE(p.total, 0), COALESCE(p.entries, 0), 0,
+           COALESCE(p.currencies, false)
+    FROM {_TXN} t LEFT JOIN per_txn p ON p.transaction_id = t.id
+    WHERE p.transaction_id IS NULL OR p.total <> 0 OR p.entries < 2 OR p.currencies
+    UNION ALL
+    SELECT 4, id, key, '', balance, 0, 0, false FROM accounts
+    WHERE balance < 0 AND kind NOT IN ('issuance', 'adjustment')
+    UNION ALL
+    SELECT 5, a.id, a.key, a.kind || ' ' || a.currency, a.balance, COALESCE(l.total, 0),
+           l.lots, a.kind = 'resident' AND a.currency = 'redeemable'
+    FROM accounts a LEFT JOIN per_lot_account l ON l.account_id = a.id
+    WHERE (a.kind = 'resident' AND a.currency = 'redeemable' AND a.balance <> COALESCE(l.total, 0))
+       OR ((a.kind <> 'resident' OR a.currency <> 'redeemable') AND l.lots > 0)
+)
+(SELECT 0, 0::bigint, '', '', (SELECT COUNT(*) FROM accounts),
+        (SELECT COUNT(*) FROM {_TXN}), (SELECT COALESCE(SUM(entries), 0) FROM accounts), false)
+UNION ALL
+(SELECT * FROM problems ORDER BY kind, id LIMIT %s)
+ORDER BY 1, 2
 """  # noqa: S608
 
 
 def ledger_verify() -> Report:
+    """Every invariant of the ledger checked in one statement (`_VERIFY_SQL`)."""
     report = Report()
     with connection.cursor() as cursor:
-        cursor.execute(_ACCOUNTS_COUNT_SQL)
-        report.accounts = cursor.fetchone()[0]
-        cursor.execute(_TRANSACTIONS_COUNT_SQL)
-        report.transactions = cursor.fetchone()[0]
-
-        cursor.execute(_BALANCES_SQL)
-        for key, balance, total, entries, last_after in cursor.fetchall():
-            report.entries += entries or 0
-            if balance != total:
-                report.problems.append(
-                    f"account {key}: balance {balance} but its entries sum to {total}"
-                )
-            if last_after is not None and last_after != balance:
-                report.problems.append(
-                    f"account {key}: balance {balance} but the last entry says {last_after}"
-                )
-
-        cursor.execute(_UNBALANCED_TRANSACTIONS_SQL)
-        for pk, reason, total, count, currencies in cursor.fetchall():
+        cursor.execute(_VERIFY_SQL, [MAX_REPORTED])
+        rows = cursor.fetchall()
+    _kind, _id, _key, _word, report.accounts, report.transactions, report.entries, _flag = rows[0]
+    for kind, pk, key, word, a, b, c, flag in rows[1:]:
+        if kind == 1:
+            report.problems.append(f"account {key}: balance {a} but its entries sum to {b}")
+        elif kind == 2:
+            report.problems.append(f"account {key}: balance {a} but the last entry says {b}")
+        elif kind == 3:
             report.problems.append(
-                f"transaction {pk} ({reason}): {count} entries summing to {total}"
-                + (" across currencies" if currencies > 1 else "")
+                f"transaction {pk} ({word}): {b} entries summing to {a}"
+                + (" across currencies" if flag else "")
             )
-
-        cursor.execute(_NEGATIVE_BALANCES_SQL)
-        for key, balance in cursor.fetchall():
-            report.problems.append(f"account {key}: negative balance {balance}")
-
-        cursor.execute(_LOTS_SQL)
-        for key, kind, currency, balance, total, count in cursor.fetchall():
-            if kind == "resident" and currency == "redeemable":
-                report.problems.append(
-                    f"account {key}: balance {balance} but its lots hold {total}"
-                )
-            else:
-                report.problems.append(
-                    f"account {key}: {count} lot(s) on a {kind} {currency} account"
-                )
-    del report.problems[MAX_REPORTED:]
+        elif kind == 4:
+            report.problems.append(f"account {key}: negative balance {a}")
+        elif flag:
+            report.problems.append(f"account {key}: balance {a} but its lots hold {b}")
+        else:
+            report.problems.append(f"account {key}: {c} lot(s) on a {word} account")
     return report

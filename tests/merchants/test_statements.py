@@ -13,7 +13,7 @@ from merchants import services, tasks
 from merchants.models import Statement, StatementEntry
 from points import services as points_services
 from points.codes import voucher_url
-from points.models import Entry
+from points.models import Entry, Merchant
 
 pytestmark = pytest.mark.django_db
 BASE = "/api/v1"
@@ -228,3 +228,64 @@ def test_the_monthly_task_builds_the_month_just_ended(october, other_merchant):
     assert tasks.statements_build_month("2026-10") == "2026-10"
     assert Statement.objects.filter(month=OCTOBER).count() == 2
     assert Statement.objects.get(merchant=october, month=OCTOBER).points == 1800
+
+
+# --- The month's statements of every merchant at once (statements_build_month) -----------
+
+
+def statements_state() -> list:
+    """Every statement and its lines, without the ids and times a build hands out."""
+    return [
+        (
+            statement.merchant_id,
+            statement.month,
+            statement.status,
+            statement.payments_points,
+            statement.refunds_points,
+            statement.vouchers_points,
+            statement.other_points,
+            statement.points,
+            statement.entries_count,
+            sorted(statement.lines.values_list("entry_id", flat=True)),
+        )
+        for statement in Statement.objects.order_by("merchant_id", "month")
+    ]
+
+
+def built_one_by_one(month) -> list:
+    """What statement_build of each merchant in turn (the job before it went set-based)
+    leaves, rolled back."""
+    with transaction.atomic():
+        for merchant in Merchant.objects.order_by("pk"):
+            services._statement_build(merchant=merchant, month=month)
+        state = statements_state()
+        transaction.set_rollback(True)
+    return state
+
+
+def test_the_month_of_every_merchant_at_once_equals_one_by_one(
+    october, other_merchant, resident, merchant, finance
+):
+    """Payments, a partial refund, vouchers used and unused, a merchant with no payment,
+    an entry of the month after; then October confirmed, a late October entry and
+    November built: the same statements and lines as statement_build for each merchant,
+    and building again changes nothing."""
+    expected = built_one_by_one(OCTOBER)
+    assert services.statements_build_month(month=OCTOBER) == 2
+    assert statements_state() == expected
+    assert [row[7] for row in expected] == [1800, 0]
+    assert services.statements_build_month(month=OCTOBER) == 2
+    assert statements_state() == expected
+
+    mine = Statement.objects.get(merchant=october, month=OCTOBER)
+    services.statement_confirm(statement_id=mine.pk, actor=finance)
+    with at(local(2026, 10, 31, 23, 59)):
+        services.payment_create(resident=resident, merchant=merchant, amount_points=77)
+    expected = built_one_by_one(OCTOBER)
+    assert services.statements_build_month(month=OCTOBER) == 2
+    assert statements_state() == expected
+    expected = built_one_by_one(NOVEMBER)
+    assert services.statements_build_month(month=NOVEMBER) == 2
+    assert statements_state() == expected
+    november = Statement.objects.get(merchant=october, month=NOVEMBER)
+    assert (november.points, november.entries_count) == (377, 2)
