@@ -260,6 +260,7 @@ def post(
     created_by=None,
     savepoint: bool = True,
     locked: bool = False,
+    also: tuple[str, dict] | None = None,
 ) -> Posted:
     """Move points: `lines` are (account, signed amount) pairs that sum to zero.
     `created_by`: the user who asked, of whom only the `pk` is read (an API's token user
@@ -270,6 +271,10 @@ def post(
     back the caller's whole transaction. `locked=True`: the caller locked the lines'
     saved accounts, in `_lock_order`, in an earlier statement of its transaction (the
     payment at a counter, merchants.services), which `_lock_before_debit` would do.
+    `also`: one more data-modifying CTE (`name AS (...)`) and its parameters, run in the
+    posting's statement so that a write of the caller commits with it in no round trip
+    of its own (the payment's stored answer, core.idempotency); its parameter names must
+    not be the posting's.
     """
     _check_lines(lines)
     now = timezone.now()
@@ -285,6 +290,7 @@ def post(
             created_by_id=int(created_by.pk) if created_by is not None else None,
             now=now,
             lines=ordered,
+            also=also,
         )
         txn = LedgerTransaction(
             id=txn_id,
@@ -340,7 +346,7 @@ def _lock_before_debit(lines: list[tuple[Account, int]]) -> None:
 # of resident redeemable accounts move with them (`lot_credit`, `lot_debit`: after the
 # account rows are moved, since both read `moved`): a credit adds to the month's lot, a
 # debit takes from the oldest lots, each lot giving at most what it holds.
-_POST_SQL = f"""
+_POST_CTES_SQL = f"""
 WITH txn AS (
     INSERT INTO {_TXN} (reason, reference, memo, created_by_id, created_at)
     VALUES (%(reason)s, %(reference)s, %(memo)s, %(created_by)s, %(now)s)
@@ -394,13 +400,15 @@ lot_debit AS (
               AND o.remaining > 0
     ) d
     WHERE t.id = d.id AND d.before < d.need
-)
+)"""  # noqa: S608
+_POST_ENTRIES_SQL = f"""
 INSERT INTO {_ENTRY} (transaction_id, account_id, amount, balance_after, reason, created_at)
 SELECT txn.id, m.id, l.amount, m.balance, %(reason)s, %(now)s
 FROM txn, moved m JOIN lines l ON l.n = m.n
 ORDER BY m.n
 RETURNING transaction_id, account_id, balance_after
 """  # noqa: S608
+_POST_SQL = _POST_CTES_SQL + _POST_ENTRIES_SQL
 
 
 def _constraint_name(error: IntegrityError) -> str:
@@ -414,7 +422,7 @@ def _overdrawn_account(lines: list[tuple[Account, int]]) -> Account:
     return next((account for account in debited if account.kind not in exempt), debited[0])
 
 
-def _post_in_one_statement(*, reason, reference, memo, created_by_id, now, lines):
+def _post_in_one_statement(*, reason, reference, memo, created_by_id, now, lines, also=None):
     month, expires_on = lots.lot_dates(now)
     params = {
         "month": month,
@@ -432,9 +440,16 @@ def _post_in_one_statement(*, reason, reference, memo, created_by_id, now, lines
         "owners": [account.owner_id for account, _ in lines],
         "amounts": [amount for _, amount in lines],
     }
+    sql = _POST_SQL
+    if also is not None:
+        also_sql, also_params = also
+        if params.keys() & also_params.keys():
+            raise ValueError("ledger.post: `also` reuses a parameter name of the posting")
+        sql = f"{_POST_CTES_SQL},\n{also_sql.strip()}{_POST_ENTRIES_SQL}"
+        params = {**params, **also_params}
     try:
         with connection.cursor() as cursor:
-            cursor.execute(_POST_SQL, params)
+            cursor.execute(sql, params)
             rows = cursor.fetchall()
     except IntegrityError as error:
         constraint = _constraint_name(error)
