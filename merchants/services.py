@@ -144,10 +144,10 @@ def payment_create(
                 reference=f"payment:{payment.pk}",
                 lines=[(account, -amount), (_merchant_account(merchant), amount)],
                 created_by=resident,
+                also=[notices.payment_received_cte(payment=payment, merchant=merchant)],
             )
         except ledger.Overdrawn:
             raise InsufficientPoints() from None
-        notices.payment_received_queue(payment.pk)
     return PaymentMade(payment=payment, balance=posted.balance_of(account))
 
 
@@ -205,7 +205,8 @@ def payment_at_counter(
 
     Two statements between BEGIN and COMMIT: COUNTER_PAYMENT_SQL, then the posting
     (points.ledger.post, the accounts already locked, no savepoint) with the stored
-    answer, `answer(made)`, in its statement (IDEMPOTENCY_ANSWER_CTE_SQL). The answer
+    answer, `answer(made)` (IDEMPOTENCY_ANSWER_CTE_SQL), and the staff's notices
+    (merchants.notices) in its statement. The answer
     is built before the posting, with the balance the posting leaves: the locked
     balance less the amount (checked against the posting's). Returns, as claimed_write
     wants them, the claimed record's id (None when the key was taken or the user is not
@@ -277,12 +278,14 @@ def payment_at_counter(
         created_by=resident,
         savepoint=False,
         locked=True,
-        also=(IDEMPOTENCY_ANSWER_CTE_SQL, answer_params(record_id, response)),
+        also=[
+            (IDEMPOTENCY_ANSWER_CTE_SQL, answer_params(record_id, response)),
+            notices.payment_received_cte(payment=payment, merchant=merchant),
+        ],
     )
     if posted.balance_of(account) != made.balance:
         # The stored answer would say another balance: roll it all back (500).
         raise RuntimeError(f"payment {payment.pk}: the posting left another balance")
-    notices.payment_received_queue(payment.pk)
     return record_id, response, True
 
 

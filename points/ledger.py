@@ -14,7 +14,9 @@ in one statement of their own, so that the posting's snapshot sees every lot cha
 committed before (see `_lock_before_debit`).
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cache
 
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
@@ -260,7 +262,7 @@ def post(
     created_by=None,
     savepoint: bool = True,
     locked: bool = False,
-    also: tuple[str, dict] | None = None,
+    also: Sequence[tuple[str, dict]] = (),
 ) -> Posted:
     """Move points: `lines` are (account, signed amount) pairs that sum to zero.
     `created_by`: the user who asked, of whom only the `pk` is read (an API's token user
@@ -271,10 +273,10 @@ def post(
     back the caller's whole transaction. `locked=True`: the caller locked the lines'
     saved accounts, in `_lock_order`, in an earlier statement of its transaction (the
     payment at a counter, merchants.services), which `_lock_before_debit` would do.
-    `also`: one more data-modifying CTE (`name AS (...)`) and its parameters, run in the
-    posting's statement so that a write of the caller commits with it in no round trip
-    of its own (the payment's stored answer, core.idempotency); its parameter names must
-    not be the posting's.
+    `also`: more data-modifying CTEs (`name AS (...)`), each with its parameters, run in
+    the posting's statement so that writes of the caller commit with it in no round trip
+    of their own (the payment's stored answer and notices); their parameter names must
+    be their own.
     """
     _check_lines(lines)
     now = timezone.now()
@@ -411,6 +413,14 @@ RETURNING transaction_id, account_id, balance_after
 _POST_SQL = _POST_CTES_SQL + _POST_ENTRIES_SQL
 
 
+@cache
+def post_also_sql(ctes: tuple[str, ...]) -> str:
+    """The posting's statement with a caller's CTEs (`post`'s `also`, statement constants
+    of their modules) after its own: made once per process for each caller. A statement
+    builder (docs/conventions.md, "Raw SQL")."""
+    return _POST_CTES_SQL + "".join(f",\n{cte.strip()}" for cte in ctes) + _POST_ENTRIES_SQL
+
+
 def _constraint_name(error: IntegrityError) -> str:
     return getattr(getattr(error.__cause__, "diag", None), "constraint_name", "") or ""
 
@@ -422,7 +432,7 @@ def _overdrawn_account(lines: list[tuple[Account, int]]) -> Account:
     return next((account for account in debited if account.kind not in exempt), debited[0])
 
 
-def _post_in_one_statement(*, reason, reference, memo, created_by_id, now, lines, also=None):
+def _post_in_one_statement(*, reason, reference, memo, created_by_id, now, lines, also=()):
     month, expires_on = lots.lot_dates(now)
     params = {
         "month": month,
@@ -440,16 +450,16 @@ def _post_in_one_statement(*, reason, reference, memo, created_by_id, now, lines
         "owners": [account.owner_id for account, _ in lines],
         "amounts": [amount for _, amount in lines],
     }
-    sql = _POST_SQL
-    if also is not None:
-        also_sql, also_params = also
+    for _also_sql, also_params in also:
         if params.keys() & also_params.keys():
-            raise ValueError("ledger.post: `also` reuses a parameter name of the posting")
-        sql = f"{_POST_CTES_SQL},\n{also_sql.strip()}{_POST_ENTRIES_SQL}"
+            raise ValueError("ledger.post: `also` reuses a parameter name")
         params = {**params, **also_params}
     try:
         with connection.cursor() as cursor:
-            cursor.execute(sql, params)
+            if also:
+                cursor.execute(post_also_sql(tuple(sql for sql, _params in also)), params)
+            else:
+                cursor.execute(_POST_SQL, params)
             rows = cursor.fetchall()
     except IntegrityError as error:
         constraint = _constraint_name(error)

@@ -487,22 +487,36 @@ def test_the_merchant_hears_of_a_payment_and_the_resident_of_a_refund(
     grant,
     django_capture_on_commit_callbacks,
 ):
-    """A payment queues its notice on commit (the task, run here in-process, tells each
-    staff user of the merchant, once however often it runs); a refund tells the resident
-    in its own transaction."""
+    """A payment tells each staff user of the merchant in its own transaction (in the
+    posting's statement, with or without an Idempotency-Key), once: no task queued, and
+    the older task finds it told; a refund tells the resident in its own transaction."""
     grant(resident, 1000)
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         paid = pay(resident_api, counter_url(merchant), amount_points=300)
+        keyed = resident_api.post(
+            f"{BASE}/points/payments",
+            {"code": counter_url(merchant), "amount_points": 200},
+            format="json",
+            HTTP_IDEMPOTENCY_KEY="till-9",
+        )
     assert paid.status_code == 201, paid.json()
-    # Queued once (the ledger's own callback counts the points spent, core/metrics).
-    queued = [c for c in callbacks if "payment_received" in c.__qualname__]
-    assert len(queued) == 1
+    assert keyed.status_code == 201, keyed.json()
+    assert not [c for c in callbacks if "payment_received" in c.__qualname__]
     payment_id = paid.json()["id"]
-    assert payment_received_notify(payment_id) == 1
+    notices = Notification.objects.filter(kind="payment_received").order_by("pk")
+    assert [(n.user, n.event_key, n.params) for n in notices] == [
+        (
+            merchant_user,
+            f"payment_received:{payment_id}",
+            {"merchant": merchant.name, "points": 300},
+        ),
+        (
+            merchant_user,
+            f"payment_received:{keyed.json()['id']}",
+            {"merchant": merchant.name, "points": 200},
+        ),
+    ]
     assert payment_received_notify(payment_id) == 0
-    notice = Notification.objects.get(kind="payment_received")
-    assert notice.user == merchant_user
-    assert notice.params == {"merchant": merchant.name, "points": 300}
     assert not Notification.objects.filter(user=resident).exists()
     assert refund(client_for(merchant_user), payment_id, 100).status_code == 201
     notice = Notification.objects.get(kind="refund_received")
