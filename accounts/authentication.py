@@ -11,6 +11,7 @@ from rest_framework_simplejwt.settings import api_settings
 
 from core.headers import IDEMPOTENCY_KEY
 
+from .models import User
 from .selectors import SESSION_CLAIM, session_signed_out
 
 # The largest id a bigint column holds: a larger number names nobody.
@@ -66,8 +67,11 @@ class StatelessJWTAuthentication(SignedOutRefusal, JWTStatelessUserAuthenticatio
     usual: the stored answer belongs to a user row.
     """
 
+    # Whether a request with an Idempotency-Key is authenticated by the token alone too.
+    stateless_with_key = False
+
     def authenticate(self, request):
-        if request.headers.get(IDEMPOTENCY_KEY) is not None:
+        if not self.stateless_with_key and request.headers.get(IDEMPOTENCY_KEY) is not None:
             return JWTAuthentication().authenticate(request)
         found = super().authenticate(request)
         if found is not None and not valid_user_id(found[1].get(api_settings.USER_ID_CLAIM)):
@@ -75,8 +79,26 @@ class StatelessJWTAuthentication(SignedOutRefusal, JWTStatelessUserAuthenticatio
         return found
 
 
+class KeyedStatelessJWTAuthentication(StatelessJWTAuthentication):
+    """The token alone even with an Idempotency-Key: the payment at a counter claims its
+    key in its own statement, which checks that the user exists and is active
+    (merchants.services.payment_at_counter). The view's other paths load the user with
+    `user_loaded` before they use it."""
+
+    stateless_with_key = True
+
+
+def user_loaded(request):
+    """The request's user row, loaded once when a stateless authentication left only the
+    token's user (401 as JWTAuthentication when the user is gone or inactive)."""
+    if not isinstance(request.user, User):
+        request.user = JWTAuthentication().get_user(request.auth)
+    return request.user
+
+
 class StatelessJWTAuthenticationScheme(SimpleJWTScheme):
     """The same Bearer access token as everywhere else, under its own scheme name."""
 
     target_class = "accounts.authentication.StatelessJWTAuthentication"
+    match_subclasses = True
     name = "jwtAuthStateless"

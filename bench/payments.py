@@ -47,6 +47,7 @@ POINTS = 1_000_000
 
 
 def make_people(*, residents: int, merchants: int):
+    from django.conf import settings
     from django.db import transaction
     from django.utils import timezone
 
@@ -59,7 +60,13 @@ def make_people(*, residents: int, merchants: int):
     now = timezone.now()
     User.objects.bulk_create(
         [
-            User(phone=f"+86137{i:08d}", display_name=f"居民{i}", phone_verified_at=now)
+            # They have accepted the privacy notice (the payment's consent gate).
+            User(
+                phone=f"+86137{i:08d}",
+                display_name=f"居民{i}",
+                phone_verified_at=now,
+                consent_version=settings.PRIVACY_NOTICE_VERSION,
+            )
             for i in range(residents)
         ],
         batch_size=2000,

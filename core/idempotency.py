@@ -30,6 +30,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -118,17 +119,44 @@ def _replay_or_refuse(record: IdempotencyRecord, fingerprint: str) -> Response:
 
 
 _RECORD = connection.ops.quote_name(IdempotencyRecord._meta.db_table)
+_USER = connection.ops.quote_name(get_user_model()._meta.db_table)
 # The key claimed in the write's own statement, as its CTE `claimed` (a row when this
 # request owns the key). ON CONFLICT waits for a transaction that claimed the key and
 # has not ended: committed, the key is taken (no row); rolled back, it is claimed here.
+# Only an existing, active user claims: the write's caller may have authenticated by
+# the token alone (accounts.authentication.KeyedStatelessJWTAuthentication), and reads
+# IDEMPOTENCY_CLAIMANT_ACTIVE_SQL to tell a refused user from a taken key.
 IDEMPOTENCY_CLAIM_CTE_SQL = f"""
 claimed AS (
     INSERT INTO {_RECORD} (user_id, key, fingerprint, state, created_at, updated_at)
-    VALUES (%(claim_user)s, %(claim_key)s, %(claim_fingerprint)s, 'in_progress',
-            %(claim_now)s, %(claim_now)s)
+    SELECT u.id, %(claim_key)s, %(claim_fingerprint)s, 'in_progress', %(claim_now)s,
+           %(claim_now)s
+    FROM {_USER} u WHERE u.id = %(claim_user)s AND u.is_active
     ON CONFLICT (user_id, key) DO NOTHING
     RETURNING id
 )"""  # noqa: S608
+# True when the claiming user exists and is active (NULL: no such user).
+IDEMPOTENCY_CLAIMANT_ACTIVE_SQL = f"(SELECT u.is_active FROM {_USER} u WHERE u.id = %(claim_user)s)"  # noqa: S608
+# The stored answer, as a CTE `answered` of a later statement of the claim's transaction
+# (the claimed row is not visible to its own statement): `answer_params`.
+IDEMPOTENCY_ANSWER_CTE_SQL = f"""
+answered AS (
+    UPDATE {_RECORD} SET state = 'done', response_status = %(answer_status)s,
+        response_body = %(answer_body)s, updated_at = %(answer_now)s
+    WHERE id = %(answer_record)s
+)"""  # noqa: S608
+
+
+def answer_params(record_id: int, response: Response) -> dict:
+    """The parameters of IDEMPOTENCY_ANSWER_CTE_SQL: `response` stored for the claimed
+    record, as `_record_done` stores it."""
+    body = IdempotencyRecord._meta.get_field("response_body")
+    return {
+        "answer_record": record_id,
+        "answer_status": response.status_code,
+        "answer_body": body.get_db_prep_value(response.data, connection),
+        "answer_now": timezone.now(),
+    }
 
 
 @dataclass(frozen=True)
@@ -160,31 +188,36 @@ def _record_done(record_id: int, status_code: int, body) -> None:
 def claimed_write(
     request,
     fingerprint: str,
-    write: Callable[[Claim], tuple[int | None, Response | DomainError | None]],
+    write: Callable[[Claim], tuple[int | None, Response | DomainError | None, bool]],
 ) -> Response:
     """Run `write(claim)` with the request's Idempotency-Key claimed in its own statement.
 
     `write` runs inside this function's transaction (durable), puts
     IDEMPOTENCY_CLAIM_CTE_SQL in its statement with `claim.params()`, and returns the
-    `claimed` row's id (None when the key was taken: nothing written) and its answer, a
+    `claimed` row's id (None when the key was taken: nothing written), its answer, a
     Response or a refusal (a DomainError returned, not raised: nothing was written, and
-    the transaction is still usable). The answer is stored with the write; a refusal is
-    raised once it is committed. A taken key replays the stored answer, or is 422 for
-    another request, in the same rules as `idempotent`. `fingerprint`: the request's
-    (`request_fingerprint`), taken before its body was parsed.
+    the transaction is still usable), and whether it stored the answer itself (with
+    IDEMPOTENCY_ANSWER_CTE_SQL in a later statement). Otherwise the answer is stored
+    here, with the write; a refusal is raised once it is committed. A refusal without a
+    claimed row (the user is not active) is raised as it is. A taken key replays the
+    stored answer, or is 422 for another request, in the same rules as `idempotent`.
+    `fingerprint`: the request's (`request_fingerprint`), taken before its body was
+    parsed.
     """
     key = request.headers[HEADER]
     _check_key(key)
     claim = Claim(int(request.user.pk), key, fingerprint)
     with transaction.atomic(durable=True):
-        record_id, answer = write(claim)
-        if record_id is not None:
+        record_id, answer, stored = write(claim)
+        if record_id is not None and not stored:
             if isinstance(answer, DomainError):
                 body = error_body(answer.code, answer.detail, answer.fields, answer.retry_after)
                 _record_done(record_id, answer.status, body)
             elif isinstance(answer, Response):
                 _record_done(record_id, answer.status_code, answer.data)
     if record_id is None:
+        if isinstance(answer, DomainError):
+            raise answer
         record = IdempotencyRecord.objects.get(user_id=claim.user_id, key=key)
         return _replay_or_refuse(record, claim.fingerprint)
     if isinstance(answer, DomainError):

@@ -1,22 +1,24 @@
 """What the merchants app tells people, as notifications (notifications.kinds): a payment
 received (the merchant's staff) and a refund received (the resident).
 
-A payment's notices are written after its commit, by a Celery task queued on commit
-(`payment_received_notify`): the payment at a counter keeps its statements
-(merchants.services.payment_at_counter), and a payment that rolls back notifies nobody.
-A refund's notice is written in the refund's transaction.
+A payment's notices are written in its posting's own statement (`payment_received_cte`,
+points.ledger.post's `also`): no statement of their own, no Celery message per payment,
+and a payment that rolls back notifies nobody. A refund's notice is written in the
+refund's transaction.
 """
 
 from celery import shared_task
-from django.db import transaction
+from django.db import connection
 
-from notifications.services import notify
+from notifications.delivery import notifications_same_cte
+from notifications.services import notify, notify_params
+from points.models import Merchant
 
 from .models import Payment
 
 
-# No one reads its result: queued with a result to wait for, each payment would also
-# subscribe to (and later leave) the result's Redis channel, two more round trips.
+# No longer queued (payment_received_cte): kept for the messages an earlier release
+# queued. No one reads its result.
 @shared_task(name="merchants.tasks.payment_received_notify", ignore_result=True)
 def payment_received_notify(payment_id: int) -> int:
     """Each staff user of the payment's merchant is told of it, once (safe to run twice:
@@ -40,9 +42,33 @@ def payment_received_notify(payment_id: int) -> int:
     return made
 
 
-def payment_received_queue(payment_id: int) -> None:
-    """Queue `payment_received_notify` once the caller's transaction commits."""
-    transaction.on_commit(lambda: payment_received_notify.delay(payment_id))
+_STAFF = Merchant.users.through
+# The staff's notices of a payment, a CTE of its posting's statement (points.ledger.post's
+# `also`): the merchant's users, the notification's values as `notice_` parameters.
+PAYMENT_RECEIVED_CTE_SQL = notifications_same_cte(
+    name="noticed",
+    users_sql="SELECT {user} FROM {table} WHERE {merchant} = %(notice_merchant)s".format(  # noqa: S608
+        user=connection.ops.quote_name(_STAFF._meta.get_field("user").column),
+        table=connection.ops.quote_name(_STAFF._meta.db_table),
+        merchant=connection.ops.quote_name(_STAFF._meta.get_field("merchant").column),
+    ),
+    prefix="notice_",
+)
+
+
+def payment_received_cte(*, payment: Payment, merchant: Merchant) -> tuple[str, dict]:
+    """Each staff user of the payment's merchant is told of it, once (the event key is
+    the payment, as `payment_received_notify`'s): PAYMENT_RECEIVED_CTE_SQL and its
+    parameters, for the payment's posting statement."""
+    params = notify_params(
+        kind="payment_received",
+        key=payment.pk,
+        params={"merchant": merchant.name, "points": payment.amount_points},
+        link="/api/v1/merchant/payments",
+        now=payment.created_at,
+        prefix="notice_",
+    )
+    return PAYMENT_RECEIVED_CTE_SQL, {**params, "notice_merchant": merchant.pk}
 
 
 def refund_received_notify(*, payment: Payment, refund_id: int, points: int, now) -> None:

@@ -1,6 +1,7 @@
 """Writes of the merchants app. Points move only through `points.ledger.post`."""
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -9,14 +10,21 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, F, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from rest_framework.response import Response
 
 from core import audit, codes
 from core.errors import DomainError, Invalid, or_404
-from core.idempotency import IDEMPOTENCY_CLAIM_CTE_SQL, Claim
+from core.idempotency import (
+    IDEMPOTENCY_ANSWER_CTE_SQL,
+    IDEMPOTENCY_CLAIM_CTE_SQL,
+    IDEMPOTENCY_CLAIMANT_ACTIVE_SQL,
+    Claim,
+    answer_params,
+)
 from core.parties import refuse_party
 from core.timezones import LOCAL_TZ
 from points import ledger
-from points.errors import InsufficientPoints
+from points.errors import InactiveUser, InsufficientPoints
 from points.models import MAX_POINTS, Account, Currency, Entry, LedgerTransaction, Merchant
 
 from . import notices, permissions
@@ -137,10 +145,10 @@ def payment_create(
                 reference=f"payment:{payment.pk}",
                 lines=[(account, -amount), (_merchant_account(merchant), amount)],
                 created_by=resident,
+                also=[notices.payment_received_cte(payment=payment, merchant=merchant)],
             )
         except ledger.Overdrawn:
             raise InsufficientPoints() from None
-        notices.payment_received_queue(payment.pk)
     return PaymentMade(payment=payment, balance=posted.balance_of(account))
 
 
@@ -175,24 +183,37 @@ payment AS (
     WHERE (SELECT balance FROM locked WHERE key = %(resident_key)s) >= %(amount)s
     RETURNING id
 )
-SELECT (SELECT id FROM claimed), merchant.id, merchant.name, merchant.account_id,
-       merchant.version, (SELECT id FROM locked WHERE key = %(resident_key)s),
-       (SELECT id FROM payment)
+SELECT (SELECT id FROM claimed), {IDEMPOTENCY_CLAIMANT_ACTIVE_SQL}, merchant.id,
+       merchant.name, merchant.account_id, merchant.version,
+       (SELECT id FROM locked WHERE key = %(resident_key)s),
+       (SELECT balance FROM locked WHERE key = %(resident_key)s), (SELECT id FROM payment)
 FROM (SELECT 1) one LEFT JOIN merchant ON true
 """  # noqa: S608
 
 
 def payment_at_counter(
-    *, claim: Claim, resident, payload: str, amount_points: int
-) -> tuple[int | None, PaymentMade | DomainError | None]:
+    *,
+    claim: Claim,
+    resident,
+    payload: str,
+    amount_points: int,
+    answer: Callable[[PaymentMade], Response],
+) -> tuple[int | None, Response | DomainError | None, bool]:
     """`payment_create` through a merchant's counter code (its token's `payload`) with an
     Idempotency-Key: the write of core.idempotency.claimed_write, inside its transaction.
+    `resident` may be the API's token user (its `pk` only): the claim checks the user
+    exists and is active (InactiveUser otherwise, nothing written).
 
-    Four statements: COUNTER_PAYMENT_SQL, the posting (points.ledger.post, the accounts
-    already locked, no savepoint), then claimed_write's stored answer, between BEGIN and
-    COMMIT. Returns (the claimed record's id or None when the key was taken, the payment
-    made or the refusal: code_invalid, code_revoked, insufficient_points), nothing
-    written on a refusal.
+    Two statements between BEGIN and COMMIT: COUNTER_PAYMENT_SQL, then the posting
+    (points.ledger.post, the accounts already locked, no savepoint) with the stored
+    answer, `answer(made)` (IDEMPOTENCY_ANSWER_CTE_SQL), and the staff's notices
+    (merchants.notices) in its statement. The answer
+    is built before the posting, with the balance the posting leaves: the locked
+    balance less the amount (checked against the posting's). Returns, as claimed_write
+    wants them, the claimed record's id (None when the key was taken or the user is not
+    active), the answer or the refusal (code_invalid, code_revoked,
+    insufficient_points: nothing written, stored by claimed_write), and whether the
+    answer is stored.
     """
     amount = _check_amount(amount_points)
     resident_id = int(resident.pk)
@@ -212,17 +233,27 @@ def payment_at_counter(
                 "now": now,
             },
         )
-        record_id, found_id, name, account_id, found_version, resident_account_id, payment_id = (
-            cursor.fetchone()
-        )
+        (
+            record_id,
+            active,
+            found_id,
+            name,
+            account_id,
+            found_version,
+            resident_account_id,
+            balance,
+            payment_id,
+        ) = cursor.fetchone()
+    if not active:
+        return None, InactiveUser(), False
     if record_id is None:
-        return None, None
+        return None, None, False
     if found_id is None:
-        return record_id, codes.CodeInvalid()
+        return record_id, codes.CodeInvalid(), False
     if found_version != version:
-        return record_id, codes.CodeRevoked()
+        return record_id, codes.CodeRevoked(), False
     if payment_id is None:
-        return record_id, InsufficientPoints()
+        return record_id, InsufficientPoints(), False
     merchant = Merchant(pk=found_id, name=name, account_id=account_id)
     payment = Payment(
         pk=payment_id,
@@ -239,6 +270,8 @@ def payment_at_counter(
         currency=Currency.REDEEMABLE,
         owner_id=resident_id,
     )
+    made = PaymentMade(payment=payment, balance=balance - amount)
+    response = answer(made)
     posted = ledger.post(
         reason=Reason.PAYMENT,
         reference=f"payment:{payment.pk}",
@@ -246,9 +279,15 @@ def payment_at_counter(
         created_by=resident,
         savepoint=False,
         locked=True,
+        also=[
+            (IDEMPOTENCY_ANSWER_CTE_SQL, answer_params(record_id, response)),
+            notices.payment_received_cte(payment=payment, merchant=merchant),
+        ],
     )
-    notices.payment_received_queue(payment.pk)
-    return record_id, PaymentMade(payment=payment, balance=posted.balance_of(account))
+    if posted.balance_of(account) != made.balance:
+        # The stored answer would say another balance: roll it all back (500).
+        raise RuntimeError(f"payment {payment.pk}: the posting left another balance")
+    return record_id, response, True
 
 
 def payment_refund(*, payment_id: int, merchant_ids, amount_points: int, created_by):

@@ -121,6 +121,35 @@ def notifications_insert_same(template: Notification, user_ids: list[int]) -> li
         return [found[0] for found in cursor.fetchall()]
 
 
+def notifications_same_cte(*, name: str, users_sql: str, prefix: str) -> str:
+    """`notifications_insert_same` as a CTE `name` of a caller's own statement (no round
+    trip of its own): the same notification for each user `users_sql` selects (a SELECT
+    of one bigint column, which may use the statement's other parameters), its values
+    the parameters `notifications_same_params` names with `prefix`. For a module's
+    statement constant (its text is fixed by these arguments)."""
+    selected = [
+        "u.id" if field.column == _USER_COLUMN else f"%({prefix}{number})s"
+        for number, field in enumerate(_FIELDS)
+    ]
+    return (  # noqa: S608 (names from _meta only)
+        "{name} AS (\n    INSERT INTO {table} ({columns})\n    SELECT {selected}\n"
+        "    FROM ({users}) AS u (id)\n    ON CONFLICT ({unique}) DO NOTHING\n)"
+    ).format(name=name, selected=", ".join(selected), users=users_sql, **_NAMES)
+
+
+def notifications_same_params(*, template: Notification, prefix: str) -> dict:
+    """The parameters of a `notifications_same_cte`: `template`'s values, its user
+    aside. A kind with an SMS is refused: its SMS is queued with the new rows' ids, which
+    the statement's caller never sees (notify() writes those)."""
+    if kinds.get(template.kind).sms:
+        raise ValueError(f"{template.kind}: a kind with an SMS is written by notify()")
+    return {
+        f"{prefix}{number}": field.get_db_prep_save(field.pre_save(template, True), connection)
+        for number, field in enumerate(_FIELDS)
+        if field.column != _USER_COLUMN
+    }
+
+
 # --- SMS.
 
 

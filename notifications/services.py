@@ -51,6 +51,19 @@ def notify(
     return pk
 
 
+def notify_params(
+    *, kind: str, key: str | int, params: dict | None = None, link: str = "", now, prefix: str
+) -> dict:
+    """`notify` for each user a caller's statement selects, in that statement: the
+    parameters of its CTE (`delivery.notifications_same_cte` with the same `prefix`,
+    the caller's statement constant), written in the caller's transaction, once per
+    person and event, for a kind without SMS (the payment's posting: merchants.notices)."""
+    template = Notification(
+        kind=kind, event_key=f"{kind}:{key}", params=params or {}, link=link, created_at=now
+    )
+    return delivery.notifications_same_params(template=template, prefix=prefix)
+
+
 def notifications_mark_read(*, user, ids: list[int] | None = None, everything: bool = False) -> int:
     """Mark the user's own notifications read (anyone else's ids change nothing)."""
     rows = Notification.objects.filter(user=user, read_at__isnull=True)

@@ -14,7 +14,9 @@ in one statement of their own, so that the posting's snapshot sees every lot cha
 committed before (see `_lock_before_debit`).
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cache
 
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
@@ -260,6 +262,7 @@ def post(
     created_by=None,
     savepoint: bool = True,
     locked: bool = False,
+    also: Sequence[tuple[str, dict]] = (),
 ) -> Posted:
     """Move points: `lines` are (account, signed amount) pairs that sum to zero.
     `created_by`: the user who asked, of whom only the `pk` is read (an API's token user
@@ -270,6 +273,10 @@ def post(
     back the caller's whole transaction. `locked=True`: the caller locked the lines'
     saved accounts, in `_lock_order`, in an earlier statement of its transaction (the
     payment at a counter, merchants.services), which `_lock_before_debit` would do.
+    `also`: more data-modifying CTEs (`name AS (...)`), each with its parameters, run in
+    the posting's statement so that writes of the caller commit with it in no round trip
+    of their own (the payment's stored answer and notices); their parameter names must
+    be their own.
     """
     _check_lines(lines)
     now = timezone.now()
@@ -285,6 +292,7 @@ def post(
             created_by_id=int(created_by.pk) if created_by is not None else None,
             now=now,
             lines=ordered,
+            also=also,
         )
         txn = LedgerTransaction(
             id=txn_id,
@@ -340,7 +348,7 @@ def _lock_before_debit(lines: list[tuple[Account, int]]) -> None:
 # of resident redeemable accounts move with them (`lot_credit`, `lot_debit`: after the
 # account rows are moved, since both read `moved`): a credit adds to the month's lot, a
 # debit takes from the oldest lots, each lot giving at most what it holds.
-_POST_SQL = f"""
+_POST_CTES_SQL = f"""
 WITH txn AS (
     INSERT INTO {_TXN} (reason, reference, memo, created_by_id, created_at)
     VALUES (%(reason)s, %(reference)s, %(memo)s, %(created_by)s, %(now)s)
@@ -394,13 +402,23 @@ lot_debit AS (
               AND o.remaining > 0
     ) d
     WHERE t.id = d.id AND d.before < d.need
-)
+)"""  # noqa: S608
+_POST_ENTRIES_SQL = f"""
 INSERT INTO {_ENTRY} (transaction_id, account_id, amount, balance_after, reason, created_at)
 SELECT txn.id, m.id, l.amount, m.balance, %(reason)s, %(now)s
 FROM txn, moved m JOIN lines l ON l.n = m.n
 ORDER BY m.n
 RETURNING transaction_id, account_id, balance_after
 """  # noqa: S608
+_POST_SQL = _POST_CTES_SQL + _POST_ENTRIES_SQL
+
+
+@cache
+def post_also_sql(ctes: tuple[str, ...]) -> str:
+    """The posting's statement with a caller's CTEs (`post`'s `also`, statement constants
+    of their modules) after its own: made once per process for each caller. A statement
+    builder (docs/conventions.md, "Raw SQL")."""
+    return _POST_CTES_SQL + "".join(f",\n{cte.strip()}" for cte in ctes) + _POST_ENTRIES_SQL
 
 
 def _constraint_name(error: IntegrityError) -> str:
@@ -414,7 +432,7 @@ def _overdrawn_account(lines: list[tuple[Account, int]]) -> Account:
     return next((account for account in debited if account.kind not in exempt), debited[0])
 
 
-def _post_in_one_statement(*, reason, reference, memo, created_by_id, now, lines):
+def _post_in_one_statement(*, reason, reference, memo, created_by_id, now, lines, also=()):
     month, expires_on = lots.lot_dates(now)
     params = {
         "month": month,
@@ -432,9 +450,16 @@ def _post_in_one_statement(*, reason, reference, memo, created_by_id, now, lines
         "owners": [account.owner_id for account, _ in lines],
         "amounts": [amount for _, amount in lines],
     }
+    for _also_sql, also_params in also:
+        if params.keys() & also_params.keys():
+            raise ValueError("ledger.post: `also` reuses a parameter name")
+        params = {**params, **also_params}
     try:
         with connection.cursor() as cursor:
-            cursor.execute(_POST_SQL, params)
+            if also:
+                cursor.execute(post_also_sql(tuple(sql for sql, _params in also)), params)
+            else:
+                cursor.execute(_POST_SQL, params)
             rows = cursor.fetchall()
     except IntegrityError as error:
         constraint = _constraint_name(error)

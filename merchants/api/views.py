@@ -14,6 +14,7 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.authentication import KeyedStatelessJWTAuthentication, user_loaded
 from accounts.consent import consent_require
 from accounts.permissions import HasRole
 from accounts.roles import Role
@@ -235,6 +236,9 @@ class PaymentCreateView(APIView):
     """GET /points/payments: the resident's own payments, newest first; POST: pay a
     scanned till or counter code."""
 
+    # The token alone: the payment at a counter checks its user in its own statement;
+    # the other paths load the user row (user_loaded).
+    authentication_classes = [KeyedStatelessJWTAuthentication]
     # The POST's two rates (the user's and the "payment" scope) in one Redis round trip.
     throttle_classes = [AnonRateThrottle, UserAndScopeThrottle]
     throttle_scope = "payment"
@@ -270,7 +274,7 @@ class PaymentCreateView(APIView):
         return paginate(
             view=self,
             request=request,
-            queryset=selectors.payments_by(resident=request.user),
+            queryset=selectors.payments_by(resident=user_loaded(request)),
             serialize=lambda payment: ResidentPaymentSerializer(payment).data,
         )
 
@@ -306,15 +310,19 @@ class PaymentCreateView(APIView):
                     fingerprint,
                     lambda claim: self.pay_at_counter(request, claim, payload, amount),
                 )
+        user_loaded(request)
         return self.pay(request)
 
     def pay_at_counter(self, request, claim, payload, amount):
-        record_id, made = services.payment_at_counter(
-            claim=claim, resident=request.user, payload=payload, amount_points=amount
+        return services.payment_at_counter(
+            claim=claim,
+            resident=request.user,
+            payload=payload,
+            amount_points=amount,
+            answer=lambda made: Response(
+                self.OutputSerializer(made).data, status=status.HTTP_201_CREATED
+            ),
         )
-        if not isinstance(made, services.PaymentMade):
-            return record_id, made
-        return record_id, Response(self.OutputSerializer(made).data, status=status.HTTP_201_CREATED)
 
     @idempotent
     def pay(self, request):

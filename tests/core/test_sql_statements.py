@@ -26,6 +26,7 @@ from django.apps import apps
 from cadres import hooks
 from cadres.services import review_insert_sql
 from core.rows import select_sql
+from points.ledger import post_also_sql
 
 ROOT = Path(__file__).resolve().parents[2]
 SNAPSHOTS = ROOT / "tests" / "sql_snapshots"
@@ -83,14 +84,30 @@ def _review_insert_sql() -> str:
     return review_insert_sql(tuple(hooks.SUBMISSION_CHECKS))
 
 
+def _post_also_sql(*ctes: str) -> Callable[[], str]:
+    from core.idempotency import IDEMPOTENCY_ANSWER_CTE_SQL
+    from merchants.notices import PAYMENT_RECEIVED_CTE_SQL
+
+    names = {
+        "answer": IDEMPOTENCY_ANSWER_CTE_SQL,
+        "payment_received": PAYMENT_RECEIVED_CTE_SQL,
+    }
+    return lambda: post_also_sql(tuple(names[cte] for cte in ctes))
+
+
 # Statement builders, each with the arguments the project calls it with: its snapshot
 # name -> the call. core.rows.select_sql: one SELECT per model read by `by_pk` (the
 # rotatable codes' rows, see BY_PK_CALLS); cadres.services.review_insert_sql: the review's
-# statement with the submission checks registered in the apps' ready().
+# statement with the submission checks registered in the apps' ready();
+# points.ledger.post_also_sql: the posting with its callers' CTEs.
 BUILDERS: dict[str, Callable[[], str]] = {
     "core.rows.select_sql.cadres.Cadre.unit": _select_sql("cadres.Cadre", "unit"),
     "core.rows.select_sql.stalls.Site": _select_sql("stalls.Site", None),
     "cadres.services.review_insert_sql": _review_insert_sql,
+    # merchants.services: the payment (its staff's notices), the payment at a counter
+    # (its stored answer too).
+    "points.ledger.post_also_sql.payment": _post_also_sql("payment_received"),
+    "points.ledger.post_also_sql.counter_payment": _post_also_sql("answer", "payment_received"),
 }
 # The calls that reach core.rows.select_sql, as (model, related) written at the call.
 BY_PK_CALLS = {("Cadre", "unit"), ("Site", None)}

@@ -9,6 +9,7 @@ from django.utils import timezone
 from PIL import Image
 
 from accounts.roles import Role
+from core.models import IdempotencyRecord
 from merchants import services
 from merchants.codes import counter_url
 from merchants.models import Payment, PaymentRefund, PaymentRequest
@@ -239,6 +240,10 @@ def test_the_idempotency_key_pays_once(merchant, resident, resident_api, grant):
     assert first.status_code == second.status_code == 201
     assert second["Idempotent-Replayed"] == "true"
     assert first.json() == second.json()
+    # Stored with the posting, in its statement: the answer as it was given.
+    record = IdempotencyRecord.objects.get(key="till-1")
+    assert (record.state, record.response_status) == ("done", 201)
+    assert record.response_body == first.json()
     assert Payment.objects.count() == 1
     other = resident_api.post(
         f"{BASE}/points/payments",
@@ -247,6 +252,52 @@ def test_the_idempotency_key_pays_once(merchant, resident, resident_api, grant):
         HTTP_IDEMPOTENCY_KEY="till-1",
     )
     assert other.status_code == 422
+    assert resident_summary(user=resident).redeemable == 900
+
+
+def test_a_deactivated_or_deleted_account_cannot_pay_with_its_token(
+    client_for, merchant, resident, make_user, grant
+):
+    """The payment at a counter authenticates by the token alone; its claim refuses an
+    account deactivated (or deleted) since the token was issued: 401 `token_invalid`,
+    nothing written, no key claimed. Its other paths (no key, the list) load the user
+    and refuse it too; reactivated, the same token pays."""
+    grant(resident, 1000)
+    code = counter_url(merchant)
+    api = client_for(resident)
+    resident.is_active = False
+    resident.save(update_fields=["is_active"])
+    with_key = api.post(
+        f"{BASE}/points/payments",
+        {"code": code, "amount_points": 100},
+        format="json",
+        HTTP_IDEMPOTENCY_KEY="till-1",
+    )
+    assert with_key.status_code == 401, with_key.json()
+    assert with_key.json()["code"] == "token_invalid"
+    assert pay(api, code, amount_points=100).status_code == 401
+    assert api.get(f"{BASE}/points/payments").status_code == 401
+    gone = make_user()
+    gone_api = client_for(gone)
+    gone.delete()
+    response = gone_api.post(
+        f"{BASE}/points/payments",
+        {"code": code, "amount_points": 100},
+        format="json",
+        HTTP_IDEMPOTENCY_KEY="till-1",
+    )
+    assert response.status_code == 401, response.json()
+    assert not Payment.objects.exists()
+    assert not IdempotencyRecord.objects.exists()
+    resident.is_active = True
+    resident.save(update_fields=["is_active"])
+    again = api.post(
+        f"{BASE}/points/payments",
+        {"code": code, "amount_points": 100},
+        format="json",
+        HTTP_IDEMPOTENCY_KEY="till-1",
+    )
+    assert again.status_code == 201, again.json()
     assert resident_summary(user=resident).redeemable == 900
 
 
@@ -436,22 +487,36 @@ def test_the_merchant_hears_of_a_payment_and_the_resident_of_a_refund(
     grant,
     django_capture_on_commit_callbacks,
 ):
-    """A payment queues its notice on commit (the task, run here in-process, tells each
-    staff user of the merchant, once however often it runs); a refund tells the resident
-    in its own transaction."""
+    """A payment tells each staff user of the merchant in its own transaction (in the
+    posting's statement, with or without an Idempotency-Key), once: no task queued, and
+    the older task finds it told; a refund tells the resident in its own transaction."""
     grant(resident, 1000)
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         paid = pay(resident_api, counter_url(merchant), amount_points=300)
+        keyed = resident_api.post(
+            f"{BASE}/points/payments",
+            {"code": counter_url(merchant), "amount_points": 200},
+            format="json",
+            HTTP_IDEMPOTENCY_KEY="till-9",
+        )
     assert paid.status_code == 201, paid.json()
-    # Queued once (the ledger's own callback counts the points spent, core/metrics).
-    queued = [c for c in callbacks if "payment_received" in c.__qualname__]
-    assert len(queued) == 1
+    assert keyed.status_code == 201, keyed.json()
+    assert not [c for c in callbacks if "payment_received" in c.__qualname__]
     payment_id = paid.json()["id"]
-    assert payment_received_notify(payment_id) == 1
+    notices = Notification.objects.filter(kind="payment_received").order_by("pk")
+    assert [(n.user, n.event_key, n.params) for n in notices] == [
+        (
+            merchant_user,
+            f"payment_received:{payment_id}",
+            {"merchant": merchant.name, "points": 300},
+        ),
+        (
+            merchant_user,
+            f"payment_received:{keyed.json()['id']}",
+            {"merchant": merchant.name, "points": 200},
+        ),
+    ]
     assert payment_received_notify(payment_id) == 0
-    notice = Notification.objects.get(kind="payment_received")
-    assert notice.user == merchant_user
-    assert notice.params == {"merchant": merchant.name, "points": 300}
     assert not Notification.objects.filter(user=resident).exists()
     assert refund(client_for(merchant_user), payment_id, 100).status_code == 201
     notice = Notification.objects.get(kind="refund_received")

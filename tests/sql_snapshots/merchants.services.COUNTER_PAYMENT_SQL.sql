@@ -1,7 +1,8 @@
 WITH claimed AS (
     INSERT INTO "core_idempotencyrecord" (user_id, key, fingerprint, state, created_at, updated_at)
-    VALUES (%(claim_user)s, %(claim_key)s, %(claim_fingerprint)s, 'in_progress',
-            %(claim_now)s, %(claim_now)s)
+    SELECT u.id, %(claim_key)s, %(claim_fingerprint)s, 'in_progress', %(claim_now)s,
+           %(claim_now)s
+    FROM "accounts_user" u WHERE u.id = %(claim_user)s AND u.is_active
     ON CONFLICT (user_id, key) DO NOTHING
     RETURNING id
 ),
@@ -24,7 +25,8 @@ payment AS (
     WHERE (SELECT balance FROM locked WHERE key = %(resident_key)s) >= %(amount)s
     RETURNING id
 )
-SELECT (SELECT id FROM claimed), merchant.id, merchant.name, merchant.account_id,
-       merchant.version, (SELECT id FROM locked WHERE key = %(resident_key)s),
-       (SELECT id FROM payment)
+SELECT (SELECT id FROM claimed), (SELECT u.is_active FROM "accounts_user" u WHERE u.id = %(claim_user)s), merchant.id,
+       merchant.name, merchant.account_id, merchant.version,
+       (SELECT id FROM locked WHERE key = %(resident_key)s),
+       (SELECT balance FROM locked WHERE key = %(resident_key)s), (SELECT id FROM payment)
 FROM (SELECT 1) one LEFT JOIN merchant ON true

@@ -1,0 +1,1 @@
+(SELECT u.is_active FROM "accounts_user" u WHERE u.id = %(claim_user)s)
