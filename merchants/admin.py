@@ -1,19 +1,28 @@
-"""The merchants admin: finance confirms and pays settlement statements (a paid one is
-read-only), payments and refunds are visible, counter codes are rotated."""
+"""The merchants admin: merchants with their monthly settlement, finance confirms and pays
+settlement statements (a paid one is read-only), payments and refunds are visible,
+counter codes are rotated."""
+
+import csv
 
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
 from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from core.admin import ModelAdmin, ReadOnlyAdminMixin, TabularInline
 from core.errors import DomainError
 from core.form_nonces import OncePerFormAdminMixin, once_per_form
 from core.forms import error_message
+from points import selectors as points_selectors
+from points import services as points_services
+from points.models import Merchant
 from points.selectors import yuan
 
 from . import services
@@ -186,3 +195,78 @@ class MerchantCodeAdmin(ModelAdmin):
         for code in queryset.select_related("merchant"):
             services.merchant_code_rotate(merchant=code.merchant, actor=request.user)
         self.message_user(request, _("Counter codes replaced."))
+
+
+# --- Merchants (points.Merchant) and their settlement by month.
+
+
+def settlement_csv(merchants) -> HttpResponse:
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="settlement.csv"'
+    response.write("\ufeff")  # Excel opens UTF-8 Chinese names correctly with a BOM.
+    writer = csv.writer(response)
+    writer.writerow([gettext("merchant"), gettext("month"), gettext("points"), gettext("yuan")])
+    for merchant in merchants:
+        for row in points_selectors.merchant_settlement(merchant=merchant):
+            writer.writerow([merchant.name, row["month"], row["points"], row["yuan"]])
+    return response
+
+
+@admin.register(Merchant)
+class MerchantAdmin(ModelAdmin):
+    list_display = ["name", "address", "balance", "balance_yuan", "settlement_link"]
+    search_fields = ["name"]
+    filter_horizontal = ["users"]
+    fields = ["name", "address", "users", "account", "created_at"]
+    readonly_fields = ["account", "created_at"]
+    list_select_related = ["account"]
+    actions = ["export_settlement"]
+
+    @admin.display(description=_("points received"))
+    def balance(self, obj):
+        return obj.account.balance
+
+    @admin.display(description=_("yuan"))
+    def balance_yuan(self, obj):
+        return yuan(obj.account.balance)
+
+    @admin.display(description=_("settlement"))
+    def settlement_link(self, obj):
+        url = reverse("admin:points_merchant_settlement", args=[obj.pk])
+        return format_html('<a href="{}">{}</a>', url, gettext("by month"))
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:pk>/settlement/",
+                self.admin_site.admin_view(self.settlement_view),
+                name="points_merchant_settlement",
+            ),
+            *super().get_urls(),
+        ]
+
+    def settlement_view(self, request, pk):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        merchant = get_object_or_404(Merchant, pk=pk)
+        if request.GET.get("format") == "csv":
+            return settlement_csv([merchant])
+        context = {
+            **self.admin_site.each_context(request),
+            "title": gettext("Settlement of %(merchant)s") % {"merchant": merchant.name},
+            "merchant": merchant,
+            "rows": points_selectors.merchant_settlement(merchant=merchant),
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/points/settlement.html", context)
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            created = points_services.merchant_create(name=obj.name, address=obj.address)
+            obj.pk, obj.account = created.pk, created.account
+            obj._state.adding = False
+        obj.save()
+
+    @admin.action(description=_("Export the monthly settlement (CSV)"))
+    def export_settlement(self, request, queryset):
+        return settlement_csv(queryset.order_by("name"))

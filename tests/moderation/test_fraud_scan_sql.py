@@ -1,5 +1,5 @@
 """The nightly scan's rules in one SQL statement (fraud.day_flags_add) flag exactly what
-the rules written in Python (fraud.day_flags, kept as the reference) flag, on a mixed
+the rules written in Python (tests/moderation/fraud_reference.py, the reference) flag, on a mixed
 day: shared devices and addresses, new accounts, bursts, a unit swept, a cadre reviewed
 mostly by a few accounts, excluded reviews, ties and windows that end on the second."""
 
@@ -14,6 +14,7 @@ from accounts.models import User
 from cadres.models import Cadre, Exclusion, Review, Unit
 from moderation import fraud
 from moderation.models import FlagRule, ReviewFlag
+from tests.moderation import fraud_reference
 
 pytestmark = pytest.mark.django_db
 
@@ -122,7 +123,7 @@ def mixed_day(make_user):
 
 
 def test_the_sql_scan_flags_what_the_python_rules_flag(mixed_day):
-    fraud.flags_add(fraud.day_flags(day=DAY, now=NOW), recount=True)
+    fraud.flags_add(fraud_reference.day_flags(day=DAY, now=NOW), recount=True)
     python = snapshot()
     ReviewFlag.objects.all().delete()
     fraud.day_flags_add(day=DAY, now=NOW)
@@ -156,7 +157,7 @@ def test_an_address_flag_counted_at_submission_keeps_the_larger_count(mixed_day)
         )
     fraud.day_flags_add(day=DAY, now=NOW)
     address.refresh_from_db()
-    fraud.flags_add(fraud.day_flags(day=DAY, now=NOW), recount=True)
+    fraud.flags_add(fraud_reference.day_flags(day=DAY, now=NOW), recount=True)
     again = ReviewFlag.objects.get(pk=address.pk)
     assert (address.reviews, address.detail) == (again.reviews, again.detail)
     assert address.reviews > 1

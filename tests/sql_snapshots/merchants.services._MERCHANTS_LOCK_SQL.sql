@@ -1,0 +1,1 @@
+SELECT id FROM "points_merchant" ORDER BY id FOR UPDATE

@@ -1,2 +1,0 @@
-SELECT key, balance FROM points_account
-WHERE balance < 0 AND kind NOT IN ('issuance', 'adjustment')
