@@ -4,6 +4,7 @@ and refuses the access tokens of a signed-out session."""
 from typing import TypeGuard
 
 from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
+from drf_spectacular.drainage import set_override
 from rest_framework_simplejwt.authentication import JWTAuthentication as BaseJWTAuthentication
 from rest_framework_simplejwt.authentication import JWTStatelessUserAuthentication
 from rest_framework_simplejwt.exceptions import InvalidToken
@@ -86,6 +87,11 @@ class KeyedStatelessJWTAuthentication(StatelessJWTAuthentication):
     `user_loaded` before they use it."""
 
     stateless_with_key = True
+
+
+# The same scheme as its parent (one Bearer token, one component `jwtAuthStateless`):
+# not a collision of two components under one name.
+set_override(KeyedStatelessJWTAuthentication, "suppress_collision_warning", True)
 
 
 def user_loaded(request):

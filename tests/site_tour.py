@@ -14,7 +14,8 @@ from django.test import RequestFactory
 from django.urls import NoReverseMatch, reverse
 from PIL import Image
 
-from accounts.models import User
+from accounts.consent import consent_give, current_version
+from accounts.models import Consent, User
 from cadres.codes import badge_url
 from cadres.models import Cadre
 from cadres.seed import OFFICER_PHONES
@@ -63,6 +64,10 @@ def demo_district() -> dict:
     stall = registration_approve(registration=registration, officer=officer, slot=1)
     stall = stall_photo_set(stall=stall, vendor=vendor, photo=_png())
     superuser = User.objects.create_superuser(ADMIN_PHONE, "a-long-admin-password")
+    # Its people have accepted the privacy notice and the ID-number consent, so the pages
+    # show their forms (a person who has not sees the accept form: tests of each page).
+    for person in User.objects.all():
+        consent_give(user=person, version=current_version(), purpose=Consent.Purpose.ID_NUMBER)
     return {"site": site, "stall": stall, "vendor": vendor, "superuser": superuser}
 
 

@@ -27,6 +27,10 @@ def test_a_resident_reviews_a_cadre_from_the_badge_page(
     page.fill("#signin-code", code)
     page.click("#signin-submit")
 
+    # A first sign-in: the privacy notice is accepted on the page before any review.
+    page.wait_for_selector("#consent-accept")
+    assert page.locator("#review-form").count() == 0
+    page.click("#consent-accept")
     page.wait_for_selector("#review-form")
     page.check("#rating-4")
     page.check("input[name=tags][value=efficiency]")

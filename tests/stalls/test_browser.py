@@ -40,6 +40,10 @@ def test_a_vendor_registers_from_the_poster_and_the_officer_approves_in_the_admi
     code = [m for m in LocmemBackend.outbox if m["phone"] == "+8613912345678"][-1]["code"]
     page.fill("#signin-code", code)
     page.click("#signin-submit")
+    # A first sign-in: the notice and the ID-number consent, accepted together on the page.
+    page.wait_for_selector("#consent-accept")
+    assert page.locator("#id_vendor_name").count() == 0
+    page.click("#consent-accept")
     page.wait_for_selector("#register")
 
     number = id_number()
