@@ -32,6 +32,7 @@ from bench.common import (  # noqa: E402
     recreate_database,
     run_for,
     spread,
+    start_ceiling,
     start_gunicorn,
 )
 
@@ -76,12 +77,7 @@ def main() -> None:
     )
     paths = [f"/q/{badge_token(cadre)}" for cadre in Cadre.objects.order_by("pk")]
     project = start_gunicorn(env, port=PORT, workers=args.workers, config="config/gunicorn.py")
-    ceiling = start_gunicorn(
-        {**env, "DJANGO_SETTINGS_MODULE": "bench.ceiling_settings"},
-        port=PORT + 1,
-        workers=args.workers,
-        config="config/gunicorn.py",
-    )
+    ceiling = start_ceiling(env, port=PORT + 1, workers=args.workers)
     try:
         sizes = []
         for number, path in enumerate(paths):  # every page built once (and stored)

@@ -90,17 +90,23 @@ class Server:
 
 
 def start_gunicorn(
-    env: dict, *, port: int, workers: int = 4, threads: int = 4, config: str | None = None
+    env: dict,
+    *,
+    port: int,
+    workers: int = 4,
+    threads: int = 4,
+    config: str | None = None,
+    app: str = "config.wsgi",
 ) -> Server:
-    """gunicorn on 127.0.0.1:`port`; `config` (e.g. "config/gunicorn.py") is read first,
-    the flags here override it, and the access log is off."""
+    """gunicorn serving `app` on 127.0.0.1:`port`; `config` (e.g. "config/gunicorn.py")
+    is read first, the flags here override it, and the access log is off."""
     process = subprocess.Popen(
         [
             PYTHON,
             "-m",
             "gunicorn",
             *(["-c", config, "--access-logfile", "/dev/null"] if config else []),
-            "config.wsgi",
+            app,
             "-b",
             f"127.0.0.1:{port}",
             "--workers",
@@ -129,6 +135,18 @@ def start_gunicorn(
             time.sleep(0.3)
     process.kill()
     raise RuntimeError("gunicorn did not start")
+
+
+def start_ceiling(env: dict, *, port: int, workers: int) -> Server:
+    """A ceiling of issue 25: the separate Django project of bench/ceiling_settings.py
+    (no app, no middleware, nothing in front) under the project's gunicorn settings."""
+    return start_gunicorn(
+        {**env, "DJANGO_SETTINGS_MODULE": "bench.ceiling_settings"},
+        port=port,
+        workers=workers,
+        config="config/gunicorn.py",
+        app="bench.ceiling_wsgi",
+    )
 
 
 @dataclass
@@ -313,13 +331,14 @@ def wrk_present() -> bool:
 
 def write_requests(path: Path, requests) -> int:
     """The requests wrk sends, in order, one a line (bench/wrk_requests.lua): method,
-    path, bearer token (or empty), body (or empty), tab-separated."""
+    path, bearer token (or empty), body (or empty), and an Idempotency-Key (or nothing),
+    tab-separated."""
     count = 0
     with path.open("w") as out:
-        for method, url, token, body in requests:
-            for text in (url, token, body):
+        for method, url, token, body, *key in requests:
+            for text in (url, token, body, *key):
                 assert "\t" not in text and "\n" not in text, text
-            out.write(f"{method}\t{url}\t{token}\t{body}\n")
+            out.write("\t".join((method, url, token, body, *key)) + "\n")
             count += 1
     return count
 

@@ -43,6 +43,7 @@ from bench.common import (  # noqa: E402
     load_average,
     recreate_database,
     spread,
+    start_ceiling,
     start_gunicorn,
     store_bytes,
     threads_phase,
@@ -114,12 +115,7 @@ def main() -> None:
     use_wrk = wrk_present() and not args.threads_client
     workdir = Path(tempfile.mkdtemp(prefix="bench-leaderboard-"))
     project = start_gunicorn(env, port=PORT, workers=args.workers, config="config/gunicorn.py")
-    ceiling = start_gunicorn(
-        {**env, "DJANGO_SETTINGS_MODULE": "bench.ceiling_settings"},
-        port=PORT + 1,
-        workers=args.workers,
-        config="config/gunicorn.py",
-    )
+    ceiling = start_ceiling(env, port=PORT + 1, workers=args.workers)
     summary = []
     try:
         print(

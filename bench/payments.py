@@ -9,12 +9,14 @@ code, an amount and an Idempotency-Key of its own) against its ceiling (issue 25
    no middleware and one view doing one `INSERT ... RETURNING id` of a whole payments row
    (bench/ceiling_settings.py), under the same settings on 127.0.0.1:8712.
 3. After a warm-up of each, `--rounds` rounds of `--seconds`-second phases, project and
-   ceiling interleaved, alternating which goes first, `--clients` closed-loop clients
-   from 127.0.0.1: distinct residents paying the merchants in turn. Prints each round,
+   ceiling interleaved, alternating which goes first, `--clients` connections from
+   127.0.0.1: wrk (bench/wrk_requests.lua, every request its own resident's token and
+   its own Idempotency-Key, never one twice) when it is installed, else as many Python
+   threads; distinct residents paying the merchants in turn. Prints each round,
    the ratio per round, its median and spread, and the statements of one payment.
 
     .venv/bin/python bench/payments.py [--rounds 3] [--seconds 5] [--clients 16]
-        [--residents 5000] [--merchants 200] [--workers 2]
+        [--residents 5000] [--merchants 200] [--workers 2] [--threads-client]
 
 Environment: BENCH_PG (default postgres://postgres@127.0.0.1:5432), BENCH_DB,
 BENCH_REDIS_DB, BENCH_PORT.
@@ -25,6 +27,7 @@ import itertools
 import json
 import os
 import sys
+import tempfile
 import uuid
 from pathlib import Path
 
@@ -33,11 +36,17 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.common import (  # noqa: E402
     access_token,
     bench_env,
+    compare_rounds,
     django_setup,
+    load_average,
     recreate_database,
-    run_for,
     spread,
+    start_ceiling,
     start_gunicorn,
+    threads_phase,
+    write_requests,
+    wrk_phase,
+    wrk_present,
 )
 
 PORT = int(os.environ.get("BENCH_PORT", 8711))
@@ -118,6 +127,12 @@ def main() -> None:
     parser.add_argument("--residents", type=int, default=5000)
     parser.add_argument("--merchants", type=int, default=200)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument(
+        "--lines-per-second", type=int, default=4000, help="wrk's requests file per phase second"
+    )
+    parser.add_argument(
+        "--threads-client", action="store_true", help="Python threads even when wrk is there"
+    )
     args = parser.parse_args()
 
     env = bench_env(db_name=DB_NAME, redis_db=REDIS_DB, THROTTLE_PAYMENT="100000000/min")
@@ -126,54 +141,71 @@ def main() -> None:
     users, shops = make_people(residents=args.residents, merchants=args.merchants)
     status, statements = statement_count(users[0], shops[0][1])
     tokens = [access_token(user) for user in users]
-    resident_turn = itertools.cycle(range(len(users)))
-    shop_turn = itertools.cycle(range(len(shops)))
 
-    def project_request():
-        i, s = next(resident_turn), next(shop_turn)
-        headers = {
-            "Authorization": f"Bearer {tokens[i]}",
-            "Content-Type": "application/json",
-            "Idempotency-Key": uuid.uuid4().hex,
-        }
-        body = json.dumps({"code": shops[s][1], "amount_points": 1})
-        return ("POST", "/api/v1/points/payments", headers, body)
+    def project_requests():
+        """Distinct residents paying the merchants in turn, each with its own key."""
+        for n in itertools.count():
+            i, s = n % len(users), n % len(shops)
+            body = json.dumps({"code": shops[s][1], "amount_points": 1})
+            yield "POST", "/api/v1/points/payments", tokens[i], body, uuid.uuid4().hex
 
-    def ceiling_request():
-        i, s = next(resident_turn), next(shop_turn)
-        body = json.dumps({"merchant": shops[s][0].pk, "resident": users[i].pk, "amount_points": 1})
-        return ("POST", "/bench/payment-insert", {"Content-Type": "application/json"}, body)
+    def ceiling_requests():
+        for n in itertools.count():
+            i, s = n % len(users), n % len(shops)
+            body = json.dumps(
+                {"merchant": shops[s][0].pk, "resident": users[i].pk, "amount_points": 1}
+            )
+            yield "POST", "/bench/payment-insert", "", body
 
-    ceiling_env = {**env, "DJANGO_SETTINGS_MODULE": "bench.ceiling_settings"}
+    use_wrk = wrk_present() and not args.threads_client
+    if use_wrk:
+        # Every line sent once (a key sent twice would be answered from its record):
+        # enough for every phase at a few thousand payments a second.
+        lines = int(args.lines_per_second * (2 + args.rounds * args.seconds))
+        workdir = Path(tempfile.mkdtemp(prefix="bench-payments-"))
+        project_file, ceiling_file = workdir / "project.tsv", workdir / "ceiling.tsv"
+        write_requests(project_file, itertools.islice(project_requests(), lines))
+        write_requests(ceiling_file, itertools.islice(ceiling_requests(), lines))
+        project_side = wrk_phase(project_file, port=PORT, clients=args.clients, once=True)
+        ceiling_side = wrk_phase(ceiling_file, port=PORT + 1, clients=args.clients, once=True)
+        client = "wrk (1 thread)"
+    else:
+        project_turn, ceiling_turn = project_requests(), ceiling_requests()
+
+        def as_request(turn):
+            def make():
+                method, url, token, body, *key = next(turn)
+                headers = {"Content-Type": "application/json"}
+                if token:
+                    headers["Authorization"] = f"Bearer {token}"
+                if key:
+                    headers["Idempotency-Key"] = key[0]
+                return method, url, headers, body
+
+            return make
+
+        project_side = threads_phase(
+            as_request(project_turn), port=PORT, clients=args.clients, status=201
+        )
+        ceiling_side = threads_phase(
+            as_request(ceiling_turn), port=PORT + 1, clients=args.clients, status=201
+        )
+        client = "Python threads (wrk is not installed)" if not wrk_present() else "Python threads"
+
     print(
         f"database {DB_NAME}, Redis db {REDIS_DB}, {len(users)} residents, {len(shops)} "
-        f"merchants, {args.clients} clients, gunicorn {args.workers} workers "
-        f"(config/gunicorn.py), {args.seconds:g}-s phases"
+        f"merchants, {args.clients} connections by {client}, gunicorn {args.workers} "
+        f"workers (config/gunicorn.py) each side, {args.seconds:g}-s phases; "
+        f"load average {load_average()}"
     )
     project = start_gunicorn(env, port=PORT, workers=args.workers, config="config/gunicorn.py")
-    ceiling = start_gunicorn(
-        ceiling_env, port=PORT + 1, workers=args.workers, config="config/gunicorn.py"
-    )
-    sides = {
-        "project": (project_request, PORT),
-        "ceiling": (ceiling_request, PORT + 1),
-    }
-    rates: dict[str, list[float]] = {"project": [], "ceiling": []}
-    ratios = []
+    ceiling = start_ceiling(env, port=PORT + 1, workers=args.workers)
     try:
-        for make, port in sides.values():  # warm-up, not counted
-            run_for(2.0, make, clients=args.clients, port=port)
-        for number in range(1, args.rounds + 1):
-            order = ["project", "ceiling"] if number % 2 else ["ceiling", "project"]
-            for name in order:
-                make, port = sides[name]
-                result = run_for(args.seconds, make, clients=args.clients, port=port)
-                print(result.line(f"round {number}: {name}"))
-                rates[name].append(result.only(201).rps)
-            ratios.append(
-                rates["project"][-1] / rates["ceiling"][-1] if rates["ceiling"][-1] else 0
-            )
-            print(f"round {number}: ratio {ratios[-1]:.3f}")
+        rates, ratios = compare_rounds(
+            {"project": project_side, "ceiling": ceiling_side},
+            rounds=args.rounds,
+            seconds=args.seconds,
+        )
     finally:
         project.stop()
         ceiling.stop()
@@ -183,7 +215,9 @@ def main() -> None:
     print(f"SQL statements of one payment: {statements} (HTTP {status}; goal <= 6)")
     from points.verification import ledger_verify
 
-    print(f"verify_ledger: {'ok' if ledger_verify().ok else 'FAILED'}")
+    print(
+        f"verify_ledger: {'ok' if ledger_verify().ok else 'FAILED'}; load average {load_average()}"
+    )
 
 
 if __name__ == "__main__":

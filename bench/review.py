@@ -43,6 +43,7 @@ from bench.common import (  # noqa: E402
     load_average,
     recreate_database,
     spread,
+    start_ceiling,
     start_gunicorn,
     threads_phase,
     write_requests,
@@ -203,12 +204,7 @@ def main() -> None:
         f"{args.seconds:g}-s phases; load average {load_average()}"
     )
     project = start_gunicorn(env, port=PORT, workers=args.workers, config="config/gunicorn.py")
-    ceiling = start_gunicorn(
-        {**env, "DJANGO_SETTINGS_MODULE": "bench.ceiling_settings"},
-        port=PORT + 1,
-        workers=args.workers,
-        config="config/gunicorn.py",
-    )
+    ceiling = start_ceiling(env, port=PORT + 1, workers=args.workers)
     try:
         rates, ratios = compare_rounds(
             {"review POST": project_side, "ceiling (one INSERT)": ceiling_side},

@@ -1,5 +1,6 @@
 -- wrk's script for the benchmarks (bench/common.py, wrk_phase): sends the lines of a
--- requests file in turn (method, path, bearer token, body; tab-separated), starting
+-- requests file in turn (method, path, bearer token, body, and an Idempotency-Key or
+-- nothing; tab-separated), starting
 -- after `skip` lines, and reports its figures on one line for Python to read.
 --   wrk -t1 -c16 -d5s -s bench/wrk_requests.lua http://127.0.0.1:PORT -- FILE SKIP
 
@@ -8,8 +9,15 @@ local next_line = 1
 
 function init(args)
    for line in io.lines(args[1]) do
-      local method, path, token, body = line:match("^([^\t]*)\t([^\t]*)\t([^\t]*)\t(.*)$")
+      local method, path, token, rest = line:match("^([^\t]*)\t([^\t]*)\t([^\t]*)\t(.*)$")
+      local body, key = rest:match("^([^\t]*)\t(.*)$")
+      if body == nil then
+         body = rest
+      end
       local headers = {}
+      if key ~= nil and key ~= "" then
+         headers["Idempotency-Key"] = key
+      end
       if token ~= "" then
          headers["Authorization"] = "Bearer " .. token
       end

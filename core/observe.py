@@ -88,6 +88,34 @@ def _user_id(request) -> int | None:
     return int(user.pk)
 
 
+def request_answered(request, *, view: str, status: int, started: float, route=None) -> None:
+    """Count a request answered with `status` since `started` (time.perf_counter), and
+    with LOG_FORMAT=json write its line: by RequestMiddleware, and by what answers in
+    front of it (config/stored_answers.py). `route`: the URL pattern, when the request
+    was not resolved."""
+    seconds = time.perf_counter() - started
+    REQUESTS.labels(view=view, method=request.method, status=str(status)).inc()
+    REQUEST_SECONDS.labels(view=view, method=request.method, status=str(status)).observe(seconds)
+    if settings.LOG_FORMAT == "json":
+        route = _route(request) if route is None else route
+        logger.info(
+            "%s %s %s",
+            request.method,
+            route,
+            status,
+            extra={
+                "fields": {
+                    "method": request.method,
+                    "route": route,
+                    "view": view,
+                    "status": status,
+                    "duration_ms": round(seconds * 1000, 1),
+                    "user_id": _user_id(request),
+                }
+            },
+        )
+
+
 class RequestMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
@@ -98,28 +126,10 @@ class RequestMiddleware:
         started = time.perf_counter()
         try:
             response = self.get_response(request)
-            seconds = time.perf_counter() - started
             response["X-Request-Id"] = request_id
-            view, status = _view_label(request), str(response.status_code)
-            REQUESTS.labels(view=view, method=request.method, status=status).inc()
-            REQUEST_SECONDS.labels(view=view, method=request.method, status=status).observe(seconds)
-            if settings.LOG_FORMAT == "json":
-                logger.info(
-                    "%s %s %s",
-                    request.method,
-                    _route(request),
-                    status,
-                    extra={
-                        "fields": {
-                            "method": request.method,
-                            "route": _route(request),
-                            "view": view,
-                            "status": response.status_code,
-                            "duration_ms": round(seconds * 1000, 1),
-                            "user_id": _user_id(request),
-                        }
-                    },
-                )
+            request_answered(
+                request, view=_view_label(request), status=response.status_code, started=started
+            )
             return response
         finally:
             reset_request_id(token)
