@@ -7,8 +7,10 @@ from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
 from drf_spectacular.drainage import set_override
 from rest_framework_simplejwt.authentication import JWTAuthentication as BaseJWTAuthentication
 from rest_framework_simplejwt.authentication import JWTStatelessUserAuthentication
-from rest_framework_simplejwt.exceptions import InvalidToken
+from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
 from rest_framework_simplejwt.settings import api_settings
+from rest_framework_simplejwt.tokens import Token
+from rest_framework_simplejwt.utils import aware_utcnow
 
 from core.headers import IDEMPOTENCY_KEY
 
@@ -28,12 +30,37 @@ def valid_user_id(value: object) -> TypeGuard[int | str]:
     return isinstance(value, int) and 0 < value <= MAX_USER_ID
 
 
+# Access tokens whose signature and claims this process verified, by their bytes: a phone
+# sends the same token with every request until it expires, and verifying it again costs
+# a till payment more than its posting does. The expiry is checked again at every use.
+VERIFIED_MAX = 10_000
+_verified: dict[bytes, Token] = {}
+
+
+def verified_token(raw_token: bytes, verify) -> Token:
+    """`verify(raw_token)` (simplejwt's checks: 401 `token_invalid` when they fail), or
+    the token it returned earlier for the same bytes while that has not expired."""
+    token = _verified.get(raw_token)
+    if token is not None:
+        try:
+            token.check_exp(current_time=aware_utcnow())
+        except TokenError:
+            _verified.pop(raw_token, None)
+        else:
+            return token
+    token = verify(raw_token)
+    if len(_verified) >= VERIFIED_MAX:
+        _verified.clear()
+    _verified[raw_token] = token
+    return token
+
+
 class SignedOutRefusal:
     """Refuses (401 `token_invalid`) an access token whose session was signed out: one
     Redis EXISTS per request (accounts.selectors.session_signed_out)."""
 
     def get_validated_token(self, raw_token):
-        token = super().get_validated_token(raw_token)
+        token = verified_token(raw_token, super().get_validated_token)
         sid = token.get(SESSION_CLAIM)
         if sid is not None and (not isinstance(sid, str) or session_signed_out(sid=sid)):
             raise InvalidToken()

@@ -1,9 +1,15 @@
-"""Refresh tokens rotate and can be revoked; a signed token naming no user id is 401."""
+"""Refresh tokens rotate and can be revoked; a signed token naming no user id is 401; an
+access token verified once is taken at its word until it expires, never after."""
+
+import datetime as dt
+import time
 
 import jwt
 import pytest
 from django.conf import settings
 from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
+
+from accounts import authentication
 
 pytestmark = pytest.mark.django_db
 
@@ -68,5 +74,36 @@ def test_it_refuses_a_signed_refresh_token_naming_nobody(api, user_id):
     """The same on /auth/token/refresh."""
     refresh = _signed(RefreshToken, user_id)
     response = api.post("/api/v1/auth/token/refresh", {"refresh": refresh}, format="json")
+    assert response.status_code == 401
+    assert response.json()["code"] == "token_invalid"
+
+
+def test_a_token_verified_before_is_refused_once_it_expires(api, resident):
+    """The process keeps the tokens it verified (accounts.authentication.verified_token)
+    and checks their expiry at every use: 200 while valid, 401 token_invalid after."""
+    token = AccessToken.for_user(resident)
+    token.set_exp(lifetime=dt.timedelta(seconds=2))
+    raw = str(token)
+    api.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
+    assert api.get("/api/v1/me").status_code == 200
+    assert raw.encode() in authentication._verified
+    assert api.get("/api/v1/me").status_code == 200
+    while time.time() <= token["exp"]:
+        time.sleep(0.2)
+    response = api.get("/api/v1/me")
+    assert response.status_code == 401
+    assert response.json()["code"] == "token_invalid"
+    assert raw.encode() not in authentication._verified
+
+
+def test_other_bytes_are_verified_again(api, resident):
+    """The same claims under a changed signature are not the token verified before."""
+    raw = str(AccessToken.for_user(resident))
+    api.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
+    assert api.get("/api/v1/me").status_code == 200
+    header, payload, signature = raw.split(".")
+    forged = ".".join((header, payload, signature[::-1]))
+    api.credentials(HTTP_AUTHORIZATION=f"Bearer {forged}")
+    response = api.get("/api/v1/me")
     assert response.status_code == 401
     assert response.json()["code"] == "token_invalid"
