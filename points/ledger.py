@@ -69,6 +69,15 @@ ORDER BY u.n
 FOR NO KEY UPDATE OF a
 """  # noqa: S608
 
+# lots_expire's batch of accounts locked in primary-key order (the order every posting
+# locks in): reached by the primary key's index, never a scan of every account (the
+# join to unnest above hashes the whole table when the batch is large).
+_LOCK_ACCOUNTS_BY_KEY_SQL = f"""
+SELECT id FROM {_ACCOUNT} WHERE id = ANY(%s::bigint[])
+ORDER BY id
+FOR NO KEY UPDATE
+"""  # noqa: S608
+
 # System accounts that every award draws from are split in shards: a single issuance
 # row would serialise every award of the district on its row lock.
 ISSUANCE_SHARDS = 16
@@ -481,13 +490,13 @@ def _post_in_one_statement(*, reason, reference, memo, created_by_id, now, lines
 
 # Every table is reached through the batch's ids (`= ANY(%(ids)s)`, an index), never
 # scanned whole: a batch costs the same on the first account as on the last.
-# The accounts were locked by the statement before (`_LOCK_BEFORE_DEBIT_SQL`), so the
+# The accounts were locked by the statement before (`_LOCK_ACCOUNTS_BY_KEY_SQL`), so the
 # lots read here are every spend's that committed before. Per due lot, as `post` would
 # write it: one transaction `lot:<id>` (a lot already expired by such a transaction is
 # left out: one probe of the UNIQUE index per lot, which is partial, hence `<> ''`,
 # and a LATERAL ... LIMIT 1, so that no plan reads every expiry ever posted; each
 # lot's transaction id drawn from the sequence beforehand, so that its entries need no
-# join back to the transactions), the
+# join back to the transactions; the sequence looked up once, not per lot), the
 # resident's entry and the expiry account's, the balances moved and the
 # lot emptied. A lot that would take its account below zero (lots that disagree with the
 # balance) stays, and so do that account's lots expiring after it (`failed`); the
@@ -507,7 +516,7 @@ WITH due AS MATERIALIZED (
 ),
 ok AS MATERIALIZED (
     SELECT d.*, SUM(d.remaining) OVER (ORDER BY d.account_id, d.taken) AS running,
-           nextval(pg_get_serial_sequence('{_TXN}', 'id')) AS txn_id
+           nextval((SELECT pg_get_serial_sequence('{_TXN}', 'id'))::regclass) AS txn_id
     FROM due d WHERE d.taken <= d.balance
 ),
 failed AS (
@@ -577,7 +586,7 @@ def lots_expire(*, account_ids: list[int], today, expiry: Account) -> Expired:
         return result
     now = timezone.now()
     with connection.cursor() as cursor:
-        cursor.execute(_LOCK_BEFORE_DEBIT_SQL, [ids])
+        cursor.execute(_LOCK_ACCOUNTS_BY_KEY_SQL, [ids])
         cursor.fetchall()
         cursor.execute(
             _EXPIRE_LOTS_SQL,

@@ -21,14 +21,16 @@ def test_each_night_job_equals_its_sql_statement():
         assert report.ok and equal
         assert report.entries == 600 or first_project  # the first round's ledger as loaded
 
-        _project, _sql, _select, equal, lines = nights.night_statements(ctx, first_project)
+        _project, _sql, _select, _unchecked, equal, lines = nights.night_statements(
+            ctx, first_project
+        )
         assert equal and lines > 0
 
         _project, _sql, equal, result, _by_rule = nights.night_fraud(ctx, first_project)
         assert result["flagged"] >= 6  # the planted account's 6 reviews, at least
         assert equal
 
-        _project, _sql, equal, count, points = nights.night_expiry(ctx, first_project)
+        _project, _sql, _unchecked, equal, count, points = nights.night_expiry(ctx, first_project)
         assert count > 0 and points > 0
         assert equal
         _project, _sql, equal, report = nights.night_verify()

@@ -12,7 +12,7 @@ WITH due AS MATERIALIZED (
 ),
 ok AS MATERIALIZED (
     SELECT d.*, SUM(d.remaining) OVER (ORDER BY d.account_id, d.taken) AS running,
-           nextval(pg_get_serial_sequence('points_ledgertransaction', 'id')) AS txn_id
+           nextval((SELECT pg_get_serial_sequence('points_ledgertransaction', 'id'))::regclass) AS txn_id
     FROM due d WHERE d.taken <= d.balance
 ),
 failed AS (
