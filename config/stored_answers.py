@@ -7,14 +7,16 @@ common of those requests, a GET with no cookie and no conditional header (a phon
 opening the leaderboard), before any of them: the same key, the same stored bytes, and
 the headers the whole stack sent with those very bytes.
 
-The headers are learned, not rewritten: the first such request for a key goes through
-the whole stack (which stores the bytes if needed), and its answer's headers are kept
-in this process under the key, the bytes' ETag, the language and the scheme; later ones
-are answered with them and a request id of their own. New bytes (a publication, a
-correction) have a new ETag, so they are learned again. Anything else goes through the
-whole stack unchanged: a cookie (a session, the display mode, flash messages), a
-conditional request, HEAD, a body, a host not allowed, a path or query with a refused
-character, plain HTTP where HTTPS is required, or a miss.
+The answer is learned, not rewritten: the first such request for a key goes through the
+whole stack (which stores the bytes if needed); when it answered 200 with the stored
+bytes (their ETag) and set no cookie, its headers and those bytes are kept in this
+process under the key, the publication version (rankings.cache.RANKINGS), the language
+and the scheme. Later requests read the current version (one small Redis GET) and are
+answered with what is kept for it, with a request id of their own: a publication or a
+correction bumps the version, so its bytes show at once and are learned again. Anything
+else goes through the whole stack unchanged: a cookie (a session, the display mode,
+flash messages), a conditional request, HEAD, a body, a host not allowed, a path or query
+with a refused character, plain HTTP where HTTPS is required, Redis down, or a miss.
 """
 
 import time
@@ -29,10 +31,12 @@ from core.logs import new_request_id, reset_request_id, set_request_id, valid_re
 from core.middleware import RefusedCharactersMiddleware
 from core.observe import request_answered
 from rankings import publication
+from rankings.cache import RANKINGS
 from rankings.middleware import PublishedRankingsMiddleware
 
-# Learned header lists kept per process; past this many, forgotten and learned again.
-LEARNED_MAX = 4096
+# Answers kept per process (a stored page is 5 to 50 kB); past this many, all are
+# forgotten and learned again.
+LEARNED_MAX = 256
 # Request headers whose answer may differ from the stored one's.
 _PASS = ("HTTP_COOKIE", "HTTP_IF_NONE_MATCH", "HTTP_IF_MODIFIED_SINCE", "HTTP_RANGE")
 
@@ -41,7 +45,8 @@ class StoredAnswers:
     def __init__(self, application):
         self.application = application
         self.rankings = PublishedRankingsMiddleware(get_response=None)
-        self.learned: dict[tuple, list[tuple[str, str]]] = {}
+        # (key, version, language, HTTPS, view) -> (the whole stack's headers, the bytes)
+        self.learned: dict[tuple, tuple[list[tuple[str, str]], bytes]] = {}
         # The URL patterns of the log line (core.observe), by view name.
         month = {"month": "2000-01"}
         self.routes = {
@@ -63,16 +68,15 @@ class StoredAnswers:
         started = time.perf_counter()
         request = WSGIRequest(environ)
         language = translation.get_language_from_request(request)
+        # As LocaleMiddleware: active for this thread until the next request activates its own.
         translation.activate(language)
-        try:
-            found, memo = self._stored(request, language)
-        finally:
-            translation.deactivate()
-        if found is None:
+        memo = self._memo(request, language)
+        if memo is None:
             return self.application(environ, start_response)
-        headers = self.learned.get(memo)
-        if headers is None:
-            return self.application(environ, self._learning(start_response, memo, found.etag))
+        answer = self.learned.get(memo)
+        if answer is None:
+            return self._learn(environ, start_response, memo)
+        headers, body = answer
         request_id = valid_request_id(environ.get("HTTP_X_REQUEST_ID")) or new_request_id()
         token = set_request_id(request_id)
         try:
@@ -83,47 +87,51 @@ class StoredAnswers:
             )
         finally:
             reset_request_id(token)
-        return [found.body]
+        return [body]
 
-    def _stored(self, request, language: str):
-        """(the stored rendering, the key of its learned headers), or (None, None)."""
+    def _memo(self, request, language: str) -> tuple | None:
+        """The key of this request's kept answer, or None when the whole stack answers."""
         if settings.SECURE_SSL_REDIRECT and not request.is_secure():
-            return None, None
+            return None
         try:
             request.get_host()
         except DisallowedHost:
-            return None, None
+            return None
         if RefusedCharactersMiddleware.refused(request):
-            return None, None
+            return None
         key = self.rankings.key(request)
         if key is None:
-            return None, None
-        found = publication.peek(key)
-        if found is None:
-            return None, None
+            return None
+        version = RANKINGS.version()
+        if version is None:  # Redis down
+            return None
         if key.startswith("api:"):
             view = "ranking-month"
         elif request.path_info == self.rankings.latest_page:
             view = "leaderboard"
         else:
             view = "leaderboard-month"
-        return found, (key, found.etag, language, request.is_secure(), view)
+        return (key, version, language, request.is_secure(), view)
 
-    def _learning(self, start_response, memo: tuple, etag: str):
-        """start_response, keeping the whole stack's headers when it answered 200 with
-        the same bytes (its ETag) and set no cookie."""
+    def _learn(self, environ, start_response, memo: tuple):
+        """The whole stack's answer; kept when it is 200 with the bytes stored under the
+        key (their ETag) and sets no cookie. Bytes stored for a later version than the
+        one read are kept under the earlier one, which is never current again."""
+        found = publication.peek(memo[0])
+        if found is None:
+            return self.application(environ, start_response)
 
         def learn(status, headers, exc_info=None):
             kept = [(name, value) for name, value in headers if name.lower() != "x-request-id"]
             named = {name.lower(): value for name, value in kept}
             if (
                 status.startswith("200 ")
-                and named.get("etag") == etag
+                and named.get("etag") == found.etag
                 and "set-cookie" not in named
             ):
                 if len(self.learned) >= LEARNED_MAX:
                     self.learned.clear()
-                self.learned[memo] = kept
+                self.learned[memo] = (kept, found.body)
             return start_response(status, headers, exc_info)
 
-        return learn
+        return self.application(environ, learn)

@@ -11,6 +11,7 @@ connection error reaches the API's handler as 503 `service_unavailable`. So does
 """
 
 import logging
+import time
 
 from django.core.cache import cache, caches
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
@@ -140,6 +141,14 @@ def has_key_strict(key: str) -> bool:
 _UNREAD = object()
 
 
+def first_version() -> int:
+    """A version number no earlier life of this Redis gave (microseconds since the epoch):
+    a Redis that lost its keys (restarted without persistence, flushed) must not number
+    its versions as before, or what a process kept under an old number
+    (config/stored_answers.py) would be current again."""
+    return time.time_ns() // 1000
+
+
 class VersionedCache:
     """A versioned cache of public reads: every entry's key carries a version number, and
     a write that changes what the public sees bumps the version after it commits, which
@@ -160,7 +169,7 @@ class VersionedCache:
         try:
             version = cache.get(self.version_key)
             if version is None:
-                cache.add(self.version_key, 1, timeout=None)
+                cache.add(self.version_key, first_version(), timeout=None)
                 version = cache.get(self.version_key)
         except UNREACHABLE as error:
             _warn("version", error)
@@ -172,7 +181,7 @@ class VersionedCache:
             cache.incr(self.version_key)
         except ValueError:  # the version key was evicted: any new number orphans the old
             try:
-                cache.add(self.version_key, 2, timeout=None)
+                cache.add(self.version_key, first_version(), timeout=None)
             except UNREACHABLE as error:
                 _warn("bump", error)
 

@@ -11,6 +11,7 @@ import io
 import sys
 
 import pytest
+from django.core.cache import cache
 from django.core.handlers.wsgi import WSGIHandler
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
@@ -201,3 +202,20 @@ def test_with_redis_down_django_answers_from_the_database(doomed_redis, publishe
         down = wsgi_get(url)
         assert down.status_code == 200 and down.through_django, url
         assert down.body == body, url
+
+
+def test_a_redis_that_lost_its_keys_never_brings_back_a_kept_answer(
+    published,  # noqa: F811
+    django_capture_on_commit_callbacks,
+):
+    """Redis flushed (restarted without persistence) after March's page was kept, then
+    April published: the version is numbered anew (core.cache.first_version), never as
+    before, so the latest page is April's from the first request on."""
+    _learned("/leaderboard/")
+    assert b"2026-03" in wsgi_get("/leaderboard/").body
+    cache.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        april = _publish(APRIL)
+    for _ in range(3):
+        latest = wsgi_get("/leaderboard/")
+        assert latest.status_code == 200 and april.digest.encode() in latest.body
