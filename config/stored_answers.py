@@ -45,6 +45,12 @@ class StoredAnswers:
     def __init__(self, application):
         self.application = application
         self.rankings = PublishedRankingsMiddleware(get_response=None)
+        # Where the stored paths start: any other request goes straight to Django.
+        self.prefixes = (
+            self.rankings.latest_page,
+            self.rankings.month_page[0],
+            self.rankings.api_month[0],
+        )
         # (key, version, language, HTTPS, view) -> (the whole stack's headers, the bytes)
         self.learned: dict[tuple, tuple[list[tuple[str, str]], bytes]] = {}
         # The URL patterns of the log line (core.observe), by view name.
@@ -61,6 +67,7 @@ class StoredAnswers:
     def __call__(self, environ, start_response):
         if (
             environ.get("REQUEST_METHOD") != "GET"
+            or not environ.get("PATH_INFO", "").startswith(self.prefixes)
             or any(name in environ for name in _PASS)
             or environ.get("CONTENT_LENGTH") not in (None, "", "0")
         ):

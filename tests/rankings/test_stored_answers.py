@@ -154,6 +154,7 @@ def test_what_may_be_answered_otherwise_goes_through_django(published, settings)
         assert foreign.status_code == 400 and foreign.through_django, url
         refused = wsgi_get(url + "?q=%00")
         assert refused.status_code == 400 and refused.through_django, url
+    assert wsgi_get("/healthz").through_django  # not a stored path: Django from the start
     settings.SECURE_SSL_REDIRECT = True
     # The middleware read the setting when the handler was made: a handler made now.
     https_only = StoredAnswers(WSGIHandler())
