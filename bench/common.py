@@ -17,6 +17,7 @@ import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
@@ -388,6 +389,48 @@ def wrk_phase(requests_file: Path, *, port: int, clients: int, once: bool = Fals
         return Phase(good / duration, text)
 
     return phase
+
+
+def write_sides(
+    project, ceiling, *, port: int, clients: int, threads_client: bool, status: int = 201
+):
+    """The two sides of a write benchmark (issue 25): `project` and `ceiling` are finite
+    iterables of requests (method, path, bearer token or "", JSON body[, Idempotency-Key]),
+    each sent once, the project on `port` and the ceiling on the next one. By wrk when it
+    is installed and `threads_client` is not asked for (the lines written to a temporary
+    folder), else by as many Python threads. Returns (project phase, ceiling phase, the
+    client's description)."""
+    if wrk_present() and not threads_client:
+        folder = Path(tempfile.mkdtemp(prefix="bench-sides-"))
+        project_file, ceiling_file = folder / "project.tsv", folder / "ceiling.tsv"
+        write_requests(project_file, project)
+        write_requests(ceiling_file, ceiling)
+        return (
+            wrk_phase(project_file, port=port, clients=clients, once=True),
+            wrk_phase(ceiling_file, port=port + 1, clients=clients, once=True),
+            "wrk (1 thread)",
+        )
+
+    def as_request(requests):
+        turn = iter(requests)
+
+        def make():
+            method, url, token, body, *key = next(turn)
+            headers = {"Content-Type": "application/json"}
+            if token:
+                headers["Authorization"] = f"Bearer {token}"
+            if key:
+                headers["Idempotency-Key"] = key[0]
+            return method, url, headers, body
+
+        return make
+
+    client = "Python threads" if wrk_present() else "Python threads (wrk is not installed)"
+    return (
+        threads_phase(as_request(project), port=port, clients=clients, status=status),
+        threads_phase(as_request(ceiling), port=port + 1, clients=clients, status=status),
+        client,
+    )
 
 
 def compare_rounds(

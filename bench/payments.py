@@ -27,7 +27,6 @@ import itertools
 import json
 import os
 import sys
-import tempfile
 import uuid
 from pathlib import Path
 
@@ -43,10 +42,7 @@ from bench.common import (  # noqa: E402
     spread,
     start_ceiling,
     start_gunicorn,
-    threads_phase,
-    write_requests,
-    wrk_phase,
-    wrk_present,
+    write_sides,
 )
 
 PORT = int(os.environ.get("BENCH_PORT", 8711))
@@ -157,40 +153,16 @@ def main() -> None:
             )
             yield "POST", "/bench/payment-insert", "", body
 
-    use_wrk = wrk_present() and not args.threads_client
-    if use_wrk:
-        # Every line sent once (a key sent twice would be answered from its record):
-        # enough for every phase at a few thousand payments a second.
-        lines = int(args.lines_per_second * (2 + args.rounds * args.seconds))
-        workdir = Path(tempfile.mkdtemp(prefix="bench-payments-"))
-        project_file, ceiling_file = workdir / "project.tsv", workdir / "ceiling.tsv"
-        write_requests(project_file, itertools.islice(project_requests(), lines))
-        write_requests(ceiling_file, itertools.islice(ceiling_requests(), lines))
-        project_side = wrk_phase(project_file, port=PORT, clients=args.clients, once=True)
-        ceiling_side = wrk_phase(ceiling_file, port=PORT + 1, clients=args.clients, once=True)
-        client = "wrk (1 thread)"
-    else:
-        project_turn, ceiling_turn = project_requests(), ceiling_requests()
-
-        def as_request(turn):
-            def make():
-                method, url, token, body, *key = next(turn)
-                headers = {"Content-Type": "application/json"}
-                if token:
-                    headers["Authorization"] = f"Bearer {token}"
-                if key:
-                    headers["Idempotency-Key"] = key[0]
-                return method, url, headers, body
-
-            return make
-
-        project_side = threads_phase(
-            as_request(project_turn), port=PORT, clients=args.clients, status=201
-        )
-        ceiling_side = threads_phase(
-            as_request(ceiling_turn), port=PORT + 1, clients=args.clients, status=201
-        )
-        client = "Python threads (wrk is not installed)" if not wrk_present() else "Python threads"
+    # Every line sent once (a key sent twice would be answered from its record): enough
+    # for every phase at a few thousand payments a second.
+    lines = int(args.lines_per_second * (2 + args.rounds * args.seconds))
+    project_side, ceiling_side, client = write_sides(
+        itertools.islice(project_requests(), lines),
+        itertools.islice(ceiling_requests(), lines),
+        port=PORT,
+        clients=args.clients,
+        threads_client=args.threads_client,
+    )
 
     print(
         f"database {DB_NAME}, Redis db {REDIS_DB}, {len(users)} residents, {len(shops)} "

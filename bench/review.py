@@ -30,7 +30,6 @@ import itertools
 import json
 import os
 import sys
-import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -45,10 +44,7 @@ from bench.common import (  # noqa: E402
     spread,
     start_ceiling,
     start_gunicorn,
-    threads_phase,
-    write_requests,
-    wrk_phase,
-    wrk_present,
+    write_sides,
 )
 
 PORT = int(os.environ.get("BENCH_PORT", 8705))
@@ -167,35 +163,15 @@ def main() -> None:
             body = json.dumps({"reviewer": user.pk, "cadre": cadre.pk, "points": 10, **REVIEW})
             yield "POST", "/bench/review-insert", "", body
 
-    use_wrk = wrk_present() and not args.threads_client
-    workdir = Path(tempfile.mkdtemp(prefix="bench-review-"))
-    if use_wrk:
-        project_file, ceiling_file = workdir / "project.tsv", workdir / "ceiling.tsv"
-        reviews = write_requests(project_file, project_requests())
-        write_requests(ceiling_file, itertools.islice(ceiling_requests(), 3 * reviews))
-        project_side = wrk_phase(project_file, port=PORT, clients=args.clients, once=True)
-        ceiling_side = wrk_phase(ceiling_file, port=PORT + 1, clients=args.clients, once=True)
-        client = "wrk (1 thread)"
-    else:
-        project_turn, ceiling_turn = project_requests(), ceiling_requests()
-
-        def as_request(turn):
-            def make():
-                method, url, token, body = next(turn)
-                headers = {"Content-Type": "application/json"}
-                if token:
-                    headers["Authorization"] = f"Bearer {token}"
-                return method, url, headers, body
-
-            return make
-
-        project_side = threads_phase(
-            as_request(project_turn), port=PORT, clients=args.clients, status=201
-        )
-        ceiling_side = threads_phase(
-            as_request(ceiling_turn), port=PORT + 1, clients=args.clients, status=201
-        )
-        client = "Python threads (wrk is not installed)" if not wrk_present() else "Python threads"
+    # Every review once; the ceiling's rows as many times over (enough for its phases).
+    reviews = list(project_requests())
+    project_side, ceiling_side, client = write_sides(
+        reviews,
+        itertools.islice(ceiling_requests(), 3 * len(reviews)),
+        port=PORT,
+        clients=args.clients,
+        threads_client=args.threads_client,
+    )
 
     print(
         f"database {DB_NAME}, Redis db {REDIS_DB}, {len(users):,} residents, {len(cadres)} "
