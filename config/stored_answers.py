@@ -64,27 +64,27 @@ class StoredAnswers:
             )
         }
 
-    def __call__(self, environ, start_response):
+    def __call__(self, wsgi_environ, start_response):
         if (
-            environ.get("REQUEST_METHOD") != "GET"
-            or not environ.get("PATH_INFO", "").startswith(self.prefixes)
-            or any(name in environ for name in _PASS)
-            or environ.get("CONTENT_LENGTH") not in (None, "", "0")
+            wsgi_environ.get("REQUEST_METHOD") != "GET"
+            or not wsgi_environ.get("PATH_INFO", "").startswith(self.prefixes)
+            or any(name in wsgi_environ for name in _PASS)
+            or wsgi_environ.get("CONTENT_LENGTH") not in (None, "", "0")
         ):
-            return self.application(environ, start_response)
+            return self.application(wsgi_environ, start_response)
         started = time.perf_counter()
-        request = WSGIRequest(environ)
+        request = WSGIRequest(wsgi_environ)
         language = translation.get_language_from_request(request)
         # As LocaleMiddleware: active for this thread until the next request activates its own.
         translation.activate(language)
         memo = self._memo(request, language)
         if memo is None:
-            return self.application(environ, start_response)
+            return self.application(wsgi_environ, start_response)
         answer = self.learned.get(memo)
         if answer is None:
-            return self._learn(environ, start_response, memo)
+            return self._learn(wsgi_environ, start_response, memo)
         headers, body = answer
-        request_id = valid_request_id(environ.get("HTTP_X_REQUEST_ID")) or new_request_id()
+        request_id = valid_request_id(wsgi_environ.get("HTTP_X_REQUEST_ID")) or new_request_id()
         token = set_request_id(request_id)
         try:
             start_response("200 OK", [*headers, ("X-Request-Id", request_id)])
@@ -120,13 +120,13 @@ class StoredAnswers:
             view = "leaderboard-month"
         return (key, version, language, request.is_secure(), view)
 
-    def _learn(self, environ, start_response, memo: tuple):
+    def _learn(self, wsgi_environ, start_response, memo: tuple):
         """The whole stack's answer; kept when it is 200 with the bytes stored under the
         key (their ETag) and sets no cookie. Bytes stored for a later version than the
         one read are kept under the earlier one, which is never current again."""
         found = publication.peek(memo[0])
         if found is None:
-            return self.application(environ, start_response)
+            return self.application(wsgi_environ, start_response)
 
         def learn(status, headers, exc_info=None):
             kept = [(name, value) for name, value in headers if name.lower() != "x-request-id"]
@@ -141,4 +141,4 @@ class StoredAnswers:
                 self.learned[memo] = (kept, found.body)
             return start_response(status, headers, exc_info)
 
-        return self.application(environ, learn)
+        return self.application(wsgi_environ, learn)
