@@ -73,7 +73,9 @@ class StoredAnswers:
         ):
             return self.application(wsgi_environ, start_response)
         started = time.perf_counter()
-        request = WSGIRequest(wsgi_environ)
+        # On a copy: WSGIRequest writes the decoded path back into the environment it is
+        # given, which Django's own request, on a fall-through, would then fail to read.
+        request = WSGIRequest(dict(wsgi_environ))
         language = translation.get_language_from_request(request)
         # As LocaleMiddleware: active for this thread until the next request activates its own.
         translation.activate(language)
