@@ -42,7 +42,7 @@ _PASS = ("HTTP_COOKIE", "HTTP_IF_NONE_MATCH", "HTTP_IF_MODIFIED_SINCE", "HTTP_RA
 
 
 class StoredAnswers:
-    def __init__(self, application):
+    def __init__(self, application) -> None:
         self.application = application
         self.rankings = PublishedRankingsMiddleware(get_response=None)
         # Where the stored paths start: any other request goes straight to Django.

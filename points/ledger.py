@@ -72,7 +72,7 @@ FOR NO KEY UPDATE OF a
 # lots_expire's batch of accounts locked in primary-key order (the order every posting
 # locks in): reached by the primary key's index, never a scan of every account (the
 # join to unnest above hashes the whole table when the batch is large).
-_LOCK_ACCOUNTS_BY_KEY_SQL = f"""
+_LOCK_ACCOUNTS_BY_ID_SQL = f"""
 SELECT id FROM {_ACCOUNT} WHERE id = ANY(%s::bigint[])
 ORDER BY id
 FOR NO KEY UPDATE
@@ -490,7 +490,7 @@ def _post_in_one_statement(*, reason, reference, memo, created_by_id, now, lines
 
 # Every table is reached through the batch's ids (`= ANY(%(ids)s)`, an index), never
 # scanned whole: a batch costs the same on the first account as on the last.
-# The accounts were locked by the statement before (`_LOCK_ACCOUNTS_BY_KEY_SQL`), so the
+# The accounts were locked by the statement before (`_LOCK_ACCOUNTS_BY_ID_SQL`), so the
 # lots read here are every spend's that committed before. Per due lot, as `post` would
 # write it: one transaction `lot:<id>` (a lot already expired by such a transaction is
 # left out: one probe of the UNIQUE index per lot, which is partial, hence `<> ''`,
@@ -586,7 +586,7 @@ def lots_expire(*, account_ids: list[int], today, expiry: Account) -> Expired:
         return result
     now = timezone.now()
     with connection.cursor() as cursor:
-        cursor.execute(_LOCK_ACCOUNTS_BY_KEY_SQL, [ids])
+        cursor.execute(_LOCK_ACCOUNTS_BY_ID_SQL, [ids])
         cursor.fetchall()
         cursor.execute(
             _EXPIRE_LOTS_SQL,

@@ -13,61 +13,22 @@ from django.test import Client
 from django.urls import resolve
 
 from cadres import services as cadres_services
-from cadres.models import Unit
 from core.timezones import LOCAL_TZ
 from rankings import pages, services
 from rankings.api.views import RankingMonthView
 from rankings.middleware import PublishedRankingsMiddleware
 from tests.redis_server import REDIS_SERVER
 
-from .conftest import at
+from .conftest import APRIL, MARCH, _publish, _urls, at
 
 pytestmark = pytest.mark.django_db
 
-MARCH, APRIL = dt.date(2026, 3, 1), dt.date(2026, 4, 1)
 MIDDLEWARE = "rankings.middleware.PublishedRankingsMiddleware"
 # Headers that differ between two responses of the same bytes for reasons of their own.
 # Each response's own: its date and its request id (core/observe.py).
 OWN = {"Date", "X-Request-Id"}
 # An error body carries its request's id: the same answer otherwise.
 REQUEST_ID = re.compile(rb',\s?"request_id":\s?"[^"]*"')
-
-
-def _publish(month=MARCH):
-    with at(dt.datetime(month.year, month.month + 1, 4, 1, 0, tzinfo=LOCAL_TZ)):
-        services.rankings_compile(month=month)
-        return services.ranking_month_publish(month=month)
-
-
-@pytest.fixture
-def published(make_user, make_cadre, django_capture_on_commit_callbacks):
-    """March 2026 published: one unit of two cadres, one with a bad review (to exclude)."""
-    unit = Unit.objects.create(name="康巴什区政务服务局")
-    cadres = [make_cadre(unit=unit, name=f"干部{n}") for n in range(2)]
-    for cadre in cadres:
-        for day in range(1, 4):
-            with at(dt.datetime(2026, 3, day, 10, 0, tzinfo=LOCAL_TZ)):
-                cadres_services.review_create(cadre=cadre, reviewer=make_user(), rating=5)
-    with at(dt.datetime(2026, 3, 30, 10, 0, tzinfo=LOCAL_TZ)):
-        bad = cadres_services.review_create(cadre=cadres[0], reviewer=make_user(), rating=1)
-    with django_capture_on_commit_callbacks(execute=True):
-        _publish()
-    return {"unit": unit, "bad": bad}
-
-
-def _urls(published):
-    unit = published["unit"].pk
-    return [
-        "/leaderboard/",
-        "/leaderboard/2026-03/",
-        f"/leaderboard/2026-03/?unit={unit}",
-        "/leaderboard/?q=%E5%B9%B2",
-        "/api/v1/rankings/2026-03",
-        "/api/v1/rankings/2026-03?scope=unit",
-        "/api/v1/rankings/2026-03?scope=cadre",
-        "/api/v1/rankings/2026-03?scope=cadre&page_size=1",
-        f"/api/v1/rankings/2026-03?scope=cadre&unit={unit}",
-    ]
 
 
 def answered_early(response) -> bool:

@@ -23,8 +23,7 @@ from core.metrics import live
 from core.timezones import LOCAL_TZ
 from rankings import services
 
-from .conftest import at
-from .test_published_middleware import APRIL, MARCH, _publish, _urls, published  # noqa: F401
+from .conftest import APRIL, MARCH, _publish, _urls, at
 
 pytestmark = pytest.mark.django_db
 
@@ -103,7 +102,7 @@ def requests_counted(view: str) -> float:
     return live.get_sample_value("duoduo_http_requests_total", labels) or 0.0
 
 
-def test_a_plain_get_is_answered_in_front_with_the_stacks_bytes_and_headers(published):  # noqa: F811
+def test_a_plain_get_is_answered_in_front_with_the_stacks_bytes_and_headers(published):
     """Every page and API variant in both languages: the first GET goes through Django
     (which stores the bytes, and whose headers are learned), the next is answered in
     front with the same status, bytes and headers, and a request id of its own (the
@@ -137,7 +136,7 @@ def _learned(url: str) -> None:
     assert not wsgi_get(url).through_django
 
 
-def test_what_may_be_answered_otherwise_goes_through_django(published, settings):  # noqa: F811
+def test_what_may_be_answered_otherwise_goes_through_django(published, settings):
     """A cookie (the display mode, a session), a conditional GET (304), HEAD, a body, a
     host not allowed (400), a refused character in the query (400), and plain HTTP where
     HTTPS is required (301): each answered by the whole stack, as without the front."""
@@ -173,7 +172,7 @@ def test_what_may_be_answered_otherwise_goes_through_django(published, settings)
     assert answers[2].same_headers() == answers[0].same_headers()
 
 
-def test_new_bytes_show_at_once(published, django_capture_on_commit_callbacks):  # noqa: F811
+def test_new_bytes_show_at_once(published, django_capture_on_commit_callbacks):
     """Publishing April moves /leaderboard/ to April and a correction of March changes
     March's bytes on the very next request: new bytes have a new ETag, learned anew."""
     for url in ("/leaderboard/", "/leaderboard/2026-03/", "/api/v1/rankings/2026-03"):
@@ -197,7 +196,7 @@ def test_new_bytes_show_at_once(published, django_capture_on_commit_callbacks): 
     assert not front.through_django and front.body == again.body
 
 
-def test_with_redis_down_django_answers_from_the_database(doomed_redis, published):  # noqa: F811
+def test_with_redis_down_django_answers_from_the_database(doomed_redis, published):
     """Redis killed after the bytes were stored and learned: nothing stored can be read,
     so every GET goes through Django, which renders the same bytes from the database."""
     urls = ("/leaderboard/2026-03/", "/api/v1/rankings/2026-03")
@@ -212,8 +211,7 @@ def test_with_redis_down_django_answers_from_the_database(doomed_redis, publishe
 
 
 def test_a_redis_that_lost_its_keys_never_brings_back_a_kept_answer(
-    published,  # noqa: F811
-    django_capture_on_commit_callbacks,
+    published, django_capture_on_commit_callbacks
 ):
     """Redis flushed (restarted without persistence) after March's page was kept, then
     April published: the version is numbered anew (core.cache.first_version), never as
