@@ -203,6 +203,9 @@ if DATABASE_URL and DATABASE_PGBOUNCER:
         database["OPTIONS"].pop("pool", None)  # PgBouncer is the pool
         if env_bool("DATABASE_POOL"):
             database["CONN_MAX_AGE"] = env_int("DATABASE_CONN_MAX_AGE", 60)
+# Django's PostgreSQL backend whose health check costs no round trip (core/postgresql).
+for database in DATABASES.values():
+    database["ENGINE"] = "core.postgresql"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis: cache, throttling and Celery when REDIS_URL is set; nothing external otherwise.

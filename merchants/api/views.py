@@ -264,6 +264,22 @@ class PaymentCreateView(APIView):
         balance = StrictIntegerField()
         created_at = serializers.DateTimeField(source="payment.created_at")
 
+    # The 201's body as OutputSerializer gives it (tests/merchants/test_payments.py pins
+    # the two equal), without building a serializer: a fifth of the till's CPU.
+    _CREATED_AT = serializers.DateTimeField()
+
+    @classmethod
+    def answer_body(cls, made) -> dict:
+        payment = made.payment
+        return {
+            "id": payment.pk,
+            "merchant": {"id": payment.merchant.pk, "name": payment.merchant.name},
+            "amount_points": payment.amount_points,
+            "amount_yuan": yuan(payment.amount_points),
+            "balance": made.balance,
+            "created_at": cls._CREATED_AT.to_representation(payment.created_at),
+        }
+
     def get_throttles(self):
         if self.request is not None and self.request.method == "GET":
             return [throttle() for throttle in THROTTLES]
@@ -319,9 +335,7 @@ class PaymentCreateView(APIView):
             resident=request.user,
             payload=payload,
             amount_points=amount,
-            answer=lambda made: Response(
-                self.OutputSerializer(made).data, status=status.HTTP_201_CREATED
-            ),
+            answer=lambda made: Response(self.answer_body(made), status=status.HTTP_201_CREATED),
         )
 
     @idempotent
@@ -342,7 +356,7 @@ class PaymentCreateView(APIView):
             )
         else:
             raise codes.CodeInvalid()
-        return Response(self.OutputSerializer(made).data, status=status.HTTP_201_CREATED)
+        return Response(self.answer_body(made), status=status.HTTP_201_CREATED)
 
 
 class MerchantPaymentSerializer(serializers.Serializer):

@@ -522,3 +522,36 @@ def test_the_merchant_hears_of_a_payment_and_the_resident_of_a_refund(
     notice = Notification.objects.get(kind="refund_received")
     assert notice.user == resident
     assert notice.params == {"merchant": merchant.name, "points": 100}
+
+
+def test_the_answer_is_what_the_output_serializer_says(
+    merchant, merchant_user, resident, resident_api, grant, client_for
+):
+    """The 201 body is built without a serializer (PaymentCreateView.answer_body): equal
+    to OutputSerializer's, field for field, on every path (counter with and without an
+    Idempotency-Key, a till's request), its created_at in the local zone as DRF writes it."""
+    from merchants.api.views import PaymentCreateView
+    from merchants.services import PaymentMade
+
+    grant(resident, 1000)
+    code = counter_url(merchant)
+    answers = [
+        resident_api.post(
+            f"{BASE}/points/payments",
+            {"code": code, "amount_points": 7},
+            format="json",
+            HTTP_IDEMPOTENCY_KEY="pin-1",
+        ),
+        pay(resident_api, code, amount_points=9),
+        pay(resident_api, till(client_for(merchant_user), amount=11)["code_url"]),
+    ]
+    assert [answer.status_code for answer in answers] == [201, 201, 201]
+    for answer, balance in zip(answers, [993, 984, 973], strict=True):
+        body = answer.json()
+        payment = Payment.objects.select_related("merchant").get(pk=body["id"])
+        made = PaymentMade(payment=payment, balance=balance)
+        expected = dict(PaymentCreateView.OutputSerializer(made).data)
+        expected["merchant"] = dict(expected["merchant"])
+        assert PaymentCreateView.answer_body(made) == expected
+        assert body == expected
+        assert body["created_at"].endswith("+08:00")
