@@ -37,7 +37,9 @@ def test_a_healthy_connection_is_checked_without_a_query():
     connection.close_if_health_check_failed()  # its first query: the check
     assert connection.health_check_done
     with _other_connection() as other:
-        (query,) = other.execute("SELECT query FROM pg_stat_activity WHERE pid = %s", [pid]).fetchone()
+        (query,) = other.execute(
+            "SELECT query FROM pg_stat_activity WHERE pid = %s", [pid]
+        ).fetchone()
     assert query == "SELECT pg_backend_pid()"
 
 
