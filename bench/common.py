@@ -391,15 +391,13 @@ def wrk_phase(requests_file: Path, *, port: int, clients: int, once: bool = Fals
     return phase
 
 
-def write_sides(
-    project, ceiling, *, port: int, clients: int, threads_client: bool, status: int = 201
-):
+def write_sides(project, ceiling, *, port: int, clients: int, threads_client: bool):
     """The two sides of a write benchmark (issue 25): `project` and `ceiling` are finite
     iterables of requests (method, path, bearer token or "", JSON body[, Idempotency-Key]),
     each sent once, the project on `port` and the ceiling on the next one. By wrk when it
     is installed and `threads_client` is not asked for (the lines written to a temporary
-    folder), else by as many Python threads. Returns (project phase, ceiling phase, the
-    client's description)."""
+    folder), else by as many Python threads, which count a 201 as success. Returns
+    (project phase, ceiling phase, the client's description)."""
     if wrk_present() and not threads_client:
         folder = Path(tempfile.mkdtemp(prefix="bench-sides-"))
         project_file, ceiling_file = folder / "project.tsv", folder / "ceiling.tsv"
@@ -427,8 +425,8 @@ def write_sides(
 
     client = "Python threads" if wrk_present() else "Python threads (wrk is not installed)"
     return (
-        threads_phase(as_request(project), port=port, clients=clients, status=status),
-        threads_phase(as_request(ceiling), port=port + 1, clients=clients, status=status),
+        threads_phase(as_request(project), port=port, clients=clients, status=201),
+        threads_phase(as_request(ceiling), port=port + 1, clients=clients, status=201),
         client,
     )
 

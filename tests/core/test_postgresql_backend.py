@@ -5,6 +5,7 @@ import time
 
 import psycopg
 import pytest
+from django.conf import settings
 from django.db import connection
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgres]
@@ -19,8 +20,6 @@ def _other_connection() -> psycopg.Connection:
 
 
 def test_it_is_the_engine_of_every_database():
-    from django.conf import settings
-
     assert {db["ENGINE"] for db in settings.DATABASES.values()} == {"core.postgresql"}
     assert connection.vendor == "postgresql"
 

@@ -11,6 +11,7 @@ from PIL import Image
 from accounts.roles import Role
 from core.models import IdempotencyRecord
 from merchants import services
+from merchants.api.views import PaymentCreateView
 from merchants.codes import counter_url
 from merchants.models import Payment, PaymentRefund, PaymentRequest
 from merchants.notices import payment_received_notify
@@ -530,9 +531,6 @@ def test_the_answer_is_what_the_output_serializer_says(
     """The 201 body is built without a serializer (PaymentCreateView.answer_body): equal
     to OutputSerializer's, field for field, on every path (counter with and without an
     Idempotency-Key, a till's request), its created_at in the local zone as DRF writes it."""
-    from merchants.api.views import PaymentCreateView
-    from merchants.services import PaymentMade
-
     grant(resident, 1000)
     code = counter_url(merchant)
     answers = [
@@ -549,7 +547,7 @@ def test_the_answer_is_what_the_output_serializer_says(
     for answer, balance in zip(answers, [993, 984, 973], strict=True):
         body = answer.json()
         payment = Payment.objects.select_related("merchant").get(pk=body["id"])
-        made = PaymentMade(payment=payment, balance=balance)
+        made = services.PaymentMade(payment=payment, balance=balance)
         expected = dict(PaymentCreateView.OutputSerializer(made).data)
         expected["merchant"] = dict(expected["merchant"])
         assert PaymentCreateView.answer_body(made) == expected

@@ -24,7 +24,7 @@ from tests.cadres.conftest import (  # noqa: F401 (fixtures, and review_create's
 MARCH, APRIL = dt.date(2026, 3, 1), dt.date(2026, 4, 1)
 
 
-def _publish(month=MARCH):
+def publish_month(month=MARCH):
     with at(dt.datetime(month.year, month.month + 1, 4, 1, 0, tzinfo=LOCAL_TZ)):
         services.rankings_compile(month=month)
         return services.ranking_month_publish(month=month)
@@ -42,11 +42,11 @@ def published(make_user, make_cadre, django_capture_on_commit_callbacks):  # noq
     with at(dt.datetime(2026, 3, 30, 10, 0, tzinfo=LOCAL_TZ)):
         bad = cadres_services.review_create(cadre=cadres[0], reviewer=make_user(), rating=1)
     with django_capture_on_commit_callbacks(execute=True):
-        _publish()
+        publish_month()
     return {"unit": office, "bad": bad}
 
 
-def _urls(published):
+def published_urls(published):
     unit_id = published["unit"].pk
     return [
         "/leaderboard/",

@@ -21,9 +21,8 @@ from rankings import services as rankings_services
 from rankings.models import RankingMonth
 from tests.workers import start_worker, stop_worker
 
-from .conftest import at
+from .conftest import APRIL, MARCH, at, publish_month
 
-MARCH, APRIL = dt.date(2026, 3, 1), dt.date(2026, 4, 1)
 # 5 April 2026 in Kangbashi: March is published, within 7 days of late-March reviews.
 AFTER_PUBLICATION = dt.datetime(2026, 4, 5, 10, 0, tzinfo=LOCAL_TZ)
 REASON = "评价人当天并未来窗口办理业务，与事实不符。"
@@ -45,12 +44,6 @@ def _month_of_reviews(make_user, make_cadre, month=MARCH, bad=2):
                     services.review_create(cadre=cadre, reviewer=make_user(), rating=1)
                 )
     return cadres, bad_reviews
-
-
-def _publish(month=MARCH):
-    with at(dt.datetime(month.year, month.month + 1, 4, 1, 0, tzinfo=LOCAL_TZ)):
-        rankings_services.rankings_compile(month=month)
-        return rankings_services.ranking_month_publish(month=month)
 
 
 def _uphold(review, make_user):
@@ -92,7 +85,7 @@ def test_the_correction_chain_from_the_public_api(
     entries, and version 2 follows version 1."""
     cadres, bad = _month_of_reviews(make_user, make_cadre)
     with django_capture_on_commit_callbacks(execute=True):
-        first = _publish()
+        first = publish_month()
     before = api.get("/api/v1/rankings/2026-03?scope=cadre")
     assert before.json()["version"] == 1 and len(before.json()["versions"]) == 1
     etag = before["ETag"]
@@ -140,7 +133,7 @@ def test_the_correction_chain_from_the_public_api(
 @pytest.mark.django_db
 def test_a_tampered_correction_does_not_verify(make_user, make_cadre):
     _cadres, bad = _month_of_reviews(make_user, make_cadre)
-    first = _publish()
+    first = publish_month()
     _uphold(bad[0], make_user)
     second = rankings_services.ranking_month_correct(month=MARCH)
     assert selectors.ranking_month_verify(ranking=second)
@@ -156,7 +149,7 @@ def test_a_tampered_correction_does_not_verify(make_user, make_cadre):
 def test_corrections_are_idempotent_and_coalesce(make_user, make_cadre):
     """Three exclusions, one run: one version with 3 excluded; running again adds none."""
     _cadres, bad = _month_of_reviews(make_user, make_cadre)
-    _publish()
+    publish_month()
     for review in bad[:3]:
         services.review_exclude(review_id=review.pk, reason=Exclusion.FRAUD)
     assert tasks.publish_correction("2026-03") == 2
@@ -193,7 +186,7 @@ def test_an_unpublished_or_current_month_gets_no_correction(
     assert rankings_services.ranking_month_correct(month=MARCH) is None
     assert tasks.publish_correction("2026-03") is None
     assert not RankingMonth.objects.exists()
-    first = _publish()
+    first = publish_month()
     assert first.excluded_total == 1
 
 
@@ -202,7 +195,7 @@ def test_a_second_exclusion_of_the_same_review_schedules_nothing(
     make_user, make_cadre, django_capture_on_commit_callbacks
 ):
     _cadres, bad = _month_of_reviews(make_user, make_cadre)
-    _publish()
+    publish_month()
     with django_capture_on_commit_callbacks() as callbacks:
         assert services.review_exclude(review_id=bad[0].pk, reason=Exclusion.FRAUD)
         assert not services.review_exclude(review_id=bad[0].pk, reason=Exclusion.APPEAL)
@@ -216,7 +209,7 @@ def test_the_page_shows_the_correction_and_links_every_version(
 ):
     _cadres, bad = _month_of_reviews(make_user, make_cadre)
     with django_capture_on_commit_callbacks(execute=True):
-        first = _publish()
+        first = publish_month()
     assert 'id="correction"' not in client.get("/leaderboard/2026-03/").content.decode()
     with at(AFTER_PUBLICATION), django_capture_on_commit_callbacks(execute=True):
         for review in bad[:2]:
@@ -238,10 +231,10 @@ def test_the_next_month_follows_the_latest_version_published_before_it(make_user
     March v3 follows v2, and April still follows v2 (a version of the month before)."""
     _cadres, bad = _month_of_reviews(make_user, make_cadre)
     _month_of_reviews(make_user, make_cadre, month=APRIL)
-    _publish()
+    publish_month()
     services.review_exclude(review_id=bad[0].pk, reason=Exclusion.APPEAL)
     v2 = rankings_services.ranking_month_correct(month=MARCH)
-    april = _publish(APRIL)
+    april = publish_month(APRIL)
     assert april.previous_digest == v2.digest
     services.review_exclude(review_id=bad[1].pk, reason=Exclusion.APPEAL)
     v3 = rankings_services.ranking_month_correct(month=MARCH)
@@ -255,10 +248,10 @@ def corrected_live(transactional_db, make_user, make_cadre, live_server):
     """March published, corrected twice (once before April's publication, once after)."""
     _cadres, bad = _month_of_reviews(make_user, make_cadre)
     _month_of_reviews(make_user, make_cadre, month=APRIL)
-    _publish()
+    publish_month()
     _uphold(bad[0], make_user)
     rankings_services.ranking_month_correct(month=MARCH)
-    _publish(APRIL)
+    publish_month(APRIL)
     services.review_exclude(review_id=bad[1].pk, reason=Exclusion.FRAUD)
     rankings_services.ranking_month_correct(month=MARCH)
     return live_server.url
@@ -314,7 +307,7 @@ def test_a_real_worker_publishes_the_correction_once_for_several_exclusions(
     task after commit; the worker publishes one version 2 holding both, the other run
     (and one more sent by hand) adds none."""
     _cadres, bad = _month_of_reviews(make_user, make_cadre)
-    _publish()
+    publish_month()
     worker = start_worker(correction_queue)
     try:
         with transaction.atomic():
@@ -346,7 +339,7 @@ def test_a_correction_commits_synchronously(make_user, make_cadre):
     from django.db import connection
 
     _cadres, bad = _month_of_reviews(make_user, make_cadre)
-    _publish()
+    publish_month()
     services.review_exclude(review_id=bad[0].pk, reason=Exclusion.FRAUD)
     assert rankings_services.ranking_month_correct(month=MARCH).version == 2
     with connection.cursor() as cursor:

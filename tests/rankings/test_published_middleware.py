@@ -19,7 +19,7 @@ from rankings.api.views import RankingMonthView
 from rankings.middleware import PublishedRankingsMiddleware
 from tests.redis_server import REDIS_SERVER
 
-from .conftest import APRIL, MARCH, _publish, _urls, at
+from .conftest import APRIL, MARCH, at, publish_month, published_urls
 
 pytestmark = pytest.mark.django_db
 
@@ -48,7 +48,7 @@ def test_a_hit_has_the_views_bytes_and_headers(published, settings, django_asser
     for language in ("zh-hans", "en"):
         client = Client(headers={"accept-language": language})
         # The API's bodies are the same in every language: stored once.
-        urls = _urls(published) if language == "zh-hans" else _urls(published)[:4]
+        urls = published_urls(published) if language == "zh-hans" else published_urls(published)[:4]
         for url in urls:
             first = client.get(url)
             assert first.status_code == 200 and not answered_early(first), url
@@ -87,7 +87,7 @@ def test_a_new_publication_or_a_correction_shows_at_once(
     assert body.json()["version"] == 1
 
     with django_capture_on_commit_callbacks(execute=True):
-        april = _publish(APRIL)
+        april = publish_month(APRIL)
     latest = client.get("/leaderboard/")
     assert not answered_early(latest) and april.digest in latest.content.decode()
 

@@ -23,7 +23,7 @@ from core.metrics import live
 from core.timezones import LOCAL_TZ
 from rankings import services
 
-from .conftest import APRIL, MARCH, _publish, _urls, at
+from .conftest import APRIL, MARCH, at, publish_month, published_urls
 
 pytestmark = pytest.mark.django_db
 
@@ -108,7 +108,7 @@ def test_a_plain_get_is_answered_in_front_with_the_stacks_bytes_and_headers(publ
     front with the same status, bytes and headers, and a request id of its own (the
     client's when valid); it is counted under its view."""
     for language in ("zh-hans", "en"):
-        for url in _urls(published):
+        for url in published_urls(published):
             whole = wsgi_get(url, HTTP_ACCEPT_LANGUAGE=language)
             assert whole.status_code == 200 and whole.through_django, url
             # Stored by the first (or earlier) and learned by the first that found it.
@@ -179,7 +179,7 @@ def test_new_bytes_show_at_once(published, django_capture_on_commit_callbacks):
         _learned(url)
     march_page = wsgi_get("/leaderboard/2026-03/")
     with django_capture_on_commit_callbacks(execute=True):
-        april = _publish(APRIL)
+        april = publish_month(APRIL)
     latest = wsgi_get("/leaderboard/")
     assert latest.through_django and april.digest.encode() in latest.body
     with (
@@ -220,7 +220,7 @@ def test_a_redis_that_lost_its_keys_never_brings_back_a_kept_answer(
     assert b"2026-03" in wsgi_get("/leaderboard/").body
     cache.clear()
     with django_capture_on_commit_callbacks(execute=True):
-        april = _publish(APRIL)
+        april = publish_month(APRIL)
     for _ in range(3):
         latest = wsgi_get("/leaderboard/")
         assert latest.status_code == 200 and april.digest.encode() in latest.body
