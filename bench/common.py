@@ -150,6 +150,14 @@ def start_ceiling(env: dict, *, port: int, workers: int) -> Server:
     )
 
 
+def start_floor(env: dict, *, port: int, workers: int) -> Server:
+    """The floor of a write (bench/floor_wsgi.py: the project's work without the web
+    framework) under the project's gunicorn settings."""
+    return start_gunicorn(
+        env, port=port, workers=workers, config="config/gunicorn.py", app="bench.floor_wsgi"
+    )
+
+
 @dataclass
 class Result:
     seconds: float
@@ -391,23 +399,26 @@ def wrk_phase(requests_file: Path, *, port: int, clients: int, once: bool = Fals
     return phase
 
 
-def write_sides(project, ceiling, *, port: int, clients: int, threads_client: bool):
-    """The two sides of a write benchmark (issue 25): `project` and `ceiling` are finite
-    iterables of requests (method, path, bearer token or "", JSON body[, Idempotency-Key]),
-    each sent once, the project on `port` and the ceiling on the next one. By wrk when it
-    is installed and `threads_client` is not asked for (the lines written to a temporary
-    folder), else by as many Python threads, which count a 201 as success. Returns
-    (project phase, ceiling phase, the client's description)."""
+def write_sides(project, ceiling, floor, *, port: int, clients: int, threads_client: bool):
+    """The three sides of a write benchmark (issue 25): `project`, `ceiling` and `floor`
+    are finite iterables of requests (method, path, bearer token or "", JSON body[,
+    Idempotency-Key]), each sent once, the project on `port`, the ceiling on the next one
+    and the floor (bench/floor_wsgi.py) on the one after. By wrk when it is installed and
+    `threads_client` is not asked for (the lines written to a temporary folder), else by
+    as many Python threads, which count a 201 as success. Returns (project phase, ceiling
+    phase, floor phase, the client's description)."""
+    sides = (project, ceiling, floor)
     if wrk_present() and not threads_client:
         folder = Path(tempfile.mkdtemp(prefix="bench-sides-"))
-        project_file, ceiling_file = folder / "project.tsv", folder / "ceiling.tsv"
-        write_requests(project_file, project)
-        write_requests(ceiling_file, ceiling)
-        return (
-            wrk_phase(project_file, port=port, clients=clients, once=True),
-            wrk_phase(ceiling_file, port=port + 1, clients=clients, once=True),
-            "wrk (1 thread)",
-        )
+        phases = []
+        for offset, (name, requests) in enumerate(
+            zip(("project", "ceiling", "floor"), sides, strict=True)
+        ):
+            write_requests(folder / f"{name}.tsv", requests)
+            phases.append(
+                wrk_phase(folder / f"{name}.tsv", port=port + offset, clients=clients, once=True)
+            )
+        return (*phases, "wrk (1 thread)")
 
     def as_request(requests):
         turn = iter(requests)
@@ -425,17 +436,29 @@ def write_sides(project, ceiling, *, port: int, clients: int, threads_client: bo
 
     client = "Python threads" if wrk_present() else "Python threads (wrk is not installed)"
     return (
-        threads_phase(as_request(project), port=port, clients=clients, status=201),
-        threads_phase(as_request(ceiling), port=port + 1, clients=clients, status=201),
+        *(
+            threads_phase(as_request(requests), port=port + offset, clients=clients, status=201)
+            for offset, requests in enumerate(sides)
+        ),
         client,
     )
+
+
+def print_floor(rates: dict[str, list[float]], *, project: str, ceiling: str) -> None:
+    """The floor's ratios per round (bench/floor_wsgi.py, the side named "floor"): what
+    the work allows against the ceiling, and what the framework leaves of it."""
+    floor = rates["floor"]
+    allowed = [f / c if c else 0.0 for f, c in zip(floor, rates[ceiling], strict=True)]
+    kept = [p / f if f else 0.0 for p, f in zip(rates[project], floor, strict=True)]
+    print(f"ratio floor / ceiling    {spread(allowed, digits=3)}  (the work, no framework)")
+    print(f"ratio project / floor    {spread(kept, digits=3)}  (what the framework leaves)")
 
 
 def compare_rounds(
     sides: dict, *, rounds: int, seconds: float, warm_up: float = 2.0
 ) -> tuple[dict[str, list[float]], list[float]]:
     """The issue-25 method: a warm-up of each side (not counted), then `rounds` rounds
-    of `seconds`-second phases of the two `sides` (name -> phase function), alternating
+    of `seconds`-second phases of the `sides` (name -> phase function), alternating
     which goes first. Prints every phase and each round's ratio (first side / second);
     returns the rates per side and the ratios."""
     names = list(sides)

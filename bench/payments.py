@@ -7,19 +7,23 @@ code, an amount and an Idempotency-Key of its own) against its ceiling (issue 25
 2. Starts the project under gunicorn (config/gunicorn.py, `--workers` 2, DEBUG off,
    throttles raised) on 127.0.0.1:8711, and the ceiling, a separate Django project with
    no middleware and one view doing one `INSERT ... RETURNING id` of a whole payments row
-   (bench/ceiling_settings.py), under the same settings on 127.0.0.1:8712.
+   (bench/ceiling_settings.py), under the same settings on 127.0.0.1:8712, and the
+   floor, the payment's own work without the web framework (bench/floor_wsgi.py), on
+   127.0.0.1:8713.
 3. After a warm-up of each, `--rounds` rounds of `--seconds`-second phases, project and
    ceiling interleaved, alternating which goes first, `--clients` connections from
    127.0.0.1: wrk (bench/wrk_requests.lua, every request its own resident's token and
    its own Idempotency-Key, never one twice) when it is installed, else as many Python
-   threads; distinct residents paying the merchants in turn. Prints each round,
-   the ratio per round, its median and spread, and the statements of one payment.
+   threads; distinct residents paying the merchants in turn (the floor's payments the
+   same, with keys of their own). Prints each round, the ratio per round, its median and
+   spread, the floor's ratios, and the statements of one payment.
 
     .venv/bin/python bench/payments.py [--rounds 3] [--seconds 5] [--clients 16]
         [--residents 5000] [--merchants 200] [--workers 2] [--threads-client]
 
 Environment: BENCH_PG (default postgres://postgres@127.0.0.1:5432), BENCH_DB,
-BENCH_REDIS_DB, BENCH_PORT.
+BENCH_REDIS_DB, BENCH_PORT (the project's; the ceiling's is the next one, the floor's the
+one after).
 """
 
 import argparse
@@ -38,9 +42,11 @@ from bench.common import (  # noqa: E402
     compare_rounds,
     django_setup,
     load_average,
+    print_floor,
     recreate_database,
     spread,
     start_ceiling,
+    start_floor,
     start_gunicorn,
     write_sides,
 )
@@ -156,9 +162,10 @@ def main() -> None:
     # Every line sent once (a key sent twice would be answered from its record): enough
     # for every phase at a few thousand payments a second.
     lines = int(args.lines_per_second * (2 + args.rounds * args.seconds))
-    project_side, ceiling_side, client = write_sides(
+    project_side, ceiling_side, floor_side, client = write_sides(
         itertools.islice(project_requests(), lines),
         itertools.islice(ceiling_requests(), lines),
+        itertools.islice(project_requests(), lines),
         port=PORT,
         clients=args.clients,
         threads_client=args.threads_client,
@@ -172,18 +179,22 @@ def main() -> None:
     )
     project = start_gunicorn(env, port=PORT, workers=args.workers, config="config/gunicorn.py")
     ceiling = start_ceiling(env, port=PORT + 1, workers=args.workers)
+    floor = start_floor(env, port=PORT + 2, workers=args.workers)
     try:
         rates, ratios = compare_rounds(
-            {"project": project_side, "ceiling": ceiling_side},
+            {"project": project_side, "ceiling": ceiling_side, "floor": floor_side},
             rounds=args.rounds,
             seconds=args.seconds,
         )
     finally:
         project.stop()
         ceiling.stop()
+        floor.stop()
     print(f"payment POST req/s  {spread(rates['project'])}")
     print(f"ceiling      req/s  {spread(rates['ceiling'])}")
+    print(f"floor        req/s  {spread(rates['floor'])}")
     print(f"ratio payment / ceiling  {spread(ratios, digits=3)}  (goal >= 0.3)")
+    print_floor(rates, project="project", ceiling="ceiling")
     print(f"SQL statements of one payment: {statements} (HTTP {status}; goal <= 6)")
     from points.verification import ledger_verify
 

@@ -7,21 +7,25 @@ ceiling, a separate Django project (issue 25).
 2. The project under gunicorn (config/gunicorn.py, `--workers` 2, DEBUG off, throttles
    raised) on 127.0.0.1:8705, and the ceiling, a separate Django project with no
    middleware and one view doing one `INSERT ... RETURNING id` of a whole review row
-   (bench/ceiling_settings.py, POST /bench/review-insert), on 127.0.0.1:8706.
+   (bench/ceiling_settings.py, POST /bench/review-insert), on 127.0.0.1:8706, and the
+   floor, the review's own work without the web framework (bench/floor_wsgi.py), on
+   127.0.0.1:8707.
 3. The scenario of issue 25: every review from one address (127.0.0.1: a district
    office's NAT), each a resident's first review of the day of a cadre (a resident
-   reviews once, the cadres in turn), earning points. After a warm-up, `--rounds` rounds
-   of `--seconds`-second phases, project and ceiling interleaved and alternating which
+   reviews once, the cadres in turn; half of them review through the project, half
+   through the floor), earning points. After a warm-up, `--rounds` rounds of
+   `--seconds`-second phases, the three sides interleaved and alternating which
    goes first, `--clients` connections: wrk (bench/wrk_requests.lua, every request its
    own resident's token) when it is installed, else as many Python threads. Prints each
-   phase, the ratio per round, its median and spread, and the SQL statements of one
-   review (BEGIN and COMMIT included, in-process through the same stack).
+   phase, the ratio per round, its median and spread, the floor's ratios, and the SQL
+   statements of one review (BEGIN and COMMIT included, in-process through the same stack).
 
     .venv/bin/python bench/review.py [--rounds 3] [--seconds 5] [--clients 16]
         [--cadres 100] [--residents 40000] [--workers 2] [--threads-client]
 
 Environment: BENCH_PG (default postgres://postgres@127.0.0.1:5432), BENCH_DB,
-BENCH_REDIS_DB, BENCH_PORT (the project's; the ceiling's is the next one).
+BENCH_REDIS_DB, BENCH_PORT (the project's; the ceiling's is the next one, the floor's the
+one after).
 """
 
 import argparse
@@ -40,9 +44,11 @@ from bench.common import (  # noqa: E402
     compare_rounds,
     django_setup,
     load_average,
+    print_floor,
     recreate_database,
     spread,
     start_ceiling,
+    start_floor,
     start_gunicorn,
     write_sides,
 )
@@ -146,9 +152,9 @@ def main() -> None:
     # Made before the rounds: the Python-thread clients take requests under a lock.
     tokens = [access_token(user) for user in users]
 
-    def project_requests():
+    def first_reviews(residents):
         """Each resident's first review of the day, of the cadres in turn."""
-        for i in range(len(users)):
+        for i in residents:
             cadre = cadres[i % len(cadres)]
             body = json.dumps({"code": codes[cadre.pk], **REVIEW})
             yield "POST", f"/api/v1/cadres/{cadre.pk}/reviews", tokens[i], body
@@ -163,11 +169,13 @@ def main() -> None:
             body = json.dumps({"reviewer": user.pk, "cadre": cadre.pk, "points": 10, **REVIEW})
             yield "POST", "/bench/review-insert", "", body
 
-    # Every review once; the ceiling's rows as many times over (enough for its phases).
-    reviews = list(project_requests())
-    project_side, ceiling_side, client = write_sides(
+    # Every review once, the residents shared out between the project and the floor; the
+    # ceiling's rows as many times over (enough for its phases).
+    reviews = list(first_reviews(range(0, len(users), 2)))
+    project_side, ceiling_side, floor_side, client = write_sides(
         reviews,
         itertools.islice(ceiling_requests(), 3 * len(reviews)),
+        first_reviews(range(1, len(users), 2)),
         port=PORT,
         clients=args.clients,
         threads_client=args.threads_client,
@@ -181,15 +189,21 @@ def main() -> None:
     )
     project = start_gunicorn(env, port=PORT, workers=args.workers, config="config/gunicorn.py")
     ceiling = start_ceiling(env, port=PORT + 1, workers=args.workers)
+    floor = start_floor(env, port=PORT + 2, workers=args.workers)
     try:
         rates, ratios = compare_rounds(
-            {"review POST": project_side, "ceiling (one INSERT)": ceiling_side},
+            {
+                "review POST": project_side,
+                "ceiling (one INSERT)": ceiling_side,
+                "floor": floor_side,
+            },
             rounds=args.rounds,
             seconds=args.seconds,
         )
     finally:
         project.stop()
         ceiling.stop()
+        floor.stop()
     from django.db import connection
 
     from points.verification import ledger_verify
@@ -203,7 +217,9 @@ def main() -> None:
         (written, paid) = cursor.fetchone()
     print(f"review POST  req/s  {spread(rates['review POST'])}")
     print(f"ceiling      req/s  {spread(rates['ceiling (one INSERT)'])}")
+    print(f"floor        req/s  {spread(rates['floor'])}")
     print(f"ratio review / ceiling   {spread(ratios, digits=3)}  (goal >= 0.3)")
+    print_floor(rates, project="review POST", ceiling="ceiling (one INSERT)")
     print(f"SQL statements of one review: {statements} (HTTP {status}, {points} points; goal <= 6)")
     print(
         f"reviews in the table {written:,} ({paid:,} with points), review flags {flags:,}, "
