@@ -18,9 +18,9 @@ services', no consent gate, no device token issued with a review, and no error a
 refusal is a 500 here.
 """
 
-import hashlib
 import json
 import re
+from types import SimpleNamespace
 
 import django
 from django.apps import apps
@@ -36,14 +36,15 @@ from cadres import services as cadre_services  # noqa: E402
 from cadres.api.views import CadreReviewCreateView  # noqa: E402
 from cadres.codes import review_target  # noqa: E402
 from core import codes, ratelimit  # noqa: E402
-from core.idempotency import Claim  # noqa: E402
+from core.idempotency import Claim, request_fingerprint  # noqa: E402
 from merchants import services as merchant_services  # noqa: E402
 from merchants.api.views import PaymentCreateView  # noqa: E402
 
 PAYMENTS = "/api/v1/points/payments"
 REVIEW = re.compile(r"^/api/v1/cadres/(\d+)/reviews$")
-# The throttle's counters as the project's UserAndScopeThrottle counts them (raised by the
-# benchmarks so that none refuses).
+# The throttle's counters under DRF's cache keys, as the project's UserAndScopeThrottle
+# counts them in one core.ratelimit call (the benchmarks raise the rates so that none
+# refuses). Not UserAndScopeThrottle itself: it wants DRF's request and view.
 NEVER_FULL = 100_000_000
 AUTHENTICATION = StatelessJWTAuthentication()
 
@@ -78,10 +79,9 @@ def throttle(scope: str, user) -> None:
 
 def pay(environ, body: bytes, user, data: dict) -> dict:
     _kind, payload = codes.parse(data["code"])
-    # The fingerprint as core.idempotency.request_fingerprint takes it.
-    canonical = json.dumps(data, sort_keys=True, separators=(",", ":")).encode()
-    fingerprint = hashlib.sha256(b"POST\0" + PAYMENTS.encode() + b"\0" + canonical + b"\0")
-    claim = Claim(int(user.pk), environ["HTTP_IDEMPOTENCY_KEY"], fingerprint.hexdigest())
+    # The project's fingerprint, of what it reads of a request: method, path and body.
+    fingerprint = request_fingerprint(SimpleNamespace(method="POST", path=PAYMENTS, body=body))
+    claim = Claim(int(user.pk), environ["HTTP_IDEMPOTENCY_KEY"], fingerprint)
     with transaction.atomic(durable=True):
         _record, made, _stored = merchant_services.payment_at_counter(
             claim=claim,

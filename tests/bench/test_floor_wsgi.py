@@ -19,7 +19,7 @@ from cadres import qr
 from cadres.models import Review
 from core.models import IdempotencyRecord
 from merchants.models import Payment
-from points.models import Entry
+from points.models import Account, Currency, Entry
 from points.verification import ledger_verify
 
 
@@ -115,11 +115,14 @@ def test_the_floor_reviews_as_the_project_does():
     assert project_status == floor_status == "201 Created"
     assert project_body.keys() == floor_body.keys()
     assert project_body["points_awarded"] == floor_body["points_awarded"] > 0
-    # The cadre's SELECT, BEGIN, the review, its award, the posting, COMMIT (the project's
-    # device token and what follows COMMIT aside).
-    assert floor_sql == 6
-    assert project_sql >= floor_sql
+    # The cadre's SELECT, BEGIN, the review, its award, the posting, COMMIT.
+    assert project_sql == floor_sql == 6
     for user, answer in zip(users, (project_body, floor_body), strict=True):
         review = Review.objects.get(reviewer=user)
         assert review.pk == answer["id"] and review.points_awarded == answer["points_awarded"]
+        # The award posted to the reviewer's account (its first points).
+        account = Account.objects.get(
+            kind=Account.Kind.RESIDENT, currency=Currency.REDEEMABLE, owner_id=user.pk
+        )
+        assert account.balance == answer["points_awarded"]
     assert ledger_verify().ok
