@@ -2,8 +2,8 @@
 ceiling, a separate Django project (issue 25).
 
 1. Recreates the PostgreSQL database `duoduo_bench_review` (Redis db 11, emptied): the
-   residents (accounts 30 days old, phones confirmed, each with its own access token)
-   and `--cadres` cadres.
+   residents (accounts 30 days old, phones confirmed, each with its own access token
+   and the points of its earlier reviews in its points account) and `--cadres` cadres.
 2. The project under gunicorn (config/gunicorn.py, `--workers` 2, DEBUG off, throttles
    raised) on 127.0.0.1:8705, and the ceiling, a separate Django project with no
    middleware and one view doing one `INSERT ... RETURNING id` of a whole review row
@@ -57,6 +57,7 @@ PORT = int(os.environ.get("BENCH_PORT", 8705))
 DB_NAME = os.environ.get("BENCH_DB", "duoduo_bench_review")
 REDIS_DB = int(os.environ.get("BENCH_REDIS_DB", 11))
 REVIEW = {"rating": 5, "tags": ["attitude"]}
+EARLIER_POINTS = 10
 
 
 def make_people(*, residents: int, cadres: int):
@@ -91,7 +92,32 @@ def make_people(*, residents: int, cadres: int):
         ]
     )
     users = list(User.objects.filter(phone__startswith="+86135").order_by("pk"))
+    earlier_points(users)
     return users, list(Cadre.objects.order_by("pk"))
+
+
+def earlier_points(users) -> None:
+    """The residents' points of their earlier reviews, as a district's residents have
+    (issue 25's scenario: a month of reviews behind them): an account each, so that a
+    review's award credits an account that exists rather than creating one."""
+    from django.db import transaction
+
+    from points import ledger
+    from points.models import Currency, LedgerTransaction
+
+    issuance = ledger.issuance_account(currency=Currency.REDEEMABLE)
+    for start in range(0, len(users), 500):
+        with transaction.atomic():
+            for user in users[start : start + 500]:
+                ledger.post(
+                    reason=LedgerTransaction.Reason.ADJUSTMENT,
+                    reference=f"bench:{user.pk}",
+                    lines=[
+                        (issuance, -EARLIER_POINTS),
+                        (ledger.resident_account_unsaved(user_id=user.pk), EARLIER_POINTS),
+                    ],
+                    savepoint=False,
+                )
 
 
 def statement_count(user, cadre) -> tuple[int, int | None, int]:

@@ -220,6 +220,13 @@ class Review(models.Model):
                 condition=~models.Q(device_hash=""),
             ),
             models.Index(fields=["address_hash", "created_at"], name="review_address_recent"),
+            # The devices an address presented: its reviews with a device only, so that a
+            # NAT's many reviews without one are not read and skipped at every review.
+            models.Index(
+                fields=["address_hash", "created_at"],
+                name="review_address_device_recent",
+                condition=~models.Q(device_hash=""),
+            ),
             # Excluded reviews are few: the compile counts them per month through this.
             models.Index(
                 fields=["local_date", "cadre"],

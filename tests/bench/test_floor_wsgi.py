@@ -120,9 +120,9 @@ def test_the_floor_reviews_as_the_project_does():
     for user, answer in zip(users, (project_body, floor_body), strict=True):
         review = Review.objects.get(reviewer=user)
         assert review.pk == answer["id"] and review.points_awarded == answer["points_awarded"]
-        # The award posted to the reviewer's account (its first points).
+        # The award posted to the reviewer's account, on top of its earlier points.
         account = Account.objects.get(
             kind=Account.Kind.RESIDENT, currency=Currency.REDEEMABLE, owner_id=user.pk
         )
-        assert account.balance == answer["points_awarded"]
+        assert account.balance == review_bench.EARLIER_POINTS + answer["points_awarded"]
     assert ledger_verify().ok
