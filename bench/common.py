@@ -78,6 +78,29 @@ def access_token(user) -> str:
     return str(token)
 
 
+def grant_points(users, points: int) -> None:
+    """`points` redeemable points to each of `users` from issuance, one ledger posting
+    each (an account each, created by its first), 500 postings a transaction."""
+    from django.db import transaction
+
+    from points import ledger
+    from points.models import Currency, LedgerTransaction
+
+    issuance = ledger.issuance_account(currency=Currency.REDEEMABLE)
+    for start in range(0, len(users), 500):
+        with transaction.atomic():
+            for user in users[start : start + 500]:
+                ledger.post(
+                    reason=LedgerTransaction.Reason.ADJUSTMENT,
+                    reference=f"bench:{user.pk}",
+                    lines=[
+                        (issuance, -points),
+                        (ledger.resident_account_unsaved(user_id=user.pk), points),
+                    ],
+                    savepoint=False,
+                )
+
+
 class Server:
     def __init__(self, process: subprocess.Popen):
         self.process = process

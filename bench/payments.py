@@ -41,6 +41,7 @@ from bench.common import (  # noqa: E402
     bench_env,
     compare_rounds,
     django_setup,
+    grant_points,
     load_average,
     print_floor,
     recreate_database,
@@ -59,13 +60,11 @@ POINTS = 1_000_000
 
 def make_people(*, residents: int, merchants: int):
     from django.conf import settings
-    from django.db import transaction
     from django.utils import timezone
 
     from accounts.models import User
     from merchants.codes import counter_url
-    from points import ledger
-    from points.models import Account, Currency, LedgerTransaction
+    from points.models import Account
     from points.services import merchant_create
 
     now = timezone.now()
@@ -83,19 +82,7 @@ def make_people(*, residents: int, merchants: int):
         batch_size=2000,
     )
     users = list(User.objects.filter(phone__startswith="+86137").order_by("pk"))
-    issuance = ledger.issuance_account(currency=Currency.REDEEMABLE)
-    for start in range(0, len(users), 500):
-        with transaction.atomic():
-            for user in users[start : start + 500]:
-                ledger.post(
-                    reason=LedgerTransaction.Reason.ADJUSTMENT,
-                    reference=f"bench:{user.pk}",
-                    lines=[
-                        (issuance, -POINTS),
-                        (ledger.resident_account_unsaved(user_id=user.pk), POINTS),
-                    ],
-                    savepoint=False,
-                )
+    grant_points(users, POINTS)
     shops = [merchant_create(name=f"商户{i:04d}") for i in range(merchants)]
     assert Account.objects.filter(kind=Account.Kind.RESIDENT).count() == residents
     return users, [(shop, counter_url(shop)) for shop in shops]

@@ -43,6 +43,7 @@ from bench.common import (  # noqa: E402
     bench_env,
     compare_rounds,
     django_setup,
+    grant_points,
     load_average,
     print_floor,
     recreate_database,
@@ -92,32 +93,11 @@ def make_people(*, residents: int, cadres: int):
         ]
     )
     users = list(User.objects.filter(phone__startswith="+86135").order_by("pk"))
-    earlier_points(users)
+    # The points of their earlier reviews, as a district's residents have (issue 25's
+    # scenario: a month of reviews behind them): a review's award credits an account
+    # that exists rather than creating one.
+    grant_points(users, EARLIER_POINTS)
     return users, list(Cadre.objects.order_by("pk"))
-
-
-def earlier_points(users) -> None:
-    """The residents' points of their earlier reviews, as a district's residents have
-    (issue 25's scenario: a month of reviews behind them): an account each, so that a
-    review's award credits an account that exists rather than creating one."""
-    from django.db import transaction
-
-    from points import ledger
-    from points.models import Currency, LedgerTransaction
-
-    issuance = ledger.issuance_account(currency=Currency.REDEEMABLE)
-    for start in range(0, len(users), 500):
-        with transaction.atomic():
-            for user in users[start : start + 500]:
-                ledger.post(
-                    reason=LedgerTransaction.Reason.ADJUSTMENT,
-                    reference=f"bench:{user.pk}",
-                    lines=[
-                        (issuance, -EARLIER_POINTS),
-                        (ledger.resident_account_unsaved(user_id=user.pk), EARLIER_POINTS),
-                    ],
-                    savepoint=False,
-                )
 
 
 def statement_count(user, cadre) -> tuple[int, int | None, int]:
