@@ -3,7 +3,12 @@ ceiling, a separate Django project (issue 25).
 
 1. Recreates the PostgreSQL database `duoduo_bench_review` (Redis db 11, emptied): the
    residents (accounts 30 days old, phones confirmed, each with its own access token
-   and the points of its earlier reviews in its points account) and `--cadres` cadres.
+   and the points of its earlier reviews in its points account), `--cadres` cadres,
+   and a month of `--month-reviews` earlier reviews by COPY (bench/rankings.py's, of
+   January 2026; the issue's 1M by default), then VACUUM ANALYZE. That is the review
+   table a district has: the connections prepare their plans on a full table, not on an
+   empty one that grows during the run (PostgreSQL keeps a prepared statement's
+   generic plan, docs/prepared-statements.md).
 2. The project under gunicorn (config/gunicorn.py, `--workers` 2, DEBUG off, throttles
    raised) on 127.0.0.1:8705, and the ceiling, a separate Django project with no
    middleware and one view doing one `INSERT ... RETURNING id` of a whole review row
@@ -21,7 +26,8 @@ ceiling, a separate Django project (issue 25).
    statements of one review (BEGIN and COMMIT included, in-process through the same stack).
 
     .venv/bin/python bench/review.py [--rounds 3] [--seconds 5] [--clients 16]
-        [--cadres 100] [--residents 40000] [--workers 2] [--threads-client]
+        [--cadres 100] [--residents 40000] [--month-reviews 1000000] [--workers 2]
+        [--threads-client]
 
 Environment: BENCH_PG (default postgres://postgres@127.0.0.1:5432), BENCH_DB,
 BENCH_REDIS_DB, BENCH_PORT (the project's; the ceiling's is the next one, the floor's the
@@ -34,6 +40,7 @@ import itertools
 import json
 import os
 import sys
+import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -131,6 +138,8 @@ def main() -> None:
     parser.add_argument("--cadres", type=int, default=100)
     # One review each: enough for every project phase at several hundred a second.
     parser.add_argument("--residents", type=int, default=40_000)
+    # The month before, as issue 25's data has it (0: an empty review table).
+    parser.add_argument("--month-reviews", type=int, default=1_000_000)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument(
         "--threads-client", action="store_true", help="Python threads even when wrk is there"
@@ -152,6 +161,15 @@ def main() -> None:
 
     redis.Redis.from_url(env["REDIS_URL"]).flushdb()
     users, cadres = make_people(residents=args.residents + 1, cadres=args.cadres)
+    if args.month_reviews:
+        from bench.rankings import REVIEWERS, load_reviews
+
+        # Its reviewers are the first REVIEWERS residents, its cadres these (ids from 1).
+        assert len(users) >= REVIEWERS and cadres[-1].pk == len(cadres)
+        started = time.monotonic()
+        load_reviews(cadres=len(cadres), reviews=args.month_reviews)
+        took = time.monotonic() - started
+        print(f"{args.month_reviews:,} earlier reviews by COPY and VACUUM ANALYZE in {took:.0f} s")
     status, points, statements = statement_count(users[0], cadres[0])
     users = users[1:]
     codes = {cadre.pk: qr.badge_url(cadre) for cadre in cadres}

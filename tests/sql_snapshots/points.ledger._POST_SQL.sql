@@ -7,7 +7,7 @@ lines (n, id, key, kind, currency, owner_id, amount) AS (
     SELECT * FROM unnest(
         %(n)s::int[], %(ids)s::bigint[], %(keys)s::varchar[], %(kinds)s::varchar[],
         %(currencies)s::varchar[], %(owners)s::bigint[], %(amounts)s::bigint[]
-    )
+    ) LIMIT %(count)s
 ),
 created AS (
     INSERT INTO points_account (key, kind, currency, owner_id, balance, created_at)
