@@ -154,12 +154,12 @@ def test_it_posts_in_one_statement_on_postgresql(resident):
 @pytest.mark.postgres
 def test_a_posting_keeps_its_prepared_plan_rather_than_planning_every_time(resident):
     """The posting's statement (points.ledger, `_POST_SQL`) is prepared once it has run
-    5 times on a connection (docs/prepared-statements.md). PostgreSQL plans a prepared
-    statement for its values 5 more times, then keeps one generic plan if that is not
-    dearer. The lines come from arrays, which a generic plan counts as 10 rows: dearer
+    `prepare_threshold` times on a connection (docs/prepared-statements.md). PostgreSQL
+    plans a prepared statement for its values 5 more times, then keeps one generic plan if
+    that is not dearer. The lines come from arrays, which a generic plan counts as 10 rows: dearer
     than the 2 of a review's award, so PostgreSQL planned the statement at every run,
     1.2 ms of a 1.9 ms posting. The LIMIT of the lines' count makes the generic plan
-    count one; every run after the first 10 then takes the generic plan.
+    count one; every run after those then takes the generic plan.
 
     The accounts are a district's few thousand, analyzed: with a handful, any plan is
     cheap and the generic one is kept either way."""
@@ -191,11 +191,13 @@ def test_a_posting_keeps_its_prepared_plan_rather_than_planning_every_time(resid
             )
             return cursor.fetchone()
 
-    post(range(10))  # prepared after 5 runs; the 5 runs after that planned for their values
+    # Prepared after the threshold's runs; PostgreSQL's 5 custom plans come after that.
+    warm_up = connection.settings_dict["OPTIONS"]["prepare_threshold"] + 5
+    post(range(warm_up))
     generic, custom = plans()
-    post(range(10, 15))
+    post(range(warm_up, warm_up + 5))
     assert plans() == (generic + 5, custom)
-    assert Account.objects.get(pk=account.pk).balance == 15
+    assert Account.objects.get(pk=account.pk).balance == warm_up + 5
 
 
 def test_it_refuses_to_lock_an_account_of_nobody_for_a_missing_row():
