@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.core import checks
 from django.utils.translation import gettext_lazy as _
 
 
@@ -10,6 +11,7 @@ class CoreConfig(AppConfig):
         # Imported here, not at the top: the schema extensions import DRF settings and the
         # apps; the apps' registrations import their models, pages and views.
         from . import codes, observe, schema, uploads  # noqa: F401  (schema registers the OpenAPI extensions)
+        from .checks import statistics_kept
         from .registrations import declared
 
         for kind in declared("CODE_KINDS"):
@@ -17,3 +19,4 @@ class CoreConfig(AppConfig):
         for folder, upload in declared("UPLOADS"):
             uploads.register(folder, upload)
         observe.celery_signals_connect()
+        checks.register(statistics_kept, checks.Tags.database, deploy=True)
