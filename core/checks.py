@@ -5,14 +5,14 @@ from django.db import connections
 
 # PostgreSQL's settings that keep the planner's statistics up to date as tables grow.
 STATISTICS_SETTINGS = ("autovacuum", "track_counts")
+_SETTINGS_OFF_SQL = (
+    "SELECT name FROM pg_settings WHERE name = ANY(%s) AND setting = 'off' ORDER BY name"
+)
 
 
 def statistics_settings_off(cursor) -> list[str]:
     """Which of STATISTICS_SETTINGS the server behind `cursor` has off."""
-    cursor.execute(
-        "SELECT name FROM pg_settings WHERE name = ANY(%s) AND setting = 'off' ORDER BY name",
-        [list(STATISTICS_SETTINGS)],
-    )
+    cursor.execute(_SETTINGS_OFF_SQL, [list(STATISTICS_SETTINGS)])
     return [name for (name,) in cursor.fetchall()]
 
 
