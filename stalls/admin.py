@@ -327,6 +327,10 @@ class RegistrationAdmin(PhotoPreviewMixin, UnitScopedAdmin):
                 )
             except DomainError as error:
                 add_form_errors(form, error)
+        elif request.method == "POST" and (replayed := replay_spent(request)):
+            # A double tap's first committed while this one read the free slots: its slot
+            # is taken now, which is the first's outcome, not this form's error.
+            return replayed
         if sees_whole:
             services.registrations_revealed(
                 officer=request.user,
