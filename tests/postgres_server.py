@@ -111,3 +111,15 @@ def own_postgres():
         yield server
     finally:
         server.remove()
+
+
+def other_connection():
+    """A second connection to the tests' database, psycopg's own and in autocommit, beside
+    Django's (a backend of its own that a test can watch, end or terminate)."""
+    import psycopg
+    from django.db import connection
+
+    params = connection.get_connection_params()
+    for name in ("cursor_factory", "context", "prepare_threshold"):
+        params.pop(name, None)
+    return psycopg.connect(**params, autocommit=True)

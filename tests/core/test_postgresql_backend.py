@@ -3,20 +3,13 @@ still finds a connection the server has closed (a restart, a terminated backend)
 
 import time
 
-import psycopg
 import pytest
 from django.conf import settings
 from django.db import connection
 
+from tests.postgres_server import other_connection
+
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgres]
-
-
-def _other_connection() -> psycopg.Connection:
-    params = connection.get_connection_params()
-    params.pop("cursor_factory", None)
-    params.pop("context", None)
-    params.pop("prepare_threshold", None)
-    return psycopg.connect(**params, autocommit=True)
 
 
 def test_it_is_the_engine_of_every_database():
@@ -35,7 +28,7 @@ def test_a_healthy_connection_is_checked_without_a_query():
     connection.close_if_unusable_or_obsolete()  # a request starts
     connection.close_if_health_check_failed()  # its first query: the check
     assert connection.health_check_done
-    with _other_connection() as other:
+    with other_connection() as other:
         (query,) = other.execute(
             "SELECT query FROM pg_stat_activity WHERE pid = %s", [pid]
         ).fetchone()
@@ -46,7 +39,7 @@ def test_a_connection_the_server_closed_is_replaced_before_the_request_uses_it()
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_backend_pid()")
         pid = cursor.fetchone()[0]
-    with _other_connection() as other:
+    with other_connection() as other:
         assert other.execute("SELECT pg_terminate_backend(%s)", [pid]).fetchone()[0]
     deadline = time.monotonic() + 10
     while connection.is_usable() and time.monotonic() < deadline:
