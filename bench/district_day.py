@@ -121,7 +121,6 @@ class Sampler:
         self.seen: dict[int, float] = {}
         self.used: dict[str, float] = {}
         self.machine = psutil.cpu_times()
-        self.lock = threading.Lock()
         self.stopped = threading.Event()
         self.thread: threading.Thread | None = None
         self.servers: list[psutil.Process] = []
@@ -159,19 +158,19 @@ class Sampler:
         return found
 
     def sample(self, *, count: bool = True) -> None:
-        """Add each process's CPU since it was last seen (`count=False`: only note it)."""
-        with self.lock:
-            for kind, procs in self.processes().items():
-                for proc in procs:
-                    try:
-                        times = proc.cpu_times()
-                    except psutil.Error:
-                        continue
-                    total = times.user + times.system
-                    before = self.seen.get(proc.pid, 0.0)
-                    self.seen[proc.pid] = total
-                    if count:
-                        self.used[kind] = self.used.get(kind, 0.0) + max(0.0, total - before)
+        """Add each process's CPU since it was last seen (`count=False`: only note it).
+        Called by the polling thread alone between `start` and `take`."""
+        for kind, procs in self.processes().items():
+            for proc in procs:
+                try:
+                    times = proc.cpu_times()
+                except psutil.Error:
+                    continue
+                total = times.user + times.system
+                before = self.seen.get(proc.pid, 0.0)
+                self.seen[proc.pid] = total
+                if count:
+                    self.used[kind] += max(0.0, total - before)
 
     def _run(self) -> None:
         while not self.stopped.wait(self.poll):

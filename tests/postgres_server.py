@@ -6,6 +6,8 @@ stopped first, when done.
 PostgreSQL refuses to run as root: as root the cluster belongs to the system user
 `pgserver` (the one the embedded server runs as, created if missing) and its programs run
 through `runuser`.
+
+`other_connection()`: a second connection to the tests' own database, beside Django's.
 """
 
 import os

@@ -25,8 +25,10 @@ def test_it_counts_a_backend_that_started_and_ended_within_the_step():
         other.execute("SELECT count(*) FROM generate_series(1, 3000000)").fetchone()
         times = backend.cpu_times()
         used = times.user + times.system
-        # Idle now: the sampler's next polls see all of it before the backend ends.
-        time.sleep(0.5)
+        # Idle now: the backend ends once the sampler's thread has seen all of it.
+        deadline = time.monotonic() + 30
+        while sampler.seen.get(pid, 0.0) < used and time.monotonic() < deadline:
+            time.sleep(0.05)
     _gone, alive = psutil.wait_procs([backend], timeout=10)
     assert not alive  # it ended before the step did
     shares = sampler.take()
